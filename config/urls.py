@@ -1,0 +1,31 @@
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("", include("ikaze.core.urls")),
+    path("accounts/", include("ikaze.accounts.urls")),
+    path("audit/", include("ikaze.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+]
+
+
+def _optional(app: str) -> None:
+    from importlib import import_module
+
+    try:
+        import_module(f"ikaze.{app}.urls")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"ikaze.{app}.urls":
+            raise
+        return
+    urlpatterns.append(path(f"{app}/", include(f"ikaze.{app}.urls")))
+
+
+for _app in ("agreements", "people", "intake", "vetting"):
+    _optional(_app)
+
+handler403 = "ikaze.core.views.permission_denied"
+handler404 = "ikaze.core.views.page_not_found"
+handler500 = "ikaze.core.views.server_error"

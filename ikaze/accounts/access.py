@@ -1,0 +1,151 @@
+"""The access matrix: which role may do what. The only place it is declared.
+
+Every page and API operation names the permission it needs (`@requires(...)` on views,
+`perm=` on API routes); `tests/test_access_matrix.py` walks every route as every role and checks
+the answer against this table. Scope (which objects) is the selectors' job; this table says which
+actions.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    SENDING_LIAISON = "sending_liaison"
+    VETTING_OFFICER = "vetting_officer"
+    SENIOR_OFFICER = "senior_officer"
+    RECEPTION_OFFICER = "reception_officer"
+    CASEWORKER = "caseworker"
+    FINANCE_OFFICER = "finance_officer"
+    FINANCE_APPROVER = "finance_approver"
+    MONITOR = "monitor"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+class OrgKind(StrEnum):
+    SENDING_STATE = "sending_state"
+    RECEIVING_STATE = "receiving_state"
+    PARTNER = "partner"
+    MONITORING_BODY = "monitoring_body"
+
+
+class Perm(StrEnum):
+    # agreements
+    AGREEMENT_VIEW = "agreement.view"
+    AGREEMENT_MANAGE = "agreement.manage"
+    AGREEMENT_SUSPEND = "agreement.suspend"
+    INTERSTATE_PAYMENT_RECORD = "agreement.payment.record"
+    # audit
+    AUDIT_VIEW = "audit.view"
+    AUDIT_EXPORT = "audit.export"
+    # accounts
+    USER_MANAGE = "accounts.user.manage"
+    TOKEN_MANAGE = "accounts.token.manage"  # noqa: S105  (a permission name)
+    # people, referrals, intake (referrals issue)
+    PERSON_VIEW = "people.person.view"
+    SENSITIVE_VIEW = "people.sensitive.view"
+    MATCH_ADJUDICATE = "people.match.adjudicate"
+    REFERRAL_VIEW = "vetting.referral.view"
+    REFERRAL_CREATE = "vetting.referral.create"
+    INTAKE_UPLOAD = "intake.upload"
+    # vetting (vetting issue)
+    FACT_RECORD = "vetting.fact.record"
+    REFERRAL_DECIDE = "vetting.referral.decide"
+    OVERRIDE_REQUEST = "vetting.override.request"
+    OVERRIDE_APPROVE = "vetting.override.approve"
+    NOTICE_ISSUE = "vetting.notice.issue"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.SENDING_LIAISON: "Sending-state liaison",
+    Role.VETTING_OFFICER: "Vetting officer",
+    Role.SENIOR_OFFICER: "Senior officer",
+    Role.RECEPTION_OFFICER: "Reception officer",
+    Role.CASEWORKER: "Caseworker",
+    Role.FINANCE_OFFICER: "Finance officer",
+    Role.FINANCE_APPROVER: "Finance approver",
+    Role.MONITOR: "Independent monitor",
+    Role.AUDITOR: "Auditor",
+    Role.ADMIN: "Administrator",
+}
+
+_EVERYONE = frozenset({Perm.AGREEMENT_VIEW})
+
+MATRIX: dict[Role, frozenset[Perm]] = {
+    Role.SENDING_LIAISON: _EVERYONE
+    | {Perm.REFERRAL_VIEW, Perm.REFERRAL_CREATE, Perm.INTAKE_UPLOAD, Perm.PERSON_VIEW},
+    Role.VETTING_OFFICER: _EVERYONE
+    | {
+        Perm.PERSON_VIEW,
+        Perm.SENSITIVE_VIEW,
+        Perm.MATCH_ADJUDICATE,
+        Perm.REFERRAL_VIEW,
+        Perm.FACT_RECORD,
+        Perm.REFERRAL_DECIDE,
+        Perm.OVERRIDE_REQUEST,
+        Perm.NOTICE_ISSUE,
+    },
+    Role.SENIOR_OFFICER: _EVERYONE
+    | {
+        Perm.AGREEMENT_SUSPEND,
+        Perm.PERSON_VIEW,
+        Perm.SENSITIVE_VIEW,
+        Perm.MATCH_ADJUDICATE,
+        Perm.REFERRAL_VIEW,
+        Perm.FACT_RECORD,
+        Perm.OVERRIDE_REQUEST,
+        Perm.OVERRIDE_APPROVE,
+        Perm.NOTICE_ISSUE,
+    },
+    Role.RECEPTION_OFFICER: _EVERYONE | {Perm.PERSON_VIEW},
+    Role.CASEWORKER: _EVERYONE | {Perm.PERSON_VIEW, Perm.SENSITIVE_VIEW, Perm.FACT_RECORD},
+    Role.FINANCE_OFFICER: _EVERYONE | {Perm.INTERSTATE_PAYMENT_RECORD},
+    Role.FINANCE_APPROVER: _EVERYONE,
+    Role.MONITOR: _EVERYONE
+    | {
+        Perm.AUDIT_VIEW,
+        Perm.AUDIT_EXPORT,
+        Perm.PERSON_VIEW,
+        Perm.SENSITIVE_VIEW,
+        Perm.REFERRAL_VIEW,
+    },
+    Role.AUDITOR: _EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT},
+    Role.ADMIN: _EVERYONE | {Perm.AGREEMENT_MANAGE, Perm.USER_MANAGE, Perm.TOKEN_MANAGE},
+}
+
+# Which kinds of organisation may hold which roles (a sending state cannot vet, a monitor
+# belongs to a monitoring body, ...). Enforced when a membership is granted.
+ROLE_ORG_KINDS: dict[Role, frozenset[OrgKind]] = {
+    Role.SENDING_LIAISON: frozenset({OrgKind.SENDING_STATE}),
+    Role.VETTING_OFFICER: frozenset({OrgKind.RECEIVING_STATE}),
+    Role.SENIOR_OFFICER: frozenset({OrgKind.RECEIVING_STATE}),
+    Role.RECEPTION_OFFICER: frozenset({OrgKind.RECEIVING_STATE, OrgKind.PARTNER}),
+    Role.CASEWORKER: frozenset({OrgKind.RECEIVING_STATE, OrgKind.PARTNER}),
+    Role.FINANCE_OFFICER: frozenset({OrgKind.RECEIVING_STATE}),
+    Role.FINANCE_APPROVER: frozenset({OrgKind.RECEIVING_STATE}),
+    Role.MONITOR: frozenset({OrgKind.MONITORING_BODY}),
+    Role.AUDITOR: frozenset(OrgKind),
+    Role.ADMIN: frozenset({OrgKind.RECEIVING_STATE}),
+}
+
+# SAFEGUARDS / issue: TOTP is required for privileged roles.
+TWO_FACTOR_ROLES: frozenset[Role] = frozenset(
+    {Role.SENIOR_OFFICER, Role.FINANCE_APPROVER, Role.ADMIN, Role.MONITOR}
+)
+
+# Roles whose every read is audited (SAFEGUARDS C1: every monitor read is logged).
+READS_AUDITED_ROLES: frozenset[Role] = frozenset({Role.MONITOR})
+
+
+def role_allows(role: Role | str, perm: Perm | str) -> bool:
+    return Perm(perm) in MATRIX[Role(role)]
+
+
+def roles_allowing(perm: Perm | str) -> frozenset[Role]:
+    return frozenset(r for r, perms in MATRIX.items() if Perm(perm) in perms)

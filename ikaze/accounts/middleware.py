@@ -1,0 +1,44 @@
+"""Attach the acting identity to each request, and hold privileged roles to two-factor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from ikaze.accounts.actor import actor_for_user
+
+# Paths a privileged user may reach before completing two-factor.
+_TWO_FACTOR_EXEMPT = ("/accounts/", "/static/", "/i18n/", "/api/v1/health", "/favicon.ico")
+
+
+class ActorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        request.actor = actor_for_user(user) if user is not None and user.is_authenticated else None  # type: ignore[attr-defined]
+        actor = request.actor  # type: ignore[attr-defined]
+        if (
+            actor is not None
+            and actor.needs_two_factor
+            and not request.user.is_verified()  # type: ignore[union-attr]
+            and not request.path.startswith(_TWO_FACTOR_EXEMPT)
+        ):
+            if request.path.startswith("/api/"):
+                from django.http import JsonResponse
+
+                return JsonResponse(
+                    {
+                        "error": {
+                            "code": "two_factor_required",
+                            "message": "Complete two-factor sign-in before using the API with a session.",
+                            "details": {},
+                        }
+                    },
+                    status=403,
+                )
+            return redirect(f"/accounts/two-factor/?next={request.get_full_path()}")
+        return self.get_response(request)

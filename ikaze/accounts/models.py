@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ikaze.accounts.access import OrgKind, Role
+from ikaze.core.models import BaseModel
+
+
+class Organisation(BaseModel):
+    class Kind(models.TextChoices):
+        SENDING_STATE = OrgKind.SENDING_STATE, _("Sending state")
+        RECEIVING_STATE = OrgKind.RECEIVING_STATE, _("Receiving state")
+        PARTNER = OrgKind.PARTNER, _("Implementing partner")
+        MONITORING_BODY = OrgKind.MONITORING_BODY, _("Monitoring body")
+
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[k.value for k in OrgKind]),
+                name="organisation_kind_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    preferred_language = models.CharField(max_length=8, default="en")
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Membership(BaseModel):
+    class RoleChoice(models.TextChoices):
+        SENDING_LIAISON = Role.SENDING_LIAISON, _("Sending-state liaison")
+        VETTING_OFFICER = Role.VETTING_OFFICER, _("Vetting officer")
+        SENIOR_OFFICER = Role.SENIOR_OFFICER, _("Senior officer")
+        RECEPTION_OFFICER = Role.RECEPTION_OFFICER, _("Reception officer")
+        CASEWORKER = Role.CASEWORKER, _("Caseworker")
+        FINANCE_OFFICER = Role.FINANCE_OFFICER, _("Finance officer")
+        FINANCE_APPROVER = Role.FINANCE_APPROVER, _("Finance approver")
+        MONITOR = Role.MONITOR, _("Independent monitor")
+        AUDITOR = Role.AUDITOR, _("Auditor")
+        ADMIN = Role.ADMIN, _("Administrator")
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(max_length=24, choices=RoleChoice.choices)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="membership_unique_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.role} · {self.organisation}"
+
+
+class ApiToken(BaseModel):
+    """A machine client's credential: one organisation, one role, stored as a SHA-256 hash.
+
+    The clear token (`ikz_<prefix>_<secret>`) is shown once, when issued.
+    """
+
+    name = models.CharField(max_length=100)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="tokens")
+    role = models.CharField(max_length=24, choices=Membership.RoleChoice.choices)
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"

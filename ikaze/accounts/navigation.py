@@ -1,0 +1,116 @@
+"""The navigation, by permission: one list, read by the shell and the landing pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from ikaze.accounts.access import Perm, Role
+from ikaze.accounts.actor import Actor
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    perm: Perm
+    description: str | Promise = ""
+
+
+NAV: list[NavItem] = [
+    NavItem(
+        _("Agreements"),
+        "agreements:list",
+        Perm.AGREEMENT_VIEW,
+        _("The agreements in force, their caps, safeguards and money."),
+    ),
+    NavItem(
+        _("Referrals"),
+        "vetting:referral_list",
+        Perm.REFERRAL_VIEW,
+        _("People referred under an agreement and where each one stands."),
+    ),
+    NavItem(
+        _("Manifest intake"),
+        "intake:batch_list",
+        Perm.INTAKE_UPLOAD,
+        _("Upload a manifest file and follow its import."),
+    ),
+    NavItem(
+        _("Vetting queue"),
+        "vetting:queue",
+        Perm.REFERRAL_DECIDE,
+        _("Referrals waiting for a decision, with their safeguard findings."),
+    ),
+    NavItem(
+        _("Possible duplicates"),
+        "people:match_queue",
+        Perm.MATCH_ADJUDICATE,
+        _("Decide whether two records are the same person."),
+    ),
+    NavItem(
+        _("Overrides"),
+        "vetting:override_list",
+        Perm.OVERRIDE_APPROVE,
+        _("Override requests waiting for a second senior officer."),
+    ),
+    NavItem(
+        _("Audit log"),
+        "audit:event_list",
+        Perm.AUDIT_VIEW,
+        _("Every change and sensitive read, hash-chained; verify and export."),
+    ),
+    NavItem(
+        _("Users"), "accounts:user_list", Perm.USER_MANAGE, _("Accounts, organisations and roles.")
+    ),
+    NavItem(
+        _("API tokens"),
+        "accounts:token_list",
+        Perm.TOKEN_MANAGE,
+        _("Credentials for machine clients such as the sending state's system."),
+    ),
+]
+
+ROLE_INTROS: dict[Role, str | Promise] = {
+    Role.SENDING_LIAISON: _(
+        "Refer people under an agreement, upload manifests and follow each decision."
+    ),
+    Role.VETTING_OFFICER: _(
+        "Review referrals, record facts and safeguard findings, and accept or refuse each person."
+    ),
+    Role.SENIOR_OFFICER: _(
+        "Second-approve overrides, lock manifests and suspend an agreement if needed."
+    ),
+    Role.RECEPTION_OFFICER: _("Receive arrivals, allocate housing and manage stays."),
+    Role.CASEWORKER: _("Follow each person's case after arrival: services, notices, status."),
+    Role.FINANCE_OFFICER: _("Record inter-state payments and prepare support payment batches."),
+    Role.FINANCE_APPROVER: _(
+        "Approve payment batches prepared by a finance officer (never your own)."
+    ),
+    Role.MONITOR: _(
+        "Read everything, receive complaints and file observations. Every read you make is logged."
+    ),
+    Role.AUDITOR: _("Read and verify the audit chain; export it for a third party."),
+    Role.ADMIN: _(
+        "Set up agreements, organisations, users and API tokens. Administrators cannot decide cases."
+    ),
+}
+
+
+def nav_for(actor: Actor | None) -> list[dict[str, str | Promise]]:
+    """Return the navigation entries the actor may use, resolved to URLs."""
+    if actor is None:
+        return []
+    items: list[dict[str, str | Promise]] = []
+    for item in NAV:
+        if not actor.can(item.perm):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue  # the app that serves it is not installed yet
+        items.append({"label": item.label, "url": url, "description": item.description})
+    return items

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from ikaze.audit import views
+
+app_name = "audit"
+urlpatterns = [
+    path("", views.event_list, name="event_list"),
+    path("verify/", views.verify, name="verify"),
+    path("export.jsonl", views.export, name="export"),
+]
