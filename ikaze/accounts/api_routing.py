@@ -3,21 +3,29 @@
 `GuardedRouter.get(path, perm=Perm.X)` both enforces the permission (through `require`, so
 refusals are recorded) and publishes it in the OpenAPI document as `x-ikaze-permission`, which
 the role × route matrix test reads.
+
+Every guarded operation can also answer 401 (no or bad credentials), 403 (refused) and, when it
+takes input, 422 (invalid input); the router declares those responses itself so the OpenAPI
+document is complete (schemathesis checks that every status returned is documented).
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from ninja import Router
+from ninja.constants import NOT_SET
+from ninja.responses import Status
 from ninja.security import APIKeyCookie, HttpBearer
 
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import require
+from ikaze.accounts.schemas import ErrorOut
 from ikaze.core.errors import NotFound
 
 PUBLIC = "public"
@@ -56,13 +64,47 @@ class SessionAuth(APIKeyCookie):
 AUTH = [TokenAuth(), SessionAuth()]
 
 
-def _guard(perm: Perm, func: Callable[..., Any]) -> Callable[..., Any]:
+def _guard(
+    perm: Perm | str, func: Callable[..., Any], *, only_status: int | None
+) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        require(getattr(request, "actor", None), perm, target_type="api", target_id=request.path)
-        return func(request, *args, **kwargs)
+        if perm != PUBLIC:
+            require(
+                getattr(request, "actor", None),
+                Perm(perm),
+                target_type="api",
+                target_id=request.path,
+            )
+        result = func(request, *args, **kwargs)
+        if only_status is not None and not isinstance(result, HttpResponseBase | Status | tuple):
+            # ninja answers a bare body with the only declared status; the error responses
+            # added below would make it pick 200, so keep the declared one explicitly.
+            return Status(only_status, result)
+        return result
 
     return wrapper
+
+
+def _with_error_responses(response: Any, *, guarded: bool, takes_input: bool) -> Any:
+    """Declare the error responses the framework itself can give (401, 403, 422)."""
+    declared: dict[Any, Any] = (
+        dict(response)
+        if isinstance(response, dict)
+        else {200: response}
+        if response is not NOT_SET
+        else {200: NOT_SET}
+    )
+    extra: dict[int, Any] = {}
+    if guarded:
+        extra |= {401: ErrorOut, 403: ErrorOut}
+    if takes_input:
+        extra[422] = ErrorOut
+    return {**declared, **{k: v for k, v in extra.items() if k not in declared}}
+
+
+def _takes_input(func: Callable[..., Any]) -> bool:
+    return len(inspect.signature(func).parameters) > 1
 
 
 class GuardedRouter(Router):
@@ -77,7 +119,15 @@ class GuardedRouter(Router):
             kwargs["auth"] = None
 
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
-            view = func if perm == PUBLIC else _guard(Perm(perm), func)
+            declared = kwargs.get("response", NOT_SET)
+            only = (
+                next(iter(declared)) if isinstance(declared, dict) and len(declared) == 1 else None
+            )
+            only_status = only if isinstance(only, int) and only != 200 else None
+            kwargs["response"] = _with_error_responses(
+                declared, guarded=perm != PUBLIC, takes_input=_takes_input(func)
+            )
+            view = _guard(perm, func, only_status=only_status)
             self.add_api_operation(path, methods, view, openapi_extra=extra, **kwargs)
             return func
 
