@@ -1,0 +1,237 @@
+"""Agreements between a sending and a receiving state: parties, caps, money, safeguard settings."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ikaze.core.models import BaseModel
+
+
+class Agreement(BaseModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        NEGOTIATING = "negotiating", _("Negotiating")
+        SIGNED = "signed", _("Signed")
+        IN_FORCE = "in_force", _("In force")
+        SUSPENDED = "suspended", _("Suspended")
+        TERMINATED = "terminated", _("Terminated")
+        DECLINED = "declined", _("Declined")
+
+    class Instrument(models.TextChoices):
+        MOU = "mou", _("Memorandum of understanding")
+        TREATY = "treaty", _("Treaty")
+        ARRANGEMENT = "arrangement", _("Arrangement")
+        EXCHANGE_OF_NOTES = "exchange_of_notes", _("Exchange of notes")
+        NOTE_VERBALE = "note_verbale", _("Note verbale")
+        OTHER = "other", _("Other")
+
+    code = models.CharField(max_length=40, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    sending_state = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2")
+    receiving_state = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    instrument = models.CharField(
+        max_length=20, choices=Instrument.choices, default=Instrument.ARRANGEMENT
+    )
+    instrument_reference = models.CharField(max_length=200, blank=True)
+    # SAFEGUARDS A13: a voluntary scheme needs informed, withdrawable consent.
+    voluntary = models.BooleanField(default=False)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217")
+
+    # Caps (SAFEGUARDS A6): null = uncapped. The counter is moved only with F() updates, so
+    # the check constraint below is what enforces the cap, even under concurrency.
+    cap_total = models.PositiveIntegerField(null=True, blank=True)
+    places_used = models.PositiveIntegerField(default=0)
+    # People relocated before Ikaze recorded movements (e.g. the 4 UK–Rwanda volunteers).
+    relocated_before_system = models.PositiveIntegerField(default=0)
+
+    # Safeguard settings; the protective defaults and their sources are in standards.py.
+    assessment_max_age_days = models.PositiveIntegerField(default=30)  # A3
+    acceptance_valid_days = models.PositiveIntegerField(default=90)  # A5
+    notice_period_days = models.PositiveIntegerField(default=10)  # A9
+    review_window_days = models.PositiveIntegerField(default=15)  # A10
+    rights_briefing_days = models.PositiveIntegerField(default=7)  # B2
+    complaint_ack_days = models.PositiveIntegerField(default=5)  # C2
+    appeal_window_days = models.PositiveIntegerField(default=30)  # B5
+
+    # Optimistic lock: every change bumps it; an edit carrying an older version is refused.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(sending_state=models.F("receiving_state")),
+                name="agreement_parties_differ",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cap_total__isnull=True)
+                | models.Q(places_used__lte=models.F("cap_total")),
+                name="agreement_places_within_cap",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(places_used__gte=0), name="agreement_places_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_from__isnull=True)
+                | models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="agreement_validity_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=[
+                        "draft",
+                        "negotiating",
+                        "signed",
+                        "in_force",
+                        "suspended",
+                        "terminated",
+                        "declined",
+                    ]
+                ),
+                name="agreement_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.title}"
+
+
+class Tranche(BaseModel):
+    """A cap for one period of an agreement (e.g. 2025–2026: 250 places)."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="tranches")
+    label = models.CharField(max_length=80)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    cap = models.PositiveIntegerField()
+    places_used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(places_used__gte=0), name="tranche_places_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(places_used__lte=models.F("cap")),
+                name="tranche_places_within_cap",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="tranche_period_ordered",
+            ),
+            models.UniqueConstraint(fields=["agreement", "label"], name="tranche_label_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.places_used}/{self.cap})"
+
+
+class SupportItem(BaseModel):
+    """Something the agreement promises each relocated person (paid or provided later)."""
+
+    class Kind(models.TextChoices):
+        STIPEND = "stipend", _("Stipend")
+        ACCOMMODATION = "accommodation", _("Accommodation")
+        HEALTHCARE = "healthcare", _("Healthcare")
+        TRAINING = "training", _("Training")
+        EDUCATION = "education", _("Education")
+        LEGAL_AID = "legal_aid", _("Legal aid")
+        OTHER = "other", _("Other")
+
+    class Frequency(models.TextChoices):
+        ONCE = "once", _("Once")
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly")
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="support_items")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    description = models.CharField(max_length=300)
+    amount_minor = models.BigIntegerField(null=True, blank=True)  # null = provided in kind
+    currency = models.CharField(max_length=3, blank=True)
+    frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.ONCE)
+    duration_months = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_minor__isnull=True) | models.Q(amount_minor__gte=0),
+                name="support_item_amount_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description}"
+
+
+class CompensationCategory(models.TextChoices):
+    """SAFEGUARDS C5: inter-state money is recorded by these categories."""
+
+    FIXED = "fixed", _("Fixed")
+    PER_PERSON = "per_person", _("Per person")
+    MILESTONE = "milestone", _("Milestone")
+    PROCESSING = "processing", _("Processing")
+    DEPARTURE = "departure", _("Departure")
+
+
+class CompensationLine(BaseModel):
+    """One line of the money the sending state promises the receiving state."""
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.PROTECT, related_name="compensation_lines"
+    )
+    category = models.CharField(max_length=12, choices=CompensationCategory.choices)
+    description = models.CharField(max_length=300)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    # A milestone is due once this many people have been relocated (e.g. £120m at 300).
+    trigger_people = models.PositiveIntegerField(null=True, blank=True)
+    per_person = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_minor__gte=0), name="compensation_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(category="milestone") | models.Q(trigger_people__isnull=False),
+                name="compensation_milestone_has_trigger",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}: {self.description}"
+
+
+class InterstatePayment(BaseModel):
+    """Money actually paid by the sending state to the receiving state."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="payments")
+    category = models.CharField(max_length=12, choices=CompensationCategory.choices)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    paid_on = models.DateField()
+    reference = models.CharField(max_length=120)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["paid_on", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_minor__gt=0), name="interstate_payment_amount_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["agreement", "reference"], name="interstate_payment_reference_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.amount_minor} {self.currency}"

@@ -1,0 +1,336 @@
+"""API shapes for agreements. Inputs are checked again by the services (one set of rules)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Schema
+
+from ikaze.agreements.models import Agreement, InterstatePayment
+from ikaze.agreements.money import Money
+from ikaze.agreements.selectors import MoneySummary, country_name, money_summary
+from ikaze.agreements.standards import below_standard
+
+
+class AgreementCreateIn(Schema):
+    code: str
+    title: str
+    sending_state: str
+    receiving_state: str
+    description: str = ""
+    instrument: str = Agreement.Instrument.ARRANGEMENT.value
+    instrument_reference: str = ""
+    voluntary: bool = False
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    currency: str = "USD"
+    cap_total: int | None = None
+    relocated_before_system: int = 0
+    assessment_max_age_days: int = 30
+    acceptance_valid_days: int = 90
+    notice_period_days: int = 10
+    review_window_days: int = 15
+    rights_briefing_days: int = 7
+    complaint_ack_days: int = 5
+    appeal_window_days: int = 30
+
+
+class AgreementPatchIn(Schema):
+    """Send the `version` you read and only the fields you change."""
+
+    version: int
+    title: str | None = None
+    description: str | None = None
+    sending_state: str | None = None
+    receiving_state: str | None = None
+    instrument: str | None = None
+    instrument_reference: str | None = None
+    voluntary: bool | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    currency: str | None = None
+    cap_total: int | None = None
+    relocated_before_system: int | None = None
+    assessment_max_age_days: int | None = None
+    acceptance_valid_days: int | None = None
+    notice_period_days: int | None = None
+    review_window_days: int | None = None
+    rights_briefing_days: int | None = None
+    complaint_ack_days: int | None = None
+    appeal_window_days: int | None = None
+
+
+class TransitionIn(Schema):
+    to: str
+    reason: str
+
+
+class TrancheIn(Schema):
+    label: str
+    starts_on: dt.date
+    ends_on: dt.date
+    cap: int
+
+
+class SupportItemIn(Schema):
+    kind: str
+    description: str
+    amount_minor: int | None = None
+    currency: str = ""
+    frequency: str = "once"
+    duration_months: int | None = None
+
+
+class CompensationLineIn(Schema):
+    category: str
+    description: str
+    amount_minor: int
+    currency: str
+    trigger_people: int | None = None
+    per_person: bool | None = None
+
+
+class PaymentIn(Schema):
+    category: str
+    amount_minor: int
+    currency: str
+    paid_on: dt.date
+    reference: str
+    note: str = ""
+
+
+class MoneyOut(Schema):
+    amount_minor: int
+    currency: str
+
+
+class DeviationOut(Schema):
+    setting: str
+    value: int
+    standard: int
+    source: str
+
+
+class AgreementOut(Schema):
+    code: str
+    title: str
+    description: str
+    sending_state: str
+    sending_state_name: str
+    receiving_state: str
+    receiving_state_name: str
+    status: str
+    instrument: str
+    instrument_reference: str
+    voluntary: bool
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    currency: str
+    cap_total: int | None
+    places_used: int
+    relocated_before_system: int
+    assessment_max_age_days: int
+    acceptance_valid_days: int
+    notice_period_days: int
+    review_window_days: int
+    rights_briefing_days: int
+    complaint_ack_days: int
+    appeal_window_days: int
+    below_standard: list[DeviationOut]
+    version: int
+
+
+class AgreementPage(Schema):
+    items: list[AgreementOut]
+    page: int
+    pages: int
+    total: int
+
+
+class TrancheOut(Schema):
+    id: str
+    label: str
+    starts_on: dt.date
+    ends_on: dt.date
+    cap: int
+    places_used: int
+
+
+class SupportItemOut(Schema):
+    id: str
+    kind: str
+    description: str
+    amount_minor: int | None
+    currency: str
+    frequency: str
+    duration_months: int | None
+
+
+class CompensationLineOut(Schema):
+    id: str
+    category: str
+    description: str
+    amount_minor: int
+    currency: str
+    trigger_people: int | None
+    per_person: bool
+    due_so_far: MoneyOut
+
+
+class PaymentOut(Schema):
+    id: str
+    category: str
+    amount_minor: int
+    currency: str
+    paid_on: dt.date
+    reference: str
+    note: str
+    unscheduled: bool
+
+
+class CategoryMoneyOut(Schema):
+    category: str
+    due: list[MoneyOut]
+    paid: list[MoneyOut]
+    unscheduled: bool
+    over_due: bool
+
+
+class MoneySummaryOut(Schema):
+    relocated: int
+    due_total: list[MoneyOut]
+    paid_total: list[MoneyOut]
+    cost_per_person: list[MoneyOut] | None
+    categories: list[CategoryMoneyOut]
+
+
+class AgreementDetailOut(AgreementOut):
+    tranches: list[TrancheOut]
+    support_items: list[SupportItemOut]
+    compensation_lines: list[CompensationLineOut]
+    payments: list[PaymentOut]
+    money: MoneySummaryOut
+
+
+_FIELDS = (
+    "code",
+    "title",
+    "description",
+    "sending_state",
+    "receiving_state",
+    "status",
+    "instrument",
+    "instrument_reference",
+    "voluntary",
+    "valid_from",
+    "valid_to",
+    "currency",
+    "cap_total",
+    "places_used",
+    "relocated_before_system",
+    "assessment_max_age_days",
+    "acceptance_valid_days",
+    "notice_period_days",
+    "review_window_days",
+    "rights_briefing_days",
+    "complaint_ack_days",
+    "appeal_window_days",
+    "version",
+)
+
+
+def _money(m: Money) -> dict[str, Any]:
+    return {"amount_minor": m.minor, "currency": m.currency}
+
+
+def agreement_out(agreement: Agreement) -> dict[str, Any]:
+    """The agreement as the API shows it (no extra queries)."""
+    out: dict[str, Any] = {f: getattr(agreement, f) for f in _FIELDS}
+    out["sending_state_name"] = country_name(agreement.sending_state)
+    out["receiving_state_name"] = country_name(agreement.receiving_state)
+    out["below_standard"] = [
+        {"setting": d.setting, "value": d.value, "standard": d.standard, "source": d.source}
+        for d in below_standard(agreement)
+    ]
+    return out
+
+
+def _payment_out(p: InterstatePayment, summary: MoneySummary) -> dict[str, Any]:
+    return {
+        "id": str(p.pk),
+        "category": p.category,
+        "amount_minor": p.amount_minor,
+        "currency": p.currency,
+        "paid_on": p.paid_on,
+        "reference": p.reference,
+        "note": p.note,
+        "unscheduled": str(p.pk) in summary.unscheduled_payment_ids,
+    }
+
+
+def agreement_detail_out(agreement: Agreement) -> dict[str, Any]:
+    """The agreement with its periods, support package, schedule, payments and money figures."""
+    lines = list(agreement.compensation_lines.all())
+    payments = list(agreement.payments.all())
+    summary = money_summary(agreement=agreement, lines=lines, payments=payments)
+    due_by_line = {str(d.line.pk): d.due for c in summary.categories for d in c.lines}
+    out = agreement_out(agreement)
+    out["tranches"] = [
+        {
+            "id": str(t.pk),
+            "label": t.label,
+            "starts_on": t.starts_on,
+            "ends_on": t.ends_on,
+            "cap": t.cap,
+            "places_used": t.places_used,
+        }
+        for t in agreement.tranches.all()
+    ]
+    out["support_items"] = [
+        {
+            "id": str(s.pk),
+            "kind": s.kind,
+            "description": s.description,
+            "amount_minor": s.amount_minor,
+            "currency": s.currency,
+            "frequency": s.frequency,
+            "duration_months": s.duration_months,
+        }
+        for s in agreement.support_items.all()
+    ]
+    out["compensation_lines"] = [
+        {
+            "id": str(line.pk),
+            "category": line.category,
+            "description": line.description,
+            "amount_minor": line.amount_minor,
+            "currency": line.currency,
+            "trigger_people": line.trigger_people,
+            "per_person": line.per_person,
+            "due_so_far": _money(due_by_line[str(line.pk)]),
+        }
+        for line in lines
+    ]
+    out["payments"] = [_payment_out(p, summary) for p in payments]
+    out["money"] = {
+        "relocated": summary.relocated,
+        "due_total": [_money(m) for m in summary.due_total],
+        "paid_total": [_money(m) for m in summary.paid_total],
+        "cost_per_person": (
+            [_money(m) for m in summary.cost_per_person]
+            if summary.cost_per_person is not None
+            else None
+        ),
+        "categories": [
+            {
+                "category": c.category,
+                "due": [_money(m) for m in c.due],
+                "paid": [_money(m) for m in c.paid],
+                "unscheduled": c.unscheduled,
+                "over_due": c.over_due,
+            }
+            for c in summary.categories
+        ],
+    }
+    return out

@@ -1,0 +1,180 @@
+"""Reads of agreements, scoped to the actor, and the figures the pages and the API report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import pycountry
+from django.db.models import QuerySet
+from django.utils.functional import Promise
+
+from ikaze.accounts.access import OrgKind, Perm, Role
+from ikaze.accounts.actor import Actor
+from ikaze.agreements.models import (
+    Agreement,
+    CompensationCategory,
+    CompensationLine,
+    InterstatePayment,
+)
+from ikaze.agreements.money import Money
+from ikaze.audit.models import AuditEvent
+from ikaze.audit.selectors import audit_event_list
+from ikaze.core.errors import NotFound
+
+# --- scope ---------------------------------------------------------------------------------
+
+
+def agreement_list_for(*, actor: Actor) -> QuerySet[Agreement]:
+    """List the agreements the actor may see: a sending state sees only its own."""
+    qs = Agreement.objects.order_by("code")
+    if not actor.can(Perm.AGREEMENT_VIEW):
+        return qs.none()
+    if actor.org_kind is OrgKind.SENDING_STATE and not actor.has_role(Role.AUDITOR):
+        assert actor.organisation is not None
+        return qs.filter(sending_state=actor.organisation.country)
+    return qs
+
+
+def agreement_get_for(*, actor: Actor, code: str) -> Agreement:
+    """Fetch one agreement by code, or NotFound if it does not exist or is out of scope."""
+    agreement = agreement_list_for(actor=actor).filter(code=str(code).upper()).first()
+    if agreement is None:
+        raise NotFound("No such agreement.")
+    return agreement
+
+
+# --- people relocated ----------------------------------------------------------------------
+
+RelocatedCounter = Callable[[Agreement], int]
+_relocated_counters: list[RelocatedCounter] = []
+
+
+def register_relocated_counter(counter: RelocatedCounter) -> None:
+    """Let another app (movements) add the people it has moved under an agreement.
+
+    Call it from that app's AppConfig.ready(); the counter returns how many people arrived
+    under the agreement as recorded by Ikaze.
+    """
+    if counter not in _relocated_counters:
+        _relocated_counters.append(counter)
+
+
+def relocated_count(agreement: Agreement) -> int:
+    """People actually relocated under the agreement (before Ikaze plus those it moved)."""
+    return agreement.relocated_before_system + sum(c(agreement) for c in _relocated_counters)
+
+
+# --- money (SAFEGUARDS C5) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineDue:
+    line: CompensationLine
+    due: Money
+    reached: bool  # for a milestone: the trigger is met
+
+
+@dataclass
+class CategoryMoney:
+    category: str
+    label: str | Promise
+    lines: list[LineDue] = field(default_factory=list)
+    due: list[Money] = field(default_factory=list)
+    paid: list[Money] = field(default_factory=list)
+    payments: int = 0
+
+    @property
+    def unscheduled(self) -> bool:
+        """Money was paid in a category the schedule does not have (C5: flag it)."""
+        return self.payments > 0 and not self.lines
+
+    @property
+    def over_due(self) -> bool:
+        due = {m.currency: m.minor for m in self.due}
+        return any(m.minor > due.get(m.currency, 0) for m in self.paid)
+
+
+@dataclass
+class MoneySummary:
+    relocated: int
+    categories: list[CategoryMoney]
+    due_total: list[Money]
+    paid_total: list[Money]
+    cost_per_person: list[Money] | None  # None when nobody has been relocated
+    unscheduled_payment_ids: set[str]
+
+    @property
+    def has_unscheduled(self) -> bool:
+        return bool(self.unscheduled_payment_ids)
+
+
+def _totals(pairs: Iterable[tuple[str, int]]) -> list[Money]:
+    sums: dict[str, int] = defaultdict(int)
+    for currency, minor in pairs:
+        sums[currency] += minor
+    return [Money(minor, cur) for cur, minor in sorted(sums.items())]
+
+
+def line_due(line: CompensationLine, relocated: int) -> LineDue:
+    """What a schedule line makes due for `relocated` people."""
+    if line.category == CompensationCategory.MILESTONE:
+        reached = line.trigger_people is not None and relocated >= line.trigger_people
+        return LineDue(line, Money(line.amount_minor if reached else 0, line.currency), reached)
+    times = relocated if line.per_person else 1
+    return LineDue(line, Money(line.amount_minor * times, line.currency), True)
+
+
+def money_summary(
+    *,
+    agreement: Agreement,
+    lines: list[CompensationLine] | None = None,
+    payments: list[InterstatePayment] | None = None,
+) -> MoneySummary:
+    """Promised (due so far) against paid, per category, and cost per person relocated."""
+    relocated = relocated_count(agreement)
+    if lines is None:
+        lines = list(agreement.compensation_lines.all())
+    if payments is None:
+        payments = list(agreement.payments.all())
+    categories: list[CategoryMoney] = []
+    unscheduled: set[str] = set()
+    for value, label in CompensationCategory.choices:
+        cat = CategoryMoney(category=value, label=label)
+        cat.lines = [line_due(line, relocated) for line in lines if line.category == value]
+        cat_payments = [p for p in payments if p.category == value]
+        cat.payments = len(cat_payments)
+        cat.due = _totals((d.due.currency, d.due.minor) for d in cat.lines)
+        cat.paid = _totals((p.currency, p.amount_minor) for p in cat_payments)
+        if cat.unscheduled:
+            unscheduled |= {str(p.pk) for p in cat_payments}
+        if cat.lines or cat.payments:
+            categories.append(cat)
+    paid_total = _totals((p.currency, p.amount_minor) for p in payments)
+    due_total = _totals((d.due.currency, d.due.minor) for cat in categories for d in cat.lines)
+    cost = [Money(m.minor // relocated, m.currency) for m in paid_total] if relocated else None
+    return MoneySummary(
+        relocated=relocated,
+        categories=categories,
+        due_total=due_total,
+        paid_total=paid_total,
+        cost_per_person=cost,
+        unscheduled_payment_ids=unscheduled,
+    )
+
+
+# --- presentation helpers ------------------------------------------------------------------
+
+
+def country_name(code: str) -> str:
+    """The short English name of an ISO 3166-1 alpha-2 code (the code itself if unknown)."""
+    country = pycountry.countries.get(alpha_2=code.upper()) if code else None
+    if country is None:
+        return code
+    return str(getattr(country, "common_name", None) or country.name)
+
+
+def agreement_history(*, agreement: Agreement) -> QuerySet[AuditEvent]:
+    """The agreement's recorded changes (creation, edits, status, money), newest first."""
+    return audit_event_list(target_type="agreement", target_id=str(agreement.pk))

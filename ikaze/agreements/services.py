@@ -1,0 +1,720 @@
+"""Writes to agreements: set-up, status, caps, support package, compensation and payments.
+
+Every service checks the permission first, validates everything before writing, and records
+its change in the audit chain in the same transaction; a refusal changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pycountry
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from ikaze.accounts.access import Perm
+from ikaze.accounts.actor import Actor
+from ikaze.accounts.guards import require
+from ikaze.agreements.errors import (
+    AgreementNotInForce,
+    NoCapPeriod,
+    PaymentNotAllowed,
+    StaleVersion,
+)
+from ikaze.agreements.models import (
+    Agreement,
+    CompensationCategory,
+    CompensationLine,
+    InterstatePayment,
+    SupportItem,
+    Tranche,
+)
+from ikaze.agreements.standards import SAFEGUARD_SETTINGS
+from ikaze.audit.services import audit_record
+from ikaze.core import clock
+from ikaze.core.errors import CapacityExceeded, Conflict, IllegalTransition, ValidationError
+
+Status = Agreement.Status
+
+# The status machine. Suspension and resumption are a senior officer's call; every other
+# step is set-up work for an administrator.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.DRAFT: frozenset({Status.NEGOTIATING, Status.SIGNED, Status.DECLINED}),
+    Status.NEGOTIATING: frozenset({Status.SIGNED, Status.DECLINED}),
+    Status.SIGNED: frozenset({Status.IN_FORCE, Status.TERMINATED}),
+    Status.IN_FORCE: frozenset({Status.SUSPENDED, Status.TERMINATED}),
+    Status.SUSPENDED: frozenset({Status.IN_FORCE, Status.TERMINATED}),
+    Status.TERMINATED: frozenset(),
+    Status.DECLINED: frozenset(),
+}
+_SUSPENSION_STEPS = frozenset(
+    {(Status.IN_FORCE, Status.SUSPENDED), (Status.SUSPENDED, Status.IN_FORCE)}
+)
+# Money changes hands only under an agreement that was signed at some point.
+_PAYABLE_STATUSES = frozenset({Status.SIGNED, Status.IN_FORCE, Status.SUSPENDED, Status.TERMINATED})
+
+CODE_RE = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
+MAX_DAYS = 3650
+MAX_AMOUNT_MINOR = 10**15
+
+EDITABLE_FIELDS: tuple[str, ...] = (
+    "title",
+    "description",
+    "sending_state",
+    "receiving_state",
+    "instrument",
+    "instrument_reference",
+    "voluntary",
+    "valid_from",
+    "valid_to",
+    "currency",
+    "cap_total",
+    "relocated_before_system",
+    *SAFEGUARD_SETTINGS,
+)
+_REQUIRED_ON_CREATE = ("title", "sending_state", "receiving_state")
+
+
+def transition_perm(from_status: str, to_status: str) -> Perm:
+    """The permission a status change needs."""
+    if (from_status, to_status) in _SUSPENSION_STEPS:
+        return Perm.AGREEMENT_SUSPEND
+    return Perm.AGREEMENT_MANAGE
+
+
+# --- validation helpers ------------------------------------------------------------------
+
+
+def valid_country(code: object) -> bool:
+    return (
+        isinstance(code, str)
+        and len(code) == 2
+        and pycountry.countries.get(alpha_2=code.upper()) is not None
+    )
+
+
+def valid_currency(code: object) -> bool:
+    return (
+        isinstance(code, str)
+        and len(code) == 3
+        and pycountry.currencies.get(alpha_3=code.upper()) is not None
+    )
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _add(errors: dict[str, list[str]], field: str, reason: str) -> None:
+    errors.setdefault(field, []).append(reason)
+
+
+def _text(
+    errors: dict[str, list[str]], field: str, value: object, *, max_length: int, required: bool
+) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        _add(errors, field, "Must be text.")
+        return ""
+    value = value.strip()
+    if required and not value:
+        _add(errors, field, "This field is required.")
+    elif len(value) > max_length:
+        _add(errors, field, f"At most {max_length} characters.")
+    return value
+
+
+def _int_in(
+    errors: dict[str, list[str]],
+    field: str,
+    value: object,
+    *,
+    minimum: int,
+    maximum: int,
+    nullable: bool = False,
+) -> int | None:
+    if value is None:
+        if not nullable:
+            _add(errors, field, "This field is required.")
+        return None
+    if not _is_int(value):
+        _add(errors, field, "Must be a whole number.")
+        return None
+    assert isinstance(value, int)
+    if not minimum <= value <= maximum:
+        _add(errors, field, f"Must be between {minimum} and {maximum}.")
+    return value
+
+
+def _date(
+    errors: dict[str, list[str]], field: str, value: object, *, nullable: bool
+) -> dt.date | None:
+    if value is None:
+        if not nullable:
+            _add(errors, field, "This field is required.")
+        return None
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        _add(errors, field, "Must be a date (YYYY-MM-DD).")
+        return None
+    return value
+
+
+def _currency(errors: dict[str, list[str]], field: str, value: object) -> str:
+    if not valid_currency(value):
+        _add(errors, field, f"{value!r} is not an ISO 4217 currency code.")
+        return ""
+    assert isinstance(value, str)
+    return value.upper()
+
+
+def _clean_agreement_fields(
+    data: Mapping[str, Any], *, current: Agreement | None
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Validate the editable fields present in `data`; return (clean values, errors)."""
+    errors: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
+    for field in data:
+        if field not in EDITABLE_FIELDS:
+            _add(errors, field, "This field cannot be set here.")
+    if "title" in data:
+        out["title"] = _text(errors, "title", data["title"], max_length=200, required=True)
+    if "description" in data:
+        out["description"] = _text(
+            errors, "description", data["description"], max_length=10_000, required=False
+        )
+    if "instrument_reference" in data:
+        out["instrument_reference"] = _text(
+            errors,
+            "instrument_reference",
+            data["instrument_reference"],
+            max_length=200,
+            required=False,
+        )
+    for field in ("sending_state", "receiving_state"):
+        if field in data:
+            if valid_country(data[field]):
+                out[field] = str(data[field]).upper()
+            else:
+                _add(errors, field, f"{data[field]!r} is not an ISO 3166-1 alpha-2 country code.")
+    if "instrument" in data:
+        if data["instrument"] in Agreement.Instrument.values:
+            out["instrument"] = data["instrument"]
+        else:
+            _add(
+                errors,
+                "instrument",
+                f"Choose one of {', '.join(Agreement.Instrument.values)}.",
+            )
+    if "voluntary" in data:
+        if isinstance(data["voluntary"], bool):
+            out["voluntary"] = data["voluntary"]
+        else:
+            _add(errors, "voluntary", "Must be true or false.")
+    for field in ("valid_from", "valid_to"):
+        if field in data:
+            out[field] = _date(errors, field, data[field], nullable=True)
+    if "currency" in data:
+        out["currency"] = _currency(errors, "currency", data["currency"])
+    if "cap_total" in data:
+        out["cap_total"] = _int_in(
+            errors, "cap_total", data["cap_total"], minimum=1, maximum=10**9, nullable=True
+        )
+    if "relocated_before_system" in data:
+        out["relocated_before_system"] = _int_in(
+            errors,
+            "relocated_before_system",
+            data["relocated_before_system"],
+            minimum=0,
+            maximum=10**9,
+        )
+    for field in SAFEGUARD_SETTINGS:
+        if field in data:
+            out[field] = _int_in(errors, field, data[field], minimum=0, maximum=MAX_DAYS)
+
+    # Rules across fields, checked against the values the agreement will have.
+    def final(field: str) -> Any:
+        if field in out:
+            return out[field]
+        return getattr(current, field) if current is not None else None
+
+    sending, receiving = final("sending_state"), final("receiving_state")
+    if (
+        sending
+        and receiving
+        and sending == receiving
+        and "sending_state" not in errors
+        and "receiving_state" not in errors
+    ):
+        _add(errors, "receiving_state", "The receiving state must differ from the sending state.")
+    start, end = final("valid_from"), final("valid_to")
+    if (
+        isinstance(start, dt.date)
+        and isinstance(end, dt.date)
+        and end < start
+        and "valid_to" not in errors
+    ):
+        _add(errors, "valid_to", "The end of validity must not be before its start.")
+    if current is not None and "cap_total" in out and out["cap_total"] is not None:
+        if out["cap_total"] < current.places_used:
+            _add(
+                errors,
+                "cap_total",
+                f"{current.places_used} places are already taken; the cap cannot be lower.",
+            )
+        biggest = max((t.cap for t in current.tranches.all()), default=0)
+        if out["cap_total"] < biggest:
+            _add(errors, "cap_total", f"A cap period allows {biggest}; the cap cannot be lower.")
+    return out, errors
+
+
+def _snapshot(agreement: Agreement, fields: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    return {f: getattr(agreement, f) for f in fields}
+
+
+def _locked(agreement: Agreement) -> Agreement:
+    return Agreement.objects.select_for_update().get(pk=agreement.pk)
+
+
+# --- agreements ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def agreement_create(*, actor: Actor, code: str, fields: Mapping[str, Any]) -> Agreement:
+    """Create an agreement in draft with its parties, cap and safeguard settings."""
+    require(actor, Perm.AGREEMENT_MANAGE, target_type="agreement")
+    clean, errors = _clean_agreement_fields(fields, current=None)
+    for field in _REQUIRED_ON_CREATE:
+        if field not in fields:
+            _add(errors, field, "This field is required.")
+    code = code.strip().upper() if isinstance(code, str) else ""
+    if not code:
+        _add(errors, "code", "This field is required.")
+    elif len(code) > 40 or not CODE_RE.match(code):
+        _add(
+            errors,
+            "code",
+            "Use up to 40 letters, digits and single hyphens, e.g. US-RW-2025.",
+        )
+    elif Agreement.objects.filter(code=code).exists():
+        _add(errors, "code", "An agreement with this code exists.")
+    if errors:
+        raise ValidationError("The agreement is not valid.", details=errors)
+    try:
+        with transaction.atomic():
+            agreement = Agreement.objects.create(code=code, **clean)
+    except IntegrityError as exc:  # a concurrent create took the code
+        raise Conflict(
+            "An agreement with this code exists.",
+            details={"code": ["An agreement with this code exists."]},
+        ) from exc
+    audit_record(
+        actor=actor,
+        action="agreement.create",
+        target_type="agreement",
+        target_id=agreement.pk,
+        after={"code": code, **clean},
+    )
+    return agreement
+
+
+@transaction.atomic
+def agreement_update(
+    *, actor: Actor, agreement: Agreement, version: int, changes: Mapping[str, Any]
+) -> Agreement:
+    """Edit an agreement's set-up; refuse if it changed since `version` was read."""
+    require(actor, Perm.AGREEMENT_MANAGE, target_type="agreement", target_id=agreement.pk)
+    agreement = _locked(agreement)
+    if not _is_int(version):
+        raise ValidationError.for_field("version", "Must be a whole number.")
+    if agreement.version != version:
+        raise StaleVersion(
+            "Someone changed this agreement since you opened it; reload and apply your changes again.",
+            details={"version": [f"Current version is {agreement.version}, you sent {version}."]},
+        )
+    clean, errors = _clean_agreement_fields(changes, current=agreement)
+    if errors:
+        raise ValidationError("The agreement is not valid.", details=errors)
+    changed = [f for f, v in clean.items() if getattr(agreement, f) != v]
+    if not changed:
+        return agreement
+    before = _snapshot(agreement, changed)
+    for f in changed:
+        setattr(agreement, f, clean[f])
+    agreement.version = F("version") + 1
+    agreement.save(update_fields=[*changed, "version", "updated_at"])
+    agreement.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="agreement.update",
+        target_type="agreement",
+        target_id=agreement.pk,
+        before=before,
+        after={**_snapshot(agreement, changed), "version": agreement.version},
+    )
+    return agreement
+
+
+@transaction.atomic
+def agreement_transition(*, actor: Actor, agreement: Agreement, to: str, reason: str) -> Agreement:
+    """Move an agreement to another status along the transition table, with a reason."""
+    # Lock first: which permission applies depends on the status the agreement is in now.
+    agreement = _locked(agreement)
+    current = agreement.status
+    known = to in Status.values
+    require(
+        actor,
+        transition_perm(current, to) if known else Perm.AGREEMENT_MANAGE,
+        target_type="agreement",
+        target_id=agreement.pk,
+    )
+    if not known:
+        raise ValidationError.for_field("to", f"Choose one of {', '.join(Status.values)}.")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError.for_field("reason", "A reason is required.")
+    if len(reason) > 2000:
+        raise ValidationError.for_field("reason", "At most 2000 characters.")
+    if to not in TRANSITIONS[current]:
+        allowed = sorted(TRANSITIONS[current])
+        raise IllegalTransition(
+            f"An agreement cannot go from {current} to {to}.",
+            details={
+                "to": [
+                    f"From {current} the next status can be: {', '.join(allowed) or 'none (final)'}."
+                ]
+            },
+        )
+    agreement.status = to
+    agreement.version = F("version") + 1
+    agreement.save(update_fields=["status", "version", "updated_at"])
+    agreement.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="agreement.transition",
+        target_type="agreement",
+        target_id=agreement.pk,
+        before={"status": current},
+        after={"status": to, "version": agreement.version},
+        reason=reason.strip(),
+    )
+    return agreement
+
+
+# --- caps ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def tranche_add(
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    label: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    cap: int,
+) -> Tranche:
+    """Add a cap period to an agreement; periods of one agreement never overlap."""
+    require(actor, Perm.AGREEMENT_MANAGE, target_type="agreement", target_id=agreement.pk)
+    agreement = _locked(agreement)  # serialises overlap checks for this agreement
+    errors: dict[str, list[str]] = {}
+    label = _text(errors, "label", label, max_length=80, required=True)
+    start = _date(errors, "starts_on", starts_on, nullable=False)
+    end = _date(errors, "ends_on", ends_on, nullable=False)
+    cap_ = _int_in(errors, "cap", cap, minimum=1, maximum=10**9)
+    if start and end and end < start:
+        _add(errors, "ends_on", "The period must not end before it starts.")
+    if cap_ is not None and agreement.cap_total is not None and cap_ > agreement.cap_total:
+        _add(errors, "cap", f"Must not exceed the agreement's cap of {agreement.cap_total}.")
+    if label and agreement.tranches.filter(label=label).exists():
+        _add(errors, "label", "This agreement already has a period with this label.")
+    if start and end and end >= start:
+        clash = agreement.tranches.filter(starts_on__lte=end, ends_on__gte=start).first()
+        if clash is not None:
+            _add(
+                errors,
+                "starts_on",
+                f"Overlaps the period {clash.label} ({clash.starts_on} to {clash.ends_on}).",
+            )
+    if errors:
+        raise ValidationError("The cap period is not valid.", details=errors)
+    assert start is not None and end is not None and cap_ is not None
+    tranche = Tranche.objects.create(
+        agreement=agreement, label=label, starts_on=start, ends_on=end, cap=cap_
+    )
+    audit_record(
+        actor=actor,
+        action="agreement.tranche.add",
+        target_type="agreement",
+        target_id=agreement.pk,
+        after={
+            "tranche": str(tranche.pk),
+            "label": label,
+            "starts_on": start,
+            "ends_on": end,
+            "cap": cap_,
+        },
+    )
+    return tranche
+
+
+@transaction.atomic
+def agreement_take_place(*, agreement: Agreement, on: dt.date) -> Tranche | None:
+    """Take one place under the cap for the period covering `on`; CapacityExceeded if full.
+
+    Called by the service that accepts a person (it checks the permission and writes the audit
+    event in the same transaction). The counters move with F() updates, so the check
+    constraints, not Python, enforce SAFEGUARDS A6 even when two officers accept at once.
+    Returns the cap period used (None if the agreement has no periods).
+    """
+    status, valid_from, valid_to = (
+        Agreement.objects.filter(pk=agreement.pk)
+        .values_list("status", "valid_from", "valid_to")
+        .get()
+    )
+    if status != Status.IN_FORCE:
+        raise AgreementNotInForce(
+            f"Places can be taken only while the agreement is in force (it is {status}).",
+            details={"agreement": [f"Status is {status}."]},
+        )
+    if (valid_from and on < valid_from) or (valid_to and on > valid_to):
+        raise AgreementNotInForce(
+            f"{on} is outside the agreement's validity.",
+            details={"on": [f"Valid from {valid_from or '—'} to {valid_to or '—'}."]},
+        )
+    tranche = Tranche.objects.filter(
+        agreement_id=agreement.pk, starts_on__lte=on, ends_on__gte=on
+    ).first()
+    if tranche is None and Tranche.objects.filter(agreement_id=agreement.pk).exists():
+        raise NoCapPeriod(
+            f"No cap period of the agreement covers {on}.",
+            details={"on": ["No cap period covers this date."]},
+        )
+    try:
+        # Fixed order (agreement row, then period row) so concurrent takers cannot deadlock.
+        with transaction.atomic():
+            Agreement.objects.filter(pk=agreement.pk).update(places_used=F("places_used") + 1)
+            if tranche is not None:
+                Tranche.objects.filter(pk=tranche.pk).update(places_used=F("places_used") + 1)
+    except IntegrityError as exc:
+        raise CapacityExceeded(
+            "The agreement's cap for this period is reached.",
+            details={"cap": ["No place is left under the cap (SAFEGUARDS A6)."]},
+        ) from exc
+    if tranche is not None:
+        tranche.refresh_from_db()
+    return tranche
+
+
+@transaction.atomic
+def agreement_release_place(*, agreement: Agreement, tranche: Tranche | None) -> None:
+    """Give back a place taken with `agreement_take_place` (an acceptance withdrawn)."""
+    if tranche is not None and tranche.agreement_id != agreement.pk:
+        raise ValidationError.for_field("tranche", "This period belongs to another agreement.")
+    try:
+        with transaction.atomic():
+            Agreement.objects.filter(pk=agreement.pk).update(places_used=F("places_used") - 1)
+            if tranche is not None:
+                Tranche.objects.filter(pk=tranche.pk).update(places_used=F("places_used") - 1)
+    except IntegrityError as exc:
+        raise Conflict(
+            "No place is taken, so none can be released.",
+            details={"places_used": ["Already 0."]},
+        ) from exc
+
+
+# --- support package and money -------------------------------------------------------------
+
+
+@transaction.atomic
+def support_item_add(
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    kind: str,
+    description: str,
+    amount_minor: int | None = None,
+    currency: str = "",
+    frequency: str = SupportItem.Frequency.ONCE,
+    duration_months: int | None = None,
+) -> SupportItem:
+    """Add an entitlement to the support package the agreement promises each person."""
+    require(actor, Perm.AGREEMENT_MANAGE, target_type="agreement", target_id=agreement.pk)
+    errors: dict[str, list[str]] = {}
+    if kind not in SupportItem.Kind.values:
+        _add(errors, "kind", f"Choose one of {', '.join(SupportItem.Kind.values)}.")
+    description = _text(errors, "description", description, max_length=300, required=True)
+    amount = _int_in(
+        errors, "amount_minor", amount_minor, minimum=0, maximum=MAX_AMOUNT_MINOR, nullable=True
+    )
+    cur = ""
+    if amount is not None:
+        cur = _currency(errors, "currency", currency)
+    elif currency:
+        _add(errors, "currency", "Leave the currency empty for support given in kind.")
+    if frequency not in SupportItem.Frequency.values:
+        _add(errors, "frequency", f"Choose one of {', '.join(SupportItem.Frequency.values)}.")
+    duration = _int_in(
+        errors, "duration_months", duration_months, minimum=1, maximum=600, nullable=True
+    )
+    if errors:
+        raise ValidationError("The support item is not valid.", details=errors)
+    item = SupportItem.objects.create(
+        agreement=agreement,
+        kind=kind,
+        description=description,
+        amount_minor=amount,
+        currency=cur,
+        frequency=frequency,
+        duration_months=duration,
+    )
+    audit_record(
+        actor=actor,
+        action="agreement.support_item.add",
+        target_type="agreement",
+        target_id=agreement.pk,
+        after={
+            "item": str(item.pk),
+            "kind": kind,
+            "description": description,
+            "amount_minor": amount,
+            "currency": cur,
+            "frequency": frequency,
+            "duration_months": duration,
+        },
+    )
+    return item
+
+
+@transaction.atomic
+def compensation_line_add(
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    category: str,
+    description: str,
+    amount_minor: int,
+    currency: str,
+    trigger_people: int | None = None,
+    per_person: bool | None = None,
+) -> CompensationLine:
+    """Add a line to the compensation schedule (what the sending state promises to pay)."""
+    require(actor, Perm.AGREEMENT_MANAGE, target_type="agreement", target_id=agreement.pk)
+    errors: dict[str, list[str]] = {}
+    if category not in CompensationCategory.values:
+        _add(errors, "category", f"Choose one of {', '.join(CompensationCategory.values)}.")
+    description = _text(errors, "description", description, max_length=300, required=True)
+    amount = _int_in(errors, "amount_minor", amount_minor, minimum=0, maximum=MAX_AMOUNT_MINOR)
+    cur = _currency(errors, "currency", currency)
+    trigger = _int_in(
+        errors, "trigger_people", trigger_people, minimum=1, maximum=10**9, nullable=True
+    )
+    if (
+        category == CompensationCategory.MILESTONE
+        and trigger is None
+        and "trigger_people" not in errors
+    ):
+        _add(errors, "trigger_people", "A milestone needs the number of people that triggers it.")
+    if category != CompensationCategory.MILESTONE and trigger is not None:
+        _add(errors, "trigger_people", "Only a milestone has a trigger.")
+    # Per-person money is per person by definition; fixed sums and milestones never are.
+    if per_person is None:
+        per_person = category == CompensationCategory.PER_PERSON
+    if not isinstance(per_person, bool):
+        _add(errors, "per_person", "Must be true or false.")
+    elif category == CompensationCategory.PER_PERSON and not per_person:
+        _add(errors, "per_person", "A per-person line is paid per person.")
+    elif category in (CompensationCategory.FIXED, CompensationCategory.MILESTONE) and per_person:
+        _add(errors, "per_person", "A fixed sum or milestone is not paid per person.")
+    if errors:
+        raise ValidationError("The compensation line is not valid.", details=errors)
+    assert amount is not None
+    line = CompensationLine.objects.create(
+        agreement=agreement,
+        category=category,
+        description=description,
+        amount_minor=amount,
+        currency=cur,
+        trigger_people=trigger,
+        per_person=per_person,
+    )
+    audit_record(
+        actor=actor,
+        action="agreement.compensation_line.add",
+        target_type="agreement",
+        target_id=agreement.pk,
+        after={
+            "line": str(line.pk),
+            "category": category,
+            "description": description,
+            "amount_minor": amount,
+            "currency": cur,
+            "trigger_people": trigger,
+            "per_person": per_person,
+        },
+    )
+    return line
+
+
+@transaction.atomic
+def interstate_payment_record(
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    category: str,
+    amount_minor: int,
+    currency: str,
+    paid_on: dt.date,
+    reference: str,
+    note: str = "",
+) -> InterstatePayment:
+    """Record money the sending state paid under the agreement (SAFEGUARDS C5)."""
+    require(actor, Perm.INTERSTATE_PAYMENT_RECORD, target_type="agreement", target_id=agreement.pk)
+    agreement = _locked(agreement)
+    if agreement.status not in _PAYABLE_STATUSES:
+        raise PaymentNotAllowed(
+            f"Payments are recorded only under a signed agreement (this one is {agreement.status}).",
+            details={"agreement": [f"Status is {agreement.status}."]},
+        )
+    errors: dict[str, list[str]] = {}
+    if category not in CompensationCategory.values:
+        _add(errors, "category", f"Choose one of {', '.join(CompensationCategory.values)}.")
+    amount = _int_in(errors, "amount_minor", amount_minor, minimum=1, maximum=MAX_AMOUNT_MINOR)
+    cur = _currency(errors, "currency", currency)
+    day = _date(errors, "paid_on", paid_on, nullable=False)
+    if day is not None and day > clock.today_local():
+        _add(errors, "paid_on", "A payment cannot be recorded before it is made.")
+    reference = _text(errors, "reference", reference, max_length=120, required=True)
+    note = _text(errors, "note", note, max_length=2000, required=False)
+    if reference and agreement.payments.filter(reference=reference).exists():
+        _add(errors, "reference", "A payment with this reference is already recorded.")
+    if errors:
+        raise ValidationError("The payment is not valid.", details=errors)
+    assert amount is not None and day is not None
+    payment = InterstatePayment.objects.create(
+        agreement=agreement,
+        category=category,
+        amount_minor=amount,
+        currency=cur,
+        paid_on=day,
+        reference=reference,
+        note=note,
+    )
+    audit_record(
+        actor=actor,
+        action="agreement.payment.record",
+        target_type="agreement",
+        target_id=agreement.pk,
+        after={
+            "payment": str(payment.pk),
+            "category": category,
+            "amount_minor": amount,
+            "currency": cur,
+            "paid_on": day,
+            "reference": reference,
+        },
+        reason=note,
+    )
+    return payment

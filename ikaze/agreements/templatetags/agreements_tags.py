@@ -1,0 +1,24 @@
+"""Template helpers for agreements: money from minor units, country names."""
+
+from __future__ import annotations
+
+from django import template
+
+from ikaze.agreements.money import format_minor
+from ikaze.agreements.selectors import country_name
+
+register = template.Library()
+
+
+@register.simple_tag
+def money(minor: int | None, currency: str) -> str:
+    """`{% money line.amount_minor line.currency %}` → "£370,000,000.00" in the page's language."""
+    if minor is None or not currency:
+        return "—"
+    return format_minor(minor, currency)
+
+
+@register.filter
+def country(code: str) -> str:
+    """`{{ agreement.sending_state|country }}` → "United States"."""
+    return country_name(code)
