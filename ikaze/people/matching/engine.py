@@ -1,0 +1,377 @@
+"""The Matcher: train with Splink, link batches with Splink, answer single records online.
+
+Batch linking and training run through Splink on DuckDB. The online check cannot afford
+Splink's per-call set-up (hundreds of milliseconds), so it keeps its own index: the registry's
+feature columns sorted by the hash of each blocking key, searched with NumPy. The few
+candidates found are scored by evaluating the trained model's own comparison-level SQL in
+DuckDB and summing the model's log2 Bayes factors in NumPy: the same model, the same
+features, the same levels as the batch path (a test checks that both give equal weights).
+
+Nothing here writes to the registry or merges anyone: every answer is a scored pair.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from ikaze.people.matching.features import (
+    FEATURE_COLUMNS,
+    MATCH_COLUMNS,
+    features_sql,
+    install_macros,
+)
+from ikaze.people.matching.model import (
+    BLOCKING_RULES,
+    COMPARISONS,
+    DETERMINISTIC_RULES,
+    TRAINING_RULES,
+    settings_dict,
+)
+
+log = logging.getLogger(__name__)
+
+PAIR_SCHEMA = {
+    "left_id": pl.String,
+    "right_id": pl.String,
+    "probability": pl.Float64,
+    "match_weight": pl.Float64,
+    "within_batch": pl.Boolean,
+}
+
+# Below these sizes a registry says too little: keep model.py's prior u (random pairs) and m
+# (EM needs enough true duplicates) values instead of estimating them.
+MIN_RECORDS_FOR_U = 2_000
+MIN_RECORDS_FOR_EM = 20_000
+# Online candidates beyond this are dropped (highest-evidence keys are looked up first).
+MAX_ONLINE_CANDIDATES = 20_000
+
+
+def model_fingerprint() -> str:
+    """A hash of the model's structure: a cached model trained for other levels is stale."""
+    shape = settings_dict(prior=0.0)
+    blob = json.dumps(
+        {
+            "comparisons": shape["comparisons"],
+            "rules": shape["blocking_rules_to_generate_predictions"],
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def default_model_dir() -> Path:
+    from django.conf import settings
+
+    return Path(settings.VAR_DIR) / "matching"
+
+
+def _with_match_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    missing = [c for c in MATCH_COLUMNS if c not in frame.columns]
+    frame = frame.with_columns(*(pl.lit(None, dtype=pl.String).alias(c) for c in missing))
+    return frame.select(pl.col(c).cast(pl.String) for c in MATCH_COLUMNS)
+
+
+_PAIRS_SQL = (
+    "SELECT CAST(unique_id_l AS VARCHAR) AS left_id, CAST(unique_id_r AS VARCHAR) AS right_id,"
+    " CAST(match_probability AS DOUBLE) AS probability,"
+    " CAST(match_weight AS DOUBLE) AS match_weight, {within} AS within_batch FROM {table}"
+)
+
+
+class _Scorer:
+    """The trained model's levels as one SQL select, and its log2 Bayes factors as arrays."""
+
+    def __init__(self, model: dict[str, Any]) -> None:
+        from splink.internals.settings_creator import SettingsCreator
+
+        settings = SettingsCreator.from_path_or_dict(model).get_settings("duckdb")
+        self.prior = float(settings._probability_two_random_records_match)
+        self.log2_prior_odds = math.log2(self.prior / (1 - self.prior))
+        cases = []
+        self.weights: list[np.ndarray] = []
+        for i, comparison in enumerate(settings.comparisons):
+            whens = []
+            bfs = []
+            for j, level in enumerate(comparison.comparison_levels):
+                sql = level.sql_condition
+                if sql.strip().upper() != "ELSE":
+                    whens.append(f"WHEN {sql} THEN {j}")
+                bf = level._bayes_factor
+                bfs.append(0.0 if level.is_null_level else math.log2(bf) if bf else -math.inf)
+            else_index = len(comparison.comparison_levels) - 1
+            cases.append(f"CASE {' '.join(whens)} ELSE {else_index} END AS g{i}")
+            self.weights.append(np.array(bfs, dtype=np.float64))
+        self.select = ", ".join(cases)
+
+    def weights_for(self, gammas: np.ndarray) -> np.ndarray:
+        total = np.full(gammas.shape[0], self.log2_prior_odds)
+        for i, w in enumerate(self.weights):
+            total += w[gammas[:, i]]
+        return total
+
+
+def probability_from_weight(weight: np.ndarray) -> np.ndarray:
+    odds = np.exp2(np.clip(weight, -1000, 1000))
+    return odds / (1 + odds)
+
+
+class _OnlineIndex:
+    """The registry's features, and per blocking rule its rows sorted by key hash."""
+
+    def __init__(self, features: pl.DataFrame) -> None:
+        self.features = features
+        self.rules: list[tuple[tuple[str, ...], tuple[str, ...], np.ndarray, np.ndarray]] = []
+        built: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
+        for rule in BLOCKING_RULES:
+            if rule.right not in built:
+                hashes = self._hash(features, rule.right)
+                rows = np.flatnonzero(hashes != 0).astype(np.int64)
+                order = np.argsort(hashes[rows], kind="stable")
+                built[rule.right] = (hashes[rows][order], rows[order])
+            keys, rows = built[rule.right]
+            self.rules.append((rule.left, rule.right, keys, rows))
+
+    @staticmethod
+    def _hash(frame: pl.DataFrame, cols: tuple[str, ...]) -> np.ndarray:
+        # 0 marks a key with a missing part: SQL equality never joins on NULL either.
+        key = pl.struct([pl.col(c).cast(pl.String) for c in cols]).hash(seed=7)
+        any_null = pl.any_horizontal([pl.col(c).is_null() for c in cols])
+        out = frame.select(pl.when(any_null).then(0).otherwise(key).cast(pl.UInt64))
+        return out.to_series().to_numpy()
+
+    def candidates(self, record: pl.DataFrame) -> np.ndarray:
+        found: list[np.ndarray] = []
+        total = 0
+        for left, _right, keys, rows in self.rules:
+            renamed = record.select([pl.col(a).alias(b) for a, b in zip(left, _right, strict=True)])
+            h = self._hash(renamed, _right)[0]
+            if h == 0:
+                continue
+            lo = int(np.searchsorted(keys, h, side="left"))
+            hi = int(np.searchsorted(keys, h, side="right"))
+            if hi > lo:
+                found.append(rows[lo:hi])
+                total += hi - lo
+                if total > MAX_ONLINE_CANDIDATES:
+                    break
+        if not found:
+            return np.empty(0, dtype=np.int64)
+        return np.unique(np.concatenate(found))[:MAX_ONLINE_CANDIDATES]
+
+
+class Matcher:
+    """A trained identity-resolution model with its batch and online entry points."""
+
+    def __init__(self, model: dict[str, Any], *, path: Path | None = None) -> None:
+        self.model = model
+        self.path = path
+        self._lock = threading.RLock()
+        self._con = duckdb.connect(":memory:")
+        install_macros(self._con)
+        self._scorer = _Scorer(model)
+        self._index: _OnlineIndex | None = None
+        self._registry_key: tuple[int, int] | None = None
+        self.train_seconds: float | None = None
+
+    # ----- construction and training -------------------------------------------------
+
+    @classmethod
+    def untrained(cls) -> Matcher:
+        return cls(settings_dict(prior=1e-5))
+
+    @classmethod
+    def load_or_train(
+        cls,
+        registry_frame: pl.DataFrame,
+        model_dir: Path | str | None = None,
+        retrain: bool = False,
+    ) -> Matcher:
+        """Load the cached model for this model shape, or train one on the registry and cache it."""
+        directory = Path(model_dir) if model_dir is not None else default_model_dir()
+        path = directory / f"model-{model_fingerprint()}.json"
+        if path.is_file() and not retrain:
+            return cls(json.loads(path.read_text(encoding="utf-8")), path=path)
+        matcher = cls.untrained()
+        matcher.path = path
+        matcher.train(registry_frame)
+        return matcher
+
+    def train(self, registry_frame: pl.DataFrame) -> float:
+        """Estimate u by random sampling and m by EM on the registry; save the model. Seconds."""
+        from splink import DuckDBAPI, Linker
+
+        start = time.perf_counter()
+        with self._lock:
+            con = duckdb.connect(":memory:")
+            install_macros(con)
+            registry = _with_match_columns(registry_frame)
+            con.register("registry_in", registry)
+            con.execute(f"CREATE TABLE reg_f AS {features_sql('registry_in')}")
+            con.unregister("registry_in")
+            n = registry.height
+            db_api = DuckDBAPI(connection=con)
+            sdf = db_api.register("reg_f", table_name="registry")
+            # Until estimated: one record in twenty has a duplicate somewhere in the registry.
+            fallback_prior = min(0.05 / max(n, 1), 0.01)
+            linker = Linker(sdf, settings_dict(prior=fallback_prior), log_level=logging.WARNING)
+            if n >= MIN_RECORDS_FOR_U:
+                linker.training.estimate_probability_two_random_records_match(
+                    list(DETERMINISTIC_RULES), recall=0.7
+                )
+                prior = linker._settings_obj._probability_two_random_records_match
+                if not 0 < prior < 1:  # no certain pair at all
+                    linker._settings_obj._probability_two_random_records_match = fallback_prior
+                linker.training.estimate_u_using_random_sampling(
+                    max_pairs=5e6 if n >= 100_000 else 1e6, seed=20250101
+                )
+            if n >= MIN_RECORDS_FOR_EM:
+                for rule in TRAINING_RULES:
+                    linker.training.estimate_parameters_using_expectation_maximisation(
+                        rule, estimate_without_term_frequencies=True
+                    )
+            model = linker.misc.save_model_to_json()
+            con.close()
+            self.model = model
+            self._scorer = _Scorer(model)
+            self._index = None
+            self._registry_key = None
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = self.path.with_suffix(".tmp")
+                tmp.write_text(json.dumps(model, indent=1), encoding="utf-8")
+                tmp.replace(self.path)
+        self.train_seconds = time.perf_counter() - start
+        return self.train_seconds
+
+    # ----- features ----------------------------------------------------------------------
+
+    def features(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The normalised feature columns for a frame with MATCH_COLUMNS."""
+        with self._lock:
+            cur = self._con.cursor()
+            try:
+                cur.register("feat_in", _with_match_columns(frame))
+                return cur.sql(features_sql("feat_in")).pl()
+            finally:
+                cur.close()
+
+    # ----- batch -------------------------------------------------------------------------
+
+    def link_batch(
+        self, incoming_frame: pl.DataFrame, registry_frame: pl.DataFrame, threshold: float = 0.9
+    ) -> pl.DataFrame:
+        """Score the batch against the registry and within itself; pairs at or above threshold."""
+        from splink import DuckDBAPI, Linker
+
+        incoming = _with_match_columns(incoming_frame)
+        if incoming.height == 0:
+            return pl.DataFrame(schema=PAIR_SCHEMA)
+        with self._lock:
+            con = self._con
+            self._ensure_registry_table(registry_frame)
+            con.register("batch_in", incoming)
+            con.execute(f"CREATE OR REPLACE TABLE batch_f AS {features_sql('batch_in')}")
+            con.unregister("batch_in")
+            db_api = DuckDBAPI(connection=con)
+            left = db_api.register("batch_f", table_name="incoming")
+            right = db_api.register("reg_f", table_name="registry")
+            linker = Linker([left], self.model, log_level=logging.WARNING)
+            between = linker.inference.predict_between(
+                left, right, threshold_match_probability=threshold, warning_mode="never"
+            )
+            within = linker.inference.predict_within(
+                left, threshold_match_probability=threshold, warning_mode="never"
+            )
+            frames = []
+            for sdf, is_within in ((between, False), (within, True)):
+                out = con.sql(
+                    _PAIRS_SQL.format(within=str(is_within).upper(), table=sdf.physical_name)
+                ).pl()
+                frames.append(out)
+                sdf.drop_table_from_database_and_remove_from_cache()
+            linker.table_management.delete_tables_created_by_splink_from_db()
+            con.execute("DROP TABLE IF EXISTS batch_f")
+        pairs = pl.concat(frames).cast(PAIR_SCHEMA)  # type: ignore[arg-type]
+        return pairs.sort(["probability", "left_id", "right_id"], descending=[True, False, False])
+
+    def _ensure_registry_table(self, registry_frame: pl.DataFrame) -> None:
+        key = (id(registry_frame), registry_frame.height)
+        if self._registry_key == key:
+            return
+        registry = _with_match_columns(registry_frame)
+        self._con.register("registry_in", registry)
+        self._con.execute(f"CREATE OR REPLACE TABLE reg_f AS {features_sql('registry_in')}")
+        self._con.unregister("registry_in")
+        self._registry_key = key
+        self._index = None
+
+    # ----- online ------------------------------------------------------------------------
+
+    def index_registry(self, registry_frame: pl.DataFrame) -> None:
+        """Build the online index over the registry (once per process, or after it changes)."""
+        with self._lock:
+            self._ensure_registry_table(registry_frame)
+            columns = ", ".join(FEATURE_COLUMNS)
+            features = self._con.sql(f"SELECT {columns} FROM reg_f").pl()  # noqa: S608
+            self._index = _OnlineIndex(features)
+
+    def match_one(self, record: dict[str, Any], top: int = 5) -> list[tuple[str, float]]:
+        """The registry people most likely to be this record, best first (id, probability)."""
+        scored = self.score_one(record)
+        return [(r["right_id"], r["probability"]) for r in scored.head(top).iter_rows(named=True)]
+
+    def score_one(self, record: dict[str, Any]) -> pl.DataFrame:
+        """Every candidate for one record with its weight and probability, best first."""
+        if self._index is None:
+            raise RuntimeError("index_registry() must run before match_one()")
+        frame = pl.DataFrame(
+            [{c: record.get(c) for c in MATCH_COLUMNS}],
+            schema=dict.fromkeys(MATCH_COLUMNS, pl.String),
+        )
+        feats = self.features(frame)
+        index = self._index
+        rows = index.candidates(feats)
+        if rows.size == 0:
+            return pl.DataFrame(
+                schema={
+                    "right_id": pl.String,
+                    "probability": pl.Float64,
+                    "match_weight": pl.Float64,
+                }
+            )
+        cands = index.features[rows]
+        with self._lock:
+            cur = self._con.cursor()
+            try:
+                cur.register("one_l", feats)
+                cur.register("cands_r", cands)
+                cols = list(FEATURE_COLUMNS)
+                pairs = ", ".join(
+                    [f"l.{c} AS {c}_l" for c in cols] + [f"r.{c} AS {c}_r" for c in cols]
+                )
+                # Only the model's own SQL and fixed column names: no data is spliced in.
+                sql = f"SELECT {self._scorer.select} FROM (SELECT {pairs} FROM one_l l, cands_r r)"  # noqa: S608
+                gammas = cur.sql(sql).fetchnumpy()
+            finally:
+                cur.close()
+        gamma = np.column_stack([gammas[f"g{i}"] for i in range(len(COMPARISONS))]).astype(np.int64)
+        weight = self._scorer.weights_for(gamma)
+        out = pl.DataFrame(
+            {
+                "right_id": cands["unique_id"],
+                "probability": probability_from_weight(weight),
+                "match_weight": weight,
+            }
+        )
+        return out.sort(["match_weight", "right_id"], descending=[True, False])

@@ -1,0 +1,195 @@
+"""Normalised identity features, computed in DuckDB SQL so batch and online share one definition.
+
+Every feature the model compares or blocks on is derived here, once per record, from the
+MATCH_COLUMNS. Batch linking (Splink) and the online index both read these columns, so the
+two paths cannot drift apart.
+
+Spanish and Latin-American conventions handled:
+- accents and case (strip_accents, upper), punctuation and hyphens become spaces;
+- particles ("de", "del", "de la", "y", ...) are dropped from name tokens;
+- two surnames; a compound surname ("Ponce de León") is kept as one key ("PONCELEON");
+- compound given names ("María José") are a list of tokens, compared as a set;
+- when only the full name is known, the last two tokens are taken as the surnames;
+- a phonetic key (`ikz_ph`) folds b/v, s/z/c, ll/y, silent h, j/g/x, qu/k, gue/gui, ph/f
+  and doubled letters.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+MATCH_COLUMNS = [
+    "unique_id",
+    "given_names",
+    "first_surname",
+    "second_surname",
+    "full_name",
+    "sex",
+    "date_of_birth",
+    "nationality",
+    "document_number",
+]
+
+# Tokens that join Spanish names but carry no identity ("María de la Cruz", "Pérez y Gómez").
+PARTICLES = ("DE", "DEL", "LA", "LAS", "LOS", "Y", "DA", "DAS", "DO", "DOS", "DI")
+
+# Order matters: each rewrite assumes the ones above it ran. RE2 has no look-behind, so
+# context is captured and written back (\1).
+_PHONETIC_STEPS: list[tuple[str, str]] = [
+    (r"[^A-Z]", ""),
+    (r"PH", "F"),
+    (r"CH", "1"),  # keep CH apart from the C rules below; restored at the end
+    (r"QU([EI])", r"K\1"),
+    (r"Q", "K"),
+    (r"C([EIY])", r"S\1"),  # ce, ci sound like se, si in Latin America (seseo)
+    (r"C", "K"),
+    (r"GU([EI])", r"2\1"),  # Guillermo, Miguel: the u is silent, the g stays hard
+    (r"G([EIY])", r"J\1"),  # Gerardo / Jerardo, Giménez / Jiménez
+    (r"X", "J"),  # Ximena / Jimena, Xavier / Javier, México / Méjico
+    (r"Z", "S"),
+    (r"H", ""),  # silent h: Hernández / Ernández
+    (r"1", "C"),
+    (r"2", "G"),
+    (r"LL", "Y"),  # yeísmo: Vallejo / Vayejo
+    (r"Y([^AEIOU]|$)", r"I\1"),  # y as a vowel: Eloy / Eloi, Ruy / Rui
+    (r"V", "B"),  # b and v are one sound
+    (r"W", "U"),
+    (r"N([BP])", r"M\1"),
+    (r"RR", "R"),
+    (r"SS", "S"),
+    (r"NN", "N"),
+    (r"TT", "T"),
+    (r"BB", "B"),
+    (r"KK", "K"),
+    (r"FF", "F"),
+    (r"MM", "M"),
+    (r"PP", "P"),
+    (r"DD", "D"),
+    (r"AA", "A"),
+    (r"EE", "E"),
+    (r"OO", "O"),
+    (r"II", "I"),
+]
+
+
+def _phonetic_sql(arg: str) -> str:
+    expr = f"upper(strip_accents({arg}))"
+    for pattern, replacement in _PHONETIC_STEPS:
+        expr = f"regexp_replace({expr}, '{pattern}', '{replacement}', 'g')"
+    return f"nullif({expr}, '')"
+
+
+_PARTICLE_LIST = ", ".join(f"'{p}'" for p in PARTICLES)
+
+MACROS = f"""
+CREATE OR REPLACE MACRO ikz_clean(s) AS
+    nullif(trim(regexp_replace(upper(strip_accents(s)), '[^A-Z]+', ' ', 'g')), '');
+CREATE OR REPLACE MACRO ikz_tokens(s) AS
+    list_filter(string_split(ikz_clean(s), ' '), lambda t: t NOT IN ({_PARTICLE_LIST}));
+CREATE OR REPLACE MACRO ikz_ph(s) AS {_phonetic_sql("s")};
+CREATE OR REPLACE MACRO ikz_join(xs) AS nullif(array_to_string(xs, ''), '');
+"""
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Define the normalisation macros on a DuckDB connection (idempotent)."""
+    con.execute(MACROS)
+
+
+# Columns produced by features_sql, in order. Blocking and comparisons use only these.
+FEATURE_COLUMNS = [
+    "unique_id",
+    "g_all",
+    "g_ph",
+    "g_ph_sorted",
+    "g1_ph",
+    "s1",
+    "s2",
+    "s1_ph",
+    "s2_ph",
+    "s_cat",
+    "s_cat_ph",
+    "all_ph_sorted",
+    "dob_str",
+    "dob_year",
+    "dob_md",
+    "dob_dm",
+    "sex",
+    "nat",
+    "doc",
+]
+
+
+def features_sql(source: str) -> str:
+    """SQL selecting FEATURE_COLUMNS from a relation with MATCH_COLUMNS (a trusted name)."""
+    return f"""
+    WITH raw AS (
+        SELECT
+            CAST(unique_id AS VARCHAR) AS unique_id,
+            ikz_tokens(given_names) AS gt,
+            ikz_tokens(first_surname) AS s1t,
+            ikz_tokens(second_surname) AS s2t,
+            ikz_tokens(full_name) AS ft,
+            CAST(sex AS VARCHAR) AS sex_raw,
+            try_strptime(CAST(date_of_birth AS VARCHAR), '%Y-%m-%d') AS dob_ts,
+            CAST(nationality AS VARCHAR) AS nat_raw,
+            CAST(document_number AS VARCHAR) AS doc_raw
+        FROM {source}
+    ),
+    parts AS (
+        SELECT *,
+            -- Parts known: use them. Only a full name: the last two tokens are the surnames
+            -- (the Spanish "given names + father's surname + mother's surname" order).
+            CASE
+                WHEN len(coalesce(gt, [])) > 0 OR len(coalesce(s1t, [])) > 0 THEN coalesce(gt, [])
+                WHEN len(coalesce(ft, [])) >= 3 THEN ft[1:len(ft) - 2]
+                WHEN len(coalesce(ft, [])) = 2 THEN ft[1:1]
+                ELSE []
+            END AS g,
+            CASE
+                WHEN len(coalesce(gt, [])) > 0 OR len(coalesce(s1t, [])) > 0 THEN ikz_join(s1t)
+                WHEN len(coalesce(ft, [])) >= 3 THEN ft[len(ft) - 1]
+                WHEN len(coalesce(ft, [])) >= 1 THEN ft[len(ft)]
+                ELSE NULL
+            END AS s1,
+            CASE
+                WHEN len(coalesce(gt, [])) > 0 OR len(coalesce(s1t, [])) > 0 THEN ikz_join(s2t)
+                WHEN len(coalesce(ft, [])) >= 3 THEN ft[len(ft)]
+                ELSE NULL
+            END AS s2
+        FROM raw
+    ),
+    named AS (
+        SELECT *,
+            nullif(array_to_string(g, ' '), '') AS g_all,
+            list_filter(list_transform(g, lambda t: ikz_ph(t)), lambda t: t IS NOT NULL) AS g_ph_list,
+            ikz_ph(s1) AS s1_ph,
+            ikz_ph(s2) AS s2_ph
+        FROM parts
+    )
+    SELECT
+        unique_id,
+        g_all,
+        CASE WHEN len(g_ph_list) > 0 THEN g_ph_list END AS g_ph,
+        nullif(array_to_string(list_sort(g_ph_list), ' '), '') AS g_ph_sorted,
+        g_ph_list[1] AS g1_ph,
+        s1,
+        s2,
+        s1_ph,
+        s2_ph,
+        nullif(coalesce(s1, '') || coalesce(s2, ''), '') AS s_cat,
+        nullif(coalesce(s1_ph, '') || coalesce(s2_ph, ''), '') AS s_cat_ph,
+        nullif(array_to_string(list_sort(list_concat(
+            g_ph_list,
+            list_filter([s1_ph, s2_ph], lambda t: t IS NOT NULL)
+        )), ' '), '') AS all_ph_sorted,
+        strftime(dob_ts, '%Y%m%d') AS dob_str,
+        CAST(year(dob_ts) AS INTEGER) AS dob_year,
+        strftime(dob_ts, '%m%d') AS dob_md,
+        strftime(dob_ts, '%d%m') AS dob_dm,
+        CASE upper(left(trim(sex_raw), 1)) WHEN 'M' THEN 'M' WHEN 'F' THEN 'F' END AS sex,
+        CASE WHEN regexp_full_match(upper(trim(nat_raw)), '[A-Z]{{2}}')
+             THEN upper(trim(nat_raw)) END AS nat,
+        nullif(regexp_replace(upper(doc_raw), '[^A-Z0-9]', '', 'g'), '') AS doc
+    FROM named
+    """  # noqa: S608

@@ -1,0 +1,198 @@
+"""The Fellegi–Sunter model: comparisons, their levels, priors and blocking rules.
+
+Comparison levels are SQL over the feature columns (features.py), so Splink scores batches
+with them and the online scorer evaluates the very same conditions on a handful of
+candidates. Each level carries a prior m-probability: the starting point for EM, and the
+value used when the registry is too small to train on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Level:
+    label: str
+    sql: str
+    m: float  # prior m-probability; EM refines it on a large enough registry
+    u: float  # prior u-probability; random sampling replaces it on a large enough registry
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    null_sql: str
+    levels: tuple[Level, ...]  # best first; the last is the "else" level
+
+    def splink(self) -> dict[str, Any]:
+        levels: list[dict[str, Any]] = [
+            {"sql_condition": self.null_sql, "label_for_charts": "null", "is_null_level": True}
+        ]
+        levels += [
+            {
+                "sql_condition": lv.sql,
+                "label_for_charts": lv.label,
+                "m_probability": lv.m,
+                "u_probability": lv.u,
+            }
+            for lv in self.levels
+        ]
+        return {"output_column_name": self.name, "comparison_levels": levels}
+
+
+def _dl(col: str, n: int) -> str:
+    return f"damerau_levenshtein({col}_l, {col}_r) <= {n}"
+
+
+COMPARISONS: tuple[Comparison, ...] = (
+    Comparison(
+        "given",
+        "g_all_l IS NULL OR g_all_r IS NULL",
+        (
+            Level("exact", "g_all_l = g_all_r", 0.80, 0.003),
+            Level("phonetic, any order", "g_ph_sorted_l = g_ph_sorted_r", 0.06, 0.0005),
+            Level(
+                "one a subset of the other",
+                "list_has_all(g_ph_l, g_ph_r) OR list_has_all(g_ph_r, g_ph_l)",
+                0.06,
+                0.004,
+            ),
+            Level("one edit", _dl("g_all", 1), 0.03, 0.0005),
+            Level("swapped with the surnames", "all_ph_sorted_l = all_ph_sorted_r", 0.01, 0.000001),
+            Level("share a name", "list_has_any(g_ph_l, g_ph_r)", 0.015, 0.02),
+            Level("else", "ELSE", 0.025, 0.972),
+        ),
+    ),
+    Comparison(
+        "surnames",
+        "s_cat_l IS NULL OR s_cat_r IS NULL",
+        (
+            Level("exact", "s_cat_l = s_cat_r", 0.75, 0.0008),
+            Level("phonetic", "s_cat_ph_l = s_cat_ph_r", 0.06, 0.0002),
+            Level("swapped", "s1_ph_l = s2_ph_r AND s2_ph_l = s1_ph_r", 0.03, 0.00001),
+            Level(
+                "first, second missing",
+                "s1_ph_l = s1_ph_r AND (s2_l IS NULL OR s2_r IS NULL)",
+                0.06,
+                0.002,
+            ),
+            Level("one edit", _dl("s_cat", 1), 0.03, 0.0005),
+            Level(
+                "swapped with the given names", "all_ph_sorted_l = all_ph_sorted_r", 0.01, 0.000001
+            ),
+            Level(
+                "share a surname",
+                "s1_ph_l = s1_ph_r OR s1_ph_l = s2_ph_r OR s2_ph_l = s1_ph_r OR s2_ph_l = s2_ph_r",
+                0.035,
+                0.03,
+            ),
+            Level("else", "ELSE", 0.025, 0.966),
+        ),
+    ),
+    Comparison(
+        "dob",
+        "dob_str_l IS NULL OR dob_str_r IS NULL",
+        (
+            Level("exact", "dob_str_l = dob_str_r AND dob_md_l <> '0101'", 0.76, 0.00005),
+            Level("same 1 January placeholder", "dob_str_l = dob_str_r", 0.03, 0.0003),
+            Level(
+                "day and month swapped",
+                "dob_year_l = dob_year_r AND dob_md_l = dob_dm_r",
+                0.03,
+                0.00005,
+            ),
+            Level("one digit", _dl("dob_str", 1), 0.06, 0.0005),
+            Level(
+                "year one off",
+                "abs(dob_year_l - dob_year_r) = 1 AND dob_md_l = dob_md_r",
+                0.03,
+                0.0001,
+            ),
+            Level(
+                "1 January placeholder, year close",
+                "(dob_md_l = '0101' OR dob_md_r = '0101') AND abs(dob_year_l - dob_year_r) <= 1",
+                0.04,
+                0.002,
+            ),
+            Level("else", "ELSE", 0.05, 0.997),
+        ),
+    ),
+    Comparison(
+        "sex",
+        "sex_l IS NULL OR sex_r IS NULL",
+        (Level("exact", "sex_l = sex_r", 0.96, 0.5), Level("else", "ELSE", 0.04, 0.5)),
+    ),
+    Comparison(
+        "nationality",
+        "nat_l IS NULL OR nat_r IS NULL",
+        (Level("exact", "nat_l = nat_r", 0.93, 0.3), Level("else", "ELSE", 0.07, 0.7)),
+    ),
+    Comparison(
+        "document",
+        "doc_l IS NULL OR doc_r IS NULL",
+        (
+            Level("exact", "doc_l = doc_r", 0.80, 0.000001),
+            Level("one edit", _dl("doc", 1), 0.05, 0.00001),
+            Level("else", "ELSE", 0.15, 0.99999),
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """Pairs whose left columns equal the right columns; the online index uses the same rules."""
+
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+
+    def sql(self) -> str:
+        return " AND ".join(f"l.{a} = r.{b}" for a, b in zip(self.left, self.right, strict=True))
+
+
+def _same(*cols: str) -> BlockingRule:
+    return BlockingRule(cols, cols)
+
+
+# Tight rules: each is an equality join DuckDB runs as a hash join. Together they catch a
+# person whose record has at most one or two independent errors.
+BLOCKING_RULES: tuple[BlockingRule, ...] = (
+    _same("s1_ph", "dob_year"),
+    _same("g1_ph", "s1_ph"),
+    _same("doc"),
+    _same("dob_str", "g1_ph"),
+    _same("s2_ph", "dob_year"),
+    BlockingRule(("g1_ph", "s1_ph"), ("g1_ph", "s2_ph")),  # surnames swapped or first dropped
+    BlockingRule(("g1_ph", "s2_ph"), ("g1_ph", "s1_ph")),
+    _same("all_ph_sorted"),  # given names and surnames swapped
+    _same("g1_ph", "s_cat_ph"),  # surnames merged into one
+)
+
+# EM sessions: each fixes the comparisons its blocking columns feed and estimates the rest.
+TRAINING_RULES: tuple[str, ...] = (
+    "l.dob_str = r.dob_str AND l.g1_ph = r.g1_ph",
+    "l.s_cat_ph = r.s_cat_ph AND l.g1_ph = r.g1_ph",
+    "l.dob_str = r.dob_str AND l.s1_ph = r.s1_ph",
+)
+
+# Pairs certainly the same person, to estimate the prior (probability two records match).
+DETERMINISTIC_RULES: tuple[str, ...] = (
+    "l.doc = r.doc AND l.dob_str = r.dob_str",
+    "l.g_all = r.g_all AND l.s_cat = r.s_cat AND l.dob_str = r.dob_str AND l.dob_md <> '0101'",
+)
+
+
+def settings_dict(*, prior: float) -> dict[str, Any]:
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "unique_id",
+        "probability_two_random_records_match": prior,
+        "comparisons": [c.splink() for c in COMPARISONS],
+        "blocking_rules_to_generate_predictions": [
+            {"blocking_rule": r.sql()} for r in BLOCKING_RULES
+        ],
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": False,
+    }
