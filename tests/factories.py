@@ -69,3 +69,65 @@ def actor(role: Role, *, organisation_: Organisation | None = None) -> Actor:
 
 def totp_device(u: User) -> TOTPDevice:
     return TOTPDevice.objects.create(user=u, name="test", confirmed=True)
+
+
+# --- referrals, people and intake (issue 3) -------------------------------------------------
+
+
+def agreement_in_force(*, code: str | None = None, sending_state: str = "US"):  # type: ignore[no-untyped-def]
+    """An agreement in force between `sending_state` and Rwanda, built through its services."""
+    from ikaze.agreements import services as agreements
+
+    admin = actor(Role.ADMIN)
+    a = agreements.agreement_create(
+        actor=admin,
+        code=code or f"T-{sending_state}-RW-{next(_seq)}",
+        fields={"title": "Test agreement", "sending_state": sending_state, "receiving_state": "RW"},
+    )
+    for to in ("signed", "in_force"):
+        a = agreements.agreement_transition(actor=admin, agreement=a, to=to, reason="test")
+    return a
+
+
+def liaison(*, organisation_: Organisation | None = None, country: str = "US") -> Actor:
+    """A sending-state liaison (of `organisation_`, or of a new sending organisation)."""
+    org = organisation_ or organisation(OrgKind.SENDING_STATE, country=country)
+    return actor(Role.SENDING_LIAISON, organisation_=org)
+
+
+def person_in(**overrides):  # type: ignore[no-untyped-def]
+    """A complete person's data (passes SAFEGUARDS A4) with overrides."""
+    import datetime as dt
+
+    from ikaze.people.services import DocumentIn, PersonIn
+
+    n = next(_seq)
+    data = {
+        "given_names": "María José",
+        "first_surname": "García",
+        "second_surname": "López",
+        "sex": "F",
+        "date_of_birth": dt.date(1990, 4, 3),
+        "nationalities": ["HN"],
+        "languages": ["es"],
+        "external_reference": f"EXT-{n}",
+        "documents": [DocumentIn("passport", f"P{n:07d}", "HN", dt.date(2031, 1, 1))],
+    }
+    data.update(overrides)
+    return PersonIn(**data)
+
+
+def person(*, by: Actor, rescore: bool = False, **overrides):  # type: ignore[no-untyped-def]
+    from ikaze.people.services import person_create
+
+    return person_create(actor=by, data=person_in(**overrides), rescore=rescore)
+
+
+def referral(*, by: Actor, agreement, submit: bool = True, **overrides):  # type: ignore[no-untyped-def]
+    from ikaze.vetting.services import referral_create, referral_submit
+
+    p = person(by=by, **overrides)
+    r = referral_create(
+        actor=by, agreement=agreement, person=p, external_reference=f"CASE-{p.external_reference}"
+    )
+    return referral_submit(actor=by, referral=r) if submit else r

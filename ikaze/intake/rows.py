@@ -1,0 +1,273 @@
+"""Validation of manifest rows: each row alone, then the rows together.
+
+Pure functions over text (no database), so hypothesis can feed them anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ikaze.intake.manifest import FORMULA_PREFIXES, MAX_CELL_CHARS, REQUIRED
+from ikaze.people import validation as v
+from ikaze.people.models import HouseholdMember, IdentityDocument, Sex
+
+_YES = {"yes", "y", "true", "1", "si", "sí", "oui"}
+_NO = {"", "no", "n", "false", "0", "non"}
+_DOC_KINDS = frozenset(IdentityDocument.Kind.values)
+_ROLES = frozenset(HouseholdMember.Role.values)
+_ADULT_ROLES = HouseholdMember.ADULT_ROLES
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class CleanRow:
+    row: int
+    external_reference: str
+    given_names: str
+    first_surname: str
+    second_surname: str
+    name_as_in_documents: str
+    aliases: list[str]
+    sex: str
+    date_of_birth: dt.date
+    dob_precision: str
+    place_of_birth: str
+    nationalities: list[str]
+    languages: list[str]
+    needs_interpreter: bool
+    phone: str
+    document_type: str
+    document_number: str
+    document_issuing_state: str
+    document_expiry: dt.date | None
+    household_reference: str
+    household_role: str
+    relationship: str
+    referral_reference: str
+    health: str
+    health_consent: bool
+    vulnerabilities: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _flag(value: str, *, yes_no_column: str, problems: list[Problem], row: int) -> bool:
+    low = value.strip().lower()
+    if low in _YES:
+        return True
+    if low not in _NO:
+        problems.append(Problem(row, yes_no_column, value, "Write yes or no."))
+    return False
+
+
+def _looks_like_formula(column: str, value: str) -> bool:
+    if not value.startswith(FORMULA_PREFIXES):
+        return False
+    # A phone number in E.164 starts with '+' and is data, not a formula.
+    return not (column == "phone" and v.E164.match(value.replace(" ", "")))
+
+
+def validate_row(
+    row: int, raw: dict[str, str], *, today: dt.date
+) -> tuple[CleanRow | None, list[Problem]]:
+    """Check one row; return the clean row (None if any problem) and every problem found."""
+    problems: list[Problem] = []
+    cells: dict[str, str] = {}
+    for column, value in raw.items():
+        value = "" if value is None else str(value)
+        if _looks_like_formula(column, value.lstrip()):
+            problems.append(
+                Problem(
+                    row,
+                    column,
+                    value[:200],
+                    "Cells may not start with = + - @ (formulas are refused, never evaluated).",
+                )
+            )
+            value = ""
+        elif len(value) > MAX_CELL_CHARS:
+            problems.append(
+                Problem(row, column, value[:200], f"Longer than {MAX_CELL_CHARS} characters.")
+            )
+            value = ""
+        elif any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+            problems.append(Problem(row, column, value[:200], "Contains control characters."))
+            value = ""
+        cells[column] = value.strip()
+
+    def get(name: str) -> str:
+        return cells.get(name, "")
+
+    def bad(name: str, reason: str) -> None:
+        problems.append(Problem(row, name, get(name)[:200], reason))
+
+    for name in sorted(REQUIRED):
+        if name in cells and not get(name) and not any(p.column == name for p in problems):
+            bad(name, "Required; the cell is empty.")
+
+    sex = get("sex").upper()
+    if get("sex") and sex not in Sex.values:
+        bad("sex", f"Write one of {', '.join(Sex.values)}.")
+
+    dob: dt.date | None = None
+    precision = "exact"
+    if get("date_of_birth"):
+        try:
+            dob, precision = v.birth_date(get("date_of_birth"), today=today)
+        except v.FieldProblem as exc:
+            bad("date_of_birth", str(exc))
+
+    nationalities: list[str] = []
+    if get("nationalities"):
+        try:
+            nationalities = v.countries(get("nationalities"), required=True)
+        except v.FieldProblem as exc:
+            bad("nationalities", str(exc))
+
+    languages: list[str] = []
+    try:
+        languages = v.languages(get("languages"))
+    except v.FieldProblem as exc:
+        bad("languages", str(exc))
+
+    needs_interpreter = _flag(
+        get("needs_interpreter"), yes_no_column="needs_interpreter", problems=problems, row=row
+    )
+    health_consent = _flag(
+        get("health_consent"), yes_no_column="health_consent", problems=problems, row=row
+    )
+
+    phone = ""
+    try:
+        phone = v.phone(get("phone"))
+    except v.FieldProblem as exc:
+        bad("phone", str(exc))
+
+    doc_type = get("document_type").lower()
+    if get("document_type") and doc_type not in _DOC_KINDS:
+        bad("document_type", f"Write one of {', '.join(sorted(_DOC_KINDS))}.")
+    elif doc_type and doc_type not in IdentityDocument.TRAVEL_KINDS:
+        # SAFEGUARDS A4: the referral must carry a travel document.
+        bad("document_type", "A passport or travel document is required (SAFEGUARDS A4).")
+    issuing = ""
+    if get("document_issuing_state"):
+        try:
+            issuing = v.country(get("document_issuing_state"))
+        except v.FieldProblem as exc:
+            bad("document_issuing_state", str(exc))
+    expiry: dt.date | None = None
+    if get("document_expiry"):
+        try:
+            expiry, _ = v.partial_date(get("document_expiry"), today=today, allow_partial=False)
+        except v.FieldProblem as exc:
+            bad("document_expiry", str(exc))
+        else:
+            if expiry < today:
+                bad("document_expiry", "The travel document has expired.")
+
+    household = get("household_reference")
+    role = get("household_role").lower()
+    if household and not role:
+        bad("household_role", "Required with a household reference.")
+    elif role and role not in _ROLES:
+        bad("household_role", f"Write one of {', '.join(sorted(_ROLES))}.")
+    elif role and not household:
+        bad("household_reference", "A household role needs a household reference.")
+
+    # SAFEGUARDS A4: health data only with consent.
+    if get("health") and not health_consent:
+        bad("health", "Health information needs health_consent = yes (SAFEGUARDS A4).")
+
+    if problems:
+        return None, problems
+    assert dob is not None
+    return (
+        CleanRow(
+            row=row,
+            external_reference=get("external_reference"),
+            given_names=" ".join(get("given_names").split()),
+            first_surname=" ".join(get("first_surname").split()),
+            second_surname=" ".join(get("second_surname").split()),
+            name_as_in_documents=get("name_as_in_documents"),
+            aliases=v.split_list(get("aliases")),
+            sex=sex,
+            date_of_birth=dob,
+            dob_precision=precision,
+            place_of_birth=get("place_of_birth"),
+            nationalities=nationalities,
+            languages=languages,
+            needs_interpreter=needs_interpreter,
+            phone=phone,
+            document_type=doc_type,
+            document_number=get("document_number").upper(),
+            document_issuing_state=issuing,
+            document_expiry=expiry,
+            household_reference=household,
+            household_role=role,
+            relationship=get("relationship"),
+            referral_reference=get("referral_reference") or get("external_reference"),
+            health=get("health"),
+            health_consent=health_consent,
+            vulnerabilities=get("vulnerabilities"),
+        ),
+        [],
+    )
+
+
+def validate_rows(
+    rows: list[CleanRow], *, known_adult_households: frozenset[str] = frozenset()
+) -> tuple[list[CleanRow], list[Problem]]:
+    """Checks across rows: repeated references, and children without an adult (A7).
+
+    `rows` are rows that passed `validate_row`; returns those that still pass and the problems.
+    `known_adult_households` are household references that already have an adult on record.
+    """
+    problems: list[Problem] = []
+    first_seen: dict[str, int] = {}
+    kept: list[CleanRow] = []
+    for r in rows:
+        seen = first_seen.get(r.external_reference)
+        if seen is not None:
+            problems.append(
+                Problem(
+                    r.row,
+                    "external_reference",
+                    r.external_reference,
+                    f"Repeats row {seen} (same external_reference).",
+                )
+            )
+            continue
+        first_seen[r.external_reference] = r.row
+        kept.append(r)
+    adults: dict[str, int] = defaultdict(int)
+    for r in kept:
+        if r.household_reference and r.household_role in _ADULT_ROLES:
+            adults[r.household_reference] += 1
+    out: list[CleanRow] = []
+    for r in kept:
+        if (
+            r.household_reference
+            and r.household_role == "child"
+            and not adults.get(r.household_reference)
+            and r.household_reference not in known_adult_households
+        ):
+            # SAFEGUARDS A7: children move only with family.
+            problems.append(
+                Problem(
+                    r.row,
+                    "household_reference",
+                    r.household_reference,
+                    "A child without an adult of the same household (no valid head, spouse or other adult row).",
+                )
+            )
+            continue
+        out.append(r)
+    return out, problems

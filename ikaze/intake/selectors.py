@@ -1,0 +1,58 @@
+"""Reads of intake batches, scoped to the uploading organisation."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+
+from ikaze.accounts.access import Perm
+from ikaze.accounts.actor import Actor
+from ikaze.accounts.guards import require
+from ikaze.core.errors import NotFound
+from ikaze.intake.models import IntakeBatch, IntakeRowError
+
+
+def batch_list_for(*, actor: Actor) -> QuerySet[IntakeBatch]:
+    """The actor's organisation's batches, newest first (the file content is not loaded)."""
+    require(actor, Perm.INTAKE_UPLOAD, target_type="intake_batch")
+    if actor.organisation_id is None:
+        return IntakeBatch.objects.none()
+    return (
+        IntakeBatch.objects.filter(organisation_id=actor.organisation_id)
+        .select_related("agreement", "uploaded_by")
+        .defer("content")
+        .order_by("-created_at", "pk")
+    )
+
+
+def batch_get_for(*, actor: Actor, batch_id: uuid.UUID | str) -> IntakeBatch:
+    """One batch of the actor's organisation, or NotFound."""
+    try:
+        return batch_list_for(actor=actor).get(pk=uuid.UUID(str(batch_id)))
+    except (IntakeBatch.DoesNotExist, ValueError):
+        raise NotFound("No such intake batch.") from None
+
+
+def batch_errors(*, batch: IntakeBatch) -> QuerySet[IntakeRowError]:
+    return IntakeRowError.objects.filter(batch=batch).order_by("row", "column", "pk")
+
+
+def error_report_csv(*, batch: IntakeBatch) -> Iterator[str]:
+    """The error report as CSV lines: row, column, value, reason."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["row", "column", "value", "reason"])
+    yield buf.getvalue()
+    for e in (
+        batch_errors(batch=batch).values_list("row", "column", "value", "reason").iterator(2000)
+    ):
+        buf.seek(0)
+        buf.truncate()
+        # Spreadsheet programs would evaluate a value starting with = + - @: quote it.
+        value = "'" + e[2] if e[2][:1] in ("=", "+", "-", "@") else e[2]
+        w.writerow([e[0], e[1], value, e[3]])
+        yield buf.getvalue()

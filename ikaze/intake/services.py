@@ -1,0 +1,535 @@
+"""Manifest intake: accept a file, then (in the worker) parse, check, match, store and audit.
+
+A rejected input changes nothing (DESIGN.md invariant 6): the import writes everything in one
+transaction at the end, after every row has been checked; strict mode writes no person at all
+if any row fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from ikaze.accounts.access import OrgKind, Perm
+from ikaze.accounts.actor import Actor, actor_for_token, actor_for_user
+from ikaze.accounts.guards import require
+from ikaze.audit.services import EventSpec, audit_record, audit_record_many
+from ikaze.core import clock
+from ikaze.core.errors import IkazeError, NotFound, ValidationError
+from ikaze.intake import manifest
+from ikaze.intake.models import IntakeBatch, IntakeRowError
+from ikaze.intake.rows import CleanRow, Problem, validate_row, validate_rows
+from ikaze.people.models import (
+    Household,
+    HouseholdMember,
+    IdentityDocument,
+    Person,
+    SensitiveData,
+)
+from ikaze.people.services import ScoredPair, match_candidates_propose
+from ikaze.vetting.models import Referral
+from ikaze.vetting.services import (
+    BulkReferralIn,
+    agreement_check_in_force,
+    referrals_submit_bulk,
+)
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from ikaze.agreements.models import Agreement
+
+log = logging.getLogger(__name__)
+PROGRESS_EVERY = 2000
+CHUNK = 2000
+# SQLite allows 999 parameters per statement in old builds; stay under it.
+IN_CHUNK = 900
+
+
+def _max_bytes() -> int:
+    return int(settings.IKAZE_UPLOAD_MAX_BYTES)
+
+
+@transaction.atomic
+def intake_batch_create(
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    file_name: str,
+    content: bytes,
+    mode: str = IntakeBatch.Mode.LENIENT,
+) -> tuple[IntakeBatch, bool]:
+    """Accept a manifest file and queue its import; the same file again returns its batch."""
+    require(actor, Perm.INTAKE_UPLOAD, target_type="intake_batch")
+    org = actor.organisation
+    if (
+        org is None
+        or actor.org_kind != OrgKind.SENDING_STATE
+        or org.country != agreement.sending_state
+    ):
+        raise NotFound("No such agreement.")
+    agreement_check_in_force(agreement)
+    errors: dict[str, list[str]] = {}
+    if not content:
+        errors["file"] = ["The file is empty."]
+    elif len(content) > _max_bytes():
+        errors["file"] = [f"The file is {len(content):,} bytes; the limit is {_max_bytes():,}."]
+    if mode not in IntakeBatch.Mode.values:
+        errors["mode"] = ["Choose lenient or strict."]
+    if errors:
+        raise ValidationError("The file cannot be accepted.", details=errors)
+    digest = hashlib.sha256(content).hexdigest()
+    existing = IntakeBatch.objects.filter(agreement=agreement, sha256=digest).first()
+    if existing is not None:
+        return existing, False
+    name = (file_name or "manifest").replace("\\", "/").rsplit("/", 1)[-1][:255]
+    batch = IntakeBatch.objects.create(
+        agreement=agreement,
+        organisation=org,
+        uploaded_by=actor.user,
+        uploaded_by_token=actor.token,
+        file_name=name,
+        file_format=manifest.detect_format(name, content),
+        sha256=digest,
+        content=content,
+        size_bytes=len(content),
+        mode=mode,
+        status=IntakeBatch.Status.QUEUED,
+        phase="queued",
+    )
+    audit_record(
+        actor=actor,
+        action="intake_batch.create",
+        target_type="intake_batch",
+        target_id=batch.pk,
+        after={
+            "agreement": agreement.code,
+            "file_name": name,
+            "sha256": digest,
+            "bytes": len(content),
+            "mode": mode,
+        },
+    )
+    batch_id = str(batch.pk)
+    transaction.on_commit(lambda: _enqueue(batch_id))
+    return batch, True
+
+
+def intake_rows_create(
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    rows: Sequence[dict[str, Any]],
+    mode: str = IntakeBatch.Mode.LENIENT,
+) -> tuple[IntakeBatch, bool]:
+    """Accept manifest rows sent as JSON (the API); the same rows again return their batch."""
+    content = json.dumps(list(rows), sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return intake_batch_create(
+        actor=actor, agreement=agreement, file_name="rows.json", content=content, mode=mode
+    )
+
+
+def _enqueue(batch_id: str) -> None:
+    from ikaze.intake.tasks import intake_batch_task
+
+    intake_batch_task.enqueue(batch_id)
+
+
+def _progress(batch_id: uuid.UUID, **fields: Any) -> None:
+    # Outside the import's transaction, so the page polling the batch sees it move.
+    IntakeBatch.objects.filter(pk=batch_id).update(**fields, updated_at=clock.now())
+
+
+def _actor_of(batch: IntakeBatch) -> Actor:
+    if batch.uploaded_by_token is not None:
+        return actor_for_token(batch.uploaded_by_token)
+    if batch.uploaded_by is not None:
+        return actor_for_user(batch.uploaded_by)
+    raise NotFound("The batch has no uploader.")
+
+
+def _in_chunks(values: Sequence[Any]) -> Any:
+    for i in range(0, len(values), IN_CHUNK):
+        yield values[i : i + IN_CHUNK]
+
+
+def _fail(
+    batch: IntakeBatch, actor: Actor | None, problem: manifest.FileRefused, t0: float
+) -> IntakeBatch:
+    with transaction.atomic():
+        IntakeRowError.objects.create(
+            batch=batch,
+            row=problem.row,
+            column=problem.column,
+            value="",
+            reason=problem.reason[:400],
+        )
+        IntakeBatch.objects.filter(pk=batch.pk).update(
+            status=IntakeBatch.Status.FAILED,
+            phase="failed",
+            failure=problem.reason,
+            finished_at=clock.now(),
+            seconds=round(time.perf_counter() - t0, 3),
+        )
+        audit_record(
+            actor=actor,
+            action="intake_batch.fail",
+            target_type="intake_batch",
+            target_id=batch.pk,
+            reason=problem.reason,
+        )
+    batch.refresh_from_db()
+    return batch
+
+
+def _match_pairs(
+    new_rows: Sequence[tuple[uuid.UUID, CleanRow]], notes: list[str]
+) -> list[ScoredPair]:
+    """Score the new people against the registry and against each other."""
+    if not new_rows:
+        return []
+    try:
+        from ikaze.people import identity
+        from ikaze.people.selectors import registry_frame
+    except ModuleNotFoundError:  # pragma: no cover - the engine is part of the product
+        notes.append("Identity matching is not available; no duplicates were looked for.")
+        return []
+    registry = registry_frame()
+    incoming = incoming_frame(new_rows)
+    m = identity.matcher(registry)
+    pairs = m.link_batch(incoming, registry, threshold=identity.CANDIDATE_THRESHOLD)
+    out: list[ScoredPair] = []
+    for left, right, prob, weight in pairs.select(
+        "left_id", "right_id", "probability", "match_weight"
+    ).iter_rows():
+        out.append(
+            ScoredPair(
+                uuid.UUID(str(left)), uuid.UUID(str(right)), float(prob), float(weight or 0.0)
+            )
+        )
+    return out
+
+
+def incoming_frame(new_rows: Sequence[tuple[uuid.UUID, CleanRow]]) -> pl.DataFrame:
+    """The rows to import as the matcher's frame (MATCH_COLUMNS)."""
+    import polars as pl
+
+    from ikaze.people.matching import MATCH_COLUMNS
+
+    data: dict[str, list[str | None]] = {c: [] for c in MATCH_COLUMNS}
+    for pid, r in new_rows:
+        data["unique_id"].append(str(pid))
+        data["given_names"].append(r.given_names or None)
+        data["first_surname"].append(r.first_surname or None)
+        data["second_surname"].append(r.second_surname or None)
+        data["full_name"].append(
+            " ".join(p for p in (r.given_names, r.first_surname, r.second_surname) if p) or None
+        )
+        data["sex"].append(r.sex or None)
+        data["date_of_birth"].append(r.date_of_birth.isoformat())
+        data["nationality"].append(r.nationalities[0] if r.nationalities else None)
+        data["document_number"].append(r.document_number or None)
+    return pl.DataFrame(data, schema=dict.fromkeys(MATCH_COLUMNS, pl.String))
+
+
+def intake_batch_run(*, batch_id: uuid.UUID | str) -> IntakeBatch:
+    """Import a queued batch (the job body): parse, check, match, store, audit."""
+    t0 = time.perf_counter()
+    batch = IntakeBatch.objects.select_related(
+        "agreement", "organisation", "uploaded_by", "uploaded_by_token"
+    ).get(pk=uuid.UUID(str(batch_id)))
+    if batch.status in (IntakeBatch.Status.DONE, IntakeBatch.Status.FAILED):
+        return batch
+    _progress(batch.pk, status=IntakeBatch.Status.RUNNING, phase="reading", started_at=clock.now())
+    actor: Actor | None = None
+    try:
+        actor = _actor_of(batch)
+        require(actor, Perm.INTAKE_UPLOAD, target_type="intake_batch", target_id=batch.pk)
+        agreement_check_in_force(batch.agreement)
+        fmt, parsed = manifest.parse(batch.file_name, bytes(batch.content), max_bytes=_max_bytes())
+    except manifest.FileRefused as exc:
+        return _fail(batch, actor, exc, t0)
+    except IkazeError as exc:
+        return _fail(batch, actor, manifest.FileRefused(exc.message), t0)
+    assert actor is not None
+    notes = list(parsed.notes)
+    total = len(parsed.rows)
+    _progress(batch.pk, phase="checking", rows_total=total, encoding=parsed.encoding, notes=notes)
+
+    today = clock.today_local()
+    problems: list[Problem] = []
+    clean: list[CleanRow] = []
+    for i, (row_no, raw) in enumerate(parsed.rows, start=1):
+        ok, found = validate_row(row_no, raw, today=today)
+        if ok is None:
+            problems.extend(found)
+        else:
+            clean.append(ok)
+        if i % PROGRESS_EVERY == 0:
+            _progress(batch.pk, rows_done=i)
+
+    org = batch.organisation
+    refs = list({r.external_reference for r in clean})
+    existing: dict[str, uuid.UUID] = {}
+    for chunk in _in_chunks(refs):
+        existing.update(
+            Person.objects.filter(
+                sending_organisation=org, external_reference__in=chunk
+            ).values_list("external_reference", "pk")
+        )
+    households = list({r.household_reference for r in clean if r.household_reference})
+    adult_households: set[str] = set()
+    for chunk in _in_chunks(households):
+        adult_households.update(
+            HouseholdMember.objects.filter(
+                household__sending_organisation=org,
+                household__reference__in=chunk,
+                role__in=HouseholdMember.ADULT_ROLES,
+            ).values_list("household__reference", flat=True)
+        )
+    clean, across = validate_rows(clean, known_adult_households=frozenset(adult_households))
+    problems.extend(across)
+    rejected_rows = sorted({p.row for p in problems})
+    _progress(batch.pk, rows_done=total, phase="matching")
+
+    strict_refused = batch.mode == IntakeBatch.Mode.STRICT and bool(problems)
+    if strict_refused:
+        clean = []
+        notes.append("Strict mode: nothing was imported because some rows failed.")
+
+    # Rows whose person is already registered: a new referral only if this agreement has none.
+    already_referred: set[uuid.UUID] = set()
+    known_ids = [existing[r.external_reference] for r in clean if r.external_reference in existing]
+    for chunk in _in_chunks(known_ids):
+        already_referred.update(
+            Referral.objects.filter(agreement=batch.agreement, person_id__in=chunk).values_list(
+                "person_id", flat=True
+            )
+        )
+    new_rows: list[tuple[uuid.UUID, CleanRow]] = []
+    rerefer: list[tuple[uuid.UUID, CleanRow]] = []
+    duplicates = 0
+    for r in clean:
+        pid = existing.get(r.external_reference)
+        if pid is None:
+            new_rows.append((uuid.uuid4(), r))
+        elif pid in already_referred:
+            duplicates += 1
+        else:
+            rerefer.append((pid, r))
+
+    pairs = _match_pairs(new_rows, notes)
+    _progress(batch.pk, phase="storing")
+
+    try:
+        with transaction.atomic():
+            candidates = _store(
+                batch=batch,
+                actor=actor,
+                new_rows=new_rows,
+                rerefer=rerefer,
+                pairs=pairs,
+                problems=problems,
+            )
+            seconds = round(time.perf_counter() - t0, 3)
+            imported = len(new_rows) + len(rerefer)
+            summary = {
+                "rows": total,
+                "imported": imported,
+                "rejected": len(rejected_rows),
+                "duplicates": duplicates,
+                "possible_duplicates": candidates,
+            }
+            IntakeBatch.objects.filter(pk=batch.pk).update(
+                status=IntakeBatch.Status.DONE,
+                phase="done",
+                rows_done=total,
+                imported=imported,
+                rejected=len(rejected_rows),
+                duplicates=duplicates,
+                possible_duplicates=candidates,
+                notes=notes,
+                finished_at=clock.now(),
+                seconds=seconds,
+                updated_at=clock.now(),
+            )
+            audit_record(
+                actor=actor,
+                action="intake_batch.import",
+                target_type="intake_batch",
+                target_id=batch.pk,
+                after={**summary, "mode": batch.mode, "format": fmt},
+                reason="strict mode: nothing imported" if strict_refused else "",
+            )
+    except IntegrityError as exc:
+        # Another import of the same people won the race; nothing of this one was stored.
+        log.warning("intake batch %s collided: %s", batch.pk, exc)
+        return _fail(
+            batch,
+            actor,
+            manifest.FileRefused(
+                "Another import stored some of these people at the same time; upload the file again."
+            ),
+            t0,
+        )
+    batch.refresh_from_db()
+    return batch
+
+
+def _store(
+    *,
+    batch: IntakeBatch,
+    actor: Actor,
+    new_rows: Sequence[tuple[uuid.UUID, CleanRow]],
+    rerefer: Sequence[tuple[uuid.UUID, CleanRow]],
+    pairs: Sequence[ScoredPair],
+    problems: Sequence[Problem],
+) -> int:
+    org = batch.organisation
+    people = [
+        Person(
+            id=pid,
+            given_names=r.given_names,
+            first_surname=r.first_surname,
+            second_surname=r.second_surname,
+            name_as_in_documents=r.name_as_in_documents,
+            aliases=r.aliases,
+            sex=r.sex,
+            date_of_birth=r.date_of_birth,
+            dob_precision=r.dob_precision,
+            place_of_birth=r.place_of_birth,
+            nationalities=r.nationalities,
+            languages=r.languages,
+            needs_interpreter=r.needs_interpreter,
+            phone=r.phone,
+            external_reference=r.external_reference,
+            sending_organisation=org,
+        )
+        for pid, r in new_rows
+    ]
+    Person.objects.bulk_create(people, batch_size=CHUNK)
+    IdentityDocument.objects.bulk_create(
+        [
+            IdentityDocument(
+                person_id=pid,
+                kind=r.document_type,
+                number=r.document_number,
+                issuing_state=r.document_issuing_state,
+                expiry=r.document_expiry,
+            )
+            for pid, r in new_rows
+        ],
+        batch_size=CHUNK,
+    )
+    SensitiveData.objects.bulk_create(
+        [
+            SensitiveData(
+                person_id=pid,
+                health=r.health,
+                vulnerabilities=r.vulnerabilities,
+                health_consent=r.health_consent,
+            )
+            for pid, r in new_rows
+            if r.health or r.vulnerabilities
+        ],
+        batch_size=CHUNK,
+    )
+    _store_households(org_id=org.pk, rows=[*new_rows, *rerefer])
+    referrals, specs = referrals_submit_bulk(
+        actor=actor,
+        agreement=batch.agreement,
+        items=[BulkReferralIn(pid, r.referral_reference) for pid, r in [*new_rows, *rerefer]],
+        intake_batch_id=batch.pk,
+    )
+    IntakeRowError.objects.bulk_create(
+        [
+            IntakeRowError(
+                batch=batch, row=p.row, column=p.column, value=p.value[:200], reason=p.reason[:400]
+            )
+            for p in problems
+        ],
+        batch_size=CHUNK,
+    )
+    # One chained batch for every row's event (DESIGN.md invariant 5, in bulk).
+    audit_record_many(
+        actor=actor,
+        specs=[
+            EventSpec(
+                action="person.create",
+                target_type="intake_batch",
+                target_id=str(batch.pk),
+                after={"people": len(people), "referrals": len(referrals)},
+                reason="manifest import",
+            ),
+            *specs,
+        ],
+    )
+    return len(
+        match_candidates_propose(actor=actor, pairs=pairs, source=f"intake:{str(batch.pk)[:8]}")
+    )
+
+
+def _store_households(*, org_id: uuid.UUID, rows: Sequence[tuple[uuid.UUID, CleanRow]]) -> None:
+    refs = sorted({r.household_reference for _, r in rows if r.household_reference})
+    if not refs:
+        return
+    known: dict[str, uuid.UUID] = {}
+    for chunk in _in_chunks(refs):
+        known.update(
+            Household.objects.filter(
+                sending_organisation_id=org_id, reference__in=chunk
+            ).values_list("reference", "pk")
+        )
+    new = [
+        Household(id=uuid.uuid4(), reference=ref, sending_organisation_id=org_id)
+        for ref in refs
+        if ref not in known
+    ]
+    Household.objects.bulk_create(new, batch_size=CHUNK)
+    known.update({h.reference: h.pk for h in new})
+    members_existing: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    person_ids = [pid for pid, r in rows if r.household_reference]
+    for chunk in _in_chunks(person_ids):
+        members_existing.update(
+            HouseholdMember.objects.filter(person_id__in=chunk).values_list(
+                "household_id", "person_id"
+            )
+        )
+    HouseholdMember.objects.bulk_create(
+        [
+            HouseholdMember(
+                household_id=known[r.household_reference],
+                person_id=pid,
+                role=r.household_role,
+                relationship=r.relationship,
+            )
+            for pid, r in rows
+            if r.household_reference and (known[r.household_reference], pid) not in members_existing
+        ],
+        batch_size=CHUNK,
+    )
+
+
+def intake_summary(batch: IntakeBatch) -> dict[str, Any]:
+    """The JSON summary the command prints and the API returns."""
+    return {
+        "batch": str(batch.pk),
+        "status": batch.status,
+        "rows": batch.rows_total,
+        "imported": batch.imported,
+        "rejected": batch.rejected,
+        "duplicates": batch.duplicates,
+        "possible_duplicates": batch.possible_duplicates,
+        "seconds": batch.seconds,
+        "encoding": batch.encoding,
+        "notes": batch.notes,
+        "failure": batch.failure,
+    }

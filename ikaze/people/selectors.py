@@ -1,0 +1,194 @@
+"""Reads of the person registry, scoped to the actor. Out of scope is "not found"."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from ikaze.accounts.access import OrgKind, Perm
+from ikaze.accounts.actor import Actor
+from ikaze.accounts.guards import require
+from ikaze.audit.services import audit_read
+from ikaze.core.errors import NotFound
+from ikaze.people.models import IdentityDocument, MatchCandidate, Person, SensitiveData
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+def _audit_reads(actor: Actor, target_type: str, ids: Iterable[object], purpose: str) -> None:
+    # SAFEGUARDS C1: every monitor read is logged.
+    if actor.reads_audited:
+        ids = list(ids)
+        if ids:
+            with transaction.atomic():
+                audit_read(actor=actor, target_type=target_type, target_ids=ids, purpose=purpose)
+
+
+def person_scope(actor: Actor) -> QuerySet[Person]:
+    """The people this actor may see (a sending state sees only those it referred)."""
+    require(actor, Perm.PERSON_VIEW, target_type="person")
+    qs = Person.objects.all()
+    if actor.org_kind == OrgKind.SENDING_STATE:
+        qs = qs.filter(sending_organisation_id=actor.organisation_id)
+    return qs
+
+
+def person_list_for(*, actor: Actor, q: str = "", nationality: str = "") -> QuerySet[Person]:
+    """People visible to the actor, filtered by a name fragment or nationality."""
+    qs = person_scope(actor)
+    for word in q.split():
+        qs = qs.filter(
+            Q(given_names__icontains=word)
+            | Q(first_surname__icontains=word)
+            | Q(second_surname__icontains=word)
+            | Q(external_reference__iexact=word)
+        )
+    if nationality:
+        qs = qs.filter(nationalities__icontains=f'"{nationality.upper()[:2]}"')
+    return qs.order_by("first_surname", "second_surname", "given_names", "pk")
+
+
+def person_list_audited(*, actor: Actor, people: Sequence[Person]) -> None:
+    """Record that the actor saw this page of people (monitors)."""
+    _audit_reads(actor, "person", [p.pk for p in people], "person list")
+
+
+def person_get_for(*, actor: Actor, person_id: uuid.UUID | str) -> Person:
+    """One person the actor may see, or NotFound."""
+    try:
+        person = person_scope(actor).get(pk=person_id)
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such person.") from None
+    except Exception as exc:  # malformed UUIDs raise ValidationError in Django
+        if exc.__class__.__name__ == "ValidationError":
+            raise NotFound("No such person.") from None
+        raise
+    _audit_reads(actor, "person", [person.pk], "person detail")
+    return person
+
+
+def person_documents(*, person: Person) -> list[IdentityDocument]:
+    return list(person.documents.order_by("kind", "number"))
+
+
+def person_cluster(*, actor: Actor, person: Person) -> list[Person]:
+    """The other records judged to be the same human (visible to the actor)."""
+    return list(
+        person_scope(actor)
+        .filter(identity_cluster=person.identity_cluster)
+        .exclude(pk=person.pk)
+        .order_by("created_at")
+    )
+
+
+def sensitive_data_for(*, actor: Actor, person: Person, purpose: str = "") -> SensitiveData | None:
+    """Health and vulnerabilities of a person; every read is audited (SAFEGUARDS C1, D1)."""
+    require(actor, Perm.SENSITIVE_VIEW, target_type="person", target_id=person.pk)
+    data = SensitiveData.objects.filter(person=person).first()
+    with transaction.atomic():
+        audit_read(
+            actor=actor,
+            target_type="person.sensitive",
+            target_ids=[person.pk],
+            fields=["health", "vulnerabilities"],
+            purpose=purpose or "view sensitive data",
+        )
+    return data
+
+
+def match_candidate_list_for(*, actor: Actor, status: str = "open") -> QuerySet[MatchCandidate]:
+    """Candidate pairs for adjudication, most likely first."""
+    require(actor, Perm.MATCH_ADJUDICATE, target_type="match_candidate")
+    qs = MatchCandidate.objects.select_related("person_a", "person_b")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-probability", "created_at", "pk")
+
+
+def match_candidate_get_for(*, actor: Actor, candidate_id: uuid.UUID | str) -> MatchCandidate:
+    require(actor, Perm.MATCH_ADJUDICATE, target_type="match_candidate")
+    try:
+        return MatchCandidate.objects.select_related("person_a", "person_b", "decided_by").get(
+            pk=uuid.UUID(str(candidate_id))
+        )
+    except (MatchCandidate.DoesNotExist, ValueError):
+        raise NotFound("No such match candidate.") from None
+
+
+def registry_frame(*, exclude_ids: Iterable[uuid.UUID | str] = ()) -> pl.DataFrame:
+    """The whole registry as the matcher's frame (MATCH_COLUMNS), built without ORM objects.
+
+    Internal (the matcher's input), so it takes no actor: callers are jobs and services that
+    have already checked who may trigger them.
+    """
+    import polars as pl
+
+    from ikaze.people.matching import MATCH_COLUMNS
+
+    rows = Person.objects.values_list(
+        "pk",
+        "given_names",
+        "first_surname",
+        "second_surname",
+        "sex",
+        "date_of_birth",
+        "nationalities",
+    )
+    ids: list[str] = []
+    given: list[str | None] = []
+    first: list[str | None] = []
+    second: list[str | None] = []
+    sexes: list[str | None] = []
+    dobs: list[str | None] = []
+    nats: list[str | None] = []
+    for pk, g, f, s, sex, dob, nat in rows.iterator(chunk_size=20000):
+        ids.append(str(pk))
+        given.append(g or None)
+        first.append(f or None)
+        second.append(s or None)
+        sexes.append(sex or None)
+        dobs.append(dob.isoformat() if dob else None)
+        nats.append(nat[0] if nat else None)
+    frame = pl.DataFrame(
+        {
+            "unique_id": ids,
+            "given_names": given,
+            "first_surname": first,
+            "second_surname": second,
+            "sex": sexes,
+            "date_of_birth": dobs,
+            "nationality": nats,
+        },
+        schema=dict.fromkeys(("unique_id", "given_names", "first_surname", "second_surname", "sex", "date_of_birth", "nationality"), pl.String),
+    )
+    # One document number per person (the first by kind), joined in polars, not per row.
+    doc_ids: list[str] = []
+    doc_numbers: list[str] = []
+    for pid, number in (
+        IdentityDocument.objects.order_by("person_id", "kind")
+        .values_list("person_id", "number")
+        .iterator(chunk_size=20000)
+    ):
+        doc_ids.append(str(pid))
+        doc_numbers.append(number)
+    docs = pl.DataFrame(
+        {"unique_id": doc_ids, "document_number": doc_numbers},
+        schema={"unique_id": pl.String, "document_number": pl.String},
+    ).unique(subset="unique_id", keep="first", maintain_order=True)
+    frame = frame.join(docs, on="unique_id", how="left")
+    frame = frame.with_columns(
+        pl.concat_str(
+            [pl.col("given_names"), pl.col("first_surname"), pl.col("second_surname")],
+            separator=" ",
+            ignore_nulls=True,
+        ).alias("full_name")
+    )
+    excluded = {str(i) for i in exclude_ids}
+    if excluded:
+        frame = frame.filter(~pl.col("unique_id").is_in(list(excluded)))
+    return frame.select(MATCH_COLUMNS)

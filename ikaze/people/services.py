@@ -1,0 +1,448 @@
+"""Writes to the person registry and identity-resolution decisions. Every write is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from ikaze.accounts.access import OrgKind, Perm
+from ikaze.accounts.actor import Actor
+from ikaze.accounts.guards import require
+from ikaze.audit.services import EventSpec, audit_record, audit_record_many
+from ikaze.core import clock
+from ikaze.core.errors import Conflict, IllegalTransition, NotFound, ValidationError
+from ikaze.people import validation as v
+from ikaze.people.models import (
+    DatePrecision,
+    Household,
+    HouseholdMember,
+    IdentityDocument,
+    MatchCandidate,
+    MatchDecision,
+    Person,
+    SensitiveData,
+    Sex,
+)
+
+# Changing any of these may make the record match (or stop matching) someone else.
+IDENTITY_FIELDS = (
+    "given_names",
+    "first_surname",
+    "second_surname",
+    "sex",
+    "date_of_birth",
+    "dob_precision",
+    "nationalities",
+)
+_EDITABLE = (
+    *IDENTITY_FIELDS,
+    "name_as_in_documents",
+    "aliases",
+    "place_of_birth",
+    "languages",
+    "needs_interpreter",
+    "phone",
+)
+
+
+@dataclass(frozen=True)
+class DocumentIn:
+    kind: str
+    number: str
+    issuing_state: str
+    expiry: dt.date | None = None
+
+
+@dataclass
+class PersonIn:
+    """A person's fields as an interface received them (already typed, not yet checked)."""
+
+    given_names: str
+    first_surname: str
+    second_surname: str = ""
+    name_as_in_documents: str = ""
+    aliases: list[str] = field(default_factory=list)
+    sex: str = ""
+    date_of_birth: dt.date | None = None
+    dob_precision: str = DatePrecision.EXACT
+    place_of_birth: str = ""
+    nationalities: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    needs_interpreter: bool = False
+    phone: str = ""
+    external_reference: str = ""
+    documents: list[DocumentIn] = field(default_factory=list)
+    health: str = ""
+    vulnerabilities: str = ""
+    health_consent: bool = False
+
+
+def person_clean(data: PersonIn, *, today: dt.date | None = None) -> dict[str, list[str]]:
+    """Return field errors of a person's data (empty when valid); normalise `data` in place."""
+    today = today or clock.today_local()
+    errors: dict[str, list[str]] = {}
+
+    def add(name: str, reason: str) -> None:
+        errors.setdefault(name, []).append(reason)
+
+    data.given_names = " ".join(data.given_names.split())
+    data.first_surname = " ".join(data.first_surname.split())
+    data.second_surname = " ".join(data.second_surname.split())
+    if not data.given_names:
+        add("given_names", "Given names are required.")
+    if not data.first_surname:
+        add("first_surname", "The first surname is required.")
+    if data.sex and data.sex not in Sex.values:
+        add("sex", f"{data.sex!r} is not one of {', '.join(Sex.values)}.")
+    if data.dob_precision not in DatePrecision.values:
+        add("dob_precision", f"{data.dob_precision!r} is not a date precision.")
+    if data.date_of_birth is not None:
+        if data.date_of_birth > today:
+            add("date_of_birth", "The date of birth is in the future.")
+        elif data.date_of_birth.year < v.EARLIEST_BIRTH_YEAR:
+            add("date_of_birth", f"The date of birth is before {v.EARLIEST_BIRTH_YEAR}.")
+    for name, check in (("nationalities", v.countries), ("languages", v.languages)):
+        try:
+            setattr(data, name, check(getattr(data, name)))
+        except v.FieldProblem as exc:
+            add(name, str(exc))
+    try:
+        data.phone = v.phone(data.phone)
+    except v.FieldProblem as exc:
+        add("phone", str(exc))
+    data.aliases = [a.strip() for a in data.aliases if a.strip()]
+    for i, doc in enumerate(data.documents):
+        if doc.kind not in IdentityDocument.Kind.values:
+            add(f"documents.{i}.kind", f"{doc.kind!r} is not a document type.")
+        if not doc.number.strip():
+            add(f"documents.{i}.number", "The document number is required.")
+        if doc.issuing_state.strip().upper() not in v.country_codes():
+            add(f"documents.{i}.issuing_state", f"{doc.issuing_state!r} is not a country code.")
+    # SAFEGUARDS A4: health data only with consent.
+    if data.health.strip() and not data.health_consent:
+        add("health", "Health information may only be shared with the person's consent.")
+    return errors
+
+
+def _snapshot(person: Person) -> dict[str, Any]:
+    return {
+        "given_names": person.given_names,
+        "first_surname": person.first_surname,
+        "second_surname": person.second_surname,
+        "sex": person.sex,
+        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
+        "dob_precision": person.dob_precision,
+        "nationalities": person.nationalities,
+        "external_reference": person.external_reference,
+    }
+
+
+def _require_person_writer(actor: Actor, *, target_id: Any = "") -> None:
+    # The sending state refers people; the receiving state corrects what it has verified.
+    perm = Perm.REFERRAL_CREATE if actor.org_kind == OrgKind.SENDING_STATE else Perm.FACT_RECORD
+    require(actor, perm, target_type="person", target_id=target_id)
+
+
+@transaction.atomic
+def person_create(*, actor: Actor, data: PersonIn, rescore: bool = True) -> Person:
+    """Register a person (with documents and sensitive data) and queue an identity check."""
+    _require_person_writer(actor)
+    errors = person_clean(data)
+    org = actor.organisation if actor.org_kind == OrgKind.SENDING_STATE else None
+    if (
+        data.external_reference
+        and Person.objects.filter(
+            sending_organisation=org, external_reference=data.external_reference
+        ).exists()
+    ):
+        errors.setdefault("external_reference", []).append(
+            "A person with this reference is already registered by your organisation."
+        )
+    if errors:
+        raise ValidationError("The person's data is not valid.", details=errors)
+    person = Person.objects.create(
+        given_names=data.given_names,
+        first_surname=data.first_surname,
+        second_surname=data.second_surname,
+        name_as_in_documents=data.name_as_in_documents.strip(),
+        aliases=data.aliases,
+        sex=data.sex,
+        date_of_birth=data.date_of_birth,
+        dob_precision=data.dob_precision,
+        place_of_birth=data.place_of_birth.strip(),
+        nationalities=data.nationalities,
+        languages=data.languages,
+        needs_interpreter=data.needs_interpreter,
+        phone=data.phone,
+        external_reference=data.external_reference.strip(),
+        sending_organisation=org,
+    )
+    IdentityDocument.objects.bulk_create(
+        [
+            IdentityDocument(
+                person=person,
+                kind=d.kind,
+                number=d.number.strip().upper(),
+                issuing_state=d.issuing_state.strip().upper(),
+                expiry=d.expiry,
+            )
+            for d in data.documents
+        ]
+    )
+    if data.health.strip() or data.vulnerabilities.strip():
+        SensitiveData.objects.create(
+            person=person,
+            health=data.health.strip(),
+            vulnerabilities=data.vulnerabilities.strip(),
+            health_consent=data.health_consent,
+        )
+    audit_record(
+        actor=actor,
+        action="person.create",
+        target_type="person",
+        target_id=person.pk,
+        after={**_snapshot(person), "documents": len(data.documents)},
+    )
+    if rescore:
+        _enqueue_rescore([person.pk])
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: Actor, person: Person, changes: Mapping[str, Any]) -> Person:
+    """Change a person's fields; a change of identity fields queues a fresh identity check."""
+    _require_person_writer(actor, target_id=person.pk)
+    unknown = sorted(set(changes) - set(_EDITABLE))
+    if unknown:
+        raise ValidationError(
+            "Some fields cannot be changed here.",
+            details={k: ["This field cannot be changed here."] for k in unknown},
+        )
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    data = PersonIn(
+        given_names=person.given_names,
+        first_surname=person.first_surname,
+        second_surname=person.second_surname,
+        name_as_in_documents=person.name_as_in_documents,
+        aliases=list(person.aliases),
+        sex=person.sex,
+        date_of_birth=person.date_of_birth,
+        dob_precision=person.dob_precision,
+        place_of_birth=person.place_of_birth,
+        nationalities=list(person.nationalities),
+        languages=list(person.languages),
+        needs_interpreter=person.needs_interpreter,
+        phone=person.phone,
+    )
+    for k, val in changes.items():
+        setattr(data, k, val)
+    errors = person_clean(data)
+    if errors:
+        raise ValidationError("The person's data is not valid.", details=errors)
+    before = _snapshot(person)
+    changed: list[str] = []
+    for k in changes:
+        new = getattr(data, k)
+        if getattr(person, k) != new:
+            setattr(person, k, new)
+            changed.append(k)
+    if not changed:
+        return person
+    person.save(update_fields=[*changed, "updated_at"])
+    audit_record(
+        actor=actor,
+        action="person.update",
+        target_type="person",
+        target_id=person.pk,
+        before=before,
+        after={**_snapshot(person), "changed": changed},
+    )
+    if set(changed) & set(IDENTITY_FIELDS):
+        _enqueue_rescore([person.pk])
+    return person
+
+
+def _enqueue_rescore(person_ids: Sequence[uuid.UUID]) -> None:
+    from ikaze.people.tasks import person_rescore_task
+
+    ids = [str(i) for i in person_ids]
+    transaction.on_commit(lambda: person_rescore_task.enqueue(person_ids=ids))
+
+
+def canonical_pair(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+    """The stored order of a pair (the check constraint `person_a < person_b`)."""
+    return (a, b) if a.int < b.int else (b, a)
+
+
+@dataclass(frozen=True)
+class ScoredPair:
+    left: uuid.UUID
+    right: uuid.UUID
+    probability: float
+    match_weight: float = 0.0
+
+
+def match_candidates_propose(
+    *, actor: Actor | None, pairs: Iterable[ScoredPair], source: str
+) -> list[MatchCandidate]:
+    """Store likely matches as open candidates; pairs already seen (decided or not) are skipped.
+
+    Called inside the caller's transaction (intake, rescoring job). Never merges anything.
+    """
+    best: dict[tuple[uuid.UUID, uuid.UUID], ScoredPair] = {}
+    for p in pairs:
+        if p.left == p.right:
+            continue
+        key = canonical_pair(p.left, p.right)
+        if key not in best or best[key].probability < p.probability:
+            best[key] = p
+    if not best:
+        return []
+    ids = {i for k in best for i in k}
+    clusters = dict(Person.objects.filter(pk__in=ids).values_list("pk", "identity_cluster"))
+    existing: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    id_list = list(ids)
+    for start in range(0, len(id_list), 500):
+        chunk = id_list[start : start + 500]
+        existing.update(
+            MatchCandidate.objects.filter(person_a__in=chunk).values_list("person_a", "person_b")
+        )
+    new = [
+        MatchCandidate(
+            person_a_id=a,
+            person_b_id=b,
+            probability=min(1.0, max(0.0, float(p.probability))),
+            match_weight=float(p.match_weight),
+            source=source[:40],
+        )
+        for (a, b), p in best.items()
+        if (a, b) not in existing
+        and a in clusters
+        and b in clusters
+        and clusters[a] != clusters[b]  # already known to be the same human
+    ]
+    MatchCandidate.objects.bulk_create(new, batch_size=1000)
+    if new:
+        audit_record_many(
+            actor=actor,
+            specs=[
+                EventSpec(
+                    action="match_candidate.propose",
+                    target_type="match_candidate",
+                    target_id=str(c.pk),
+                    after={
+                        "person_a": str(c.person_a_id),
+                        "person_b": str(c.person_b_id),
+                        "probability": round(c.probability, 4),
+                        "source": c.source,
+                    },
+                )
+                for c in new
+            ],
+        )
+    return new
+
+
+@transaction.atomic
+def match_candidate_decide(
+    *, actor: Actor, candidate: MatchCandidate, outcome: str, reason: str
+) -> MatchDecision:
+    """Decide whether a candidate pair is the same person; same → link their clusters."""
+    require(actor, Perm.MATCH_ADJUDICATE, target_type="match_candidate", target_id=candidate.pk)
+    errors: dict[str, list[str]] = {}
+    if outcome not in (MatchCandidate.Status.SAME, MatchCandidate.Status.NOT_SAME):
+        errors["outcome"] = ["Choose 'same' or 'not_same'."]
+    if not reason.strip():
+        errors["reason"] = ["Give the reason for the decision."]
+    if errors:
+        raise ValidationError("The decision is not valid.", details=errors)
+    try:
+        locked = MatchCandidate.objects.select_for_update().get(pk=candidate.pk)
+    except MatchCandidate.DoesNotExist:
+        raise NotFound("No such match candidate.") from None
+    if locked.status != MatchCandidate.Status.OPEN:
+        raise IllegalTransition(
+            "This pair has already been decided.",
+            details={"status": [locked.status]},
+        )
+    now = clock.now()
+    before_clusters: dict[str, str] = {}
+    if outcome == MatchCandidate.Status.SAME:
+        # Lock both records in a fixed order (by id) before re-pointing the cluster.
+        a, b = (
+            Person.objects.select_for_update()
+            .filter(pk__in=[locked.person_a_id, locked.person_b_id])
+            .order_by("pk")
+        )
+        a, b = (a, b) if a.pk == locked.person_a_id else (b, a)
+        before_clusters = {"a": str(a.identity_cluster), "b": str(b.identity_cluster)}
+        if a.identity_cluster == b.identity_cluster:
+            raise Conflict("These records are already linked.")
+        # Both records are kept; the whole of b's cluster joins a's.
+        Person.objects.filter(identity_cluster=b.identity_cluster).update(
+            identity_cluster=a.identity_cluster, updated_at=now
+        )
+    locked.status = outcome
+    locked.decided_by = actor.user
+    locked.decided_at = now
+    locked.reason = reason.strip()
+    locked.save(update_fields=["status", "decided_by", "decided_at", "reason", "updated_at"])
+    decision = MatchDecision.objects.create(
+        candidate=locked, outcome=outcome, decided_by=actor.user, reason=reason.strip()
+    )
+    audit_record(
+        actor=actor,
+        action=f"match_candidate.{outcome}",
+        target_type="match_candidate",
+        target_id=locked.pk,
+        before={"status": "open", "clusters": before_clusters or None},
+        after={
+            "status": outcome,
+            "person_a": str(locked.person_a_id),
+            "person_b": str(locked.person_b_id),
+        },
+        reason=reason.strip(),
+    )
+    return decision
+
+
+@transaction.atomic
+def household_add_member(
+    *,
+    actor: Actor,
+    reference: str,
+    person: Person,
+    role: str,
+    relationship: str = "",
+) -> HouseholdMember:
+    """Put a person in a household (created on first use) with a role and relationship."""
+    _require_person_writer(actor, target_id=person.pk)
+    errors: dict[str, list[str]] = {}
+    if not reference.strip():
+        errors["household"] = ["A household reference is required."]
+    if role not in HouseholdMember.Role.values:
+        errors["household_role"] = [f"{role!r} is not a household role."]
+    if errors:
+        raise ValidationError("The household membership is not valid.", details=errors)
+    org = actor.organisation if actor.org_kind == OrgKind.SENDING_STATE else None
+    household, _ = Household.objects.get_or_create(
+        sending_organisation=org, reference=reference.strip()
+    )
+    if HouseholdMember.objects.filter(household=household, person=person).exists():
+        raise Conflict("This person is already a member of this household.")
+    member = HouseholdMember.objects.create(
+        household=household, person=person, role=role, relationship=relationship.strip()
+    )
+    audit_record(
+        actor=actor,
+        action="household.member_add",
+        target_type="household",
+        target_id=household.pk,
+        after={"person": str(person.pk), "role": role, "relationship": member.relationship},
+    )
+    return member

@@ -1,0 +1,302 @@
+"""Referral writes: create, submit, review, request information, withdraw, expire.
+
+`Referral.status` changes only here, along `REFERRAL_TRANSITIONS`; each change is audited in
+the same transaction, and the audit chain is the referral's history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+
+from ikaze.accounts.access import OrgKind, Perm
+from ikaze.accounts.actor import Actor
+from ikaze.accounts.guards import require
+from ikaze.audit.services import EventSpec, audit_record
+from ikaze.core import clock
+from ikaze.core.errors import IllegalTransition, NotFound, ValidationError
+from ikaze.people.models import IdentityDocument, Person
+from ikaze.vetting.errors import AgreementNotInForce, AlreadyReferred, IncompleteReferral
+from ikaze.vetting.models import OPEN_STATUSES, REFERRAL_TRANSITIONS, Referral
+
+if TYPE_CHECKING:
+    from ikaze.agreements.models import Agreement
+
+IN_FORCE = "in_force"
+
+
+def agreement_check_in_force(agreement: Agreement) -> None:
+    """Refuse referrals under an agreement that is not in force."""
+    if agreement.status != IN_FORCE:
+        raise AgreementNotInForce(
+            f"Agreement {agreement.code} is not in force (it is {agreement.status}); "
+            "no referral can be made under it.",
+            details={"agreement": [f"Agreement {agreement.code} is not in force."]},
+        )
+
+
+def _require_sending_party(actor: Actor, agreement: Agreement) -> None:
+    # Only the sending state named in the agreement refers people under it.
+    org = actor.organisation
+    if (
+        org is None
+        or actor.org_kind != OrgKind.SENDING_STATE
+        or org.country != agreement.sending_state
+    ):
+        raise NotFound("No such agreement.")
+
+
+def referral_missing_data(
+    *,
+    person: Person,
+    documents: Sequence[IdentityDocument] | None = None,
+    today: dt.date | None = None,
+) -> dict[str, list[str]]:
+    """SAFEGUARDS A4 (UK–Rwanda MoU 5.2–5.4): what the referral lacks, field by field."""
+    today = today or clock.today_local()
+    missing: dict[str, list[str]] = {}
+    if not person.given_names.strip() or not person.first_surname.strip():
+        missing["name"] = ["Given names and first surname are required."]
+    if not person.sex:
+        missing["sex"] = ["Sex is required."]
+    if person.date_of_birth is None:
+        missing["date_of_birth"] = ["The date of birth is required (YYYY, YYYY-MM or YYYY-MM-DD)."]
+    if not person.nationalities:
+        missing["nationalities"] = ["At least one nationality is required."]
+    docs = list(person.documents.all()) if documents is None else list(documents)
+    travel = [d for d in docs if d.kind in IdentityDocument.TRAVEL_KINDS]
+    if not travel:
+        missing["travel_document"] = ["A passport or travel document is required."]
+    elif all(d.expiry is not None and d.expiry < today for d in travel):
+        missing["travel_document"] = ["Every travel document on record has expired."]
+    return missing
+
+
+def _transition(
+    *, actor: Actor, referral: Referral, to: str, action: str, reason: str = ""
+) -> Referral:
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if (locked.status, to) not in REFERRAL_TRANSITIONS:
+        raise IllegalTransition(
+            f"A referral that is {locked.get_status_display().lower()} cannot become {to}.",
+            details={"status": [f"{locked.status} → {to} is not allowed."]},
+        )
+    before = locked.status
+    now = clock.now()
+    locked.status = to
+    locked.status_reason = reason.strip()
+    locked.status_changed_at = now
+    fields = ["status", "status_reason", "status_changed_at", "updated_at"]
+    if to == Referral.Status.SUBMITTED:
+        locked.submitted_at = now
+        fields.append("submitted_at")
+    locked.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        action=f"referral.{action}",
+        target_type="referral",
+        target_id=locked.pk,
+        before={"status": before},
+        after={"status": to},
+        reason=reason.strip(),
+    )
+    return locked
+
+
+def _own(actor: Actor, referral: Referral) -> None:
+    if referral.referring_organisation_id != actor.organisation_id:
+        raise NotFound("No such referral.")
+
+
+@transaction.atomic
+def referral_create(
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    person: Person,
+    external_reference: str = "",
+    source: str = Referral.Source.PAGE,
+) -> Referral:
+    """Refer a person under an agreement (a draft until submitted)."""
+    require(actor, Perm.REFERRAL_CREATE, target_type="referral")
+    _require_sending_party(actor, agreement)
+    agreement_check_in_force(agreement)
+    if person.sending_organisation_id != actor.organisation_id:
+        raise NotFound("No such person.")
+    assert actor.organisation_id is not None  # a sending party (checked above)
+    external_reference = external_reference.strip()
+    if source not in Referral.Source.values:
+        raise ValidationError.for_field("source", f"{source!r} is not a referral source.")
+    if Referral.objects.filter(
+        agreement=agreement, person=person, status__in=OPEN_STATUSES
+    ).exists():
+        raise AlreadyReferred(
+            "This person already has an open referral under this agreement.",
+            details={"person": ["Already referred under this agreement."]},
+        )
+    if (
+        external_reference
+        and Referral.objects.filter(
+            agreement=agreement,
+            referring_organisation_id=actor.organisation_id,
+            external_reference=external_reference,
+        ).exists()
+    ):
+        raise AlreadyReferred(
+            "A referral with this reference exists under this agreement.",
+            details={"external_reference": ["This reference is already used."]},
+        )
+    referral = Referral.objects.create(
+        agreement=agreement,
+        person=person,
+        referring_organisation_id=actor.organisation_id,
+        external_reference=external_reference,
+        source=source,
+        status=Referral.Status.DRAFT,
+        status_changed_at=clock.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="referral.create",
+        target_type="referral",
+        target_id=referral.pk,
+        after={
+            "agreement": agreement.code,
+            "person": str(person.pk),
+            "external_reference": external_reference,
+            "status": referral.status,
+            "source": source,
+        },
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_submit(*, actor: Actor, referral: Referral) -> Referral:
+    """Send a draft (or a referral whose information was requested) to the receiving state."""
+    require(actor, Perm.REFERRAL_CREATE, target_type="referral", target_id=referral.pk)
+    _own(actor, referral)
+    agreement_check_in_force(referral.agreement)
+    missing = referral_missing_data(person=referral.person)
+    if missing:
+        # SAFEGUARDS A4: an incomplete referral is refused with reason "incomplete referral".
+        raise IncompleteReferral("Incomplete referral: required data is missing.", details=missing)
+    return _transition(
+        actor=actor, referral=referral, to=Referral.Status.SUBMITTED, action="submit"
+    )
+
+
+@transaction.atomic
+def referral_withdraw(*, actor: Actor, referral: Referral, reason: str) -> Referral:
+    """Withdraw a referral (the sending state changed its mind, or the person left)."""
+    require(actor, Perm.REFERRAL_CREATE, target_type="referral", target_id=referral.pk)
+    _own(actor, referral)
+    if not reason.strip():
+        raise ValidationError.for_field("reason", "Give the reason for withdrawing.")
+    return _transition(
+        actor=actor,
+        referral=referral,
+        to=Referral.Status.WITHDRAWN,
+        action="withdraw",
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def referral_start_review(*, actor: Actor, referral: Referral) -> Referral:
+    """A receiving-state officer takes a submitted referral into review."""
+    require(actor, Perm.REFERRAL_DECIDE, target_type="referral", target_id=referral.pk)
+    return _transition(
+        actor=actor, referral=referral, to=Referral.Status.UNDER_REVIEW, action="start_review"
+    )
+
+
+@transaction.atomic
+def referral_request_information(*, actor: Actor, referral: Referral, reason: str) -> Referral:
+    """Ask the sending state for more information; it answers by submitting again."""
+    require(actor, Perm.REFERRAL_DECIDE, target_type="referral", target_id=referral.pk)
+    if not reason.strip():
+        raise ValidationError.for_field("reason", "Say what information is needed.")
+    return _transition(
+        actor=actor,
+        referral=referral,
+        to=Referral.Status.INFORMATION_REQUESTED,
+        action="request_information",
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def referral_expire(*, actor: Actor, referral: Referral, reason: str) -> Referral:
+    """Close a referral nobody acted on in time."""
+    require(actor, Perm.REFERRAL_DECIDE, target_type="referral", target_id=referral.pk)
+    return _transition(
+        actor=actor,
+        referral=referral,
+        to=Referral.Status.EXPIRED,
+        action="expire",
+        reason=reason or "expired",
+    )
+
+
+@dataclass(frozen=True)
+class BulkReferralIn:
+    person_id: uuid.UUID
+    external_reference: str
+
+
+def referrals_submit_bulk(
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    items: Sequence[BulkReferralIn],
+    intake_batch_id: uuid.UUID,
+) -> tuple[list[Referral], list[EventSpec]]:
+    """Create submitted referrals for people whose data the caller has already checked (A4).
+
+    For manifest intake: one bulk insert; the caller writes the returned audit specs in its
+    single `audit_record_many`, inside its transaction.
+    """
+    require(actor, Perm.INTAKE_UPLOAD, target_type="referral")
+    _require_sending_party(actor, agreement)
+    agreement_check_in_force(agreement)
+    assert actor.organisation_id is not None  # a sending party (checked above)
+    now = clock.now()
+    referrals = [
+        Referral(
+            id=uuid.uuid4(),
+            agreement=agreement,
+            person_id=item.person_id,
+            referring_organisation_id=actor.organisation_id,
+            external_reference=item.external_reference,
+            status=Referral.Status.SUBMITTED,
+            status_changed_at=now,
+            submitted_at=now,
+            source=Referral.Source.MANIFEST,
+            intake_batch_id=intake_batch_id,
+        )
+        for item in items
+    ]
+    Referral.objects.bulk_create(referrals, batch_size=2000)
+    specs = [
+        EventSpec(
+            action="referral.submit",
+            target_type="referral",
+            target_id=str(r.pk),
+            after={
+                "agreement": agreement.code,
+                "person": str(r.person_id),
+                "external_reference": r.external_reference,
+                "status": r.status,
+                "source": "manifest",
+                "batch": str(intake_batch_id),
+            },
+        )
+        for r in referrals
+    ]
+    return referrals, specs
