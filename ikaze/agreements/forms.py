@@ -1,0 +1,172 @@
+"""Forms for agreement pages. They parse input; the services decide what is valid."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, cast
+
+import pycountry
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ikaze.agreements.models import Agreement, CompensationCategory, SupportItem
+from ikaze.agreements.money import to_minor
+from ikaze.agreements.services import valid_currency
+from ikaze.agreements.standards import PROTECTIVE_DEFAULTS
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    countries = sorted(
+        pycountry.countries,
+        key=lambda c: str(getattr(c, "common_name", None) or c.name),
+    )
+    return [("", "—")] + [
+        (c.alpha_2, f"{getattr(c, 'common_name', None) or c.name} ({c.alpha_2})") for c in countries
+    ]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class AgreementForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("Letters, digits and hyphens, e.g. US-RW-2025. It cannot change later."),
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description and notes"), required=False, widget=forms.Textarea
+    )
+    sending_state = forms.ChoiceField(label=_("Sending state"), choices=_country_choices)
+    receiving_state = forms.ChoiceField(label=_("Receiving state"), choices=_country_choices)
+    instrument = forms.ChoiceField(
+        label=_("Binding instrument"), choices=Agreement.Instrument.choices
+    )
+    instrument_reference = forms.CharField(
+        label=_("Instrument reference"), max_length=200, required=False
+    )
+    voluntary = forms.BooleanField(
+        label=_("Voluntary scheme (consent needed, withdrawable at any step — SAFEGUARDS A13)"),
+        required=False,
+    )
+    valid_from = forms.DateField(label=_("Valid from"), required=False, widget=DateInput)
+    valid_to = forms.DateField(label=_("Valid to"), required=False, widget=DateInput)
+    currency = forms.CharField(
+        label=_("Currency (ISO 4217)"),
+        max_length=3,
+        initial="USD",
+        help_text=_("e.g. USD, GBP, RWF"),
+    )
+    cap_total = forms.IntegerField(
+        label=_("Cap in total (people)"),
+        required=False,
+        min_value=1,
+        help_text=_("Leave empty for an uncapped agreement."),
+    )
+    relocated_before_system = forms.IntegerField(
+        label=_("People relocated before Ikaze recorded movements"), min_value=0, initial=0
+    )
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for setting, std in PROTECTIVE_DEFAULTS.items():
+            self.fields[setting] = forms.IntegerField(
+                label=str(std.label),
+                min_value=0,
+                initial=std.value,
+                help_text=_(
+                    "Protective standard: %(value)s (%(source)s). Weaker values are flagged as below standard."
+                )
+                % {"value": std.value, "source": std.source},
+            )
+        if editing:
+            del self.fields["code"]
+            self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput)
+
+    def changes(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("code", None)
+        data.pop("version", None)
+        data["currency"] = data["currency"].upper()
+        return data
+
+
+def agreement_initial(agreement: Agreement) -> dict[str, Any]:
+    fields = [*AgreementForm.base_fields, *PROTECTIVE_DEFAULTS, "version"]
+    return {f: getattr(agreement, f) for f in fields if hasattr(agreement, f)}
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(label=_("New status"))
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea)
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["to"]).choices = choices
+
+
+class _MoneyForm(forms.Form):
+    """An amount typed in major units (370000000.00) with its currency."""
+
+    amount_field = "amount"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        currency = (data.get("currency") or "").upper()
+        amount: Decimal | None = data.get(self.amount_field)
+        if currency and not valid_currency(currency):
+            self.add_error("currency", _("Not an ISO 4217 currency code."))
+        elif amount is not None and currency:
+            try:
+                data["amount_minor"] = to_minor(amount, currency)
+            except ValueError:
+                self.add_error(self.amount_field, _("Too many decimal places for this currency."))
+        data["currency"] = currency
+        return data
+
+
+class TrancheForm(forms.Form):
+    label = forms.CharField(label=_("Period label"), max_length=80, help_text=_("e.g. 2025–2026"))
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput)
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput)
+    cap = forms.IntegerField(label=_("Cap for the period (people)"), min_value=1)
+
+
+class SupportItemForm(_MoneyForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=SupportItem.Kind.choices)
+    description = forms.CharField(label=_("Description"), max_length=300)
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        required=False,
+        min_value=0,
+        help_text=_("Leave empty for support given in kind (housing, care)."),
+    )
+    currency = forms.CharField(label=_("Currency (ISO 4217)"), max_length=3, required=False)
+    frequency = forms.ChoiceField(label=_("Frequency"), choices=SupportItem.Frequency.choices)
+    duration_months = forms.IntegerField(label=_("Duration (months)"), required=False, min_value=1)
+
+
+class CompensationLineForm(_MoneyForm):
+    category = forms.ChoiceField(label=_("Category"), choices=CompensationCategory.choices)
+    description = forms.CharField(label=_("Description"), max_length=300)
+    amount = forms.DecimalField(label=_("Amount"), min_value=0)
+    currency = forms.CharField(label=_("Currency (ISO 4217)"), max_length=3)
+    trigger_people = forms.IntegerField(
+        label=_("Milestone: due when this many people are relocated"), required=False, min_value=1
+    )
+    per_person = forms.BooleanField(
+        label=_("Paid per person relocated"),
+        required=False,
+        help_text=_("Per-person lines always are; fixed sums and milestones never are."),
+    )
+
+
+class PaymentForm(_MoneyForm):
+    category = forms.ChoiceField(label=_("Category"), choices=CompensationCategory.choices)
+    amount = forms.DecimalField(label=_("Amount"), min_value=0)
+    currency = forms.CharField(label=_("Currency (ISO 4217)"), max_length=3)
+    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput)
+    reference = forms.CharField(label=_("Reference"), max_length=120)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea)
