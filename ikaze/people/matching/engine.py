@@ -3,9 +3,9 @@
 Batch linking and training run through Splink on DuckDB. The online check cannot afford
 Splink's per-call set-up (hundreds of milliseconds), so it keeps its own index: the registry's
 feature columns sorted by the hash of each blocking key, searched with NumPy. The few
-candidates found are scored by evaluating the trained model's own comparison-level SQL in
-DuckDB and summing the model's log2 Bayes factors in NumPy: the same model, the same
-features, the same levels as the batch path (a test checks that both give equal weights).
+candidates found get their comparison vector from the Python twins of the level conditions
+(model.py) and features (features.py), and their weight from the trained model's own log2
+Bayes factors: the same model as the batch path (tests check both give equal weights).
 
 Nothing here writes to the registry or merges anyone: every answer is a scored pair.
 """
@@ -28,19 +28,21 @@ import polars as pl
 from ikaze.people.matching.features import (
     FEATURE_COLUMNS,
     MATCH_COLUMNS,
+    features_py,
     features_sql,
     install_macros,
 )
 from ikaze.people.matching.model import (
     BLOCKING_RULES,
-    COMPARISONS,
     DETERMINISTIC_RULES,
     TRAINING_RULES,
+    gammas_py,
     settings_dict,
 )
 
 log = logging.getLogger(__name__)
 
+SCORE_SCHEMA = {"right_id": pl.String, "probability": pl.Float64, "match_weight": pl.Float64}
 PAIR_SCHEMA = {
     "left_id": pl.String,
     "right_id": pl.String,
@@ -90,7 +92,7 @@ _PAIRS_SQL = (
 
 
 class _Scorer:
-    """The trained model's levels as one SQL select, and its log2 Bayes factors as arrays."""
+    """The trained model's log2 Bayes factors per comparison level, read through Splink."""
 
     def __init__(self, model: dict[str, Any]) -> None:
         from splink.internals.settings_creator import SettingsCreator
@@ -98,21 +100,13 @@ class _Scorer:
         settings = SettingsCreator.from_path_or_dict(model).get_settings("duckdb")
         self.prior = float(settings._probability_two_random_records_match)
         self.log2_prior_odds = math.log2(self.prior / (1 - self.prior))
-        cases = []
         self.weights: list[np.ndarray] = []
-        for i, comparison in enumerate(settings.comparisons):
-            whens = []
+        for comparison in settings.comparisons:
             bfs = []
-            for j, level in enumerate(comparison.comparison_levels):
-                sql = level.sql_condition
-                if sql.strip().upper() != "ELSE":
-                    whens.append(f"WHEN {sql} THEN {j}")
+            for level in comparison.comparison_levels:
                 bf = level._bayes_factor
                 bfs.append(0.0 if level.is_null_level else math.log2(bf) if bf else -math.inf)
-            else_index = len(comparison.comparison_levels) - 1
-            cases.append(f"CASE {' '.join(whens)} ELSE {else_index} END AS g{i}")
             self.weights.append(np.array(bfs, dtype=np.float64))
-        self.select = ", ".join(cases)
 
     def weights_for(self, gammas: np.ndarray) -> np.ndarray:
         total = np.full(gammas.shape[0], self.log2_prior_odds)
@@ -145,19 +139,21 @@ class _OnlineIndex:
     @staticmethod
     def _hash(frame: pl.DataFrame, cols: tuple[str, ...]) -> np.ndarray:
         # 0 marks a key with a missing part: SQL equality never joins on NULL either.
-        key = pl.struct([pl.col(c).cast(pl.String) for c in cols]).hash(seed=7)
+        # Fields renamed by position: the query's key columns differ from the registry's.
+        key = pl.struct([pl.col(c).cast(pl.String).alias(f"c{i}") for i, c in enumerate(cols)])
+        key = key.hash(seed=7)
         any_null = pl.any_horizontal([pl.col(c).is_null() for c in cols])
         out = frame.select(pl.when(any_null).then(0).otherwise(key).cast(pl.UInt64))
         return out.to_series().to_numpy()
 
-    def candidates(self, record: pl.DataFrame) -> np.ndarray:
+    def candidates(self, query: dict[str, Any]) -> np.ndarray:
         found: list[np.ndarray] = []
         total = 0
         for left, _right, keys, rows in self.rules:
-            renamed = record.select([pl.col(a).alias(b) for a, b in zip(left, _right, strict=True)])
-            h = self._hash(renamed, _right)[0]
-            if h == 0:
+            values = [query[c] for c in left]
+            if any(v is None for v in values):
                 continue
+            h = self._hash_one(values)
             lo = int(np.searchsorted(keys, h, side="left"))
             hi = int(np.searchsorted(keys, h, side="right"))
             if hi > lo:
@@ -168,6 +164,11 @@ class _OnlineIndex:
         if not found:
             return np.empty(0, dtype=np.int64)
         return np.unique(np.concatenate(found))[:MAX_ONLINE_CANDIDATES]
+
+    @staticmethod
+    def _hash_one(values: list[Any]) -> int:
+        frame = pl.DataFrame({f"c{i}": [str(v)] for i, v in enumerate(values)})
+        return int(_OnlineIndex._hash(frame, tuple(frame.columns))[0])
 
 
 class Matcher:
@@ -207,8 +208,11 @@ class Matcher:
         matcher.train(registry_frame)
         return matcher
 
-    def train(self, registry_frame: pl.DataFrame) -> float:
-        """Estimate u by random sampling and m by EM on the registry; save the model. Seconds."""
+    def train(self, registry_frame: pl.DataFrame, *, em: bool | None = None) -> float:
+        """Estimate u by random sampling and m by EM on the registry; save the model. Seconds.
+
+        em=None runs EM only on a registry big enough to hold duplicates to learn from.
+        """
         from splink import DuckDBAPI, Linker
 
         start = time.perf_counter()
@@ -235,7 +239,7 @@ class Matcher:
                 linker.training.estimate_u_using_random_sampling(
                     max_pairs=5e6 if n >= 100_000 else 1e6, seed=20250101
                 )
-            if n >= MIN_RECORDS_FOR_EM:
+            if em or (em is None and n >= MIN_RECORDS_FOR_EM):
                 for rule in TRAINING_RULES:
                     linker.training.estimate_parameters_using_expectation_maximisation(
                         rule, estimate_without_term_frequencies=True
@@ -333,45 +337,22 @@ class Matcher:
 
     def score_one(self, record: dict[str, Any]) -> pl.DataFrame:
         """Every candidate for one record with its weight and probability, best first."""
-        if self._index is None:
-            raise RuntimeError("index_registry() must run before match_one()")
-        frame = pl.DataFrame(
-            [{c: record.get(c) for c in MATCH_COLUMNS}],
-            schema=dict.fromkeys(MATCH_COLUMNS, pl.String),
-        )
-        feats = self.features(frame)
         index = self._index
-        rows = index.candidates(feats)
+        if index is None:
+            raise RuntimeError("index_registry() must run before match_one()")
+        query = features_py({c: record.get(c) for c in MATCH_COLUMNS})
+        rows = index.candidates(query)
         if rows.size == 0:
-            return pl.DataFrame(
-                schema={
-                    "right_id": pl.String,
-                    "probability": pl.Float64,
-                    "match_weight": pl.Float64,
-                }
-            )
-        cands = index.features[rows]
-        with self._lock:
-            cur = self._con.cursor()
-            try:
-                cur.register("one_l", feats)
-                cur.register("cands_r", cands)
-                cols = list(FEATURE_COLUMNS)
-                pairs = ", ".join(
-                    [f"l.{c} AS {c}_l" for c in cols] + [f"r.{c} AS {c}_r" for c in cols]
-                )
-                # Only the model's own SQL and fixed column names: no data is spliced in.
-                sql = f"SELECT {self._scorer.select} FROM (SELECT {pairs} FROM one_l l, cands_r r)"  # noqa: S608
-                gammas = cur.sql(sql).fetchnumpy()
-            finally:
-                cur.close()
-        gamma = np.column_stack([gammas[f"g{i}"] for i in range(len(COMPARISONS))]).astype(np.int64)
+            return pl.DataFrame(schema=SCORE_SCHEMA)
+        cands = index.features[rows].to_dicts()
+        gamma = np.array([gammas_py(query, c) for c in cands], dtype=np.int64)
         weight = self._scorer.weights_for(gamma)
         out = pl.DataFrame(
             {
-                "right_id": cands["unique_id"],
+                "right_id": [c["unique_id"] for c in cands],
                 "probability": probability_from_weight(weight),
                 "match_weight": weight,
-            }
+            },
+            schema=SCORE_SCHEMA,
         )
         return out.sort(["match_weight", "right_id"], descending=[True, False])

@@ -16,6 +16,11 @@ Spanish and Latin-American conventions handled:
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from datetime import date, datetime
+from typing import Any
+
 import duckdb
 
 MATCH_COLUMNS = [
@@ -193,3 +198,102 @@ def features_sql(source: str) -> str:
         nullif(regexp_replace(upper(doc_raw), '[^A-Z0-9]', '', 'g'), '') AS doc
     FROM named
     """  # noqa: S608
+
+
+# ----- the same features for one record, in Python -------------------------------------------
+# The online check cannot pay DuckDB's per-query planning (tens of milliseconds for these
+# expressions). This twin of features_sql is checked against it on the generated sets
+# (tests/test_matching.py: test_python_features_equal_sql_features).
+
+_PY_STEPS = [(re.compile(p), r) for p, r in _PHONETIC_STEPS]
+_NON_LETTERS = re.compile(r"[^A-Z]+")
+_NON_ALNUM = re.compile(r"[^A-Z0-9]")
+_PARTICLE_SET = frozenset(PARTICLES)
+
+
+def strip_accents(s: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c))
+
+
+def clean(s: str | None) -> str | None:
+    if s is None:
+        return None
+    out = _NON_LETTERS.sub(" ", strip_accents(s).upper()).strip()
+    return out or None
+
+
+def tokens(s: str | None) -> list[str] | None:
+    c = clean(s)
+    if c is None:
+        return None
+    return [t for t in c.split(" ") if t not in _PARTICLE_SET]
+
+
+def phonetic_key(s: str | None) -> str | None:
+    """The Spanish phonetic key of a name (same rules as the ikz_ph SQL macro)."""
+    if s is None:
+        return None
+    out = strip_accents(s).upper()
+    for pattern, replacement in _PY_STEPS:
+        out = pattern.sub(replacement, out)
+    return out or None
+
+
+def features_py(record: dict[str, Any]) -> dict[str, Any]:
+    """FEATURE_COLUMNS for one record with MATCH_COLUMNS (the twin of features_sql)."""
+    gt = tokens(record.get("given_names")) or []
+    s1t = tokens(record.get("first_surname")) or []
+    s2t = tokens(record.get("second_surname")) or []
+    ft = tokens(record.get("full_name")) or []
+    s1: str | None
+    s2: str | None
+    if gt or s1t:
+        g, s1, s2 = gt, "".join(s1t) or None, "".join(s2t) or None
+    elif len(ft) >= 3:
+        g, s1, s2 = ft[:-2], ft[-2], ft[-1]
+    elif len(ft) == 2:
+        g, s1, s2 = ft[:1], ft[1], None
+    elif len(ft) == 1:
+        g, s1, s2 = [], ft[0], None
+    else:
+        g, s1, s2 = [], None, None
+    g_ph = [p for p in (phonetic_key(t) for t in g) if p is not None]
+    s1_ph, s2_ph = phonetic_key(s1), phonetic_key(s2)
+    all_ph = sorted(g_ph + [p for p in (s1_ph, s2_ph) if p is not None])
+    dob = _parse_date(record.get("date_of_birth"))
+    sex = (str(record.get("sex") or "").strip()[:1]).upper()
+    nat = str(record.get("nationality") or "").strip().upper()
+    doc = _NON_ALNUM.sub("", str(record.get("document_number") or "").upper())
+    uid = record.get("unique_id")
+    return {
+        "unique_id": None if uid is None else str(uid),
+        "g_all": " ".join(g) or None,
+        "g_ph": g_ph or None,
+        "g_ph_sorted": " ".join(sorted(g_ph)) or None,
+        "g1_ph": g_ph[0] if g_ph else None,
+        "s1": s1,
+        "s2": s2,
+        "s1_ph": s1_ph,
+        "s2_ph": s2_ph,
+        "s_cat": ((s1 or "") + (s2 or "")) or None,
+        "s_cat_ph": ((s1_ph or "") + (s2_ph or "")) or None,
+        "all_ph_sorted": " ".join(all_ph) or None,
+        "dob_str": dob.strftime("%Y%m%d") if dob else None,
+        "dob_year": dob.year if dob else None,
+        "dob_md": dob.strftime("%m%d") if dob else None,
+        "dob_dm": dob.strftime("%d%m") if dob else None,
+        "sex": sex if sex in ("M", "F") else None,
+        "nat": nat if len(nat) == 2 and nat.isascii() and nat.isalpha() else None,
+        "doc": doc or None,
+    }
+
+
+def _parse_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%d").date()  # noqa: DTZ007 - a date, no zone
+    except ValueError:
+        return None

@@ -8,8 +8,11 @@ value used when the registry is too small to train on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+Rec = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -18,12 +21,14 @@ class Level:
     sql: str
     m: float  # prior m-probability; EM refines it on a large enough registry
     u: float  # prior u-probability; random sampling replaces it on a large enough registry
+    py: Callable[[Rec, Rec], bool]  # the same condition in Python, for the online scorer
 
 
 @dataclass(frozen=True)
 class Comparison:
     name: str
     null_sql: str
+    null_py: Callable[[Rec, Rec], bool]
     levels: tuple[Level, ...]  # best first; the last is the "else" level
 
     def splink(self) -> dict[str, Any]:
@@ -46,96 +51,223 @@ def _dl(col: str, n: int) -> str:
     return f"damerau_levenshtein({col}_l, {col}_r) <= {n}"
 
 
+def one_edit(a: str | None, b: str | None) -> bool:
+    """Damerau–Levenshtein distance at most 1 (what `damerau_levenshtein(a, b) <= 1` says)."""
+    if a is None or b is None:
+        return False
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    i = 0
+    while i < min(la, lb) and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        if a[i + 1 :] == b[i + 1 :]:
+            return True  # one substitution
+        return i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    if la > lb:
+        return a[i + 1 :] == b[i:]
+    return a[i:] == b[i + 1 :]
+
+
+def _eq(a: Any, b: Any) -> bool:
+    """SQL equality: NULL equals nothing."""
+    return a is not None and b is not None and a == b
+
+
+def _any_null(*cols: str) -> Callable[[Rec, Rec], bool]:
+    return lambda a, b: any(a[c] is None or b[c] is None for c in cols)
+
+
+def _subset(a: list[str] | None, b: list[str] | None) -> bool:
+    return a is not None and b is not None and set(b) <= set(a)
+
+
+def _dob_close(a: Rec, b: Rec) -> bool:
+    placeholder = a["dob_md"] == "0101" or b["dob_md"] == "0101"
+    return placeholder and abs(a["dob_year"] - b["dob_year"]) <= 1
+
+
 COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "given",
         "g_all_l IS NULL OR g_all_r IS NULL",
+        _any_null("g_all"),
         (
-            Level("exact", "g_all_l = g_all_r", 0.80, 0.003),
-            Level("phonetic, any order", "g_ph_sorted_l = g_ph_sorted_r", 0.06, 0.0005),
+            Level("exact", "g_all_l = g_all_r", 0.80, 0.003, lambda a, b: a["g_all"] == b["g_all"]),
+            Level(
+                "phonetic, any order",
+                "g_ph_sorted_l = g_ph_sorted_r",
+                0.06,
+                0.0005,
+                lambda a, b: _eq(a["g_ph_sorted"], b["g_ph_sorted"]),
+            ),
             Level(
                 "one a subset of the other",
                 "list_has_all(g_ph_l, g_ph_r) OR list_has_all(g_ph_r, g_ph_l)",
                 0.06,
                 0.004,
+                lambda a, b: _subset(a["g_ph"], b["g_ph"]) or _subset(b["g_ph"], a["g_ph"]),
             ),
-            Level("one edit", _dl("g_all", 1), 0.03, 0.0005),
-            Level("swapped with the surnames", "all_ph_sorted_l = all_ph_sorted_r", 0.01, 0.000001),
-            Level("share a name", "list_has_any(g_ph_l, g_ph_r)", 0.015, 0.02),
-            Level("else", "ELSE", 0.025, 0.972),
+            Level(
+                "one edit",
+                _dl("g_all", 1),
+                0.03,
+                0.0005,
+                lambda a, b: one_edit(a["g_all"], b["g_all"]),
+            ),
+            Level(
+                "swapped with the surnames",
+                "all_ph_sorted_l = all_ph_sorted_r",
+                0.01,
+                0.000001,
+                lambda a, b: _eq(a["all_ph_sorted"], b["all_ph_sorted"]),
+            ),
+            Level(
+                "share a name",
+                "list_has_any(g_ph_l, g_ph_r)",
+                0.015,
+                0.02,
+                lambda a, b: bool(a["g_ph"] and b["g_ph"] and set(a["g_ph"]) & set(b["g_ph"])),
+            ),
+            Level("else", "ELSE", 0.025, 0.972, lambda a, b: True),
         ),
     ),
     Comparison(
         "surnames",
         "s_cat_l IS NULL OR s_cat_r IS NULL",
+        _any_null("s_cat"),
         (
-            Level("exact", "s_cat_l = s_cat_r", 0.75, 0.0008),
-            Level("phonetic", "s_cat_ph_l = s_cat_ph_r", 0.06, 0.0002),
-            Level("swapped", "s1_ph_l = s2_ph_r AND s2_ph_l = s1_ph_r", 0.03, 0.00001),
+            Level(
+                "exact", "s_cat_l = s_cat_r", 0.75, 0.0008, lambda a, b: a["s_cat"] == b["s_cat"]
+            ),
+            Level(
+                "phonetic",
+                "s_cat_ph_l = s_cat_ph_r",
+                0.06,
+                0.0002,
+                lambda a, b: _eq(a["s_cat_ph"], b["s_cat_ph"]),
+            ),
+            Level(
+                "swapped",
+                "s1_ph_l = s2_ph_r AND s2_ph_l = s1_ph_r",
+                0.03,
+                0.00001,
+                lambda a, b: _eq(a["s1_ph"], b["s2_ph"]) and _eq(a["s2_ph"], b["s1_ph"]),
+            ),
             Level(
                 "first, second missing",
                 "s1_ph_l = s1_ph_r AND (s2_l IS NULL OR s2_r IS NULL)",
                 0.06,
                 0.002,
+                lambda a, b: _eq(a["s1_ph"], b["s1_ph"]) and (a["s2"] is None or b["s2"] is None),
             ),
-            Level("one edit", _dl("s_cat", 1), 0.03, 0.0005),
             Level(
-                "swapped with the given names", "all_ph_sorted_l = all_ph_sorted_r", 0.01, 0.000001
+                "one edit",
+                _dl("s_cat", 1),
+                0.03,
+                0.0005,
+                lambda a, b: one_edit(a["s_cat"], b["s_cat"]),
+            ),
+            Level(
+                "swapped with the given names",
+                "all_ph_sorted_l = all_ph_sorted_r",
+                0.01,
+                0.000001,
+                lambda a, b: _eq(a["all_ph_sorted"], b["all_ph_sorted"]),
             ),
             Level(
                 "share a surname",
                 "s1_ph_l = s1_ph_r OR s1_ph_l = s2_ph_r OR s2_ph_l = s1_ph_r OR s2_ph_l = s2_ph_r",
                 0.035,
                 0.03,
+                lambda a, b: any(
+                    _eq(x, y) for x in (a["s1_ph"], a["s2_ph"]) for y in (b["s1_ph"], b["s2_ph"])
+                ),
             ),
-            Level("else", "ELSE", 0.025, 0.966),
+            Level("else", "ELSE", 0.025, 0.966, lambda a, b: True),
         ),
     ),
     Comparison(
         "dob",
         "dob_str_l IS NULL OR dob_str_r IS NULL",
+        _any_null("dob_str"),
         (
-            Level("exact", "dob_str_l = dob_str_r AND dob_md_l <> '0101'", 0.76, 0.00005),
-            Level("same 1 January placeholder", "dob_str_l = dob_str_r", 0.03, 0.0003),
+            Level(
+                "exact",
+                "dob_str_l = dob_str_r AND dob_md_l <> '0101'",
+                0.76,
+                0.00005,
+                lambda a, b: a["dob_str"] == b["dob_str"] and a["dob_md"] != "0101",
+            ),
+            Level(
+                "same 1 January placeholder",
+                "dob_str_l = dob_str_r",
+                0.03,
+                0.0003,
+                lambda a, b: a["dob_str"] == b["dob_str"],
+            ),
             Level(
                 "day and month swapped",
                 "dob_year_l = dob_year_r AND dob_md_l = dob_dm_r",
                 0.03,
                 0.00005,
+                lambda a, b: a["dob_year"] == b["dob_year"] and a["dob_md"] == b["dob_dm"],
             ),
-            Level("one digit", _dl("dob_str", 1), 0.06, 0.0005),
+            Level(
+                "one digit",
+                _dl("dob_str", 1),
+                0.06,
+                0.0005,
+                lambda a, b: one_edit(a["dob_str"], b["dob_str"]),
+            ),
             Level(
                 "year one off",
                 "abs(dob_year_l - dob_year_r) = 1 AND dob_md_l = dob_md_r",
                 0.03,
                 0.0001,
+                lambda a, b: abs(a["dob_year"] - b["dob_year"]) == 1 and a["dob_md"] == b["dob_md"],
             ),
             Level(
                 "1 January placeholder, year close",
                 "(dob_md_l = '0101' OR dob_md_r = '0101') AND abs(dob_year_l - dob_year_r) <= 1",
                 0.04,
                 0.002,
+                _dob_close,
             ),
-            Level("else", "ELSE", 0.05, 0.997),
+            Level("else", "ELSE", 0.05, 0.997, lambda a, b: True),
         ),
     ),
     Comparison(
         "sex",
         "sex_l IS NULL OR sex_r IS NULL",
-        (Level("exact", "sex_l = sex_r", 0.96, 0.5), Level("else", "ELSE", 0.04, 0.5)),
+        _any_null("sex"),
+        (
+            Level("exact", "sex_l = sex_r", 0.96, 0.5, lambda a, b: a["sex"] == b["sex"]),
+            Level("else", "ELSE", 0.04, 0.5, lambda a, b: True),
+        ),
     ),
     Comparison(
         "nationality",
         "nat_l IS NULL OR nat_r IS NULL",
-        (Level("exact", "nat_l = nat_r", 0.93, 0.3), Level("else", "ELSE", 0.07, 0.7)),
+        _any_null("nat"),
+        (
+            Level("exact", "nat_l = nat_r", 0.93, 0.3, lambda a, b: a["nat"] == b["nat"]),
+            Level("else", "ELSE", 0.07, 0.7, lambda a, b: True),
+        ),
     ),
     Comparison(
         "document",
         "doc_l IS NULL OR doc_r IS NULL",
+        _any_null("doc"),
         (
-            Level("exact", "doc_l = doc_r", 0.80, 0.000001),
-            Level("one edit", _dl("doc", 1), 0.05, 0.00001),
-            Level("else", "ELSE", 0.15, 0.99999),
+            Level("exact", "doc_l = doc_r", 0.80, 0.000001, lambda a, b: a["doc"] == b["doc"]),
+            Level(
+                "one edit", _dl("doc", 1), 0.05, 0.00001, lambda a, b: one_edit(a["doc"], b["doc"])
+            ),
+            Level("else", "ELSE", 0.15, 0.99999, lambda a, b: True),
         ),
     ),
 )
@@ -196,3 +328,17 @@ def settings_dict(*, prior: float) -> dict[str, Any]:
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": False,
     }
+
+
+def gammas_py(a: Rec, b: Rec) -> list[int]:
+    """The comparison vector of two feature records: per comparison, 0 = null, then levels 1..n."""
+    out = []
+    for comparison in COMPARISONS:
+        if comparison.null_py(a, b):
+            out.append(0)
+            continue
+        for k, level in enumerate(comparison.levels, start=1):
+            if level.py(a, b):
+                out.append(k)
+                break
+    return out
