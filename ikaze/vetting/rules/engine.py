@@ -1,0 +1,213 @@
+"""The rule set, its version, and evaluation with a hash of the inputs.
+
+An evaluation is a pure function of its `RuleContext`. Its `inputs_hash` is the SHA-256 of a
+canonical JSON of that context (see "canonical inputs" below), so an
+evaluation stored by phase 2 can be checked against the inputs it claims to have used, and two
+evaluations with the same hash saw the same facts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic_core import to_json
+
+from ikaze.vetting.legal_events import LegalState
+from ikaze.vetting.rules import people, procedure, protection
+from ikaze.vetting.rules.context import (
+    AgreementSettings,
+    DecisionFacts,
+    PersonFacts,
+    ReferralFacts,
+    RuleContext,
+    Stage,
+)
+from ikaze.vetting.rules.findings import Finding, Outcome, Rule, RuleKind
+
+# Bump on any change to a rule's logic, text, kind or settings: stored evaluations name the
+# version they ran under (YYYY.MM.N).
+RULESET_VERSION = "2026.11.1"
+
+RULESET: tuple[Rule, ...] = (
+    people.A1,
+    people.A2,
+    procedure.A3,
+    people.A4,
+    procedure.A5,
+    procedure.A6,
+    people.A7,
+    protection.A8,
+    procedure.A9,
+    protection.A10,
+    protection.A11,
+    procedure.A12,
+    procedure.A13,
+)
+RULES: Mapping[str, Rule] = {r.id: r for r in RULESET}
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    ruleset_version: str
+    stage: Stage
+    evaluated_at: dt.datetime
+    findings: tuple[Finding, ...]
+    inputs_hash: str
+
+    @property
+    def blocking(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.outcome is Outcome.BLOCK)
+
+    @property
+    def blocked(self) -> bool:
+        return any(f.outcome is Outcome.BLOCK for f in self.findings)
+
+    @property
+    def absolute_blocks(self) -> tuple[Finding, ...]:
+        return tuple(
+            f for f in self.findings if f.outcome is Outcome.BLOCK and f.kind is RuleKind.ABSOLUTE
+        )
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.outcome is Outcome.WARN)
+
+    def blocked_ignoring(self, overridden: Iterable[str]) -> bool:
+        """Whether a block remains once the given rule ids are overridden (absolute never is)."""
+        skip = set(overridden)
+        return any(
+            f.outcome is Outcome.BLOCK and (not f.overridable or f.rule_id not in skip)
+            for f in self.findings
+        )
+
+
+# --- canonical inputs ----------------------------------------------------------------------
+#
+# The canonical form is JSON with keys in declaration order (fixed by the code, which the
+# rule-set version names), sets sorted, instants in UTC, dates in ISO 8601. It is produced by
+# pydantic-core's serialiser, which is fast enough to hash 35,000 contexts in a screening run;
+# the few set-valued fields are sorted here (and by field serialisers on the payloads), so the
+# hash does not depend on Python's per-process hash randomisation.
+
+INPUTS_FORMAT = 1
+
+
+def _utc(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(dt.UTC).isoformat()
+
+
+def _legal_doc(legal: LegalState) -> dict[str, Any]:
+    doc = {name: getattr(legal, name) for name in _LEGAL_FIELDS}
+    doc["as_of"] = _utc(legal.as_of)
+    doc["nationalities"] = sorted(legal.nationalities)
+    return doc
+
+
+_LEGAL_FIELDS = tuple(f.name for f in dataclasses.fields(LegalState))
+
+
+def _person_doc(p: PersonFacts) -> dict[str, Any]:
+    return {
+        "person_id": p.person_id,
+        "date_of_birth": p.date_of_birth,
+        "sex": p.sex,
+        "nationalities": sorted(p.nationalities),
+        "languages": p.languages,
+        "needs_interpreter": p.needs_interpreter,
+        "has_counsel": p.has_counsel,
+        "household": p.household,
+    }
+
+
+def _referral_doc(r: ReferralFacts) -> dict[str, Any]:
+    return {
+        "referral_id": r.referral_id,
+        "present_fields": sorted(r.present_fields),
+        "health_data_present": r.health_data_present,
+        "health_data_consent": r.health_data_consent,
+        "shared_assessment_hashes": sorted(r.shared_assessment_hashes),
+    }
+
+
+def _agreement_doc(a: AgreementSettings) -> dict[str, Any]:
+    doc = {f.name: getattr(a, f.name) for f in dataclasses.fields(a)}
+    doc["required_fields"] = sorted(a.required_fields)
+    return doc
+
+
+def _decision_doc(d: DecisionFacts) -> dict[str, Any]:
+    return {
+        "accepted": d.accepted,
+        "officer": d.officer,
+        "accepted_at": _utc(d.accepted_at),
+        "reason": d.reason,
+        "counted_in_cap": d.counted_in_cap,
+    }
+
+
+def canonical_inputs(ctx: RuleContext, *, _agreement_json: dict[int, bytes] | None = None) -> bytes:
+    """The canonical JSON of an evaluation's inputs (what `inputs_hash` hashes)."""
+    agreement = _agreement_canon(ctx.agreement, _agreement_json)
+    body = to_json(
+        {
+            "format": INPUTS_FORMAT,
+            "stage": ctx.stage,
+            "now": _utc(ctx.now),
+            "planned_departure": ctx.planned_departure,
+            "decision": _decision_doc(ctx.decision),
+            "person": _person_doc(ctx.person),
+            "referral": _referral_doc(ctx.referral),
+            "legal": _legal_doc(ctx.legal),
+        }
+    )
+    # The agreement (shared by many contexts) is serialised once per batch and spliced in.
+    return body[:-1] + b',"agreement":' + agreement + b"}"
+
+
+def _agreement_canon(agreement: AgreementSettings, memo: dict[int, bytes] | None) -> bytes:
+    if memo is None:
+        return to_json(_agreement_doc(agreement))
+    key = id(agreement)
+    text = memo.get(key)
+    if text is None:
+        text = memo[key] = to_json(_agreement_doc(agreement))
+    return text
+
+
+def inputs_hash(ctx: RuleContext) -> str:
+    return hashlib.sha256(canonical_inputs(ctx)).hexdigest()
+
+
+# --- evaluation ----------------------------------------------------------------------------
+
+
+def _evaluate(ctx: RuleContext, memo: dict[int, bytes] | None) -> Evaluation:
+    findings: list[Finding] = []
+    for rule in RULESET:
+        assert rule.fn is not None
+        findings.extend(rule.fn(ctx))
+    digest = hashlib.sha256(canonical_inputs(ctx, _agreement_json=memo)).hexdigest()
+    return Evaluation(RULESET_VERSION, ctx.stage, ctx.now, tuple(findings), digest)
+
+
+def evaluate(ctx: RuleContext) -> Evaluation:
+    """Run every rule of the current rule set on one context."""
+    return _evaluate(ctx, None)
+
+
+def evaluate_many(contexts: Iterable[RuleContext]) -> list[Evaluation]:
+    """Run the rule set on many contexts (screening, re-evaluation after a new fact)."""
+    memo: dict[int, bytes] = {}
+    # Keep the agreements alive while their id() keys are in the memo.
+    keep: list[AgreementSettings] = []
+    out = []
+    for ctx in contexts:
+        if id(ctx.agreement) not in memo:
+            keep.append(ctx.agreement)
+        out.append(_evaluate(ctx, memo))
+    return out
