@@ -164,7 +164,18 @@ def registry_frame(*, exclude_ids: Iterable[uuid.UUID | str] = ()) -> pl.DataFra
             "date_of_birth": dobs,
             "nationality": nats,
         },
-        schema=dict.fromkeys(("unique_id", "given_names", "first_surname", "second_surname", "sex", "date_of_birth", "nationality"), pl.String),
+        schema=dict.fromkeys(
+            (
+                "unique_id",
+                "given_names",
+                "first_surname",
+                "second_surname",
+                "sex",
+                "date_of_birth",
+                "nationality",
+            ),
+            pl.String,
+        ),
     )
     # One document number per person (the first by kind), joined in polars, not per row.
     doc_ids: list[str] = []
@@ -192,3 +203,19 @@ def registry_frame(*, exclude_ids: Iterable[uuid.UUID | str] = ()) -> pl.DataFra
     if excluded:
         frame = frame.filter(~pl.col("unique_id").is_in(list(excluded)))
     return frame.select(MATCH_COLUMNS)
+
+
+def person_match_for(
+    *, actor: Actor, record: dict[str, str | None], top: int = 5
+) -> list[tuple[Person, float]]:
+    """The registry people most likely to be `record`, among those the actor may see."""
+    from ikaze.people import identity
+
+    scope = person_scope(actor)
+    if not any(record.get(k) for k in ("given_names", "first_surname", "document_number")):
+        return []
+    hits = identity.match_record({"unique_id": "query", **record}, top=top)
+    people = {p.pk: p for p in scope.filter(pk__in=[pid for pid, _ in hits])}
+    out = [(people[pid], prob) for pid, prob in hits if pid in people]
+    _audit_reads(actor, "person", [p.pk for p, _ in out], "online match")
+    return out

@@ -21,6 +21,7 @@ from ikaze.audit.services import EventSpec, audit_record
 from ikaze.core import clock
 from ikaze.core.errors import IllegalTransition, NotFound, ValidationError
 from ikaze.people.models import IdentityDocument, Person
+from ikaze.people.services import PersonIn, household_add_member, person_create
 from ikaze.vetting.errors import AgreementNotInForce, AlreadyReferred, IncompleteReferral
 from ikaze.vetting.models import OPEN_STATUSES, REFERRAL_TRANSITIONS, Referral
 
@@ -300,3 +301,47 @@ def referrals_submit_bulk(
         for r in referrals
     ]
     return referrals, specs
+
+
+@dataclass(frozen=True)
+class HouseholdIn:
+    reference: str
+    role: str
+    relationship: str = ""
+
+
+@transaction.atomic
+def referral_refer_person(
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    data: PersonIn,
+    external_reference: str = "",
+    household: HouseholdIn | None = None,
+    submit: bool = True,
+    source: str = Referral.Source.PAGE,
+) -> Referral:
+    """Register a new person and refer them in one step (the form and the API).
+
+    All or nothing: if the person's data, the household or A4 is refused, nothing is stored.
+    """
+    require(actor, Perm.REFERRAL_CREATE, target_type="referral")
+    _require_sending_party(actor, agreement)
+    agreement_check_in_force(agreement)
+    person = person_create(actor=actor, data=data)
+    if household is not None and household.reference.strip():
+        household_add_member(
+            actor=actor,
+            reference=household.reference,
+            person=person,
+            role=household.role,
+            relationship=household.relationship,
+        )
+    referral = referral_create(
+        actor=actor,
+        agreement=agreement,
+        person=person,
+        external_reference=external_reference,
+        source=source,
+    )
+    return referral_submit(actor=actor, referral=referral) if submit else referral

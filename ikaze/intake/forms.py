@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ikaze.intake.models import IntakeBatch
+
+
+class UploadForm(forms.Form):
+    agreement = forms.ChoiceField(label=_("Agreement"))
+    file = forms.FileField(
+        label=_("Manifest file"),
+        help_text=_("CSV (UTF-8 or Latin-1) or XLSX, in the format of the templates."),
+    )
+    mode = forms.ChoiceField(
+        label=_("Mode"),
+        choices=IntakeBatch.Mode.choices,
+        initial=IntakeBatch.Mode.LENIENT,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, agreements: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["agreement"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = agreements
