@@ -226,8 +226,9 @@ class Matcher:
             n = registry.height
             db_api = DuckDBAPI(connection=con)
             sdf = db_api.register("reg_f", table_name="registry")
-            # Until estimated: one record in twenty has a duplicate somewhere in the registry.
-            fallback_prior = min(0.05 / max(n, 1), 0.01)
+            # Until estimated: one record in twenty has a duplicate in a registry of at least
+            # 100,000 (a small registry must not make any pair look likely).
+            fallback_prior = 0.05 / max(n, 100_000)
             linker = Linker(sdf, settings_dict(prior=fallback_prior), log_level=logging.WARNING)
             if n >= MIN_RECORDS_FOR_U:
                 linker.training.estimate_probability_two_random_records_match(

@@ -1,0 +1,247 @@
+"""The identity-resolution engine: normalisation, blocking, batch and online matching."""
+
+from __future__ import annotations
+
+import random
+
+import duckdb
+import polars as pl
+import pytest
+
+from bench import _names_es as names
+from ikaze.people.matching import MATCH_COLUMNS, PAIR_SCHEMA, Matcher
+from ikaze.people.matching.engine import model_fingerprint
+from ikaze.people.matching.features import (
+    FEATURE_COLUMNS,
+    features_py,
+    features_sql,
+    install_macros,
+    phonetic_key,
+)
+from ikaze.people.matching.model import BLOCKING_RULES, COMPARISONS, gammas_py, one_edit
+
+
+def person(uid: str, given: str | None, s1: str | None, s2: str | None, dob: str | None, **kw):
+    rec = dict.fromkeys(MATCH_COLUMNS)
+    rec.update(
+        unique_id=uid, given_names=given, first_surname=s1, second_surname=s2, date_of_birth=dob
+    )
+    rec.update(kw)
+    return rec
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Jiménez", "Giménez"),
+        ("Jiménez", "Ximénez"),
+        ("Vallejo", "Bayejo"),
+        ("Hernández", "Ernandez"),
+        ("Quispe", "Kispe"),
+        ("Xavier", "Javier"),
+        ("Zoila", "Soila"),
+        ("Cecilia", "Sesilia"),
+        ("Chávez", "CHAVES"),
+        ("Guillermo", "Guiyermo"),
+        ("Eloy", "Eloi"),
+        ("Yépez", "Llepes"),
+        ("Ibáñez", "IBANES"),
+        ("Barrios", "Varrios"),
+        ("Mejía", "Mexia"),
+        ("Quiñónez", "Kiñones"),
+    ],
+)
+def test_phonetic_variants_share_a_key(a, b):
+    assert phonetic_key(a) == phonetic_key(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("García", "Garza"), ("Mario", "María"), ("Miguel", "Manuel"), ("Rosa", "Rojas")],
+)
+def test_different_names_keep_different_keys(a, b):
+    assert phonetic_key(a) != phonetic_key(b)
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        (
+            person("1", "María José", "de la Cruz", "Pérez", "1990-03-04"),
+            {"g_all": "MARIA JOSE", "s1": "CRUZ", "s2": "PEREZ", "g_ph_sorted": "JOSE MARIA"},
+        ),
+        (
+            person("2", "josé luis", "Ponce de León", None, None),
+            {"g_all": "JOSE LUIS", "s1": "PONCELEON", "s2": None, "dob_str": None},
+        ),
+        (
+            person("3", None, None, None, "1985-01-01", full_name="Juan Carlos del Valle Ortega"),
+            {"g_all": "JUAN CARLOS", "s1": "VALLE", "s2": "ORTEGA", "dob_md": "0101"},
+        ),
+        (
+            person("4", None, None, None, "1985-02-30", full_name="Rosa Quispe"),
+            {"g_all": "ROSA", "s1": "QUISPE", "s2": None, "dob_str": None},
+        ),
+        (
+            person("5", "Ana", "Núñez-Paz", "", "2001-12-05", nationality="hnd", sex="female"),
+            {"s1": "NUNEZPAZ", "s2": None, "nat": None, "sex": "F", "dob_dm": "0512"},
+        ),
+        (
+            person("6", "Luis", "Ríos", None, None, document_number=" a-123 45 ", nationality="sv"),
+            {"doc": "A12345", "nat": "SV", "s_cat": "RIOS", "all_ph_sorted": "LUIS RIOS"},
+        ),
+    ],
+)
+def test_features_normalise_spanish_names(record, expected):
+    feats = features_py(record)
+    assert {k: feats[k] for k in expected} == expected
+
+
+def _sql_features(frame: pl.DataFrame) -> list[dict]:
+    con = duckdb.connect()
+    install_macros(con)
+    con.register("src", frame.select(MATCH_COLUMNS))
+    rows = con.sql(features_sql("src")).pl().to_dicts()
+    con.close()
+    return rows
+
+
+def test_python_features_equal_sql_features():
+    # The online path computes features in Python, the batch path in SQL: they must agree.
+    _, incoming = names.labelled_set(400, seed=11)
+    sql_rows = _sql_features(incoming)
+    for sql_row, rec in zip(sql_rows, incoming.to_dicts(), strict=True):
+        assert features_py(rec) == {c: sql_row[c] for c in FEATURE_COLUMNS}, rec
+
+
+def test_one_edit_agrees_with_duckdb():
+    rng = random.Random(5)
+    con = duckdb.connect()
+    for _ in range(400):
+        a = "".join(rng.choice("ABCD") for _ in range(rng.randint(0, 5)))
+        b = "".join(rng.choice("ABCD") for _ in range(rng.randint(0, 5)))
+        dl = con.execute("SELECT damerau_levenshtein(?, ?) <= 1", [a, b]).fetchall()[0][0]
+        assert one_edit(a, b) == dl, (a, b)
+
+
+def test_blocking_keys_catch_swapped_and_merged_surnames():
+    original = features_py(person("r", "María José", "García", "Pérez", "1990-03-04"))
+    copies = [
+        person("a", "MARIA JOSE", "PEREZ", "GARCIA", None),  # swapped, DOB missing
+        person("b", "María", "GarcíaPérez", None, "1991-03-04"),  # merged, year off
+        person("c", None, None, None, None, full_name="García Pérez María José"),  # order swap
+    ]
+    for copy in map(features_py, copies):
+        joined = [
+            rule
+            for rule in BLOCKING_RULES
+            if all(
+                copy[a] is not None and copy[a] == original[b]
+                for a, b in zip(rule.left, rule.right, strict=True)
+            )
+        ]
+        assert joined, copy["unique_id"]
+
+
+REGISTRY = pl.DataFrame(
+    [
+        person("r1", "María José", "García", "Pérez", "1990-03-04", sex="F", nationality="SV"),
+        person("r2", "María Fernanda", "García", "Pérez", "1990-03-04", sex="F", nationality="SV"),
+        person(
+            "r3", "Juan Carlos", "Hernández", "Vallejo", "1985-11-20", sex="M", document_number="X9"
+        ),
+        person("r4", "Juan Carlos", "Hernández", "Vallejo", "1962-07-14", sex="M"),
+        person("r5", "Rosa", "Quispe", "Mamani", "2001-01-01", sex="F", nationality="PE"),
+    ],
+    schema=dict.fromkeys(MATCH_COLUMNS, pl.String),
+)
+INCOMING = pl.DataFrame(
+    [
+        person("i1", "MARIA JOSE", "GARCIA", None, "1990-04-03", sex="F", nationality="SV"),
+        person("i2", None, None, None, "1985-11-20", full_name="Juan Carlos Ernandez Bayejo"),
+        person("i3", "Rosa", "Kispe", "Mamani", "2001-01-01", nationality="PE"),
+        person(
+            "i4", None, None, None, "2001-01-01", full_name="ROSA QUISPE MAMANI", nationality="PE"
+        ),
+        person("i5", "Pedro", "Sánchez", "Ríos", "1970-05-05", sex="M"),
+    ],
+    schema=dict.fromkeys(MATCH_COLUMNS, pl.String),
+)
+
+
+@pytest.fixture(scope="module")
+def matcher(tmp_path_factory):
+    m = Matcher.load_or_train(REGISTRY, model_dir=tmp_path_factory.mktemp("model"))
+    m.index_registry(REGISTRY)
+    return m
+
+
+def test_link_batch_finds_duplicates_and_not_the_twin(matcher):
+    pairs = matcher.link_batch(INCOMING, REGISTRY, threshold=0.9)
+    found = {(a, b) for a, b in pairs.select("left_id", "right_id").iter_rows()}
+    assert ("i1", "r1") in found
+    assert ("i1", "r2") not in found  # her twin sister: same surnames, same birthday
+    assert ("i2", "r3") in found
+    assert ("i2", "r4") not in found  # a namesake born 23 years earlier
+    assert ("i3", "r5") in found
+    assert ("i3", "i4") in found or ("i4", "i3") in found  # within the batch
+    assert ("i4", "r5") in found
+    assert not any(a == "i5" or b == "i5" for a, b in found)
+    within = {
+        (a, b) for a, b, w in pairs.select("left_id", "right_id", "within_batch").iter_rows() if w
+    }
+    assert within == {("i3", "i4")} or within == {("i4", "i3")}
+
+
+def test_match_one_puts_the_right_person_first(matcher):
+    hits = matcher.match_one(INCOMING.row(1, named=True), top=3)
+    assert hits[0][0] == "r3"
+    assert hits[0][1] > 0.9
+    assert [p for _, p in hits] == sorted((p for _, p in hits), reverse=True)
+    assert matcher.match_one(INCOMING.row(4, named=True)) == []
+
+
+def test_online_and_batch_give_the_same_weights(matcher):
+    pairs = matcher.link_batch(INCOMING, REGISTRY, threshold=0.0).filter(~pl.col("within_batch"))
+    assert pairs.height > 0
+    for rec in INCOMING.to_dicts():
+        online = dict(matcher.score_one(rec).select("right_id", "match_weight").iter_rows())
+        for right, weight in (
+            pairs.filter(pl.col("left_id") == rec["unique_id"])
+            .select("right_id", "match_weight")
+            .iter_rows()
+        ):
+            assert online[right] == pytest.approx(weight, abs=1e-9)
+
+
+def test_gammas_cover_every_comparison():
+    a = features_py(person("a", "Ana", "Paz", None, "2000-02-03"))
+    assert gammas_py(a, a) == [1, 1, 1, 0, 0, 0]
+    assert len(COMPARISONS) == 6
+
+
+def test_model_is_cached_and_reloaded(tmp_path):
+    first = Matcher.load_or_train(REGISTRY, model_dir=tmp_path)
+    assert first.train_seconds is not None
+    assert first.path == tmp_path / f"model-{model_fingerprint()}.json"
+    assert first.path.is_file()
+    again = Matcher.load_or_train(REGISTRY, model_dir=tmp_path)
+    assert again.train_seconds is None  # loaded, not trained
+    assert again.model == first.model
+    retrained = Matcher.load_or_train(REGISTRY, model_dir=tmp_path, retrain=True)
+    assert retrained.train_seconds is not None
+
+
+def test_never_merges_only_returns_pairs(matcher):
+    registry_before = REGISTRY.clone()
+    incoming_before = INCOMING.clone()
+    pairs = matcher.link_batch(INCOMING, REGISTRY, threshold=0.5)
+    assert dict(pairs.schema) == PAIR_SCHEMA
+    assert REGISTRY.equals(registry_before)
+    assert INCOMING.equals(incoming_before)
+    assert not [m for m in dir(matcher) if m.startswith(("merge", "link_records", "save"))]
+
+
+def test_empty_batch_gives_no_pairs(matcher):
+    empty = pl.DataFrame(schema=dict.fromkeys(MATCH_COLUMNS, pl.String))
+    assert matcher.link_batch(empty, REGISTRY).height == 0
