@@ -31,8 +31,20 @@ from ikaze.core.errors import NotFound
 PUBLIC = "public"
 
 
+def _check(actor: Actor, perm: Perm | str | None, request: HttpRequest) -> Actor:
+    # Checked while authenticating, before ninja validates the input: a caller without the
+    # permission gets 403 whatever it sends, never a validation answer about the payload.
+    if perm is not None and perm != PUBLIC:
+        require(actor, Perm(perm), target_type="api", target_id=request.path)
+    return actor
+
+
 class TokenAuth(HttpBearer):
     openapi_scheme = "bearer"
+
+    def __init__(self, perm: Perm | str | None = None) -> None:
+        super().__init__()
+        self.perm = perm
 
     def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
         from ikaze.accounts.services import api_token_authenticate
@@ -44,7 +56,7 @@ class TokenAuth(HttpBearer):
         except NotFound:
             return None
         request.actor = actor  # type: ignore[attr-defined]
-        return actor
+        return _check(actor, self.perm, request)
 
 
 class SessionAuth(APIKeyCookie):
@@ -52,13 +64,17 @@ class SessionAuth(APIKeyCookie):
 
     param_name = "sessionid"
 
+    def __init__(self, perm: Perm | str | None = None, csrf: bool = True) -> None:
+        super().__init__(csrf=csrf)
+        self.perm = perm
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
         actor = getattr(request, "actor", None)
         if actor is None:
             return None
         if actor.needs_two_factor and not request.user.is_verified():  # type: ignore[union-attr]
             return None
-        return actor
+        return _check(actor, self.perm, request)
 
 
 AUTH = [TokenAuth(), SessionAuth()]
@@ -117,6 +133,8 @@ class GuardedRouter(Router):
         extra["x-ikaze-permission"] = str(perm)
         if perm == PUBLIC:
             kwargs["auth"] = None
+        elif "auth" not in kwargs:
+            kwargs["auth"] = [TokenAuth(perm), SessionAuth(perm)]
 
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
             declared = kwargs.get("response", NOT_SET)
