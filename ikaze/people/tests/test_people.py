@@ -199,3 +199,41 @@ def test_registry_frame_has_match_columns() -> None:
         "document_number": p.documents.get().number,
     }
     assert selectors.registry_frame(exclude_ids=[p.pk]).height == 0
+
+
+def test_api_match_and_decide(api_client_for) -> None:
+    liaison = factories.liaison()
+    _, _, c = _candidate(liaison)
+    officer = api_client_for(Role.VETTING_OFFICER)
+    listing = officer.get("/api/v1/people/match-candidates").json()
+    assert [i["id"] for i in listing["items"]] == [str(c.pk)]
+    r = officer.post(
+        f"/api/v1/people/match-candidates/{c.pk}/decide",
+        {"outcome": "not_same", "reason": "Different parents."},
+        content_type="application/json",
+    )
+    assert r.json()["status"] == "not_same"
+    hits = officer.get(
+        "/api/v1/people/match",
+        {
+            "given_names": "María José",
+            "first_surname": "García",
+            "second_surname": "López",
+            "date_of_birth": "1990-04-03",
+            "nationality": "HN",
+            "sex": "F",
+        },
+    )
+    assert hits.status_code == 200
+    assert len(hits.json()) >= 1
+    assert officer.get(f"/api/v1/people/{c.person_a_id}").json()["id"] == str(c.person_a_id)
+
+
+def test_api_liaison_match_sees_only_its_people(api_client_for) -> None:
+    factories.person(by=factories.liaison())
+    c = api_client_for(Role.SENDING_LIAISON)
+    hits = c.get(
+        "/api/v1/people/match",
+        {"given_names": "María José", "first_surname": "García", "date_of_birth": "1990-04-03"},
+    )
+    assert hits.json() == []
