@@ -131,3 +131,60 @@ def referral(*, by: Actor, agreement, submit: bool = True, **overrides):  # type
         actor=by, agreement=agreement, person=p, external_reference=f"CASE-{p.external_reference}"
     )
     return referral_submit(actor=by, referral=r) if submit else r
+
+
+# --- agreements (issue 2) ------------------------------------------------------------------
+
+
+def agreement(  # type: ignore[no-untyped-def]
+    *,
+    by: Actor | None = None,
+    code: str | None = None,
+    status: str = "draft",
+    sending_state: str = "US",
+    receiving_state: str = "RW",
+    tranche_cap: int | None = None,
+    **fields,
+):
+    """An agreement in `status` (reached through the transition table), built by its services.
+
+    `tranche_cap` adds one cap period covering 2020–2035; `fields` go to agreement_create.
+    """
+    import datetime as dt
+
+    from ikaze.agreements import services as agreements
+
+    admin = by or actor(Role.ADMIN)
+    a = agreements.agreement_create(
+        actor=admin,
+        code=code or f"T-{sending_state}-{receiving_state}-{next(_seq)}",
+        fields={
+            "title": "Test agreement",
+            "sending_state": sending_state,
+            "receiving_state": receiving_state,
+            **fields,
+        },
+    )
+    if tranche_cap is not None:
+        agreements.tranche_add(
+            actor=admin,
+            agreement=a,
+            label="all",
+            starts_on=dt.date(2020, 1, 1),
+            ends_on=dt.date(2035, 12, 31),
+            cap=tranche_cap,
+        )
+    path = {
+        "draft": [],
+        "negotiating": ["negotiating"],
+        "signed": ["signed"],
+        "in_force": ["signed", "in_force"],
+        "suspended": ["signed", "in_force", "suspended"],
+        "terminated": ["signed", "terminated"],
+        "declined": ["declined"],
+    }[status]
+    senior = actor(Role.SENIOR_OFFICER) if "suspended" in path else None
+    for to in path:
+        who = senior if to == "suspended" and senior is not None else admin
+        a = agreements.agreement_transition(actor=who, agreement=a, to=to, reason="test")
+    return a

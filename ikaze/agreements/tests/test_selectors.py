@@ -161,3 +161,8 @@ def test_money_conversion_and_formatting():
     assert format_minor(370_000_000_00, "GBP", "en") == "£370,000,000.00"
     assert format_minor(60_000, "RWF", "en") == "RWF60,000"
     assert format_minor(100, "USD", "zz") == "$1.00"
+
+
+def test_shared_factory_reaches_any_status_with_a_cap_period():
+    a = factories.agreement(status="suspended", cap_total=10, tranche_cap=5)
+    assert (a.status, a.cap_total, a.tranches.get().cap) == ("suspended", 10, 5)
