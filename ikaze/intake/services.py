@@ -66,8 +66,12 @@ def intake_batch_create(
     file_name: str,
     content: bytes,
     mode: str = IntakeBatch.Mode.LENIENT,
+    enqueue: bool = True,
 ) -> tuple[IntakeBatch, bool]:
-    """Accept a manifest file and queue its import; the same file again returns its batch."""
+    """Accept a manifest file and queue its import; the same file again returns its batch.
+
+    `enqueue=False` leaves the batch for the caller to run (the command line runs it at once).
+    """
     require(actor, Perm.INTAKE_UPLOAD, target_type="intake_batch")
     org = actor.organisation
     if (
@@ -118,8 +122,9 @@ def intake_batch_create(
             "mode": mode,
         },
     )
-    batch_id = str(batch.pk)
-    transaction.on_commit(lambda: _enqueue(batch_id))
+    if enqueue:
+        batch_id = str(batch.pk)
+        transaction.on_commit(lambda: _enqueue(batch_id))
     return batch, True
 
 

@@ -7,15 +7,20 @@ import io
 
 from ikaze.intake.manifest import COLUMN_NAMES
 
+_GIVEN = ["José Luis", "Ana María", "Carlos", "Luz Marina", "Wilmer", "Yesenia", "Óscar", "Karla"]
+_FIRST = ["Pérez", "Hernández", "Castillo", "Mejía", "Ramírez", "Velásquez", "Orellana", "Zúñiga"]
+_SECOND = ["Gómez", "López", "Cruz", "Morales", "Reyes", "Flores", "Aguilar", "Rosales"]
+
 
 def row(n: int, **overrides: str) -> dict[str, str]:
+    """A valid manifest row; different n give clearly different people."""
     base = {
         "external_reference": f"US-{n:06d}",
-        "given_names": "José Luis",
-        "first_surname": f"Pérez{n}",
-        "second_surname": "Gómez",
+        "given_names": _GIVEN[n % 8],
+        "first_surname": _FIRST[(n // 8) % 8],
+        "second_surname": _SECOND[(n // 64) % 8],
         "sex": "M",
-        "date_of_birth": "1988-07-15",
+        "date_of_birth": f"{1950 + n % 50}-{1 + n % 12:02d}-{1 + n % 28:02d}",
         "nationalities": "GT",
         "languages": "es",
         "document_type": "passport",
