@@ -6,6 +6,7 @@ record and the referral's status follows from it (DESIGN.md).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,9 @@ class Referral(BaseModel):
         INFORMATION_REQUESTED = "information_requested", _("Information requested")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         EXPIRED = "expired", _("Expired")
+        # The decided states (issue 4): set only by vetting/decisions.py, from a Decision.
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
 
     class Source(models.TextChoices):
         PAGE = "page", _("Form")
@@ -60,6 +64,8 @@ class Referral(BaseModel):
                         "information_requested",
                         "withdrawn",
                         "expired",
+                        "accepted",
+                        "refused",
                     ]
                 ),
                 name="referral_status_valid",
@@ -90,6 +96,336 @@ REFERRAL_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
         (S.INFORMATION_REQUESTED, S.SUBMITTED),
         (S.INFORMATION_REQUESTED, S.WITHDRAWN),
         (S.INFORMATION_REQUESTED, S.EXPIRED),
+        # Decisions (vetting/decisions.py): each person is accepted or refused explicitly.
+        (S.SUBMITTED, S.ACCEPTED),
+        (S.SUBMITTED, S.REFUSED),
+        (S.UNDER_REVIEW, S.ACCEPTED),
+        (S.UNDER_REVIEW, S.REFUSED),
+        (S.INFORMATION_REQUESTED, S.REFUSED),
+        # SAFEGUARDS A5: an acceptance expires; the sending state may still withdraw.
+        (S.ACCEPTED, S.EXPIRED),
+        (S.ACCEPTED, S.WITHDRAWN),
     }
 )
 OPEN_STATUSES = frozenset({S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED})
+# People whose referral is decided "accepted" stay screened (a later fact re-evaluates them).
+SCREENED_STATUSES = OPEN_STATUSES | {S.ACCEPTED}
+
+
+# --- vetting (issue 4): legal facts, evaluations, decisions, overrides, notices, alerts ------
+#
+# Every row below is written only by ikaze/vetting/decisions.py (or screening.py for bulk
+# evaluations) and never updated, except the few lifecycle fields named on each model.
+
+
+class LegalEventRecord(BaseModel):
+    """One fact of a person's legal timeline (DESIGN.md; ikaze.vetting.legal_events).
+
+    Append-only: a correction is a new row that `supersedes` the old one; no service edits or
+    deletes a row. The payload was validated with `PAYLOAD_SCHEMAS[kind]` when recorded.
+    """
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="legal_events"
+    )
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="legal_events"
+    )
+    kind = models.CharField(max_length=40)
+    payload = models.JSONField(default=dict)
+    effective_at = models.DateField()
+    recorded_at = models.DateTimeField()
+    source_document = models.CharField(max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_by_label = models.CharField(max_length=150)
+    supersedes = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+
+    class Meta:
+        ordering = ["effective_at", "recorded_at", "id"]
+        indexes = [
+            models.Index(fields=["person", "effective_at"], name="legalevent_person_day"),
+            models.Index(fields=["kind"], name="legalevent_kind"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(source_document=""), name="legalevent_has_source"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.person_id} on {self.effective_at}"
+
+
+class Evaluation(BaseModel):
+    """One run of the safeguard rules on one referral (SAFEGUARDS preamble)."""
+
+    class Stage(models.TextChoices):
+        REFERRAL = "referral", _("At referral (advisory)")
+        DECISION = "decision", _("At decision")
+        MANIFEST_LOCK = "manifest_lock", _("At manifest lock")
+        DEPARTURE = "departure", _("At departure")
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="evaluations")
+    stage = models.CharField(max_length=16, choices=Stage.choices)
+    ruleset_version = models.CharField(max_length=20)
+    inputs_hash = models.CharField(max_length=64)
+    evaluated_at = models.DateTimeField()
+    blocked = models.BooleanField()
+    evaluated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-evaluated_at"]
+        indexes = [
+            models.Index(fields=["referral", "-evaluated_at"], name="evaluation_referral_latest")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    stage__in=["referral", "decision", "manifest_lock", "departure"]
+                ),
+                name="evaluation_stage_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id} at {self.stage} ({'blocked' if self.blocked else 'clear'})"
+
+
+class Finding(BaseModel):
+    """What one rule said in one evaluation (ikaze.vetting.rules.Finding, stored)."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="findings")
+    rule_id = models.CharField(max_length=8)
+    outcome = models.CharField(max_length=8)  # pass / block / warn
+    kind = models.CharField(max_length=10)  # absolute / block / warn
+    message = models.TextField()  # English template; shown through render_message()
+    facts_used = models.JSONField(default=dict)
+    overridable = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["evaluation", "rule_id"]
+        constraints = [
+            # SAFEGUARDS preamble: only a block of a non-absolute rule can ever be overridden.
+            models.CheckConstraint(
+                condition=models.Q(overridable=False)
+                | (models.Q(kind="block") & models.Q(outcome="block")),
+                name="finding_only_blocks_overridable",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.outcome}"
+
+    def render_message(self) -> str:
+        from ikaze.vetting.rules.findings import Finding as RuleFinding
+        from ikaze.vetting.rules.findings import Outcome, RuleKind
+
+        return RuleFinding(
+            self.rule_id,
+            Outcome(self.outcome),
+            RuleKind(self.kind),
+            self.message,
+            self.facts_used,
+            self.overridable,
+        ).render_message()
+
+
+class Decision(BaseModel):
+    """A receiving-state officer's decision on one person (SAFEGUARDS A5): a record."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="decisions")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    reason_codes = models.JSONField(default=list, blank=True)  # RefusalReason values
+    reason = models.TextField()
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    officer_name = models.CharField(max_length=150)
+    decided_at = models.DateTimeField()
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="+")
+    # SAFEGUARDS A5: an acceptance expires after the agreement's acceptance_valid_days.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # SAFEGUARDS A6: the cap period whose place this acceptance holds (None if no periods).
+    tranche = models.ForeignKey(
+        "agreements.Tranche", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    place_taken = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-decided_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=["accepted", "refused"]),
+                name="decision_outcome_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome="refused")
+                | (models.Q(expires_at__isnull=False) & models.Q(place_taken=True)),
+                name="decision_acceptance_expires_and_holds_place",
+            ),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="decision_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.outcome}"
+
+
+class Override(BaseModel):
+    """Four eyes on a non-absolute block (SAFEGUARDS preamble): two different senior officers."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Waiting for a second senior officer")
+        APPROVED = "approved", _("Approved by two senior officers")
+        DECLINED = "declined", _("Declined")
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="overrides")
+    rule_id = models.CharField(max_length=8)
+    # The rule's kind as the finding recorded it; only "block" can be overridden.
+    rule_kind = models.CharField(max_length=10)
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="overrides")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_by_name = models.CharField(max_length=150)
+    request_justification = models.TextField()
+    requested_at = models.DateTimeField()
+    seconded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    seconded_by_name = models.CharField(max_length=150, blank=True)
+    second_justification = models.TextField(blank=True)
+    seconded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rule_kind="block"), name="override_only_block_rules"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(seconded_by__isnull=True)
+                | ~models.Q(seconded_by=models.F("requested_by")),
+                name="override_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="approved")
+                | (models.Q(seconded_by__isnull=False) & ~models.Q(second_justification="")),
+                name="override_approved_is_seconded",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["requested", "approved", "declined"]),
+                name="override_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["referral", "rule_id"],
+                condition=models.Q(status__in=["requested", "approved"]),
+                name="override_one_live_per_rule",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"override {self.rule_id} on {self.referral_id} ({self.status})"
+
+
+class Alert(BaseModel):
+    """A fact recorded after acceptance now blocks the person (DESIGN.md, re-checks)."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="alerts")
+    reason = models.TextField()
+    rule_ids = models.JSONField(default=list)
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+
+    def __str__(self) -> str:
+        return f"alert on {self.referral_id}"
+
+
+class MonitorNotice(BaseModel):
+    """What the independent monitor is told (an override approved, an alert raised)."""
+
+    class Kind(models.TextChoices):
+        OVERRIDE_APPROVED = "override_approved", _("Override approved")
+        ALERT_RAISED = "alert_raised", _("Accepted person now blocked")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="+")
+    override = models.ForeignKey(
+        Override, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    alert = models.ForeignKey(
+        Alert, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.referral_id})"
+
+
+class Notice(BaseModel):
+    """A decision or transfer notice issued as PDF, and its service (SAFEGUARDS A9)."""
+
+    class Kind(models.TextChoices):
+        DECISION = "decision", _("Decision notice")
+        TRANSFER = "transfer", _("Transfer notice")
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    notice_ref = models.CharField(max_length=40, unique=True)
+    language = models.CharField(max_length=3)  # the person's language asked for
+    template_language = models.CharField(max_length=3)  # the language the text is in
+    needs_translation = models.BooleanField()
+    translation_recorded = models.BooleanField(default=False)
+    interpreter_language = models.CharField(max_length=3, blank=True)
+    destination = models.CharField(max_length=2)
+    pdf = models.BinaryField()
+    pdf_sha256 = models.CharField(max_length=64)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField()
+    # Proof of service (filled once by notice_record_service).
+    served_on_person_at = models.DateTimeField(null=True, blank=True)
+    served_on_counsel_at = models.DateTimeField(null=True, blank=True)
+    counsel_name = models.CharField(max_length=200, blank=True)
+    proof_reference = models.CharField(max_length=200, blank=True)
+    service_event = models.ForeignKey(
+        LegalEventRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-issued_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["decision", "transfer"]), name="notice_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(served_on_person_at__isnull=True)
+                | ~models.Q(proof_reference=""),
+                name="notice_service_has_proof",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} notice {self.notice_ref}"
