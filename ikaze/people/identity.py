@@ -88,3 +88,10 @@ def record_of(person: Person, *, document_number: str | None = None) -> dict[str
         "nationality": (person.nationalities or [None])[0],
         "document_number": document_number,
     }
+
+
+def use(m: Any) -> None:
+    """Make `m` the process's matcher (a benchmark or a job that has just trained one)."""
+    with _lock:
+        _state["matcher"] = m
+        _state["indexed"] = None
