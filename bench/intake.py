@@ -26,6 +26,7 @@ from bench import _harness as h
 from bench import _names_es as names
 
 SEED = 35_000
+BENCH_PASSWORD = "bench-password-123"  # noqa: S105  (a throwaway bench database)
 
 
 def _setup() -> tuple[Any, Any, Any]:
@@ -44,13 +45,9 @@ def _setup() -> tuple[Any, Any, Any]:
     past = accounts.organisation_create(
         actor=None, name="Bench US archive", kind="sending_state", country="US"
     )
-    admin_u = accounts.user_create(
-        actor=None, username="bench-admin", password="bench-password-123"
-    )
+    admin_u = accounts.user_create(actor=None, username="bench-admin", password=BENCH_PASSWORD)
     accounts.membership_grant(actor=None, user=admin_u, organisation=rw, role=Role.ADMIN)
-    liaison_u = accounts.user_create(
-        actor=None, username="bench-liaison", password="bench-password-123"
-    )
+    liaison_u = accounts.user_create(actor=None, username="bench-liaison", password=BENCH_PASSWORD)
     accounts.membership_grant(
         actor=None, user=liaison_u, organisation=us, role=Role.SENDING_LIAISON
     )
@@ -147,12 +144,12 @@ def load_registry(frame: Any, org_id: uuid.UUID) -> None:
             marks = ", ".join(["%s"] * 19)
             for start in range(0, len(people), 50_000):
                 cur.executemany(
-                    f"INSERT INTO people_person ({PERSON_COLS}) VALUES ({marks})",
+                    f"INSERT INTO people_person ({PERSON_COLS}) VALUES ({marks})",  # noqa: S608
                     people[start : start + 50_000],
                 )
             for start in range(0, len(docs), 50_000):
                 cur.executemany(
-                    f"INSERT INTO people_identitydocument ({DOC_COLS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    f"INSERT INTO people_identitydocument ({DOC_COLS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
                     docs[start : start + 50_000],
                 )
     if vendor == "postgresql":
@@ -220,7 +217,7 @@ def baseline(n: int, liaison: Any, agreement: Any, registry: Any) -> float:
     rows = list(manifest_rows(n, registry, prefix="b", seed=SEED + 1))
     with h.timed(f"baseline: {n} rows one by one") as t:
         for i, raw in enumerate(rows, start=2):
-            clean, problems = validate_row(i, raw, today=today)
+            clean, _ = validate_row(i, raw, today=today)
             if clean is None:
                 continue
             person = person_create(
