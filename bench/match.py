@@ -20,6 +20,7 @@ import argparse
 import json
 import logging
 import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,11 +34,11 @@ from bench import _names_es as names
 
 def _emit(result: dict[str, Any]) -> None:
     try:
-        from bench._harness import emit  # type: ignore[import-not-found]
-    except ImportError:
+        from bench._harness import emit
+    except ImportError:  # the shared harness not there: print the same last line ourselves
         print(json.dumps(result))
     else:
-        emit(result)
+        emit("match", {k: v for k, v in result.items() if k not in ("bench", "db")})
 
 
 def _rss_mb() -> float:
@@ -45,7 +46,7 @@ def _rss_mb() -> float:
 
 
 def _log(msg: str) -> None:
-    print(f"[match] {msg} (peak {_rss_mb()} MB)", flush=True)
+    print(f"[match] {msg} (peak {_rss_mb()} MB)", file=sys.stderr, flush=True)
 
 
 def scores(predicted: set[tuple[str, str]], truth: set[tuple[str, str]]) -> dict[str, Any]:
