@@ -188,3 +188,74 @@ def agreement(  # type: ignore[no-untyped-def]
         who = senior if to == "suspended" and senior is not None else admin
         a = agreements.agreement_transition(actor=who, agreement=a, to=to, reason="test")
     return a
+
+
+# --- vetting (issue 4) ---------------------------------------------------------------------
+
+_ALL_TOPICS = [
+    "vulnerabilities",
+    "health",
+    "family_links",
+    "trafficking_indicators",
+    "links_to_receiving_state",
+]
+
+
+def vetting_officer(
+    role: Role = Role.VETTING_OFFICER, *, organisation_: Organisation | None = None
+) -> Actor:
+    """A receiving-state officer (vetting or senior) of `organisation_` or a new agency."""
+    return actor(role, organisation_=organisation_)
+
+
+def fact(
+    *, by: Actor, referral, kind: str, payload: dict, days_ago: int = 0, source: str = "DOC-1"
+):  # type: ignore[no-untyped-def]
+    """Record a legal fact through the service (effective `days_ago` days before today)."""
+    import datetime as dt
+
+    from ikaze.core import clock
+    from ikaze.vetting.decisions import legal_fact_record
+
+    return legal_fact_record(
+        actor=by,
+        referral=referral,
+        kind=kind,
+        payload=payload,
+        effective_at=clock.today_local() - dt.timedelta(days=days_ago),
+        source_document=source,
+    )
+
+
+def clear_facts(*, by: Actor, referral) -> None:  # type: ignore[no-untyped-def]
+    """The facts a person needs before acceptance: an individual assessment and legal advice."""
+    import hashlib
+
+    fact(
+        by=by,
+        referral=referral,
+        kind="assessment_signed",
+        payload={
+            "assessor": "Assessor A",
+            "individual": True,
+            "topics": _ALL_TOPICS,
+            "text_sha256": hashlib.sha256(str(referral.pk).encode()).hexdigest(),
+        },
+        days_ago=2,
+    )
+    fact(
+        by=by,
+        referral=referral,
+        kind="legal_advice_given",
+        payload={"provider": "Legal Aid Rwanda", "language": "es"},
+        days_ago=1,
+    )
+
+
+def vetting_referral(*, agreement=None, officer: Actor | None = None, clear: bool = True, **person):  # type: ignore[no-untyped-def]
+    """A submitted referral (and, with `clear`, the facts that let it be accepted)."""
+    agreement = agreement or agreement_in_force()
+    r = referral(by=liaison(country=agreement.sending_state), agreement=agreement, **person)
+    if clear:
+        clear_facts(by=officer or vetting_officer(), referral=r)
+    return r

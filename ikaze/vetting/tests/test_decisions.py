@@ -1,0 +1,568 @@
+"""Services of issue 4: facts, evaluations, decisions, overrides, notices, alerts.
+
+Every refusal test proves that nothing changed (row counts and the referral's status) and that
+the attempt is on record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+from ikaze.accounts.access import OrgKind, Role
+from ikaze.agreements.models import Agreement
+from ikaze.audit.models import AuditEvent
+from ikaze.core import clock
+from ikaze.core.errors import (
+    CapacityExceeded,
+    Conflict,
+    IllegalTransition,
+    PermissionDenied,
+    RuleBlocked,
+    ValidationError,
+)
+from ikaze.vetting import decisions as svc
+from ikaze.vetting.models import (
+    Alert,
+    Decision,
+    Evaluation,
+    Finding,
+    LegalEventRecord,
+    MonitorNotice,
+    Notice,
+    Override,
+    Referral,
+)
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+MODELS = (LegalEventRecord, Evaluation, Finding, Decision, Override, Alert, MonitorNotice, Notice)
+
+
+def state(referral: Referral | None = None) -> dict[str, object]:
+    out: dict[str, object] = {m.__name__: m.objects.count() for m in MODELS}
+    out["changes"] = AuditEvent.objects.exclude(kind=AuditEvent.Kind.SECURITY).count()
+    out["places"] = list(Agreement.objects.order_by("pk").values_list("places_used", flat=True))
+    if referral is not None:
+        out["status"] = Referral.objects.get(pk=referral.pk).status
+    return out
+
+
+def refusals(action: str) -> int:
+    return AuditEvent.objects.filter(
+        kind=AuditEvent.Kind.SECURITY, action=f"refused:{action}"
+    ).count()
+
+
+@pytest.fixture
+def officer():  # type: ignore[no-untyped-def]
+    return f.vetting_officer()
+
+
+@pytest.fixture
+def seniors():  # type: ignore[no-untyped-def]
+    org = f.organisation(OrgKind.RECEIVING_STATE)
+    return (
+        f.vetting_officer(Role.SENIOR_OFFICER, organisation_=org),
+        f.vetting_officer(Role.SENIOR_OFFICER, organisation_=org),
+    )
+
+
+# --- facts ---------------------------------------------------------------------------------
+
+
+def test_fact_is_stored_validated_and_evaluates_at_once(officer) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer, clear=False)
+    before = Evaluation.objects.filter(referral=r).count()
+    rec = f.fact(
+        by=officer,
+        referral=r,
+        kind="court_stay_granted",
+        payload={"stay_ref": "S-1", "court": "ECtHR", "measure": "ecthr_rule_39"},
+    )
+    assert rec.person_id == r.person_id
+    assert rec.payload == {
+        "stay_ref": "S-1",
+        "court": "ECtHR",
+        "measure": "ecthr_rule_39",
+        "until": None,
+    }
+    assert rec.recorded_by_label == officer.label
+    ev = Evaluation.objects.filter(referral=r).order_by("-evaluated_at", "-created_at").first()
+    assert Evaluation.objects.filter(referral=r).count() == before + 1
+    assert ev is not None and ev.stage == "referral" and ev.blocked is True
+    a8 = ev.findings.get(rule_id="A8", outcome="block")
+    assert a8.facts_used["stay_ref"] == "S-1"
+    assert a8.overridable is False
+    assert (
+        AuditEvent.objects.filter(action="legal_fact.record", target_id=str(r.person_id)).count()
+        == 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "field"),
+    [
+        ("no_such_kind", {}, "kind"),
+        ("court_stay_granted", {"stay_ref": "S-1"}, "payload.court"),
+        (
+            "court_stay_granted",
+            {"stay_ref": "S", "court": "X", "measure": "stay", "x": 1},
+            "payload.x",
+        ),
+        (
+            "fear_expressed",
+            {
+                "fear_ref": "F",
+                "feared_country": "ZZ",
+                "summary": "s",
+                "expressed_to": "o",
+                "screening_deadline": "2030-01-01",
+            },
+            "payload.feared_country",
+        ),
+    ],
+)
+def test_bad_fact_is_refused_and_changes_nothing(officer, kind, payload, field) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer, clear=False)
+    before = state(r)
+    with pytest.raises(ValidationError) as exc:
+        f.fact(by=officer, referral=r, kind=kind, payload=payload)
+    assert field in exc.value.details
+    assert state(r) == before
+    assert refusals("legal_fact.record") == 1
+
+
+def test_fact_without_source_or_in_future_is_refused(officer) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer, clear=False)
+    before = state(r)
+    with pytest.raises(ValidationError) as exc:
+        f.fact(
+            by=officer,
+            referral=r,
+            kind="legal_advice_given",
+            payload={"provider": "P", "language": "es"},
+            source=" ",
+        )
+    assert "source_document" in exc.value.details
+    with pytest.raises(ValidationError) as exc:
+        f.fact(
+            by=officer,
+            referral=r,
+            kind="legal_advice_given",
+            payload={"provider": "P", "language": "es"},
+            days_ago=-3,
+        )
+    assert exc.value.details == {
+        "effective_at": ["this fact cannot take effect after it was recorded"]
+    }
+    assert state(r) == before
+
+
+def test_correction_supersedes_and_never_edits(officer) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer, clear=False)
+    stay = f.fact(
+        by=officer,
+        referral=r,
+        kind="court_stay_granted",
+        payload={"stay_ref": "S-1", "court": "C", "measure": "stay"},
+    )
+    fix = svc.legal_fact_record(
+        actor=officer,
+        referral=r,
+        kind="retraction",
+        payload={"reason": "entered on the wrong person"},
+        effective_at=clock.today_local(),
+        source_document="MEMO-1",
+        supersedes=stay,
+    )
+    assert fix.supersedes_id == stay.pk
+    assert LegalEventRecord.objects.get(pk=stay.pk).payload["stay_ref"] == "S-1"
+    ev = svc.latest_evaluation(r)
+    assert ev is not None and not ev.findings.filter(rule_id="A8", outcome="block").exists()
+
+
+def test_fact_by_sending_liaison_is_denied(officer) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer, clear=False)
+    liaison = f.liaison()
+    before = state(r)
+    with pytest.raises(PermissionDenied):
+        f.fact(
+            by=liaison,
+            referral=r,
+            kind="legal_advice_given",
+            payload={"provider": "P", "language": "es"},
+        )
+    assert state(r) == before
+
+
+# --- accept / refuse -----------------------------------------------------------------------
+
+
+def test_accept_records_decision_evaluation_place_and_expiry(officer) -> None:  # type: ignore[no-untyped-def]
+    ag = f.agreement(status="in_force", tranche_cap=5)
+    r = f.vetting_referral(agreement=ag, officer=officer)
+    d = svc.referral_accept(actor=officer, referral=r, reason="Meets the criteria.")
+    r.refresh_from_db()
+    ag.refresh_from_db()
+    assert r.status == "accepted"
+    assert d.officer_name == officer.label
+    assert d.expires_at == d.decided_at + dt.timedelta(days=90)
+    assert d.place_taken is True and d.tranche is not None and d.tranche.places_used == 1
+    assert ag.places_used == 1
+    assert d.evaluation.stage == "decision" and d.evaluation.blocked is False
+    assert d.evaluation.findings.get(rule_id="A5").outcome == "pass"
+    assert d.evaluation.findings.get(rule_id="A6").outcome == "pass"
+    assert AuditEvent.objects.filter(action="decision.accept", target_id=str(r.pk)).count() == 1
+    assert AuditEvent.objects.filter(action="referral.accept", target_id=str(r.pk)).count() == 1
+
+
+def test_accept_blocked_changes_nothing_and_is_recorded(officer) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer)
+    f.fact(
+        by=officer,
+        referral=r,
+        kind="asylum_claim_filed",
+        payload={"claim_ref": "C-1", "authority": "USCIS"},
+    )
+    before = state(r)
+    with pytest.raises(RuleBlocked) as exc:
+        svc.referral_accept(actor=officer, referral=r, reason="ok")
+    assert list(exc.value.details) == ["A8"]
+    assert state(r) == before
+    assert refusals("referral.accept") == 1
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_accept_needs_a_reason(officer, reason) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer)
+    before = state(r)
+    with pytest.raises(ValidationError) as exc:
+        svc.referral_accept(actor=officer, referral=r, reason=reason)
+    assert exc.value.details == {"reason": ["Give the reason for the acceptance."]}
+    assert state(r) == before
+
+
+def test_accept_when_cap_full_is_refused(officer) -> None:  # type: ignore[no-untyped-def]
+    ag = f.agreement(status="in_force", tranche_cap=1)
+    r1 = f.vetting_referral(agreement=ag, officer=officer)
+    r2 = f.vetting_referral(agreement=ag, officer=officer)
+    svc.referral_accept(actor=officer, referral=r1, reason="first")
+    before = state(r2)
+    with pytest.raises(RuleBlocked) as exc:
+        svc.referral_accept(actor=officer, referral=r2, reason="second")
+    assert list(exc.value.details) == ["A6"]
+    assert state(r2) == before
+
+
+def test_cap_enforced_by_database_even_if_rules_saw_a_place(officer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    ag = f.agreement(status="in_force", tranche_cap=1)
+    r1 = f.vetting_referral(agreement=ag, officer=officer)
+    r2 = f.vetting_referral(agreement=ag, officer=officer)
+    # Both officers read "one place left" (as two simultaneous requests would).
+    from ikaze.vetting import screening
+
+    real = screening.agreement_settings
+
+    def stale(agreements, *, on):  # type: ignore[no-untyped-def]
+        out = real(agreements, on=on)
+        return {
+            k: v.__class__(**{**{n: getattr(v, n) for n in v.__slots__}, "places_left": 1})
+            for k, v in out.items()
+        }
+
+    svc.referral_accept(actor=officer, referral=r1, reason="first")
+    monkeypatch.setattr(screening, "agreement_settings", stale)
+    before = state(r2)
+    with pytest.raises(CapacityExceeded):
+        svc.referral_accept(actor=officer, referral=r2, reason="second")
+    assert state(r2) == before
+
+
+def test_token_cannot_decide(officer) -> None:  # type: ignore[no-untyped-def]
+    from ikaze.accounts.actor import Actor
+
+    r = f.vetting_referral(officer=officer)
+    machine = Actor(
+        user=officer.user,
+        organisation=officer.organisation,
+        roles=officer.roles,
+        token=SimpleNamespace(pk="token-1"),  # type: ignore[arg-type]
+        label="token",
+        perms=officer.perms,
+    )
+    before = state(r)
+    with pytest.raises(PermissionDenied):
+        svc.referral_accept(actor=machine, referral=r, reason="ok")
+    assert state(r) == before
+
+
+def test_decided_referral_cannot_be_decided_again(officer) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer)
+    svc.referral_accept(actor=officer, referral=r, reason="ok")
+    before = state(r)
+    with pytest.raises(IllegalTransition):
+        svc.referral_accept(actor=officer, referral=r, reason="again")
+    with pytest.raises(IllegalTransition):
+        svc.referral_refuse(actor=officer, referral=r, reason_codes=["other"], reason="no")
+    assert state(r) == before
+
+
+def test_refuse_with_codes(officer) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer, clear=False)
+    d = svc.referral_refuse(actor=officer, referral=r, reason_codes=["incomplete_referral"])
+    r.refresh_from_db()
+    assert r.status == "refused"
+    assert d.reason_codes == ["incomplete_referral"]
+    assert d.reason == "incomplete_referral"
+    assert d.expires_at is None and d.place_taken is False
+    assert d.evaluation.stage == "decision"
+
+
+@pytest.mark.parametrize(
+    ("codes", "reason", "details"),
+    [
+        ([], "x", {"reason_codes": ["Give at least one reason code."]}),
+        (["nope"], "x", {"reason_codes": ["'nope' is not a refusal reason."]}),
+        (["other"], " ", {"reason": ['Explain the reason "other".']}),
+    ],
+)
+def test_refuse_without_valid_reason_changes_nothing(officer, codes, reason, details) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer)
+    before = state(r)
+    with pytest.raises(ValidationError) as exc:
+        svc.referral_refuse(actor=officer, referral=r, reason_codes=codes, reason=reason)
+    assert exc.value.details == details
+    assert state(r) == before
+    assert refusals("referral.refuse") == 1
+
+
+def test_liaison_cannot_decide() -> None:
+    r = f.vetting_referral()
+    liaison = f.liaison()
+    before = state(r)
+    with pytest.raises(PermissionDenied):
+        svc.referral_accept(actor=liaison, referral=r, reason="ok")
+    assert state(r) == before
+
+
+# --- later facts on an accepted person -------------------------------------------------------
+
+
+def test_fact_after_acceptance_raises_alert_and_tells_monitor(officer) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer)
+    svc.referral_accept(actor=officer, referral=r, reason="ok")
+    f.fact(
+        by=officer,
+        referral=r,
+        kind="fear_expressed",
+        payload={
+            "fear_ref": "F-1",
+            "feared_country": "RW",
+            "summary": "fears the destination",
+            "expressed_to": "officer",
+            "screening_deadline": (clock.today_local() + dt.timedelta(days=7)).isoformat(),
+        },
+    )
+    alert = Alert.objects.get(referral=r)
+    assert alert.rule_ids == ["A10", "A8"] or alert.rule_ids == ["A8", "A10"]
+    assert alert.resolved_at is None
+    notice = MonitorNotice.objects.get(alert=alert)
+    assert notice.kind == "alert_raised"
+    assert AuditEvent.objects.filter(action="monitor.notify", target_id=str(r.pk)).count() == 1
+    svc.alert_resolve(actor=officer, alert=alert, resolution="Taken off the manifest.")
+    assert Alert.objects.get(pk=alert.pk).resolved_at is not None
+
+
+def test_harmless_fact_after_acceptance_raises_no_alert(officer) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer)
+    svc.referral_accept(actor=officer, referral=r, reason="ok")
+    f.fact(
+        by=officer,
+        referral=r,
+        kind="legal_advice_given",
+        payload={"provider": "Q", "language": "es"},
+    )
+    assert Alert.objects.count() == 0
+
+
+# --- overrides -----------------------------------------------------------------------------
+
+
+def _blocked_by_a12(officer):  # type: ignore[no-untyped-def]
+    """A referral whose only block is A12 (no legal advice): overridable."""
+    import hashlib
+
+    r = f.vetting_referral(officer=officer, clear=False)
+    f.fact(
+        by=officer,
+        referral=r,
+        kind="assessment_signed",
+        payload={
+            "assessor": "A",
+            "individual": True,
+            "topics": f._ALL_TOPICS,
+            "text_sha256": hashlib.sha256(b"x" + str(r.pk).encode()).hexdigest(),
+        },
+    )
+    return r
+
+
+def test_override_needs_two_different_seniors_and_then_accept_passes(officer, seniors) -> None:  # type: ignore[no-untyped-def]
+    first, second = seniors
+    r = _blocked_by_a12(officer)
+    with pytest.raises(RuleBlocked) as exc:
+        svc.referral_accept(actor=officer, referral=r, reason="ok")
+    assert list(exc.value.details) == ["A12"]
+    o = svc.override_request(
+        actor=first, referral=r, rule_id="A12", justification="Advice given orally, record pending."
+    )
+    assert o.status == "requested" and o.finding.rule_id == "A12" and o.finding.overridable
+    before = state(r)
+    with pytest.raises(svc.FourEyes):
+        svc.override_second(actor=first, override=o, justification="me again")
+    assert state(r) == before
+    assert refusals("override.second") == 1
+    # Still blocked while only one senior has agreed.
+    with pytest.raises(RuleBlocked):
+        svc.referral_accept(actor=officer, referral=r, reason="ok")
+    o = svc.override_second(actor=second, override=o, justification="Confirmed with the provider.")
+    assert o.status == "approved" and o.seconded_by_id == second.user.pk
+    assert MonitorNotice.objects.filter(override=o, kind="override_approved").count() == 1
+    assert AuditEvent.objects.filter(action="monitor.notify", target_id=str(r.pk)).count() == 1
+    d = svc.referral_accept(actor=officer, referral=r, reason="ok with override")
+    assert d.outcome == "accepted"
+
+
+@pytest.mark.parametrize("rule", ["A8", "A1"])
+def test_absolute_rules_cannot_be_overridden(officer, seniors, rule) -> None:  # type: ignore[no-untyped-def]
+    first, _second = seniors
+    r = f.vetting_referral(officer=officer, date_of_birth=dt.date(2015, 1, 1))
+    f.fact(
+        by=officer,
+        referral=r,
+        kind="asylum_claim_filed",
+        payload={"claim_ref": "C", "authority": "A"},
+    )
+    before = state(r)
+    with pytest.raises(svc.OverrideRefused):
+        svc.override_request(actor=first, referral=r, rule_id=rule, justification="please")
+    assert state(r) == before
+    assert refusals("override.request") == 1
+
+
+def test_vetting_officer_cannot_request_override(officer) -> None:  # type: ignore[no-untyped-def]
+    r = _blocked_by_a12(officer)
+    before = state(r)
+    with pytest.raises(svc.SeniorOfficerRequired):
+        svc.override_request(actor=officer, referral=r, rule_id="A12", justification="x")
+    assert state(r) == before
+
+
+def test_override_request_needs_justification_and_a_standing_block(officer, seniors) -> None:  # type: ignore[no-untyped-def]
+    first, _ = seniors
+    r = _blocked_by_a12(officer)
+    before = state(r)
+    with pytest.raises(ValidationError) as exc:
+        svc.override_request(actor=first, referral=r, rule_id="A12", justification=" ")
+    assert exc.value.details == {"justification": ["A written justification is required."]}
+    with pytest.raises(ValidationError) as exc:
+        svc.override_request(actor=first, referral=r, rule_id="A3", justification="x")
+    assert exc.value.details == {"rule_id": ["No block of rule A3 stands."]}
+    assert state(r) == before
+
+
+def test_second_request_for_same_rule_conflicts(officer, seniors) -> None:  # type: ignore[no-untyped-def]
+    first, second = seniors
+    r = _blocked_by_a12(officer)
+    svc.override_request(actor=first, referral=r, rule_id="A12", justification="x")
+    before = state(r)
+    with pytest.raises(Conflict):
+        svc.override_request(actor=second, referral=r, rule_id="A12", justification="y")
+    assert state(r) == before
+
+
+def test_decline_override(officer, seniors) -> None:  # type: ignore[no-untyped-def]
+    first, second = seniors
+    r = _blocked_by_a12(officer)
+    o = svc.override_request(actor=first, referral=r, rule_id="A12", justification="x")
+    o = svc.override_decline(actor=second, override=o, justification="Not convinced.")
+    assert o.status == "declined"
+    with pytest.raises(IllegalTransition):
+        svc.override_second(actor=second, override=o, justification="changed my mind")
+
+
+# --- notices -------------------------------------------------------------------------------
+
+
+def test_notice_in_spanish_then_service_counts_for_a9(officer) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer)
+    svc.referral_accept(actor=officer, referral=r, reason="ok")
+    n = svc.notice_issue(actor=officer, referral=r, kind="transfer")
+    assert n.language == "es" and n.template_language == "es" and n.needs_translation is False
+    assert bytes(n.pdf)[:5] == b"%PDF-"
+    now = clock.now()
+    served = svc.notice_record_service(
+        actor=officer,
+        notice=n,
+        served_on_person_at=now,
+        proof_reference="SIGNED-RECEIPT-1",
+        served_on_counsel_at=now,
+        counsel_name="Lic. Ana Pérez",
+    )
+    assert served.service_event is not None
+    assert served.service_event.kind == "notice_served"
+    assert served.service_event.payload["served_on_counsel"] is True
+    ev = svc.latest_evaluation(r)
+    assert ev is not None
+    a9 = ev.findings.get(rule_id="A9")
+    assert a9.facts_used["notice_ref"] == n.notice_ref
+
+
+def test_notice_in_language_without_template_needs_translation(officer) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer, clear=False, languages=["ti"])
+    svc.referral_refuse(actor=officer, referral=r, reason_codes=["not_eligible"])
+    n = svc.notice_issue(actor=officer, referral=r, kind="decision")
+    assert (n.language, n.template_language, n.needs_translation) == ("ti", "en", True)
+
+
+def test_notice_refusals_change_nothing(officer) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer)
+    before = state(r)
+    with pytest.raises(IllegalTransition):
+        svc.notice_issue(actor=officer, referral=r, kind="transfer")
+    with pytest.raises(ValidationError):
+        svc.notice_issue(actor=officer, referral=r, kind="letter")
+    assert state(r) == before
+    svc.referral_accept(actor=officer, referral=r, reason="ok")
+    n = svc.notice_issue(actor=officer, referral=r, kind="transfer")
+    before = state(r)
+    with pytest.raises(ValidationError) as exc:
+        svc.notice_record_service(
+            actor=officer,
+            notice=n,
+            served_on_person_at=clock.now(),
+            proof_reference="",
+            served_on_counsel_at=clock.now(),
+        )
+    assert set(exc.value.details) == {"proof_reference", "counsel_name"}
+    assert state(r) == before
+
+
+def test_evaluate_stores_each_stage(officer) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer)
+    ev = svc.referral_evaluate(actor=officer, referral=r, stage="decision")
+    assert ev.stage == "decision" and ev.ruleset_version == "2026.11.1"
+    assert sorted(ev.findings.values_list("rule_id", flat=True).distinct()) == sorted(
+        ["A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10", "A11", "A12", "A13"]
+    )
+    liaison = f.liaison()
+    before = state(r)
+    with pytest.raises(ValidationError):
+        svc.referral_evaluate(actor=officer, referral=r, stage="lunch")
+    with pytest.raises(PermissionDenied):
+        svc.referral_evaluate(actor=liaison, referral=r, stage="decision")
+    assert state(r) == before
