@@ -1,0 +1,1 @@
+"""Benchmarks run by `ikaze bench NAME` (see README.md)."""
