@@ -166,3 +166,8 @@ def request_information(request: HttpRequest, referral_id: uuid.UUID, payload: R
     referral = selectors.referral_get_for(actor=actor, referral_id=referral_id)
     services.referral_request_information(actor=actor, referral=referral, reason=payload.reason)
     return referral_out(selectors.referral_get_for(actor=actor, referral_id=referral_id))
+
+
+from ikaze.vetting.vetting_api import vetting_router  # noqa: E402  (issue 4: decisions)
+
+router.add_router("", vetting_router)
