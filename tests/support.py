@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -71,9 +72,11 @@ def demo_totp_key(username: str) -> str:
     return hashlib.sha256(f"ikaze-demo-totp:{username}".encode()).hexdigest()[:40]
 
 
-def totp_code(key_hex: str) -> str:
-    """The current six-digit code of a TOTP key (what an authenticator app would show)."""
-    return f"{totp(bytes.fromhex(key_hex)):06d}"
+def totp_code(key_hex: str, *, step: int | None = None) -> str:
+    """The six-digit code of a TOTP key now (what an authenticator app shows), or at a 30 s step."""
+    if step is None:
+        return f"{totp(bytes.fromhex(key_hex)):06d}"
+    return f"{totp(bytes.fromhex(key_hex), t0=int(time.time()) - step * 30):06d}"
 
 
 def row_counts() -> dict[str, int]:
