@@ -27,7 +27,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ikaze.vetting.legal_events import (
     ALL_ASSESSMENT_TOPICS,
@@ -403,15 +403,276 @@ def run_pure(n: int, *, seed: int) -> dict[str, object]:
     }
 
 
+# --- phase 2: the database path ---------------------------------------------------------------
+
+
+def seed_database(referrals: Sequence[GeneratedReferral], *, now: dt.datetime = NOW) -> None:
+    """Insert the generated referrals with their people, documents and legal facts (bulk)."""
+    from ikaze.accounts.models import Organisation
+    from ikaze.agreements.models import Agreement, Tranche
+    from ikaze.people.models import IdentityDocument, Person
+    from ikaze.vetting.models import LegalEventRecord, Referral
+
+    today = now.date()
+    sending = Organisation.objects.create(
+        name="Bench sending state", kind="sending_state", country="US"
+    )
+    agreements: dict[str, Agreement] = {}
+    for r in referrals:
+        a = r.agreement
+        if a.agreement_id in agreements:
+            continue
+        ag = Agreement.objects.create(
+            code=a.agreement_id,
+            title=a.agreement_id,
+            sending_state="US",
+            receiving_state="RW",
+            status="in_force",
+            voluntary=a.voluntary,
+            cap_total=None,
+        )
+        if a.cap is not None:
+            Tranche.objects.create(
+                agreement=ag,
+                label="bench",
+                starts_on=dt.date(2020, 1, 1),
+                ends_on=dt.date(2035, 12, 31),
+                cap=a.cap,
+                places_used=a.cap - (a.places_left or 0),
+            )
+        agreements[a.agreement_id] = ag
+    people: list[Person] = []
+    docs: list[IdentityDocument] = []
+    refs: list[Referral] = []
+    events: list[LegalEventRecord] = []
+    precision = {"day": "exact", "month": "month", "year": "year"}
+    for i, g in enumerate(referrals):
+        pid = uuid.UUID(int=i + 1)
+        dob = g.person.date_of_birth
+        people.append(
+            Person(
+                id=pid,
+                given_names="María José" if "name" in g.referral.present_fields else "",
+                first_surname="García",
+                second_surname="López",
+                sex=(g.person.sex or "") if "sex" in g.referral.present_fields else "",
+                date_of_birth=dob.value
+                if dob and "date_of_birth" in g.referral.present_fields
+                else None,
+                dob_precision=precision[dob.precision.value] if dob else "exact",
+                nationalities=sorted(g.person.nationalities)
+                if "nationality" in g.referral.present_fields
+                else [],
+                languages=list(g.person.languages),
+                needs_interpreter=g.person.needs_interpreter,
+                sending_organisation=sending,
+                external_reference=f"P{i:06d}",
+            )
+        )
+        if "travel_document" in g.referral.present_fields:
+            docs.append(
+                IdentityDocument(
+                    person_id=pid,
+                    kind="passport",
+                    number=f"B{i:08d}",
+                    issuing_state="HN",
+                    expiry=today + dt.timedelta(days=800),
+                )
+            )
+        rid = uuid.UUID(int=10**9 + i)
+        refs.append(
+            Referral(
+                id=rid,
+                agreement=agreements[g.agreement.agreement_id],
+                person_id=pid,
+                referring_organisation=sending,
+                external_reference=f"R{i:06d}",
+                status="submitted",
+                submitted_at=now,
+                status_changed_at=now,
+                source="manifest",
+            )
+        )
+        for e in g.events:
+            events.append(
+                LegalEventRecord(
+                    id=uuid.UUID(e.id),
+                    person_id=pid,
+                    referral_id=rid,
+                    kind=e.kind.value,
+                    payload=e.payload.model_dump(mode="json"),
+                    effective_at=e.effective_at,
+                    recorded_at=e.recorded_at,
+                    source_document=e.source_document,
+                    recorded_by_label=e.recorded_by,
+                )
+            )
+    Person.objects.bulk_create(people, batch_size=2000)
+    IdentityDocument.objects.bulk_create(docs, batch_size=2000)
+    Referral.objects.bulk_create(refs, batch_size=2000)
+    LegalEventRecord.objects.bulk_create(events, batch_size=2000)
+
+
+def baseline_orm_loop(referral_ids: Sequence[Any], *, now: dt.datetime = NOW) -> None:
+    """One referral at a time through the ORM, as a naive service would: fetch the referral,
+    its person's facts, documents and decisions, evaluate, save the evaluation and each finding."""
+    from ikaze.vetting.legal_events import PAYLOAD_SCHEMAS
+    from ikaze.vetting.models import Decision, Referral
+    from ikaze.vetting.models import Evaluation as EvaluationRow
+    from ikaze.vetting.models import Finding as FindingRow
+    from ikaze.vetting.rules import evaluate
+    from ikaze.vetting.screening import _PRECISION, agreement_settings
+
+    for rid in referral_ids:
+        r = Referral.objects.select_related("person", "agreement").get(pk=rid)
+        person = r.person
+        evs = [
+            LegalEvent(
+                str(e.pk),
+                EventKind(e.kind),
+                PAYLOAD_SCHEMAS[EventKind(e.kind)].model_validate(e.payload),
+                e.effective_at,
+                e.recorded_at,
+                e.source_document,
+                e.recorded_by_label,
+                str(e.supersedes_id) if e.supersedes_id else None,
+            )
+            for e in person.legal_events.all()
+        ]
+        legal = timeline_as_of(evs, now)
+        fields = {"name"} if person.given_names else set()
+        if person.sex:
+            fields.add("sex")
+        if person.date_of_birth:
+            fields.add("date_of_birth")
+        if person.nationalities:
+            fields.add("nationality")
+        if person.documents.filter(kind__in=("passport", "travel_document")).exists():
+            fields.add("travel_document")
+        Decision.objects.filter(referral=r).first()
+        ctx = RuleContext(
+            stage=Stage.REFERRAL,
+            now=now,
+            legal=legal,
+            person=PersonFacts(
+                person_id=str(person.pk),
+                date_of_birth=DateOfBirth(person.date_of_birth, _PRECISION[person.dob_precision])
+                if person.date_of_birth
+                else None,
+                sex=person.sex or None,
+                nationalities=frozenset(person.nationalities),
+                languages=tuple(person.languages),
+                has_counsel=bool(legal.legal_advice),
+            ),
+            referral=ReferralFacts(referral_id=str(r.pk), present_fields=frozenset(fields)),
+            agreement=agreement_settings([r.agreement], on=now.date())[r.agreement_id],
+        )
+        ev = evaluate(ctx)
+        row = EvaluationRow.objects.create(
+            referral=r,
+            stage=ev.stage.value,
+            ruleset_version=ev.ruleset_version,
+            inputs_hash=ev.inputs_hash,
+            evaluated_at=ev.evaluated_at,
+            blocked=ev.blocked,
+        )
+        for f in ev.findings:
+            FindingRow.objects.create(
+                evaluation=row,
+                rule_id=f.rule_id,
+                outcome=f.outcome.value,
+                kind=f.kind.value,
+                message=f.message,
+                facts_used=dict(f.facts_used),
+                overridable=f.overridable,
+            )
+
+
+def run_database(n: int, *, seed: int, sample: int, keep: bool = False) -> dict[str, object]:
+    """Seed n referrals in a fresh bench database, screen them all in bulk, time a baseline."""
+    import gc
+
+    from django.db import connection, transaction
+
+    from bench import _harness as h
+    from ikaze.core import clock
+    from ikaze.vetting.models import Evaluation as EvaluationRow
+    from ikaze.vetting.models import Finding as FindingRow
+    from ikaze.vetting.models import Referral
+    from ikaze.vetting.screening import build_contexts, evaluate_screened, store_evaluations
+
+    with h.bench_database(keep=keep):
+        with h.timed("generate"):
+            generated = generate(n, seed=seed)
+        with h.timed("seed the database (bulk)"), transaction.atomic():
+            seed_database(generated)
+        del generated
+        gc.collect()
+        with clock.frozen(NOW):
+            t0, c0 = time.perf_counter(), time.process_time()
+            with transaction.atomic():
+                with h.timed("load and build contexts") as load:
+                    screened = build_contexts(Referral.objects.all(), stage=Stage.REFERRAL, now=NOW)
+                with h.timed("evaluate") as ev_t:
+                    evaluations = evaluate_screened(screened)
+                with h.timed("store evaluations and findings") as store_t:
+                    store_evaluations(
+                        [(s.referral_id, e) for s, e in zip(screened, evaluations, strict=True)]
+                    )
+            seconds = time.perf_counter() - t0
+            cpu_seconds = time.process_time() - c0
+            stored = EvaluationRow.objects.count()
+            findings = FindingRow.objects.count()
+            blocked = sum(e.blocked for e in evaluations)
+            h.progress(
+                f"screened {len(screened)} in {seconds:.2f}s ({cpu_seconds:.2f}s CPU); "
+                f"{stored} evaluations, {findings} findings stored; {blocked} blocked"
+            )
+            del screened, evaluations
+            ids = list(Referral.objects.order_by("pk").values_list("pk", flat=True)[:sample])
+            with (
+                h.timed(f"baseline: per-referral ORM loop on {len(ids)}") as base,
+                transaction.atomic(),
+            ):
+                baseline_orm_loop(ids, now=NOW)
+        per_s = n / seconds if seconds else None
+        baseline_per_s = len(ids) / base.seconds if base.seconds else None
+        return {
+            "referrals": n,
+            "seconds": round(seconds, 3),
+            "per_s": round(per_s, 1) if per_s else None,
+            "baseline_per_s": round(baseline_per_s, 1) if baseline_per_s else None,
+            "ratio": round(per_s / baseline_per_s, 1) if per_s and baseline_per_s else None,
+            "peak_rss_mb": peak_rss_mb(),
+            "cpu_seconds": round(cpu_seconds, 3),
+            "load_seconds": round(load.seconds, 3),
+            "evaluate_seconds": round(ev_t.seconds, 3),
+            "store_seconds": round(store_t.seconds, 3),
+            "baseline_sample": len(ids),
+            "findings_stored": findings,
+            "blocked": blocked,
+            "queries_note": f"{connection.vendor}: constant queries for the whole set",
+        }
+
+
 def main(argv: Sequence[str]) -> None:
     parser = argparse.ArgumentParser(prog="ikaze bench screening")
     parser.add_argument("--referrals", type=int, default=35_000)
+    parser.add_argument("--baseline-sample", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--smoke", action="store_true", help="a small run for CI")
+    parser.add_argument("--pure", action="store_true", help="the engine alone, no database")
+    parser.add_argument("--keep-db", action="store_true", help="keep the bench database")
     args = parser.parse_args(list(argv))
     n = 500 if args.smoke else args.referrals
-    figures = run_pure(n, seed=args.seed)
-    print(json.dumps(figures))
+    if args.pure:
+        figures = run_pure(n, seed=args.seed)
+        print(json.dumps(figures))
+        return
+    from bench import _harness as h
+
+    sample = min(n, 50 if args.smoke else args.baseline_sample)
+    h.emit("screening", run_database(n, seed=args.seed, sample=sample, keep=args.keep_db))
 
 
 if __name__ == "__main__":
