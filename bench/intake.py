@@ -141,17 +141,15 @@ def load_registry(frame: Any, org_id: uuid.UUID) -> None:
                 for r in docs:
                     copy.write_row(r)
         else:
-            marks = ", ".join(["%s"] * 19)
-            for start in range(0, len(people), 50_000):
-                cur.executemany(
-                    f"INSERT INTO people_person ({PERSON_COLS}) VALUES ({marks})",  # noqa: S608
-                    people[start : start + 50_000],
-                )
-            for start in range(0, len(docs), 50_000):
-                cur.executemany(
-                    f"INSERT INTO people_identitydocument ({DOC_COLS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
-                    docs[start : start + 50_000],
-                )
+            # The driver's own executemany with ? placeholders: Django's cursor wrapper would
+            # rewrite the SQL and convert every parameter in Python.
+            raw = connection.connection
+            marks = ", ".join(["?"] * 19)
+            raw.executemany(f"INSERT INTO people_person ({PERSON_COLS}) VALUES ({marks})", people)  # noqa: S608
+            raw.executemany(
+                f"INSERT INTO people_identitydocument ({DOC_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+                docs,
+            )
     if vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("ANALYZE people_person; ANALYZE people_identitydocument")
@@ -260,6 +258,8 @@ def main(argv: list[str] | None = None) -> None:
         sizes={"rows": 35_000, "registry": 1_000_000, "baseline": 2_000},
         smoke={"rows": 300, "registry": 3_000, "baseline": 50},
     )
+    import logging
+    import sys
     import tempfile
     from pathlib import Path
 
@@ -268,6 +268,11 @@ def main(argv: list[str] | None = None) -> None:
     from ikaze.people.matching import Matcher
     from ikaze.people.selectors import registry_frame
 
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("    %(message)s"))
+    for name in ("ikaze.intake.services",):
+        logging.getLogger(name).addHandler(handler)
+        logging.getLogger(name).setLevel(logging.INFO)
     with h.bench_database(keep=args.keep_db):
         liaison, agreement, archive = _setup()
         with h.timed(f"generate {args.registry:,} registry people"):

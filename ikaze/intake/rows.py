@@ -6,6 +6,7 @@ Pure functions over text (no database), so hypothesis can feed them anything.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ _NO = {"", "no", "n", "false", "0", "non"}
 _DOC_KINDS = frozenset(IdentityDocument.Kind.values)
 _ROLES = frozenset(HouseholdMember.Role.values)
 _ADULT_ROLES = HouseholdMember.ADULT_ROLES
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def validate_row(
                 Problem(row, column, value[:200], f"Longer than {MAX_CELL_CHARS} characters.")
             )
             value = ""
-        elif any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+        elif _CONTROL.search(value):
             problems.append(Problem(row, column, value[:200], "Contains control characters."))
             value = ""
         cells[column] = value.strip()

@@ -207,10 +207,14 @@ def _match_pairs(
     except ModuleNotFoundError:  # pragma: no cover - the engine is part of the product
         notes.append("Identity matching is not available; no duplicates were looked for.")
         return []
+    t0 = time.perf_counter()
     registry = registry_frame()
+    log.info("registry frame: %d people in %.2fs", registry.height, time.perf_counter() - t0)
     incoming = incoming_frame(new_rows)
     m = identity.matcher(registry)
+    t0 = time.perf_counter()
     pairs = m.link_batch(incoming, registry, threshold=identity.CANDIDATE_THRESHOLD)
+    log.info("link_batch: %d pairs in %.2fs", pairs.height, time.perf_counter() - t0)
     out: list[ScoredPair] = []
     for left, right, prob, weight in pairs.select(
         "left_id", "right_id", "probability", "match_weight"
@@ -304,6 +308,9 @@ def intake_batch_run(*, batch_id: uuid.UUID | str) -> IntakeBatch:
     problems.extend(across)
     rejected_rows = sorted({p.row for p in problems})
     _progress(batch.pk, rows_done=total, phase="matching")
+    log.info(
+        "intake %s: read and checked %d rows in %.2fs", batch.pk, total, time.perf_counter() - t0
+    )
 
     strict_refused = batch.mode == IntakeBatch.Mode.STRICT and bool(problems)
     if strict_refused:
@@ -331,8 +338,11 @@ def intake_batch_run(*, batch_id: uuid.UUID | str) -> IntakeBatch:
         else:
             rerefer.append((pid, r))
 
+    t_match = time.perf_counter()
     pairs = _match_pairs(new_rows, notes)
+    log.info("intake %s: matched in %.2fs", batch.pk, time.perf_counter() - t_match)
     _progress(batch.pk, phase="storing")
+    t_store = time.perf_counter()
 
     try:
         with transaction.atomic():
@@ -374,6 +384,7 @@ def intake_batch_run(*, batch_id: uuid.UUID | str) -> IntakeBatch:
                 after={**summary, "mode": batch.mode, "format": fmt},
                 reason="strict mode: nothing imported" if strict_refused else "",
             )
+        log.info("intake %s: stored in %.2fs", batch.pk, time.perf_counter() - t_store)
     except IntegrityError as exc:
         # Another import of the same people won the race; nothing of this one was stored.
         log.warning("intake batch %s collided: %s", batch.pk, exc)

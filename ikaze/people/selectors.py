@@ -124,85 +124,82 @@ def registry_frame(*, exclude_ids: Iterable[uuid.UUID | str] = ()) -> pl.DataFra
     """The whole registry as the matcher's frame (MATCH_COLUMNS), built without ORM objects.
 
     Internal (the matcher's input), so it takes no actor: callers are jobs and services that
-    have already checked who may trigger them.
+    have already checked who may trigger them. Raw SQL on the driver's connection: at a million
+    people, building model rows (or even value tuples through Django's converters) would cost
+    far more than the matching itself.
     """
     import polars as pl
+    from django.db import connection
 
     from ikaze.people.matching import MATCH_COLUMNS
 
-    rows = Person.objects.values_list(
-        "pk",
-        "given_names",
-        "first_surname",
-        "second_surname",
-        "sex",
-        "date_of_birth",
-        "nationalities",
+    person = Person._meta.db_table
+    document = IdentityDocument._meta.db_table
+    if connection.vendor == "postgresql":
+        id_sql, doc_id_sql = "id::text", "person_id::text"
+        dob_sql, nat_sql = "date_of_birth::text", "nationalities->>0"
+    else:
+        id_sql, doc_id_sql = "id", "person_id"
+        # An expression has no declared type, so Django's SQLite converters leave it as text.
+        dob_sql, nat_sql = "CAST(date_of_birth AS TEXT)", "json_extract(nationalities, '$[0]')"
+    people_sql = (
+        f"SELECT {id_sql}, given_names, first_surname, second_surname, sex, {dob_sql}, {nat_sql} "  # noqa: S608
+        f"FROM {person}"
     )
-    ids: list[str] = []
-    given: list[str | None] = []
-    first: list[str | None] = []
-    second: list[str | None] = []
-    sexes: list[str | None] = []
-    dobs: list[str | None] = []
-    nats: list[str | None] = []
-    for pk, g, f, s, sex, dob, nat in rows.iterator(chunk_size=20000):
-        ids.append(str(pk))
-        given.append(g or None)
-        first.append(f or None)
-        second.append(s or None)
-        sexes.append(sex or None)
-        dobs.append(dob.isoformat() if dob else None)
-        nats.append(nat[0] if nat else None)
+    docs_sql = f"SELECT {doc_id_sql}, number FROM {document} ORDER BY person_id, kind"  # noqa: S608
+    connection.ensure_connection()
+    raw = connection.connection
+    cur = raw.cursor()
+    try:
+        cur.execute(people_sql)
+        people_rows = cur.fetchall()
+        cur.execute(docs_sql)
+        doc_rows = cur.fetchall()
+    finally:
+        cur.close()
+    text = pl.String
     frame = pl.DataFrame(
-        {
-            "unique_id": ids,
-            "given_names": given,
-            "first_surname": first,
-            "second_surname": second,
-            "sex": sexes,
-            "date_of_birth": dobs,
-            "nationality": nats,
+        people_rows,
+        schema={
+            "unique_id": text,
+            "given_names": text,
+            "first_surname": text,
+            "second_surname": text,
+            "sex": text,
+            "date_of_birth": text,
+            "nationality": text,
         },
-        schema=dict.fromkeys(
-            (
-                "unique_id",
-                "given_names",
-                "first_surname",
-                "second_surname",
-                "sex",
-                "date_of_birth",
-                "nationality",
-            ),
-            pl.String,
-        ),
+        orient="row",
     )
+    del people_rows
     # One document number per person (the first by kind), joined in polars, not per row.
-    doc_ids: list[str] = []
-    doc_numbers: list[str] = []
-    for pid, number in (
-        IdentityDocument.objects.order_by("person_id", "kind")
-        .values_list("person_id", "number")
-        .iterator(chunk_size=20000)
-    ):
-        doc_ids.append(str(pid))
-        doc_numbers.append(number)
     docs = pl.DataFrame(
-        {"unique_id": doc_ids, "document_number": doc_numbers},
-        schema={"unique_id": pl.String, "document_number": pl.String},
+        doc_rows, schema={"unique_id": text, "document_number": text}, orient="row"
     ).unique(subset="unique_id", keep="first", maintain_order=True)
     frame = frame.join(docs, on="unique_id", how="left")
-    frame = frame.with_columns(
+    blank_is_null = [
+        pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("given_names", "first_surname", "second_surname", "sex", "nationality")
+    ]
+    frame = frame.with_columns(blank_is_null).with_columns(
         pl.concat_str(
             [pl.col("given_names"), pl.col("first_surname"), pl.col("second_surname")],
             separator=" ",
             ignore_nulls=True,
         ).alias("full_name")
     )
-    excluded = {str(i) for i in exclude_ids}
+    excluded = [_id_text(i) for i in exclude_ids]
     if excluded:
-        frame = frame.filter(~pl.col("unique_id").is_in(list(excluded)))
+        frame = frame.filter(~pl.col("unique_id").is_in(excluded))
     return frame.select(MATCH_COLUMNS)
+
+
+def _id_text(value: uuid.UUID | str) -> str:
+    """A person id as registry_frame writes it (hex on SQLite, hyphenated on PostgreSQL)."""
+    from django.db import connection
+
+    u = uuid.UUID(str(value))
+    return str(u) if connection.vendor == "postgresql" else u.hex
 
 
 def person_match_for(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -187,8 +189,9 @@ def test_registry_frame_has_match_columns() -> None:
     p = factories.person(by=liaison)
     frame = selectors.registry_frame()
     assert frame.columns == MATCH_COLUMNS
-    assert frame.row(0, named=True) == {
-        "unique_id": str(p.pk),
+    row = frame.row(0, named=True)
+    assert uuid.UUID(row.pop("unique_id")) == p.pk
+    assert row == {
         "given_names": "María José",
         "first_surname": "García",
         "second_surname": "López",
