@@ -23,7 +23,8 @@ from django.test import Client
 from ikaze.accounts.access import Perm, Role, role_allows
 from tests import routes, support
 
-pytestmark = pytest.mark.django_db
+# One xdist worker takes the whole module, so the demo scenario is loaded once (`-n 2`).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("access-matrix")]
 
 PAGES = routes.pages()
 API = routes.api_operations()
