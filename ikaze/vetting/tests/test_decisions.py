@@ -44,7 +44,12 @@ MODELS = (LegalEventRecord, Evaluation, Finding, Decision, Override, Alert, Moni
 
 def state(referral: Referral | None = None) -> dict[str, object]:
     out: dict[str, object] = {m.__name__: m.objects.count() for m in MODELS}
-    out["changes"] = AuditEvent.objects.exclude(kind=AuditEvent.Kind.SECURITY).count()
+    # Security events record the refused attempt; a token's use is the token's own record.
+    out["changes"] = (
+        AuditEvent.objects.exclude(kind=AuditEvent.Kind.SECURITY)
+        .exclude(action="api_token.use")
+        .count()
+    )
     out["places"] = list(Agreement.objects.order_by("pk").values_list("places_used", flat=True))
     if referral is not None:
         out["status"] = Referral.objects.get(pk=referral.pk).status

@@ -1,0 +1,124 @@
+"""The vetting pages: queue, vetting file, fact form, decide form, overrides, liaison view."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from ikaze.accounts.access import Role
+from ikaze.core import clock
+from ikaze.vetting import decisions as svc
+from ikaze.vetting.models import LegalEventRecord, Referral
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(actor) -> Client:  # type: ignore[no-untyped-def]
+    c = Client()
+    c.force_login(actor.user)
+    return c
+
+
+def test_queue_filters_and_pins_queries() -> None:
+    officer = f.vetting_officer()
+    c = signed_in(officer)
+    ag = f.agreement(status="in_force")
+    f.vetting_referral(agreement=ag, officer=officer)
+    c.get("/vetting/queue/")
+    with CaptureQueriesContext(connection) as one:
+        res = c.get(f"/vetting/queue/?agreement={ag.code}&has_blocks=no")
+    assert res.status_code == 200
+    for _ in range(3):
+        f.vetting_referral(agreement=ag, officer=officer)
+    with CaptureQueriesContext(connection) as four:
+        res = c.get(f"/vetting/queue/?agreement={ag.code}&has_blocks=no&nationality=HN")
+    assert res.context["page"].total == 4
+    assert len(four) == len(one)
+
+
+def test_file_shows_every_finding_and_blocked_accept_is_a_400() -> None:
+    officer = f.vetting_officer()
+    r = f.vetting_referral(officer=officer)
+    f.fact(
+        by=officer,
+        referral=r,
+        kind="court_stay_granted",
+        payload={"stay_ref": "S", "court": "C", "measure": "stay"},
+    )
+    c = signed_in(officer)
+    page = c.get(f"/vetting/referrals/{r.pk}/vetting/")
+    assert page.status_code == 200
+    assert [x["f"].rule_id for x in page.context["findings"]][:2] == ["A1", "A2"]
+    assert b"court stay granted by C" in page.content
+    res = c.post(f"/vetting/referrals/{r.pk}/decide/", {"outcome": "accept", "reason": "ok"})
+    assert res.status_code == 400
+    assert "A8" in str(res.context["decide_form"].non_field_errors())
+    assert Referral.objects.get(pk=r.pk).status == "submitted"
+
+
+def test_fact_form_from_schema_records_and_shows_field_errors() -> None:
+    officer = f.vetting_officer()
+    r = f.vetting_referral(officer=officer, clear=False)
+    c = signed_in(officer)
+    page = c.get(f"/vetting/referrals/{r.pk}/vetting/?kind=court_stay_granted")
+    assert "p_stay_ref" in page.context["fact_form"].fields
+    before = LegalEventRecord.objects.count()
+    bad = c.post(
+        f"/vetting/referrals/{r.pk}/facts/",
+        {
+            "kind": "court_stay_granted",
+            "effective_at": clock.today_local().isoformat(),
+            "source_document": "D",
+            "p_court": "C",
+            "p_measure": "stay",
+        },
+    )
+    assert bad.status_code == 400
+    assert bad.context["fact_form"].errors["p_stay_ref"]
+    assert LegalEventRecord.objects.count() == before
+    ok = c.post(
+        f"/vetting/referrals/{r.pk}/facts/",
+        {
+            "kind": "court_stay_granted",
+            "effective_at": clock.today_local().isoformat(),
+            "source_document": "D",
+            "p_stay_ref": "S-1",
+            "p_court": "C",
+            "p_measure": "stay",
+        },
+    )
+    assert ok.status_code == 302
+    assert LegalEventRecord.objects.count() == before + 1
+
+
+def test_liaison_sees_decision_not_the_file() -> None:
+    officer = f.vetting_officer()
+    ag = f.agreement(status="in_force")
+    liaison = f.liaison(country=ag.sending_state)
+    r = f.referral(by=liaison, agreement=ag)
+    f.clear_facts(by=officer, referral=r)
+    svc.referral_accept(actor=officer, referral=r, reason="Meets the criteria.")
+    c = signed_in(liaison)
+    page = c.get(f"/vetting/referrals/{r.pk}/decision/")
+    assert page.status_code == 200
+    assert b"Meets the criteria." in page.content
+    assert c.get(f"/vetting/referrals/{r.pk}/vetting/").status_code == 404
+    other = signed_in(f.liaison(country=ag.sending_state))
+    assert other.get(f"/vetting/referrals/{r.pk}/decision/").status_code == 404
+
+
+def test_override_list_for_seniors() -> None:
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from ikaze.accounts.access import TWO_FACTOR_ROLES  # noqa: F401
+    from tests.factories import totp_device
+
+    senior = f.vetting_officer(Role.SENIOR_OFFICER)
+    c = signed_in(senior)
+    session = c.session
+    session[DEVICE_ID_SESSION_KEY] = totp_device(senior.user).persistent_id
+    session.save()
+    assert c.get("/vetting/overrides/").status_code == 200
