@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -206,8 +207,16 @@ def evaluate_many(contexts: Iterable[RuleContext]) -> list[Evaluation]:
     # Keep the agreements alive while their id() keys are in the memo.
     keep: list[AgreementSettings] = []
     out = []
-    for ctx in contexts:
-        if id(ctx.agreement) not in memo:
-            keep.append(ctx.agreement)
-        out.append(_evaluate(ctx, memo))
+    # A screening builds ~450,000 short-lived acyclic objects: the cyclic collector would
+    # walk every live context again and again for nothing (about a fifth of the time).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for ctx in contexts:
+            if id(ctx.agreement) not in memo:
+                keep.append(ctx.agreement)
+            out.append(_evaluate(ctx, memo))
+    finally:
+        if collecting:
+            gc.enable()
     return out
