@@ -273,6 +273,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in ("ikaze.intake.services",):
         logging.getLogger(name).addHandler(handler)
         logging.getLogger(name).setLevel(logging.INFO)
+        logging.getLogger(name).propagate = False
     with h.bench_database(keep=args.keep_db):
         liaison, agreement, archive = _setup()
         with h.timed(f"generate {args.registry:,} registry people"):
