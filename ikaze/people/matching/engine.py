@@ -53,8 +53,8 @@ PAIR_SCHEMA = {
 
 # Below this size a registry says too little about random pairs: keep model.py's prior u.
 MIN_RECORDS_FOR_U = 2_000
-# Online candidates beyond this are dropped (highest-evidence keys are looked up first).
-MAX_ONLINE_CANDIDATES = 20_000
+# Online candidates beyond this are dropped (the most selective keys are kept first).
+MAX_ONLINE_CANDIDATES = 1_000
 
 
 def model_fingerprint() -> str:
@@ -122,7 +122,8 @@ class _OnlineIndex:
     """The registry's features, and per blocking rule its rows sorted by key hash."""
 
     def __init__(self, features: pl.DataFrame) -> None:
-        self.features = features
+        # One chunk: gathering a few rows from DuckDB's many Arrow batches costs ~10 ms.
+        self.features = features.rechunk()
         self.rules: list[tuple[tuple[str, ...], tuple[str, ...], np.ndarray, np.ndarray]] = []
         built: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
         for rule in BLOCKING_RULES:
@@ -145,23 +146,29 @@ class _OnlineIndex:
         return out.to_series().to_numpy()
 
     def candidates(self, query: dict[str, Any]) -> np.ndarray:
-        found: list[np.ndarray] = []
-        total = 0
+        # The smallest blocks first: a key shared with few people says most. Blocks past the
+        # cap are dropped whole (a very common name + surname), which bounds the latency.
+        blocks: list[np.ndarray] = []
         for left, _right, keys, rows in self.rules:
             values = [query[c] for c in left]
             if any(v is None for v in values):
                 continue
-            h = self._hash_one(values)
+            h = np.uint64(self._hash_one(values))  # a Python int would cast the keys array
             lo = int(np.searchsorted(keys, h, side="left"))
             hi = int(np.searchsorted(keys, h, side="right"))
             if hi > lo:
-                found.append(rows[lo:hi])
-                total += hi - lo
-                if total > MAX_ONLINE_CANDIDATES:
-                    break
+                blocks.append(rows[lo:hi])
+        blocks.sort(key=len)
+        found: list[np.ndarray] = []
+        total = 0
+        for block in blocks:
+            if found and total + len(block) > MAX_ONLINE_CANDIDATES:
+                break
+            found.append(block[:MAX_ONLINE_CANDIDATES])
+            total += len(block)
         if not found:
             return np.empty(0, dtype=np.int64)
-        return np.unique(np.concatenate(found))[:MAX_ONLINE_CANDIDATES]
+        return np.unique(np.concatenate(found))
 
     @staticmethod
     def _hash_one(values: list[Any]) -> int:

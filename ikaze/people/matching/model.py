@@ -77,8 +77,8 @@ def _eq(a: Any, b: Any) -> bool:
     return a is not None and b is not None and a == b
 
 
-def _any_null(*cols: str) -> Callable[[Rec, Rec], bool]:
-    return lambda a, b: any(a[c] is None or b[c] is None for c in cols)
+def _any_null(col: str) -> Callable[[Rec, Rec], bool]:
+    return lambda a, b: a[col] is None or b[col] is None
 
 
 def _subset(a: list[str] | None, b: list[str] | None) -> bool:
