@@ -90,7 +90,6 @@ def _guard(
                 getattr(request, "actor", None),
                 Perm(perm),
                 target_type="api",
-                target_id=request.path,
             )
         result = func(request, *args, **kwargs)
         if only_status is not None and not isinstance(result, HttpResponseBase | Status | tuple):

@@ -29,7 +29,7 @@ def requires(perm: Perm | str) -> Callable[[View], View]:
                 return redirect_to_login(request.get_full_path())
             try:
                 if perm != SIGNED_IN:
-                    require(actor, Perm(perm), target_type="page", target_id=request.path)
+                    require(actor, Perm(perm), target_type="page")
                 return view(request, *args, **kwargs)
             except PermissionDenied as exc:
                 record_denial(actor, exc, path=request.path)

@@ -32,7 +32,7 @@ class AuditEvent(models.Model):
     token_id = models.CharField(max_length=36, blank=True, default="")
     organisation_id = models.CharField(max_length=36, blank=True, default="")
     target_type = models.CharField(max_length=60, blank=True, default="", db_index=True)
-    target_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    target_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     reason = models.TextField(blank=True, default="")

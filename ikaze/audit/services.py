@@ -16,6 +16,7 @@ from ikaze.core import clock
 
 # Any constant works; it only has to be the same for every writer (PostgreSQL advisory lock).
 _CHAIN_LOCK_KEY = 0x1CA2E
+TARGET_ID_MAX = 255
 
 
 class AuditActor(Protocol):
@@ -71,7 +72,9 @@ def _build(spec: EventSpec, actor: AuditActor | None, seq: int, prev: str) -> Au
         "token_id": (actor.audit_token_id or "") if actor else "",
         "organisation_id": (actor.audit_org_id or "") if actor else "",
         "target_type": spec.target_type,
-        "target_id": str(spec.target_id),
+        # Identifiers are short; a caller passing something long (a path) must not turn a
+        # refusal into a server error, so clamp before hashing (stored == hashed).
+        "target_id": str(spec.target_id)[:TARGET_ID_MAX],
         "before": jsonable(spec.before),
         "after": jsonable(spec.after),
         "reason": spec.reason,

@@ -148,3 +148,9 @@ def test_concurrent_writers_never_fork_the_chain():
     result = audit_verify()
     assert result.ok is True
     assert result.events == writers * per_writer
+
+
+def test_a_long_target_id_is_clamped_not_a_server_error():
+    event = audit_record(actor=None, action="test.long", target_id="x" * 400)
+    assert event.target_id == "x" * 255
+    assert audit_verify().ok
