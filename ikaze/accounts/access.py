@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.utils.translation import gettext, gettext_noop
+
 
 class Role(StrEnum):
     SENDING_LIAISON = "sending_liaison"
@@ -25,7 +27,8 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return ROLE_LABELS[self]
+        """The role's name in the active language (the page header shows it)."""
+        return gettext(ROLE_LABELS[self])
 
 
 class OrgKind(StrEnum):
@@ -63,16 +66,16 @@ class Perm(StrEnum):
 
 
 ROLE_LABELS: dict[Role, str] = {
-    Role.SENDING_LIAISON: "Sending-state liaison",
-    Role.VETTING_OFFICER: "Vetting officer",
-    Role.SENIOR_OFFICER: "Senior officer",
-    Role.RECEPTION_OFFICER: "Reception officer",
-    Role.CASEWORKER: "Caseworker",
-    Role.FINANCE_OFFICER: "Finance officer",
-    Role.FINANCE_APPROVER: "Finance approver",
-    Role.MONITOR: "Independent monitor",
-    Role.AUDITOR: "Auditor",
-    Role.ADMIN: "Administrator",
+    Role.SENDING_LIAISON: gettext_noop("Sending-state liaison"),
+    Role.VETTING_OFFICER: gettext_noop("Vetting officer"),
+    Role.SENIOR_OFFICER: gettext_noop("Senior officer"),
+    Role.RECEPTION_OFFICER: gettext_noop("Reception officer"),
+    Role.CASEWORKER: gettext_noop("Caseworker"),
+    Role.FINANCE_OFFICER: gettext_noop("Finance officer"),
+    Role.FINANCE_APPROVER: gettext_noop("Finance approver"),
+    Role.MONITOR: gettext_noop("Independent monitor"),
+    Role.AUDITOR: gettext_noop("Auditor"),
+    Role.ADMIN: gettext_noop("Administrator"),
 }
 
 _EVERYONE = frozenset({Perm.AGREEMENT_VIEW})
