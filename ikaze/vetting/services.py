@@ -187,8 +187,34 @@ def referral_submit(*, actor: Actor, referral: Referral) -> Referral:
     if missing:
         # SAFEGUARDS A4: an incomplete referral is refused with reason "incomplete referral".
         raise IncompleteReferral("Incomplete referral: required data is missing.", details=missing)
-    return _transition(
+    submitted = _transition(
         actor=actor, referral=referral, to=Referral.Status.SUBMITTED, action="submit"
+    )
+    _evaluate_submitted(actor=actor, referral=submitted)
+    return submitted
+
+
+def _evaluate_submitted(*, actor: Actor, referral: Referral) -> None:
+    # SAFEGUARDS preamble (issue 4 "when rules run"): submission evaluates at once, advisory:
+    # the findings are stored for the receiving state; a block does not refuse the referral.
+    from ikaze.vetting.decisions import evaluation_run
+    from ikaze.vetting.rules import Stage
+
+    ev, row = evaluation_run(actor=actor, referral=referral, stage=Stage.REFERRAL)
+    assert row is not None
+    audit_record(
+        actor=actor,
+        action="referral.evaluate",
+        target_type="referral",
+        target_id=referral.pk,
+        after={
+            "stage": Stage.REFERRAL.value,
+            "evaluation": str(row.pk),
+            "ruleset_version": ev.ruleset_version,
+            "inputs_hash": ev.inputs_hash,
+            "blocked": ev.blocked,
+            "blocking_rules": sorted({f.rule_id for f in ev.blocking}),
+        },
     )
 
 
@@ -260,13 +286,20 @@ def referrals_submit_bulk(
 ) -> tuple[list[Referral], list[EventSpec]]:
     """Create submitted referrals for people whose data the caller has already checked (A4).
 
-    For manifest intake: one bulk insert; the caller writes the returned audit specs in its
-    single `audit_record_many`, inside its transaction.
+    For manifest intake: one bulk insert, then the advisory evaluation (stage "referral") of
+    the whole batch through the bulk screening path (a fixed few queries, not one per row);
+    the caller writes the returned audit specs in its single `audit_record_many`, inside its
+    transaction.
     """
+    from ikaze.vetting.rules import Stage
+    from ikaze.vetting.screening import screen
+
     require(actor, Perm.INTAKE_UPLOAD, target_type="referral")
     _require_sending_party(actor, agreement)
     agreement_check_in_force(agreement)
     assert actor.organisation_id is not None  # a sending party (checked above)
+    if not items:
+        return [], []
     now = clock.now()
     referrals = [
         Referral(
@@ -284,6 +317,17 @@ def referrals_submit_bulk(
         for item in items
     ]
     Referral.objects.bulk_create(referrals, batch_size=2000)
+    # SAFEGUARDS preamble: submission evaluates at once (advisory; a block refuses nothing).
+    evaluated = {
+        screened.referral_id: (ev, row)
+        for screened, ev, row in screen(
+            # The batch id is indexed; a `pk IN (...)` of 35,000 ids would not be.
+            Referral.objects.filter(intake_batch_id=intake_batch_id),
+            stage=Stage.REFERRAL,
+            now=now,
+            evaluated_by_id=actor.user.pk if actor.user is not None else None,
+        )
+    }
     specs = [
         EventSpec(
             action="referral.submit",
@@ -296,6 +340,10 @@ def referrals_submit_bulk(
                 "status": r.status,
                 "source": "manifest",
                 "batch": str(intake_batch_id),
+                "evaluation": str(evaluated[r.pk][1].pk),  # type: ignore[union-attr]
+                "ruleset_version": evaluated[r.pk][0].ruleset_version,
+                "blocked": evaluated[r.pk][0].blocked,
+                "blocking_rules": sorted({f.rule_id for f in evaluated[r.pk][0].blocking}),
             },
         )
         for r in referrals

@@ -36,7 +36,11 @@ def test_create_then_submit_records_each_step(agreement, liaison) -> None:
     assert r.status == "submitted"
     assert r.submitted_at is not None
     history = selectors.referral_history(referral=r)
-    assert [h["action"] for h in history] == ["referral.create", "referral.submit"]
+    assert [h["action"] for h in history] == [
+        "referral.create",
+        "referral.submit",
+        "referral.evaluate",
+    ]
 
 
 def test_submit_refuses_incomplete_referral_naming_each_field(agreement, liaison) -> None:
@@ -153,3 +157,69 @@ def test_monitor_reads_are_audited(agreement, liaison) -> None:
     event = AuditEvent.objects.order_by("-seq").first()
     assert event is not None
     assert (event.kind, event.action, event.target_id) == ("read", "referral.read", str(r.pk))
+
+
+# --- submission evaluates at once (issue 4, "when rules run") -------------------------------
+
+
+def test_submit_stores_an_advisory_evaluation_at_once(agreement, liaison) -> None:
+    from ikaze.vetting.models import Evaluation
+
+    # No assessment and no legal advice yet: A3 blocks, but at referral the block is advisory.
+    r = factories.referral(by=liaison, agreement=agreement)
+    assert r.status == "submitted"
+    (ev,) = Evaluation.objects.filter(referral=r)
+    assert ev.stage == "referral"
+    assert ev.evaluated_by_id == liaison.user.pk
+    assert ev.blocked is True
+    assert [f.rule_id for f in ev.finding_list() if f.outcome == "block"] == ["A3"]
+    assert len(ev.finding_list()) >= 13
+    audit = AuditEvent.objects.get(action="referral.evaluate", target_id=str(r.pk))
+    assert audit.after["stage"] == "referral"
+    assert audit.after["evaluation"] == str(ev.pk)
+    assert audit.after["blocking_rules"] == ["A3"]
+
+
+def test_refused_submit_stores_no_evaluation(agreement, liaison) -> None:
+    from ikaze.vetting.models import Evaluation, Finding
+
+    p = factories.person(by=liaison, sex="", documents=[])
+    r = services.referral_create(actor=liaison, agreement=agreement, person=p)
+    before = (Evaluation.objects.count(), Finding.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(IncompleteReferral):
+        services.referral_submit(actor=liaison, referral=r)
+    assert (Evaluation.objects.count(), Finding.objects.count(), AuditEvent.objects.count()) == (
+        before
+    )
+
+
+def test_bulk_submit_evaluates_the_whole_batch_in_a_fixed_number_of_queries(
+    agreement, liaison, django_assert_max_num_queries
+) -> None:
+    import uuid
+
+    from ikaze.vetting.models import Evaluation
+
+    people = [factories.person(by=liaison) for _ in range(3)]
+    batch = uuid.uuid4()
+    items = [services.BulkReferralIn(p.pk, f"B-{i}") for i, p in enumerate(people)]
+    with django_assert_max_num_queries(30):
+        referrals, specs = services.referrals_submit_bulk(
+            actor=liaison, agreement=agreement, items=items, intake_batch_id=batch
+        )
+    evs = {e.referral_id: e for e in Evaluation.objects.filter(referral__intake_batch_id=batch)}
+    assert sorted(evs) == sorted(r.pk for r in referrals)
+    assert {e.stage for e in evs.values()} == {"referral"}
+    assert [s.after["evaluation"] for s in specs] == [str(evs[r.pk].pk) for r in referrals]
+    assert [s.after["blocking_rules"] for s in specs] == [["A3"]] * 3
+
+
+def test_bulk_submit_of_nothing_stores_nothing(agreement, liaison) -> None:
+    import uuid
+
+    from ikaze.vetting.models import Evaluation
+
+    assert services.referrals_submit_bulk(
+        actor=liaison, agreement=agreement, items=[], intake_batch_id=uuid.uuid4()
+    ) == ([], [])
+    assert Evaluation.objects.count() == 0
