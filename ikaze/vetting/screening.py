@@ -14,6 +14,7 @@ Nothing here checks permissions or writes audit events: the callers (services) d
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import uuid
 from collections import defaultdict
@@ -24,6 +25,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, QuerySet
 from django.db.models.fields.json import KeyTextTransform
+from django.utils import timezone
 from pydantic_core import to_json
 
 from ikaze.agreements.models import Agreement, Tranche
@@ -55,6 +57,8 @@ from ikaze.vetting.rules import (
 )
 from ikaze.vetting.rules._helpers import ADULT_AGE
 from ikaze.vetting.rules.context import age_on
+from ikaze.vetting.rules.findings import Outcome
+from ikaze.vetting.rules.messages import encode as encode_message
 
 _PRECISION = {"exact": DobPrecision.DAY, "month": DobPrecision.MONTH, "year": DobPrecision.YEAR}
 _EVENT_KINDS = {k.value: k for k in EventKind}
@@ -71,7 +75,54 @@ class Screened:
     context: RuleContext
 
 
-def _events_by_person(person_ids_qs: QuerySet[Any]) -> dict[Any, list[LegalEvent]]:
+def _raw_rows(qs: QuerySet[Any]) -> Iterable[tuple[Any, ...]]:
+    """The queryset's rows as the database adapter returns them, without Django's per-value
+    converters (which cost more than the rules for a whole screening); see `_Raw`."""
+    sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        while True:
+            chunk = cur.fetchmany(5000)
+            if not chunk:
+                return
+            yield from chunk
+
+
+class _Raw:
+    """Turn raw column values into Python values, per database (SQLite stores text)."""
+
+    def __init__(self) -> None:
+        self.sqlite = connection.vendor == "sqlite"
+        self._uuids: dict[Any, uuid.UUID] = {}
+
+    def uuid(self, v: Any) -> uuid.UUID:
+        if not self.sqlite:
+            return v  # type: ignore[no-any-return]
+        u = self._uuids.get(v)
+        if u is None:
+            u = self._uuids[v] = uuid.UUID(hex=v)
+        return u
+
+    def uuid_text(self, v: Any) -> str:
+        if self.sqlite:  # 32 hex digits: dashes where str(UUID) puts them
+            return f"{v[:8]}-{v[8:12]}-{v[12:16]}-{v[16:20]}-{v[20:]}"
+        return str(v)
+
+    def date(self, v: Any) -> dt.date | None:
+        # Django's SQLite connection already parses columns declared "date" (and "datetime",
+        # naive UTC; and "bool"): only text needs parsing here.
+        return dt.date.fromisoformat(v) if isinstance(v, str) else v
+
+    def datetime(self, v: Any) -> dt.datetime:
+        if isinstance(v, str):
+            v = dt.datetime.fromisoformat(v)
+        return v.replace(tzinfo=dt.UTC) if v.tzinfo is None else v
+
+    def json(self, v: Any) -> Any:
+        return json.loads(v) if self.sqlite and isinstance(v, str) else v
+
+
+def _events_by_person(person_ids_qs: QuerySet[Any], raw: _Raw) -> dict[Any, list[LegalEvent]]:
     rows = (
         LegalEventRecord.objects.filter(person_id__in=person_ids_qs)
         .order_by()
@@ -89,18 +140,24 @@ def _events_by_person(person_ids_qs: QuerySet[Any]) -> dict[Any, list[LegalEvent
     )
     out: dict[Any, list[LegalEvent]] = defaultdict(list)
     schemas = {k.value: PAYLOAD_SCHEMAS[k] for k in EventKind}
-    for pk, person_id, kind, payload, eff, rec, source, by, sup in rows.iterator(chunk_size=5000):
-        # Trusted rows: validated when recorded; validation here rebuilds typed payloads.
-        out[person_id].append(
+    sqlite = raw.sqlite
+    uuid_text, to_uuid, to_dt, to_date = raw.uuid_text, raw.uuid, raw.datetime, raw.date
+    for pk, person_id, kind, payload, eff, rec, source, by, sup in _raw_rows(rows):
+        # Trusted rows: validated when recorded; validation here rebuilds typed payloads
+        # (straight from the stored JSON text on SQLite).
+        schema = schemas[kind]
+        out[to_uuid(person_id)].append(
             LegalEvent(
-                str(pk),
+                uuid_text(pk),
                 _EVENT_KINDS[kind],
-                schemas[kind].model_validate(payload),
-                eff,
-                rec,
+                schema.model_validate_json(payload)
+                if sqlite or isinstance(payload, str)
+                else schema.model_validate(payload),
+                to_date(eff),  # type: ignore[arg-type]
+                to_dt(rec),
                 source,
                 by,
-                None if sup is None else str(sup),
+                None if sup is None else uuid_text(sup),
             )
         )
     return out
@@ -183,28 +240,44 @@ def build_contexts(
     now = now or clock.now()
     today = now.astimezone(clock.local_zone()).date()
     base = referrals.order_by()
-    rows = list(
-        base.values_list(
-            "id",
-            "agreement_id",
-            "person_id",
-            "person__given_names",
-            "person__first_surname",
-            "person__sex",
-            "person__date_of_birth",
-            "person__dob_precision",
-            "person__nationalities",
-            "person__languages",
-            "person__needs_interpreter",
+    raw = _Raw()
+    rows = [
+        (
+            raw.uuid(rid),
+            raw.uuid(aid),
+            raw.uuid(pid),
+            given,
+            surname,
+            sex,
+            raw.date(dob),
+            precision,
+            raw.json(nats),
+            raw.json(langs),
+            bool(interp),
         )
-    )
+        for rid, aid, pid, given, surname, sex, dob, precision, nats, langs, interp in _raw_rows(
+            base.values_list(
+                "id",
+                "agreement_id",
+                "person_id",
+                "person__given_names",
+                "person__first_surname",
+                "person__sex",
+                "person__date_of_birth",
+                "person__dob_precision",
+                "person__nationalities",
+                "person__languages",
+                "person__needs_interpreter",
+            )
+        )
+    ]
     if not rows:
         return []
     person_ids = base.values("person_id")
     agreements = agreement_settings(
         Agreement.objects.filter(pk__in=base.values("agreement_id")), on=today
     )
-    events = _events_by_person(person_ids)
+    events = _events_by_person(person_ids, raw)
     travel = set(
         IdentityDocument.objects.filter(person_id__in=person_ids, kind__in=_TRAVEL)
         .exclude(expiry__lt=today)
@@ -359,80 +432,149 @@ def _uuids(n: int) -> list[uuid.UUID]:
 def store_evaluations(
     pairs: Sequence[tuple[Any, Evaluation]], *, evaluated_by_id: Any = None
 ) -> list[EvaluationRow]:
-    """Write the evaluations and every finding (passes too) in bulk; return the rows."""
+    """Write the evaluations (every finding in `findings_data`) and a `Finding` row for each
+    block or warning, in bulk; return the evaluation rows (built here, not re-read)."""
     if not pairs:
         return []
-    stamp = clock.now()
-    ids = _uuids(len(pairs))
-    rows = [
-        EvaluationRow(
-            id=ids[i],
-            referral_id=rid,
-            stage=ev.stage.value,
-            ruleset_version=ev.ruleset_version,
-            inputs_hash=ev.inputs_hash,
-            evaluated_at=ev.evaluated_at,
-            blocked=ev.blocked,
-            evaluated_by_id=evaluated_by_id,
-            created_at=stamp,
-            updated_at=stamp,
-        )
-        for i, (rid, ev) in enumerate(pairs)
-    ]
-    EvaluationRow.objects.bulk_create(rows, batch_size=2000)
-    _store_findings(rows, [ev for _rid, ev in pairs], stamp)
-    return rows
-
-
-def _store_findings(
-    rows: Sequence[EvaluationRow], evaluations: Sequence[Evaluation], stamp: dt.datetime
-) -> None:
-    total = sum(len(ev.findings) for ev in evaluations)
-    ids = _uuids(total)
-    table = FindingRow._meta.db_table
-    columns = (
-        "id",
-        "created_at",
-        "updated_at",
-        "evaluation_id",
-        "rule_id",
-        "outcome",
-        "kind",
-        "message",
-        "facts_used",
-        "overridable",
-    )
+    # The rows' own creation time is real time even under a frozen clock: it orders two
+    # evaluations made at the same (frozen) instant.
+    stamp = timezone.now()
+    n = len(pairs)
+    ids = _uuids(n)
     vendor = connection.vendor
-    # Values as the database adapter wants them: the ORM's bulk_create would build 450,000
-    # model instances for a full screening; this is the same insert without them.
+    # Values as the database adapter wants them: the ORM's bulk_create would build a model
+    # instance per finding and run every field's conversion; this is the same insert without.
     if vendor == "postgresql":
         at: Any = stamp
-        pk = lambda u: u  # noqa: E731
+        pk: Any = _same
+        when: Any = _same
     else:
-        at = stamp.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
-        pk = lambda u: u.hex  # noqa: E731
-    values: list[tuple[Any, ...]] = []
-    n = 0
-    for row, ev in zip(rows, evaluations, strict=True):
-        eid = pk(row.id)
+        at = _sqlite_datetime(stamp)
+        pk = _hex
+        when = _sqlite_datetime
+    by = None if evaluated_by_id is None else pk(evaluated_by_id)
+    ev_values: list[tuple[Any, ...]] = []
+    finding_values: list[tuple[Any, ...]] = []
+    noteworthy = 0
+    for i, (rid, ev) in enumerate(pairs):
+        eid = pk(ids[i])
+        compact = []
         for f in ev.findings:
-            values.append(
+            compact.append(
                 (
-                    pk(ids[n]),
-                    at,
-                    at,
-                    eid,
                     f.rule_id,
-                    f.outcome.value,
-                    f.kind.value,
-                    f.message,
-                    to_json(f.facts_used).decode(),
+                    f.outcome,
+                    f.kind,
+                    encode_message(f.message),
+                    f.facts_used,
                     f.overridable,
                 )
             )
-            n += 1
+            if f.outcome is not Outcome.PASS:
+                noteworthy += 1
+                finding_values.append((eid, f))
+        ev_values.append(
+            (
+                eid,
+                at,
+                at,
+                pk(rid),
+                ev.stage.value,
+                ev.ruleset_version,
+                ev.inputs_hash,
+                when(ev.evaluated_at),
+                ev.blocked,
+                by,
+                to_json(compact).decode(),
+            )
+        )
+    fids = _uuids(noteworthy)
+    finding_rows = [
+        (
+            pk(fids[j]),
+            at,
+            at,
+            eid,
+            f.rule_id,
+            f.outcome.value,
+            f.kind.value,
+            f.message,
+            to_json(f.facts_used).decode(),
+            f.overridable,
+        )
+        for j, (eid, f) in enumerate(finding_values)
+    ]
+    _insert(EvaluationRow._meta.db_table, _EVALUATION_COLUMNS, ev_values)
+    _insert(FindingRow._meta.db_table, _FINDING_COLUMNS, finding_rows)
+    # Built from what was written; `findings_data` is left deferred (read on first access).
+    return [
+        EvaluationRow.from_db(
+            "default",
+            _ROW_FIELDS,
+            (
+                ids[i],
+                stamp,
+                stamp,
+                rid,
+                ev.stage.value,
+                ev.ruleset_version,
+                ev.inputs_hash,
+                ev.evaluated_at,
+                ev.blocked,
+                evaluated_by_id,
+            ),
+        )
+        for i, (rid, ev) in enumerate(pairs)
+    ]
+
+
+_EVALUATION_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "referral_id",
+    "stage",
+    "ruleset_version",
+    "inputs_hash",
+    "evaluated_at",
+    "blocked",
+    "evaluated_by_id",
+    "findings_data",
+)
+_ROW_FIELDS = frozenset(_EVALUATION_COLUMNS[:-1])  # attnames, in the model's field order
+_FINDING_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "evaluation_id",
+    "rule_id",
+    "outcome",
+    "kind",
+    "message",
+    "facts_used",
+    "overridable",
+)
+
+
+def _same(v: Any) -> Any:
+    return v
+
+
+def _hex(v: Any) -> str:
+    # Django stores a UUID on SQLite as 32 hex digits.
+    return v.hex if isinstance(v, uuid.UUID) else uuid.UUID(str(v)).hex
+
+
+def _sqlite_datetime(v: dt.datetime) -> str:
+    # Django's SQLite format for an aware datetime under USE_TZ: naive UTC, ISO with a space.
+    return v.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
+
+
+def _insert(table: str, columns: Sequence[str], values: Sequence[tuple[Any, ...]]) -> None:
+    if not values:
+        return
     with connection.cursor() as cur:
-        if vendor == "postgresql":
+        if connection.vendor == "postgresql":
             with cur.cursor.copy(  # type: ignore[attr-defined]
                 f"COPY {table} ({', '.join(columns)}) FROM STDIN"
             ) as copy:

@@ -245,7 +245,7 @@ def fact_out(f: LegalEventRecord) -> dict[str, Any]:
 
 
 def evaluation_out(ev: Evaluation) -> dict[str, Any]:
-    findings = getattr(ev, "ordered_findings", None) or list(ev.findings.all())
+    findings = getattr(ev, "ordered_findings", None) or ev.finding_list()
     return {
         "id": ev.pk,
         "referral_id": ev.referral_id,

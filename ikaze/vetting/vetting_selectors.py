@@ -134,7 +134,7 @@ def latest_evaluation_for(*, actor: Actor, referral: Referral) -> Evaluation | N
         .first()
     )
     if ev is not None:
-        findings = sorted(ev.findings.all(), key=lambda f: (int(f.rule_id[1:]), f.outcome))
+        findings = sorted(ev.finding_list(), key=lambda f: (int(f.rule_id[1:]), f.outcome))
         ev.ordered_findings = findings  # type: ignore[attr-defined]
     return ev
 

@@ -136,7 +136,8 @@ def test_queue_query_count_is_pinned(client_for) -> None:  # type: ignore[no-unt
         referral_evaluate(actor=officer, referral=r, stage="referral")
     with CaptureQueriesContext(connection) as many:
         page = c.get(f"{BASE}/queue?agreement={ag.code}&has_blocks=yes").json()
-    assert page["total"] == 3
+    # Four: submission evaluated the first referral too (no assessment yet: A3 blocks).
+    assert page["total"] == 4
     assert all(item["blocked"] is True for item in page["items"])
     assert len(many) == len(few)
 
