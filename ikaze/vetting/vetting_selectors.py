@@ -32,6 +32,7 @@ from ikaze.vetting.models import (
 from ikaze.vetting.selectors import referral_get_for, referral_scope
 
 _WORKING_FILE = frozenset({OrgKind.RECEIVING_STATE, OrgKind.PARTNER, OrgKind.MONITORING_BODY})
+WORKING_FILE = _WORKING_FILE  # who may open the vetting file (pages link to it for them)
 
 
 def _working_file(actor: Actor) -> None:

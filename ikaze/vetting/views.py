@@ -14,9 +14,9 @@ from ikaze.agreements.selectors import agreement_get_for, agreement_list_for
 from ikaze.core.errors import IkazeError, PermissionDenied
 from ikaze.core.pagination import paginate
 from ikaze.people.selectors import person_documents
-from ikaze.vetting import selectors, services
+from ikaze.vetting import selectors, services, vetting_selectors
 from ikaze.vetting.forms import ReasonForm, ReferralForm
-from ikaze.vetting.models import Referral
+from ikaze.vetting.models import Decision, Referral
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -75,6 +75,9 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
             "can_review": actor.can(Perm.REFERRAL_DECIDE) and status == S.SUBMITTED,
             "can_request_information": actor.can(Perm.REFERRAL_DECIDE) and status == S.UNDER_REVIEW,
             "reason_form": ReasonForm(),
+            # The sending liaison follows the decision; the receiving side opens the file.
+            "has_decision": Decision.objects.filter(referral=referral).exists(),
+            "can_vet": actor.org_kind in vetting_selectors.WORKING_FILE,
         },
     )
 

@@ -122,3 +122,23 @@ def test_override_list_for_seniors() -> None:
     session[DEVICE_ID_SESSION_KEY] = totp_device(senior.user).persistent_id
     session.save()
     assert c.get("/vetting/overrides/").status_code == 200
+
+
+def test_referral_page_links_to_the_decision_and_to_the_vetting_file() -> None:
+    officer = f.vetting_officer()
+    ag = f.agreement(status="in_force")
+    liaison = f.liaison(country=ag.sending_state)
+    r = f.referral(by=liaison, agreement=ag)
+    decision_url = f'href="/vetting/referrals/{r.pk}/decision/"'.encode()
+    file_url = f'href="/vetting/referrals/{r.pk}/vetting/"'.encode()
+    own = signed_in(liaison)
+    page = own.get(f"/vetting/referrals/{r.pk}/")
+    assert decision_url not in page.content and file_url not in page.content
+    page = signed_in(officer).get(f"/vetting/referrals/{r.pk}/")
+    assert file_url in page.content and decision_url not in page.content
+    f.clear_facts(by=officer, referral=r)
+    svc.referral_accept(actor=officer, referral=r, reason="Meets the criteria.")
+    page = own.get(f"/vetting/referrals/{r.pk}/")
+    # The sending liaison follows the decision, never the receiving state's file.
+    assert decision_url in page.content and file_url not in page.content
+    assert file_url in signed_in(officer).get(f"/vetting/referrals/{r.pk}/").content
