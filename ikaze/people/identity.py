@@ -6,51 +6,97 @@ should not pay for. One trained model and one online index are kept per process.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Max
+from django.db.models import Count, Max
 
 from ikaze.people.models import Person
 
 if TYPE_CHECKING:
     import polars as pl
 
+log = logging.getLogger(__name__)
+
 # Above this, a pair becomes a match candidate for a person to adjudicate.
 CANDIDATE_THRESHOLD = 0.9
 
-_lock = threading.Lock()
-_state: dict[str, Any] = {"matcher": None, "indexed": None}
+# Re-read people changed this long before the last change seen: a transaction that began
+# earlier may commit after we looked (re-reading is harmless, features are replaced).
+REFRESH_MARGIN = dt.timedelta(minutes=10)
+
+_lock = threading.RLock()
+_state: dict[str, Any] = {"matcher": None}
 
 
-def _registry_version() -> tuple[int, Any]:
-    agg = Person.objects.aggregate(n=Max("created_at"), u=Max("updated_at"))
-    return Person.objects.count(), (agg["n"], agg["u"])
+def registry_version() -> tuple[int, Any, Any]:
+    """What the registry holds, cheaply: (people, last created, last updated)."""
+    agg = Person.objects.aggregate(n=Count("pk"), c=Max("created_at"), u=Max("updated_at"))
+    return int(agg["n"] or 0), agg["c"], agg["u"]
 
 
 def matcher(registry: pl.DataFrame | None = None) -> Any:
-    """The process's matcher, trained (or loaded from var/matching/) on the registry."""
+    """The process's matcher: the cached model (var/matching/), or one trained on the registry."""
     from ikaze.people.matching import Matcher
+    from ikaze.people.matching.engine import default_model_dir, model_fingerprint
     from ikaze.people.selectors import registry_frame
 
     with _lock:
         if _state["matcher"] is None:
-            frame = registry if registry is not None else registry_frame()
-            _state["matcher"] = Matcher.load_or_train(frame)
+            cached = default_model_dir() / f"model-{model_fingerprint()}.json"
+            if registry is None and cached.is_file():
+                # No need to read a million people just to load a model.
+                _state["matcher"] = Matcher.load_or_train(pl_empty(), retrain=False)
+            else:
+                version = registry_version() if registry is None else None
+                frame = registry if registry is not None else registry_frame()
+                _state["matcher"] = Matcher.load_or_train(frame, registry_version=version)
         return _state["matcher"]
 
 
-def online_matcher() -> Any:
-    """The matcher with its online index built on the current registry (rebuilt on change)."""
+def pl_empty() -> pl.DataFrame:
+    import polars as pl
+
+    from ikaze.people.matching import MATCH_COLUMNS
+
+    return pl.DataFrame(schema=dict.fromkeys(MATCH_COLUMNS, pl.String))
+
+
+def _refresh(m: Any) -> None:
+    """Bring the matcher's registry features up to date: the changed people only, if it can."""
     from ikaze.people.selectors import registry_frame
 
-    version = _registry_version()
+    version = registry_version()
+    known = m.registry_version
+    if known == version:
+        return
+    if known is not None and known[2] is not None and version[0] >= known[0]:
+        changed = registry_frame(updated_after=known[2] - REFRESH_MARGIN)
+        if m.registry_upsert(changed, version=version, expected_size=version[0]):
+            log.info("matching: %d people refreshed", changed.height)
+            return
+    m.registry_load(registry_frame(), version=version)
+    log.info("matching: registry of %d people loaded", version[0])
+
+
+def batch_matcher() -> Any:
+    """The matcher with the current registry's features (what intake links a batch to)."""
     m = matcher()
     with _lock:
-        if _state["indexed"] != version:
-            m.index_registry(registry_frame())
-            _state["indexed"] = version
+        _refresh(m)
+    return m
+
+
+def online_matcher() -> Any:
+    """The matcher with its online index on the current registry (changes added, not rebuilt)."""
+    m = matcher()
+    with _lock:
+        _refresh(m)
+        if not m.indexed:
+            m.index_registry()
     return m
 
 
@@ -58,7 +104,6 @@ def reset() -> None:
     """Forget the process's matcher and index (tests; after retraining)."""
     with _lock:
         _state["matcher"] = None
-        _state["indexed"] = None
 
 
 def match_record(record: dict[str, Any], *, top: int = 5) -> list[tuple[uuid.UUID, float]]:
@@ -94,4 +139,3 @@ def use(m: Any) -> None:
     """Make `m` the process's matcher (a benchmark or a job that has just trained one)."""
     with _lock:
         _state["matcher"] = m
-        _state["indexed"] = None

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -120,7 +121,9 @@ def match_candidate_get_for(*, actor: Actor, candidate_id: uuid.UUID | str) -> M
         raise NotFound("No such match candidate.") from None
 
 
-def registry_frame(*, exclude_ids: Iterable[uuid.UUID | str] = ()) -> pl.DataFrame:
+def registry_frame(
+    *, exclude_ids: Iterable[uuid.UUID | str] = (), updated_after: dt.datetime | None = None
+) -> pl.DataFrame:
     """The whole registry as the matcher's frame (MATCH_COLUMNS), built without ORM objects.
 
     Internal (the matcher's input), so it takes no actor: callers are jobs and services that
@@ -146,14 +149,23 @@ def registry_frame(*, exclude_ids: Iterable[uuid.UUID | str] = ()) -> pl.DataFra
         f"SELECT {id_sql}, given_names, first_surname, second_surname, sex, {dob_sql}, {nat_sql} "  # noqa: S608
         f"FROM {person}"
     )
-    docs_sql = f"SELECT {doc_id_sql}, number FROM {document} ORDER BY person_id, kind"  # noqa: S608
+    docs_sql = f"SELECT {doc_id_sql}, number FROM {document}"  # noqa: S608
+    params: list[Any] = []
+    if updated_after is not None:
+        # Only the people changed since (the matcher folds them into what it already holds).
+        mark = "%s" if connection.vendor == "postgresql" else "?"
+        people_sql += f" WHERE updated_at > {mark}"
+        docs_sql += f" WHERE person_id IN (SELECT id FROM {person} WHERE updated_at > {mark})"  # noqa: S608
+        stamp = connection.ops.adapt_datetimefield_value(updated_after)
+        params = [stamp]
+    docs_sql += " ORDER BY person_id, kind"
     connection.ensure_connection()
     raw = connection.connection
     cur = raw.cursor()
     try:
-        cur.execute(people_sql)
+        cur.execute(people_sql, params)
         people_rows = cur.fetchall()
-        cur.execute(docs_sql)
+        cur.execute(docs_sql, params)
         doc_rows = cur.fetchall()
     finally:
         cur.close()

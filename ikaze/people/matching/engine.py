@@ -106,11 +106,33 @@ class _Scorer:
                 bfs.append(0.0 if level.is_null_level else math.log2(bf) if bf else -math.inf)
             self.weights.append(np.array(bfs, dtype=np.float64))
 
+    def weight_sql(self) -> str:
+        """The match weight as SQL over `<col>_l` / `<col>_r` columns: the levels' own SQL."""
+        from ikaze.people.matching.model import COMPARISONS
+
+        terms = [_sql_float(self.log2_prior_odds)]
+        for comparison, weights in zip(COMPARISONS, self.weights, strict=True):
+            whens = [f"WHEN {comparison.null_sql} THEN {_sql_float(weights[0])}"]
+            for k, level in enumerate(comparison.levels, start=1):
+                if level.sql == "ELSE":
+                    whens.append(f"ELSE {_sql_float(weights[k])}")
+                else:
+                    whens.append(f"WHEN {level.sql} THEN {_sql_float(weights[k])}")
+            terms.append(f"(CASE {' '.join(whens)} END)")
+        return " + ".join(terms)
+
     def weights_for(self, gammas: np.ndarray) -> np.ndarray:
         total = np.full(gammas.shape[0], self.log2_prior_odds)
         for i, w in enumerate(self.weights):
             total += w[gammas[:, i]]
         return total
+
+
+def _sql_float(value: float) -> str:
+    x = float(value)  # a NumPy scalar's repr is not SQL
+    if math.isinf(x):
+        return "CAST('-inf' AS DOUBLE)" if x < 0 else "CAST('inf' AS DOUBLE)"
+    return f"CAST({x!r} AS DOUBLE)"
 
 
 def probability_from_weight(weight: np.ndarray) -> np.ndarray:
@@ -177,7 +199,12 @@ class _OnlineIndex:
 
 
 class Matcher:
-    """A trained identity-resolution model with its batch and online entry points."""
+    """A trained identity-resolution model with its batch and online entry points.
+
+    The matcher keeps the registry's features (`reg_f`, in its own DuckDB) once computed:
+    a batch then computes features for its incoming rows only, and people added or changed
+    later are folded in (`registry_upsert`) instead of recomputing a million rows.
+    """
 
     def __init__(self, model: dict[str, Any], *, path: Path | None = None) -> None:
         self.model = model
@@ -187,7 +214,14 @@ class Matcher:
         install_macros(self._con)
         self._scorer = _Scorer(model)
         self._index: _OnlineIndex | None = None
-        self._registry_key: tuple[int, int] | None = None
+        # People changed since the online index was built: their own small index, and their
+        # ids, whose stale rows in the main index are skipped.
+        self._delta: _OnlineIndex | None = None
+        self._changed: pl.DataFrame | None = None
+        self._stale: frozenset[str] = frozenset()
+        self._registry_key: Any = None
+        # What `reg_f` reflects, as the caller counts it (ikaze.people.identity's version).
+        self.registry_version: Any = None
         self.train_seconds: float | None = None
 
     # ----- construction and training -------------------------------------------------
@@ -202,6 +236,7 @@ class Matcher:
         registry_frame: pl.DataFrame,
         model_dir: Path | str | None = None,
         retrain: bool = False,
+        registry_version: Any = None,
     ) -> Matcher:
         """Load the cached model for this model shape, or train one on the registry and cache it."""
         directory = Path(model_dir) if model_dir is not None else default_model_dir()
@@ -210,27 +245,27 @@ class Matcher:
             return cls(json.loads(path.read_text(encoding="utf-8")), path=path)
         matcher = cls.untrained()
         matcher.path = path
-        matcher.train(registry_frame)
+        matcher.train(registry_frame, registry_version=registry_version)
         return matcher
 
-    def train(self, registry_frame: pl.DataFrame, *, em: bool = False) -> float:
+    def train(
+        self, registry_frame: pl.DataFrame, *, em: bool = False, registry_version: Any = None
+    ) -> float:
         """Estimate u by random sampling and m by EM on the registry; save the model. Seconds.
 
         EM runs only when asked (em=True): on the generated registry, whose few duplicates
         sit among siblings and twins, EM's m values scored worse than model.py's priors
-        (pair F1 0.907 against 0.941 on `bench match --smoke`; ADR 0002).
+        (pair F1 0.907 against 0.941 on `bench match --smoke`; ADR 0002). The registry's
+        features computed here are kept for the batch path (`registry_version` says what
+        they reflect).
         """
         from splink import DuckDBAPI, Linker
 
         start = time.perf_counter()
         with self._lock:
-            con = duckdb.connect(":memory:")
-            install_macros(con)
-            registry = _with_match_columns(registry_frame)
-            con.register("registry_in", registry)
-            con.execute(f"CREATE TABLE reg_f AS {features_sql('registry_in')}")
-            con.unregister("registry_in")
-            n = registry.height
+            self.registry_load(registry_frame, version=registry_version)
+            con = self._con
+            n = registry_frame.height
             db_api = DuckDBAPI(connection=con)
             sdf = db_api.register("reg_f", table_name="registry")
             # Until estimated: one record in twenty has a duplicate in a registry of at least
@@ -253,11 +288,9 @@ class Matcher:
                         rule, estimate_without_term_frequencies=True
                     )
             model = linker.misc.save_model_to_json()
-            con.close()
+            linker.table_management.delete_tables_created_by_splink_from_db()
             self.model = model
             self._scorer = _Scorer(model)
-            self._index = None
-            self._registry_key = None
             if self.path is not None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 tmp = self.path.with_suffix(".tmp")
@@ -278,17 +311,160 @@ class Matcher:
             finally:
                 cur.close()
 
+    # ----- the registry's features ---------------------------------------------------
+
+    def registry_load(self, registry_frame: pl.DataFrame, *, version: Any = None) -> None:
+        """Compute and keep the features of the whole registry (what every batch links to)."""
+        with self._lock:
+            registry = _with_match_columns(registry_frame)
+            self._con.register("registry_in", registry)
+            self._con.execute(f"CREATE OR REPLACE TABLE reg_f AS {features_sql('registry_in')}")
+            self._con.unregister("registry_in")
+            self._registry_key = (
+                ("version", version)
+                if version is not None
+                else ("frame", id(registry_frame), registry_frame.height)
+            )
+            self.registry_version = version
+            self._index = self._delta = None
+            self._changed = None
+
+    def registry_size(self) -> int:
+        with self._lock:
+            if self._registry_key is None:
+                return 0
+            rows = self._con.execute("SELECT count(*) FROM reg_f").fetchall()
+            return int(rows[0][0])
+
+    def registry_upsert(
+        self, changed_frame: pl.DataFrame, *, version: Any, expected_size: int
+    ) -> bool:
+        """Fold people added or changed since the registry was loaded into its features.
+
+        False (and nothing reliable kept) when the registry then does not hold
+        `expected_size` people: someone was removed, or a change was missed; the caller
+        reloads the whole registry.
+        """
+        with self._lock:
+            if self._registry_key is None:
+                return False
+            con = self._con
+            con.register("chg_in", _with_match_columns(changed_frame))
+            con.execute(f"CREATE OR REPLACE TEMP TABLE chg_f AS {features_sql('chg_in')}")
+            con.unregister("chg_in")
+            con.execute("DELETE FROM reg_f WHERE unique_id IN (SELECT unique_id FROM chg_f)")
+            con.execute("INSERT INTO reg_f SELECT * FROM chg_f")
+            changed = con.sql("SELECT * FROM chg_f").pl()
+            con.execute("DROP TABLE chg_f")
+            if self.registry_size() != expected_size:
+                self._registry_key = None
+                self.registry_version = None
+                self._index = self._delta = None
+                self._changed = None
+                return False
+            self._registry_key = ("version", version)
+            self.registry_version = version
+            if self._index is not None and changed.height:
+                merged = changed if self._changed is None else pl.concat([self._changed, changed])
+                merged = merged.unique(subset="unique_id", keep="last", maintain_order=True)
+                if merged.height > max(50_000, self._index.features.height // 5):
+                    self._index = self._delta = None  # rebuilt whole on the next online check
+                    self._changed = None
+                else:
+                    self._changed = merged
+                    self._stale = frozenset(merged["unique_id"].to_list())
+                    self._delta = _OnlineIndex(merged)
+            return True
+
+    def _ensure_registry_table(self, registry_frame: pl.DataFrame) -> None:
+        key = ("frame", id(registry_frame), registry_frame.height)
+        if self._registry_key == key:
+            return
+        self.registry_load(registry_frame)
+
     # ----- batch -------------------------------------------------------------------------
 
     def link_batch(
-        self, incoming_frame: pl.DataFrame, registry_frame: pl.DataFrame, threshold: float = 0.9
+        self,
+        incoming_frame: pl.DataFrame,
+        registry_frame: pl.DataFrame | None = None,
+        threshold: float = 0.9,
     ) -> pl.DataFrame:
-        """Score the batch against the registry and within itself; pairs at or above threshold."""
-        from splink import DuckDBAPI, Linker
+        """Score the batch against the registry and within itself; pairs at or above threshold.
 
+        Without `registry_frame`, against the registry features the matcher already holds.
+        The pairs are Splink's (same blocking rules, same level SQL, same trained weights:
+        tests compare them with Splink's predict), scored in one DuckDB query over the kept
+        features, without Splink's per-call set-up and table copies.
+        """
         incoming = _with_match_columns(incoming_frame)
         if incoming.height == 0:
             return pl.DataFrame(schema=PAIR_SCHEMA)
+        with self._lock:
+            con = self._con
+            if registry_frame is not None:
+                self._ensure_registry_table(registry_frame)
+            elif self._registry_key is None:
+                raise RuntimeError("registry_load() must run before link_batch()")
+            con.register("batch_in", incoming)
+            con.execute(f"CREATE OR REPLACE TABLE batch_f AS {features_sql('batch_in')}")
+            con.unregister("batch_in")
+            try:
+                frames = [
+                    con.sql(
+                        self._pairs_sql("batch_f", "reg_f", within=False, threshold=threshold)
+                    ).pl(),
+                    con.sql(
+                        self._pairs_sql("batch_f", "batch_f", within=True, threshold=threshold)
+                    ).pl(),
+                ]
+            finally:
+                con.execute("DROP TABLE IF EXISTS batch_f")
+        pairs = pl.concat(frames).cast(PAIR_SCHEMA)  # type: ignore[arg-type]
+        return pairs.sort(["probability", "left_id", "right_id"], descending=[True, False, False])
+
+    def _pairs_sql(self, left: str, right: str, *, within: bool, threshold: float) -> str:
+        # As Splink generates them: each rule an equality join, minus the pairs an earlier
+        # rule already produced; within a batch each pair once (lower id on the left).
+        projection = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in FEATURE_COLUMNS)
+        parts = []
+        for k, rule in enumerate(BLOCKING_RULES):
+            where = ["l.unique_id < r.unique_id"] if within else []
+            earlier = " OR ".join(f"coalesce(({r.sql()}), false)" for r in BLOCKING_RULES[:k])
+            if earlier:
+                where.append(f"NOT ({earlier})")
+            clause = f" WHERE {' AND '.join(where)}" if where else ""
+            parts.append(
+                f"SELECT {projection} FROM {left} AS l JOIN {right} AS r ON {rule.sql()}{clause}"  # noqa: S608
+            )
+        pairs = " UNION ALL ".join(parts)
+        # probability >= threshold exactly when the weight is at least log2 of its odds;
+        # the weight is computed once per pair, the probability only for the survivors.
+        if threshold <= 0:
+            keep = "TRUE"
+        elif threshold >= 1:
+            keep = "match_weight = CAST('inf' AS DOUBLE)"
+        else:
+            keep = f"match_weight >= {math.log2(threshold / (1 - threshold))!r}"
+        return f"""
+        WITH scored AS MATERIALIZED (
+            SELECT unique_id_l AS left_id, unique_id_r AS right_id,
+                   {self._scorer.weight_sql()} AS match_weight
+            FROM ({pairs})
+        )
+        SELECT CAST(left_id AS VARCHAR) AS left_id, CAST(right_id AS VARCHAR) AS right_id,
+               CAST(1.0 / (1.0 + pow(2.0, -match_weight)) AS DOUBLE) AS probability,
+               CAST(match_weight AS DOUBLE) AS match_weight, {str(within).upper()} AS within_batch
+        FROM scored WHERE {keep}
+        """  # noqa: S608 - table names and SQL are ours
+
+    def link_batch_splink(
+        self, incoming_frame: pl.DataFrame, registry_frame: pl.DataFrame, threshold: float = 0.9
+    ) -> pl.DataFrame:
+        """The same as link_batch through Splink's own predict (the reference the tests hold)."""
+        from splink import DuckDBAPI, Linker
+
+        incoming = _with_match_columns(incoming_frame)
         with self._lock:
             con = self._con
             self._ensure_registry_table(registry_frame)
@@ -317,26 +493,27 @@ class Matcher:
         pairs = pl.concat(frames).cast(PAIR_SCHEMA)  # type: ignore[arg-type]
         return pairs.sort(["probability", "left_id", "right_id"], descending=[True, False, False])
 
-    def _ensure_registry_table(self, registry_frame: pl.DataFrame) -> None:
-        key = (id(registry_frame), registry_frame.height)
-        if self._registry_key == key:
-            return
-        registry = _with_match_columns(registry_frame)
-        self._con.register("registry_in", registry)
-        self._con.execute(f"CREATE OR REPLACE TABLE reg_f AS {features_sql('registry_in')}")
-        self._con.unregister("registry_in")
-        self._registry_key = key
-        self._index = None
-
     # ----- online ------------------------------------------------------------------------
 
-    def index_registry(self, registry_frame: pl.DataFrame) -> None:
-        """Build the online index over the registry (once per process, or after it changes)."""
+    def index_registry(self, registry_frame: pl.DataFrame | None = None) -> None:
+        """Build the online index over the registry (once per process, or after it changes).
+
+        Without a frame, over the registry features the matcher already holds.
+        """
         with self._lock:
-            self._ensure_registry_table(registry_frame)
+            if registry_frame is not None:
+                self._ensure_registry_table(registry_frame)
+            elif self._registry_key is None:
+                raise RuntimeError("registry_load() must run before index_registry()")
             columns = ", ".join(FEATURE_COLUMNS)
             features = self._con.sql(f"SELECT {columns} FROM reg_f").pl()  # noqa: S608
             self._index = _OnlineIndex(features)
+            self._delta = None
+            self._changed = None
+
+    @property
+    def indexed(self) -> bool:
+        return self._index is not None
 
     def match_one(self, record: dict[str, Any], top: int = 5) -> list[tuple[str, float]]:
         """The registry people most likely to be this record, best first (id, probability)."""
@@ -345,14 +522,22 @@ class Matcher:
 
     def score_one(self, record: dict[str, Any]) -> pl.DataFrame:
         """Every candidate for one record with its weight and probability, best first."""
-        index = self._index
+        with self._lock:
+            index, delta, changed = self._index, self._delta, self._changed
         if index is None:
             raise RuntimeError("index_registry() must run before match_one()")
         query = features_py({c: record.get(c) for c in MATCH_COLUMNS})
+        cands: list[dict[str, Any]] = []
         rows = index.candidates(query)
-        if rows.size == 0:
+        if rows.size:
+            cands = index.features[rows].to_dicts()
+        if delta is not None and changed is not None:
+            cands = [c for c in cands if c["unique_id"] not in self._stale]
+            rows = delta.candidates(query)
+            if rows.size:
+                cands += delta.features[rows].to_dicts()
+        if not cands:
             return pl.DataFrame(schema=SCORE_SCHEMA)
-        cands = index.features[rows].to_dicts()
         gamma = np.array([gammas_py(query, c) for c in cands], dtype=np.int64)
         weight = self._scorer.weights_for(gamma)
         out = pl.DataFrame(
