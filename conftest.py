@@ -38,6 +38,16 @@ def _flush_past_audit_triggers() -> Iterator[None]:
     ops_class.sql_flush = original  # type: ignore[method-assign]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing_everywhere() -> Iterator[None]:
+    """Argon2 is slow by design (that is its point); tests check flows, not the hasher.
+    test_settings.py proves the real settings hash with Argon2."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture
 def make_actor(db):  # type: ignore[no-untyped-def]
     """Build an actor (a user with a membership) for a role."""

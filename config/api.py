@@ -10,6 +10,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from ikaze.accounts.api_routing import AUTH, PUBLIC, GuardedRouter
 from ikaze.accounts.guards import record_denial
+from ikaze.accounts.schemas import ErrorBody, ErrorOut  # noqa: F401  (re-exported for app routers)
 from ikaze.core.errors import IkazeError, PermissionDenied
 
 api = NinjaAPI(
@@ -77,16 +78,6 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _error(
         request, 500, "server_error", "Something went wrong on our side; it has been logged."
     )
-
-
-class ErrorBody(Schema):
-    code: str
-    message: str
-    details: dict[str, Any]
-
-
-class ErrorOut(Schema):
-    error: ErrorBody
 
 
 class HealthOut(Schema):

@@ -39,7 +39,12 @@ def agreement_list_for(*, actor: Actor) -> QuerySet[Agreement]:
 
 def agreement_get_for(*, actor: Actor, code: str) -> Agreement:
     """Fetch one agreement by code, or NotFound if it does not exist or is out of scope."""
-    agreement = agreement_list_for(actor=actor).filter(code=str(code).upper()).first()
+    code = str(code)
+    # A code is short printable text; anything else (a NUL byte, which PostgreSQL refuses in
+    # a text comparison) cannot name an agreement.
+    if not code.isprintable() or len(code) > 40:
+        raise NotFound("No such agreement.")
+    agreement = agreement_list_for(actor=actor).filter(code=code.upper()).first()
     if agreement is None:
         raise NotFound("No such agreement.")
     return agreement

@@ -36,12 +36,6 @@ def state() -> dict[str, Any]:
     }
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):  # type: ignore[no-untyped-def]
-    # Test users never sign in with a password here; Argon2 would cost ~0.5 s per user.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def admin(make_actor):  # type: ignore[no-untyped-def]
     return make_actor(Role.ADMIN)
