@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import random
 import uuid
 from collections.abc import Iterator
@@ -262,7 +263,7 @@ def _generated_registry(n: int) -> Any:
         return pl.read_parquet(path)
     frame = names.people(n, 1, id_prefix="r")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # two benches may generate at once
     frame.write_parquet(tmp)
     tmp.replace(path)
     return frame

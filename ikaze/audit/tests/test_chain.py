@@ -53,6 +53,34 @@ def test_batch_append_continues_the_chain():
     assert audit_verify().ok
 
 
+def test_a_large_batch_goes_through_the_driver_and_verifies():
+    # 250 events take the driver path (COPY / executemany): stored exactly as hashed.
+    first = _write(1)[0]
+    specs = [
+        EventSpec(
+            action="bulk",
+            target_type="thing",
+            target_id=str(i),
+            before=None if i % 2 else {"old": i},
+            after={"n": i, "name": "Ñandú"},
+            reason="import",
+        )
+        for i in range(250)
+    ]
+    batch = audit_record_many(actor=None, specs=specs)
+    assert batch[0].prev_hash == first.hash
+    assert AuditEvent.objects.count() == 251
+    stored = AuditEvent.objects.get(seq=3)
+    assert stored.after == {"n": 1, "name": "Ñandú"}
+    assert stored.before is None
+    assert stored.at == batch[1].at
+    assert AuditEvent.objects.get(seq=4).before == {"old": 2}
+    result = audit_verify()
+    assert result.ok is True
+    assert result.events == 251
+    assert result.head_hash == batch[-1].hash
+
+
 def test_database_refuses_update_and_delete():
     event = _write(1)[0]
     with pytest.raises(DatabaseError), transaction.atomic():
