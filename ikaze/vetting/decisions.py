@@ -776,7 +776,12 @@ def notice_issue(*, actor: Actor, referral: Referral, kind: str) -> Notice:
     today = clock.today_local()
     ref = f"N-{today:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
     doc = render_notice(
-        kind, language, _notice_context(locked, officer=actor.label, ref=ref, today=today)
+        kind,
+        language,
+        # The notice names the officer as a person, not by their sign-in name.
+        _notice_context(
+            locked, officer=actor.user.get_full_name() or actor.label, ref=ref, today=today
+        ),
     )
     notice = Notice.objects.create(
         referral=locked,

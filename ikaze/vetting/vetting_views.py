@@ -49,7 +49,8 @@ def _attach(form: forms.Form, exc: IkazeError) -> None:
     """Show a refused service call on the form: field reasons by field, the rest on top."""
     if isinstance(exc, PermissionDenied) and not isinstance(exc, decisions.SeniorOfficerRequired):
         raise exc
-    placed = False
+    # The service's sentence first ("A safeguard blocks this acceptance."), then each reason.
+    form.add_error(None, str(exc.message))
     for key, reasons in (exc.details or {}).items():
         name = key
         for prefix, alias in FIELD_ALIASES.items():
@@ -59,15 +60,31 @@ def _attach(form: forms.Form, exc: IkazeError) -> None:
         if name in form.fields:
             for t in texts:
                 form.add_error(name, str(t))
-            placed = True
         else:
             for t in texts:
                 form.add_error(None, f"{key}: {t}")
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
-    else:
-        form.add_error(None, str(exc.message))
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(_shown(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_shown(v)}" for k, v in value.items()) or "—"
+    text = str(value)
+    if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
+        return text[:12] + "…"  # a SHA-256: its start identifies it on a page
+    return text
+
+
+def _pairs(data: Any) -> list[tuple[str, str]]:
+    """A finding's facts or a fact's payload as readable (name, value) pairs."""
+    if not isinstance(data, dict):
+        return [("", _shown(data))]
+    return [(str(k).replace("_", " "), _shown(v)) for k, v in data.items()]
 
 
 # --- the queue ----------------------------------------------------------------------------
@@ -126,6 +143,7 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
                     "text": _(rule.text),
                     "source": rule.source,
                     "message": f.render_message(),
+                    "facts": _pairs(f.facts_used),
                 }
             )
     kind = request.GET.get("kind", "") or EventKind.LEGAL_ADVICE_GIVEN.value
@@ -136,7 +154,9 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
         "person": referral.person,
         "evaluation": ev,
         "findings": findings,
-        "facts": sel.legal_facts_for(actor=actor, referral=referral),
+        "facts": [
+            (e, _pairs(e.payload)) for e in sel.legal_facts_for(actor=actor, referral=referral)
+        ],
         "decisions": sel.decisions_for(actor=actor, referral=referral),
         "overrides": sel.overrides_for(actor=actor, referral=referral),
         "notices": sel.notices_for(actor=actor, referral=referral),
