@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from ikaze.accounts.access import Role
+from ikaze.core import clock
 from ikaze.vetting.models import Override, Referral
 from tests.browser.conftest import SCREENSHOTS
 
@@ -67,7 +68,7 @@ def test_block_seen_resolved_accepted_decision_seen_notice_in_spanish(
     # The missing fact is recorded (the form opens on "legal advice given").
     officer.goto(f"/vetting/referrals/{referral.pk}/vetting/?kind=legal_advice_given")
     fact = officer.locator("form[action$='/facts/']")
-    fact.get_by_label("Took effect on").fill(referral.submitted_at.date().isoformat())
+    fact.get_by_label("Took effect on").fill(clock.today_local().isoformat())
     fact.get_by_label("Source document").fill("LAF/2026/0042")
     fact.locator("[name=p_provider]").fill("Legal Aid Forum Rwanda")
     fact.locator("[name=p_language]").fill("es")
