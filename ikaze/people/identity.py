@@ -29,7 +29,7 @@ CANDIDATE_THRESHOLD = 0.9
 REFRESH_MARGIN = dt.timedelta(minutes=10)
 
 _lock = threading.RLock()
-_state: dict[str, Any] = {"matcher": None}
+_state: dict[str, Any] = {"matcher": None, "unsaved": 0}
 
 
 def registry_version() -> tuple[int, Any, Any]:
@@ -54,6 +54,8 @@ def matcher(registry: pl.DataFrame | None = None) -> Any:
                 version = registry_version() if registry is None else None
                 frame = registry if registry is not None else registry_frame()
                 _state["matcher"] = Matcher.load_or_train(frame, registry_version=version)
+                if version is not None:
+                    _save(_state["matcher"])
         return _state["matcher"]
 
 
@@ -70,6 +72,8 @@ def _refresh(m: Any) -> None:
     from ikaze.people.selectors import registry_frame
 
     version = registry_version()
+    if m.registry_version is None and version[0]:
+        _restore(m)
     known = m.registry_version
     if known == version:
         return
@@ -77,9 +81,88 @@ def _refresh(m: Any) -> None:
         changed = registry_frame(updated_after=known[2] - REFRESH_MARGIN)
         if m.registry_upsert(changed, version=version, expected_size=version[0]):
             log.info("matching: %d people refreshed", changed.height)
+            _state["unsaved"] = _state.get("unsaved", 0) + changed.height
+            if _state["unsaved"] >= SAVE_AFTER_CHANGES:
+                _save(m)
             return
     m.registry_load(registry_frame(), version=version)
     log.info("matching: registry of %d people loaded", version[0])
+    _save(m)
+
+
+# A restarted process re-reads what changed since the saved features; past this many
+# changes the file is rewritten (a million people: ~2 s to write, ~1 min to recompute).
+SAVE_AFTER_CHANGES = 100_000
+
+
+def _cache_paths() -> tuple[Any, Any] | None:
+    """The feature file for this registry: keyed by the model, the features and the database.
+
+    The first person ever created identifies the registry (another database, or one
+    recreated by the tests, has another), so a file is never applied to the wrong one.
+    """
+    import hashlib
+
+    from django.db import connection
+
+    from ikaze.people.matching.engine import default_model_dir, model_fingerprint
+    from ikaze.people.matching.features import features_sql
+
+    first = Person.objects.order_by("created_at", "pk").values_list("pk", flat=True).first()
+    if first is None:
+        return None
+    blob = "|".join(
+        (
+            model_fingerprint(),
+            features_sql("x"),
+            str(connection.settings_dict.get("NAME")),
+            str(first),
+        )
+    )
+    key = hashlib.sha256(blob.encode()).hexdigest()[:16]
+    directory = default_model_dir()
+    return directory / f"registry-{key}.parquet", directory / f"registry-{key}.json"
+
+
+def _save(m: Any) -> None:
+    import json
+
+    paths = _cache_paths()
+    if paths is None or m.registry_version is None:
+        return
+    data, meta = paths
+    n, created, updated = m.registry_version
+    try:
+        m.registry_save(data)
+        meta.write_text(
+            json.dumps({"n": n, "created": created.isoformat(), "updated": updated.isoformat()}),
+            encoding="utf-8",
+        )
+        _state["unsaved"] = 0
+    except OSError:  # a read-only VAR_DIR costs a recomputation after a restart, no more
+        log.warning("matching: could not save the registry features to %s", data)
+
+
+def _restore(m: Any) -> None:
+    import json
+
+    paths = _cache_paths()
+    if paths is None:
+        return
+    data, meta = paths
+    try:
+        saved = json.loads(meta.read_text(encoding="utf-8"))
+        version = (
+            int(saved["n"]),
+            dt.datetime.fromisoformat(saved["created"]),
+            dt.datetime.fromisoformat(saved["updated"]),
+        )
+        if not data.is_file():
+            return
+        m.registry_restore(data, version=version)
+        log.info("matching: registry features of %d people restored", version[0])
+    except (OSError, ValueError, KeyError):
+        return
 
 
 def batch_matcher() -> Any:

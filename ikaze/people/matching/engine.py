@@ -376,6 +376,27 @@ class Matcher:
                     self._delta = _OnlineIndex(merged)
             return True
 
+    def registry_save(self, path: Path) -> None:
+        """Write the registry's features to a Parquet file (a restarted process reads them)."""
+        with self._lock:
+            if self._registry_key is None:
+                return
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
+            self._con.execute(f"COPY reg_f TO '{tmp}' (FORMAT parquet)")
+            tmp.replace(path)
+
+    def registry_restore(self, path: Path, *, version: Any) -> None:
+        """Take the registry's features from a file registry_save wrote for `version`."""
+        with self._lock:
+            self._con.execute(
+                f"CREATE OR REPLACE TABLE reg_f AS SELECT * FROM read_parquet('{path}')"  # noqa: S608
+            )
+            self._registry_key = ("version", version)
+            self.registry_version = version
+            self._index = self._delta = None
+            self._changed = None
+
     def _ensure_registry_table(self, registry_frame: pl.DataFrame) -> None:
         key = ("frame", id(registry_frame), registry_frame.height)
         if self._registry_key == key:
