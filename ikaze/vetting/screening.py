@@ -456,23 +456,25 @@ def store_evaluations(
     ev_values: list[tuple[Any, ...]] = []
     finding_values: list[tuple[Any, ...]] = []
     noteworthy = 0
+    blocked_flags: list[bool] = []
+    passed = _PASS
     for i, (rid, ev) in enumerate(pairs):
         eid = pk(ids[i])
         compact = []
+        blocked = False
+        # One pass over the findings: the compact JSON, the rows to keep, and "blocked"
+        # (Evaluation.blocked would walk them again, through the enum's slow attribute).
         for f in ev.findings:
+            outcome = f.outcome
             compact.append(
-                (
-                    f.rule_id,
-                    f.outcome,
-                    f.kind,
-                    encode_message(f.message),
-                    f.facts_used,
-                    f.overridable,
-                )
+                (f.rule_id, outcome, f.kind, encode_message(f.message), f.facts_used, f.overridable)
             )
-            if f.outcome is not Outcome.PASS:
+            if outcome is not passed:
                 noteworthy += 1
                 finding_values.append((eid, f))
+                if outcome is _BLOCK:
+                    blocked = True
+        blocked_flags.append(blocked)
         ev_values.append(
             (
                 eid,
@@ -483,7 +485,7 @@ def store_evaluations(
                 ev.ruleset_version,
                 ev.inputs_hash,
                 when(ev.evaluated_at),
-                ev.blocked,
+                blocked,
                 by,
                 to_json(compact).decode(),
             )
@@ -520,7 +522,7 @@ def store_evaluations(
                 ev.ruleset_version,
                 ev.inputs_hash,
                 ev.evaluated_at,
-                ev.blocked,
+                blocked_flags[i],
                 evaluated_by_id,
             ),
         )
@@ -528,6 +530,8 @@ def store_evaluations(
     ]
 
 
+_PASS = Outcome.PASS
+_BLOCK = Outcome.BLOCK
 _EVALUATION_COLUMNS = (
     "id",
     "created_at",
