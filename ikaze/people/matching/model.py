@@ -311,8 +311,11 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     _same("doc"),
     _same("dob_str", "g1_ph"),
     _same("s2_ph", "dob_year"),
-    BlockingRule(("g1_ph", "s1_ph"), ("g1_ph", "s2_ph")),  # surnames swapped or first dropped
-    BlockingRule(("g1_ph", "s2_ph"), ("g1_ph", "s1_ph")),
+    # Surnames swapped or the first dropped, within the birth year: the widest blocks at a
+    # million people (common given name x common surname); a swap with the same given names
+    # is caught by the bag of name keys below whatever the date.
+    BlockingRule(("g1_ph", "s1_ph", "dob_year"), ("g1_ph", "s2_ph", "dob_year")),
+    BlockingRule(("g1_ph", "s2_ph", "dob_year"), ("g1_ph", "s1_ph", "dob_year")),
     _same("all_ph_sorted"),  # given names and surnames swapped
     _same("g1_ph", "s_cat_ph"),  # surnames merged into one
 )
