@@ -110,6 +110,10 @@ def referral_queue_for(
 def referral_vetting_get_for(*, actor: Actor, referral_id: uuid.UUID | str) -> Referral:
     """A referral of the vetting file (receiving side and monitor only)."""
     _working_file(actor)
+    if not actor.can(Perm.REFERRAL_VIEW):
+        # A caseworker may record facts of a person's case after arrival, but the pre-transfer
+        # vetting file is not theirs to know about: not found, never "forbidden".
+        raise NotFound("Not found.")
     return referral_get_for(actor=actor, referral_id=referral_id)
 
 
