@@ -119,7 +119,8 @@ class _Raw:
         return v.replace(tzinfo=dt.UTC) if v.tzinfo is None else v
 
     def json(self, v: Any) -> Any:
-        return json.loads(v) if self.sqlite and isinstance(v, str) else v
+        # Text on SQLite, and on PostgreSQL too: Django has psycopg hand jsonb over as text.
+        return json.loads(v) if isinstance(v, str) else v
 
 
 def _events_by_person(person_ids_qs: QuerySet[Any], raw: _Raw) -> dict[Any, list[LegalEvent]]:
