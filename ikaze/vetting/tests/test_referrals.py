@@ -223,3 +223,16 @@ def test_bulk_submit_of_nothing_stores_nothing(agreement, liaison) -> None:
         actor=liaison, agreement=agreement, items=[], intake_batch_id=uuid.uuid4()
     ) == ([], [])
     assert Evaluation.objects.count() == 0
+
+
+def test_bulk_contexts_read_json_columns_as_lists_on_every_database(agreement, liaison) -> None:
+    from ikaze.vetting.rules import Stage
+    from ikaze.vetting.screening import build_contexts
+
+    r = factories.referral(by=liaison, agreement=agreement, languages=["es", "en"])
+    (s,) = build_contexts(Referral.objects.filter(pk=r.pk), stage=Stage.REFERRAL)
+    assert s.referral_id == r.pk
+    assert s.context.person.nationalities == frozenset({"HN"})
+    assert s.context.person.languages == ("es", "en")
+    assert s.context.person.date_of_birth is not None
+    assert s.context.person.date_of_birth.value == dt.date(1990, 4, 3)
