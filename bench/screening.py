@@ -4,14 +4,14 @@ Issue 4, "Must show": 35,000 referrals screened in under 10 s on the 2-core mach
 least 10x a per-referral ORM loop measured in the same run. Last stdout line: one JSON object
 with `bench`, `db`, `referrals`, `seconds`, `per_s`, `baseline_per_s`, `ratio`, `peak_rss_mb`.
 
-Phase 1 (this file today) is the pure part: a seeded generator of realistic referrals (legal
-events, person, referral and agreement facts; a mix of passing and blocked people), and the
-timing of `timeline_as_of` + `evaluate_many` over them. There is no database yet, so `db`,
-`baseline_per_s` and `ratio` are null and the figures are for the engine alone.
-
-Phase 2 adds, in `run_database()`: load the same referrals from the models in bulk (a few
-queries for the whole set), build the contexts, evaluate, and the baseline loop
-(`baseline_orm_loop`: one referral at a time through the ORM, as a naive service would).
+The run: a seeded generator of realistic referrals (legal events, person, referral and
+agreement facts; a mix of passing and blocked people) seeds a fresh bench database in bulk;
+then, timed as `seconds`, `ikaze.vetting.screening` loads them all (a fixed few queries, rows
+read without Django's per-value converters), evaluates the rule set, and stores one
+`Evaluation` per referral (every finding in its JSON column) plus a `Finding` row per block or
+warning: the same code the services run for one referral and intake runs for a batch. The
+baseline (`baseline_orm_loop`) does the same one referral at a time through the ORM, storing
+every finding as a row, on `--baseline-sample` referrals. `--pure` times the engine alone.
 """
 
 from __future__ import annotations
