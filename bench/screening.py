@@ -515,7 +515,10 @@ def seed_database(referrals: Sequence[GeneratedReferral], *, now: dt.datetime = 
 
 def baseline_orm_loop(referral_ids: Sequence[Any], *, now: dt.datetime = NOW) -> None:
     """One referral at a time through the ORM, as a naive service would: fetch the referral,
-    its person's facts, documents and decisions, evaluate, save the evaluation and each finding."""
+    its person's facts, documents and decisions, evaluate, save the evaluation and each block or
+    warning."""
+    from pydantic_core import to_json
+
     from ikaze.vetting.legal_events import PAYLOAD_SCHEMAS
     from ikaze.vetting.models import Decision, Referral
     from ikaze.vetting.models import Evaluation as EvaluationRow
@@ -575,8 +578,20 @@ def baseline_orm_loop(referral_ids: Sequence[Any], *, now: dt.datetime = NOW) ->
             inputs_hash=ev.inputs_hash,
             evaluated_at=ev.evaluated_at,
             blocked=ev.blocked,
+            # The same stored result as the bulk path: every finding in the JSON column,
+            # a row for each block or warning.
+            findings_data=json.loads(
+                to_json(
+                    [
+                        [f.rule_id, f.outcome, f.kind, f.message, f.facts_used, f.overridable]
+                        for f in ev.findings
+                    ]
+                )
+            ),
         )
         for f in ev.findings:
+            if f.outcome.value == "pass":
+                continue
             FindingRow.objects.create(
                 evaluation=row,
                 rule_id=f.rule_id,
