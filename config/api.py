@@ -2,16 +2,38 @@
 
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 
 from ikaze.accounts.api_routing import AUTH, PUBLIC, GuardedRouter
 from ikaze.accounts.guards import record_denial
 from ikaze.accounts.schemas import ErrorBody, ErrorOut  # noqa: F401  (re-exported for app routers)
 from ikaze.core.errors import IkazeError, PermissionDenied
+
+
+class FastJSONRenderer(JSONRenderer):
+    """orjson instead of json.dumps: the same JSON values, rendered several times faster.
+
+    Dates, times and anything orjson does not know go through ninja's encoder, so they read
+    exactly as before (datetimes with milliseconds and "Z"); whatever orjson refuses (an
+    integer beyond 64 bits, say) falls back to the stock renderer.
+    """
+
+    _encoder = NinjaJSONEncoder()
+    _options = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> Any:
+        try:
+            return orjson.dumps(data, default=self._encoder.default, option=self._options)
+        except orjson.JSONEncodeError:
+            return super().render(request, data, response_status=response_status)
+
 
 api = NinjaAPI(
     title="Ikaze API",
@@ -22,6 +44,7 @@ api = NinjaAPI(
         'Every error has the shape `{"error": {"code", "message", "details"}}`.'
     ),
     auth=AUTH,
+    renderer=FastJSONRenderer(),
     urls_namespace="api",
     openapi_extra={"info": {"license": {"name": "AGPL-3.0-or-later"}}},
 )
