@@ -23,9 +23,9 @@ from ikaze.agreements.schemas import (
     TrancheOut,
     TransitionIn,
     agreement_detail_out,
+    agreement_list_item_out,
     agreement_out,
 )
-from ikaze.core.pagination import paginate
 
 router = GuardedRouter(tags=["agreements"])
 
@@ -45,13 +45,15 @@ class ListQuery(Schema):
     response={200: AgreementPage, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
 )
 def list_agreements(request: HttpRequest, query: Query[ListQuery]) -> Any:
-    """List the agreements you may see, with cap use and below-standard safeguard settings."""
-    qs = selectors.agreement_list_for(actor=actor_of(request))
-    if query.status:
-        qs = qs.filter(status=query.status)
-    page = paginate(qs, page=query.page, size=query.size)
+    """List the agreements you may see: parties, status, cap use and below-standard settings.
+
+    The rest of an agreement (instrument, validity, every setting, money) is at /{code}.
+    """
+    page = selectors.agreement_list_rows(
+        actor=actor_of(request), status=query.status, page=query.page, size=query.size
+    )
     return {
-        "items": [agreement_out(a) for a in page.items],
+        "items": [agreement_list_item_out(row) for row in page.rows],
         "page": page.number,
         "pages": page.pages,
         "total": page.total,

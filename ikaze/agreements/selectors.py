@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pycountry
 from django.db.models import QuerySet
@@ -19,9 +21,11 @@ from ikaze.agreements.models import (
     InterstatePayment,
 )
 from ikaze.agreements.money import Money
+from ikaze.agreements.standards import SAFEGUARD_SETTINGS
 from ikaze.audit.models import AuditEvent
 from ikaze.audit.selectors import audit_event_list
 from ikaze.core.errors import NotFound
+from ikaze.core.pagination import MAX_PAGE_SIZE
 
 # --- scope ---------------------------------------------------------------------------------
 
@@ -35,6 +39,53 @@ def agreement_list_for(*, actor: Actor) -> QuerySet[Agreement]:
         assert actor.organisation is not None
         return qs.filter(sending_state=actor.organisation.country)
     return qs
+
+
+# What the list shows of an agreement (schemas.agreement_list_item_out): the parties, cap use
+# and the safeguard settings it compares with the protective standard.
+LIST_FIELDS: tuple[str, ...] = (
+    "code",
+    "title",
+    "status",
+    "sending_state",
+    "receiving_state",
+    "cap_total",
+    "places_used",
+    *SAFEGUARD_SETTINGS,
+)
+
+
+@dataclass(frozen=True)
+class RowPage:
+    rows: list[dict[str, Any]]
+    number: int
+    pages: int
+    total: int
+
+
+def agreement_list_rows(
+    *, actor: Actor, status: str = "", page: int = 1, size: int = 50
+) -> RowPage:
+    """One page of the agreements the actor may see, as plain rows of LIST_FIELDS.
+
+    One query when the first page holds them all (the usual case: a state has few
+    agreements), two otherwise (the page, then the count): never one per agreement.
+    """
+    qs = agreement_list_for(actor=actor)
+    if status:
+        qs = qs.filter(status=status)
+    size = max(1, min(int(size), MAX_PAGE_SIZE))
+    number = max(1, int(page))
+    rows = list(qs.values(*LIST_FIELDS)[(number - 1) * size : number * size])
+    if number == 1 and len(rows) < size:
+        total = len(rows)
+    else:
+        total = qs.count()
+        pages = max(1, -(-total // size))
+        if number > pages:  # out of range: clamped to the last page, never an error
+            number = pages
+            rows = list(qs.values(*LIST_FIELDS)[(number - 1) * size : number * size])
+    return RowPage(rows=rows, number=number, pages=max(1, -(-total // size)), total=total)
 
 
 def agreement_get_for(*, actor: Actor, code: str) -> Agreement:
@@ -172,6 +223,7 @@ def money_summary(
 # --- presentation helpers ------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=512)
 def country_name(code: str) -> str:
     """The short English name of an ISO 3166-1 alpha-2 code (the code itself if unknown)."""
     country = pycountry.countries.get(alpha_2=code.upper()) if code else None
