@@ -187,6 +187,8 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español"), ("rw", "Ikinyarwanda")]
 LOCALE_PATHS = [BASE_DIR / "ikaze" / "locale"]
+# Date and number formats for Kinyarwanda, which Django does not ship (ikaze/locale/rw/formats.py).
+FORMAT_MODULE_PATH = ["ikaze.locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -52,7 +52,10 @@ class Command(BaseCommand):
         self.stdout.write(f"\nIkaze is at http://{opts['bind']}/  (Ctrl-C to stop)\n")
         from ikaze.core.management.commands.serve import run_foreground
 
-        run_foreground(bind=opts["bind"], workers=1, threads=8)
+        try:
+            run_foreground(bind=opts["bind"], workers=1, threads=8)
+        finally:
+            stop_worker()
 
     def _print_accounts(self, accounts: list[Any]) -> None:
         self.stdout.write(

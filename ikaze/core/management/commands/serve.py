@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import Any
 
@@ -68,6 +69,12 @@ def run_foreground(*, bind: str, workers: int, threads: int) -> None:
         "120",
     ]
     proc = subprocess.Popen(args)
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        # Stopping this process by its PID must stop its children too (gunicorn, the worker).
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         proc.wait()
     except KeyboardInterrupt:
