@@ -18,6 +18,14 @@ class ActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/") and request.headers.get("Authorization", "").startswith(
+            "Bearer "
+        ):
+            # A machine client: TokenAuth builds its actor. Loading a session (a browser's
+            # cookie sent along) and its memberships would be work thrown away, and a bad
+            # token must not fall back to the session.
+            request.actor = None  # type: ignore[attr-defined]
+            return self.get_response(request)
         user = getattr(request, "user", None)
         request.actor = actor_for_user(user) if user is not None and user.is_authenticated else None  # type: ignore[attr-defined]
         actor = request.actor  # type: ignore[attr-defined]

@@ -239,6 +239,9 @@ def api_token_revoke(*, actor: Actor, token: ApiToken, reason: str = "") -> ApiT
     return token
 
 
+_LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
+
 def api_token_authenticate(*, clear: str, method: str, path: str) -> Actor:
     """Resolve a bearer token to its actor and audit the use; NotFound if unusable."""
     prefix = prefix_of(clear)
@@ -258,7 +261,10 @@ def api_token_authenticate(*, clear: str, method: str, path: str) -> Actor:
         raise NotFound("Unknown, revoked or expired token.", code="invalid_token")
     actor = actor_for_token(token)
     with transaction.atomic():
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        # The audit event records every use; last_used_at only tells an administrator whether
+        # a token is still in use, so a minute's precision spares a write on most requests.
+        if token.last_used_at is None or now - token.last_used_at >= _LAST_USED_PRECISION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         audit_record(
             actor=actor,
             action="api_token.use",
