@@ -2,8 +2,10 @@
 
 Serves the project with gunicorn on 127.0.0.1 (a free port), seeds N agreements, then drives
 keep-alive HTTP requests from a few threads of this process, interleaving rounds of the bare
-view (a constant answer through the same middleware) and of the agreement list (bearer token
-of a sending-state liaison, so each request also authenticates and audits the token use).
+view (a constant answer through the same middleware), of the agreement list as a signed-in
+receiving-state vetting officer calls it (session cookie: the primary figures), and of the same
+list called with a sending-state liaison's bearer token (each request also authenticates the
+token and audits its use: the `token_*` figures).
 Goal (issue 2): the list reaches at least a third of the bare view's throughput.
 """
 
@@ -35,36 +37,44 @@ def main(argv: list[str]) -> None:
         extra={
             "threads": (int, 4, "client threads (each keeps one connection alive)"),
             "workers": (int, 2, "gunicorn worker processes"),
-            "server_threads": (int, 4, "threads per gunicorn worker"),
+            "server_threads": (int, 4, "threads per gunicorn worker (gthread)"),
+            "worker_class": (
+                str,
+                "gthread",
+                "gunicorn worker class (sync closes every connection)",
+            ),
             "rounds": (int, 5, "interleaved rounds of bare and list requests"),
         },
     )
     with h.bench_database(keep=args.keep_db) as db:
         with h.timed(f"seed {args.agreements} agreements"):
-            token = _seed(args.agreements)
+            seeded = _seed(args.agreements)
         port = h.free_port()
-        server = _serve(db.env, port, workers=args.workers, threads=args.server_threads)
+        server = _serve(
+            db.env, port, workers=args.workers, threads=args.server_threads, kind=args.worker_class
+        )
         try:
             _wait_ready(port, server)
-            headers = {"Authorization": f"Bearer {token}"}
-            first = _get_json(port, LIST + "?size=100", headers)
-            if first.get("total") != args.agreements:
-                raise SystemExit(
-                    f"the list shows {first.get('total')} agreements, not {args.agreements}"
-                )
+            session = {"Cookie": seeded["cookie"]}
+            token = {"Authorization": f"Bearer {seeded['token']}"}
+            # The officer sees every agreement; the US liaison only those with the US (all here).
+            for who, hdrs in (("officer", session), ("liaison", token)):
+                total = _get_json(port, LIST + "?size=100", hdrs).get("total")
+                if total != args.agreements:
+                    raise SystemExit(f"the {who} sees {total} agreements, not {args.agreements}")
             h.progress(f"warm-up: {args.warmup} requests each")
-            _drive(port, BARE, {}, args.warmup, args.threads)
-            _drive(port, LIST, headers, args.warmup, args.threads)
-            bare = Sample()
-            listed = Sample()
+            runs = [(BARE, {}, Sample()), (LIST, session, Sample()), (LIST, token, Sample())]
+            for path, hdrs, _sample in runs:
+                _drive(port, path, hdrs, args.warmup, args.threads)
+            bare, listed, tokened = (s for _p, _h, s in runs)
             per_round = max(1, args.requests // args.rounds)
             for r in range(args.rounds):
-                # Alternate which goes first, so drift on a shared machine hits both alike.
-                order = [(BARE, {}, bare), (LIST, headers, listed)]
-                for path, hdrs, sample in order if r % 2 == 0 else reversed(order):
+                # Rotate which goes first, so drift on a shared machine hits all alike.
+                for path, hdrs, sample in runs[r % 3 :] + runs[: r % 3]:
                     sample.add(_drive(port, path, hdrs, per_round, args.threads))
                 h.progress(
-                    f"round {r + 1}/{args.rounds}: bare {bare.rps:.0f} rps, list {listed.rps:.0f} rps"
+                    f"round {r + 1}/{args.rounds}: bare {bare.rps:.0f} rps, "
+                    f"list {listed.rps:.0f} rps, with a token {tokened.rps:.0f} rps"
                 )
         finally:
             server.terminate()
@@ -72,21 +82,34 @@ def main(argv: list[str]) -> None:
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 server.kill()
-        errors = bare.errors + listed.errors
+        errors = bare.errors + listed.errors + tokened.errors
+
+        def ms(sample: Sample, p: float) -> float:
+            return round(h.percentile(sample.latencies, p) * 1000, 2)
+
+        def ratio(sample: Sample) -> float:
+            return round(sample.rps / bare.rps, 3) if bare.rps else 0.0
+
         h.emit(
             "api",
             {
                 "list_rps": round(listed.rps, 1),
                 "bare_rps": round(bare.rps, 1),
-                "ratio": round(listed.rps / bare.rps, 3) if bare.rps else 0.0,
-                "list_p50_ms": round(h.percentile(listed.latencies, 50) * 1000, 2),
-                "list_p95_ms": round(h.percentile(listed.latencies, 95) * 1000, 2),
-                "bare_p50_ms": round(h.percentile(bare.latencies, 50) * 1000, 2),
-                "bare_p95_ms": round(h.percentile(bare.latencies, 95) * 1000, 2),
+                "ratio": ratio(listed),
+                "list_p50_ms": ms(listed, 50),
+                "list_p95_ms": ms(listed, 95),
+                "bare_p50_ms": ms(bare, 50),
+                "bare_p95_ms": ms(bare, 95),
+                "token_list_rps": round(tokened.rps, 1),
+                "token_ratio": ratio(tokened),
+                "token_list_p50_ms": ms(tokened, 50),
+                "token_list_p95_ms": ms(tokened, 95),
                 "agreements": args.agreements,
                 "requests": per_round * args.rounds,
                 "threads": args.threads,
                 "workers": args.workers,
+                "server_threads": args.server_threads,
+                "worker_class": args.worker_class,
                 "errors": errors,
                 "peak_rss_mb": h.peak_rss_mb(),
             },
@@ -95,8 +118,12 @@ def main(argv: list[str]) -> None:
         raise SystemExit(f"{errors} requests failed")
 
 
-def _seed(n: int) -> str:
-    """Create n agreements in force with the US and a liaison's token; return the token."""
+def _seed(n: int) -> dict[str, str]:
+    """Create n agreements in force with the US, a signed-in receiving-state vetting officer
+    (its session cookie) and a US liaison's token."""
+    from django.conf import settings
+    from django.test import Client
+
     from ikaze.accounts import services as accounts
     from ikaze.accounts.access import OrgKind, Role
     from tests import factories
@@ -110,13 +137,25 @@ def _seed(n: int) -> str:
     _token, clear = accounts.api_token_issue(
         actor=admin, name="bench client", organisation=us, role=Role.SENDING_LIAISON
     )
-    return clear
+    # A vetting officer needs no second factor; the session is stored as a sign-in stores it.
+    client = Client()
+    client.force_login(factories.user(Role.VETTING_OFFICER, username="bench-vetting"))
+    name = settings.SESSION_COOKIE_NAME
+    return {"token": clear, "cookie": f"{name}={client.cookies[name].value}"}
 
 
 def _serve(
-    env: dict[str, str], port: int, *, workers: int, threads: int
+    env: dict[str, str], port: int, *, workers: int, threads: int, kind: str
 ) -> subprocess.Popen[bytes]:
-    child_env = {**env, "DJANGO_SETTINGS_MODULE": "config.settings_bench", "IKAZE_DEBUG": "0"}
+    from django.conf import settings
+
+    # The same secret key as this process, which signed the officer's session.
+    child_env = {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "config.settings_bench",
+        "IKAZE_DEBUG": "0",
+        "IKAZE_SECRET_KEY": settings.SECRET_KEY,
+    }
     args = [
         sys.executable,
         "-m",
@@ -129,13 +168,13 @@ def _serve(
         "--threads",
         str(threads),
         "--worker-class",
-        "gthread",
+        kind,
         "--keep-alive",
         "10",
         "--log-level",
         "warning",
     ]
-    h.progress(f"gunicorn on 127.0.0.1:{port} ({workers} workers x {threads} threads)")
+    h.progress(f"gunicorn on 127.0.0.1:{port} ({workers} {kind} workers x {threads} threads)")
     return subprocess.Popen(args, cwd=ROOT, env=child_env, stdout=sys.stderr)
 
 
