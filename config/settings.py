@@ -113,6 +113,8 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(SQLITE_PATH),
+            # Keep the connection (and its PRAGMAs) across requests, as for PostgreSQL.
+            "CONN_MAX_AGE": 60,
             "OPTIONS": {
                 # IMMEDIATE: a writer takes the lock when its transaction begins, which also
                 # serialises the audit chain (audit/services.py).
