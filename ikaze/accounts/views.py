@@ -30,6 +30,7 @@ from ikaze.accounts.forms import (
 )
 from ikaze.audit.services import audit_security
 from ikaze.core.errors import ValidationError
+from ikaze.core.forms import add_service_errors
 
 
 def _safe_next(request: HttpRequest, default: str = "/") -> str:
@@ -37,14 +38,6 @@ def _safe_next(request: HttpRequest, default: str = "/") -> str:
     return (
         nxt if url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}) else default
     )
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    for field, reasons in exc.details.items():
-        for reason in reasons if isinstance(reasons, list) else [reasons]:
-            form.add_error(field if field in form.fields else None, str(reason))
-    if not exc.details:
-        form.add_error(None, exc.message)
 
 
 @public
@@ -178,7 +171,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
                         actor=actor, user=user, organisation=data["organisation"], role=data["role"]
                     )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("User %(name)s created.") % {"name": user.username})
                 return redirect("accounts:user_list")
@@ -206,7 +199,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
                     expires_at=data["expires_at"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
                 status = 400
             else:
                 form = TokenIssueForm()

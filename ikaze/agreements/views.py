@@ -27,6 +27,7 @@ from ikaze.agreements.forms import (
 from ikaze.agreements.models import Agreement
 from ikaze.agreements.standards import PROTECTIVE_DEFAULTS, below_standard, is_weaker
 from ikaze.core.errors import IkazeError, ValidationError
+from ikaze.core.forms import add_service_errors
 
 # Service fields that a form shows under another name (amounts are typed in major units).
 _FORM_FIELD = {"amount_minor": "amount"}
@@ -34,19 +35,6 @@ _FORM_FIELD = {"amount_minor": "amount"}
 
 def _actor(request: HttpRequest) -> Actor:
     return request.actor  # type: ignore[attr-defined,no-any-return]
-
-
-def _apply_errors(form: Form, exc: IkazeError) -> None:
-    """Show a service's refusal on the form: each reason under its field, the rest on top."""
-    placed = False
-    if isinstance(exc, ValidationError) or exc.details:
-        for field, reasons in exc.details.items():
-            name = _FORM_FIELD.get(field, field)
-            for reason in reasons if isinstance(reasons, list) else [reasons]:
-                form.add_error(name if name in form.fields else None, str(reason))
-                placed = True
-    if not placed or not isinstance(exc, ValidationError):
-        form.add_error(None, str(exc.message))
 
 
 def _transition_choices(actor: Actor, agreement: Agreement) -> list[tuple[str, str]]:
@@ -167,7 +155,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
                     actor=_actor(request), code=form.cleaned_data["code"], fields=form.changes()
                 )
             except IkazeError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc, aliases=_FORM_FIELD)
             else:
                 messages.success(
                     request, _("Agreement %(code)s created as a draft.") % {"code": agreement.code}
@@ -194,7 +182,7 @@ def agreement_edit(request: HttpRequest, code: str) -> HttpResponse:
                     changes=form.changes(),
                 )
             except IkazeError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc, aliases=_FORM_FIELD)
                 status = 409 if exc.status == 409 else 400
             else:
                 messages.success(request, _("Agreement %(code)s saved.") % {"code": agreement.code})
@@ -219,11 +207,11 @@ def _action(
         try:
             call(actor, agreement, form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc, aliases=_FORM_FIELD)
         except IkazeError as exc:
             if exc.status == 403:
                 raise
-            _apply_errors(form, exc)
+            add_service_errors(form, exc, aliases=_FORM_FIELD)
             agreement.refresh_from_db()
             return _render_detail(request, agreement, bound={key: form}, status=exc.status)
         else:

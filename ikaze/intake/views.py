@@ -13,6 +13,7 @@ from ikaze.accounts.access import Perm
 from ikaze.accounts.decorators import requires
 from ikaze.agreements.selectors import agreement_get_for, agreement_list_for
 from ikaze.core.errors import IkazeError, PermissionDenied
+from ikaze.core.forms import add_service_errors
 from ikaze.core.pagination import paginate
 from ikaze.intake import manifest, selectors, services
 from ikaze.intake.forms import UploadForm
@@ -47,9 +48,7 @@ def batch_list(request: HttpRequest) -> HttpResponseBase:
             except PermissionDenied:
                 raise
             except IkazeError as exc:
-                for key, reasons in (exc.details or {"file": [exc.message]}).items():
-                    for reason in reasons:
-                        form.add_error(key if key in form.fields else None, str(reason))
+                add_service_errors(form, exc, message="fallback", message_field="file")
             else:
                 if not created:
                     messages.info(request, _("This file was already uploaded; here is its import."))

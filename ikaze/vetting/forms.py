@@ -182,13 +182,6 @@ class ReferralForm(forms.Form):
             return None
         return HouseholdIn(d["household_reference"], d["household_role"], d["relationship"])
 
-    def add_service_errors(self, details: dict[str, Any]) -> None:
-        for key, reasons in details.items():
-            name = ERROR_FIELDS.get(key, key)
-            target = name if name in self.fields else None
-            for reason in reasons if isinstance(reasons, list) else [reasons]:
-                self.add_error(target, str(reason))
-
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -18,6 +18,7 @@ from ikaze.accounts.access import Perm
 from ikaze.accounts.decorators import requires
 from ikaze.agreements.selectors import agreement_list_for
 from ikaze.core.errors import IkazeError, PermissionDenied
+from ikaze.core.forms import add_service_errors
 from ikaze.core.pagination import paginate
 from ikaze.vetting import decisions
 from ikaze.vetting import vetting_selectors as sel
@@ -50,19 +51,7 @@ def _attach(form: forms.Form, exc: IkazeError) -> None:
     if isinstance(exc, PermissionDenied) and not isinstance(exc, decisions.SeniorOfficerRequired):
         raise exc
     # The service's sentence first ("A safeguard blocks this acceptance."), then each reason.
-    form.add_error(None, str(exc.message))
-    for key, reasons in (exc.details or {}).items():
-        name = key
-        for prefix, alias in FIELD_ALIASES.items():
-            if key.startswith(prefix):
-                name = alias + key[len(prefix) :]
-        texts = reasons if isinstance(reasons, list) else [str(reasons)]
-        if name in form.fields:
-            for t in texts:
-                form.add_error(name, str(t))
-        else:
-            for t in texts:
-                form.add_error(None, f"{key}: {t}")
+    add_service_errors(form, exc, prefix_aliases=FIELD_ALIASES, message="first", label_unknown=True)
 
 
 def _shown(value: Any) -> str:

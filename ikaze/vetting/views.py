@@ -12,10 +12,11 @@ from ikaze.accounts.access import Perm
 from ikaze.accounts.decorators import requires
 from ikaze.agreements.selectors import agreement_get_for, agreement_list_for
 from ikaze.core.errors import IkazeError, PermissionDenied
+from ikaze.core.forms import add_service_errors
 from ikaze.core.pagination import paginate
 from ikaze.people.selectors import person_documents
 from ikaze.vetting import selectors, services, vetting_selectors
-from ikaze.vetting.forms import ReasonForm, ReferralForm
+from ikaze.vetting.forms import ERROR_FIELDS, ReasonForm, ReferralForm
 from ikaze.vetting.models import Decision, Referral
 
 
@@ -106,7 +107,7 @@ def referral_create(request: HttpRequest) -> HttpResponseBase:
         except PermissionDenied:
             raise
         except IkazeError as exc:
-            form.add_service_errors(exc.details or {"__all__": [exc.message]})
+            add_service_errors(form, exc, aliases=ERROR_FIELDS, message="fallback")
         else:
             messages.success(request, _("Referral recorded."))
             return redirect("vetting:referral_detail", referral_id=referral.pk)
