@@ -34,6 +34,7 @@ from ikaze.people.matching.features import (
 )
 from ikaze.people.matching.model import (
     BLOCKING_RULES,
+    COMPARISONS,
     DETERMINISTIC_RULES,
     TRAINING_RULES,
     gammas_py,
@@ -53,6 +54,8 @@ PAIR_SCHEMA = {
 
 # Below this size a registry says too little about random pairs: keep model.py's prior u.
 MIN_RECORDS_FOR_U = 2_000
+# Compared first, on every blocked pair: equality on short columns, no names.
+PRUNE_COMPARISONS = frozenset({"dob", "sex", "nationality", "document"})
 # Online candidates beyond this are dropped (the most selective keys are kept first).
 MAX_ONLINE_CANDIDATES = 1_000
 
@@ -119,6 +122,33 @@ class _Scorer:
                 else:
                     whens.append(f"WHEN {level.sql} THEN {_sql_float(weights[k])}")
             terms.append(f"(CASE {' '.join(whens)} END)")
+        return " + ".join(terms)
+
+    def bound_sql(self, names: frozenset[str]) -> str:
+        """An upper bound of the match weight that reads only the named comparisons' columns.
+
+        A named comparison contributes the weight of its first cheap level that holds, or
+        more where a costly level before it might hold (its guard holds, or it has none);
+        every other comparison its best weight. A pair whose bound is below the threshold
+        is below it whatever its strings: dropping it loses nothing.
+        """
+        terms = [_sql_float(self.log2_prior_odds)]
+        for comparison, weights in zip(COMPARISONS, self.weights, strict=True):
+            if comparison.name not in names:
+                terms.append(_sql_float(max(weights)))
+                continue
+            rest = _sql_float(weights[-1])  # the ELSE level's
+            for k in range(len(comparison.levels) - 1, 0, -1):  # best first, built from the end
+                level, w = comparison.levels[k - 1], _sql_float(weights[k])
+                if not level.costly:
+                    rest = f"CASE WHEN {level.sql} THEN {w} ELSE {rest} END"
+                elif level.guard is None:
+                    rest = f"greatest({w}, {rest})"
+                else:
+                    rest = f"CASE WHEN {level.guard} THEN greatest({w}, {rest}) ELSE {rest} END"
+            terms.append(
+                f"(CASE WHEN {comparison.null_sql} THEN {_sql_float(weights[0])} ELSE {rest} END)"
+            )
         return " + ".join(terms)
 
     def weights_for(self, gammas: np.ndarray) -> np.ndarray:
@@ -416,7 +446,9 @@ class Matcher:
         Without `registry_frame`, against the registry features the matcher already holds.
         The pairs are Splink's (same blocking rules, same level SQL, same trained weights:
         tests compare them with Splink's predict), scored in one DuckDB query over the kept
-        features, without Splink's per-call set-up and table copies.
+        features, without Splink's per-call set-up and table copies. Blocked pairs whose
+        date of birth, sex, nationality and document alone rule out the threshold are
+        dropped before any name is compared (an upper bound of the weight: nothing lost).
         """
         incoming = _with_match_columns(incoming_frame)
         if incoming.height == 0:
@@ -445,33 +477,46 @@ class Matcher:
         return pairs.sort(["probability", "left_id", "right_id"], descending=[True, False, False])
 
     def _pairs_sql(self, left: str, right: str, *, within: bool, threshold: float) -> str:
-        # As Splink generates them: each rule an equality join, minus the pairs an earlier
-        # rule already produced; within a batch each pair once (lower id on the left).
-        projection = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in FEATURE_COLUMNS)
-        parts = []
-        for k, rule in enumerate(BLOCKING_RULES):
-            where = ["l.unique_id < r.unique_id"] if within else []
-            earlier = " OR ".join(f"coalesce(({r.sql()}), false)" for r in BLOCKING_RULES[:k])
-            if earlier:
-                where.append(f"NOT ({earlier})")
-            clause = f" WHERE {' AND '.join(where)}" if where else ""
-            parts.append(
-                f"SELECT {projection} FROM {left} AS l JOIN {right} AS r ON {rule.sql()}{clause}"  # noqa: S608
-            )
-        pairs = " UNION ALL ".join(parts)
-        # probability >= threshold exactly when the weight is at least log2 of its odds;
-        # the weight is computed once per pair, the probability only for the survivors.
+        # The pairs Splink would score: each blocking rule an equality join, each pair once
+        # (DISTINCT instead of Splink's "and no earlier rule" predicates); within a batch
+        # each pair once, the lower id on the left.
+        # probability >= threshold exactly when the weight is at least log2 of its odds.
         if threshold <= 0:
-            keep = "TRUE"
+            floor = None
         elif threshold >= 1:
-            keep = "match_weight = CAST('inf' AS DOUBLE)"
+            floor = math.inf
         else:
-            keep = f"match_weight >= {math.log2(threshold / (1 - threshold))!r}"
+            floor = math.log2(threshold / (1 - threshold))
+        # First the cheap comparisons, carried through the joins with the row ids only: the
+        # pairs whose best possible weight falls short go, before any name is compared.
+        cheap = [c for c in COMPARISONS if c.name in PRUNE_COMPARISONS]
+        cheap_cols = list(dict.fromkeys(col for c in cheap for col in c.columns))
+        carried = "".join(f", l.{c} AS {c}_l, r.{c} AS {c}_r" for c in cheap_cols)
+        order = " AND l.unique_id < r.unique_id" if within else ""
+        blocked = " UNION ALL ".join(
+            f"SELECT l.rowid AS li, r.rowid AS ri{carried}"  # noqa: S608
+            f" FROM {left} AS l JOIN {right} AS r ON {rule.sql()}{order}"
+            for rule in BLOCKING_RULES
+        )
+        if floor is None:
+            prune = ""
+        else:
+            # A hair below the floor: the bound adds its terms in another order than the weight.
+            bound = self._scorer.bound_sql(frozenset(c.name for c in cheap))
+            prune = f" WHERE {bound} >= {_sql_float(floor - 1e-9)}"
+        projection = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in FEATURE_COLUMNS)
+        keep = "TRUE" if floor is None else f"match_weight >= {_sql_float(floor)}"
         return f"""
-        WITH scored AS MATERIALIZED (
+        WITH kept AS MATERIALIZED (
+            SELECT DISTINCT li, ri FROM ({blocked}){prune}
+        ),
+        scored AS MATERIALIZED (
             SELECT unique_id_l AS left_id, unique_id_r AS right_id,
                    {self._scorer.weight_sql()} AS match_weight
-            FROM ({pairs})
+            FROM (
+                SELECT {projection} FROM kept
+                JOIN {left} AS l ON l.rowid = kept.li JOIN {right} AS r ON r.rowid = kept.ri
+            )
         )
         SELECT CAST(left_id AS VARCHAR) AS left_id, CAST(right_id AS VARCHAR) AS right_id,
                CAST(1.0 / (1.0 + pow(2.0, -match_weight)) AS DOUBLE) AS probability,

@@ -8,6 +8,7 @@ value used when the registry is too small to train on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,17 @@ class Level:
     m: float  # prior m-probability; EM refines it on a large enough registry
     u: float  # prior u-probability; random sampling replaces it on a large enough registry
     py: Callable[[Rec, Rec], bool]  # the same condition in Python, for the online scorer
+    # A cheap SQL condition true whenever `sql` is (for a costly level): a pair failing it
+    # cannot be at this level, which lets the batch path drop pairs before comparing strings.
+    guard: str | None = None
+
+    @property
+    def costly(self) -> bool:
+        """A string distance or list function: worth skipping for pairs that cannot match."""
+        return any(f in self.sql for f in _COSTLY_FUNCTIONS)
+
+
+_COSTLY_FUNCTIONS = ("damerau_levenshtein", "levenshtein", "jaro", "list_has")
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,13 @@ class Comparison:
     null_sql: str
     null_py: Callable[[Rec, Rec], bool]
     levels: tuple[Level, ...]  # best first; the last is the "else" level
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The feature columns its conditions read (`<col>_l` / `<col>_r`)."""
+        sqls = [self.null_sql, *(lv.sql for lv in self.levels)]
+        found = re.findall(r"\b([a-z][a-z0-9_]*)_[lr]\b", " ".join(sqls))
+        return tuple(dict.fromkeys(found))
 
     def splink(self) -> dict[str, Any]:
         levels: list[dict[str, Any]] = [
@@ -63,6 +82,21 @@ def _dl(col: str, n: int) -> str:
         f" AND (left({a}, 1) = left({b}, 1) OR right({a}, 1) = right({b}, 1)"
         f" OR least(length({a}), length({b})) <= 2)"
         f" AND damerau_levenshtein({a}, {b}) <= 1"
+    )
+
+
+def _dl_guard(col: str) -> str:
+    """A condition every pair within one edit of each other meets, in a few cheap operations.
+
+    One edit (insertion, deletion, substitution or adjacent transposition) touches at most
+    two neighbouring letters: the lengths are at most one apart, and with L the shorter
+    length, either the first or the last (L - 2) // 2 letters are the same in both.
+    """
+    a, b = f"{col}_l", f"{col}_r"
+    h = f"greatest((least(length({a}), length({b})) - 2) // 2, 0)"
+    return (
+        f"abs(length({a}) - length({b})) <= 1"
+        f" AND (left({a}, {h}) = left({b}, {h}) OR right({a}, {h}) = right({b}, {h}))"
     )
 
 
@@ -132,6 +166,7 @@ COMPARISONS: tuple[Comparison, ...] = (
                 0.03,
                 0.0005,
                 lambda a, b: one_edit(a["g_all"], b["g_all"]),
+                guard=_dl_guard("g_all"),
             ),
             Level(
                 "swapped with the surnames",
@@ -185,6 +220,7 @@ COMPARISONS: tuple[Comparison, ...] = (
                 0.03,
                 0.0005,
                 lambda a, b: one_edit(a["s_cat"], b["s_cat"]),
+                guard=_dl_guard("s_cat"),
             ),
             Level(
                 "swapped with the given names",
@@ -237,6 +273,7 @@ COMPARISONS: tuple[Comparison, ...] = (
                 0.06,
                 0.0005,
                 lambda a, b: one_edit(a["dob_str"], b["dob_str"]),
+                guard=_dl_guard("dob_str"),
             ),
             Level(
                 "year one off",
@@ -280,7 +317,12 @@ COMPARISONS: tuple[Comparison, ...] = (
         (
             Level("exact", "doc_l = doc_r", 0.80, 0.000001, lambda a, b: a["doc"] == b["doc"]),
             Level(
-                "one edit", _dl("doc", 1), 0.05, 0.00001, lambda a, b: one_edit(a["doc"], b["doc"])
+                "one edit",
+                _dl("doc", 1),
+                0.05,
+                0.00001,
+                lambda a, b: one_edit(a["doc"], b["doc"]),
+                guard=_dl_guard("doc"),
             ),
             Level("else", "ELSE", 0.15, 0.99999, lambda a, b: True),
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import duckdb
@@ -10,7 +11,7 @@ import pytest
 
 from bench import _names_es as names
 from ikaze.people.matching import MATCH_COLUMNS, PAIR_SCHEMA, Matcher
-from ikaze.people.matching.engine import model_fingerprint
+from ikaze.people.matching.engine import PRUNE_COMPARISONS, model_fingerprint
 from ikaze.people.matching.features import (
     FEATURE_COLUMNS,
     features_py,
@@ -18,7 +19,13 @@ from ikaze.people.matching.features import (
     install_macros,
     phonetic_key,
 )
-from ikaze.people.matching.model import BLOCKING_RULES, COMPARISONS, gammas_py, one_edit
+from ikaze.people.matching.model import (
+    BLOCKING_RULES,
+    COMPARISONS,
+    _dl_guard,
+    gammas_py,
+    one_edit,
+)
 
 
 def person(uid: str, given: str | None, s1: str | None, s2: str | None, dob: str | None, **kw):
@@ -122,6 +129,41 @@ def test_one_edit_agrees_with_duckdb():
         b = "".join(rng.choice("ABCD") for _ in range(rng.randint(0, 5)))
         dl = con.execute("SELECT damerau_levenshtein(?, ?) <= 1", [a, b]).fetchall()[0][0]
         assert one_edit(a, b) == dl, (a, b)
+
+
+def _one_edit_of(a: str, rng: random.Random) -> str:
+    i = rng.randint(0, len(a))
+    kind = rng.randrange(4)
+    if kind == 0:
+        return a[:i] + rng.choice("ABCD") + a[i:]
+    if kind == 1 and i < len(a):
+        return a[:i] + a[i + 1 :]
+    if kind == 2 and i < len(a):
+        return a[:i] + rng.choice("ABCD") + a[i + 1 :]
+    if i + 1 < len(a):
+        return a[:i] + a[i + 1] + a[i] + a[i + 2 :]
+    return a
+
+
+def test_dl_guard_holds_for_every_pair_within_one_edit():
+    # The batch path drops pairs failing a guard before computing the distance: a guard
+    # false for a pair one edit apart would lose that pair.
+    rng = random.Random(8)
+    con = duckdb.connect()
+    guard = _dl_guard("x")
+    pairs = []
+    for _ in range(3000):
+        a = "".join(rng.choice("ABCD") for _ in range(rng.randint(0, 12)))
+        b = _one_edit_of(a, rng) if rng.random() < 0.7 else a[::-1]
+        pairs.append((a, b))
+    rows = con.execute(
+        f"SELECT damerau_levenshtein(x_l, x_r) <= 1, {guard}"  # noqa: S608 - our SQL
+        " FROM (SELECT unnest(?) AS x_l, unnest(?) AS x_r)",
+        [[a for a, _ in pairs], [b for _, b in pairs]],
+    ).fetchall()
+    assert sum(near for near, _ in rows) > 1500
+    assert all(ok for near, ok in rows if near)
+    assert not all(ok for _, ok in rows)  # it does drop some
 
 
 def test_blocking_keys_catch_swapped_and_merged_surnames():
@@ -262,6 +304,38 @@ def test_link_batch_equals_splinks_predict(tmp_path):
     assert ours.select(key).equals(theirs.select(key))
     for a, b in zip(ours["match_weight"], theirs["match_weight"], strict=True):
         assert a == pytest.approx(b, abs=1e-9)
+
+
+def test_weight_bound_is_never_below_the_weight(tmp_path):
+    # link_batch drops a pair when the bound from its cheap comparisons is below the
+    # threshold: on every pair of a generated set, the bound must be at least the weight.
+    registry, incoming = names.labelled_set(300, seed=17)
+    m = Matcher.load_or_train(registry.select(MATCH_COLUMNS), model_dir=tmp_path)
+    m.registry_load(registry.select(MATCH_COLUMNS))
+    con = m._con
+    con.register("inc", incoming.select(MATCH_COLUMNS))
+    con.execute(f"CREATE TABLE inc_f AS {features_sql('inc')}")
+    projection = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in FEATURE_COLUMNS)
+    bound = m._scorer.bound_sql(PRUNE_COMPARISONS)
+    rows = con.execute(
+        f"SELECT {bound}, {m._scorer.weight_sql()} FROM"  # noqa: S608 - our SQL
+        f" (SELECT {projection} FROM inc_f AS l, reg_f AS r)"
+    ).fetchall()
+    assert len(rows) > 20_000
+    assert all(b >= w - 1e-9 for b, w in rows)
+    floor = math.log2(0.9 / 0.1)
+    assert sum(b < floor for b, _ in rows) > 0.75 * len(rows)  # it prunes
+
+
+def test_link_batch_prunes_nothing_it_should_keep():
+    # Unpruned (threshold 0), then filtered: the same pairs as the pruned query.
+    registry, incoming = names.labelled_set(600, seed=13)
+    m = Matcher.untrained()
+    everything = m.link_batch(incoming.select(MATCH_COLUMNS), registry.select(MATCH_COLUMNS), 0)
+    kept = m.link_batch(incoming.select(MATCH_COLUMNS), registry.select(MATCH_COLUMNS), 0.9)
+    expected = everything.filter(pl.col("probability") >= 0.9)
+    assert kept.height > 50
+    assert kept.equals(expected)
 
 
 def test_registry_upsert_adds_people_to_batch_and_online(tmp_path):
