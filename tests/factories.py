@@ -215,7 +215,7 @@ def fact(
     import datetime as dt
 
     from ikaze.core import clock
-    from ikaze.vetting.decisions import legal_fact_record
+    from ikaze.vetting.services import legal_fact_record
 
     return legal_fact_record(
         actor=by,

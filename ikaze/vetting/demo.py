@@ -23,7 +23,7 @@ from ikaze.accounts.models import Organisation, User
 from ikaze.agreements.models import Agreement
 from ikaze.core import clock
 from ikaze.people.models import Person
-from ikaze.vetting import decisions, services
+from ikaze.vetting import services
 from ikaze.vetting.legal_events import ALL_ASSESSMENT_TOPICS
 from ikaze.vetting.models import Referral
 
@@ -79,7 +79,7 @@ def _day(days_ago: int) -> dt.date:
 def _fact(
     officer: Actor, referral: Referral, kind: str, payload: dict[str, Any], days_ago: int
 ) -> None:
-    decisions.legal_fact_record(
+    services.legal_fact_record(
         actor=officer,
         referral=referral,
         kind=kind,
@@ -181,7 +181,7 @@ def _vet(*, users: dict[str, User]) -> None:
     )
     # A12 alone blocks (no legal advice yet): a senior asks to override; senior2 must second.
     _assessment(officer, override)
-    decisions.override_request(
+    services.override_request(
         actor=senior,
         referral=override,
         rule_id="A12",
@@ -191,7 +191,7 @@ def _vet(*, users: dict[str, User]) -> None:
         ),
     )
     # A4: refused as an incomplete referral.
-    decisions.referral_refuse(
+    services.referral_refuse(
         actor=officer,
         referral=refused,
         reason_codes=["incomplete_referral"],
@@ -201,13 +201,13 @@ def _vet(*, users: dict[str, User]) -> None:
     for r in (accepted, accepted2):
         _assessment(officer, r)
         _advice(officer, r, "es")
-        decisions.referral_accept(
+        services.referral_accept(
             actor=officer, referral=r, reason="Eligible; every safeguard is met."
         )
     served_at = clock.now() - dt.timedelta(hours=2)
     for kind in ("decision", "transfer"):
-        notice = decisions.notice_issue(actor=officer, referral=accepted, kind=kind)
-        decisions.notice_record_service(
+        notice = services.notice_issue(actor=officer, referral=accepted, kind=kind)
+        services.notice_record_service(
             actor=officer,
             notice=notice,
             served_on_person_at=served_at,

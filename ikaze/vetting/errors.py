@@ -1,8 +1,8 @@
-"""Error codes of referrals (rendered as {"error": {"code": ...}})."""
+"""Error codes of referrals and vetting (rendered as {"error": {"code": ...}})."""
 
 from __future__ import annotations
 
-from ikaze.core.errors import Conflict, RuleBlocked, ValidationError
+from ikaze.core.errors import Conflict, PermissionDenied, RuleBlocked, ValidationError
 
 
 class IncompleteReferral(ValidationError):
@@ -17,3 +17,19 @@ class AgreementNotInForce(RuleBlocked):
 
 class AlreadyReferred(Conflict):
     code = "already_referred"
+
+
+class OverrideRefused(RuleBlocked):
+    """SAFEGUARDS preamble: absolute rules can never be overridden, by anyone."""
+
+    code = "absolute_rule"
+
+
+class FourEyes(Conflict):
+    """The second approval must come from a different senior officer."""
+
+    code = "four_eyes"
+
+
+class SeniorOfficerRequired(PermissionDenied):
+    code = "senior_officer_required"

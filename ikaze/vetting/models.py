@@ -23,7 +23,7 @@ class Referral(BaseModel):
         INFORMATION_REQUESTED = "information_requested", _("Information requested")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         EXPIRED = "expired", _("Expired")
-        # The decided states (issue 4): set only by vetting/decisions.py, from a Decision.
+        # The decided states (issue 4): set only by vetting/services/decisions.py, from a Decision.
         ACCEPTED = "accepted", _("Accepted")
         REFUSED = "refused", _("Refused")
 
@@ -41,7 +41,7 @@ class Referral(BaseModel):
     )
     # The sending state's case reference for this referral.
     external_reference = models.CharField(max_length=100, blank=True)
-    # Changed only by the services in vetting/services.py, along REFERRAL_TRANSITIONS.
+    # Changed only by the services in vetting/services/, along REFERRAL_TRANSITIONS.
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.DRAFT)
     status_reason = models.TextField(blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
@@ -98,7 +98,7 @@ REFERRAL_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
         (S.INFORMATION_REQUESTED, S.SUBMITTED),
         (S.INFORMATION_REQUESTED, S.WITHDRAWN),
         (S.INFORMATION_REQUESTED, S.EXPIRED),
-        # Decisions (vetting/decisions.py): each person is accepted or refused explicitly.
+        # Decisions (vetting/services/decisions.py): each person is accepted or refused explicitly.
         (S.SUBMITTED, S.ACCEPTED),
         (S.SUBMITTED, S.REFUSED),
         (S.UNDER_REVIEW, S.ACCEPTED),
@@ -116,7 +116,7 @@ SCREENED_STATUSES = OPEN_STATUSES | {S.ACCEPTED}
 
 # --- vetting (issue 4): legal facts, evaluations, decisions, overrides, notices, alerts ------
 #
-# Every row below is written only by ikaze/vetting/decisions.py (or screening.py for bulk
+# Every row below is written only by ikaze/vetting/services/ (or screening.py for bulk
 # evaluations) and never updated, except the few lifecycle fields named on each model.
 
 

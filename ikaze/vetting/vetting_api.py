@@ -9,7 +9,7 @@ from config.api import ErrorOut
 from ikaze.accounts.access import Perm
 from ikaze.accounts.api_routing import GuardedRouter, actor_of
 from ikaze.core.pagination import paginate
-from ikaze.vetting import decisions
+from ikaze.vetting import services
 from ikaze.vetting import vetting_selectors as sel
 from ikaze.vetting.models import (
     Alert,
@@ -393,7 +393,7 @@ def record_fact(request: HttpRequest, referral_id: uuid.UUID, payload: FactIn) -
     supersedes = (
         sel.fact_get_for(actor=actor, fact_id=payload.supersedes) if payload.supersedes else None
     )
-    fact = decisions.legal_fact_record(
+    fact = services.legal_fact_record(
         actor=actor,
         referral=referral,
         kind=payload.kind,
@@ -413,7 +413,7 @@ def record_fact(request: HttpRequest, referral_id: uuid.UUID, payload: FactIn) -
 def evaluate(request: HttpRequest, referral_id: uuid.UUID, payload: StageIn) -> Any:
     """Run the safeguard rules at a stage and store the evaluation."""
     actor = actor_of(request)
-    row = decisions.referral_evaluate(
+    row = services.referral_evaluate(
         actor=actor, referral=_referral(request, referral_id), stage=payload.stage
     )
     return 201, evaluation_out(row)
@@ -460,7 +460,7 @@ def list_decisions(request: HttpRequest, referral_id: uuid.UUID) -> Any:
 )
 def accept(request: HttpRequest, referral_id: uuid.UUID, payload: AcceptIn) -> Any:
     """Accept the person (refused with 409 while any block stands, or when the cap is full)."""
-    d = decisions.referral_accept(
+    d = services.referral_accept(
         actor=actor_of(request), referral=_referral(request, referral_id), reason=payload.reason
     )
     return 201, decision_out(d)
@@ -473,7 +473,7 @@ def accept(request: HttpRequest, referral_id: uuid.UUID, payload: AcceptIn) -> A
 )
 def refuse(request: HttpRequest, referral_id: uuid.UUID, payload: RefuseIn) -> Any:
     """Refuse the person with reason codes (e.g. incomplete_referral) and text."""
-    d = decisions.referral_refuse(
+    d = services.referral_refuse(
         actor=actor_of(request),
         referral=_referral(request, referral_id),
         reason_codes=payload.reason_codes,
@@ -503,7 +503,7 @@ def list_overrides(request: HttpRequest, query: Query[PageQuery], status: str = 
 )
 def request_override(request: HttpRequest, referral_id: uuid.UUID, payload: OverrideIn) -> Any:
     """Request an override of a non-absolute block (a senior officer; absolute rules: 409)."""
-    o = decisions.override_request(
+    o = services.override_request(
         actor=actor_of(request),
         referral=_referral(request, referral_id),
         rule_id=payload.rule_id,
@@ -522,7 +522,7 @@ def second_override(request: HttpRequest, override_id: uuid.UUID, payload: Justi
     actor = actor_of(request)
     o = sel.override_get_for(actor=actor, override_id=override_id)
     return override_out(
-        decisions.override_second(actor=actor, override=o, justification=payload.justification)
+        services.override_second(actor=actor, override=o, justification=payload.justification)
     )
 
 
@@ -536,7 +536,7 @@ def decline_override(request: HttpRequest, override_id: uuid.UUID, payload: Just
     actor = actor_of(request)
     o = sel.override_get_for(actor=actor, override_id=override_id)
     return override_out(
-        decisions.override_decline(actor=actor, override=o, justification=payload.justification)
+        services.override_decline(actor=actor, override=o, justification=payload.justification)
     )
 
 
@@ -561,7 +561,7 @@ def list_notices(request: HttpRequest, referral_id: uuid.UUID) -> Any:
 )
 def issue_notice(request: HttpRequest, referral_id: uuid.UUID, payload: NoticeIn) -> Any:
     """Issue a decision or transfer notice as PDF in the person's language."""
-    n = decisions.notice_issue(
+    n = services.notice_issue(
         actor=actor_of(request), referral=_referral(request, referral_id), kind=payload.kind
     )
     return 201, notice_out(n)
@@ -601,7 +601,7 @@ def record_service(request: HttpRequest, notice_id: uuid.UUID, payload: ServiceI
     actor = actor_of(request)
     n = sel.notice_get_for(actor=actor, notice_id=notice_id)
     return notice_out(
-        decisions.notice_record_service(
+        services.notice_record_service(
             actor=actor,
             notice=n,
             served_on_person_at=payload.served_on_person_at,
@@ -635,7 +635,7 @@ def resolve_alert(request: HttpRequest, alert_id: uuid.UUID, payload: ResolveIn)
     """Close an alert, saying how it was dealt with."""
     actor = actor_of(request)
     a = sel.alert_get_for(actor=actor, alert_id=alert_id)
-    return alert_out(decisions.alert_resolve(actor=actor, alert=a, resolution=payload.resolution))
+    return alert_out(services.alert_resolve(actor=actor, alert=a, resolution=payload.resolution))
 
 
 @vetting_router.get(

@@ -20,7 +20,7 @@ from ikaze.agreements.selectors import agreement_list_for
 from ikaze.core.errors import IkazeError, PermissionDenied
 from ikaze.core.forms import add_service_errors
 from ikaze.core.pagination import paginate
-from ikaze.vetting import decisions
+from ikaze.vetting import services
 from ikaze.vetting import vetting_selectors as sel
 from ikaze.vetting.legal_events import EventKind
 from ikaze.vetting.models import Referral
@@ -48,7 +48,7 @@ def _page_number(request: HttpRequest) -> int:
 
 def _attach(form: forms.Form, exc: IkazeError) -> None:
     """Show a refused service call on the form: field reasons by field, the rest on top."""
-    if isinstance(exc, PermissionDenied) and not isinstance(exc, decisions.SeniorOfficerRequired):
+    if isinstance(exc, PermissionDenied) and not isinstance(exc, services.SeniorOfficerRequired):
         raise exc
     # The service's sentence first ("A safeguard blocks this acceptance."), then each reason.
     add_service_errors(form, exc, prefix_aliases=FIELD_ALIASES, message="first", label_unknown=True)
@@ -156,8 +156,8 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
         "notice_form": forms_.get("notice_form") or NoticeForm(),
         "service_form": forms_.get("service_form") or ServiceForm(),
         "can_record": actor.can(Perm.FACT_RECORD),
-        "can_decide": actor.can(Perm.REFERRAL_DECIDE) and referral.status in decisions.DECIDABLE,
-        "can_override": actor.can(Perm.OVERRIDE_APPROVE) and referral.status in decisions.DECIDABLE,
+        "can_decide": actor.can(Perm.REFERRAL_DECIDE) and referral.status in services.DECIDABLE,
+        "can_override": actor.can(Perm.OVERRIDE_APPROVE) and referral.status in services.DECIDABLE,
         "can_notice": actor.can(Perm.NOTICE_ISSUE),
     }
     return ctx
@@ -190,7 +190,7 @@ def fact_record(request: HttpRequest, referral_id: str) -> HttpResponseBase:
     form = FactForm(request.POST, kind=kind)
     if form.is_valid():
         try:
-            decisions.legal_fact_record(
+            services.legal_fact_record(
                 actor=actor,
                 referral=referral,
                 kind=kind,
@@ -215,11 +215,11 @@ def decide(request: HttpRequest, referral_id: str) -> HttpResponseBase:
     if form.is_valid():
         try:
             if form.cleaned_data["outcome"] == "accept":
-                decisions.referral_accept(
+                services.referral_accept(
                     actor=actor, referral=referral, reason=form.cleaned_data["reason"]
                 )
             else:
-                decisions.referral_refuse(
+                services.referral_refuse(
                     actor=actor,
                     referral=referral,
                     reason_codes=form.cleaned_data["reason_codes"],
@@ -241,7 +241,7 @@ def override_request(request: HttpRequest, referral_id: str) -> HttpResponseBase
     form = OverrideRequestForm(request.POST)
     if form.is_valid():
         try:
-            decisions.override_request(
+            services.override_request(
                 actor=actor,
                 referral=referral,
                 rule_id=form.cleaned_data["rule_id"],
@@ -265,7 +265,7 @@ def notice_issue(request: HttpRequest, referral_id: str) -> HttpResponseBase:
     form = NoticeForm(request.POST)
     if form.is_valid():
         try:
-            decisions.notice_issue(actor=actor, referral=referral, kind=form.cleaned_data["kind"])
+            services.notice_issue(actor=actor, referral=referral, kind=form.cleaned_data["kind"])
         except IkazeError as exc:
             _attach(form, exc)
         else:
@@ -291,7 +291,7 @@ def notice_service(request: HttpRequest, notice_id: str) -> HttpResponseBase:
     form = ServiceForm(request.POST)
     if form.is_valid():
         try:
-            decisions.notice_record_service(
+            services.notice_record_service(
                 actor=actor,
                 notice=notice,
                 served_on_person_at=form.cleaned_data["served_on_person_at"],
@@ -340,11 +340,11 @@ def override_second(request: HttpRequest, override_id: str) -> HttpResponseBase:
     if form.is_valid():
         try:
             if decline:
-                decisions.override_decline(
+                services.override_decline(
                     actor=actor, override=override, justification=form.cleaned_data["justification"]
                 )
             else:
-                decisions.override_second(
+                services.override_second(
                     actor=actor, override=override, justification=form.cleaned_data["justification"]
                 )
         except IkazeError as exc:

@@ -28,7 +28,7 @@ from ikaze.accounts.access import Role
 from ikaze.audit.models import AuditEvent
 from ikaze.core import clock
 from ikaze.core.errors import IkazeError, RuleBlocked
-from ikaze.vetting import decisions as svc
+from ikaze.vetting import services as svc
 from ikaze.vetting.models import Decision, Evaluation, Finding, Override, Referral
 from ikaze.vetting.rules import RuleContext, Stage, evaluate
 from ikaze.vetting.screening import build_contexts

@@ -23,7 +23,7 @@ from ikaze.core.errors import (
     RuleBlocked,
     ValidationError,
 )
-from ikaze.vetting import decisions as svc
+from ikaze.vetting import services as svc
 from ikaze.vetting.models import (
     Alert,
     Decision,

@@ -128,7 +128,7 @@ def test_queue_query_count_is_pinned(client_for) -> None:  # type: ignore[no-unt
     c.get(f"{BASE}/queue")
     with CaptureQueriesContext(connection) as few:
         assert c.get(f"{BASE}/queue?agreement={ag.code}").json()["total"] == 1
-    from ikaze.vetting.decisions import referral_evaluate
+    from ikaze.vetting.services import referral_evaluate
 
     officer = f.vetting_officer()
     for _ in range(3):

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ikaze.accounts.access import Role
 from ikaze.core import clock
-from ikaze.vetting import decisions as svc
+from ikaze.vetting import services as svc
 from ikaze.vetting.models import LegalEventRecord, Referral
 from tests import factories as f
 

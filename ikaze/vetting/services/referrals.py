@@ -197,8 +197,8 @@ def referral_submit(*, actor: Actor, referral: Referral) -> Referral:
 def _evaluate_submitted(*, actor: Actor, referral: Referral) -> None:
     # SAFEGUARDS preamble (issue 4 "when rules run"): submission evaluates at once, advisory:
     # the findings are stored for the receiving state; a block does not refuse the referral.
-    from ikaze.vetting.decisions import evaluation_run
     from ikaze.vetting.rules import Stage
+    from ikaze.vetting.services.evaluations import evaluation_run
 
     ev, row = evaluation_run(actor=actor, referral=referral, stage=Stage.REFERRAL)
     assert row is not None

@@ -1,0 +1,79 @@
+"""Vetting writes, one module per topic, imported from here (`from ikaze.vetting import services`).
+
+- referrals: the sending state refers people (create, submit, withdraw, bulk from a manifest);
+  the receiving state takes them into review or asks for information.
+- evaluations: the safeguard rules run on a referral at a stage (one path for every stage).
+- facts: legal facts on a person's timeline, the re-screening they trigger, alerts.
+- decisions: a named officer accepts or refuses one person (SAFEGUARDS A5, A6).
+- overrides: two senior officers lift a non-absolute block.
+- notices: decision and transfer notices and their proof of service (SAFEGUARDS A9).
+
+`Referral.status` changes only in these modules, along `REFERRAL_TRANSITIONS`, each change
+audited in the same transaction.
+"""
+
+from ikaze.vetting.errors import (
+    AgreementNotInForce,
+    AlreadyReferred,
+    FourEyes,
+    IncompleteReferral,
+    OverrideRefused,
+    SeniorOfficerRequired,
+)
+from ikaze.vetting.services._common import DECIDABLE, approved_override_rules
+from ikaze.vetting.services.decisions import referral_accept, referral_refuse
+from ikaze.vetting.services.evaluations import evaluation_run, latest_evaluation, referral_evaluate
+from ikaze.vetting.services.facts import alert_resolve, legal_fact_record
+from ikaze.vetting.services.notices import notice_issue, notice_record_service
+from ikaze.vetting.services.overrides import override_decline, override_request, override_second
+from ikaze.vetting.services.referrals import (
+    IN_FORCE,
+    BulkReferralIn,
+    HouseholdIn,
+    agreement_check_in_force,
+    referral_create,
+    referral_expire,
+    referral_missing_data,
+    referral_refer_person,
+    referral_request_information,
+    referral_start_review,
+    referral_submit,
+    referral_withdraw,
+    referrals_submit_bulk,
+)
+
+__all__ = [
+    "DECIDABLE",
+    "IN_FORCE",
+    "AgreementNotInForce",
+    "AlreadyReferred",
+    "BulkReferralIn",
+    "FourEyes",
+    "HouseholdIn",
+    "IncompleteReferral",
+    "OverrideRefused",
+    "SeniorOfficerRequired",
+    "agreement_check_in_force",
+    "alert_resolve",
+    "approved_override_rules",
+    "evaluation_run",
+    "latest_evaluation",
+    "legal_fact_record",
+    "notice_issue",
+    "notice_record_service",
+    "override_decline",
+    "override_request",
+    "override_second",
+    "referral_accept",
+    "referral_create",
+    "referral_evaluate",
+    "referral_expire",
+    "referral_missing_data",
+    "referral_refer_person",
+    "referral_refuse",
+    "referral_request_information",
+    "referral_start_review",
+    "referral_submit",
+    "referral_withdraw",
+    "referrals_submit_bulk",
+]

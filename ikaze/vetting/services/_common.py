@@ -1,0 +1,142 @@
+"""What the vetting services share: the refusal record, the receiving-side check, the row lock,
+the status change, the monitor's notices, and which blocks an approved override lifts.
+
+Every vetting service checks its permission first, writes in one transaction, and audits in
+that transaction. A refused call changes nothing (its transaction rolls back) and is still on
+record: `_refusal_recorded` writes a security event `refused:<action>` after the rollback, so
+every path (page, API, command, direct call) leaves a trace of the attempt.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from typing import ParamSpec, TypeVar
+
+from ikaze.accounts.access import OrgKind
+from ikaze.accounts.actor import Actor
+from ikaze.audit.services import audit_record, audit_security
+from ikaze.core import clock
+from ikaze.core.errors import IkazeError, IllegalTransition, NotFound, PermissionDenied
+from ikaze.vetting.errors import SeniorOfficerRequired
+from ikaze.vetting.models import REFERRAL_TRANSITIONS, Alert, MonitorNotice, Override, Referral
+from ikaze.vetting.rules import Evaluation as RuleEvaluation
+from ikaze.vetting.rules.findings import Outcome
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+DECIDABLE = frozenset(
+    {
+        Referral.Status.SUBMITTED,
+        Referral.Status.UNDER_REVIEW,
+        Referral.Status.INFORMATION_REQUESTED,
+    }
+)
+
+
+def _refusal_recorded(action: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Record a refused call as a security event once its transaction has rolled back.
+
+    Permission refusals are recorded by the interface (record_denial); everything else a
+    service refuses (a safeguard block, the cap, a bad transition, bad input) is recorded here.
+    """
+
+    def decorator(fn: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+            try:
+                return fn(*args, **kwargs)
+            except IkazeError as exc:
+                if isinstance(exc, NotFound) or (
+                    isinstance(exc, PermissionDenied) and not isinstance(exc, SeniorOfficerRequired)
+                ):
+                    raise
+                target = kwargs.get("referral") or kwargs.get("override") or kwargs.get("notice")
+                audit_security(
+                    actor=kwargs.get("actor"),  # type: ignore[arg-type]
+                    action=f"refused:{action}",
+                    target_type=type(target).__name__.lower() if target is not None else "",
+                    target_id=getattr(target, "pk", "") or "",
+                    reason=f"{exc.code}: {exc.message}",
+                )
+                raise
+
+        return wrapper
+
+    return decorator
+
+
+def _receiving(actor: Actor) -> None:
+    # Vetting writes belong to the receiving state (and its partners for facts).
+    if actor.org_kind not in (OrgKind.RECEIVING_STATE, OrgKind.PARTNER):
+        raise NotFound("No such referral.")
+
+
+def _lock(referral: Referral) -> Referral:
+    return (
+        Referral.objects.select_related("agreement", "person")
+        .select_for_update(of=("self",))
+        .get(pk=referral.pk)
+    )
+
+
+def _set_status(*, actor: Actor, referral: Referral, to: str, action: str, reason: str) -> None:
+    if (referral.status, to) not in REFERRAL_TRANSITIONS:
+        raise IllegalTransition(
+            f"A referral that is {referral.get_status_display().lower()} cannot become {to}.",
+            details={"status": [f"{referral.status} → {to} is not allowed."]},
+        )
+    before = referral.status
+    referral.status = to
+    referral.status_reason = reason
+    referral.status_changed_at = clock.now()
+    referral.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=f"referral.{action}",
+        target_type="referral",
+        target_id=referral.pk,
+        before={"status": before},
+        after={"status": to},
+        reason=reason,
+    )
+
+
+def _block_details(ev: RuleEvaluation, skip: Iterable[str] = ()) -> dict[str, list[str]]:
+    skip = set(skip)
+    out: dict[str, list[str]] = {}
+    for f in ev.findings:
+        if f.outcome is Outcome.BLOCK and (not f.overridable or f.rule_id not in skip):
+            out.setdefault(f.rule_id, []).append(f.render_message())
+    return out
+
+
+def approved_override_rules(referral: Referral) -> set[str]:
+    return set(
+        Override.objects.filter(referral=referral, status=Override.Status.APPROVED).values_list(
+            "rule_id", flat=True
+        )
+    )
+
+
+def _notify_monitor(
+    *,
+    actor: Actor,
+    kind: str,
+    referral: Referral,
+    message: str,
+    override: Override | None = None,
+    alert: Alert | None = None,
+) -> MonitorNotice:
+    notice = MonitorNotice.objects.create(
+        kind=kind, referral=referral, override=override, alert=alert, message=message
+    )
+    audit_record(
+        actor=actor,
+        action="monitor.notify",
+        target_type="referral",
+        target_id=referral.pk,
+        after={"notice": str(notice.pk), "kind": kind},
+    )
+    return notice

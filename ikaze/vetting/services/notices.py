@@ -1,0 +1,220 @@
+"""Decision and transfer notices (SAFEGUARDS A9): issued as PDF, then proof of service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+
+from django.db import transaction
+
+from ikaze.accounts.access import Perm
+from ikaze.accounts.actor import Actor
+from ikaze.accounts.guards import require
+from ikaze.audit.services import audit_record
+from ikaze.core import clock
+from ikaze.core.errors import Conflict, IllegalTransition, ValidationError
+from ikaze.vetting.errors import SeniorOfficerRequired
+from ikaze.vetting.legal_events import EventKind
+from ikaze.vetting.models import Decision, Notice, Referral
+from ikaze.vetting.notices import NoticeContext, NoticeKind, render_notice
+from ikaze.vetting.rules import RefusalReason
+from ikaze.vetting.services._common import _lock, _receiving, _refusal_recorded
+from ikaze.vetting.services.facts import _fact_record
+
+
+def _notice_context(referral: Referral, *, officer: str, ref: str, today: dt.date) -> NoticeContext:
+    decision = referral.decisions.order_by("-decided_at").first()
+    agreement = referral.agreement
+    person = referral.person
+    return NoticeContext(
+        notice_ref=ref,
+        person_name=person.full_name,
+        person_reference=referral.external_reference or str(referral.pk)[:8],
+        issued_on=today,
+        destination=agreement.receiving_state,
+        sending_state=agreement.sending_state,
+        agreement_title=agreement.title,
+        officer_name=officer,
+        monitor_name="Independent monitoring committee",
+        monitor_contact="monitor@ikaze.example",
+        legal_advice_provider="Legal aid provider on record",
+        legal_advice_contact="legal-aid@ikaze.example",
+        appeal_body="Appeal tribunal",
+        appeal_contact="appeals@ikaze.example",
+        understood_languages=tuple(person.languages or ()),
+        notice_period_days=agreement.notice_period_days,
+        appeal_days=agreement.appeal_window_days,
+        accepted=None if decision is None else decision.outcome == Decision.Outcome.ACCEPTED,
+        reasons=tuple(RefusalReason(c) for c in (decision.reason_codes if decision else [])),
+        reason_text=decision.reason if decision else "",
+    )
+
+
+@_refusal_recorded("notice.issue")
+@transaction.atomic
+def notice_issue(*, actor: Actor, referral: Referral, kind: str) -> Notice:
+    """Render a decision or transfer notice as PDF in the person's language (SAFEGUARDS A9)."""
+    require(actor, Perm.NOTICE_ISSUE, target_type="referral", target_id=referral.pk)
+    _receiving(actor)
+    if actor.user is None:
+        raise SeniorOfficerRequired(
+            "Notices are issued by a named officer.", code="named_officer_required"
+        )
+    try:
+        kind = NoticeKind(kind).value
+    except ValueError:
+        raise ValidationError.for_field("kind", f"{kind!r} is not a notice kind.") from None
+    locked = _lock(referral)
+    if kind == NoticeKind.DECISION and locked.status not in (
+        Referral.Status.ACCEPTED,
+        Referral.Status.REFUSED,
+    ):
+        raise IllegalTransition(
+            "A decision notice needs a decision.", details={"kind": ["No decision yet."]}
+        )
+    if kind == NoticeKind.TRANSFER and locked.status != Referral.Status.ACCEPTED:
+        raise IllegalTransition(
+            "A transfer notice is issued only to an accepted person.",
+            details={"kind": ["The person is not accepted."]},
+        )
+    languages = list(locked.person.languages or ())
+    language = languages[0] if languages else "en"
+    today = clock.today_local()
+    ref = f"N-{today:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
+    doc = render_notice(
+        kind,
+        language,
+        # The notice names the officer as a person, not by their sign-in name.
+        _notice_context(
+            locked, officer=actor.user.get_full_name() or actor.label, ref=ref, today=today
+        ),
+    )
+    notice = Notice.objects.create(
+        referral=locked,
+        kind=kind,
+        notice_ref=ref,
+        language=language,
+        template_language=doc.template_language,
+        needs_translation=doc.needs_translation,
+        destination=locked.agreement.receiving_state,
+        pdf=doc.pdf,
+        pdf_sha256=hashlib.sha256(doc.pdf).hexdigest(),
+        issued_by=actor.user,
+        issued_at=clock.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="notice.issue",
+        target_type="referral",
+        target_id=locked.pk,
+        after={
+            "notice": str(notice.pk),
+            "kind": kind,
+            "language": language,
+            "template_language": doc.template_language,
+            "needs_translation": doc.needs_translation,
+            "sha256": notice.pdf_sha256,
+        },
+    )
+    return notice
+
+
+@_refusal_recorded("notice.record_service")
+@transaction.atomic
+def notice_record_service(
+    *,
+    actor: Actor,
+    notice: Notice,
+    served_on_person_at: dt.datetime,
+    proof_reference: str,
+    served_on_counsel_at: dt.datetime | None = None,
+    counsel_name: str = "",
+    translation_recorded: bool = False,
+    interpreter_language: str = "",
+) -> Notice:
+    """Record proof of service; the service becomes a `notice_served` fact the rules read (A9).
+
+    SAFEGUARDS A9: the rule counts it only when served on the person (and counsel, if any) with
+    proof and, where the text is not in a language the person understands, a translation or an
+    interpreter is recorded.
+    """
+    require(actor, Perm.NOTICE_ISSUE, target_type="notice", target_id=notice.pk)
+    _receiving(actor)
+    errors: dict[str, list[str]] = {}
+    proof_reference = (proof_reference or "").strip()
+    counsel_name = (counsel_name or "").strip()
+    interpreter_language = (interpreter_language or "").strip().lower()
+    now = clock.now()
+    if not proof_reference:
+        errors["proof_reference"] = ["The proof of service (reference) is required."]
+    if served_on_person_at is None or served_on_person_at > now:
+        errors["served_on_person_at"] = ["When the person was served (not in the future)."]
+    if served_on_counsel_at is not None:
+        if served_on_counsel_at > now:
+            errors["served_on_counsel_at"] = ["Not in the future."]
+        if not counsel_name:
+            errors["counsel_name"] = ["Name the counsel served."]
+    if errors:
+        raise ValidationError("The proof of service is not valid.", details=errors)
+    locked = Notice.objects.select_for_update().select_related("referral").get(pk=notice.pk)
+    if locked.served_on_person_at is not None:
+        raise Conflict(
+            "Service of this notice is already recorded.", details={"notice": ["Already served."]}
+        )
+    served_day = served_on_person_at.astimezone(clock.local_zone()).date()
+    payload = {
+        "notice_ref": locked.notice_ref,
+        "notice_kind": locked.kind,
+        "destination_country": locked.destination,
+        "language": locked.language,
+        "template_language": locked.template_language,
+        "translation_recorded": translation_recorded,
+        "interpreter_language": interpreter_language or None,
+        "served_on_person": True,
+        "served_on_counsel": served_on_counsel_at is not None,
+        "counsel_name": counsel_name or None,
+        "proof_reference": proof_reference,
+    }
+    event = _fact_record(
+        actor=actor,
+        referral=locked.referral,
+        kind=EventKind.NOTICE_SERVED.value,
+        payload=payload,
+        effective_at=served_day,
+        source_document=proof_reference,
+    )
+    locked.served_on_person_at = served_on_person_at
+    locked.served_on_counsel_at = served_on_counsel_at
+    locked.counsel_name = counsel_name
+    locked.proof_reference = proof_reference
+    locked.translation_recorded = translation_recorded
+    locked.interpreter_language = interpreter_language
+    locked.service_event = event
+    locked.save(
+        update_fields=[
+            "served_on_person_at",
+            "served_on_counsel_at",
+            "counsel_name",
+            "proof_reference",
+            "translation_recorded",
+            "interpreter_language",
+            "service_event",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="notice.record_service",
+        target_type="referral",
+        target_id=locked.referral_id,
+        after={
+            "notice": str(locked.pk),
+            "served_on_counsel": served_on_counsel_at is not None,
+            "translation_recorded": translation_recorded,
+            "interpreter_language": interpreter_language,
+            "event": str(event.pk),
+        },
+        reason=proof_reference,
+    )
+    return locked

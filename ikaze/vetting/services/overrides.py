@@ -1,0 +1,186 @@
+"""Overrides of a non-absolute block: requested and seconded by two different senior officers."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from ikaze.accounts.access import Perm, Role
+from ikaze.accounts.actor import Actor
+from ikaze.accounts.guards import require
+from ikaze.audit.services import audit_record
+from ikaze.core import clock
+from ikaze.core.errors import Conflict, IllegalTransition, ValidationError
+from ikaze.vetting.errors import FourEyes, OverrideRefused, SeniorOfficerRequired
+from ikaze.vetting.models import Finding, MonitorNotice, Override, Referral
+from ikaze.vetting.rules import Stage
+from ikaze.vetting.rules.findings import Outcome, RuleKind
+from ikaze.vetting.services._common import (
+    DECIDABLE,
+    _lock,
+    _notify_monitor,
+    _receiving,
+    _refusal_recorded,
+)
+from ikaze.vetting.services.evaluations import evaluation_run
+
+
+def _senior(actor: Actor) -> None:
+    if not actor.has_role(Role.SENIOR_OFFICER) or actor.user is None or actor.token is not None:
+        raise SeniorOfficerRequired(
+            "Only a senior officer, signed in in person, can request or second an override."
+        )
+
+
+@_refusal_recorded("override.request")
+@transaction.atomic
+def override_request(
+    *, actor: Actor, referral: Referral, rule_id: str, justification: str
+) -> Override:
+    """Ask to override a non-absolute block; a second, different senior officer must agree."""
+    require(actor, Perm.OVERRIDE_REQUEST, target_type="referral", target_id=referral.pk)
+    _receiving(actor)
+    _senior(actor)
+    assert actor.user is not None
+    justification = (justification or "").strip()
+    rule_id = (rule_id or "").strip().upper()
+    if not justification:
+        raise ValidationError.for_field("justification", "A written justification is required.")
+    locked = _lock(referral)
+    if locked.status not in DECIDABLE:
+        raise IllegalTransition(
+            "Overrides are requested before the decision.",
+            details={"status": [f"The referral is {locked.status}."]},
+        )
+    # Evaluate now: the override names a block that stands today, never a stale one.
+    ev, row = evaluation_run(actor=actor, referral=locked, stage=Stage.DECISION)
+    assert row is not None
+    found = [f for f in ev.findings if f.rule_id == rule_id and f.outcome is Outcome.BLOCK]
+    if not found:
+        raise ValidationError.for_field("rule_id", f"No block of rule {rule_id or '?'} stands.")
+    if any(f.kind is not RuleKind.BLOCK or not f.overridable for f in found):
+        # SAFEGUARDS preamble: absolute rules can never be overridden, by anyone.
+        raise OverrideRefused(
+            f"Rule {rule_id} is absolute: it can never be overridden.",
+            details={"rule_id": [f"{rule_id} is an absolute safeguard."]},
+        )
+    finding = Finding.objects.filter(evaluation=row, rule_id=rule_id, outcome="block").first()
+    assert finding is not None
+    try:
+        with transaction.atomic():
+            override = Override.objects.create(
+                referral=locked,
+                rule_id=rule_id,
+                rule_kind=finding.kind,
+                finding=finding,
+                requested_by=actor.user,
+                requested_by_name=actor.label,
+                request_justification=justification,
+                requested_at=clock.now(),
+            )
+    except IntegrityError:
+        raise Conflict(
+            f"An override of {rule_id} is already requested or approved for this referral.",
+            details={"rule_id": ["Already requested."]},
+        ) from None
+    audit_record(
+        actor=actor,
+        action="override.request",
+        target_type="referral",
+        target_id=locked.pk,
+        after={"override": str(override.pk), "rule_id": rule_id, "finding": str(finding.pk)},
+        reason=justification,
+    )
+    return override
+
+
+@_refusal_recorded("override.second")
+@transaction.atomic
+def override_second(*, actor: Actor, override: Override, justification: str) -> Override:
+    """Second an override as a different senior officer; the monitor is told."""
+    require(actor, Perm.OVERRIDE_APPROVE, target_type="override", target_id=override.pk)
+    _receiving(actor)
+    _senior(actor)
+    assert actor.user is not None
+    justification = (justification or "").strip()
+    if not justification:
+        raise ValidationError.for_field("justification", "A written justification is required.")
+    locked = Override.objects.select_for_update().get(pk=override.pk)
+    if locked.status != Override.Status.REQUESTED:
+        raise IllegalTransition(
+            "This override is not waiting for a second approval.",
+            details={"status": [locked.status]},
+        )
+    if locked.requested_by_id == actor.user.pk:
+        raise FourEyes(
+            "The second approval must come from a different senior officer.",
+            details={"seconded_by": ["You requested this override."]},
+        )
+    if locked.rule_kind != RuleKind.BLOCK.value:  # belt and braces: also a check constraint
+        raise OverrideRefused(f"Rule {locked.rule_id} is absolute.")
+    locked.status = Override.Status.APPROVED
+    locked.seconded_by = actor.user
+    locked.seconded_by_name = actor.label
+    locked.second_justification = justification
+    locked.seconded_at = clock.now()
+    locked.save(
+        update_fields=[
+            "status",
+            "seconded_by",
+            "seconded_by_name",
+            "second_justification",
+            "seconded_at",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="override.second",
+        target_type="referral",
+        target_id=locked.referral_id,
+        after={"override": str(locked.pk), "rule_id": locked.rule_id, "status": locked.status},
+        reason=justification,
+    )
+    _notify_monitor(
+        actor=actor,
+        kind=MonitorNotice.Kind.OVERRIDE_APPROVED,
+        referral=locked.referral,
+        override=locked,
+        message=_("%(rule)s overridden by %(first)s and %(second)s: %(first_why)s / %(second_why)s")
+        % {
+            "rule": locked.rule_id,
+            "first": locked.requested_by_name,
+            "second": locked.seconded_by_name,
+            "first_why": locked.request_justification,
+            "second_why": justification,
+        },
+    )
+    return locked
+
+
+@_refusal_recorded("override.decline")
+@transaction.atomic
+def override_decline(*, actor: Actor, override: Override, justification: str) -> Override:
+    """Decline a requested override (the block stands)."""
+    require(actor, Perm.OVERRIDE_APPROVE, target_type="override", target_id=override.pk)
+    _receiving(actor)
+    _senior(actor)
+    justification = (justification or "").strip()
+    if not justification:
+        raise ValidationError.for_field("justification", "A written justification is required.")
+    locked = Override.objects.select_for_update().get(pk=override.pk)
+    if locked.status != Override.Status.REQUESTED:
+        raise IllegalTransition("This override is not waiting for a decision.")
+    locked.status = Override.Status.DECLINED
+    locked.second_justification = justification
+    locked.seconded_at = clock.now()
+    locked.save(update_fields=["status", "second_justification", "seconded_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="override.decline",
+        target_type="referral",
+        target_id=locked.referral_id,
+        after={"override": str(locked.pk), "rule_id": locked.rule_id},
+        reason=justification,
+    )
+    return locked
