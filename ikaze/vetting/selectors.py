@@ -1,13 +1,20 @@
-"""Referral reads scoped to the actor: a sending liaison sees only its organisation's."""
+"""Referral and vetting reads, scoped to the actor.
+
+A sending liaison sees only its organisation's referrals. Legal facts, findings, overrides,
+notices and alerts are the receiving state's working file (issue 4): its officers and the
+monitor read them; a sending liaison sees only the *decision* on its own referrals (and nothing
+else), everything else answers "not found".
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery
 
 from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor
@@ -15,7 +22,16 @@ from ikaze.accounts.guards import require
 from ikaze.audit.models import AuditEvent
 from ikaze.audit.services import audit_read
 from ikaze.core.errors import NotFound
-from ikaze.vetting.models import Referral
+from ikaze.vetting.models import (
+    Alert,
+    Decision,
+    Evaluation,
+    LegalEventRecord,
+    MonitorNotice,
+    Notice,
+    Override,
+    Referral,
+)
 
 
 def referral_scope(actor: Actor) -> QuerySet[Referral]:
@@ -88,3 +104,196 @@ def referral_history(*, referral: Referral) -> list[dict[str, Any]]:
         .exclude(kind=AuditEvent.Kind.READ)
         .order_by("seq")
     ]
+
+
+# --- the vetting file (issue 4) ------------------------------------------------------------
+
+# Who may open the vetting file (pages link to it for them).
+WORKING_FILE = frozenset({OrgKind.RECEIVING_STATE, OrgKind.PARTNER, OrgKind.MONITORING_BODY})
+
+
+def _working_file(actor: Actor) -> None:
+    """Only the receiving side and the monitor read the vetting file (never a sending state)."""
+    if actor.org_kind not in WORKING_FILE:
+        raise NotFound("Not found.")
+
+
+def _audited(actor: Actor, target_type: str, ids: list[Any], purpose: str) -> None:
+    if actor.reads_audited and ids:
+        with transaction.atomic():
+            audit_read(actor=actor, target_type=target_type, target_ids=ids, purpose=purpose)
+
+
+def _latest_blocked() -> Subquery:
+    return Subquery(
+        Evaluation.objects.filter(referral=OuterRef("pk"))
+        .order_by("-evaluated_at", "-created_at")
+        .values("blocked")[:1],
+        output_field=BooleanField(),
+    )
+
+
+def referral_queue_for(
+    *,
+    actor: Actor,
+    agreement: str = "",
+    nationality: str = "",
+    status: str = "",
+    has_blocks: str = "",
+    deadline: dt.date | None = None,
+) -> QuerySet[Referral]:
+    """The vetting queue: referrals waiting for (or holding) a decision, oldest first.
+
+    `has_blocks` "yes"/"no" filters on the latest evaluation; `deadline` keeps referrals
+    submitted on or before that day or whose acceptance expires by then (SAFEGUARDS A5).
+    """
+    require(actor, Perm.REFERRAL_VIEW, target_type="referral")
+    _working_file(actor)
+    qs = referral_scope(actor).annotate(
+        latest_blocked=_latest_blocked(),
+        open_alert=Exists(Alert.objects.filter(referral=OuterRef("pk"), resolved_at__isnull=True)),
+    )
+    if status:
+        qs = qs.filter(status=status)
+    else:
+        qs = qs.filter(
+            status__in=[
+                Referral.Status.SUBMITTED,
+                Referral.Status.UNDER_REVIEW,
+                Referral.Status.INFORMATION_REQUESTED,
+                Referral.Status.ACCEPTED,
+            ]
+        )
+    if agreement:
+        qs = qs.filter(agreement__code=agreement)
+    if nationality:
+        # The JSON list as text: `contains` on JSON is not available on SQLite.
+        qs = qs.filter(person__nationalities__icontains=f'"{nationality.strip().upper()[:2]}"')
+    if has_blocks == "yes":
+        qs = qs.filter(latest_blocked=True)
+    elif has_blocks == "no":
+        qs = qs.filter(Q(latest_blocked=False) | Q(latest_blocked__isnull=True))
+    if deadline is not None:
+        qs = qs.filter(
+            Q(submitted_at__date__lte=deadline)
+            | Q(
+                decisions__outcome=Decision.Outcome.ACCEPTED,
+                decisions__expires_at__date__lte=deadline,
+            )
+        ).distinct()
+    return qs.order_by("submitted_at", "pk")
+
+
+def referral_vetting_get_for(*, actor: Actor, referral_id: uuid.UUID | str) -> Referral:
+    """A referral of the vetting file (receiving side and monitor only)."""
+    _working_file(actor)
+    if not actor.can(Perm.REFERRAL_VIEW):
+        # A caseworker may record facts of a person's case after arrival, but the pre-transfer
+        # vetting file is not theirs to know about: not found, never "forbidden".
+        raise NotFound("Not found.")
+    return referral_get_for(actor=actor, referral_id=referral_id)
+
+
+def legal_facts_for(*, actor: Actor, referral: Referral) -> list[LegalEventRecord]:
+    """The person's legal timeline, oldest first (sensitive: reads by the monitor are logged)."""
+    _working_file(actor)
+    facts = list(
+        LegalEventRecord.objects.filter(person_id=referral.person_id)
+        .select_related("supersedes")
+        .order_by("effective_at", "recorded_at", "id")
+    )
+    _audited(actor, "legal_event", [f.pk for f in facts], "legal timeline")
+    return facts
+
+
+def latest_evaluation_for(*, actor: Actor, referral: Referral) -> Evaluation | None:
+    """The latest evaluation with its findings in rule order (A1 … A13)."""
+    _working_file(actor)
+    ev = (
+        Evaluation.objects.filter(referral=referral)
+        .select_related("evaluated_by")
+        .order_by("-evaluated_at", "-created_at")
+        .first()
+    )
+    if ev is not None:
+        findings = sorted(ev.finding_list(), key=lambda f: (int(f.rule_id[1:]), f.outcome))
+        ev.ordered_findings = findings  # type: ignore[attr-defined]
+    return ev
+
+
+def decisions_for(*, actor: Actor, referral: Referral) -> list[Decision]:
+    """Decisions on a referral, newest first: the sending liaison sees those on its own."""
+    if actor.org_kind == OrgKind.SENDING_STATE:
+        if referral.referring_organisation_id != actor.organisation_id:
+            raise NotFound("No such referral.")
+    else:
+        _working_file(actor)
+    return list(Decision.objects.filter(referral=referral).order_by("-decided_at"))
+
+
+def overrides_for(*, actor: Actor, referral: Referral) -> list[Override]:
+    _working_file(actor)
+    return list(Override.objects.filter(referral=referral).order_by("-requested_at"))
+
+
+def override_list_for(*, actor: Actor, status: str = "requested") -> QuerySet[Override]:
+    """Override requests (by default those waiting for a second senior officer)."""
+    _working_file(actor)
+    qs = Override.objects.select_related("referral", "referral__person", "referral__agreement")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-requested_at", "pk")
+
+
+def override_get_for(*, actor: Actor, override_id: uuid.UUID | str) -> Override:
+    _working_file(actor)
+    try:
+        return Override.objects.select_related("referral").get(pk=uuid.UUID(str(override_id)))
+    except (Override.DoesNotExist, ValueError):
+        raise NotFound("No such override.") from None
+
+
+def notices_for(*, actor: Actor, referral: Referral) -> list[Notice]:
+    _working_file(actor)
+    return list(Notice.objects.filter(referral=referral).defer("pdf").order_by("-issued_at"))
+
+
+def notice_get_for(*, actor: Actor, notice_id: uuid.UUID | str) -> Notice:
+    """One notice (with its PDF) of the vetting file."""
+    _working_file(actor)
+    try:
+        notice = Notice.objects.select_related("referral").get(pk=uuid.UUID(str(notice_id)))
+    except (Notice.DoesNotExist, ValueError):
+        raise NotFound("No such notice.") from None
+    _audited(actor, "notice", [notice.pk], "notice")
+    return notice
+
+
+def alert_list_for(*, actor: Actor, open_only: bool = True) -> QuerySet[Alert]:
+    _working_file(actor)
+    qs = Alert.objects.select_related("referral", "referral__person")
+    if open_only:
+        qs = qs.filter(resolved_at__isnull=True)
+    return qs.order_by("-raised_at", "pk")
+
+
+def alert_get_for(*, actor: Actor, alert_id: uuid.UUID | str) -> Alert:
+    _working_file(actor)
+    try:
+        return Alert.objects.get(pk=uuid.UUID(str(alert_id)))
+    except (Alert.DoesNotExist, ValueError):
+        raise NotFound("No such alert.") from None
+
+
+def monitor_notice_list_for(*, actor: Actor) -> QuerySet[MonitorNotice]:
+    """What the monitor was told (overrides approved, alerts raised), newest first."""
+    _working_file(actor)
+    return MonitorNotice.objects.select_related("referral").order_by("-created_at", "pk")
+
+
+def fact_get_for(*, actor: Actor, fact_id: uuid.UUID | str) -> LegalEventRecord:
+    _working_file(actor)
+    try:
+        return LegalEventRecord.objects.get(pk=uuid.UUID(str(fact_id)))
+    except (LegalEventRecord.DoesNotExist, ValueError):
+        raise NotFound("No such fact.") from None

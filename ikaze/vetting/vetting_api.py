@@ -9,8 +9,8 @@ from config.api import ErrorOut
 from ikaze.accounts.access import Perm
 from ikaze.accounts.api_routing import GuardedRouter, actor_of
 from ikaze.core.pagination import paginate
+from ikaze.vetting import selectors as sel
 from ikaze.vetting import services
-from ikaze.vetting import vetting_selectors as sel
 from ikaze.vetting.models import (
     Alert,
     Decision,

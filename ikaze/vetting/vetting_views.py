@@ -20,8 +20,8 @@ from ikaze.agreements.selectors import agreement_list_for
 from ikaze.core.errors import IkazeError, PermissionDenied
 from ikaze.core.forms import add_service_errors
 from ikaze.core.pagination import paginate
+from ikaze.vetting import selectors as sel
 from ikaze.vetting import services
-from ikaze.vetting import vetting_selectors as sel
 from ikaze.vetting.legal_events import EventKind
 from ikaze.vetting.models import Referral
 from ikaze.vetting.rules import RULES

@@ -15,7 +15,7 @@ from ikaze.core.errors import IkazeError, PermissionDenied
 from ikaze.core.forms import add_service_errors
 from ikaze.core.pagination import paginate
 from ikaze.people.selectors import person_documents
-from ikaze.vetting import selectors, services, vetting_selectors
+from ikaze.vetting import selectors, services
 from ikaze.vetting.forms import ERROR_FIELDS, ReasonForm, ReferralForm
 from ikaze.vetting.models import Decision, Referral
 
@@ -78,7 +78,7 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
             "reason_form": ReasonForm(),
             # The sending liaison follows the decision; the receiving side opens the file.
             "has_decision": Decision.objects.filter(referral=referral).exists(),
-            "can_vet": actor.org_kind in vetting_selectors.WORKING_FILE,
+            "can_vet": actor.org_kind in selectors.WORKING_FILE,
         },
     )
 
