@@ -22,11 +22,7 @@ from ikaze.core.forms import add_service_errors
 from ikaze.core.pagination import paginate
 from ikaze.vetting import selectors as sel
 from ikaze.vetting import services
-from ikaze.vetting.legal_events import EventKind
-from ikaze.vetting.models import Referral
-from ikaze.vetting.rules import RULES
-from ikaze.vetting.selectors import referral_get_for
-from ikaze.vetting.vetting_forms import (
+from ikaze.vetting.forms import (
     DecideForm,
     FactForm,
     FactKindForm,
@@ -35,6 +31,10 @@ from ikaze.vetting.vetting_forms import (
     OverrideRequestForm,
     ServiceForm,
 )
+from ikaze.vetting.legal_events import EventKind
+from ikaze.vetting.models import Referral
+from ikaze.vetting.rules import RULES
+from ikaze.vetting.selectors import referral_get_for
 
 FIELD_ALIASES = {"payload.": "p_"}
 
