@@ -21,33 +21,28 @@ urlpatterns = [
         views.referral_request_information,
         name="referral_request_information",
     ),
-]
-
-# Vetting (issue 4): the queue, the vetting file, decisions, overrides, notices.
-from ikaze.vetting import vetting_views  # noqa: E402
-
-urlpatterns += [
-    path("queue/", vetting_views.queue, name="queue"),
-    path("referrals/<uuid:referral_id>/vetting/", vetting_views.vetting_file, name="vetting_file"),
+    # Vetting (issue 4): the queue, the vetting file, decisions, overrides, notices.
+    path("queue/", views.queue, name="queue"),
+    path("referrals/<uuid:referral_id>/vetting/", views.vetting_file, name="vetting_file"),
     path(
         "referrals/<uuid:referral_id>/decision/",
-        vetting_views.referral_decision,
+        views.referral_decision,
         name="referral_decision",
     ),
-    path("referrals/<uuid:referral_id>/facts/", vetting_views.fact_record, name="fact_record"),
-    path("referrals/<uuid:referral_id>/decide/", vetting_views.decide, name="decide"),
+    path("referrals/<uuid:referral_id>/facts/", views.fact_record, name="fact_record"),
+    path("referrals/<uuid:referral_id>/decide/", views.decide, name="decide"),
     path(
         "referrals/<uuid:referral_id>/overrides/",
-        vetting_views.override_request,
+        views.override_request,
         name="override_request",
     ),
-    path("referrals/<uuid:referral_id>/notices/", vetting_views.notice_issue, name="notice_issue"),
-    path("notices/<uuid:notice_id>/pdf/", vetting_views.notice_pdf, name="notice_pdf"),
-    path("notices/<uuid:notice_id>/service/", vetting_views.notice_service, name="notice_service"),
-    path("overrides/", vetting_views.override_list, name="override_list"),
+    path("referrals/<uuid:referral_id>/notices/", views.notice_issue, name="notice_issue"),
+    path("notices/<uuid:notice_id>/pdf/", views.notice_pdf, name="notice_pdf"),
+    path("notices/<uuid:notice_id>/service/", views.notice_service, name="notice_service"),
+    path("overrides/", views.override_list, name="override_list"),
     path(
         "overrides/<uuid:override_id>/second/",
-        vetting_views.override_second,
+        views.override_second,
         name="override_second",
     ),
 ]

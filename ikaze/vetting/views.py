@@ -1,7 +1,16 @@
-"""Referral pages: list and detail for both sides, the referral form, status actions."""
+"""Referral and vetting pages. Thin: parse, call one service or selector, render.
+
+Referrals: list and detail for both sides, the referral form, status actions. Vetting (issue
+4): the queue, the vetting file of a referral (findings, facts, decision, overrides, notices),
+the override list for senior officers, and the decision as the sending liaison sees it.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -16,8 +25,21 @@ from ikaze.core.forms import add_service_errors
 from ikaze.core.pagination import paginate
 from ikaze.people.selectors import person_documents
 from ikaze.vetting import selectors, services
-from ikaze.vetting.forms import ERROR_FIELDS, ReasonForm, ReferralForm
+from ikaze.vetting.forms import (
+    ERROR_FIELDS,
+    DecideForm,
+    FactForm,
+    FactKindForm,
+    JustificationForm,
+    NoticeForm,
+    OverrideRequestForm,
+    ReasonForm,
+    ReferralForm,
+    ServiceForm,
+)
+from ikaze.vetting.legal_events import EventKind
 from ikaze.vetting.models import Decision, Referral
+from ikaze.vetting.rules import RULES
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -165,3 +187,345 @@ def referral_start_review(request: HttpRequest, referral_id: str) -> HttpRespons
 @require_POST
 def referral_request_information(request: HttpRequest, referral_id: str) -> HttpResponseBase:
     return _act(request, referral_id, "request_information")
+
+
+# --- the vetting file (issue 4) ------------------------------------------------------------
+
+FIELD_ALIASES = {"payload.": "p_"}
+
+
+def _attach(form: forms.Form, exc: IkazeError) -> None:
+    """Show a refused service call on the form: field reasons by field, the rest on top."""
+    if isinstance(exc, PermissionDenied) and not isinstance(exc, services.SeniorOfficerRequired):
+        raise exc
+    # The service's sentence first ("A safeguard blocks this acceptance."), then each reason.
+    add_service_errors(form, exc, prefix_aliases=FIELD_ALIASES, message="first", label_unknown=True)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(_shown(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_shown(v)}" for k, v in value.items()) or "—"
+    text = str(value)
+    if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
+        return text[:12] + "…"  # a SHA-256: its start identifies it on a page
+    return text
+
+
+def _pairs(data: Any) -> list[tuple[str, str]]:
+    """A finding's facts or a fact's payload as readable (name, value) pairs."""
+    if not isinstance(data, dict):
+        return [("", _shown(data))]
+    return [(str(k).replace("_", " "), _shown(v)) for k, v in data.items()]
+
+
+# --- the queue ----------------------------------------------------------------------------
+
+
+@requires(Perm.REFERRAL_DECIDE)
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    filters = {
+        k: request.GET.get(k, "").strip()
+        for k in ("agreement", "nationality", "status", "has_blocks", "deadline")
+    }
+    try:
+        deadline = dt.date.fromisoformat(filters["deadline"]) if filters["deadline"] else None
+    except ValueError:
+        deadline = None
+        filters["deadline"] = ""
+    qs = selectors.referral_queue_for(
+        actor=actor,
+        agreement=filters["agreement"],
+        nationality=filters["nationality"],
+        status=filters["status"],
+        has_blocks=filters["has_blocks"],
+        deadline=deadline,
+    )
+    page = paginate(qs, page=_page_number(request), size=50)
+    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    return render(
+        request,
+        "vetting/vetting/queue.html",
+        {
+            "page": page,
+            "filters": filters,
+            "statuses": Referral.Status.choices,
+            "agreements": agreement_list_for(actor=actor),
+            "querystring_base": query + "&" if query else "",
+        },
+    )
+
+
+# --- the vetting file -----------------------------------------------------------------------
+
+
+def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> dict[str, Any]:
+    actor = request.actor  # type: ignore[attr-defined]
+    ev = selectors.latest_evaluation_for(actor=actor, referral=referral)
+    findings = []
+    if ev is not None:
+        for f in ev.ordered_findings:  # type: ignore[attr-defined]
+            rule = RULES[f.rule_id]
+            findings.append(
+                {
+                    "f": f,
+                    "title": _(rule.title),
+                    "text": _(rule.text),
+                    "source": rule.source,
+                    "message": f.render_message(),
+                    "facts": _pairs(f.facts_used),
+                }
+            )
+    kind = request.GET.get("kind", "") or EventKind.LEGAL_ADVICE_GIVEN.value
+    if kind not in EventKind.__members__.values() and kind not in [k.value for k in EventKind]:
+        kind = EventKind.LEGAL_ADVICE_GIVEN.value
+    ctx = {
+        "referral": referral,
+        "person": referral.person,
+        "evaluation": ev,
+        "findings": findings,
+        "facts": [
+            (e, _pairs(e.payload))
+            for e in selectors.legal_facts_for(actor=actor, referral=referral)
+        ],
+        "decisions": selectors.decisions_for(actor=actor, referral=referral),
+        "overrides": selectors.overrides_for(actor=actor, referral=referral),
+        "notices": selectors.notices_for(actor=actor, referral=referral),
+        "kind_form": FactKindForm(initial={"kind": kind}),
+        "fact_form": forms_.get("fact_form") or FactForm(kind=kind),
+        "decide_form": forms_.get("decide_form") or DecideForm(),
+        "override_form": forms_.get("override_form") or OverrideRequestForm(),
+        "notice_form": forms_.get("notice_form") or NoticeForm(),
+        "service_form": forms_.get("service_form") or ServiceForm(),
+        "can_record": actor.can(Perm.FACT_RECORD),
+        "can_decide": actor.can(Perm.REFERRAL_DECIDE) and referral.status in services.DECIDABLE,
+        "can_override": actor.can(Perm.OVERRIDE_APPROVE) and referral.status in services.DECIDABLE,
+        "can_notice": actor.can(Perm.NOTICE_ISSUE),
+    }
+    return ctx
+
+
+@requires(Perm.REFERRAL_VIEW)
+@require_GET
+def vetting_file(request: HttpRequest, referral_id: str) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
+    return render(request, "vetting/vetting/file.html", _file_context(request, referral))
+
+
+def _file_with_errors(request: HttpRequest, referral: Referral, **forms_: Any) -> HttpResponse:
+    return render(
+        request, "vetting/vetting/file.html", _file_context(request, referral, **forms_), status=400
+    )
+
+
+@requires(Perm.FACT_RECORD)
+@require_POST
+def fact_record(request: HttpRequest, referral_id: str) -> HttpResponseBase:
+    actor = request.actor  # type: ignore[attr-defined]
+    referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
+    kind = request.POST.get("kind", "")
+    if kind not in [k.value for k in EventKind]:
+        form = FactForm(kind=EventKind.LEGAL_ADVICE_GIVEN.value)
+        form.add_error(None, _("Choose a kind of fact."))
+        return _file_with_errors(request, referral, fact_form=form)
+    form = FactForm(request.POST, kind=kind)
+    if form.is_valid():
+        try:
+            services.legal_fact_record(
+                actor=actor,
+                referral=referral,
+                kind=kind,
+                payload=form.payload(),
+                effective_at=form.cleaned_data["effective_at"],
+                source_document=form.cleaned_data["source_document"],
+            )
+        except IkazeError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(request, _("The fact is recorded and the rules ran again."))
+            return redirect("vetting:vetting_file", referral.pk)
+    return _file_with_errors(request, referral, fact_form=form)
+
+
+@requires(Perm.REFERRAL_DECIDE)
+@require_POST
+def decide(request: HttpRequest, referral_id: str) -> HttpResponseBase:
+    actor = request.actor  # type: ignore[attr-defined]
+    referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
+    form = DecideForm(request.POST)
+    if form.is_valid():
+        try:
+            if form.cleaned_data["outcome"] == "accept":
+                services.referral_accept(
+                    actor=actor, referral=referral, reason=form.cleaned_data["reason"]
+                )
+            else:
+                services.referral_refuse(
+                    actor=actor,
+                    referral=referral,
+                    reason_codes=form.cleaned_data["reason_codes"],
+                    reason=form.cleaned_data["reason"],
+                )
+        except IkazeError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(request, _("The decision is recorded."))
+            return redirect("vetting:vetting_file", referral.pk)
+    return _file_with_errors(request, referral, decide_form=form)
+
+
+@requires(Perm.OVERRIDE_REQUEST)
+@require_POST
+def override_request(request: HttpRequest, referral_id: str) -> HttpResponseBase:
+    actor = request.actor  # type: ignore[attr-defined]
+    referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
+    form = OverrideRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.override_request(
+                actor=actor,
+                referral=referral,
+                rule_id=form.cleaned_data["rule_id"],
+                justification=form.cleaned_data["justification"],
+            )
+        except IkazeError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(
+                request, _("The override is requested; a second senior officer must agree.")
+            )
+            return redirect("vetting:vetting_file", referral.pk)
+    return _file_with_errors(request, referral, override_form=form)
+
+
+@requires(Perm.NOTICE_ISSUE)
+@require_POST
+def notice_issue(request: HttpRequest, referral_id: str) -> HttpResponseBase:
+    actor = request.actor  # type: ignore[attr-defined]
+    referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
+    form = NoticeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.notice_issue(actor=actor, referral=referral, kind=form.cleaned_data["kind"])
+        except IkazeError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(request, _("The notice is issued."))
+            return redirect("vetting:vetting_file", referral.pk)
+    return _file_with_errors(request, referral, notice_form=form)
+
+
+@requires(Perm.REFERRAL_VIEW)
+@require_GET
+def notice_pdf(request: HttpRequest, notice_id: str) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    notice = selectors.notice_get_for(actor=actor, notice_id=notice_id)
+    response = HttpResponse(bytes(notice.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{notice.notice_ref}.pdf"'
+    return response
+
+
+@requires(Perm.NOTICE_ISSUE)
+@require_POST
+def notice_service(request: HttpRequest, notice_id: str) -> HttpResponseBase:
+    actor = request.actor  # type: ignore[attr-defined]
+    notice = selectors.notice_get_for(actor=actor, notice_id=notice_id)
+    form = ServiceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.notice_record_service(
+                actor=actor,
+                notice=notice,
+                served_on_person_at=form.cleaned_data["served_on_person_at"],
+                proof_reference=form.cleaned_data["proof_reference"],
+                served_on_counsel_at=form.cleaned_data["served_on_counsel_at"],
+                counsel_name=form.cleaned_data["counsel_name"],
+                translation_recorded=form.cleaned_data["translation_recorded"],
+                interpreter_language=form.cleaned_data["interpreter_language"],
+            )
+        except IkazeError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(request, _("The proof of service is recorded."))
+            return redirect("vetting:vetting_file", notice.referral_id)
+    return _file_with_errors(request, notice.referral, service_form=form)
+
+
+# --- overrides (senior officers) ------------------------------------------------------------
+
+
+@requires(Perm.OVERRIDE_APPROVE)
+@require_http_methods(["GET"])
+def override_list(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    status = request.GET.get("status", "requested")
+    page = paginate(
+        selectors.override_list_for(actor=actor, status=status), page=_page_number(request)
+    )
+    return render(
+        request,
+        "vetting/vetting/override_list.html",
+        {
+            "page": page,
+            "status": status,
+            "form": JustificationForm(),
+            "querystring_base": f"status={status}&",
+        },
+    )
+
+
+@requires(Perm.OVERRIDE_APPROVE)
+@require_POST
+def override_second(request: HttpRequest, override_id: str) -> HttpResponseBase:
+    actor = request.actor  # type: ignore[attr-defined]
+    override = selectors.override_get_for(actor=actor, override_id=override_id)
+    form = JustificationForm(request.POST)
+    decline = request.POST.get("action") == "decline"
+    if form.is_valid():
+        try:
+            if decline:
+                services.override_decline(
+                    actor=actor, override=override, justification=form.cleaned_data["justification"]
+                )
+            else:
+                services.override_second(
+                    actor=actor, override=override, justification=form.cleaned_data["justification"]
+                )
+        except IkazeError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(request, _("Your answer is recorded."))
+            return redirect("vetting:override_list")
+    page = paginate(selectors.override_list_for(actor=actor), page=1)
+    return render(
+        request,
+        "vetting/vetting/override_list.html",
+        {"page": page, "status": "requested", "form": form, "failed": override.pk},
+        status=400,
+    )
+
+
+# --- the sending liaison's view of the decision ---------------------------------------------
+
+
+@requires(Perm.REFERRAL_VIEW)
+@require_GET
+def referral_decision(request: HttpRequest, referral_id: str) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    referral = selectors.referral_get_for(actor=actor, referral_id=referral_id)
+    return render(
+        request,
+        "vetting/vetting/decision.html",
+        {
+            "referral": referral,
+            "decisions": selectors.decisions_for(actor=actor, referral=referral),
+        },
+    )
