@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Protocol
 
 from django.db import connection, transaction
@@ -14,6 +16,7 @@ from django.db import connection, transaction
 from ikaze.audit.chain import event_hash, format_at, jsonable
 from ikaze.audit.models import GENESIS_HASH, AuditEvent
 from ikaze.core import clock
+from ikaze.core.bulk import insert_rows, new_uuids
 
 # Any constant works; it only has to be the same for every writer (PostgreSQL advisory lock).
 _CHAIN_LOCK_KEY = 0x1CA2E
@@ -110,63 +113,115 @@ def audit_record_many(*, actor: AuditActor | None, specs: Sequence[EventSpec]) -
     if not specs:
         return []
     seq, prev = _lock_chain_head()
+    if len(specs) >= _DRIVER_INSERT_FROM:
+        return _append_large(actor, specs, seq, prev)
     events: list[AuditEvent] = []
     for spec in specs:
         seq += 1
         event = _build(spec, actor, seq, prev)
         prev = event.hash
         events.append(event)
-    if len(events) < _DRIVER_INSERT_FROM:
-        AuditEvent.objects.bulk_create(events)
-    else:
-        _driver_insert(events)
+    AuditEvent.objects.bulk_create(events)
     return events
 
 
 # A batch this large goes to the driver directly (intake: tens of thousands of events).
 _DRIVER_INSERT_FROM = 100
-_JSON_FIELDS = frozenset({"before", "after"})
+_SEPARATORS = (",", ":")
 
 
-def _driver_insert(events: Sequence[AuditEvent]) -> None:
-    """INSERT the events through the driver: COPY on PostgreSQL, one executemany on SQLite.
+def _canonical_value(value: Any) -> str:
+    # One field's text in the canonical encoding (chain.canonical) of a whole record.
+    return json.dumps(value, sort_keys=True, separators=_SEPARATORS, ensure_ascii=False)
 
-    The values are the very ones hashed (_build), converted as Django's fields would store
-    them (JSON text, UUID hex and naive-UTC text on SQLite), without bulk_create's
-    per-value field conversion and SQL building (35,000 events: see the commit).
+
+def _append_large(
+    actor: AuditActor | None, specs: Sequence[EventSpec], seq: int, prev: str
+) -> list[AuditEvent]:
+    """The batch path: the same events, hashes and stored values as `_build`, made faster.
+
+    One time for the whole batch (one transaction), the actor's fields encoded once, and each
+    event's canonical JSON assembled from its fields' encodings in sorted-key order, which is
+    exactly what `chain.canonical` produces (json.dumps of a dict with sorted keys is the
+    concatenation of its items' encodings); before/after are stored as that same text, so the
+    stored values are the hashed ones. Rows go to the driver (ikaze.core.bulk).
     """
-    fields = list(AuditEvent._meta.concrete_fields)
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    names = [f.attname for f in fields]
-    pg = connection.vendor == "postgresql"
-    adapt_at = connection.ops.adapt_datetimefield_value
-
-    def value(name: str, v: Any) -> Any:
-        if v is None:
-            return None
-        if name in _JSON_FIELDS:
-            return json.dumps(v)
-        if pg:
-            return v
-        if name == "id":
-            return v.hex
-        if name == "at":
-            return adapt_at(v)
-        return v
-
-    rows = [tuple(value(n, getattr(e, n)) for n in names) for e in events]
-    with connection.cursor() as cur:
-        if pg:
-            with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["?"] * len(fields))
-            connection.connection.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
-                rows,
+    at = clock.now()
+    at_text = format_at(at)
+    stored_at = dt.datetime.fromisoformat(at_text)
+    actor_id = (actor.audit_actor_id or "") if actor else ""
+    actor_label = actor.audit_label if actor else "system"
+    actor_role = actor.audit_role if actor else ""
+    token_id = (actor.audit_token_id or "") if actor else ""
+    org_id = (actor.audit_org_id or "") if actor else ""
+    enc = _canonical_value
+    actor_part = (
+        f'"actor_id":{enc(actor_id)},"actor_label":{enc(actor_label)},'
+        f'"actor_role":{enc(actor_role)},'
+    )
+    at_part = f'"at":{enc(at_text)},'
+    org_part = f'"organisation_id":{enc(org_id)},'
+    tail_part = f'"token_id":{enc(token_id)}}}'
+    # A string's canonical text, as json.dumps(ensure_ascii=False) writes it (its C encoder).
+    text_of = encode_basestring
+    sha256 = hashlib.sha256
+    rows: list[tuple[Any, ...]] = []
+    events: list[AuditEvent] = []
+    for spec, event_id in zip(specs, new_uuids(len(specs)), strict=True):
+        seq += 1
+        kind = str(spec.kind)
+        target_id = str(spec.target_id)[:TARGET_ID_MAX]
+        before = jsonable(spec.before)
+        after = jsonable(spec.after)
+        before_text, after_text = enc(before), enc(after)
+        text = "".join(
+            (
+                f'{{"action":{text_of(spec.action)},',
+                actor_part,
+                f'"after":{after_text},',
+                at_part,
+                f'"before":{before_text},"id":"{event_id}","kind":{text_of(kind)},',
+                org_part,
+                f'"prev_hash":"{prev}","reason":{text_of(spec.reason)},"seq":{seq},',
+                f'"target_id":{text_of(target_id)},"target_type":{text_of(spec.target_type)},',
+                tail_part,
             )
+        )
+        digest = sha256(text.encode()).hexdigest()
+        values = (
+            seq,
+            event_id,
+            stored_at,
+            kind,
+            spec.action,
+            actor_id,
+            actor_label,
+            actor_role,
+            token_id,
+            org_id,
+            spec.target_type,
+            target_id,
+            before,
+            after,
+            spec.reason,
+            prev,
+            digest,
+        )
+        events.append(AuditEvent.from_db(None, _COLUMNS, values))
+        rows.append(
+            (
+                *values[:12],
+                None if before is None else before_text,
+                None if after is None else after_text,
+                *values[14:],
+            )
+        )
+        prev = digest
+    insert_rows(AuditEvent, _COLUMNS, rows, json_text=True)
+    return events
+
+
+_COLUMNS = tuple(f.attname for f in AuditEvent._meta.concrete_fields)
 
 
 def audit_record(

@@ -20,6 +20,9 @@ _DOC_KINDS = frozenset(IdentityDocument.Kind.values)
 _ROLES = frozenset(HouseholdMember.Role.values)
 _ADULT_ROLES = HouseholdMember.ADULT_ROLES
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_FORMULA_FIRST = frozenset("".join(FORMULA_PREFIXES))
+_REQUIRED_SORTED = tuple(sorted(REQUIRED))
+_SEXES = frozenset(Sex.values)
 
 
 @dataclass(frozen=True)
@@ -83,9 +86,16 @@ def validate_row(
     """Check one row; return the clean row (None if any problem) and every problem found."""
     problems: list[Problem] = []
     cells: dict[str, str] = {}
-    for column, value in raw.items():
-        value = "" if value is None else str(value)
-        if _looks_like_formula(column, value.lstrip()):
+    values = ["" if value is None else str(value) for value in raw.values()]
+    # Most rows are clean: one look at all their text for control characters, and the
+    # per-cell checks only where a cell could fail them.
+    suspect = _CONTROL.search("".join(values)) is not None
+    for column, value in zip(raw, values, strict=True):
+        if (
+            value
+            and (value[0] in _FORMULA_FIRST or value[0].isspace())
+            and _looks_like_formula(column, value.lstrip())
+        ):
             problems.append(
                 Problem(
                     row,
@@ -100,23 +110,23 @@ def validate_row(
                 Problem(row, column, value[:200], f"Longer than {MAX_CELL_CHARS} characters.")
             )
             value = ""
-        elif _CONTROL.search(value):
+        elif suspect and _CONTROL.search(value):
             problems.append(Problem(row, column, value[:200], "Contains control characters."))
             value = ""
         cells[column] = value.strip()
 
-    def get(name: str) -> str:
-        return cells.get(name, "")
+    # A column the file does not have reads as empty.
+    get = defaultdict(str, cells).__getitem__
 
     def bad(name: str, reason: str) -> None:
         problems.append(Problem(row, name, get(name)[:200], reason))
 
-    for name in sorted(REQUIRED):
-        if name in cells and not get(name) and not any(p.column == name for p in problems):
+    for name in _REQUIRED_SORTED:
+        if name in raw and not get(name) and not any(p.column == name for p in problems):
             bad(name, "Required; the cell is empty.")
 
     sex = get("sex").upper()
-    if get("sex") and sex not in Sex.values:
+    if get("sex") and sex not in _SEXES:
         bad("sex", f"Write one of {', '.join(Sex.values)}.")
 
     dob: dt.date | None = None

@@ -23,6 +23,7 @@ from ikaze.accounts.actor import Actor, actor_for_token, actor_for_user
 from ikaze.accounts.guards import require
 from ikaze.audit.services import EventSpec, audit_record, audit_record_many
 from ikaze.core import clock
+from ikaze.core.bulk import insert_rows
 from ikaze.core.errors import IkazeError, NotFound, ValidationError
 from ikaze.intake import manifest
 from ikaze.intake.models import IntakeBatch, IntakeRowError
@@ -396,6 +397,26 @@ def intake_batch_run(*, batch_id: uuid.UUID | str) -> IntakeBatch:
     return batch
 
 
+_PERSON_COLUMNS = (
+    "id",
+    "given_names",
+    "first_surname",
+    "second_surname",
+    "name_as_in_documents",
+    "aliases",
+    "sex",
+    "date_of_birth",
+    "dob_precision",
+    "place_of_birth",
+    "nationalities",
+    "languages",
+    "needs_interpreter",
+    "phone",
+    "external_reference",
+    "sending_organisation_id",
+)
+
+
 def _store(
     *,
     batch: IntakeBatch,
@@ -406,51 +427,48 @@ def _store(
     problems: Sequence[Problem],
 ) -> int:
     org = batch.organisation
-    people = [
-        Person(
-            id=pid,
-            given_names=r.given_names,
-            first_surname=r.first_surname,
-            second_surname=r.second_surname,
-            name_as_in_documents=r.name_as_in_documents,
-            aliases=r.aliases,
-            sex=r.sex,
-            date_of_birth=r.date_of_birth,
-            dob_precision=r.dob_precision,
-            place_of_birth=r.place_of_birth,
-            nationalities=r.nationalities,
-            languages=r.languages,
-            needs_interpreter=r.needs_interpreter,
-            phone=r.phone,
-            external_reference=r.external_reference,
-            sending_organisation=org,
-        )
-        for pid, r in new_rows
-    ]
-    _driver_insert(people)
-    _driver_insert(
+    # Plain tuples straight to the driver (ikaze.core.bulk): no model instance per row.
+    insert_rows(
+        Person,
+        _PERSON_COLUMNS,
         [
-            IdentityDocument(
-                person_id=pid,
-                kind=r.document_type,
-                number=r.document_number,
-                issuing_state=r.document_issuing_state,
-                expiry=r.document_expiry,
+            (
+                pid,
+                r.given_names,
+                r.first_surname,
+                r.second_surname,
+                r.name_as_in_documents,
+                r.aliases,
+                r.sex,
+                r.date_of_birth,
+                r.dob_precision,
+                r.place_of_birth,
+                r.nationalities,
+                r.languages,
+                r.needs_interpreter,
+                r.phone,
+                r.external_reference,
+                org.pk,
             )
             for pid, r in new_rows
-        ]
+        ],
     )
-    _driver_insert(
+    insert_rows(
+        IdentityDocument,
+        ("person_id", "kind", "number", "issuing_state", "expiry"),
         [
-            SensitiveData(
-                person_id=pid,
-                health=r.health,
-                vulnerabilities=r.vulnerabilities,
-                health_consent=r.health_consent,
-            )
+            (pid, r.document_type, r.document_number, r.document_issuing_state, r.document_expiry)
+            for pid, r in new_rows
+        ],
+    )
+    insert_rows(
+        SensitiveData,
+        ("person_id", "health", "vulnerabilities", "health_consent"),
+        [
+            (pid, r.health, r.vulnerabilities, r.health_consent)
             for pid, r in new_rows
             if r.health or r.vulnerabilities
-        ]
+        ],
     )
     _store_households(org_id=org.pk, rows=[*new_rows, *rerefer])
     referrals, specs = referrals_submit_bulk(
@@ -459,13 +477,10 @@ def _store(
         items=[BulkReferralIn(pid, r.referral_reference) for pid, r in [*new_rows, *rerefer]],
         intake_batch_id=batch.pk,
     )
-    _driver_insert(
-        [
-            IntakeRowError(
-                batch=batch, row=p.row, column=p.column, value=p.value[:200], reason=p.reason[:400]
-            )
-            for p in problems
-        ]
+    insert_rows(
+        IntakeRowError,
+        ("batch_id", "row", "column", "value", "reason"),
+        [(batch.pk, p.row, p.column, p.value[:200], p.reason[:400]) for p in problems],
     )
     # One chained batch for every row's event (DESIGN.md invariant 5, in bulk).
     audit_record_many(
@@ -475,7 +490,7 @@ def _store(
                 action="person.create",
                 target_type="intake_batch",
                 target_id=str(batch.pk),
-                after={"people": len(people), "referrals": len(referrals)},
+                after={"people": len(new_rows), "referrals": len(referrals)},
                 reason="manifest import",
             ),
             *specs,
@@ -484,70 +499,6 @@ def _store(
     return len(
         match_candidates_propose(actor=actor, pairs=pairs, source=f"intake:{str(batch.pk)[:8]}")
     )
-
-
-def _driver_insert(objs: Sequence[Any]) -> None:
-    """INSERT model instances through the database driver, in the caller's transaction.
-
-    What bulk_create does, without its per-statement SQL building and per-value conversion
-    through every field: PostgreSQL takes the rows by COPY, SQLite by one prepared
-    executemany. Auto timestamps are filled in as Django would; no signals exist for these
-    models. (Measured at 35,000 rows: see the commit introducing it.)
-    """
-    from django.db import connection
-
-    if not objs:
-        return
-    model = type(objs[0])
-    fields = list(model._meta.concrete_fields)
-    now = clock.now()
-    for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            for o in objs:
-                setattr(o, f.attname, now)
-    attnames = [f.attname for f in fields]
-    converters = [_to_db(f, connection) for f in fields]
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    rows = [
-        tuple(
-            v if conv is None or v is None else conv(v)
-            for conv, v in zip(converters, vals, strict=True)
-        )
-        for vals in ([getattr(o, a) for a in attnames] for o in objs)
-    ]
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["?"] * len(fields))
-            # The driver's own executemany: Django's wrapper would rewrite every parameter.
-            connection.connection.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
-                rows,
-            )
-
-
-def _to_db(field: Any, connection: Any) -> Any:
-    """A converter from a field's Python value to what the driver stores (None: as is)."""
-    kind = field.get_internal_type()
-    if kind in ("ForeignKey", "OneToOneField"):
-        kind = field.target_field.get_internal_type()
-    if kind == "JSONField":
-        return json.dumps
-    if connection.vendor == "postgresql":
-        return None
-    if kind == "UUIDField":
-        return lambda v: v.hex
-    if kind == "DateTimeField":
-        return connection.ops.adapt_datetimefield_value
-    if kind == "DateField":
-        return lambda v: v.isoformat()
-    if kind == "BooleanField":
-        return int
-    return None
 
 
 def _store_households(*, org_id: uuid.UUID, rows: Sequence[tuple[uuid.UUID, CleanRow]]) -> None:

@@ -66,6 +66,8 @@ def languages(values: list[str] | str) -> list[str]:
 
 
 def phone(value: str) -> str:
+    if not value:
+        return ""
     cleaned = re.sub(r"[\s\-().]", "", value)
     if cleaned and not E164.match(cleaned):
         raise FieldProblem(f"{value!r} is not a phone number in E.164 form (+ and 7 to 15 digits).")
@@ -74,12 +76,26 @@ def phone(value: str) -> str:
 
 def split_list(value: str) -> list[str]:
     """Split a manifest cell holding several values (separated by ';' or '|')."""
+    if ";" not in value and "|" not in value:
+        value = value.strip()
+        return [value] if value else []
     return [p.strip() for p in re.split(r"[;|]", value) if p.strip()]
 
 
 def partial_date(value: str, *, today: dt.date, allow_partial: bool = True) -> tuple[dt.date, str]:
     """Parse YYYY-MM-DD, YYYY-MM or YYYY into (date, precision); never guess a format."""
     value = value.strip()
+    if (  # the usual case, without the regular expressions
+        len(value) == 10
+        and value[4] == "-"
+        and value[7] == "-"
+        and value.isascii()
+        and (value[:4] + value[5:7] + value[8:]).isdigit()
+    ):
+        try:
+            return dt.date(int(value[:4]), int(value[5:7]), int(value[8:])), "exact"
+        except ValueError:
+            pass  # not a real date: the checks below say so
     try:
         if m := _ISO_DAY.match(value):
             parsed, precision = dt.date(int(m[1]), int(m[2]), int(m[3])), "exact"

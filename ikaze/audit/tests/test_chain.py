@@ -182,3 +182,34 @@ def test_a_long_target_id_is_clamped_not_a_server_error():
     event = audit_record(actor=None, action="test.long", target_id="x" * 400)
     assert event.target_id == "x" * 255
     assert audit_verify().ok
+
+
+def test_the_batch_path_hashes_tricky_text_exactly_as_the_verifier_reads_it():
+    # The batch path assembles each event's canonical JSON itself: quotes, backslashes,
+    # control characters, line separators, non-Latin text and nested values must come out
+    # exactly as chain.canonical writes them, or verify would name the event.
+    tricky = [
+        'say "no"',
+        "back\\slash",
+        "tab\there\nnewline",
+        "\u2028\u2029",
+        "Ñandú 🙂 Kinyarwanda",
+    ]
+    specs = [
+        EventSpec(
+            action=f"bulk.{i % 3}",
+            target_type=tricky[i % 5][:20],
+            target_id=tricky[(i + 1) % 5] * 100,  # clamped to 255 before hashing
+            before={"list": [1, 2.5, None, True], "nested": {"z": tricky[i % 5], "a": i}},
+            after={"text": tricky[(i + 2) % 5], "n": i},
+            reason=tricky[(i + 3) % 5],
+        )
+        for i in range(120)
+    ]
+    audit_record_many(actor=None, specs=specs)
+    result = audit_verify()
+    assert result.ok is True
+    assert result.events == 120
+    stored = AuditEvent.objects.get(seq=7)
+    assert stored.before == {"list": [1, 2.5, None, True], "nested": {"z": tricky[1], "a": 6}}
+    assert len(stored.target_id) == 255
