@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import itemgetter
 from typing import Annotated, Any, Generic, Literal, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -510,8 +511,11 @@ class LegalState:
     pending_event_ids: tuple[str, ...] = ()  # known, but taking effect after as_of
 
 
-def _sort_key(e: LegalEvent) -> tuple[dt.date, dt.datetime, str]:
-    return (e.effective_at, e.recorded_at, e.id)
+# What the timeline reads of an event: (effective_at, recorded_at, id, kind, payload,
+# supersedes), sorted on the first three. The bulk screening builds these plain tuples straight
+# from database rows, without a `LegalEvent` in between.
+EventRow = tuple[dt.date, dt.datetime, str, EventKind, Payload, str | None]
+_ORDER = itemgetter(0, 1, 2)  # effective_at, recorded_at, id
 
 
 def timeline_as_of(
@@ -522,12 +526,25 @@ def timeline_as_of(
     Supersession: an event superseded by any event recorded by `at` is dropped (a retraction
     only drops). Events taking effect after `at`'s day are known but not yet applied.
     """
+    return timeline_of_rows(
+        [(e.effective_at, e.recorded_at, e.id, e.kind, e.payload, e.supersedes) for e in events],
+        at,
+        zone=zone,
+    )
+
+
+def timeline_of_rows(
+    rows: Iterable[EventRow], at: dt.datetime, *, zone: ZoneInfo | None = None
+) -> LegalState:
+    """`timeline_as_of` for events given as `EventRow`s (the one derivation of the state)."""
     if at.tzinfo is None:
         raise ValueError("timeline_as_of needs an aware datetime")
     day = at.astimezone(zone or clock.local_zone()).date()
-    known = [e for e in events if e.recorded_at <= at]
-    superseded = {e.supersedes for e in known if e.supersedes is not None}
-    live = sorted((e for e in known if e.id not in superseded), key=_sort_key)
+    live = [r for r in rows if r[1] <= at]
+    superseded = {r[5] for r in live if r[5] is not None}
+    if superseded:
+        live = [r for r in live if r[2] not in superseded]
+    live.sort(key=_ORDER)
 
     claims: dict[str, ClaimState] = {}
     appeals: dict[str, AppealState] = {}
@@ -545,29 +562,25 @@ def timeline_as_of(
     applied: list[str] = []
     pending: list[str] = []
 
-    for e in live:
-        if e.effective_at > day:
-            pending.append(e.id)
+    for on, _recorded, event_id, kind, p, _supersedes in live:
+        if on > day:
+            pending.append(event_id)
             continue
-        p = e.payload
-        on = e.effective_at
-        kind = e.kind
+        applied.append(event_id)
         if kind is EventKind.RETRACTION:
-            applied.append(e.id)
             continue
-        applied.append(e.id)
         # The most frequent kinds first: this loop runs for every person screened.
         if isinstance(p, NoticeServed):
-            notices.append(Dated(e.id, on, p))
+            notices.append(Dated(event_id, on, p))
         elif isinstance(p, LegalAdviceGiven):
-            advice.append(Dated(e.id, on, p))
+            advice.append(Dated(event_id, on, p))
         elif isinstance(p, ConsentGiven):
             consent = ConsentState(given_on=on, consent=p)
         elif isinstance(p, ConsentWithdrawn):
             if consent is not None and consent.withdrawn_on is None:
                 consent = ConsentState(consent.given_on, consent.consent, withdrawn_on=on)
         elif isinstance(p, AssessmentSigned):
-            assessments.append(Dated(e.id, on, p))
+            assessments.append(Dated(event_id, on, p))
         elif isinstance(p, AsylumClaimFiled):
             old = claims.get(p.claim_ref)
             claims[p.claim_ref] = (
@@ -651,11 +664,11 @@ def timeline_as_of(
                 assessed_date_of_birth=p.assessed_date_of_birth,
             )
         elif isinstance(p, BestInterestsDetermination):
-            bids.append(Dated(e.id, on, p))
+            bids.append(Dated(event_id, on, p))
         elif isinstance(p, HouseholdMembership):
-            household[p.member_ref] = Dated(e.id, on, p)
+            household[p.member_ref] = Dated(event_id, on, p)
         elif isinstance(p, DiplomaticAssuranceReceived):
-            assurances.append(Dated(e.id, on, p))
+            assurances.append(Dated(event_id, on, p))
         elif isinstance(p, NationalityRecorded):
             nationalities.add(p.country)
 

@@ -14,7 +14,6 @@ Nothing here checks permissions or writes audit events: the callers (services) d
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import uuid
 from collections import defaultdict
@@ -25,7 +24,7 @@ from typing import Any
 
 import orjson
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, DateField, DateTimeField, Func, QuerySet
 from django.db.models.base import ModelState
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.signals import post_init, pre_init
@@ -38,9 +37,9 @@ from ikaze.people.models import IdentityDocument, SensitiveData
 from ikaze.vetting.legal_events import (
     PAYLOAD_SCHEMAS,
     EventKind,
-    LegalEvent,
+    EventRow,
     Relationship,
-    timeline_as_of,
+    timeline_of_rows,
 )
 from ikaze.vetting.models import SCREENED_STATUSES, Decision, LegalEventRecord, Referral
 from ikaze.vetting.models import Evaluation as EvaluationRow
@@ -60,11 +59,11 @@ from ikaze.vetting.rules import (
 )
 from ikaze.vetting.rules._helpers import ADULT_AGE
 from ikaze.vetting.rules.context import age_on
+from ikaze.vetting.rules.engine import cyclic_gc_paused
 from ikaze.vetting.rules.findings import Finding, Outcome
 from ikaze.vetting.rules.messages import message_keys
 
 _PRECISION = {"exact": DobPrecision.DAY, "month": DobPrecision.MONTH, "year": DobPrecision.YEAR}
-_EVENT_KINDS = {k.value: k for k in EventKind}
 _TRAVEL = tuple(IdentityDocument.TRAVEL_KINDS)
 _ADULT_ROLES = HouseholdMemberRow.ADULT_ROLES
 
@@ -123,45 +122,71 @@ class _Raw:
 
     def json(self, v: Any) -> Any:
         # Text on SQLite, and on PostgreSQL too: Django has psycopg hand jsonb over as text.
-        return json.loads(v) if isinstance(v, str) else v
+        return orjson.loads(v) if isinstance(v, str) else v
 
 
-def _events_by_person(person_ids_qs: QuerySet[Any], raw: _Raw) -> dict[Any, list[LegalEvent]]:
+class _Stored(Func):
+    """A column as the database adapter hands it over. On SQLite, its stored text: Django's
+    connection parses "date" and "datetime" columns with a Python converter per value, slower
+    than `fromisoformat` here (a unary plus leaves the value as it is, without the declared
+    type). Elsewhere the column itself."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra)
+
+
+def _events_by_person(person_ids_qs: QuerySet[Any], raw: _Raw) -> dict[Any, list[EventRow]]:
+    """Each person's legal events as the timeline reads them, keyed by the raw person id."""
     rows = (
         LegalEventRecord.objects.filter(person_id__in=person_ids_qs)
         .order_by()
+        .annotate(
+            stored_effective_at=_Stored("effective_at", output_field=DateField()),
+            stored_recorded_at=_Stored("recorded_at", output_field=DateTimeField()),
+        )
         .values_list(
-            "id",
             "person_id",
+            "id",
             "kind",
             "payload",
-            "effective_at",
-            "recorded_at",
-            "source_document",
-            "recorded_by_label",
+            "stored_effective_at",
+            "stored_recorded_at",
             "supersedes_id",
         )
     )
-    out: dict[Any, list[LegalEvent]] = defaultdict(list)
-    schemas = {k.value: PAYLOAD_SCHEMAS[k] for k in EventKind}
-    sqlite = raw.sqlite
-    uuid_text, to_uuid, to_dt, to_date = raw.uuid_text, raw.uuid, raw.datetime, raw.date
-    for pk, person_id, kind, payload, eff, rec, source, by, sup in _raw_rows(rows):
-        # Trusted rows: validated when recorded; validation here rebuilds typed payloads
-        # (straight from the stored JSON text on SQLite).
-        schema = schemas[kind]
-        out[to_uuid(person_id)].append(
-            LegalEvent(
-                uuid_text(pk),
-                _EVENT_KINDS[kind],
+    out: dict[Any, list[EventRow]] = defaultdict(list)
+    # Trusted rows: validated when recorded; validation here rebuilds the typed payloads,
+    # straight from the stored JSON text.
+    kinds = {k.value: (k, PAYLOAD_SCHEMAS[k]) for k in EventKind}
+    if raw.sqlite:
+        day, moment, text = dt.date.fromisoformat, dt.datetime.fromisoformat, raw.uuid_text
+        for person_id, pk, kind, payload, eff, rec, sup in _raw_rows(rows):
+            k, schema = kinds[kind]
+            out[person_id].append(
+                (
+                    day(eff),
+                    moment(rec + "+00:00"),  # naive UTC, as Django stores it
+                    text(pk),
+                    k,
+                    schema.model_validate_json(payload),
+                    None if sup is None else text(sup),
+                )
+            )
+        return out
+    for person_id, pk, kind, payload, eff, rec, sup in _raw_rows(rows):
+        k, schema = kinds[kind]
+        out[person_id].append(
+            (
+                eff,
+                rec,
+                str(pk),
+                k,
                 schema.model_validate_json(payload)
-                if sqlite or isinstance(payload, str)
+                if isinstance(payload, str)
                 else schema.model_validate(payload),
-                to_date(eff),  # type: ignore[arg-type]
-                to_dt(rec),
-                source,
-                by,
-                None if sup is None else uuid_text(sup),
+                None if sup is None else str(sup),
             )
         )
     return out
@@ -241,15 +266,35 @@ def build_contexts(
     acceptance being made). Household members count as present when they have a referral
     under the same agreement that is open or accepted.
     """
+    with cyclic_gc_paused():
+        return _build_contexts(
+            referrals,
+            stage=stage,
+            now=now,
+            decisions=decisions,
+            planned_departure=planned_departure,
+        )
+
+
+def _build_contexts(
+    referrals: QuerySet[Referral],
+    *,
+    stage: Stage,
+    now: dt.datetime | None,
+    decisions: Mapping[Any, DecisionFacts] | None,
+    planned_departure: dt.date | None,
+) -> list[Screened]:
     now = now or clock.now()
     today = now.astimezone(clock.local_zone()).date()
     base = referrals.order_by()
     raw = _Raw()
+    zone = clock.local_zone()
     rows = [
         (
             raw.uuid(rid),
             raw.uuid(aid),
             raw.uuid(pid),
+            pid,
             given,
             surname,
             sex,
@@ -260,14 +305,16 @@ def build_contexts(
             bool(interp),
         )
         for rid, aid, pid, given, surname, sex, dob, precision, nats, langs, interp in _raw_rows(
-            base.values_list(
+            base.annotate(
+                stored_date_of_birth=_Stored("person__date_of_birth", output_field=DateField())
+            ).values_list(
                 "id",
                 "agreement_id",
                 "person_id",
                 "person__given_names",
                 "person__first_surname",
                 "person__sex",
-                "person__date_of_birth",
+                "stored_date_of_birth",
                 "person__dob_precision",
                 "person__nationalities",
                 "person__languages",
@@ -347,9 +394,8 @@ def build_contexts(
         person_households[pid].append(hid)
 
     out: list[Screened] = []
-    for rid, aid, pid, given, surname, sex, dob, precision, nats, langs, interp in rows:
-        person_events = events.get(pid, ())
-        legal = timeline_as_of(person_events, now)
+    for rid, aid, pid, raw_pid, given, surname, sex, dob, precision, nats, langs, interp in rows:
+        legal = timeline_of_rows(events.get(raw_pid, ()), now, zone=zone)
         household: list[HouseholdMember] = []
         for hid in person_households.get(pid, ()):
             my_role = by_person_role[(pid, hid)]
@@ -447,6 +493,13 @@ def store_evaluations(
     block or warning, in bulk; return the evaluation rows (built here, not re-read)."""
     if not pairs:
         return []
+    with cyclic_gc_paused():
+        return _store_evaluations(pairs, evaluated_by_id)
+
+
+def _store_evaluations(
+    pairs: Sequence[tuple[Any, Evaluation]], evaluated_by_id: Any
+) -> list[EvaluationRow]:
     # The rows' own creation time is real time even under a frozen clock: it orders two
     # evaluations made at the same (frozen) instant.
     stamp = timezone.now()

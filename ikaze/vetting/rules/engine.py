@@ -12,7 +12,8 @@ import dataclasses
 import datetime as dt
 import gc
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -201,22 +202,32 @@ def evaluate(ctx: RuleContext) -> Evaluation:
     return _evaluate(ctx, None)
 
 
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a block (reference counting still frees).
+
+    A screening builds hundreds of thousands of acyclic objects (contexts, payloads, findings,
+    rows) and keeps them: the collector would walk every live one again and again for nothing
+    (a fifth to a third of the time). Used by the bulk screening's three steps.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def evaluate_many(contexts: Iterable[RuleContext]) -> list[Evaluation]:
     """Run the rule set on many contexts (screening, re-evaluation after a new fact)."""
     memo: dict[int, bytes] = {}
     # Keep the agreements alive while their id() keys are in the memo.
     keep: list[AgreementSettings] = []
     out = []
-    # A screening builds ~450,000 short-lived acyclic objects: the cyclic collector would
-    # walk every live context again and again for nothing (about a fifth of the time).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with cyclic_gc_paused():
         for ctx in contexts:
             if id(ctx.agreement) not in memo:
                 keep.append(ctx.agreement)
             out.append(_evaluate(ctx, memo))
-    finally:
-        if collecting:
-            gc.enable()
     return out

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
 
-from ikaze.vetting.models import Evaluation, Finding, Referral
+from ikaze.core import clock
+from ikaze.vetting.legal_events import PAYLOAD_SCHEMAS, EventKind, LegalEvent, timeline_as_of
+from ikaze.vetting.models import Evaluation, Finding, LegalEventRecord, Referral
 from ikaze.vetting.rules import Outcome, Stage
-from ikaze.vetting.screening import screen
+from ikaze.vetting.screening import build_contexts, screen
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +60,60 @@ def test_a_bulk_screening_stores_one_evaluation_per_referral() -> None:
     for s, ev, row in results:
         assert row is not None and row.referral_id == s.referral_id
         assert Evaluation.objects.get(pk=row.pk).inputs_hash == ev.inputs_hash
+
+
+def _orm_events(person_id: object) -> list[LegalEvent]:
+    return [
+        LegalEvent(
+            str(e.pk),
+            EventKind(e.kind),
+            PAYLOAD_SCHEMAS[EventKind(e.kind)].model_validate(e.payload),
+            e.effective_at,
+            e.recorded_at,
+            e.source_document,
+            e.recorded_by_label,
+            str(e.supersedes_id) if e.supersedes_id else None,
+        )
+        for e in LegalEventRecord.objects.filter(person_id=person_id)
+    ]
+
+
+def test_contexts_read_the_timeline_as_the_orm_does() -> None:
+    from ikaze.vetting.services import legal_fact_record
+
+    r = factories.vetting_referral()
+    officer = factories.vetting_officer()
+    today = clock.today_local()
+    fear = factories.fact(
+        by=officer,
+        referral=r,
+        kind="fear_expressed",
+        payload={
+            "fear_ref": "F-1",
+            "feared_country": "RW",
+            "summary": "Fears onward removal.",
+            "expressed_to": "caseworker",
+            "screening_deadline": (today + dt.timedelta(days=5)).isoformat(),
+        },
+        days_ago=3,
+    )
+    retraction = legal_fact_record(
+        actor=officer,
+        referral=r,
+        kind="retraction",
+        payload={"reason": "Recorded on the wrong file."},
+        effective_at=today,
+        source_document="DOC-2",
+        supersedes=fear,
+    )
+    qs = Referral.objects.filter(pk=r.pk)
+    # Just before the retraction was recorded (to the microsecond), the fear stands.
+    before = retraction.recorded_at - dt.timedelta(microseconds=1)
+    (s,) = build_contexts(qs, stage=Stage.REFERRAL, now=before)
+    assert [f.ref for f in s.context.legal.fear_claims] == ["F-1"]
+    assert s.context.legal == timeline_as_of(_orm_events(r.person_id), before)
+    (s,) = build_contexts(qs, stage=Stage.REFERRAL, now=retraction.recorded_at)
+    assert s.context.legal.fear_claims == ()
+    assert str(retraction.pk) in s.context.legal.event_ids
+    assert s.context.legal == timeline_as_of(_orm_events(r.person_id), retraction.recorded_at)
+    assert len(s.context.legal.assessments) == 1 and len(s.context.legal.legal_advice) == 1
