@@ -62,7 +62,7 @@ def test_a_bulk_screening_stores_one_evaluation_per_referral() -> None:
         assert Evaluation.objects.get(pk=row.pk).inputs_hash == ev.inputs_hash
 
 
-def _orm_events(person_id: object) -> list[LegalEvent]:
+def _orm_events(person_id: uuid.UUID) -> list[LegalEvent]:
     return [
         LegalEvent(
             str(e.pk),
