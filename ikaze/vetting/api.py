@@ -1,7 +1,11 @@
+"""The referral API and, under it, the vetting API (issue 4): facts, evaluations, decisions,
+overrides, notices, alerts and the queue."""
+
+import datetime as dt
 import uuid
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Schema
 
 from config.api import ErrorOut
@@ -9,16 +13,42 @@ from ikaze.accounts.access import Perm
 from ikaze.accounts.api_routing import GuardedRouter, actor_of
 from ikaze.agreements.selectors import agreement_get_for
 from ikaze.core import clock
-from ikaze.core.errors import ValidationError
+from ikaze.core.errors import NotFound, ValidationError
 from ikaze.core.pagination import paginate
 from ikaze.people import services as people
 from ikaze.people import validation as v
 from ikaze.vetting import selectors, services
+from ikaze.vetting.models import Referral
 from ikaze.vetting.schemas import (
+    AcceptIn,
+    AlertOut,
+    AlertPage,
+    DecisionOut,
+    EvaluationOut,
+    FactIn,
+    FactOut,
+    JustificationIn,
+    MonitorNoticePage,
+    NoticeIn,
+    NoticeOut,
+    OverrideIn,
+    OverrideOut,
+    OverridePage,
+    QueuePage,
     ReasonIn,
     ReferralCreateIn,
     ReferralOut,
     ReferralPage,
+    RefuseIn,
+    ResolveIn,
+    ServiceIn,
+    StageIn,
+    alert_out,
+    decision_out,
+    evaluation_out,
+    fact_out,
+    notice_out,
+    override_out,
     referral_out,
 )
 
@@ -168,6 +198,402 @@ def request_information(request: HttpRequest, referral_id: uuid.UUID, payload: R
     return referral_out(selectors.referral_get_for(actor=actor, referral_id=referral_id))
 
 
-from ikaze.vetting.vetting_api import vetting_router  # noqa: E402  (issue 4: decisions)
+# --- vetting (issue 4) ---------------------------------------------------------------------
+
+vetting_router = GuardedRouter(tags=["vetting"])
+
+
+def _op(name: str) -> str:
+    # Operation ids are published: clients name their methods after them. These operations
+    # were first served from a module vetting_api.py and keep the ids it gave them.
+    return f"ikaze_vetting_vetting_api_{name}"
+
+
+class QueueQuery(Schema):
+    agreement: str = ""
+    nationality: str = ""
+    status: str = ""
+    has_blocks: str = ""
+    deadline: dt.date | None = None
+    page: int = 1
+    size: int = 50
+
+
+class PageQuery(Schema):
+    page: int = 1
+    size: int = 50
+
+
+def _page(items: list[dict[str, Any]], page: Any) -> dict[str, Any]:
+    return {"items": items, "page": page.number, "pages": page.pages, "total": page.total}
+
+
+def _referral(request: HttpRequest, referral_id: uuid.UUID) -> Referral:
+    return selectors.referral_vetting_get_for(actor=actor_of(request), referral_id=referral_id)
+
+
+# --- queue ---------------------------------------------------------------------------------
+
+
+@vetting_router.get(
+    "/queue",
+    perm=Perm.REFERRAL_DECIDE,
+    response={200: QueuePage, **_READ},
+    operation_id=_op("queue"),
+)
+def queue(request: HttpRequest, query: Query[QueueQuery]) -> Any:
+    """The vetting queue, oldest submission first, filtered like the page."""
+    qs = selectors.referral_queue_for(
+        actor=actor_of(request),
+        agreement=query.agreement,
+        nationality=query.nationality,
+        status=query.status,
+        has_blocks=query.has_blocks,
+        deadline=query.deadline,
+    )
+    page = paginate(qs, page=query.page, size=query.size)
+    return _page(
+        [
+            {
+                "id": r.pk,
+                "agreement": r.agreement.code,
+                "person_name": r.person.full_name,
+                "nationalities": list(r.person.nationalities or []),
+                "status": r.status,
+                "submitted_at": r.submitted_at,
+                "blocked": r.latest_blocked,
+                "open_alert": r.open_alert,
+            }
+            for r in page.items
+        ],
+        page,
+    )
+
+
+# --- facts and evaluations -------------------------------------------------------------------
+
+
+@vetting_router.get(
+    "/referrals/{referral_id}/facts",
+    perm=Perm.REFERRAL_VIEW,
+    response={200: list[FactOut], **_READ},
+    operation_id=_op("list_facts"),
+)
+def list_facts(request: HttpRequest, referral_id: uuid.UUID) -> Any:
+    """The person's legal timeline (receiving side and monitor)."""
+    referral = _referral(request, referral_id)
+    return [
+        fact_out(f) for f in selectors.legal_facts_for(actor=actor_of(request), referral=referral)
+    ]
+
+
+@vetting_router.post(
+    "/referrals/{referral_id}/facts",
+    perm=Perm.FACT_RECORD,
+    response={201: FactOut, **_WRITE},
+    operation_id=_op("record_fact"),
+)
+def record_fact(request: HttpRequest, referral_id: uuid.UUID, payload: FactIn) -> Any:
+    """Record a legal fact; the person's referrals are re-evaluated at once."""
+    actor = actor_of(request)
+    referral = _referral(request, referral_id)
+    supersedes = (
+        selectors.fact_get_for(actor=actor, fact_id=payload.supersedes)
+        if payload.supersedes
+        else None
+    )
+    fact = services.legal_fact_record(
+        actor=actor,
+        referral=referral,
+        kind=payload.kind,
+        payload=payload.payload,
+        effective_at=payload.effective_at,
+        source_document=payload.source_document,
+        supersedes=supersedes,
+    )
+    return 201, fact_out(fact)
+
+
+@vetting_router.post(
+    "/referrals/{referral_id}/evaluate",
+    perm=Perm.FACT_RECORD,
+    response={201: EvaluationOut, **_WRITE},
+    operation_id=_op("evaluate"),
+)
+def evaluate(request: HttpRequest, referral_id: uuid.UUID, payload: StageIn) -> Any:
+    """Run the safeguard rules at a stage and store the evaluation."""
+    actor = actor_of(request)
+    row = services.referral_evaluate(
+        actor=actor, referral=_referral(request, referral_id), stage=payload.stage
+    )
+    return 201, evaluation_out(row)
+
+
+@vetting_router.get(
+    "/referrals/{referral_id}/evaluation",
+    perm=Perm.REFERRAL_VIEW,
+    response={200: EvaluationOut, **_READ},
+    operation_id=_op("latest_evaluation"),
+)
+def latest_evaluation(request: HttpRequest, referral_id: uuid.UUID) -> Any:
+    """The latest evaluation and every finding (404 if never evaluated)."""
+    ev = selectors.latest_evaluation_for(
+        actor=actor_of(request), referral=_referral(request, referral_id)
+    )
+    if ev is None:
+        raise NotFound("This referral has not been evaluated yet.")
+    return evaluation_out(ev)
+
+
+# --- decisions -----------------------------------------------------------------------------
+
+
+@vetting_router.get(
+    "/referrals/{referral_id}/decisions",
+    perm=Perm.REFERRAL_VIEW,
+    response={200: list[DecisionOut], **_READ},
+    operation_id=_op("list_decisions"),
+)
+def list_decisions(request: HttpRequest, referral_id: uuid.UUID) -> Any:
+    """Decisions on a referral (a sending liaison sees those on its own referrals)."""
+    actor = actor_of(request)
+    referral = selectors.referral_get_for(actor=actor, referral_id=referral_id)
+    return [decision_out(d) for d in selectors.decisions_for(actor=actor, referral=referral)]
+
+
+@vetting_router.post(
+    "/referrals/{referral_id}/accept",
+    perm=Perm.REFERRAL_DECIDE,
+    response={201: DecisionOut, **_WRITE},
+    operation_id=_op("accept"),
+)
+def accept(request: HttpRequest, referral_id: uuid.UUID, payload: AcceptIn) -> Any:
+    """Accept the person (refused with 409 while any block stands, or when the cap is full)."""
+    d = services.referral_accept(
+        actor=actor_of(request), referral=_referral(request, referral_id), reason=payload.reason
+    )
+    return 201, decision_out(d)
+
+
+@vetting_router.post(
+    "/referrals/{referral_id}/refuse",
+    perm=Perm.REFERRAL_DECIDE,
+    response={201: DecisionOut, **_WRITE},
+    operation_id=_op("refuse"),
+)
+def refuse(request: HttpRequest, referral_id: uuid.UUID, payload: RefuseIn) -> Any:
+    """Refuse the person with reason codes (e.g. incomplete_referral) and text."""
+    d = services.referral_refuse(
+        actor=actor_of(request),
+        referral=_referral(request, referral_id),
+        reason_codes=payload.reason_codes,
+        reason=payload.reason,
+    )
+    return 201, decision_out(d)
+
+
+# --- overrides -----------------------------------------------------------------------------
+
+
+@vetting_router.get(
+    "/overrides",
+    perm=Perm.OVERRIDE_APPROVE,
+    response={200: OverridePage, **_READ},
+    operation_id=_op("list_overrides"),
+)
+def list_overrides(request: HttpRequest, query: Query[PageQuery], status: str = "requested") -> Any:
+    """Override requests (by default, those waiting for a second senior officer)."""
+    page = paginate(
+        selectors.override_list_for(actor=actor_of(request), status=status),
+        page=query.page,
+        size=query.size,
+    )
+    return _page([override_out(o) for o in page.items], page)
+
+
+@vetting_router.post(
+    "/referrals/{referral_id}/overrides",
+    perm=Perm.OVERRIDE_REQUEST,
+    response={201: OverrideOut, **_WRITE},
+    operation_id=_op("request_override"),
+)
+def request_override(request: HttpRequest, referral_id: uuid.UUID, payload: OverrideIn) -> Any:
+    """Request an override of a non-absolute block (a senior officer; absolute rules: 409)."""
+    o = services.override_request(
+        actor=actor_of(request),
+        referral=_referral(request, referral_id),
+        rule_id=payload.rule_id,
+        justification=payload.justification,
+    )
+    return 201, override_out(o)
+
+
+@vetting_router.post(
+    "/overrides/{override_id}/second",
+    perm=Perm.OVERRIDE_APPROVE,
+    response={200: OverrideOut, **_WRITE},
+    operation_id=_op("second_override"),
+)
+def second_override(request: HttpRequest, override_id: uuid.UUID, payload: JustificationIn) -> Any:
+    """Second an override as a different senior officer; the monitor is told."""
+    actor = actor_of(request)
+    o = selectors.override_get_for(actor=actor, override_id=override_id)
+    return override_out(
+        services.override_second(actor=actor, override=o, justification=payload.justification)
+    )
+
+
+@vetting_router.post(
+    "/overrides/{override_id}/decline",
+    perm=Perm.OVERRIDE_APPROVE,
+    response={200: OverrideOut, **_WRITE},
+    operation_id=_op("decline_override"),
+)
+def decline_override(request: HttpRequest, override_id: uuid.UUID, payload: JustificationIn) -> Any:
+    """Decline an override request; the block stands."""
+    actor = actor_of(request)
+    o = selectors.override_get_for(actor=actor, override_id=override_id)
+    return override_out(
+        services.override_decline(actor=actor, override=o, justification=payload.justification)
+    )
+
+
+# --- notices -------------------------------------------------------------------------------
+
+
+@vetting_router.get(
+    "/referrals/{referral_id}/notices",
+    perm=Perm.REFERRAL_VIEW,
+    response={200: list[NoticeOut], **_READ},
+    operation_id=_op("list_notices"),
+)
+def list_notices(request: HttpRequest, referral_id: uuid.UUID) -> Any:
+    """Notices issued for a referral."""
+    referral = _referral(request, referral_id)
+    return [
+        notice_out(n) for n in selectors.notices_for(actor=actor_of(request), referral=referral)
+    ]
+
+
+@vetting_router.post(
+    "/referrals/{referral_id}/notices",
+    perm=Perm.NOTICE_ISSUE,
+    response={201: NoticeOut, **_WRITE},
+    operation_id=_op("issue_notice"),
+)
+def issue_notice(request: HttpRequest, referral_id: uuid.UUID, payload: NoticeIn) -> Any:
+    """Issue a decision or transfer notice as PDF in the person's language."""
+    n = services.notice_issue(
+        actor=actor_of(request), referral=_referral(request, referral_id), kind=payload.kind
+    )
+    return 201, notice_out(n)
+
+
+_PDF_RESPONSE = {
+    "responses": {
+        "200": {
+            "description": "The notice as PDF.",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
+
+
+@vetting_router.get(
+    "/notices/{notice_id}/pdf",
+    perm=Perm.REFERRAL_VIEW,
+    response={404: ErrorOut},
+    openapi_extra=_PDF_RESPONSE,
+    operation_id=_op("notice_pdf"),
+)
+def notice_pdf(request: HttpRequest, notice_id: uuid.UUID) -> Any:
+    """Download a notice's PDF."""
+    n = selectors.notice_get_for(actor=actor_of(request), notice_id=notice_id)
+    response = HttpResponse(bytes(n.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{n.notice_ref}.pdf"'
+    return response
+
+
+@vetting_router.post(
+    "/notices/{notice_id}/service",
+    perm=Perm.NOTICE_ISSUE,
+    response={200: NoticeOut, **_WRITE},
+    operation_id=_op("record_service"),
+)
+def record_service(request: HttpRequest, notice_id: uuid.UUID, payload: ServiceIn) -> Any:
+    """Record proof of service (SAFEGUARDS A9)."""
+    actor = actor_of(request)
+    n = selectors.notice_get_for(actor=actor, notice_id=notice_id)
+    return notice_out(
+        services.notice_record_service(
+            actor=actor,
+            notice=n,
+            served_on_person_at=payload.served_on_person_at,
+            proof_reference=payload.proof_reference,
+            served_on_counsel_at=payload.served_on_counsel_at,
+            counsel_name=payload.counsel_name,
+            translation_recorded=payload.translation_recorded,
+            interpreter_language=payload.interpreter_language,
+        )
+    )
+
+
+# --- alerts and the monitor ------------------------------------------------------------------
+
+
+@vetting_router.get(
+    "/alerts",
+    perm=Perm.REFERRAL_VIEW,
+    response={200: AlertPage, **_READ},
+    operation_id=_op("list_alerts"),
+)
+def list_alerts(request: HttpRequest, query: Query[PageQuery], open_only: bool = True) -> Any:
+    """Accepted people whom a later fact now blocks."""
+    page = paginate(
+        selectors.alert_list_for(actor=actor_of(request), open_only=open_only),
+        page=query.page,
+        size=query.size,
+    )
+    return _page([alert_out(a) for a in page.items], page)
+
+
+@vetting_router.post(
+    "/alerts/{alert_id}/resolve",
+    perm=Perm.REFERRAL_DECIDE,
+    response={200: AlertOut, **_WRITE},
+    operation_id=_op("resolve_alert"),
+)
+def resolve_alert(request: HttpRequest, alert_id: uuid.UUID, payload: ResolveIn) -> Any:
+    """Close an alert, saying how it was dealt with."""
+    actor = actor_of(request)
+    a = selectors.alert_get_for(actor=actor, alert_id=alert_id)
+    return alert_out(services.alert_resolve(actor=actor, alert=a, resolution=payload.resolution))
+
+
+@vetting_router.get(
+    "/monitor-notices",
+    perm=Perm.REFERRAL_VIEW,
+    response={200: MonitorNoticePage, **_READ},
+    operation_id=_op("list_monitor_notices"),
+)
+def list_monitor_notices(request: HttpRequest, query: Query[PageQuery]) -> Any:
+    """What the monitor was told: overrides approved and alerts raised."""
+    page = paginate(
+        selectors.monitor_notice_list_for(actor=actor_of(request)), page=query.page, size=query.size
+    )
+    items = [
+        {
+            "id": m.pk,
+            "kind": m.kind,
+            "referral_id": m.referral_id,
+            "override_id": m.override_id,
+            "alert_id": m.alert_id,
+            "message": m.message,
+            "created_at": m.created_at,
+        }
+        for m in page.items
+    ]
+    return _page(items, page)
+
 
 router.add_router("", vetting_router)

@@ -1,4 +1,5 @@
-"""API shapes of referrals."""
+"""API shapes of referrals and of their vetting (facts, evaluations, decisions, overrides,
+notices, alerts), and the conversions from rows."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from typing import Any
 from ninja import Field, Schema
 
 from ikaze.people.schemas import DocumentIn, PersonOut, person_out
-from ikaze.vetting.models import Referral
+from ikaze.vetting.models import (
+    Alert,
+    Decision,
+    Evaluation,
+    LegalEventRecord,
+    Notice,
+    Override,
+    Referral,
+)
 
 
 class ReferralOut(Schema):
@@ -78,4 +87,287 @@ def referral_out(r: Referral) -> dict[str, Any]:
         "submitted_at": r.submitted_at,
         "created_at": r.created_at,
         "person": person_out(r.person),
+    }
+
+
+# --- vetting (issue 4) ---------------------------------------------------------------------
+
+
+class FactIn(Schema):
+    kind: str
+    payload: dict[str, Any]
+    effective_at: dt.date
+    source_document: str
+    supersedes: uuid.UUID | None = None
+
+
+class FactOut(Schema):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    referral_id: uuid.UUID | None
+    kind: str
+    payload: dict[str, Any]
+    effective_at: dt.date
+    recorded_at: dt.datetime
+    source_document: str
+    recorded_by: str
+    supersedes: uuid.UUID | None
+
+
+class FindingOut(Schema):
+    rule_id: str
+    outcome: str
+    kind: str
+    message: str
+    facts_used: dict[str, Any]
+    overridable: bool
+
+
+class EvaluationOut(Schema):
+    id: uuid.UUID
+    referral_id: uuid.UUID
+    stage: str
+    ruleset_version: str
+    inputs_hash: str
+    evaluated_at: dt.datetime
+    blocked: bool
+    findings: list[FindingOut]
+
+
+class StageIn(Schema):
+    stage: str = "decision"
+
+
+class DecisionOut(Schema):
+    id: uuid.UUID
+    referral_id: uuid.UUID
+    outcome: str
+    reason_codes: list[str]
+    reason: str
+    officer: str
+    decided_at: dt.datetime
+    expires_at: dt.datetime | None
+    evaluation_id: uuid.UUID
+
+
+class AcceptIn(Schema):
+    reason: str
+
+
+class RefuseIn(Schema):
+    reason_codes: list[str]
+    reason: str = ""
+
+
+class OverrideIn(Schema):
+    rule_id: str
+    justification: str
+
+
+class JustificationIn(Schema):
+    justification: str
+
+
+class OverrideOut(Schema):
+    id: uuid.UUID
+    referral_id: uuid.UUID
+    rule_id: str
+    status: str
+    requested_by: str
+    request_justification: str
+    requested_at: dt.datetime
+    seconded_by: str
+    second_justification: str
+    seconded_at: dt.datetime | None
+
+
+class OverridePage(Schema):
+    items: list[OverrideOut]
+    page: int
+    pages: int
+    total: int
+
+
+class NoticeIn(Schema):
+    kind: str
+
+
+class NoticeOut(Schema):
+    id: uuid.UUID
+    referral_id: uuid.UUID
+    kind: str
+    notice_ref: str
+    language: str
+    template_language: str
+    needs_translation: bool
+    translation_recorded: bool
+    interpreter_language: str
+    pdf_sha256: str
+    issued_at: dt.datetime
+    served_on_person_at: dt.datetime | None
+    served_on_counsel_at: dt.datetime | None
+    proof_reference: str
+
+
+class ServiceIn(Schema):
+    served_on_person_at: dt.datetime
+    proof_reference: str
+    served_on_counsel_at: dt.datetime | None = None
+    counsel_name: str = ""
+    translation_recorded: bool = False
+    interpreter_language: str = Field("", max_length=3)
+
+
+class AlertOut(Schema):
+    id: uuid.UUID
+    referral_id: uuid.UUID
+    reason: str
+    rule_ids: list[str]
+    raised_at: dt.datetime
+    resolved_at: dt.datetime | None
+    resolution: str
+
+
+class AlertPage(Schema):
+    items: list[AlertOut]
+    page: int
+    pages: int
+    total: int
+
+
+class ResolveIn(Schema):
+    resolution: str
+
+
+class MonitorNoticeOut(Schema):
+    id: uuid.UUID
+    kind: str
+    referral_id: uuid.UUID
+    override_id: uuid.UUID | None
+    alert_id: uuid.UUID | None
+    message: str
+    created_at: dt.datetime
+
+
+class MonitorNoticePage(Schema):
+    items: list[MonitorNoticeOut]
+    page: int
+    pages: int
+    total: int
+
+
+class QueueItemOut(Schema):
+    id: uuid.UUID
+    agreement: str
+    person_name: str
+    nationalities: list[str]
+    status: str
+    submitted_at: dt.datetime | None
+    blocked: bool | None
+    open_alert: bool
+
+
+class QueuePage(Schema):
+    items: list[QueueItemOut]
+    page: int
+    pages: int
+    total: int
+
+
+def fact_out(f: LegalEventRecord) -> dict[str, Any]:
+    return {
+        "id": f.pk,
+        "person_id": f.person_id,
+        "referral_id": f.referral_id,
+        "kind": f.kind,
+        "payload": f.payload,
+        "effective_at": f.effective_at,
+        "recorded_at": f.recorded_at,
+        "source_document": f.source_document,
+        "recorded_by": f.recorded_by_label,
+        "supersedes": f.supersedes_id,
+    }
+
+
+def evaluation_out(ev: Evaluation) -> dict[str, Any]:
+    findings = getattr(ev, "ordered_findings", None) or ev.finding_list()
+    return {
+        "id": ev.pk,
+        "referral_id": ev.referral_id,
+        "stage": ev.stage,
+        "ruleset_version": ev.ruleset_version,
+        "inputs_hash": ev.inputs_hash,
+        "evaluated_at": ev.evaluated_at,
+        "blocked": ev.blocked,
+        "findings": [
+            {
+                "rule_id": f.rule_id,
+                "outcome": f.outcome,
+                "kind": f.kind,
+                "message": f.render_message(),
+                "facts_used": f.facts_used,
+                "overridable": f.overridable,
+            }
+            for f in findings
+        ],
+    }
+
+
+def decision_out(d: Decision) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "referral_id": d.referral_id,
+        "outcome": d.outcome,
+        "reason_codes": d.reason_codes,
+        "reason": d.reason,
+        "officer": d.officer_name,
+        "decided_at": d.decided_at,
+        "expires_at": d.expires_at,
+        "evaluation_id": d.evaluation_id,
+    }
+
+
+def override_out(o: Override) -> dict[str, Any]:
+    return {
+        "id": o.pk,
+        "referral_id": o.referral_id,
+        "rule_id": o.rule_id,
+        "status": o.status,
+        "requested_by": o.requested_by_name,
+        "request_justification": o.request_justification,
+        "requested_at": o.requested_at,
+        "seconded_by": o.seconded_by_name,
+        "second_justification": o.second_justification,
+        "seconded_at": o.seconded_at,
+    }
+
+
+def notice_out(n: Notice) -> dict[str, Any]:
+    return {
+        "id": n.pk,
+        "referral_id": n.referral_id,
+        "kind": n.kind,
+        "notice_ref": n.notice_ref,
+        "language": n.language,
+        "template_language": n.template_language,
+        "needs_translation": n.needs_translation,
+        "translation_recorded": n.translation_recorded,
+        "interpreter_language": n.interpreter_language,
+        "pdf_sha256": n.pdf_sha256,
+        "issued_at": n.issued_at,
+        "served_on_person_at": n.served_on_person_at,
+        "served_on_counsel_at": n.served_on_counsel_at,
+        "proof_reference": n.proof_reference,
+    }
+
+
+def alert_out(a: Alert) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "referral_id": a.referral_id,
+        "reason": a.reason,
+        "rule_ids": a.rule_ids,
+        "raised_at": a.raised_at,
+        "resolved_at": a.resolved_at,
+        "resolution": a.resolution,
     }
