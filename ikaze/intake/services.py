@@ -13,6 +13,7 @@ import logging
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -196,32 +197,44 @@ def _fail(
     return batch
 
 
-def _match_pairs(
-    new_rows: Sequence[tuple[uuid.UUID, CleanRow]], notes: list[str]
-) -> list[ScoredPair]:
-    """Score the new people against the registry and against each other."""
+def _start_matching(
+    pool: ThreadPoolExecutor, new_rows: Sequence[tuple[uuid.UUID, CleanRow]], notes: list[str]
+) -> Future[list[ScoredPair]] | None:
+    """Start scoring the new people against the registry and each other; None: nothing to do.
+
+    The registry's features are brought up to date here, on the caller's thread (it reads the
+    database); the linking itself is DuckDB's work on the kept features and runs on `pool`
+    while the caller stores the batch (DuckDB releases the interpreter lock, so the two
+    overlap on two cores). Nothing of the matcher touches the database from that thread.
+    """
     if not new_rows:
-        return []
+        return None
     try:
         from ikaze.people import identity
     except ModuleNotFoundError:  # pragma: no cover - the engine is part of the product
         notes.append("Identity matching is not available; no duplicates were looked for.")
-        return []
+        return None
     t0 = time.perf_counter()
-    # The registry's features are kept by the matcher and brought up to date with the people
-    # changed since: only this batch's rows get their features computed here.
+    # Only this batch's rows get their features computed; the registry's are kept by the
+    # matcher and brought up to date with the people changed since.
     m = identity.batch_matcher()
     log.info("registry features ready in %.2fs", time.perf_counter() - t0)
     incoming = incoming_frame(new_rows)
-    t0 = time.perf_counter()
-    pairs = m.link_batch(incoming, threshold=identity.CANDIDATE_THRESHOLD)
-    log.info("link_batch: %d pairs in %.2fs", pairs.height, time.perf_counter() - t0)
-    return [
-        ScoredPair(uuid.UUID(str(left)), uuid.UUID(str(right)), float(prob), float(weight or 0.0))
-        for left, right, prob, weight in pairs.select(
-            "left_id", "right_id", "probability", "match_weight"
-        ).iter_rows()
-    ]
+
+    def link() -> list[ScoredPair]:
+        t1 = time.perf_counter()
+        pairs = m.link_batch(incoming, threshold=identity.CANDIDATE_THRESHOLD)
+        log.info("link_batch: %d pairs in %.2fs", pairs.height, time.perf_counter() - t1)
+        return [
+            ScoredPair(
+                uuid.UUID(str(left)), uuid.UUID(str(right)), float(prob), float(weight or 0.0)
+            )
+            for left, right, prob, weight in pairs.select(
+                "left_id", "right_id", "probability", "match_weight"
+            ).iter_rows()
+        ]
+
+    return pool.submit(link)
 
 
 def incoming_frame(new_rows: Sequence[tuple[uuid.UUID, CleanRow]]) -> pl.DataFrame:
@@ -335,64 +348,64 @@ def intake_batch_run(*, batch_id: uuid.UUID | str) -> IntakeBatch:
         else:
             rerefer.append((pid, r))
 
-    t_match = time.perf_counter()
-    pairs = _match_pairs(new_rows, notes)
-    log.info("intake %s: matched in %.2fs", batch.pk, time.perf_counter() - t_match)
     _progress(batch.pk, phase="storing")
     t_store = time.perf_counter()
-
-    try:
-        with transaction.atomic():
-            candidates = _store(
-                batch=batch,
-                actor=actor,
-                new_rows=new_rows,
-                rerefer=rerefer,
-                pairs=pairs,
-                problems=problems,
+    # Matching (DuckDB) runs beside the storing (Python and the database); the candidates
+    # are stored last, in the same transaction, once both are done.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-match") as pool:
+        matching = _start_matching(pool, new_rows, notes)
+        try:
+            with transaction.atomic():
+                candidates = _store(
+                    batch=batch,
+                    actor=actor,
+                    new_rows=new_rows,
+                    rerefer=rerefer,
+                    matching=matching,
+                    problems=problems,
+                )
+                seconds = round(time.perf_counter() - t0, 3)
+                imported = len(new_rows) + len(rerefer)
+                summary = {
+                    "rows": total,
+                    "imported": imported,
+                    "rejected": len(rejected_rows),
+                    "duplicates": duplicates,
+                    "possible_duplicates": candidates,
+                }
+                IntakeBatch.objects.filter(pk=batch.pk).update(
+                    status=IntakeBatch.Status.DONE,
+                    phase="done",
+                    rows_done=total,
+                    imported=imported,
+                    rejected=len(rejected_rows),
+                    duplicates=duplicates,
+                    possible_duplicates=candidates,
+                    notes=notes,
+                    finished_at=clock.now(),
+                    seconds=seconds,
+                    updated_at=clock.now(),
+                )
+                audit_record(
+                    actor=actor,
+                    action="intake_batch.import",
+                    target_type="intake_batch",
+                    target_id=batch.pk,
+                    after={**summary, "mode": batch.mode, "format": fmt},
+                    reason="strict mode: nothing imported" if strict_refused else "",
+                )
+            log.info("intake %s: stored in %.2fs", batch.pk, time.perf_counter() - t_store)
+        except IntegrityError as exc:
+            # Another import of the same people won the race; nothing of this one was stored.
+            log.warning("intake batch %s collided: %s", batch.pk, exc)
+            return _fail(
+                batch,
+                actor,
+                manifest.FileRefused(
+                    "Another import stored some of these people at the same time; upload the file again."
+                ),
+                t0,
             )
-            seconds = round(time.perf_counter() - t0, 3)
-            imported = len(new_rows) + len(rerefer)
-            summary = {
-                "rows": total,
-                "imported": imported,
-                "rejected": len(rejected_rows),
-                "duplicates": duplicates,
-                "possible_duplicates": candidates,
-            }
-            IntakeBatch.objects.filter(pk=batch.pk).update(
-                status=IntakeBatch.Status.DONE,
-                phase="done",
-                rows_done=total,
-                imported=imported,
-                rejected=len(rejected_rows),
-                duplicates=duplicates,
-                possible_duplicates=candidates,
-                notes=notes,
-                finished_at=clock.now(),
-                seconds=seconds,
-                updated_at=clock.now(),
-            )
-            audit_record(
-                actor=actor,
-                action="intake_batch.import",
-                target_type="intake_batch",
-                target_id=batch.pk,
-                after={**summary, "mode": batch.mode, "format": fmt},
-                reason="strict mode: nothing imported" if strict_refused else "",
-            )
-        log.info("intake %s: stored in %.2fs", batch.pk, time.perf_counter() - t_store)
-    except IntegrityError as exc:
-        # Another import of the same people won the race; nothing of this one was stored.
-        log.warning("intake batch %s collided: %s", batch.pk, exc)
-        return _fail(
-            batch,
-            actor,
-            manifest.FileRefused(
-                "Another import stored some of these people at the same time; upload the file again."
-            ),
-            t0,
-        )
     batch.refresh_from_db()
     return batch
 
@@ -423,7 +436,7 @@ def _store(
     actor: Actor,
     new_rows: Sequence[tuple[uuid.UUID, CleanRow]],
     rerefer: Sequence[tuple[uuid.UUID, CleanRow]],
-    pairs: Sequence[ScoredPair],
+    matching: Future[list[ScoredPair]] | None,
     problems: Sequence[Problem],
 ) -> int:
     org = batch.organisation
@@ -496,6 +509,9 @@ def _store(
             *specs,
         ],
     )
+    t_wait = time.perf_counter()
+    pairs = matching.result() if matching is not None else []
+    log.info("intake %s: waited %.2fs for matching", batch.pk, time.perf_counter() - t_wait)
     return len(
         match_candidates_propose(actor=actor, pairs=pairs, source=f"intake:{str(batch.pk)[:8]}")
     )
