@@ -304,11 +304,13 @@ def match_candidates_propose(
     if not best:
         return []
     ids = {i for k in best for i in k}
-    clusters = dict(Person.objects.filter(pk__in=ids).values_list("pk", "identity_cluster"))
+    clusters: dict[uuid.UUID, uuid.UUID] = {}
     existing: set[tuple[uuid.UUID, uuid.UUID]] = set()
     id_list = list(ids)
+    # In chunks: SQLite limits the parameters of one statement.
     for start in range(0, len(id_list), 500):
         chunk = id_list[start : start + 500]
+        clusters.update(Person.objects.filter(pk__in=chunk).values_list("pk", "identity_cluster"))
         existing.update(
             MatchCandidate.objects.filter(person_a__in=chunk).values_list("person_a", "person_b")
         )
