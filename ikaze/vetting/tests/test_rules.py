@@ -13,7 +13,9 @@ import itertools
 from dataclasses import replace
 from typing import Any
 
+import orjson
 import pytest
+from pydantic_core import to_json
 
 from ikaze.vetting.legal_events import (
     ALL_ASSESSMENT_TOPICS,
@@ -47,6 +49,7 @@ from ikaze.vetting.rules import (
     notice_language_served,
 )
 from ikaze.vetting.rules.context import DEFAULT_REQUIRED_FIELDS
+from ikaze.vetting.rules.engine import canonical_document
 
 NOW = dt.datetime(2026, 11, 16, 9, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 11, 16)
@@ -1299,3 +1302,239 @@ def test_inputs_hash_does_not_depend_on_set_order() -> None:
     assert (
         b'"required_fields":["date_of_birth","name","nationality","sex","travel_document"]' in text
     )
+
+
+# One event of every kind, with explicit ids (the hash covers them), optional fields set and
+# text that JSON must escape: the canonical form's widest case.
+_EVERY_KIND: list[tuple[EventKind, int, dict[str, Any]]] = [
+    (EventKind.ASYLUM_CLAIM_FILED, 300, {"claim_ref": "C-1", "authority": "USCIS"}),
+    (
+        EventKind.ASYLUM_CLAIM_DECIDED,
+        200,
+        {"claim_ref": "C-1", "outcome": "refused", "appeal_window_ends": TODAY.isoformat()},
+    ),
+    (EventKind.APPEAL_FILED, 190, {"claim_ref": "C-1", "appeal_ref": "AP-1", "forum": "BIA"}),
+    (
+        EventKind.APPEAL_DECIDED,
+        100,
+        {"appeal_ref": "AP-1", "outcome": "dismissed", "final": False},
+    ),
+    (
+        EventKind.COURT_STAY_GRANTED,
+        60,
+        {"stay_ref": "S-1", "court": "Cour d’appel «Kigali»", "measure": "stay", "until": None},
+    ),
+    (EventKind.COURT_STAY_LIFTED, 50, {"stay_ref": "S-1", "court": "Cour d’appel «Kigali»"}),
+    (
+        EventKind.FEAR_EXPRESSED,
+        40,
+        {
+            "fear_ref": "F-1",
+            "feared_country": "rw",
+            "summary": 'Said: "not there"\tthen\\left — ñ 😀',
+            "expressed_to": "liaison",
+            "screening_deadline": days_ago(33).isoformat(),
+        },
+    ),
+    (
+        EventKind.FEAR_SCREENING_DONE,
+        35,
+        {"fear_ref": "F-1", "outcome": "negative", "screener": "UNHCR"},
+    ),
+    (
+        EventKind.NOTICE_SERVED,
+        12,
+        {
+            "notice_ref": "N-1",
+            "notice_kind": "transfer",
+            "destination_country": "RW",
+            "language": "es",
+            "template_language": "en",
+            "translation_recorded": True,
+            "interpreter_language": "es",
+            "served_on_person": True,
+            "served_on_counsel": True,
+            "counsel_name": "M. Ortiz",
+            "proof_reference": "PROOF-1",
+        },
+    ),
+    (
+        EventKind.LEGAL_ADVICE_GIVEN,
+        20,
+        {"provider": "Legal Aid Forum", "language": "es", "interpreter_language": "rw"},
+    ),
+    (
+        EventKind.CONSENT_GIVEN,
+        30,
+        {
+            "scheme": "UK-RW",
+            "language": "es",
+            "informed": True,
+            "payment_offered_minor": 300000,
+            "payment_currency": "GBP",
+        },
+    ),
+    (EventKind.CONSENT_WITHDRAWN, 3, {"reason": "Changed my mind."}),
+    (EventKind.AGE_DISPUTE_OPENED, 80, {"reason": "Looks younger", "claimed_date_of_birth": None}),
+    (
+        EventKind.AGE_DISPUTE_RESOLVED,
+        70,
+        {
+            "outcome": "adult",
+            "final": True,
+            "method": "Merton",
+            "assessed_date_of_birth": "1990-01-01",
+        },
+    ),
+    (
+        EventKind.ASSESSMENT_SIGNED,
+        5,
+        {
+            "assessor": "A. Uwase",
+            "individual": True,
+            "topics": sorted(ALL_ASSESSMENT_TOPICS, reverse=True),
+            "text_sha256": hashlib.sha256(b"individual text").hexdigest(),
+            "copied_from": "AS-0",
+        },
+    ),
+    (
+        EventKind.BEST_INTERESTS_DETERMINATION,
+        4,
+        {
+            "determined_by": "BID panel",
+            "outcome": "split_in_best_interests",
+            "separated_members": ["P9", "P2"],
+            "consent_recorded": True,
+            "consent_by": "P1",
+        },
+    ),
+    (
+        EventKind.HOUSEHOLD_MEMBERSHIP,
+        90,
+        {
+            "household_ref": "H-1",
+            "member_ref": "P2",
+            "relationship": "child",
+            "member_is_child": True,
+        },
+    ),
+    (
+        EventKind.DIPLOMATIC_ASSURANCE_RECEIVED,
+        6,
+        {"from_state": "RW", "reference": "NV-1", "covers": "treatment"},
+    ),
+    (EventKind.NATIONALITY_RECORDED, 400, {"country": "hn", "basis": "Passport"}),
+]
+
+
+def _every_kind_context() -> RuleContext:
+    events = [
+        legal_event(
+            id=f"K{i:02d}",
+            kind=kind,
+            payload=payload,
+            effective_at=days_ago(ago),
+            recorded_at=dt.datetime.combine(days_ago(ago), dt.time(6, 0), tzinfo=dt.UTC),
+            source_document="DOC-1",
+            recorded_by="vetting",
+        )
+        for i, (kind, ago, payload) in enumerate(_EVERY_KIND)
+    ]
+    events.append(
+        legal_event(
+            id="K98",
+            kind=EventKind.NATIONALITY_RECORDED,
+            payload={"country": "RW", "basis": "Misread passport"},
+            effective_at=days_ago(2),
+            recorded_at=NOW - dt.timedelta(hours=2),
+            source_document="DOC-2",
+            recorded_by="vetting",
+        )
+    )
+    events.append(
+        legal_event(
+            id="K99",
+            kind=EventKind.RETRACTION,
+            payload={"reason": "Wrong file."},
+            effective_at=days_ago(1),
+            recorded_at=NOW - dt.timedelta(hours=1),
+            source_document="DOC-2",
+            recorded_by="vetting",
+            supersedes="K98",
+        )
+    )
+    return RuleContext(
+        stage=Stage.MANIFEST_LOCK,
+        now=NOW,
+        legal=timeline_as_of(events, NOW),
+        person=base_person(
+            household=(
+                HouseholdMember("P2", Relationship.CHILD, is_child=True, present=True),
+                HouseholdMember("P9", Relationship.SPOUSE, is_child=False, present=False),
+            ),
+            date_of_birth=DateOfBirth(dt.date(1990, 5, 1), DobPrecision.MONTH),
+            nationalities=frozenset({"SV", "HN"}),
+        ),
+        referral=ReferralFacts(
+            "R1",
+            DEFAULT_REQUIRED_FIELDS,
+            health_data_present=True,
+            shared_assessment_hashes=frozenset({"b" * 64, "a" * 64}),
+        ),
+        agreement=replace(AGREEMENT, voluntary=True, cap=None),
+        decision=ACCEPTED,
+        planned_departure=TODAY + dt.timedelta(days=3),
+    )
+
+
+def _generated_contexts(n: int) -> list[RuleContext]:
+    from bench.screening import generate
+
+    return [
+        RuleContext(
+            stage=g.stage,
+            now=NOW,
+            legal=timeline_as_of(g.events, NOW),
+            person=g.person,
+            referral=g.referral,
+            agreement=g.agreement,
+            decision=g.decision,
+            planned_departure=g.planned_departure,
+        )
+        for g in generate(n, seed=11)
+    ]
+
+
+def test_canonical_inputs_are_pydantic_cores_json_of_the_document() -> None:
+    ctx = _every_kind_context()
+    legal = ctx.legal
+    # The widest case really is wide: every part of the state is filled.
+    assert legal.claims and legal.appeals and legal.stays and legal.fear_claims
+    assert legal.notices and legal.legal_advice and legal.assessments and legal.best_interests
+    assert legal.household and legal.assurances and legal.nationalities
+    assert legal.consent is not None and legal.consent.withdrawn_on is not None
+    assert legal.age_dispute is not None and legal.age_dispute.resolved_on is not None
+    assert "K98" not in legal.event_ids and "K99" in legal.event_ids
+    assert legal.nationalities == frozenset({"HN"})
+    contexts = [ctx, *_all_table_contexts(), *_generated_contexts(300)]
+    for c in contexts:
+        assert canonical_inputs(c) == to_json(canonical_document(c))
+    assert evaluate_many(contexts) == [evaluate(c) for c in contexts]
+
+
+def test_the_inputs_hash_of_a_fixed_context_does_not_change() -> None:
+    # A stored evaluation's hash must still match its inputs after any change to the code:
+    # a change here is a change of INPUTS_FORMAT.
+    assert inputs_hash(_every_kind_context()) == (
+        "72ba9d42ff983ce32d7c8af4d260b863b48ddd6327ee5c231b8c452612e24a1c"
+    )
+
+
+def test_stored_findings_json_is_pydantic_cores() -> None:
+    # The bulk path writes facts and findings with orjson: the same text as before.
+    findings = [f for c in _all_table_contexts() for f in evaluate(c).findings]
+    findings += [f for c in _generated_contexts(300) for f in evaluate(c).findings]
+    findings += list(evaluate(_every_kind_context()).findings)
+    for f in findings:
+        assert orjson.dumps(f.facts_used) == to_json(f.facts_used), f
+        assert orjson.dumps(list(f)) == to_json(list(f)), f
