@@ -188,8 +188,9 @@ def febrl4(threshold: float, model_dir: Path) -> dict[str, Any]:
     fa, fb = frame(a), frame(b)
     matcher = Matcher.untrained()
     matcher.path = model_dir / "febrl4.json"
-    # The two files together hold 5,000 duplicate pairs: enough for EM.
-    matcher.train(pl.concat([fa, fb]), em=True)
+    # File A is the registry: 5,000 distinct people, what u (chance agreement) is sampled
+    # from. A and B together hold 5,000 duplicate pairs: enough for EM and the prior.
+    matcher.train(fa, em=True, em_frame=pl.concat([fa, fb]))
     pairs = matcher.link_batch(fb, fa, threshold=threshold)
     predicted = {
         (left, right)

@@ -279,15 +279,24 @@ class Matcher:
         return matcher
 
     def train(
-        self, registry_frame: pl.DataFrame, *, em: bool = False, registry_version: Any = None
+        self,
+        registry_frame: pl.DataFrame,
+        *,
+        em: bool = False,
+        em_frame: pl.DataFrame | None = None,
+        registry_version: Any = None,
     ) -> float:
         """Estimate u by random sampling and m by EM on the registry; save the model. Seconds.
 
         EM runs only when asked (em=True): on the generated registry, whose few duplicates
         sit among siblings and twins, EM's m values scored worse than model.py's priors
-        (pair F1 0.907 against 0.941 on `bench match --smoke`; ADR 0002). The registry's
-        features computed here are kept for the batch path (`registry_version` says what
-        they reflect).
+        (pair F1 0.907 against 0.941 on `bench match --smoke`; ADR 0002). With `em_frame`
+        (records known to hold many duplicates, such as a registry and a batch to link to
+        it), EM and the prior are estimated on those records and u on the registry alone:
+        u is the chance that two different people agree, and where one random pair in ten
+        thousand is the same person, as in FEBRL4, sampling pairs there would count the
+        duplicates' agreement as chance. The registry's features computed here are kept for
+        the batch path (`registry_version` says what they reflect).
         """
         from splink import DuckDBAPI, Linker
 
@@ -312,13 +321,27 @@ class Matcher:
                 linker.training.estimate_u_using_random_sampling(
                     max_pairs=5e6 if n >= 100_000 else 1e6, seed=20250101
                 )
+            trainer = linker
+            if em and em_frame is not None:
+                con.register("em_in", _with_match_columns(em_frame))
+                con.execute(f"CREATE OR REPLACE TABLE em_f AS {features_sql('em_in')}")
+                con.unregister("em_in")
+                em_sdf = db_api.register("em_f", table_name="em_records")
+                trainer = Linker(
+                    em_sdf, linker.misc.save_model_to_json(), log_level=logging.WARNING
+                )
+                trainer.training.estimate_probability_two_random_records_match(
+                    list(DETERMINISTIC_RULES), recall=0.7
+                )
             if em:
                 for rule in TRAINING_RULES:
-                    linker.training.estimate_parameters_using_expectation_maximisation(
+                    trainer.training.estimate_parameters_using_expectation_maximisation(
                         rule, estimate_without_term_frequencies=True
                     )
-            model = linker.misc.save_model_to_json()
-            linker.table_management.delete_tables_created_by_splink_from_db()
+            model = trainer.misc.save_model_to_json()
+            for used in {id(linker): linker, id(trainer): trainer}.values():
+                used.table_management.delete_tables_created_by_splink_from_db()
+            con.execute("DROP TABLE IF EXISTS em_f")
             self.model = model
             self._scorer = _Scorer(model)
             if self.path is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 import duckdb
 import polars as pl
@@ -22,6 +23,7 @@ from ikaze.people.matching.features import (
 from ikaze.people.matching.model import (
     BLOCKING_RULES,
     COMPARISONS,
+    TRAINING_RULES,
     _dl_guard,
     gammas_py,
     one_edit,
@@ -164,6 +166,28 @@ def test_dl_guard_holds_for_every_pair_within_one_edit():
     assert sum(near for near, _ in rows) > 1500
     assert all(ok for near, ok in rows if near)
     assert not all(ok for _, ok in rows)  # it does drop some
+
+
+def test_names_swapped_and_misspelt_are_recognised_once():
+    original = features_py(person("r", "María José", "García", "Pérez", "1990-03-04"))
+    swapped = features_py(person("a", "Garsia Perez", "MARIAJOSE", None, "1990-03-04"))
+    misspelt = features_py(person("b", "Garcia Peres", "Mria José", None, None))
+    labels = [lv.label for lv in COMPARISONS[0].levels]
+    for copy in (swapped, misspelt):
+        given, surnames = gammas_py(copy, original)[:2]
+        assert labels[given - 1] == "swapped with the surnames, spelt alike"
+        assert COMPARISONS[1].levels[surnames - 1].label == "else"  # counted once, in given
+    stranger = features_py(person("c", "Garcia Peres", "Marta", None, None))
+    assert labels[gammas_py(stranger, original)[0] - 1] != "swapped with the surnames, spelt alike"
+
+
+def test_training_rules_read_only_compared_columns():
+    # Splink fixes, in an EM session, the comparisons whose columns the rule reads; a column
+    # no comparison reads would let a session estimate m from pairs already alike there.
+    compared = {col for c in COMPARISONS for col in c.columns}
+    for rule in TRAINING_RULES:
+        read = set(re.findall(r"\b[lr]\.([a-z0-9_]+)", rule))
+        assert read and read <= compared, rule
 
 
 def test_blocking_keys_catch_swapped_and_merged_surnames():
