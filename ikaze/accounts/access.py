@@ -43,6 +43,10 @@ class Perm(StrEnum):
     AGREEMENT_VIEW = "agreement.view"
     AGREEMENT_MANAGE = "agreement.manage"
     AGREEMENT_SUSPEND = "agreement.suspend"
+    # Change an agreement's status at all: held by whoever holds MANAGE or SUSPEND (derived
+    # below). Routes declare it; the service then requires the one the step needs
+    # (agreements.services.transition_perm: suspend and resume SUSPEND, the rest MANAGE).
+    AGREEMENT_TRANSITION = "agreement.transition"
     INTERSTATE_PAYMENT_RECORD = "agreement.payment.record"
     # audit
     AUDIT_VIEW = "audit.view"
@@ -120,6 +124,14 @@ MATRIX: dict[Role, frozenset[Perm]] = {
     },
     Role.AUDITOR: _EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT},
     Role.ADMIN: _EVERYONE | {Perm.AGREEMENT_MANAGE, Perm.USER_MANAGE, Perm.TOKEN_MANAGE},
+}
+
+# Whoever may take some status step may call the transition routes (the step is checked next).
+MATRIX = {
+    role: perms | {Perm.AGREEMENT_TRANSITION}
+    if perms & {Perm.AGREEMENT_MANAGE, Perm.AGREEMENT_SUSPEND}
+    else perms
+    for role, perms in MATRIX.items()
 }
 
 # Which kinds of organisation may hold which roles (a sending state cannot vet, a monitor

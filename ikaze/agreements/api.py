@@ -90,7 +90,7 @@ def update_agreement(request: HttpRequest, code: str, payload: AgreementPatchIn)
 
 
 @router.post(
-    "/{code}/transitions", perm=Perm.AGREEMENT_VIEW, response={200: AgreementOut, **_WRITE}
+    "/{code}/transitions", perm=Perm.AGREEMENT_TRANSITION, response={200: AgreementOut, **_WRITE}
 )
 def transition_agreement(request: HttpRequest, code: str, payload: TransitionIn) -> Any:
     """Change the status (suspend and resume: senior officer; other steps: administrator)."""

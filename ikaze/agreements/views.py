@@ -221,7 +221,7 @@ def _action(
     return _render_detail(request, agreement, bound={key: form}, status=400)
 
 
-@requires(Perm.AGREEMENT_VIEW)
+@requires(Perm.AGREEMENT_TRANSITION)
 @require_POST
 def agreement_transition(request: HttpRequest, code: str) -> HttpResponse:
     agreement = selectors.agreement_get_for(actor=_actor(request), code=code)

@@ -2,10 +2,11 @@ import json
 
 import pytest
 
-from ikaze.accounts.access import Role
+from ikaze.accounts.access import Perm, Role, roles_allowing
 from ikaze.agreements import services
 from ikaze.agreements.models import Agreement
 from ikaze.agreements.tests.conftest import state
+from ikaze.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -236,6 +237,29 @@ def test_transitions(api_client_for, draft):
         {"to": "suspended", "reason": "Monitor report."},
     )
     assert (r.status_code, r.json()["status"]) == (200, "suspended")
+
+
+def test_transitions_route_declares_what_the_service_enforces(client):
+    # The route publishes the permission it checks before reading the body: held by exactly
+    # the roles that may take some step (manage: administrator; suspend: senior officer).
+    doc = client.get("/api/v1/openapi.json").json()
+    perm = doc["paths"]["/api/v1/agreements/{code}/transitions"]["post"]["x-ikaze-permission"]
+    assert roles_allowing(perm) == roles_allowing(Perm.AGREEMENT_MANAGE) | roles_allowing(
+        Perm.AGREEMENT_SUSPEND
+    )
+    assert roles_allowing(perm) == {Role.ADMIN, Role.SENIOR_OFFICER}
+
+
+def test_transitions_refuse_a_role_that_takes_no_step_before_reading_the_body(
+    api_client_for, draft
+):
+    vetting = api_client_for(Role.VETTING_OFFICER)
+    before, security = state(), AuditEvent.objects.filter(kind=AuditEvent.Kind.SECURITY).count()
+    r = _post(vetting, URL + "/US-RW-2025/transitions", {})
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "forbidden"
+    assert state() == before
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.SECURITY).count() == security + 1
 
 
 def test_payments(api_client_for, admin, in_force):

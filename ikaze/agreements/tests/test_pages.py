@@ -245,6 +245,14 @@ def test_transition_page_action(client_for, in_force):
     assert Agreement.objects.get().status == "terminated"
 
 
+def test_transition_page_refuses_a_role_that_takes_no_step(client_for, in_force):
+    vetting = client_for(Role.VETTING_OFFICER)
+    before = state()
+    # An empty form too: the refusal comes before the form is read.
+    assert vetting.post("/agreements/US-RW-2025/transition/", {}).status_code == 403
+    assert state() == before
+
+
 def test_payment_page_action(client_for, in_force):
     finance = client_for(Role.FINANCE_OFFICER)
     admin = client_for(Role.ADMIN)
