@@ -63,6 +63,7 @@ from ikaze.vetting.rules.engine import cyclic_gc_paused
 from ikaze.vetting.rules.findings import Finding, Outcome
 from ikaze.vetting.rules.messages import message_keys
 
+_UUID = uuid.UUID
 _PRECISION = {"exact": DobPrecision.DAY, "month": DobPrecision.MONTH, "year": DobPrecision.YEAR}
 _TRAVEL = tuple(IdentityDocument.TRAVEL_KINDS)
 _ADULT_ROLES = HouseholdMemberRow.ADULT_ROLES
@@ -104,6 +105,14 @@ class _Raw:
         if u is None:
             u = self._uuids[v] = uuid.UUID(hex=v)
         return u
+
+    def new_uuid(self, v: Any) -> _UUID:
+        # A UUID seen once (not kept in the cache).
+        return uuid.UUID(hex=v) if self.sqlite else v
+
+    def key(self, v: _UUID) -> Any:
+        # A UUID as the adapter returns it, to match raw rows on.
+        return v.hex if self.sqlite else v
 
     def uuid_text(self, v: Any) -> str:
         if self.sqlite:  # 32 hex digits: dashes where str(UUID) puts them
@@ -285,26 +294,14 @@ def _build_contexts(
     planned_departure: dt.date | None,
 ) -> list[Screened]:
     now = now or clock.now()
-    today = now.astimezone(clock.local_zone()).date()
+    zone = clock.local_zone()
+    today = now.astimezone(zone).date()
     base = referrals.order_by()
     raw = _Raw()
-    zone = clock.local_zone()
-    rows = [
-        (
-            raw.uuid(rid),
-            raw.uuid(aid),
-            raw.uuid(pid),
-            pid,
-            given,
-            surname,
-            sex,
-            raw.date(dob),
-            precision,
-            raw.json(nats),
-            raw.json(langs),
-            bool(interp),
-        )
-        for rid, aid, pid, given, surname, sex, dob, precision, nats, langs, interp in _raw_rows(
+    # Ids stay as the database adapter returns them (32 hex digits on SQLite) for matching
+    # rows up; only the referral's becomes a UUID, for the caller.
+    rows = list(
+        _raw_rows(
             base.annotate(
                 stored_date_of_birth=_Stored("person__date_of_birth", output_field=DateField())
             ).values_list(
@@ -321,49 +318,72 @@ def _build_contexts(
                 "person__needs_interpreter",
             )
         )
-    ]
+    )
     if not rows:
         return []
     person_ids = base.values("person_id")
-    agreements = agreement_settings(
-        Agreement.objects.filter(pk__in=base.values("agreement_id")), on=today
-    )
+    agreements = {
+        raw.key(pk): settings
+        for pk, settings in agreement_settings(
+            Agreement.objects.filter(pk__in=base.values("agreement_id")), on=today
+        ).items()
+    }
     events = _events_by_person(person_ids, raw)
-    travel = set(
-        IdentityDocument.objects.filter(person_id__in=person_ids, kind__in=_TRAVEL)
-        .exclude(expiry__lt=today)
-        .values_list("person_id", flat=True)
-        .distinct()
-    )
+    travel = {
+        pid
+        for (pid,) in _raw_rows(
+            IdentityDocument.objects.filter(person_id__in=person_ids, kind__in=_TRAVEL)
+            .exclude(expiry__lt=today)
+            .order_by()
+            .values_list("person_id")
+            .distinct()
+        )
+    }
     # Only whether health data is present and consented: never the data itself (D1).
     health = {
-        pid: (True, consent)
-        for pid, consent in SensitiveData.objects.filter(person_id__in=person_ids)
-        .exclude(health="")
-        .values_list("person_id", "health_consent")
+        pid: bool(consent)
+        for pid, consent in _raw_rows(
+            SensitiveData.objects.filter(person_id__in=person_ids)
+            .exclude(health="")
+            .order_by()
+            .values_list("person_id", "health_consent")
+        )
     }
     # Households: each person's memberships, then every member of those households.
     memberships = list(
-        HouseholdMemberRow.objects.filter(person_id__in=person_ids).values_list(
-            "person_id", "household_id", "role"
+        _raw_rows(
+            HouseholdMemberRow.objects.filter(person_id__in=person_ids)
+            .order_by()
+            .values_list("person_id", "household_id", "role")
         )
     )
     household_members: dict[Any, list[tuple[Any, str, dt.date | None, str]]] = defaultdict(list)
     member_ids: set[Any] = set()
     if memberships:
-        for hid, pid, role, dob, precision in HouseholdMemberRow.objects.filter(
-            household_id__in={m[1] for m in memberships}
-        ).values_list(
-            "household_id", "person_id", "role", "person__date_of_birth", "person__dob_precision"
+        for hid, pid, role, dob, precision in _raw_rows(
+            HouseholdMemberRow.objects.filter(household_id__in={m[1] for m in memberships})
+            .order_by()
+            .annotate(
+                stored_date_of_birth=_Stored("person__date_of_birth", output_field=DateField())
+            )
+            .values_list(
+                "household_id", "person_id", "role", "stored_date_of_birth", "person__dob_precision"
+            )
         ):
-            household_members[hid].append((pid, role, dob, precision))
+            household_members[hid].append((pid, role, raw.date(dob), precision))
             member_ids.add(pid)
     present_pairs: set[tuple[Any, Any]] = set()
     if member_ids:
         present_pairs = set(
-            Referral.objects.filter(person_id__in=member_ids, status__in=SCREENED_STATUSES)
-            .values_list("person_id", "agreement_id")
-            .distinct()
+            _raw_rows(
+                Referral.objects.filter(
+                    person_id__in=[raw.uuid(m) for m in member_ids],
+                    status__in=SCREENED_STATUSES,
+                )
+                .order_by()
+                .values_list("person_id", "agreement_id")
+                .distinct()
+            )
         )
     # SAFEGUARDS A3: an assessment text on more than one person's file is a copy.
     shared_hashes = set(
@@ -386,16 +406,19 @@ def _build_contexts(
         stored[rid] = DecisionFacts(
             accepted=True, officer=officer, accepted_at=at, reason=reason, counted_in_cap=place
         )
-    decisions = decisions or {}
+    given_decisions = {**stored, **(decisions or {})}
     no_decision = DecisionFacts()
     by_person_role = {(m[0], m[1]): m[2] for m in memberships}
     person_households: dict[Any, list[Any]] = defaultdict(list)
     for pid, hid, _role in memberships:
         person_households[pid].append(hid)
+    text, to_date, to_json_value, new_uuid = raw.uuid_text, raw.date, raw.json, raw.new_uuid
+    agreement_ids = {k: raw.uuid(k) for k in agreements}
 
     out: list[Screened] = []
-    for rid, aid, pid, raw_pid, given, surname, sex, dob, precision, nats, langs, interp in rows:
-        legal = timeline_of_rows(events.get(raw_pid, ()), now, zone=zone)
+    for raw_rid, aid, pid, given, surname, sex, dob, precision, nats, langs, interp in rows:
+        rid = new_uuid(raw_rid)
+        legal = timeline_of_rows(events.get(pid, ()), now, zone=zone)
         household: list[HouseholdMember] = []
         for hid in person_households.get(pid, ()):
             my_role = by_person_role[(pid, hid)]
@@ -404,12 +427,14 @@ def _build_contexts(
                     continue
                 household.append(
                     HouseholdMember(
-                        person_id=str(mid),
+                        person_id=text(mid),
                         relationship=_relationship(my_role, role),
                         is_child=_is_child(mdob, mprec, role, today),
                         present=(mid, aid) in present_pairs,
                     )
                 )
+        dob = to_date(dob)
+        nats = to_json_value(nats)
         fields = {"name"} if given and surname else set()
         if sex:
             fields.add("sex")
@@ -419,21 +444,21 @@ def _build_contexts(
             fields.add("nationality")
         if pid in travel:
             fields.add("travel_document")
-        health_present, health_consent = health.get(pid, (False, False))
+        health_consent = health.get(pid)
         assessment_hashes = frozenset(
             a.payload.text_sha256
             for a in legal.assessments
             if a.payload.text_sha256 in shared_hashes
         )
         person = PersonFacts(
-            person_id=str(pid),
+            person_id=text(pid),
             date_of_birth=None
             if dob is None
             else DateOfBirth(dob, _PRECISION.get(precision, DobPrecision.DAY)),
             sex=sex or None,
             nationalities=frozenset(str(n).upper() for n in nats or ()),
-            languages=tuple(langs or ()),
-            needs_interpreter=interp,
+            languages=tuple(to_json_value(langs) or ()),
+            needs_interpreter=bool(interp),
             # The legal adviser on record acts as counsel: A9 then needs service on them too.
             has_counsel=bool(legal.legal_advice),
             household=tuple(household),
@@ -441,21 +466,23 @@ def _build_contexts(
         out.append(
             Screened(
                 referral_id=rid,
-                agreement_id=aid,
+                agreement_id=agreement_ids[aid],
                 context=RuleContext(
                     stage=stage,
                     now=now,
                     legal=legal,
                     person=person,
                     referral=ReferralFacts(
-                        referral_id=str(rid),
+                        referral_id=text(raw_rid),
                         present_fields=frozenset(fields),
-                        health_data_present=bool(health_present),
+                        health_data_present=health_consent is not None,
                         health_data_consent=bool(health_consent),
                         shared_assessment_hashes=assessment_hashes,
                     ),
                     agreement=agreements[aid],
-                    decision=decisions.get(rid) or stored.get(rid) or no_decision,
+                    decision=given_decisions.get(rid, no_decision)
+                    if given_decisions
+                    else no_decision,
                     planned_departure=planned_departure,
                 ),
             )
