@@ -170,8 +170,47 @@ def probability_from_weight(weight: np.ndarray) -> np.ndarray:
     return odds / (1 + odds)
 
 
+_HASH_BASE = 1099511628211  # odd: every power is a unit mod 2**64
+_MASK64 = 0xFFFFFFFFFFFFFFFF
+_KEY_SEPARATOR = "\x1f"
+
+
+def _key_hash(key: str) -> int:
+    """A 64-bit polynomial hash of a key's bytes (sum of byte * BASE**position), never 0
+    (0 marks a key with a missing part). _key_hashes computes the same over a column."""
+    h, power = 0, 1
+    for byte in key.encode():
+        h = (h + byte * power) & _MASK64
+        power = (power * _HASH_BASE) & _MASK64
+    return h or 1
+
+
+def _key_hashes(keys: pl.Series) -> np.ndarray:
+    """_key_hash of every key in a String column, with NumPy; 0 where the key is null."""
+    out = np.zeros(keys.len(), dtype=np.uint64)
+    present = np.flatnonzero(keys.is_not_null().to_numpy())
+    if present.size == 0:
+        return out
+    # Fixed width, NUL-padded: a padding byte adds 0 to the sum (keys hold no NUL).
+    raw = np.array(keys.gather(present).cast(pl.Binary).to_list(), dtype=np.bytes_)
+    codes = raw.view(np.uint8).reshape(raw.size, raw.dtype.itemsize)
+    h = np.zeros(raw.size, dtype=np.uint64)
+    power = 1
+    for k in range(codes.shape[1]):
+        h += codes[:, k].astype(np.uint64) * np.uint64(power)  # wraps mod 2**64
+        power = (power * _HASH_BASE) & _MASK64
+    h[h == 0] = 1
+    out[present] = h
+    return out
+
+
 class _OnlineIndex:
-    """The registry's features, and per blocking rule its rows sorted by key hash."""
+    """The registry's features, and per blocking rule its rows sorted by key hash.
+
+    A key is its columns' values joined by a separator; its hash is computed with NumPy for
+    the registry and in plain Python for a query (no DataFrame per query: under load, a
+    one-row Polars query waits milliseconds for its thread pool).
+    """
 
     def __init__(self, features: pl.DataFrame) -> None:
         # One chunk: gathering a few rows from DuckDB's many Arrow batches costs ~10 ms.
@@ -189,13 +228,14 @@ class _OnlineIndex:
 
     @staticmethod
     def _hash(frame: pl.DataFrame, cols: tuple[str, ...]) -> np.ndarray:
-        # 0 marks a key with a missing part: SQL equality never joins on NULL either.
-        # Fields renamed by position: the query's key columns differ from the registry's.
-        key = pl.struct([pl.col(c).cast(pl.String).alias(f"c{i}") for i, c in enumerate(cols)])
-        key = key.hash(seed=7)
-        any_null = pl.any_horizontal([pl.col(c).is_null() for c in cols])
-        out = frame.select(pl.when(any_null).then(0).otherwise(key).cast(pl.UInt64))
-        return out.to_series().to_numpy()
+        # Null if a part is missing (SQL equality never joins on NULL either).
+        key = pl.concat_str([pl.col(c).cast(pl.String) for c in cols], separator=_KEY_SEPARATOR)
+        return _key_hashes(frame.select(key).to_series())
+
+    @staticmethod
+    def _hash_one(values: list[Any]) -> np.uint64:
+        # A NumPy integer: a Python int would make searchsorted cast the whole keys array.
+        return np.uint64(_key_hash(_KEY_SEPARATOR.join(str(v) for v in values)))
 
     def candidates(self, query: dict[str, Any]) -> np.ndarray:
         # The smallest blocks first: a key shared with few people says most. Blocks past the
@@ -205,7 +245,7 @@ class _OnlineIndex:
             values = [query[c] for c in left]
             if any(v is None for v in values):
                 continue
-            h = np.uint64(self._hash_one(values))  # a Python int would cast the keys array
+            h = self._hash_one(values)
             lo = int(np.searchsorted(keys, h, side="left"))
             hi = int(np.searchsorted(keys, h, side="right"))
             if hi > lo:
@@ -221,11 +261,6 @@ class _OnlineIndex:
         if not found:
             return np.empty(0, dtype=np.int64)
         return np.unique(np.concatenate(found))
-
-    @staticmethod
-    def _hash_one(values: list[Any]) -> int:
-        frame = pl.DataFrame({f"c{i}": [str(v)] for i, v in enumerate(values)})
-        return int(_OnlineIndex._hash(frame, tuple(frame.columns))[0])
 
 
 class Matcher:

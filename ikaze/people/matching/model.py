@@ -107,10 +107,11 @@ def one_edit(a: str | None, b: str | None) -> bool:
     if a == b:
         return True
     la, lb = len(a), len(b)
-    if abs(la - lb) > 1:
-        return False
+    if abs(la - lb) > 1 or (min(la, lb) > 2 and a[0] != b[0] and a[-1] != b[-1]):
+        return False  # the guard _dl puts before the distance in SQL
     i = 0
-    while i < min(la, lb) and a[i] == b[i]:
+    n = min(la, lb)
+    while i < n and a[i] == b[i]:
         i += 1
     if la == lb:
         if a[i + 1 :] == b[i + 1 :]:
@@ -411,16 +412,23 @@ def settings_dict(*, prior: float) -> dict[str, Any]:
     }
 
 
+_LEVEL_TESTS = tuple(
+    (comparison.null_py, tuple(level.py for level in comparison.levels))
+    for comparison in COMPARISONS
+)
+
+
 def gammas_py(a: Rec, b: Rec) -> list[int]:
     """The comparison vector of two feature records: per comparison, 0 = null, then levels 1..n."""
     out = []
-    for comparison in COMPARISONS:
-        if comparison.null_py(a, b):
+    for null, tests in _LEVEL_TESTS:
+        if null(a, b):
             out.append(0)
             continue
-        for k, level in enumerate(comparison.levels, start=1):
-            if level.py(a, b):
-                out.append(k)
+        k = 1
+        for test in tests:
+            if test(a, b):
                 break
+            k += 1
+        out.append(k)
     return out
-
