@@ -308,6 +308,10 @@ class Override(BaseModel):
         REQUESTED = "requested", _("Waiting for a second senior officer")
         APPROVED = "approved", _("Approved by two senior officers")
         DECLINED = "declined", _("Declined")
+        # Closed unanswered when the referral left the decidable states (services/_common.py).
+        SUPERSEDED = "superseded", _("Closed: the person was decided without it")
+        WITHDRAWN = "withdrawn", _("Closed: the referral was withdrawn")
+        EXPIRED = "expired", _("Closed: the referral expired")
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="overrides")
     rule_id = models.CharField(max_length=8)
@@ -327,6 +331,9 @@ class Override(BaseModel):
     seconded_by_name = models.CharField(max_length=150, blank=True)
     second_justification = models.TextField(blank=True)
     seconded_at = models.DateTimeField(null=True, blank=True)
+    # A request closed unanswered: when, and the reason given for the referral's change.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-requested_at"]
@@ -345,8 +352,22 @@ class Override(BaseModel):
                 name="override_approved_is_seconded",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["requested", "approved", "declined"]),
+                condition=models.Q(
+                    status__in=[
+                        "requested",
+                        "approved",
+                        "declined",
+                        "superseded",
+                        "withdrawn",
+                        "expired",
+                    ]
+                ),
                 name="override_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["superseded", "withdrawn", "expired"])
+                | models.Q(closed_at__isnull=False),
+                name="override_closed_has_time",
             ),
             models.UniqueConstraint(
                 fields=["referral", "rule_id"],
@@ -357,6 +378,22 @@ class Override(BaseModel):
 
     def __str__(self) -> str:
         return f"override {self.rule_id} on {self.referral_id} ({self.status})"
+
+    @property
+    def closed(self) -> bool:
+        return self.status in OVERRIDE_CLOSED
+
+
+OVERRIDE_CLOSED = frozenset(
+    {Override.Status.SUPERSEDED, Override.Status.WITHDRAWN, Override.Status.EXPIRED}
+)
+# What becomes of a pending override request when its referral leaves the decidable states.
+OVERRIDE_CLOSED_BY: dict[str, str] = {
+    Referral.Status.ACCEPTED: Override.Status.SUPERSEDED,
+    Referral.Status.REFUSED: Override.Status.SUPERSEDED,
+    Referral.Status.WITHDRAWN: Override.Status.WITHDRAWN,
+    Referral.Status.EXPIRED: Override.Status.EXPIRED,
+}
 
 
 class Alert(BaseModel):

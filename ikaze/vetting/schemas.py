@@ -179,6 +179,9 @@ class OverrideOut(Schema):
     seconded_by: str
     second_justification: str
     seconded_at: dt.datetime | None
+    # A request closed unanswered (status superseded, withdrawn or expired).
+    closed_at: dt.datetime | None
+    closed_reason: str
 
 
 class OverridePage(Schema):
@@ -339,6 +342,8 @@ def override_out(o: Override) -> dict[str, Any]:
         "seconded_by": o.seconded_by_name,
         "second_justification": o.second_justification,
         "seconded_at": o.seconded_at,
+        "closed_at": o.closed_at,
+        "closed_reason": o.closed_reason,
     }
 
 

@@ -23,6 +23,7 @@ from ikaze.audit.models import AuditEvent
 from ikaze.audit.services import audit_read
 from ikaze.core.errors import NotFound
 from ikaze.vetting.models import (
+    OVERRIDE_CLOSED,
     Alert,
     Decision,
     Evaluation,
@@ -237,10 +238,15 @@ def overrides_for(*, actor: Actor, referral: Referral) -> list[Override]:
 
 
 def override_list_for(*, actor: Actor, status: str = "requested") -> QuerySet[Override]:
-    """Override requests (by default those waiting for a second senior officer)."""
+    """Override requests (by default those waiting for a second senior officer).
+
+    `status` "closed" means every request closed unanswered (superseded, withdrawn, expired).
+    """
     _working_file(actor)
     qs = Override.objects.select_related("referral", "referral__person", "referral__agreement")
-    if status:
+    if status == "closed":
+        qs = qs.filter(status__in=OVERRIDE_CLOSED)
+    elif status:
         qs = qs.filter(status=status)
     return qs.order_by("-requested_at", "pk")
 

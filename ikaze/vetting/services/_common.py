@@ -9,6 +9,7 @@ every path (page, API, command, direct call) leaves a trace of the attempt.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable, Iterable
 from typing import ParamSpec, TypeVar
@@ -19,7 +20,14 @@ from ikaze.audit.services import audit_record, audit_security
 from ikaze.core import clock
 from ikaze.core.errors import IkazeError, IllegalTransition, NotFound, PermissionDenied
 from ikaze.vetting.errors import SeniorOfficerRequired
-from ikaze.vetting.models import REFERRAL_TRANSITIONS, Alert, MonitorNotice, Override, Referral
+from ikaze.vetting.models import (
+    OVERRIDE_CLOSED_BY,
+    REFERRAL_TRANSITIONS,
+    Alert,
+    MonitorNotice,
+    Override,
+    Referral,
+)
 from ikaze.vetting.rules import Evaluation as RuleEvaluation
 from ikaze.vetting.rules.findings import Outcome
 
@@ -88,9 +96,10 @@ def _set_status(*, actor: Actor, referral: Referral, to: str, action: str, reaso
             details={"status": [f"{referral.status} → {to} is not allowed."]},
         )
     before = referral.status
+    now = clock.now()
     referral.status = to
     referral.status_reason = reason
-    referral.status_changed_at = clock.now()
+    referral.status_changed_at = now
     referral.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
     audit_record(
         actor=actor,
@@ -101,6 +110,39 @@ def _set_status(*, actor: Actor, referral: Referral, to: str, action: str, reaso
         after={"status": to},
         reason=reason,
     )
+    _overrides_close_pending(actor=actor, referral=referral, to=to, at=now, reason=reason)
+
+
+def _overrides_close_pending(
+    *, actor: Actor, referral: Referral, to: str, at: dt.datetime, reason: str
+) -> None:
+    """Close the override requests still waiting when the referral stops being decidable.
+
+    Called in the transaction of the status change, with the referral row locked; each
+    request row is locked too, so a concurrent second approval waits and then finds it closed.
+    """
+    status = OVERRIDE_CLOSED_BY.get(to)
+    if status is None:
+        return
+    pending = (
+        Override.objects.select_for_update()
+        .filter(referral_id=referral.pk, status=Override.Status.REQUESTED)
+        .order_by("requested_at", "pk")
+    )
+    for override in pending:
+        override.status = status
+        override.closed_at = at
+        override.closed_reason = reason
+        override.save(update_fields=["status", "closed_at", "closed_reason", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="override.close",
+            target_type="referral",
+            target_id=referral.pk,
+            before={"override": str(override.pk), "status": Override.Status.REQUESTED.value},
+            after={"override": str(override.pk), "rule_id": override.rule_id, "status": status},
+            reason=reason,
+        )
 
 
 def _block_details(ev: RuleEvaluation, skip: Iterable[str] = ()) -> dict[str, list[str]]:

@@ -25,6 +25,7 @@ from ikaze.people.models import IdentityDocument, Person
 from ikaze.people.services import PersonIn, household_add_member, person_create
 from ikaze.vetting.errors import AgreementNotInForce, AlreadyReferred, IncompleteReferral
 from ikaze.vetting.models import OPEN_STATUSES, REFERRAL_TRANSITIONS, Referral
+from ikaze.vetting.services._common import _overrides_close_pending
 
 if TYPE_CHECKING:
     from ikaze.agreements.models import Agreement
@@ -107,6 +108,7 @@ def _transition(
         after={"status": to},
         reason=reason.strip(),
     )
+    _overrides_close_pending(actor=actor, referral=locked, to=to, at=now, reason=reason.strip())
     return locked
 
 

@@ -502,6 +502,92 @@ def test_decline_override(officer, seniors) -> None:  # type: ignore[no-untyped-
         svc.override_second(actor=second, override=o, justification="changed my mind")
 
 
+def _closures(referral: Referral) -> list[tuple[object, object]]:
+    return [
+        (e.before, e.after)
+        for e in AuditEvent.objects.filter(
+            action="override.close", target_id=str(referral.pk)
+        ).order_by("seq")
+    ]
+
+
+def _advice(officer, r) -> None:  # type: ignore[no-untyped-def]
+    f.fact(
+        by=officer,
+        referral=r,
+        kind="legal_advice_given",
+        payload={"provider": "Legal Aid Rwanda", "language": "es"},
+    )
+
+
+def test_accept_without_the_override_closes_the_pending_request(officer, seniors) -> None:  # type: ignore[no-untyped-def]
+    first, second = seniors
+    r = _blocked_by_a12(officer)
+    o = svc.override_request(actor=first, referral=r, rule_id="A12", justification="x")
+    # Refused acceptances roll back: the request stays open, nothing is recorded as closed.
+    with pytest.raises(RuleBlocked):
+        svc.referral_accept(actor=officer, referral=r, reason="ok")
+    assert Override.objects.get(pk=o.pk).status == "requested"
+    assert _closures(r) == []
+    _advice(officer, r)  # the block is lifted by a fact, not by the override
+    svc.referral_accept(actor=officer, referral=r, reason="Advice now on record.")
+    o = Override.objects.get(pk=o.pk)
+    assert (o.status, o.closed_reason) == ("superseded", "Advice now on record.")
+    assert o.closed_at == Referral.objects.get(pk=r.pk).status_changed_at
+    assert _closures(r) == [
+        (
+            {"override": str(o.pk), "status": "requested"},
+            {"override": str(o.pk), "rule_id": "A12", "status": "superseded"},
+        )
+    ]
+    before = state(r)
+    with pytest.raises(IllegalTransition):
+        svc.override_second(actor=second, override=o, justification="late")
+    assert state(r) == before
+
+
+def test_refusal_closes_the_pending_request_but_not_an_approved_one(officer, seniors) -> None:  # type: ignore[no-untyped-def]
+    first, second = seniors
+    r = f.vetting_referral(officer=officer, clear=False)  # A3 and A12 block
+    a12 = svc.override_request(actor=first, referral=r, rule_id="A12", justification="x")
+    a12 = svc.override_second(actor=second, override=a12, justification="y")
+    a3 = svc.override_request(actor=first, referral=r, rule_id="A3", justification="z")
+    svc.referral_refuse(actor=officer, referral=r, reason_codes=["other"], reason="Not now.")
+    assert Override.objects.get(pk=a12.pk).status == "approved"
+    assert Override.objects.get(pk=a3.pk).status == "superseded"
+    assert [after for _, after in _closures(r)] == [
+        {"override": str(a3.pk), "rule_id": "A3", "status": "superseded"}
+    ]
+
+
+@pytest.mark.parametrize(("close", "status"), [("withdraw", "withdrawn"), ("expire", "expired")])
+def test_withdrawal_or_expiry_closes_the_pending_request(officer, seniors, close, status) -> None:  # type: ignore[no-untyped-def]
+    first, _ = seniors
+    r = _blocked_by_a12(officer)
+    o = svc.override_request(actor=first, referral=r, rule_id="A12", justification="x")
+    if close == "withdraw":
+        liaison = f.liaison(organisation_=r.referring_organisation)
+        svc.referral_withdraw(actor=liaison, referral=r, reason="The person left.")
+    else:
+        svc.referral_expire(actor=officer, referral=r, reason="The person left.")
+    o = Override.objects.get(pk=o.pk)
+    assert (o.status, o.closed_reason) == (status, "The person left.")
+    assert o.closed_at is not None
+    assert [after for _, after in _closures(r)] == [
+        {"override": str(o.pk), "rule_id": "A12", "status": status}
+    ]
+
+
+def test_asking_for_information_leaves_the_request_open(officer, seniors) -> None:  # type: ignore[no-untyped-def]
+    first, _ = seniors
+    r = _blocked_by_a12(officer)
+    o = svc.override_request(actor=first, referral=r, rule_id="A12", justification="x")
+    svc.referral_start_review(actor=officer, referral=r)
+    svc.referral_request_information(actor=officer, referral=r, reason="Which provider?")
+    assert Override.objects.get(pk=o.pk).status == "requested"
+    assert _closures(r) == []
+
+
 # --- notices -------------------------------------------------------------------------------
 
 

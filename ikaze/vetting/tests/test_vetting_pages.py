@@ -142,3 +142,32 @@ def test_referral_page_links_to_the_decision_and_to_the_vetting_file() -> None:
     # The sending liaison follows the decision, never the receiving state's file.
     assert decision_url in page.content and file_url not in page.content
     assert file_url in signed_in(officer).get(f"/vetting/referrals/{r.pk}/").content
+
+
+def signed_in_with_2fa(actor) -> Client:  # type: ignore[no-untyped-def]
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from tests.factories import totp_device
+
+    c = signed_in(actor)
+    session = c.session
+    session[DEVICE_ID_SESSION_KEY] = totp_device(actor.user).persistent_id
+    session.save()
+    return c
+
+
+def test_a_request_closed_by_withdrawal_shows_why_and_leaves_the_waiting_list() -> None:
+    officer = f.vetting_officer()
+    senior = f.vetting_officer(Role.SENIOR_OFFICER, organisation_=officer.organisation)
+    r = f.vetting_referral(officer=officer, clear=False)
+    svc.override_request(actor=senior, referral=r, rule_id="A12", justification="Advice oral.")
+    liaison = f.liaison(organisation_=r.referring_organisation)
+    svc.referral_withdraw(actor=liaison, referral=r, reason="The person left the country.")
+    page = signed_in(officer).get(f"/vetting/referrals/{r.pk}/vetting/").content.decode()
+    assert "Closed: the referral was withdrawn" in page
+    assert "The person left the country." in page
+    c = signed_in_with_2fa(senior)
+    assert c.get("/vetting/overrides/").context["page"].total == 0
+    closed = c.get("/vetting/overrides/?status=closed")
+    assert closed.context["page"].total == 1
+    assert "The person left the country." in closed.content.decode()
