@@ -129,14 +129,20 @@ class IdentityDocument(BaseModel):
 
     TRAVEL_KINDS = frozenset({"passport", "travel_document"})
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
+    # No index of its own: the unique constraint below starts with the person.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="documents", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    number = models.CharField(max_length=60, db_index=True)
+    number = models.CharField(max_length=60)
     issuing_state = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2")
     expiry = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["person", "kind", "number"]
+        # Declared here rather than with db_index, which on PostgreSQL adds a second,
+        # LIKE-pattern index (every index is paid on each of a manifest's 35,000 inserts).
+        indexes = [models.Index(fields=["number"], name="identitydocument_number_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["person", "kind", "number", "issuing_state"],
