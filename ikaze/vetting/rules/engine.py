@@ -274,6 +274,12 @@ def cyclic_gc_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            # What the block built is kept by the caller: put it straight into the oldest
+            # generation (freeze, then unfreeze), or the next young collection would walk
+            # all of it at once, for nothing (a second or so after a whole screening).
+            gc.freeze()
+            gc.unfreeze()
         if collecting:
             gc.enable()
 

@@ -1538,3 +1538,34 @@ def test_stored_findings_json_is_pydantic_cores() -> None:
     for f in findings:
         assert orjson.dumps(f.facts_used) == to_json(f.facts_used), f
         assert orjson.dumps(list(f)) == to_json(list(f)), f
+
+
+def test_pausing_the_cyclic_gc_restores_it_and_leaves_a_frozen_generation_alone() -> None:
+    import gc
+
+    from ikaze.vetting.rules.engine import cyclic_gc_paused
+
+    assert gc.isenabled()
+    with cyclic_gc_paused():
+        assert not gc.isenabled()
+        kept = [[i] for i in range(5000)]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    # What the block built went to the oldest generation: no young collection walks it.
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert all(id(k) in oldest for k in kept)
+    gc.disable()
+    try:
+        with cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with cyclic_gc_paused():
+            more = [[i] for i in range(100)]
+        # Left frozen, and nothing of the block's was frozen with it.
+        assert gc.get_freeze_count() == frozen and more
+    finally:
+        gc.unfreeze()
