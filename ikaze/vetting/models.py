@@ -15,6 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from ikaze.core.models import BaseModel
 
 
+def _shown_name(user: Any, stored: str) -> str:
+    """An officer as pages and notices name them: the account's full name, else the sign-in name.
+
+    The `*_name` / `*_label` columns keep the sign-in name the audit chain recorded; this only
+    changes what a reader sees.
+    """
+    return str(user) if user is not None else stored
+
+
 class Referral(BaseModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -161,6 +170,12 @@ class LegalEventRecord(BaseModel):
     def __str__(self) -> str:
         return f"{self.kind} of {self.person_id} on {self.effective_at}"
 
+    @property
+    def recorded_by_display(self) -> str:
+        return _shown_name(
+            self.recorded_by if self.recorded_by_id else None, self.recorded_by_label
+        )
+
 
 class Evaluation(BaseModel):
     """One run of the safeguard rules on one referral (SAFEGUARDS preamble).
@@ -300,6 +315,10 @@ class Decision(BaseModel):
     def __str__(self) -> str:
         return f"{self.referral_id}: {self.outcome}"
 
+    @property
+    def officer_display(self) -> str:
+        return _shown_name(self.officer, self.officer_name)
+
 
 class Override(BaseModel):
     """Four eyes on a non-absolute block (SAFEGUARDS preamble): two different senior officers."""
@@ -382,6 +401,14 @@ class Override(BaseModel):
     @property
     def closed(self) -> bool:
         return self.status in OVERRIDE_CLOSED
+
+    @property
+    def requested_by_display(self) -> str:
+        return _shown_name(self.requested_by, self.requested_by_name)
+
+    @property
+    def seconded_by_display(self) -> str:
+        return _shown_name(self.seconded_by if self.seconded_by_id else None, self.seconded_by_name)
 
 
 OVERRIDE_CLOSED = frozenset(

@@ -19,6 +19,7 @@ from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subque
 from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import require
+from ikaze.accounts.models import User
 from ikaze.audit.models import AuditEvent
 from ikaze.audit.services import audit_read
 from ikaze.core.errors import NotFound
@@ -91,20 +92,38 @@ def referral_get_for(*, actor: Actor, referral_id: uuid.UUID | str) -> Referral:
 
 
 def referral_history(*, referral: Referral) -> list[dict[str, Any]]:
-    """The referral's audited changes, oldest first (the audit chain is its history)."""
+    """The referral's audited changes, oldest first (the audit chain is its history).
+
+    People appear by their full name (the chain keeps the sign-in name it recorded).
+    """
+    events = list(
+        AuditEvent.objects.filter(target_type="referral", target_id=str(referral.pk))
+        .exclude(kind=AuditEvent.Kind.READ)
+        .order_by("seq")
+    )
+    people = {
+        str(u.pk): str(u)
+        for u in User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id})
+    }
     return [
         {
             "at": e.at,
             "action": e.action,
-            "actor": e.actor_label,
+            "actor": people.get(e.actor_id, e.actor_label),
             "before": e.before,
             "after": e.after,
             "reason": e.reason,
         }
-        for e in AuditEvent.objects.filter(target_type="referral", target_id=str(referral.pk))
-        .exclude(kind=AuditEvent.Kind.READ)
-        .order_by("seq")
+        for e in events
     ]
+
+
+def officer_names(*, usernames: Sequence[object]) -> dict[str, str]:
+    """Sign-in name → the name a page shows (full name, else the sign-in name) for these."""
+    wanted = {u for u in usernames if isinstance(u, str) and u}
+    if not wanted:
+        return {}
+    return {u.username: str(u) for u in User.objects.filter(username__in=wanted)}
 
 
 # --- the vetting file (issue 4) ------------------------------------------------------------
@@ -200,7 +219,7 @@ def legal_facts_for(*, actor: Actor, referral: Referral) -> list[LegalEventRecor
     _working_file(actor)
     facts = list(
         LegalEventRecord.objects.filter(person_id=referral.person_id)
-        .select_related("supersedes")
+        .select_related("supersedes", "recorded_by")
         .order_by("effective_at", "recorded_at", "id")
     )
     _audited(actor, "legal_event", [f.pk for f in facts], "legal timeline")
@@ -229,12 +248,18 @@ def decisions_for(*, actor: Actor, referral: Referral) -> list[Decision]:
             raise NotFound("No such referral.")
     else:
         _working_file(actor)
-    return list(Decision.objects.filter(referral=referral).order_by("-decided_at"))
+    return list(
+        Decision.objects.filter(referral=referral).select_related("officer").order_by("-decided_at")
+    )
 
 
 def overrides_for(*, actor: Actor, referral: Referral) -> list[Override]:
     _working_file(actor)
-    return list(Override.objects.filter(referral=referral).order_by("-requested_at"))
+    return list(
+        Override.objects.filter(referral=referral)
+        .select_related("requested_by", "seconded_by")
+        .order_by("-requested_at")
+    )
 
 
 def override_list_for(*, actor: Actor, status: str = "requested") -> QuerySet[Override]:
@@ -243,7 +268,9 @@ def override_list_for(*, actor: Actor, status: str = "requested") -> QuerySet[Ov
     `status` "closed" means every request closed unanswered (superseded, withdrawn, expired).
     """
     _working_file(actor)
-    qs = Override.objects.select_related("referral", "referral__person", "referral__agreement")
+    qs = Override.objects.select_related(
+        "referral", "referral__person", "referral__agreement", "requested_by", "seconded_by"
+    )
     if status == "closed":
         qs = qs.filter(status__in=OVERRIDE_CLOSED)
     elif status:

@@ -40,6 +40,7 @@ from ikaze.vetting.forms import (
 from ikaze.vetting.legal_events import EventKind
 from ikaze.vetting.models import Decision, Referral
 from ikaze.vetting.rules import RULES
+from ikaze.vetting.rules.findings import Finding as RuleFinding
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -224,6 +225,15 @@ def _pairs(data: Any) -> list[tuple[str, str]]:
     return [(str(k).replace("_", " "), _shown(v)) for k, v in data.items()]
 
 
+def _shown_finding(finding: RuleFinding, people: dict[str, str]) -> RuleFinding:
+    """A finding as a reader sees it: the officer it names by full name (A5 records the
+    sign-in name, which stays in the stored evaluation)."""
+    officer = finding.facts_used.get("officer")
+    if isinstance(officer, str) and officer in people:
+        return finding._replace(facts_used={**finding.facts_used, "officer": people[officer]})
+    return finding
+
+
 # --- the queue ----------------------------------------------------------------------------
 
 
@@ -271,16 +281,20 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
     ev = selectors.latest_evaluation_for(actor=actor, referral=referral)
     findings = []
     if ev is not None:
+        people = selectors.officer_names(
+            usernames=[x.facts_used.get("officer") for x in ev.ordered_findings]  # type: ignore[attr-defined]
+        )
         for f in ev.ordered_findings:  # type: ignore[attr-defined]
             rule = RULES[f.rule_id]
+            shown = _shown_finding(f, people)
             findings.append(
                 {
                     "f": f,
                     "title": _(rule.title),
                     "text": _(rule.text),
                     "source": rule.source,
-                    "message": f.render_message(),
-                    "facts": _pairs(f.facts_used),
+                    "message": shown.render_message(),
+                    "facts": _pairs(shown.facts_used),
                 }
             )
     kind = request.GET.get("kind", "") or EventKind.LEGAL_ADVICE_GIVEN.value

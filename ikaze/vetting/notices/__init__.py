@@ -81,6 +81,7 @@ class NoticeContext:
     planned_departure: dt.date | None = None
     # Decision notice only.
     accepted: bool | None = None
+    decided_by: str = ""  # the deciding officer's name (officer_name is who issues the notice)
     reasons: tuple[RefusalReason, ...] = ()
     reason_text: str = ""
     extra: dict[str, Any] = field(default_factory=dict)

@@ -24,7 +24,7 @@ from ikaze.vetting.services.facts import _fact_record
 
 
 def _notice_context(referral: Referral, *, officer: str, ref: str, today: dt.date) -> NoticeContext:
-    decision = referral.decisions.order_by("-decided_at").first()
+    decision = referral.decisions.select_related("officer").order_by("-decided_at").first()
     agreement = referral.agreement
     person = referral.person
     return NoticeContext(
@@ -46,6 +46,7 @@ def _notice_context(referral: Referral, *, officer: str, ref: str, today: dt.dat
         notice_period_days=agreement.notice_period_days,
         appeal_days=agreement.appeal_window_days,
         accepted=None if decision is None else decision.outcome == Decision.Outcome.ACCEPTED,
+        decided_by=decision.officer_display if decision else "",
         reasons=tuple(RefusalReason(c) for c in (decision.reason_codes if decision else [])),
         reason_text=decision.reason if decision else "",
     )

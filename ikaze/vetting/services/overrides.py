@@ -149,8 +149,9 @@ def override_second(*, actor: Actor, override: Override, justification: str) -> 
         message=_("%(rule)s overridden by %(first)s and %(second)s: %(first_why)s / %(second_why)s")
         % {
             "rule": locked.rule_id,
-            "first": locked.requested_by_name,
-            "second": locked.seconded_by_name,
+            # The monitor reads people's names; the audit chain keeps their sign-in names.
+            "first": locked.requested_by_display,
+            "second": locked.seconded_by_display,
             "first_why": locked.request_justification,
             "second_why": justification,
         },

@@ -588,6 +588,25 @@ def test_asking_for_information_leaves_the_request_open(officer, seniors) -> Non
     assert _closures(r) == []
 
 
+def test_the_monitor_is_told_the_seniors_full_names(officer) -> None:  # type: ignore[no-untyped-def]
+    from ikaze.accounts.actor import actor_for_user
+    from ikaze.accounts.models import User
+
+    org = f.organisation(OrgKind.RECEIVING_STATE)
+    seniors = []
+    for username, first, last in (("jb.n", "Jean Bosco", "Niyonzima"), ("cm", "", "")):
+        u = f.user(Role.SENIOR_OFFICER, organisation_=org, username=username)
+        User.objects.filter(pk=u.pk).update(first_name=first, last_name=last)
+        u.refresh_from_db()
+        seniors.append(actor_for_user(u))
+    r = _blocked_by_a12(officer)
+    o = svc.override_request(actor=seniors[0], referral=r, rule_id="A12", justification="one")
+    o = svc.override_second(actor=seniors[1], override=o, justification="two")
+    notice = MonitorNotice.objects.get(override=o)
+    assert notice.message == "A12 overridden by Jean Bosco Niyonzima and cm: one / two"
+    assert (o.requested_by_name, o.seconded_by_name) == ("jb.n", "cm")  # stored as signed in
+
+
 # --- notices -------------------------------------------------------------------------------
 
 
@@ -613,6 +632,27 @@ def test_notice_in_spanish_then_service_counts_for_a9(officer) -> None:  # type:
     assert ev is not None
     (a9,) = [x for x in ev.finding_list() if x.rule_id == "A9"]
     assert a9.facts_used["notice_ref"] == n.notice_ref
+
+
+def test_decision_notice_names_the_deciding_officer_in_full(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ikaze.accounts.actor import actor_for_user
+    from ikaze.accounts.models import User
+    from ikaze.vetting.tests.test_notices import pdf_text
+
+    org = f.organisation(OrgKind.RECEIVING_STATE)
+    officers = []
+    for username, first, last in (("amina.u", "Amina", "Uwase"), ("eric.k", "Eric", "Kayitare")):
+        u = f.user(Role.VETTING_OFFICER, organisation_=org, username=username)
+        User.objects.filter(pk=u.pk).update(first_name=first, last_name=last)
+        u.refresh_from_db()
+        officers.append(actor_for_user(u))
+    decider, issuer = officers
+    r = f.vetting_referral(officer=decider)
+    svc.referral_accept(actor=decider, referral=r, reason="ok")
+    decision = svc.notice_issue(actor=issuer, referral=r, kind="decision")
+    assert "Decidido por Amina Uwase" in pdf_text(bytes(decision.pdf), tmp_path)
+    transfer = svc.notice_issue(actor=issuer, referral=r, kind="transfer")
+    assert "Emitido por Eric Kayitare" in pdf_text(bytes(transfer.pdf), tmp_path)
 
 
 def test_notice_in_language_without_template_needs_translation(officer) -> None:  # type: ignore[no-untyped-def]

@@ -171,3 +171,56 @@ def test_a_request_closed_by_withdrawal_shows_why_and_leaves_the_waiting_list() 
     closed = c.get("/vetting/overrides/?status=closed")
     assert closed.context["page"].total == 1
     assert "The person left the country." in closed.content.decode()
+
+
+def named(role: Role, *, username: str, first: str = "", last: str = "", org=None):  # type: ignore[no-untyped-def]
+    """An officer signed in as `username` whose account carries a full name (or none)."""
+    from ikaze.accounts.actor import actor_for_user
+    from ikaze.accounts.models import User
+
+    u = f.user(role, organisation_=org, username=username)
+    User.objects.filter(pk=u.pk).update(first_name=first, last_name=last)
+    u.refresh_from_db()
+    return actor_for_user(u)
+
+
+def test_officers_appear_by_full_name_on_the_vetting_pages() -> None:
+    officer = named(Role.VETTING_OFFICER, username="amina.u", first="Amina", last="Uwase")
+    org = officer.organisation
+    first = named(
+        Role.SENIOR_OFFICER, username="jb.n", first="Jean Bosco", last="Niyonzima", org=org
+    )
+    second = named(
+        Role.SENIOR_OFFICER, username="claudine.m", first="Claudine", last="Mukamana", org=org
+    )
+    unnamed = named(Role.VETTING_OFFICER, username="no.name.officer", org=org)
+    r = f.vetting_referral(officer=officer, clear=False)
+    f.fact(
+        by=unnamed,
+        referral=r,
+        kind="legal_advice_given",
+        payload={"provider": "P", "language": "es"},
+    )
+    o = svc.override_request(actor=first, referral=r, rule_id="A3", justification="Why one.")
+    svc.override_second(actor=second, override=o, justification="Why two.")
+    svc.referral_accept(actor=officer, referral=r, reason="Meets the criteria.")
+    viewer = signed_in(f.vetting_officer(organisation_=org))
+    page = viewer.get(f"/vetting/referrals/{r.pk}/vetting/").content.decode()
+    for name in ("Amina Uwase", "Jean Bosco Niyonzima", "Claudine Mukamana"):
+        assert name in page
+    for username in ("amina.u", "jb.n", "claudine.m"):
+        assert username not in page
+    assert "no.name.officer" in page  # no full name on the account: the sign-in name
+    overrides = signed_in_with_2fa(second).get("/vetting/overrides/?status=approved")
+    assert "Jean Bosco Niyonzima" in overrides.content.decode()
+    assert "Claudine Mukamana" in overrides.content.decode()
+    assert "jb.n" not in overrides.content.decode()
+    liaison = f.liaison(organisation_=r.referring_organisation)
+    decision = signed_in(liaison).get(f"/vetting/referrals/{r.pk}/decision/").content.decode()
+    assert "Amina Uwase" in decision and "amina.u" not in decision
+    history = viewer.get(f"/vetting/referrals/{r.pk}/").context["history"]
+    actors = {h["actor"] for h in history}
+    assert {"Amina Uwase", "Jean Bosco Niyonzima", "Claudine Mukamana"} <= actors
+    assert not {"amina.u", "jb.n", "claudine.m"} & actors
+    # What is stored for audit keeps the sign-in name.
+    assert r.decisions.get().officer_name == "amina.u"
