@@ -377,7 +377,6 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(("g1_ph", "s2_ph", "dob_year"), ("g1_ph", "s1_ph", "dob_year")),
     _same("all_ph_sorted"),  # given names and surnames swapped
     _same("g1_ph", "s_cat_ph"),  # surnames merged into one
-    _same("dob_str"),  # every name misspelt, the date of birth right
 )
 
 # EM sessions: each fixes the comparisons whose columns it reads (Splink leaves their m as it
