@@ -173,7 +173,8 @@ def _append_large(
         target_id = str(spec.target_id)[:TARGET_ID_MAX]
         before = jsonable(spec.before)
         after = jsonable(spec.after)
-        before_text, after_text = enc(before), enc(after)
+        before_text = "null" if before is None else enc(before)
+        after_text = "null" if after is None else enc(after)
         text = "".join(
             (
                 f'{{"action":{text_of(spec.action)},',
