@@ -129,20 +129,27 @@ def insert_rows(
         conv = converter(f)
         data.append([value if value is None or conv is None else conv(value)] * n)
     values = list(zip(*data, strict=True))
+    insert_values(meta.db_table, [f.column for f in fields], values)
+    return len(values)
+
+
+def insert_values(table: str, columns: Sequence[str], values: Sequence[Sequence[Any]]) -> None:
+    """INSERT rows already in the driver's terms (see `converter`) into `table`'s `columns`:
+    one COPY on PostgreSQL, one prepared `executemany` on SQLite. Table and column names
+    must come from a model, never from input."""
+    if not values:
+        return
     quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    names = ", ".join(quote(f.column) for f in fields)
+    names = ", ".join(quote(c) for c in columns)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            with cur.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            with cur.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
                 for row in values:
                     copy.write_row(row)
         else:
-            marks = ", ".join(["?"] * len(fields))
+            marks = ", ".join(["?"] * len(columns))
             # The driver's own executemany: Django's wrapper would rewrite every parameter.
-            # Table and column names come from the model, never from input.
             connection.connection.executemany(
-                f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+                f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})",  # noqa: S608
                 values,
             )
-    return len(values)
