@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import gc
 import hashlib
+import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -122,10 +123,29 @@ def _utc(moment: dt.datetime | None) -> str | None:
 
 def _plain_converter(kind: type) -> Callable[[Any], Any]:
     if issubclass(kind, BaseModel):
-        if kind.__pydantic_decorators__.field_serializers:
+        serializers = kind.__pydantic_decorators__.field_serializers.values()
+        if not serializers:
+            return attrgetter("__dict__")  # the fields, in order, as validated
+        plain = [
+            (field, s.func)
+            for s in serializers
+            if s.info.mode == "plain" and s.info.when_used == "always" and not s.info.check_fields
+            for field in s.info.fields
+        ]
+        if len(plain) != sum(len(s.info.fields) for s in serializers) or any(
+            _takes_info(func) for _field, func in plain
+        ):
             serializer = kind.__pydantic_serializer__
             return lambda payload: serializer.to_python(payload, mode="json")
-        return attrgetter("__dict__")  # the fields, in order, as validated
+
+        def fields_serialized(payload: Any) -> dict[str, Any]:
+            # What pydantic-core does for plain "always" serialisers: the method's value.
+            values = dict(payload.__dict__)
+            for field, func in plain:
+                values[field] = func(payload, values[field])
+            return values
+
+        return fields_serialized
     if dataclasses.is_dataclass(kind):
         # orjson reads a slotted dataclass field by field through Python: far slower.
         names = tuple(f.name for f in dataclasses.fields(kind))
@@ -137,6 +157,10 @@ def _plain_converter(kind: type) -> Callable[[Any], Any]:
     if issubclass(kind, tuple):  # NamedTuples (`Dated`): arrays, as pydantic-core writes them
         return list
     return to_jsonable_python  # anything else: what pydantic-core would write
+
+
+def _takes_info(func: Callable[..., Any]) -> bool:
+    return len(inspect.signature(func).parameters) != 2  # (self, value)
 
 
 _PLAIN: dict[type, Callable[[Any], Any]] = {}
@@ -247,18 +271,28 @@ def inputs_hash(ctx: RuleContext) -> str:
 # --- evaluation ----------------------------------------------------------------------------
 
 
-def _evaluate(ctx: RuleContext, memo: dict[int, bytes] | None) -> Evaluation:
+def _checks() -> tuple[Callable[[RuleContext], list[Finding]], ...]:
+    checks = tuple(rule.fn for rule in RULESET)
+    assert all(check is not None for check in checks), "a rule has no check"
+    return checks  # type: ignore[return-value]
+
+
+def _evaluate(
+    ctx: RuleContext,
+    memo: dict[int, bytes] | None,
+    checks: tuple[Callable[[RuleContext], list[Finding]], ...],
+) -> Evaluation:
     findings: list[Finding] = []
-    for rule in RULESET:
-        assert rule.fn is not None
-        findings.extend(rule.fn(ctx))
+    extend = findings.extend
+    for check in checks:
+        extend(check(ctx))
     digest = hashlib.sha256(canonical_inputs(ctx, _agreement_json=memo)).hexdigest()
     return Evaluation(RULESET_VERSION, ctx.stage, ctx.now, tuple(findings), digest)
 
 
 def evaluate(ctx: RuleContext) -> Evaluation:
     """Run every rule of the current rule set on one context."""
-    return _evaluate(ctx, None)
+    return _evaluate(ctx, None, _checks())
 
 
 @contextmanager
@@ -290,9 +324,10 @@ def evaluate_many(contexts: Iterable[RuleContext]) -> list[Evaluation]:
     # Keep the agreements alive while their id() keys are in the memo.
     keep: list[AgreementSettings] = []
     out = []
+    checks = _checks()
     with cyclic_gc_paused():
         for ctx in contexts:
             if id(ctx.agreement) not in memo:
                 keep.append(ctx.agreement)
-            out.append(_evaluate(ctx, memo))
+            out.append(_evaluate(ctx, memo, checks))
     return out

@@ -82,14 +82,19 @@ class Rule:
         assert self.fn is not None, f"rule {self.id} has no check"
         return self.fn(ctx)
 
-    # Finding builders. Only a block of a non-absolute rule can ever be overridden.
+    # Finding builders (straight through tuple.__new__: a screening builds ~450,000).
+    # Only a block of a non-absolute rule can ever be overridden.
     def passed(self, message: str, facts: Mapping[str, Any]) -> Finding:
-        return Finding(self.id, Outcome.PASS, self.kind, message, facts, False)
+        return _new_finding(Finding, (self.id, _PASS, self.kind, message, facts, False))
 
     def blocked(self, message: str, facts: Mapping[str, Any]) -> Finding:
-        return Finding(
-            self.id, Outcome.BLOCK, self.kind, message, facts, self.kind is RuleKind.BLOCK
+        return _new_finding(
+            Finding, (self.id, _BLOCK, self.kind, message, facts, self.kind is RuleKind.BLOCK)
         )
 
     def warned(self, message: str, facts: Mapping[str, Any]) -> Finding:
-        return Finding(self.id, Outcome.WARN, self.kind, message, facts, False)
+        return _new_finding(Finding, (self.id, _WARN, self.kind, message, facts, False))
+
+
+_new_finding = tuple.__new__
+_PASS, _BLOCK, _WARN = Outcome.PASS, Outcome.BLOCK, Outcome.WARN
