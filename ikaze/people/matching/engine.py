@@ -545,11 +545,15 @@ class Matcher:
             floor = math.inf
         else:
             floor = math.log2(threshold / (1 - threshold))
-        # First the cheap comparisons, carried through the joins with the row ids only: the
-        # pairs whose best possible weight falls short go, before any name is compared.
-        cheap = [c for c in COMPARISONS if c.name in PRUNE_COMPARISONS]
-        cheap_cols = list(dict.fromkeys(col for c in cheap for col in c.columns))
-        carried = "".join(f", l.{c} AS {c}_l, r.{c} AS {c}_r" for c in cheap_cols)
+        # The joins carry the row ids and what bounds the weight: the pairs whose best
+        # possible weight falls short go before any string distance is computed. First a
+        # bound from the short columns (date, sex, nationality, document), then, for the few
+        # left, one with the names' equality levels as well.
+        cheap = frozenset(c.name for c in COMPARISONS if c.name in PRUNE_COMPARISONS)
+        bound_cols = list(dict.fromkeys(col for c in COMPARISONS for col in c.bound_columns))
+        if floor is None:
+            bound_cols = []
+        carried = "".join(f", l.{c} AS {c}_l, r.{c} AS {c}_r" for c in bound_cols)
         order = " AND l.unique_id < r.unique_id" if within else ""
         blocked = " UNION ALL ".join(
             f"SELECT l.rowid AS li, r.rowid AS ri{carried}"  # noqa: S608
@@ -560,8 +564,12 @@ class Matcher:
             prune = ""
         else:
             # A hair below the floor: the bound adds its terms in another order than the weight.
-            bound = self._scorer.bound_sql(frozenset(c.name for c in cheap))
-            prune = f" WHERE {bound} >= {_sql_float(floor - 1e-9)}"
+            low = _sql_float(floor - 1e-9)
+            everything = frozenset(c.name for c in COMPARISONS)
+            prune = (
+                f" WHERE {self._scorer.bound_sql(cheap)} >= {low}"
+                f" AND {self._scorer.bound_sql(everything)} >= {low}"
+            )
         projection = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in FEATURE_COLUMNS)
         keep = "TRUE" if floor is None else f"match_weight >= {_sql_float(floor)}"
         return f"""

@@ -50,6 +50,14 @@ class Comparison:
         found = re.findall(r"\b([a-z][a-z0-9_]*)_[lr]\b", " ".join(sqls))
         return tuple(dict.fromkeys(found))
 
+    @property
+    def bound_columns(self) -> tuple[str, ...]:
+        """The columns an upper bound of its weight reads: the null condition, the cheap
+        levels and the costly levels' guards."""
+        sqls = [self.null_sql] + [(lv.guard or "") if lv.costly else lv.sql for lv in self.levels]
+        found = re.findall(r"\b([a-z][a-z0-9_]*)_[lr]\b", " ".join(sqls))
+        return tuple(dict.fromkeys(found))
+
     def splink(self) -> dict[str, Any]:
         levels: list[dict[str, Any]] = [
             {"sql_condition": self.null_sql, "label_for_charts": "null", "is_null_level": True}
@@ -138,17 +146,17 @@ def _subset(a: list[str] | None, b: list[str] | None) -> bool:
 def _alike_sql(g: str, s: str) -> str:
     """The given names on side g written like the surnames on side s: the same phonetic key,
     or one edit apart (spaces dropped: "García Pérez" as given names, "GarcíaPérez" joined)."""
-    return (
-        f"(nullif(array_to_string(g_ph_{g}, ''), '') = s_cat_ph_{s}"
-        f" OR damerau_levenshtein(replace(g_all_{g}, ' ', ''), s_cat_{s}) <= 1)"
-    )
+    return f"(g_cat_ph_{g} = s_cat_ph_{s} OR damerau_levenshtein(g_cat_{g}, s_cat_{s}) <= 1)"
+
+
+def _alike_guard(g: str, s: str) -> str:
+    """Necessary for _alike_sql: one edit apart leaves the lengths at most one apart."""
+    return f"(g_cat_ph_{g} = s_cat_ph_{s} OR abs(length(g_cat_{g}) - length(s_cat_{s})) <= 1)"
 
 
 def _given_alike_surnames(a: Rec, b: Rec) -> bool:
     """_alike_sql("l", "r") for records a (l) and b (r)."""
-    g_ph = "".join(a["g_ph"] or []) or None
-    g_all = a["g_all"].replace(" ", "") if a["g_all"] is not None else None
-    return _eq(g_ph, b["s_cat_ph"]) or one_edit(g_all, b["s_cat"])
+    return _eq(a["g_cat_ph"], b["s_cat_ph"]) or one_edit(a["g_cat"], b["s_cat"])
 
 
 def _dob_close(a: Rec, b: Rec) -> bool:
@@ -198,6 +206,7 @@ COMPARISONS: tuple[Comparison, ...] = (
                 0.01,
                 0.000001,
                 lambda a, b: _given_alike_surnames(a, b) and _given_alike_surnames(b, a),
+                guard=f"{_alike_guard('l', 'r')} AND {_alike_guard('r', 'l')}",
             ),
             Level(
                 "share a name",

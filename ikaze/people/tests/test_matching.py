@@ -331,8 +331,9 @@ def test_link_batch_equals_splinks_predict(tmp_path):
 
 
 def test_weight_bound_is_never_below_the_weight(tmp_path):
-    # link_batch drops a pair when the bound from its cheap comparisons is below the
-    # threshold: on every pair of a generated set, the bound must be at least the weight.
+    # link_batch drops a pair when a bound (from its cheap comparisons, then from the names'
+    # equality levels too) is below the threshold: on every pair of a generated set, each
+    # bound must be at least the weight.
     registry, incoming = names.labelled_set(300, seed=17)
     m = Matcher.load_or_train(registry.select(MATCH_COLUMNS), model_dir=tmp_path)
     m.registry_load(registry.select(MATCH_COLUMNS))
@@ -340,15 +341,17 @@ def test_weight_bound_is_never_below_the_weight(tmp_path):
     con.register("inc", incoming.select(MATCH_COLUMNS))
     con.execute(f"CREATE TABLE inc_f AS {features_sql('inc')}")
     projection = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in FEATURE_COLUMNS)
-    bound = m._scorer.bound_sql(PRUNE_COMPARISONS)
+    cheap = m._scorer.bound_sql(PRUNE_COMPARISONS)
+    full = m._scorer.bound_sql(frozenset(c.name for c in COMPARISONS))
     rows = con.execute(
-        f"SELECT {bound}, {m._scorer.weight_sql()} FROM"  # noqa: S608 - our SQL
+        f"SELECT {cheap}, {full}, {m._scorer.weight_sql()} FROM"  # noqa: S608 - our SQL
         f" (SELECT {projection} FROM inc_f AS l, reg_f AS r)"
     ).fetchall()
     assert len(rows) > 20_000
-    assert all(b >= w - 1e-9 for b, w in rows)
+    assert all(b >= w - 1e-9 and n >= w - 1e-9 for b, n, w in rows)
     floor = math.log2(0.9 / 0.1)
-    assert sum(b < floor for b, _ in rows) > 0.75 * len(rows)  # it prunes
+    assert sum(b < floor for b, _, _ in rows) > 0.75 * len(rows)  # it prunes
+    assert sum(n < floor for _, n, _ in rows) > 0.99 * len(rows)  # the names prune more
 
 
 def test_link_batch_prunes_nothing_it_should_keep():
