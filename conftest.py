@@ -38,6 +38,18 @@ def _flush_past_audit_triggers() -> Iterator[None]:
     ops_class.sql_flush = original  # type: ignore[method-assign]
 
 
+@pytest.fixture(autouse=True)
+def _default_language_for_each_test() -> Iterator[None]:
+    """A page served in French leaves French active in the thread (LocaleMiddleware activates
+    the request's language and nothing deactivates it): every test starts, and leaves, in the
+    default language, whatever ran before it on the same worker."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing_everywhere() -> Iterator[None]:
     """Argon2 is slow by design (that is its point); tests check flows, not the hasher.

@@ -20,6 +20,16 @@ class IntakeBatch(BaseModel):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    class Phase(models.TextChoices):
+        # Set by intake/services.py as the job runs; shown next to the progress bar.
+        QUEUED = "queued", _("Waiting to start")
+        READING = "reading", _("Reading the file")
+        CHECKING = "checking", _("Checking the rows")
+        MATCHING = "matching", _("Looking for duplicates")
+        STORING = "storing", _("Storing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "XLSX"
@@ -84,6 +94,11 @@ class IntakeBatch(BaseModel):
         if self.status == self.Status.DONE:
             return 100
         return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+    @property
+    def phase_label(self) -> str:
+        """The phase in the reader's language (the code itself if it is not a known phase)."""
+        return str(dict(self.Phase.choices).get(self.phase, self.phase))
 
     @property
     def finished(self) -> bool:

@@ -10,6 +10,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ikaze.core.models import BaseModel
@@ -244,6 +245,16 @@ class MatchCandidate(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.person_a_id} ~ {self.person_b_id} ({self.probability:.2f})"
+
+    @property
+    def source_label(self) -> str:
+        """Where the pair was found, in the reader's language ("intake:<batch>" names a manifest)."""
+        kind, _sep, ref = self.source.partition(":")
+        if kind == "intake":
+            return gettext("Manifest %(batch)s") % {"batch": ref}
+        if kind == "rescore":
+            return gettext("Re-scored after an identity change")
+        return self.source
 
 
 class MatchDecision(BaseModel):

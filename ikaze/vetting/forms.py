@@ -10,15 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import typing
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ikaze.core import clock
 from ikaze.people import validation as v
 from ikaze.people.models import HouseholdMember, IdentityDocument, Sex
 from ikaze.people.services import DocumentIn, PersonIn
+from ikaze.vetting import labels
 from ikaze.vetting.legal_events import PAYLOAD_SCHEMAS, EventKind
 from ikaze.vetting.rules import RULES, RefusalReason, RuleKind
 from ikaze.vetting.services import HouseholdIn
@@ -199,7 +202,13 @@ class ReasonForm(forms.Form):
 
 # --- the vetting file (issue 4) ------------------------------------------------------------
 
-FACT_KINDS = [(k.value, k.value.replace("_", " ").capitalize()) for k in EventKind]
+FACT_KINDS = [(k.value, labels.FACT_KINDS[k]) for k in EventKind]
+
+
+def _choices(name: str, values: Iterable[str]) -> list[tuple[str, Any]]:
+    # Lazy labels: the form is built once per request, but its labels follow the language.
+    codes = labels.CODES.get(name, {})
+    return [(v, codes.get(v, v)) for v in values]
 
 
 def _field_for(name: str, annotation: Any, required: bool) -> forms.Field:
@@ -209,15 +218,15 @@ def _field_for(name: str, annotation: Any, required: bool) -> forms.Field:
         return _field_for(name, args[0], False)
     if origin is typing.Annotated:
         return _field_for(name, args[0], required)
-    label = name.replace("_", " ").capitalize()
+    label = labels.FIELDS.get(name) or name.replace("_", " ").capitalize()
     if origin is typing.Literal:
-        return forms.ChoiceField(label=label, choices=[(a, a) for a in args], required=required)
+        return forms.ChoiceField(label=label, choices=_choices(name, args), required=required)
     if origin is frozenset:
         inner = args[0]
         if isinstance(inner, type) and issubclass(inner, enum.Enum):
             return forms.MultipleChoiceField(
                 label=label,
-                choices=[(m.value, m.value) for m in inner],
+                choices=_choices(name, (m.value for m in inner)),
                 widget=forms.CheckboxSelectMultiple,
                 required=required,
             )
@@ -232,7 +241,7 @@ def _field_for(name: str, annotation: Any, required: bool) -> forms.Field:
         return forms.IntegerField(label=label, required=required)
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         return forms.ChoiceField(
-            label=label, choices=[(m.value, m.value) for m in annotation], required=required
+            label=label, choices=_choices(name, (m.value for m in annotation)), required=required
         )
     return forms.CharField(label=label, required=required)
 
@@ -277,14 +286,7 @@ class FactKindForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of fact"), choices=FACT_KINDS)
 
 
-REASON_CHOICES = [
-    (RefusalReason.INCOMPLETE_REFERRAL.value, _("Incomplete referral (A4)")),
-    (RefusalReason.SAFEGUARD_BLOCK.value, _("A safeguard blocks")),
-    (RefusalReason.CAP_REACHED.value, _("The cap is reached (A6)")),
-    (RefusalReason.NOT_ELIGIBLE.value, _("Not eligible under the agreement")),
-    (RefusalReason.IDENTITY_UNRESOLVED.value, _("Identity unresolved")),
-    (RefusalReason.OTHER.value, _("Other (explain)")),
-]
+REASON_CHOICES = [(r.value, labels.REFUSAL_REASONS[r]) for r in RefusalReason]
 
 
 class DecideForm(forms.Form):
@@ -304,8 +306,11 @@ class DecideForm(forms.Form):
     )
 
 
+# The titles are gettext_noop'd in the rules; translated when the form is shown.
 OVERRIDABLE_RULES = [
-    (r.id, f"{r.id} — {r.title}") for r in RULES.values() if r.kind is RuleKind.BLOCK
+    (r.id, format_lazy("{} — {}", r.id, _(r.title)))
+    for r in RULES.values()
+    if r.kind is RuleKind.BLOCK
 ]
 
 

@@ -319,6 +319,20 @@ class Decision(BaseModel):
     def officer_display(self) -> str:
         return _shown_name(self.officer, self.officer_name)
 
+    @property
+    def reason_labels(self) -> list[str]:
+        """The refusal reason codes in the reader's language."""
+        from ikaze.vetting.labels import reason_labels
+
+        return reason_labels(list(self.reason_codes or ()))
+
+    @property
+    def shown_reason(self) -> str:
+        """The officer's own words; empty when the reason stored is only the codes, joined."""
+        codes = set(self.reason_codes or ())
+        only_codes = codes and {part.strip() for part in self.reason.split(",")} == codes
+        return "" if only_codes else self.reason
+
 
 class Override(BaseModel):
     """Four eyes on a non-absolute block (SAFEGUARDS preamble): two different senior officers."""

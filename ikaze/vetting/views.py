@@ -24,7 +24,7 @@ from ikaze.core.errors import IkazeError, PermissionDenied
 from ikaze.core.forms import add_service_errors
 from ikaze.core.pagination import paginate
 from ikaze.people.selectors import person_documents
-from ikaze.vetting import selectors, services
+from ikaze.vetting import labels, selectors, services
 from ikaze.vetting.forms import (
     ERROR_FIELDS,
     DecideForm,
@@ -38,7 +38,7 @@ from ikaze.vetting.forms import (
     ServiceForm,
 )
 from ikaze.vetting.legal_events import EventKind
-from ikaze.vetting.models import Decision, Referral
+from ikaze.vetting.models import Decision, Override, Referral
 from ikaze.vetting.rules import RULES
 from ikaze.vetting.rules.findings import Finding as RuleFinding
 
@@ -88,8 +88,14 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
             "referral": referral,
             "person": referral.person,
             "documents": person_documents(person=referral.person),
-            "history": selectors.referral_history(referral=referral),
-            "missing": services.referral_missing_data(person=referral.person),
+            "history": [
+                {**h, "to": _status_label(h["action"], h["after"])}
+                for h in selectors.referral_history(referral=referral)
+            ],
+            "missing": [
+                (labels.code_label("missing", field), [_(r) for r in reasons])
+                for field, reasons in services.referral_missing_data(person=referral.person).items()
+            ],
             "can_submit": own
             and actor.can(Perm.REFERRAL_CREATE)
             and status in (S.DRAFT, S.INFORMATION_REQUESTED),
@@ -104,6 +110,15 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
             "can_vet": actor.org_kind in selectors.WORKING_FILE,
         },
     )
+
+
+def _status_label(action: str, after: Any) -> str:
+    """The status a history entry moved to, in the reader's language ("" when none)."""
+    status = after.get("status") if isinstance(after, dict) else None
+    if not isinstance(status, str):
+        return ""
+    choices = Override.Status if action.startswith("override.") else Referral.Status
+    return str(dict(choices.choices).get(status, status))
 
 
 @requires(Perm.REFERRAL_CREATE)
@@ -203,35 +218,17 @@ def _attach(form: forms.Form, exc: IkazeError) -> None:
     add_service_errors(form, exc, prefix_aliases=FIELD_ALIASES, message="first", label_unknown=True)
 
 
-def _shown(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return ", ".join(_shown(v) for v in value) or "—"
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {_shown(v)}" for k, v in value.items()) or "—"
-    text = str(value)
-    if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
-        return text[:12] + "…"  # a SHA-256: its start identifies it on a page
-    return text
-
-
-def _pairs(data: Any) -> list[tuple[str, str]]:
-    """A finding's facts or a fact's payload as readable (name, value) pairs."""
-    if not isinstance(data, dict):
-        return [("", _shown(data))]
-    return [(str(k).replace("_", " "), _shown(v)) for k, v in data.items()]
-
-
-def _shown_finding(finding: RuleFinding, people: dict[str, str]) -> RuleFinding:
-    """A finding as a reader sees it: the officer it names by full name (A5 records the
-    sign-in name, which stays in the stored evaluation)."""
-    officer = finding.facts_used.get("officer")
-    if isinstance(officer, str) and officer in people:
-        return finding._replace(facts_used={**finding.facts_used, "officer": people[officer]})
-    return finding
+def _shown_finding(finding: RuleFinding, people: dict[str, str], agreement: Any) -> dict[str, Any]:
+    rule = RULES[finding.rule_id]
+    shown = labels.shown_finding(finding, people=people)
+    return {
+        "f": finding,
+        "title": _(rule.title),
+        "text": labels.rule_text(rule.text, settings=rule.settings, agreement=agreement),
+        "source": rule.source,
+        "message": shown.render_message(),
+        "facts": labels.shown_pairs(shown.facts_used),
+    }
 
 
 # --- the queue ----------------------------------------------------------------------------
@@ -284,19 +281,10 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
         people = selectors.officer_names(
             usernames=[x.facts_used.get("officer") for x in ev.ordered_findings]  # type: ignore[attr-defined]
         )
-        for f in ev.ordered_findings:  # type: ignore[attr-defined]
-            rule = RULES[f.rule_id]
-            shown = _shown_finding(f, people)
-            findings.append(
-                {
-                    "f": f,
-                    "title": _(rule.title),
-                    "text": _(rule.text),
-                    "source": rule.source,
-                    "message": shown.render_message(),
-                    "facts": _pairs(shown.facts_used),
-                }
-            )
+        findings = [
+            _shown_finding(f, people, referral.agreement)
+            for f in ev.ordered_findings  # type: ignore[attr-defined]
+        ]
     kind = request.GET.get("kind", "") or EventKind.LEGAL_ADVICE_GIVEN.value
     if kind not in EventKind.__members__.values() and kind not in [k.value for k in EventKind]:
         kind = EventKind.LEGAL_ADVICE_GIVEN.value
@@ -306,7 +294,12 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
         "evaluation": ev,
         "findings": findings,
         "facts": [
-            (e, _pairs(e.payload))
+            {
+                "event": e,
+                "kind": labels.fact_kind_label(e.kind),
+                "corrects": labels.fact_kind_label(e.supersedes.kind) if e.supersedes else "",
+                "payload": labels.shown_pairs(e.payload),
+            }
             for e in selectors.legal_facts_for(actor=actor, referral=referral)
         ],
         "decisions": selectors.decisions_for(actor=actor, referral=referral),

@@ -88,6 +88,18 @@ def test_users_page_creates_a_user_with_a_role(client_for):
     ]
 
 
+def test_users_page_names_each_language_in_the_readers_language(client_for):
+    from django.conf import settings
+
+    client = client_for(Role.ADMIN)
+    factories.user(Role.VETTING_OFFICER, username="aline")
+    User.objects.filter(username="aline").update(preferred_language="es")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    page = client.get("/accounts/users/").content.decode()
+    assert "<td>Espagnol</td>" in page
+    assert "<td>es</td>" not in page
+
+
 def test_users_page_form_errors_answer_400_with_field_errors(client_for):
     client = client_for(Role.ADMIN)
     sending = factories.organisation(factories.default_org_kind(Role.SENDING_LIAISON))

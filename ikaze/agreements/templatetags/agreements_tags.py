@@ -1,9 +1,10 @@
-"""Template helpers for agreements: money from minor units, country names."""
+"""Template helpers for agreements: money from minor units, country names, status labels."""
 
 from __future__ import annotations
 
 from django import template
 
+from ikaze.agreements.models import Agreement
 from ikaze.agreements.money import format_minor
 from ikaze.agreements.selectors import country_name
 
@@ -22,3 +23,9 @@ def money(minor: int | None, currency: str) -> str:
 def country(code: str) -> str:
     """`{{ agreement.sending_state|country }}` → "United States"."""
     return country_name(code)
+
+
+@register.filter
+def agreement_status(code: str) -> str:
+    """`{{ event.after.status|agreement_status }}` → "In force", in the page's language."""
+    return str(dict(Agreement.Status.choices).get(code, code))

@@ -125,7 +125,7 @@ def test_detail_shows_figures_money_safeguards_and_history(client_for, admin, fi
     assert "SAFEGUARDS A9" in html
     assert "no schedule line" in html
     assert "MoU signed April 2022." in html
-    assert "draft → signed" in html
+    assert "Draft → Signed" in html
     # An auditor may not act: no forms.
     assert '<form method="post"' not in html
 
@@ -335,3 +335,16 @@ def test_set_up_page_actions(client_for, in_force):
     assert a.support_items.get().amount_minor == 60000
     line_ = a.compensation_lines.get()
     assert (line_.amount_minor, line_.per_person) == (2_000_000, True)
+
+
+def test_history_names_statuses_in_french(client_for, in_force, senior):
+    from django.conf import settings
+
+    services.agreement_transition(
+        actor=senior, agreement=in_force, to="suspended", reason="Monitor report."
+    )
+    c = client_for(Role.MONITOR)
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    page = c.get("/agreements/US-RW-2025/").content.decode()
+    assert "En vigueur → Suspendu" in page
+    assert "in_force →" not in page and "→ suspended" not in page

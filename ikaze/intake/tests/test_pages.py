@@ -77,3 +77,22 @@ def test_other_organisation_gets_404(setup, django_capture_on_commit_callbacks) 
     other.force_login(factories.liaison().user)
     assert other.get(reverse("intake:batch_detail", args=[batch.pk])).status_code == 404
     assert other.get(reverse("intake:batch_errors_csv", args=[batch.pk])).status_code == 404
+
+
+def test_progress_names_the_phase_in_french(setup) -> None:
+    from django.conf import settings
+
+    from ikaze.intake import services
+
+    agreement, liaison, c = setup
+    batch, _ = services.intake_batch_create(
+        actor=liaison, agreement=agreement, file_name="m.csv", content=csv_bytes([row(1)])
+    )
+    IntakeBatch.objects.filter(pk=batch.pk).update(
+        status=IntakeBatch.Status.RUNNING, phase="matching", rows_total=10, rows_done=4
+    )
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    page = c.get(reverse("intake:batch_progress", args=[batch.pk])).content.decode()
+    page = page.replace("\u00a0", " ")  # French puts a no-break space before a colon
+    assert "Recherche des doublons : 4 lignes sur 10" in page
+    assert "matching" not in page

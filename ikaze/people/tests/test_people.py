@@ -240,3 +240,19 @@ def test_api_liaison_match_sees_only_its_people(api_client_for) -> None:
         {"given_names": "María José", "first_surname": "García", "date_of_birth": "1990-04-03"},
     )
     assert hits.json() == []
+
+
+def test_list_and_queue_name_codes_in_french() -> None:
+    from django.conf import settings
+
+    liaison = factories.liaison()
+    _, _, candidate = _candidate(liaison)
+    MatchCandidate.objects.filter(pk=candidate.pk).update(source="intake:1a2b3c4d")
+    officer = factories.actor(Role.VETTING_OFFICER)
+    client = Client()
+    client.force_login(officer.user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    people = client.get(reverse("people:person_list")).content.decode()
+    assert "<td>Féminin</td>" in people and "<td>F</td>" not in people
+    queue = client.get(reverse("people:match_queue")).content.decode()
+    assert "Liste nominative 1a2b3c4d" in queue and "intake:1a2b3c4d" not in queue

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils.translation import gettext_noop as N_
 
 from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor
@@ -60,23 +61,28 @@ def referral_missing_data(
     documents: Sequence[IdentityDocument] | None = None,
     today: dt.date | None = None,
 ) -> dict[str, list[str]]:
-    """SAFEGUARDS A4 (UK–Rwanda MoU 5.2–5.4): what the referral lacks, field by field."""
+    """SAFEGUARDS A4 (UK–Rwanda MoU 5.2–5.4): what the referral lacks, field by field.
+
+    The reasons are English (the API's language), marked for the pages to translate.
+    """
     today = today or clock.today_local()
     missing: dict[str, list[str]] = {}
     if not person.given_names.strip() or not person.first_surname.strip():
-        missing["name"] = ["Given names and first surname are required."]
+        missing["name"] = [N_("Given names and first surname are required.")]
     if not person.sex:
-        missing["sex"] = ["Sex is required."]
+        missing["sex"] = [N_("Sex is required.")]
     if person.date_of_birth is None:
-        missing["date_of_birth"] = ["The date of birth is required (YYYY, YYYY-MM or YYYY-MM-DD)."]
+        missing["date_of_birth"] = [
+            N_("The date of birth is required (YYYY, YYYY-MM or YYYY-MM-DD).")
+        ]
     if not person.nationalities:
-        missing["nationalities"] = ["At least one nationality is required."]
+        missing["nationalities"] = [N_("At least one nationality is required.")]
     docs = list(person.documents.all()) if documents is None else list(documents)
     travel = [d for d in docs if d.kind in IdentityDocument.TRAVEL_KINDS]
     if not travel:
-        missing["travel_document"] = ["A passport or travel document is required."]
+        missing["travel_document"] = [N_("A passport or travel document is required.")]
     elif all(d.expiry is not None and d.expiry < today for d in travel):
-        missing["travel_document"] = ["Every travel document on record has expired."]
+        missing["travel_document"] = [N_("Every travel document on record has expired.")]
     return missing
 
 

@@ -224,3 +224,92 @@ def test_officers_appear_by_full_name_on_the_vetting_pages() -> None:
     assert not {"amina.u", "jb.n", "claudine.m"} & actors
     # What is stored for audit keeps the sign-in name.
     assert r.decisions.get().officer_name == "amina.u"
+
+
+# --- codes shown by their label, in the reader's language -----------------------------------
+
+
+def visible(html: str) -> str:
+    """The text a reader sees (tags and their attributes, such as option values, dropped)."""
+    import re
+
+    return " ".join(re.sub(r"<[^>]+>", " ", html).replace("\u00a0", " ").split())
+
+
+def in_language(c: Client, lang: str) -> Client:
+    from django.conf import settings
+
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    return c
+
+
+def test_the_vetting_file_names_kinds_fields_values_and_reasons_in_french() -> None:
+    officer = f.vetting_officer()
+    r = f.vetting_referral(officer=officer)
+    f.fact(
+        by=officer,
+        referral=r,
+        kind="court_stay_granted",
+        payload={"stay_ref": "S-9", "court": "CEDH", "measure": "ecthr_rule_39"},
+    )
+    svc.referral_refuse(
+        actor=officer, referral=r, reason_codes=["incomplete_referral", "cap_reached"]
+    )
+    c = in_language(signed_in(officer), "fr")
+    text = visible(
+        c.get(f"/vetting/referrals/{r.pk}/vetting/?kind=court_stay_granted").content.decode()
+    )
+    # The timeline: the kind of each fact, its fields and their coded values.
+    assert "Suspension accordée par un tribunal" in text
+    assert "Conseil juridique donné" in text
+    assert "Référence de la suspension" in text
+    assert "mesure provisoire de la CEDH (article 39 du règlement)" in text
+    # The A8 finding names the measure in French; the A3 facts by their French names.
+    assert "est en vigueur : mesure provisoire de la CEDH (article 39 du règlement)." in text
+    assert "Signée le" in text
+    # Rule texts say what this agreement sets, not the setting's name.
+    assert "signée et datée depuis moins de 30 jours (30 par défaut)" in text
+    # The decision's reasons; the fact form's kinds, fields and choices.
+    assert "Le plafond est atteint (A6), Orientation incomplète (A4)" in text
+    assert "Juridiction" in text and "suspension ordonnée par un tribunal" in text
+    for raw in (
+        "court_stay_granted",
+        "court stay granted",
+        "legal advice given",
+        "stay ref",
+        "stay_ref",
+        "ecthr_rule_39",
+        "ECtHR Rule 39",
+        "incomplete_referral",
+        "cap_reached",
+        "signed on",
+        "interim_measure",
+        "assessment_max_age_days",
+        "notice_period_days",
+        "Précision day",
+    ):
+        assert raw not in text, raw
+
+
+def test_the_override_form_names_rules_in_spanish() -> None:
+    senior = f.vetting_officer(Role.SENIOR_OFFICER)
+    r = f.vetting_referral(officer=senior, clear=False)
+    c = in_language(signed_in_with_2fa(senior), "es")
+    text = visible(c.get(f"/vetting/referrals/{r.pk}/vetting/").content.decode())
+    assert "A12 — Asesoramiento jurídico antes de la aceptación" in text
+    assert "Legal advice before acceptance" not in text
+
+
+def test_the_liaison_reads_refusal_reasons_and_history_in_spanish() -> None:
+    officer = f.vetting_officer()
+    ag = f.agreement(status="in_force")
+    liaison = f.liaison(country=ag.sending_state)
+    r = f.referral(by=liaison, agreement=ag)
+    svc.referral_refuse(actor=officer, referral=r, reason_codes=["not_eligible"])
+    c = in_language(signed_in(liaison), "es")
+    decision = visible(c.get(f"/vetting/referrals/{r.pk}/decision/").content.decode())
+    assert "No reúne los requisitos del acuerdo" in decision
+    assert "not_eligible" not in decision
+    detail = visible(c.get(f"/vetting/referrals/{r.pk}/").content.decode())
+    assert "→ Enviada" in detail and "→ Rechazada" in detail
+    assert "→ submitted" not in detail and "→ refused" not in detail
