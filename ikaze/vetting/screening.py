@@ -501,16 +501,14 @@ _UUID_VARIANT = bytes((b & 0x3F) | 0x80 for b in range(256))
 
 def _uuid_hexes(n: int) -> list[str]:
     """n random version-4 UUIDs as 32 hex digits, from one read of the system's random source
-    (the form SQLite stores; PostgreSQL reads it too)."""
+    (the form SQLite stores; PostgreSQL reads it too), in ascending order: rows inserted in
+    key order fill the primary-key index (and the findings' evaluation index) from left to
+    right instead of all over it (a fifth of SQLite's insert time)."""
     raw = bytearray(os.urandom(16 * n))
     raw[6::16] = raw[6::16].translate(_UUID_VERSION)
     raw[8::16] = raw[8::16].translate(_UUID_VARIANT)
     text = raw.hex()
-    return [text[i : i + 32] for i in range(0, 32 * n, 32)]
-
-
-def _uuids(n: int) -> list[uuid.UUID]:
-    return [uuid.UUID(hex=h) for h in _uuid_hexes(n)]
+    return sorted(text[i : i + 32] for i in range(0, 32 * n, 32))
 
 
 def store_evaluations(
