@@ -17,6 +17,7 @@ def test_new_uuids_are_version_4_and_distinct():
     ids = new_uuids(500)
     assert len(set(ids)) == 500
     assert {u.version for u in ids} == {4}
+    assert ids == sorted(ids)  # a batch goes into an index in key order
     assert new_uuids(0) == []
 
 
