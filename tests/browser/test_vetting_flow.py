@@ -96,7 +96,7 @@ def test_block_seen_resolved_accepted_decision_seen_notice_in_spanish(
     officer.wait_for_url(f"**/vetting/referrals/{referral.pk}/vetting/")
     _shot(officer, "5-notice-issued")
     link = officer.locator("#h-notices ~ ul a", has_text="Decision notice")
-    assert "(PDF, es)" in link.inner_text()
+    assert "(PDF, Spanish)" in link.inner_text()
     with officer.expect_download() as download:
         link.click()
     pdf = tmp_path / "notice.pdf"
