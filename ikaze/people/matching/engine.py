@@ -56,6 +56,10 @@ PAIR_SCHEMA = {
 MIN_RECORDS_FOR_U = 2_000
 # Compared first, on every blocked pair: equality on short columns, no names.
 PRUNE_COMPARISONS = frozenset({"dob", "sex", "nationality", "document"})
+# Batch rows sampled to estimate how many pairs that first bound leaves; past this many
+# (estimated for the whole batch) the joins carry the names' columns too.
+NARROW_SAMPLE = 1_000
+NARROW_MAX_PAIRS = 1_000_000
 # Online candidates beyond this are dropped (the most selective keys are kept first).
 MAX_ONLINE_CANDIDATES = 1_000
 
@@ -521,9 +525,12 @@ class Matcher:
             con.execute(f"CREATE OR REPLACE TABLE batch_f AS {features_sql('batch_in')}")
             con.unregister("batch_in")
             try:
+                carry = self._carry_names(incoming.height, threshold)
                 frames = [
                     con.sql(
-                        self._pairs_sql("batch_f", "reg_f", within=False, threshold=threshold)
+                        self._pairs_sql(
+                            "batch_f", "reg_f", within=False, threshold=threshold, carry=carry
+                        )
                     ).pl(),
                     con.sql(
                         self._pairs_sql("batch_f", "batch_f", within=True, threshold=threshold)
@@ -534,7 +541,36 @@ class Matcher:
         pairs = pl.concat(frames).cast(PAIR_SCHEMA)  # type: ignore[arg-type]
         return pairs.sort(["probability", "left_id", "right_id"], descending=[True, False, False])
 
-    def _pairs_sql(self, left: str, right: str, *, within: bool, threshold: float) -> str:
+    def _carry_names(self, rows: int, threshold: float) -> bool:
+        """Whether the joins should carry the names' columns (see _pairs_sql).
+
+        Worth it when the date-and-document bound leaves many pairs (a high prior: 5 million
+        of 13.7 million at a million people on bench match); otherwise the few it leaves are
+        cheaper to join back. Estimated on a sample of the batch.
+        """
+        if rows < NARROW_SAMPLE * 4 or not 0 < threshold < 1:
+            return True
+        floor = math.log2(threshold / (1 - threshold))
+        cheap = [c for c in COMPARISONS if c.name in PRUNE_COMPARISONS]
+        cols = list(dict.fromkeys(col for c in cheap for col in c.bound_columns))
+        carried = "".join(f", l.{c} AS {c}_l, r.{c} AS {c}_r" for c in cols)
+        sample = (
+            f"(SELECT * FROM batch_f USING SAMPLE reservoir({NARROW_SAMPLE} ROWS) REPEATABLE (7))"  # noqa: S608
+        )
+        blocked = " UNION ALL ".join(
+            f"SELECT r.rowid AS ri{carried}"  # noqa: S608
+            f" FROM {sample} AS l JOIN reg_f AS r ON {rule.sql()}"
+            for rule in BLOCKING_RULES
+        )
+        bound = self._scorer.bound_sql(frozenset(c.name for c in cheap))
+        count = self._con.execute(
+            f"SELECT count(*) FROM ({blocked}) WHERE {bound} >= {_sql_float(floor - 1e-9)}"  # noqa: S608
+        ).fetchall()[0][0]
+        return int(count) * rows / NARROW_SAMPLE > NARROW_MAX_PAIRS
+
+    def _pairs_sql(
+        self, left: str, right: str, *, within: bool, threshold: float, carry: bool = True
+    ) -> str:
         # The pairs Splink would score: each blocking rule an equality join, each pair once
         # (DISTINCT instead of Splink's "and no earlier rule" predicates); within a batch
         # each pair once, the lower id on the left.
@@ -547,13 +583,18 @@ class Matcher:
             floor = math.log2(threshold / (1 - threshold))
         # The joins carry the row ids and what bounds the weight: the pairs whose best
         # possible weight falls short go before any string distance is computed. First a
-        # bound from the short columns (date, sex, nationality, document), then, for the few
-        # left, one with the names' equality levels as well.
+        # bound from the short columns (date, sex, nationality, document), then one with
+        # the names' equality levels as well. With carry=False the joins carry the short
+        # columns only and the names' are joined back for the pairs the first bound leaves
+        # (cheaper when it leaves few).
         cheap = frozenset(c.name for c in COMPARISONS if c.name in PRUNE_COMPARISONS)
-        bound_cols = list(dict.fromkeys(col for c in COMPARISONS for col in c.bound_columns))
-        if floor is None:
-            bound_cols = []
-        carried = "".join(f", l.{c} AS {c}_l, r.{c} AS {c}_r" for c in bound_cols)
+        everything = frozenset(c.name for c in COMPARISONS)
+        all_cols = list(dict.fromkeys(col for c in COMPARISONS for col in c.bound_columns))
+        cheap_cols = list(
+            dict.fromkeys(col for c in COMPARISONS if c.name in cheap for col in c.bound_columns)
+        )
+        carried_cols = [] if floor is None else all_cols if carry else cheap_cols
+        carried = "".join(f", l.{c} AS {c}_l, r.{c} AS {c}_r" for c in carried_cols)
         order = " AND l.unique_id < r.unique_id" if within else ""
         blocked = " UNION ALL ".join(
             f"SELECT l.rowid AS li, r.rowid AS ri{carried}"  # noqa: S608
@@ -561,21 +602,26 @@ class Matcher:
             for rule in BLOCKING_RULES
         )
         if floor is None:
-            prune = ""
+            kept = f"SELECT DISTINCT li, ri FROM ({blocked})"  # noqa: S608
         else:
             # A hair below the floor: the bound adds its terms in another order than the weight.
             low = _sql_float(floor - 1e-9)
-            everything = frozenset(c.name for c in COMPARISONS)
-            prune = (
-                f" WHERE {self._scorer.bound_sql(cheap)} >= {low}"
-                f" AND {self._scorer.bound_sql(everything)} >= {low}"
-            )
+            first = f"{self._scorer.bound_sql(cheap)} >= {low}"
+            second = f"{self._scorer.bound_sql(everything)} >= {low}"
+            if carry:
+                kept = f"SELECT DISTINCT li, ri FROM ({blocked}) WHERE {first} AND {second}"  # noqa: S608
+            else:
+                joined = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in all_cols)
+                kept = (
+                    f"SELECT li, ri FROM (SELECT f.li, f.ri, {joined}"  # noqa: S608
+                    f" FROM (SELECT DISTINCT li, ri FROM ({blocked}) WHERE {first}) AS f"
+                    f" JOIN {left} AS l ON l.rowid = f.li JOIN {right} AS r ON r.rowid = f.ri)"
+                    f" WHERE {second}"
+                )
         projection = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in FEATURE_COLUMNS)
         keep = "TRUE" if floor is None else f"match_weight >= {_sql_float(floor)}"
         return f"""
-        WITH kept AS MATERIALIZED (
-            SELECT DISTINCT li, ri FROM ({blocked}){prune}
-        ),
+        WITH kept AS MATERIALIZED ({kept}),
         scored AS MATERIALIZED (
             SELECT unique_id_l AS left_id, unique_id_r AS right_id,
                    {self._scorer.weight_sql()} AS match_weight

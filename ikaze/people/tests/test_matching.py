@@ -365,6 +365,32 @@ def test_link_batch_prunes_nothing_it_should_keep():
     assert kept.equals(expected)
 
 
+def test_link_batch_joins_names_back_or_carries_them_alike(monkeypatch):
+    # Large batches whose first bound leaves few pairs join the names' columns back instead
+    # of carrying them through the joins: the same pairs either way.
+    registry, incoming = names.labelled_set(600, seed=13)
+    m = Matcher.untrained()
+    args = (incoming.select(MATCH_COLUMNS), registry.select(MATCH_COLUMNS), 0.9)
+    monkeypatch.setattr(Matcher, "_carry_names", lambda self, rows, threshold: True)
+    carried = m.link_batch(*args)
+    monkeypatch.setattr(Matcher, "_carry_names", lambda self, rows, threshold: False)
+    joined = m.link_batch(*args)
+    assert carried.height > 50
+    assert joined.equals(carried)
+
+
+def test_carry_names_follows_what_the_first_bound_leaves(tmp_path):
+    registry, incoming = names.labelled_set(3000, seed=5)
+    m = Matcher.untrained()
+    m.registry_load(registry.select(MATCH_COLUMNS))
+    m._con.register("inc", incoming.select(MATCH_COLUMNS))
+    m._con.execute(f"CREATE TABLE batch_f AS {features_sql('inc')}")
+    assert m._carry_names(5_000, 0.9) is False  # the priors' tiny prior: few pairs left
+    m._scorer.log2_prior_odds += 30  # a prior that lets the names decide almost everything
+    assert m._carry_names(5_000_000, 0.9) is True
+    assert m._carry_names(100, 0.9) is True  # small batches: no sampling
+
+
 def test_registry_upsert_adds_people_to_batch_and_online(tmp_path):
     m = Matcher.load_or_train(REGISTRY, model_dir=tmp_path)
     m.registry_load(REGISTRY.filter(pl.col("unique_id") != "r5"), version=1)
