@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 from django.db import connection
-from django.db.models import Count, DateField, DateTimeField, Func, QuerySet
+from django.db.models import Count, Func, QuerySet, TextField
 from django.db.models.base import ModelState
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.signals import post_init, pre_init
@@ -92,110 +92,106 @@ def _raw_rows(qs: QuerySet[Any]) -> Iterable[tuple[Any, ...]]:
 
 
 class _Raw:
-    """Turn raw column values into Python values, per database (SQLite stores text)."""
+    """Turn the text columns are read as (see `_Text`) into Python values, per database."""
 
     def __init__(self) -> None:
         self.sqlite = connection.vendor == "sqlite"
-        self._uuids: dict[Any, uuid.UUID] = {}
+        # Naive UTC on SQLite, as Django stores it; with its offset from PostgreSQL.
+        self.utc_suffix = "+00:00" if self.sqlite else ""
+        self._uuids: dict[str, uuid.UUID] = {}
 
-    def uuid(self, v: Any) -> uuid.UUID:
-        if not self.sqlite:
-            return v  # type: ignore[no-any-return]
+    def uuid(self, v: str) -> uuid.UUID:
         u = self._uuids.get(v)
         if u is None:
-            u = self._uuids[v] = uuid.UUID(hex=v)
+            u = self._uuids[v] = _UUID(v)
         return u
 
-    def new_uuid(self, v: Any) -> _UUID:
-        # A UUID seen once (not kept in the cache).
-        return uuid.UUID(hex=v) if self.sqlite else v
+    def key(self, v: _UUID) -> str:
+        # A UUID as `_Text` reads it, to match rows on.
+        return v.hex if self.sqlite else str(v)
 
-    def key(self, v: _UUID) -> Any:
-        # A UUID as the adapter returns it, to match raw rows on.
-        return v.hex if self.sqlite else v
-
-    def uuid_text(self, v: Any) -> str:
+    def uuid_text(self, v: str) -> str:
         if self.sqlite:  # 32 hex digits: dashes where str(UUID) puts them
             return f"{v[:8]}-{v[8:12]}-{v[12:16]}-{v[16:20]}-{v[20:]}"
-        return str(v)
+        return v
 
-    def date(self, v: Any) -> dt.date | None:
-        # Django's SQLite connection already parses columns declared "date" (and "datetime",
-        # naive UTC; and "bool"): only text needs parsing here.
-        return dt.date.fromisoformat(v) if isinstance(v, str) else v
+    @staticmethod
+    def date(v: str | None) -> dt.date | None:
+        return None if v is None else dt.date.fromisoformat(v)
 
-    def datetime(self, v: Any) -> dt.datetime:
-        if isinstance(v, str):
-            v = dt.datetime.fromisoformat(v)
-        return v.replace(tzinfo=dt.UTC) if v.tzinfo is None else v
+    def datetime(self, v: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(v + self.utc_suffix)
 
-    def json(self, v: Any) -> Any:
+    @staticmethod
+    def json(v: Any) -> Any:
         # Text on SQLite, and on PostgreSQL too: Django has psycopg hand jsonb over as text.
         return orjson.loads(v) if isinstance(v, str) else v
 
 
-class _Stored(Func):
-    """A column as the database adapter hands it over. On SQLite, its stored text: Django's
-    connection parses "date" and "datetime" columns with a Python converter per value, slower
-    than `fromisoformat` here (a unary plus leaves the value as it is, without the declared
-    type). Elsewhere the column itself."""
+class _Text(Func):
+    """A column read as text, parsed in Python by `_Raw`: the database adapters' own per-value
+    conversions cost more for a whole screening (Django's SQLite converters for "date" and
+    "datetime", Django's time-zone loader for psycopg, a `UUID` object per id). On SQLite a
+    unary plus leaves the stored text without its declared type; PostgreSQL casts."""
 
-    template = "%(expressions)s"
+    template = "(%(expressions)s)::text"
+    output_field = TextField()
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return self.as_sql(compiler, connection, template="+%(expressions)s", **extra)
 
 
-def _events_by_person(person_ids_qs: QuerySet[Any], raw: _Raw) -> dict[Any, list[EventRow]]:
-    """Each person's legal events as the timeline reads them, keyed by the raw person id."""
-    rows = (
-        LegalEventRecord.objects.filter(person_id__in=person_ids_qs)
-        .order_by()
-        .annotate(
-            stored_effective_at=_Stored("effective_at", output_field=DateField()),
-            stored_recorded_at=_Stored("recorded_at", output_field=DateTimeField()),
-        )
+def _as_text(*columns: str) -> dict[str, _Text]:
+    return {f"text_{c.replace('__', '_')}": _Text(c) for c in columns}
+
+
+def _text_rows(
+    qs: QuerySet[Any], *columns: str, distinct: bool = False
+) -> Iterable[tuple[Any, ...]]:
+    """The rows of `qs.values_list(*columns)`, every column but "=name" ones read as text."""
+    texts = [c for c in columns if not c.startswith("=")]
+    values = (
+        qs.order_by()
+        .annotate(**_as_text(*texts))
         .values_list(
-            "person_id",
-            "id",
-            "kind",
-            "payload",
-            "stored_effective_at",
-            "stored_recorded_at",
-            "supersedes_id",
+            *(c[1:] if c.startswith("=") else f"text_{c.replace('__', '_')}" for c in columns)
         )
     )
-    out: dict[Any, list[EventRow]] = defaultdict(list)
+    return _raw_rows(values.distinct() if distinct else values)
+
+
+def _events_by_person(person_ids_qs: QuerySet[Any], raw: _Raw) -> dict[str, list[EventRow]]:
+    """Each person's legal events as the timeline reads them, keyed by the raw person id."""
+    rows = _text_rows(
+        LegalEventRecord.objects.filter(person_id__in=person_ids_qs),
+        "person_id",
+        "id",
+        "=kind",
+        "=payload",
+        "effective_at",
+        "recorded_at",
+        "supersedes_id",
+    )
+    out: dict[str, list[EventRow]] = defaultdict(list)
     # Trusted rows: validated when recorded; validation here rebuilds the typed payloads,
     # straight from the stored JSON text.
-    kinds = {k.value: (k, PAYLOAD_SCHEMAS[k]) for k in EventKind}
-    if raw.sqlite:
-        day, moment, text = dt.date.fromisoformat, dt.datetime.fromisoformat, raw.uuid_text
-        for person_id, pk, kind, payload, eff, rec, sup in _raw_rows(rows):
-            k, schema = kinds[kind]
-            out[person_id].append(
-                (
-                    day(eff),
-                    moment(rec + "+00:00"),  # naive UTC, as Django stores it
-                    text(pk),
-                    k,
-                    schema.model_validate_json(payload),
-                    None if sup is None else text(sup),
-                )
-            )
-        return out
-    for person_id, pk, kind, payload, eff, rec, sup in _raw_rows(rows):
-        k, schema = kinds[kind]
+    kinds = {k.value: (k, PAYLOAD_SCHEMAS[k].model_validate_json) for k in EventKind}
+    day, moment, text, suffix = (
+        dt.date.fromisoformat,
+        dt.datetime.fromisoformat,
+        raw.uuid_text,
+        raw.utc_suffix,
+    )
+    for person_id, pk, kind, payload, eff, rec, sup in rows:
+        k, validate = kinds[kind]
         out[person_id].append(
             (
-                eff,
-                rec,
-                str(pk),
+                day(eff),
+                moment(rec + suffix),
+                text(pk),
                 k,
-                schema.model_validate_json(payload)
-                if isinstance(payload, str)
-                else schema.model_validate(payload),
-                None if sup is None else str(sup),
+                validate(payload),
+                None if sup is None else text(sup),
             )
         )
     return out
@@ -298,25 +294,22 @@ def _build_contexts(
     today = now.astimezone(zone).date()
     base = referrals.order_by()
     raw = _Raw()
-    # Ids stay as the database adapter returns them (32 hex digits on SQLite) for matching
-    # rows up; only the referral's becomes a UUID, for the caller.
+    # Ids stay text (see `_Text`) for matching rows up; only the referral's becomes a UUID,
+    # for the caller.
     rows = list(
-        _raw_rows(
-            base.annotate(
-                stored_date_of_birth=_Stored("person__date_of_birth", output_field=DateField())
-            ).values_list(
-                "id",
-                "agreement_id",
-                "person_id",
-                "person__given_names",
-                "person__first_surname",
-                "person__sex",
-                "stored_date_of_birth",
-                "person__dob_precision",
-                "person__nationalities",
-                "person__languages",
-                "person__needs_interpreter",
-            )
+        _text_rows(
+            base,
+            "id",
+            "agreement_id",
+            "person_id",
+            "=person__given_names",
+            "=person__first_surname",
+            "=person__sex",
+            "person__date_of_birth",
+            "=person__dob_precision",
+            "=person__nationalities",
+            "=person__languages",
+            "=person__needs_interpreter",
         )
     )
     if not rows:
@@ -331,58 +324,58 @@ def _build_contexts(
     events = _events_by_person(person_ids, raw)
     travel = {
         pid
-        for (pid,) in _raw_rows(
-            IdentityDocument.objects.filter(person_id__in=person_ids, kind__in=_TRAVEL)
-            .exclude(expiry__lt=today)
-            .order_by()
-            .values_list("person_id")
-            .distinct()
+        for (pid,) in _text_rows(
+            IdentityDocument.objects.filter(person_id__in=person_ids, kind__in=_TRAVEL).exclude(
+                expiry__lt=today
+            ),
+            "person_id",
+            distinct=True,
         )
     }
     # Only whether health data is present and consented: never the data itself (D1).
     health = {
         pid: bool(consent)
-        for pid, consent in _raw_rows(
-            SensitiveData.objects.filter(person_id__in=person_ids)
-            .exclude(health="")
-            .order_by()
-            .values_list("person_id", "health_consent")
+        for pid, consent in _text_rows(
+            SensitiveData.objects.filter(person_id__in=person_ids).exclude(health=""),
+            "person_id",
+            "=health_consent",
         )
     }
     # Households: each person's memberships, then every member of those households.
     memberships = list(
-        _raw_rows(
-            HouseholdMemberRow.objects.filter(person_id__in=person_ids)
-            .order_by()
-            .values_list("person_id", "household_id", "role")
+        _text_rows(
+            HouseholdMemberRow.objects.filter(person_id__in=person_ids),
+            "person_id",
+            "household_id",
+            "=role",
         )
     )
-    household_members: dict[Any, list[tuple[Any, str, dt.date | None, str]]] = defaultdict(list)
-    member_ids: set[Any] = set()
+    household_members: dict[str, list[tuple[str, str, dt.date | None, str]]] = defaultdict(list)
+    member_ids: set[str] = set()
     if memberships:
-        for hid, pid, role, dob, precision in _raw_rows(
-            HouseholdMemberRow.objects.filter(household_id__in={m[1] for m in memberships})
-            .order_by()
-            .annotate(
-                stored_date_of_birth=_Stored("person__date_of_birth", output_field=DateField())
-            )
-            .values_list(
-                "household_id", "person_id", "role", "stored_date_of_birth", "person__dob_precision"
-            )
+        for hid, pid, role, dob, precision in _text_rows(
+            HouseholdMemberRow.objects.filter(
+                household_id__in={raw.uuid(m[1]) for m in memberships}
+            ),
+            "household_id",
+            "person_id",
+            "=role",
+            "person__date_of_birth",
+            "=person__dob_precision",
         ):
             household_members[hid].append((pid, role, raw.date(dob), precision))
             member_ids.add(pid)
-    present_pairs: set[tuple[Any, Any]] = set()
+    present_pairs: set[tuple[str, str]] = set()
     if member_ids:
         present_pairs = set(
-            _raw_rows(
+            _text_rows(
                 Referral.objects.filter(
                     person_id__in=[raw.uuid(m) for m in member_ids],
                     status__in=SCREENED_STATUSES,
-                )
-                .order_by()
-                .values_list("person_id", "agreement_id")
-                .distinct()
+                ),
+                "person_id",
+                "agreement_id",
+                distinct=True,
             )
         )
     # SAFEGUARDS A3: an assessment text on more than one person's file is a copy.
@@ -412,12 +405,12 @@ def _build_contexts(
     person_households: dict[Any, list[Any]] = defaultdict(list)
     for pid, hid, _role in memberships:
         person_households[pid].append(hid)
-    text, to_date, to_json_value, new_uuid = raw.uuid_text, raw.date, raw.json, raw.new_uuid
+    text, to_date, to_json_value = raw.uuid_text, raw.date, raw.json
     agreement_ids = {k: raw.uuid(k) for k in agreements}
 
     out: list[Screened] = []
     for raw_rid, aid, pid, given, surname, sex, dob, precision, nats, langs, interp in rows:
-        rid = new_uuid(raw_rid)
+        rid = _UUID(raw_rid)
         legal = timeline_of_rows(events.get(pid, ()), now, zone=zone)
         household: list[HouseholdMember] = []
         for hid in person_households.get(pid, ()):

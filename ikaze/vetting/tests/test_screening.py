@@ -8,9 +8,15 @@ import uuid
 import pytest
 
 from ikaze.core import clock
-from ikaze.vetting.legal_events import PAYLOAD_SCHEMAS, EventKind, LegalEvent, timeline_as_of
+from ikaze.vetting.legal_events import (
+    PAYLOAD_SCHEMAS,
+    EventKind,
+    LegalEvent,
+    Relationship,
+    timeline_as_of,
+)
 from ikaze.vetting.models import Evaluation, Finding, LegalEventRecord, Referral
-from ikaze.vetting.rules import Outcome, Stage
+from ikaze.vetting.rules import HouseholdMember, Outcome, Stage
 from ikaze.vetting.screening import build_contexts, screen
 from tests import factories
 
@@ -117,3 +123,47 @@ def test_contexts_read_the_timeline_as_the_orm_does() -> None:
     assert str(retraction.pk) in s.context.legal.event_ids
     assert s.context.legal == timeline_as_of(_orm_events(r.person_id), retraction.recorded_at)
     assert len(s.context.legal.assessments) == 1 and len(s.context.legal.legal_advice) == 1
+
+
+def test_contexts_read_the_household_and_who_of_it_travels() -> None:
+    from ikaze.people.services import household_add_member
+    from ikaze.vetting.services import referral_create, referral_submit
+
+    agreement = factories.agreement_in_force()
+    liaison = factories.liaison()
+    parent = factories.referral(by=liaison, agreement=agreement)
+    child = factories.referral(by=liaison, agreement=agreement, date_of_birth=dt.date(2016, 5, 5))
+    # An adult relative with no known date of birth, not referred: not travelling.
+    uncle = factories.person(by=liaison, date_of_birth=None)
+    # A sibling referred under another agreement: not on this one.
+    sister = factories.person(by=liaison, date_of_birth=dt.date(2012, 1, 1))
+    other = factories.agreement_in_force()
+    referral_submit(
+        actor=liaison,
+        referral=referral_create(actor=liaison, agreement=other, person=sister),
+    )
+    for person, role in (
+        (parent.person, "head"),
+        (child.person, "child"),
+        (uncle, "other_adult"),
+        (sister, "child"),
+    ):
+        household_add_member(actor=liaison, reference="H-9", person=person, role=role)
+    screened = build_contexts(
+        Referral.objects.filter(pk__in=[parent.pk, child.pk]), stage=Stage.REFERRAL
+    )
+    household = {s.referral_id: set(s.context.person.household) for s in screened}
+    assert household[child.pk] == {
+        HouseholdMember(str(parent.person_id), Relationship.PARENT, is_child=False, present=True),
+        HouseholdMember(str(uncle.pk), Relationship.OTHER_RELATIVE, is_child=False, present=False),
+        HouseholdMember(str(sister.pk), Relationship.SIBLING, is_child=True, present=False),
+    }
+    assert household[parent.pk] == {
+        HouseholdMember(str(child.person_id), Relationship.CHILD, is_child=True, present=True),
+        HouseholdMember(str(uncle.pk), Relationship.OTHER_RELATIVE, is_child=False, present=False),
+        HouseholdMember(str(sister.pk), Relationship.CHILD, is_child=True, present=False),
+    }
+    by_referral = {s.referral_id: s for s in screened}
+    assert by_referral[child.pk].agreement_id == agreement.pk
+    assert by_referral[child.pk].context.person.person_id == str(child.person_id)
+    assert by_referral[child.pk].context.referral.referral_id == str(child.pk)
