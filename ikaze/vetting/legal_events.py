@@ -14,6 +14,7 @@ This module is pure (no database): the models of phase 2 store events as rows an
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -89,6 +90,9 @@ ALL_ASSESSMENT_TOPICS = frozenset(AssessmentTopic)
 # --- field types ---------------------------------------------------------------------------
 
 
+# Both checks run for every payload read back (a screening reads 100,000): remembered per
+# value (an invalid one raises, and is not remembered).
+@functools.lru_cache(maxsize=1024)
 def _country(value: str) -> str:
     code = value.strip().upper()
     if pycountry.countries.get(alpha_2=code) is None:
@@ -99,6 +103,7 @@ def _country(value: str) -> str:
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
+@functools.lru_cache(maxsize=1024)
 def _language(value: str) -> str:
     code = value.strip().lower()
     if not _LANGUAGE.match(code):
