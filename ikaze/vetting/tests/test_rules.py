@@ -1565,7 +1565,8 @@ def test_pausing_the_cyclic_gc_restores_it_and_leaves_a_frozen_generation_alone(
         frozen = gc.get_freeze_count()
         with cyclic_gc_paused():
             more = [[i] for i in range(100)]
-        # Left frozen, and nothing of the block's was frozen with it.
-        assert gc.get_freeze_count() == frozen and more
+        # Left frozen, and nothing of the block's was frozen with it (the count can only have
+        # dropped: a frozen object freed meanwhile leaves the permanent generation).
+        assert 0 < gc.get_freeze_count() <= frozen and more
     finally:
         gc.unfreeze()
