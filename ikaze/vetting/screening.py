@@ -535,24 +535,27 @@ def _store_evaluations(
     by = None if evaluated_by_id is None else _hex(evaluated_by_id)
     encode = message_keys()
     passed, block = _PASS, _BLOCK
-    ev_values: list[tuple[Any, ...]] = []
     noteworthy: list[tuple[str, Finding]] = []
     blocked_flags: list[bool] = []
-    for eid, (rid, ev) in zip(ids, pairs, strict=True):
-        # One pass over the findings: the compact JSON, the rows to keep, and "blocked"
-        # (Evaluation.blocked would walk them again).
-        compact = []
-        blocked = False
-        for f in ev.findings:
-            rule_id, outcome, kind, message, facts, overridable = f
-            compact.append((rule_id, outcome, kind, encode(message, message), facts, overridable))
-            if outcome is not passed:
-                noteworthy.append((eid, f))
-                if outcome is block:
-                    blocked = True
-        blocked_flags.append(blocked)
-        ev_values.append(
-            (
+
+    def evaluation_rows() -> Iterator[tuple[Any, ...]]:
+        # Made as they are written (PostgreSQL takes in each row while the next is made).
+        for eid, (rid, ev) in zip(ids, pairs, strict=True):
+            # One pass over the findings: the compact JSON, the rows to keep, and "blocked"
+            # (Evaluation.blocked would walk them again).
+            compact = []
+            blocked = False
+            for f in ev.findings:
+                rule_id, outcome, kind, message, facts, overridable = f
+                compact.append(
+                    (rule_id, outcome, kind, encode(message, message), facts, overridable)
+                )
+                if outcome is not passed:
+                    noteworthy.append((eid, f))
+                    if outcome is block:
+                        blocked = True
+            blocked_flags.append(blocked)
+            yield (
                 eid,
                 at,
                 at,
@@ -565,25 +568,26 @@ def _store_evaluations(
                 by,
                 orjson.dumps(compact).decode(),
             )
-        )
-    finding_rows = [
-        (
-            fid,
-            at,
-            at,
-            eid,
-            f.rule_id,
-            f.outcome.value,
-            f.kind.value,
-            f.message,
-            orjson.dumps(f.facts_used).decode(),
-            f.overridable,
-        )
-        for fid, (eid, f) in zip(_uuid_hexes(len(noteworthy)), noteworthy, strict=True)
-    ]
-    with _page_cache(len(ev_values) + len(finding_rows)):
-        _insert(EvaluationRow._meta.db_table, _EVALUATION_COLUMNS, ev_values)
-        _insert(FindingRow._meta.db_table, _FINDING_COLUMNS, finding_rows)
+
+    def finding_rows() -> Iterator[tuple[Any, ...]]:
+        for fid, (eid, f) in zip(_uuid_hexes(len(noteworthy)), noteworthy, strict=True):
+            yield (
+                fid,
+                at,
+                at,
+                eid,
+                f.rule_id,
+                f.outcome.value,
+                f.kind.value,
+                f.message,
+                orjson.dumps(f.facts_used).decode(),
+                f.overridable,
+            )
+
+    with _page_cache(3 * n):  # an evaluation and about two findings a referral
+        _insert(EvaluationRow._meta.db_table, _EVALUATION_COLUMNS, evaluation_rows())
+        if noteworthy:
+            _insert(FindingRow._meta.db_table, _FINDING_COLUMNS, finding_rows())
     # Built from what was written; `findings_data` is left deferred (read on first access).
     return _loaded_rows(
         (
@@ -685,22 +689,20 @@ def _page_cache(rows: int) -> Iterator[None]:
             cur.execute(f"PRAGMA cache_size = {int(previous):d}")
 
 
-def _insert(table: str, columns: Sequence[str], values: Sequence[tuple[Any, ...]]) -> None:
-    if not values:
-        return
+def _insert(table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             with cur.cursor.copy(  # type: ignore[attr-defined]
                 f"COPY {table} ({', '.join(columns)}) FROM STDIN"
             ) as copy:
-                for v in values:
-                    copy.write_row(v)
+                for row in rows:
+                    copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * len(columns))
             # Table and column names come from the model, never from input.
             sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
-            for start in range(0, len(values), 20000):
-                cur.executemany(sql, values[start : start + 20000])
+            # Django's SQLite cursor takes an iterator (it peeks at the first row only).
+            cur.executemany(sql, rows)  # type: ignore[arg-type]
 
 
 def screen(
