@@ -6,12 +6,14 @@ with `bench`, `db`, `referrals`, `seconds`, `per_s`, `baseline_per_s`, `ratio`, 
 
 The run: a seeded generator of realistic referrals (legal events, person, referral and
 agreement facts; a mix of passing and blocked people) seeds a fresh bench database in bulk;
-then, timed as `seconds`, `ikaze.vetting.screening` loads them all (a fixed few queries, rows
-read without Django's per-value converters), evaluates the rule set, and stores one
-`Evaluation` per referral (every finding in its JSON column) plus a `Finding` row per block or
-warning: the same code the services run for one referral and intake runs for a batch. The
-baseline (`baseline_orm_loop`) does the same one referral at a time through the ORM, storing
-every finding as a row, on `--baseline-sample` referrals. `--pure` times the engine alone.
+then, timed as `seconds`, `ikaze.vetting.screening` loads them all (`build_contexts`: a fixed
+few queries, rows read as text without the adapters' per-value conversions), evaluates the rule
+set and stores one `Evaluation` per referral (every finding in its JSON column) plus a `Finding`
+row per block or warning (`evaluate_and_store`: on PostgreSQL in one pass, each evaluation
+written as it is made): exactly what `screen()` runs for the services (one referral) and intake
+(a batch). Phases: `load_seconds`, `evaluate_store_seconds`. The baseline
+(`baseline_orm_loop`) does the same one referral at a time through the ORM, on
+`--baseline-sample` referrals. `--pure` times the engine alone.
 """
 
 from __future__ import annotations
@@ -614,7 +616,7 @@ def run_database(n: int, *, seed: int, sample: int, keep: bool = False) -> dict[
     from ikaze.vetting.models import Evaluation as EvaluationRow
     from ikaze.vetting.models import Finding as FindingRow
     from ikaze.vetting.models import Referral
-    from ikaze.vetting.screening import build_contexts, evaluate_screened, store_evaluations
+    from ikaze.vetting.screening import build_contexts, evaluate_and_store
 
     with h.bench_database(keep=keep):
         with h.timed("generate"):
@@ -625,15 +627,12 @@ def run_database(n: int, *, seed: int, sample: int, keep: bool = False) -> dict[
         gc.collect()
         with clock.frozen(NOW):
             t0, c0 = time.perf_counter(), time.process_time()
+            # What `screen()` runs, in its two steps (timed apart).
             with transaction.atomic():
                 with h.timed("load and build contexts") as load:
                     screened = build_contexts(Referral.objects.all(), stage=Stage.REFERRAL, now=NOW)
-                with h.timed("evaluate") as ev_t:
-                    evaluations = evaluate_screened(screened)
-                with h.timed("store evaluations and findings") as store_t:
-                    store_evaluations(
-                        [(s.referral_id, e) for s, e in zip(screened, evaluations, strict=True)]
-                    )
+                with h.timed("evaluate and store evaluations and findings") as ev_store:
+                    evaluations, rows = evaluate_and_store(screened)
             seconds = time.perf_counter() - t0
             cpu_seconds = time.process_time() - c0
             stored = EvaluationRow.objects.count()
@@ -643,7 +642,7 @@ def run_database(n: int, *, seed: int, sample: int, keep: bool = False) -> dict[
                 f"screened {len(screened)} in {seconds:.2f}s ({cpu_seconds:.2f}s CPU); "
                 f"{stored} evaluations, {findings} findings stored; {blocked} blocked"
             )
-            del screened, evaluations
+            del screened, evaluations, rows
             ids = list(Referral.objects.order_by("pk").values_list("pk", flat=True)[:sample])
             with (
                 h.timed(f"baseline: per-referral ORM loop on {len(ids)}") as base,
@@ -661,8 +660,7 @@ def run_database(n: int, *, seed: int, sample: int, keep: bool = False) -> dict[
             "peak_rss_mb": peak_rss_mb(),
             "cpu_seconds": round(cpu_seconds, 3),
             "load_seconds": round(load.seconds, 3),
-            "evaluate_seconds": round(ev_t.seconds, 3),
-            "store_seconds": round(store_t.seconds, 3),
+            "evaluate_store_seconds": round(ev_store.seconds, 3),
             "baseline_sample": len(ids),
             "findings_stored": findings,
             "blocked": blocked,

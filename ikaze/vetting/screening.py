@@ -59,7 +59,7 @@ from ikaze.vetting.rules import (
 )
 from ikaze.vetting.rules._helpers import ADULT_AGE
 from ikaze.vetting.rules.context import age_on
-from ikaze.vetting.rules.engine import cyclic_gc_paused
+from ikaze.vetting.rules.engine import cyclic_gc_paused, iter_evaluations
 from ikaze.vetting.rules.findings import Finding, Outcome
 from ikaze.vetting.rules.messages import message_keys
 
@@ -512,16 +512,44 @@ def store_evaluations(
     if not pairs:
         return []
     with cyclic_gc_paused():
-        return _store_evaluations(pairs, evaluated_by_id)
+        return _store_evaluations(pairs, len(pairs), evaluated_by_id)
+
+
+def evaluate_and_store(
+    screened: Sequence[Screened], *, evaluated_by_id: Any = None
+) -> tuple[list[Evaluation], list[EvaluationRow]]:
+    """`evaluate_screened` then `store_evaluations`: the same evaluations and rows, in the same
+    order. On PostgreSQL in one pass, each evaluation written as soon as it is made, so the
+    server takes in the rows while the next referrals are evaluated. SQLite works in this
+    process: interleaving its inserts with the rules costs more than it saves (both lose their
+    caches), so there all are evaluated first."""
+    if not screened:
+        return [], []
+    if connection.vendor != "postgresql":
+        evaluations = evaluate_screened(screened)
+        rows = store_evaluations(
+            [(s.referral_id, ev) for s, ev in zip(screened, evaluations, strict=True)],
+            evaluated_by_id=evaluated_by_id,
+        )
+        return evaluations, rows
+    made: list[Evaluation] = []
+
+    def pairs() -> Iterator[tuple[Any, Evaluation]]:
+        for s, ev in zip(screened, iter_evaluations(s.context for s in screened), strict=True):
+            made.append(ev)
+            yield s.referral_id, ev
+
+    with cyclic_gc_paused():
+        rows = _store_evaluations(pairs(), len(screened), evaluated_by_id)
+    return made, rows
 
 
 def _store_evaluations(
-    pairs: Sequence[tuple[Any, Evaluation]], evaluated_by_id: Any
+    pairs: Iterable[tuple[Any, Evaluation]], n: int, evaluated_by_id: Any
 ) -> list[EvaluationRow]:
     # The rows' own creation time is real time even under a frozen clock: it orders two
     # evaluations made at the same (frozen) instant.
     stamp = timezone.now()
-    n = len(pairs)
     ids = _uuid_hexes(n)
     # Values as the database adapter wants them: the ORM's bulk_create would build a model
     # instance per finding and run every field's conversion; this is the same insert without.
@@ -536,7 +564,7 @@ def _store_evaluations(
     encode = message_keys()
     passed, block = _PASS, _BLOCK
     noteworthy: list[tuple[str, Finding]] = []
-    blocked_flags: list[bool] = []
+    written: list[tuple[Any, ...]] = []  # what the returned rows are built from
 
     def evaluation_rows() -> Iterator[tuple[Any, ...]]:
         # Made as they are written (PostgreSQL takes in each row while the next is made).
@@ -554,7 +582,20 @@ def _store_evaluations(
                     noteworthy.append((eid, f))
                     if outcome is block:
                         blocked = True
-            blocked_flags.append(blocked)
+            written.append(
+                (
+                    _UUID(eid),
+                    stamp,
+                    stamp,
+                    rid,
+                    ev.stage.value,
+                    ev.ruleset_version,
+                    ev.inputs_hash,
+                    ev.evaluated_at,
+                    blocked,
+                    evaluated_by_id,
+                )
+            )
             yield (
                 eid,
                 at,
@@ -589,21 +630,7 @@ def _store_evaluations(
         if noteworthy:
             _insert(FindingRow._meta.db_table, _FINDING_COLUMNS, finding_rows())
     # Built from what was written; `findings_data` is left deferred (read on first access).
-    return _loaded_rows(
-        (
-            uuid.UUID(hex=ids[i]),
-            stamp,
-            stamp,
-            rid,
-            ev.stage.value,
-            ev.ruleset_version,
-            ev.inputs_hash,
-            ev.evaluated_at,
-            blocked_flags[i],
-            evaluated_by_id,
-        )
-        for i, (rid, ev) in enumerate(pairs)
-    )
+    return _loaded_rows(written)
 
 
 def _loaded_rows(values: Iterable[tuple[Any, ...]]) -> list[EvaluationRow]:
@@ -716,13 +743,10 @@ def screen(
 ) -> list[tuple[Screened, Evaluation, EvaluationRow | None]]:
     """Build, evaluate and (by default) store: the whole pipeline for a set of referrals."""
     screened = build_contexts(referrals, stage=stage, now=now, decisions=decisions)
-    evaluations = evaluate_screened(screened)
     rows: list[EvaluationRow | None] = [None] * len(screened)
     if store:
-        rows = list(
-            store_evaluations(
-                [(s.referral_id, ev) for s, ev in zip(screened, evaluations, strict=True)],
-                evaluated_by_id=evaluated_by_id,
-            )
-        )
+        evaluations, stored = evaluate_and_store(screened, evaluated_by_id=evaluated_by_id)
+        rows = list(stored)
+    else:
+        evaluations = evaluate_screened(screened)
     return list(zip(screened, evaluations, rows, strict=True))

@@ -320,14 +320,18 @@ def cyclic_gc_paused() -> Iterator[None]:
 
 def evaluate_many(contexts: Iterable[RuleContext]) -> list[Evaluation]:
     """Run the rule set on many contexts (screening, re-evaluation after a new fact)."""
+    with cyclic_gc_paused():
+        return list(iter_evaluations(contexts))
+
+
+def iter_evaluations(contexts: Iterable[RuleContext]) -> Iterator[Evaluation]:
+    """`evaluate_many`, one evaluation at a time, for a caller that passes each on as it is
+    made (the bulk screening writes it to the database meanwhile)."""
     memo: dict[int, bytes] = {}
     # Keep the agreements alive while their id() keys are in the memo.
     keep: list[AgreementSettings] = []
-    out = []
     checks = _checks()
-    with cyclic_gc_paused():
-        for ctx in contexts:
-            if id(ctx.agreement) not in memo:
-                keep.append(ctx.agreement)
-            out.append(_evaluate(ctx, memo, checks))
-    return out
+    for ctx in contexts:
+        if id(ctx.agreement) not in memo:
+            keep.append(ctx.agreement)
+        yield _evaluate(ctx, memo, checks)

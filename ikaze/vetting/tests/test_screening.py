@@ -17,7 +17,12 @@ from ikaze.vetting.legal_events import (
 )
 from ikaze.vetting.models import Evaluation, Finding, LegalEventRecord, Referral
 from ikaze.vetting.rules import HouseholdMember, Outcome, Stage
-from ikaze.vetting.screening import build_contexts, screen
+from ikaze.vetting.screening import (
+    build_contexts,
+    evaluate_and_store,
+    evaluate_screened,
+    screen,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +172,25 @@ def test_contexts_read_the_household_and_who_of_it_travels() -> None:
     assert by_referral[child.pk].agreement_id == agreement.pk
     assert by_referral[child.pk].context.person.person_id == str(child.person_id)
     assert by_referral[child.pk].context.referral.referral_id == str(child.pk)
+
+
+def test_evaluate_and_store_is_evaluate_then_store() -> None:
+    agreement = factories.agreement_in_force()
+    clear = factories.vetting_referral(agreement=agreement)
+    bare = factories.vetting_referral(agreement=agreement, clear=False)
+    young = factories.vetting_referral(agreement=agreement, date_of_birth=dt.date(2015, 1, 1))
+    qs = Referral.objects.filter(pk__in=[clear.pk, bare.pk, young.pk])
+    screened = build_contexts(qs, stage=Stage.REFERRAL)
+    before = Finding.objects.count()
+    evaluations, rows = evaluate_and_store(screened)
+    assert evaluations == evaluate_screened(screened)
+    assert [row.referral_id for row in rows] == [s.referral_id for s in screened]
+    noteworthy = 0
+    for ev, row in zip(evaluations, rows, strict=True):
+        stored = Evaluation.objects.get(pk=row.pk)
+        assert (stored.inputs_hash, stored.blocked) == (ev.inputs_hash, ev.blocked)
+        assert [f[:4] for f in stored.finding_list()] == [f[:4] for f in ev.findings]
+        noteworthy += sum(f.outcome is not Outcome.PASS for f in ev.findings)
+    assert Finding.objects.count() - before == noteworthy > 0
+    assert {ev.blocked for ev in evaluations} == {True, False}
+    assert evaluate_and_store([]) == ([], [])
