@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils.translation import gettext_noop as N_
-
 from ikaze.agreements.standards import PROTECTIVE_DEFAULTS, is_weaker
 from ikaze.vetting.legal_events import CAREGIVERS
 from ikaze.vetting.rules.context import RuleContext, age_on
-from ikaze.vetting.rules.findings import Finding, Rule
+from ikaze.vetting.rules.findings import N_, Finding, Rule
 
 ADULT_AGE = 18
 

@@ -12,6 +12,13 @@ if TYPE_CHECKING:
     from ikaze.vetting.rules.context import RuleContext
 
 
+def N_(message: str) -> str:
+    """Mark a message for translation (`makemessages` extracts `N_`, see accounts' command)
+    and return it as it is: gettext_noop without its two calls per use (rules build ~450,000
+    findings in a screening)."""
+    return message
+
+
 class Outcome(StrEnum):
     PASS = "pass"  # noqa: S105  (an outcome, not a password)
     BLOCK = "block"

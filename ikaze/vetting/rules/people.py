@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext_noop as N_
-
 from ikaze.vetting.rules._helpers import child_status, iso, present_caregivers
 from ikaze.vetting.rules.context import RuleContext
-from ikaze.vetting.rules.findings import Finding, Rule, RuleKind
+from ikaze.vetting.rules.findings import N_, Finding, Rule, RuleKind
 
 A1 = Rule(
     id="A1",

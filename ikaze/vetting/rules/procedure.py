@@ -7,12 +7,10 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.utils.translation import gettext_noop as N_
-
 from ikaze.vetting.legal_events import ALL_ASSESSMENT_TOPICS, AssessmentSigned, Dated, NoticeServed
 from ikaze.vetting.rules._helpers import below_standard, iso
 from ikaze.vetting.rules.context import ACCEPTANCE_STAGES, MOVEMENT_STAGES, RuleContext
-from ikaze.vetting.rules.findings import Finding, Rule, RuleKind
+from ikaze.vetting.rules.findings import N_, Finding, Rule, RuleKind
 
 # --- A3 ------------------------------------------------------------------------------------
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils.translation import gettext_noop as N_
-
 from ikaze.vetting.rules._helpers import below_standard, iso
 from ikaze.vetting.rules.context import RuleContext
-from ikaze.vetting.rules.findings import Finding, Rule, RuleKind
+from ikaze.vetting.rules.findings import N_, Finding, Rule, RuleKind
 
 A8 = Rule(
     id="A8",
