@@ -174,8 +174,11 @@ def _events_by_person(person_ids_qs: QuerySet[Any], raw: _Raw) -> dict[str, list
     )
     out: dict[str, list[EventRow]] = defaultdict(list)
     # Trusted rows: validated when recorded; validation here rebuilds the typed payloads,
-    # straight from the stored JSON text.
-    kinds = {k.value: (k, PAYLOAD_SCHEMAS[k].model_validate_json) for k in EventKind}
+    # straight from the stored JSON text (through the schema's validator itself:
+    # `model_validate_json` is a Python call around it, a third of the time for small payloads).
+    kinds = {
+        k.value: (k, PAYLOAD_SCHEMAS[k].__pydantic_validator__.validate_json) for k in EventKind
+    }
     day, moment, text, suffix = (
         dt.date.fromisoformat,
         dt.datetime.fromisoformat,
