@@ -60,7 +60,7 @@ from ikaze.vetting.rules import (
 from ikaze.vetting.rules._helpers import ADULT_AGE
 from ikaze.vetting.rules.context import age_on
 from ikaze.vetting.rules.engine import cyclic_gc_paused, iter_evaluations
-from ikaze.vetting.rules.findings import Finding, Outcome
+from ikaze.vetting.rules.findings import Finding, Outcome, RuleKind
 from ikaze.vetting.rules.messages import message_keys
 
 _UUID = uuid.UUID
@@ -565,33 +565,26 @@ def _store_evaluations(
         when = _sqlite_datetime
     by = None if evaluated_by_id is None else _hex(evaluated_by_id)
     encode = message_keys()
-    passed, block = _PASS, _BLOCK
+    passed = _PASS
     noteworthy: list[tuple[str, Finding]] = []
     written: list[tuple[Any, ...]] = []  # what the returned rows are built from
+    # A batch's evaluations share their instant (and stage): converted once.
+    stored_when = _Memo(when)
 
     def evaluation_rows() -> Iterator[tuple[Any, ...]]:
-        # Made as they are written (PostgreSQL takes in each row while the next is made).
         for eid, (rid, ev) in zip(ids, pairs, strict=True):
-            # One pass over the findings: the compact JSON, the rows to keep, and "blocked"
-            # (Evaluation.blocked would walk them again).
-            compact = []
-            blocked = False
-            for f in ev.findings:
-                rule_id, outcome, kind, message, facts, overridable = f
-                compact.append(
-                    (rule_id, outcome, kind, encode(message, message), facts, overridable)
-                )
-                if outcome is not passed:
-                    noteworthy.append((eid, f))
-                    if outcome is block:
-                        blocked = True
+            findings = ev.findings
+            kept = [f for f in findings if f[1] is not passed]  # blocks and warnings
+            blocked = any(f[1] is _BLOCK for f in kept)
+            noteworthy.extend((eid, f) for f in kept)
+            stage = _TEXT[ev.stage]
             written.append(
                 (
                     _UUID(eid),
                     stamp,
                     stamp,
                     rid,
-                    ev.stage.value,
+                    stage,
                     ev.ruleset_version,
                     ev.inputs_hash,
                     ev.evaluated_at,
@@ -604,13 +597,15 @@ def _store_evaluations(
                 at,
                 at,
                 _hex(rid),
-                ev.stage.value,
+                stage,
                 ev.ruleset_version,
                 ev.inputs_hash,
-                when(ev.evaluated_at),
+                stored_when(ev.evaluated_at),
                 blocked,
                 by,
-                orjson.dumps(compact).decode(),
+                orjson.dumps(
+                    [(r, o, k, encode(m, m), fa, ov) for r, o, k, m, fa, ov in findings]
+                ).decode(),
             )
 
     def finding_rows() -> Iterator[tuple[Any, ...]]:
@@ -621,8 +616,8 @@ def _store_evaluations(
                 at,
                 eid,
                 f.rule_id,
-                f.outcome.value,
-                f.kind.value,
+                _TEXT[f.outcome],
+                _TEXT[f.kind],
                 f.message,
                 orjson.dumps(f.facts_used).decode(),
                 f.overridable,
@@ -658,6 +653,24 @@ def _loaded_rows(values: Iterable[tuple[Any, ...]]) -> list[EvaluationRow]:
 
 _PASS = Outcome.PASS
 _BLOCK = Outcome.BLOCK
+# The stored text of the enums written per row (`.value` is a Python-level property).
+_TEXT: dict[Any, str] = {m: m.value for e in (Outcome, RuleKind, Stage) for m in e}
+
+
+class _Memo:
+    """A one-argument function remembering its last argument (compared by identity)."""
+
+    __slots__ = ("fn", "last", "value")
+
+    def __init__(self, fn: Any) -> None:
+        self.fn, self.last, self.value = fn, _Memo, None
+
+    def __call__(self, arg: Any) -> Any:
+        if arg is not self.last:
+            self.last, self.value = arg, self.fn(arg)
+        return self.value
+
+
 _EVALUATION_COLUMNS = (
     "id",
     "created_at",
