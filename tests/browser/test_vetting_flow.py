@@ -118,3 +118,24 @@ def test_block_seen_resolved_accepted_decision_seen_notice_in_spanish(
     assert "Accepted" in body and "Eligible; every safeguard is met." in body
     _shot(liaison, "6-liaison-decision")
     assert liaison.ikaze_errors == []
+
+
+def test_the_findings_read_on_a_phone_without_sideways_scrolling(page_as: Any) -> None:
+    referral = Referral.objects.get(
+        pk=Override.objects.get(rule_id="A12", status="requested").referral_id
+    )
+    officer = page_as(Role.VETTING_OFFICER, viewport={"width": 390, "height": 844})
+    officer.goto(f"/vetting/referrals/{referral.pk}/vetting/")
+    # Every wide table of the vetting file fits its box: one card per row, no inner scroll.
+    overflowing = officer.evaluate(
+        """[...document.querySelectorAll('.table-wrap')]
+             .filter(w => w.scrollWidth > w.clientWidth + 1).length"""
+    )
+    assert overflowing == 0
+    assert officer.evaluate("document.documentElement.scrollWidth") <= 390
+    # Each cell says what it is, since the column headings are out of sight.
+    a12 = officer.locator("tr", has_text="A12 —")
+    assert a12.locator("td[data-label='Finding']").is_visible()
+    assert a12.locator("td[data-label='Outcome']").inner_text().strip() == "Block"
+    _shot(officer, "phone-findings")
+    assert officer.ikaze_errors == []
