@@ -9,6 +9,7 @@ field and value of the payload schemas).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
@@ -326,8 +327,11 @@ def rule_text(text: str, *, settings: tuple[str, ...], agreement: Any) -> str:
     shown = gettext(text)
     for setting in settings:
         value = getattr(agreement, setting, None)
-        if isinstance(value, int) and setting in shown:
-            shown = shown.replace(setting, str(value))
+        # A number of days or people reads well in the sentence; a flag does not ("Where the
+        # scheme is voluntary" must not become "Where the scheme is False"), and a setting's
+        # name is replaced only as a whole word.
+        if isinstance(value, int) and not isinstance(value, bool):
+            shown = re.sub(rf"(?<![\w.]){re.escape(setting)}(?!\w)", str(value), shown)
     return shown
 
 

@@ -101,3 +101,33 @@ def test_a_finding_names_the_officer_by_full_name_and_hides_nothing_else() -> No
         ("Accepted on", "2026-01-02"),
         ("Valid until", "2026-04-02"),
     ]
+
+
+def test_a_rule_text_names_the_agreements_numbers_but_not_its_flags() -> None:
+    from types import SimpleNamespace
+
+    from ikaze.vetting.rules import RULES
+
+    agreement = SimpleNamespace(
+        voluntary=False,
+        payment_conditional_on_claim_withdrawal=False,
+        notice_period_days=10,
+        acceptance_valid_days=90,
+    )
+    a13 = RULES["A13"]
+    text = labels.rule_text(a13.text, settings=a13.settings, agreement=agreement)
+    assert text.startswith("Where the scheme is voluntary:")
+    assert "False" not in text
+    a5 = RULES["A5"]
+    text = labels.rule_text(a5.text, settings=a5.settings, agreement=agreement)
+    assert "expires after 90 (default 90)" in text
+    assert "acceptance_valid_days" not in text
+    # Only whole words: a setting named inside a longer word is left alone.
+    assert (
+        labels.rule_text(
+            "the notice_period_days_x and notice_period_days.",
+            settings=("notice_period_days",),
+            agreement=agreement,
+        )
+        == "the notice_period_days_x and 10."
+    )
