@@ -1,0 +1,132 @@
+"""What the pages show for an audit event's action code, in the reader's language.
+
+The chain stores the code (`referral.accept`, `refused:override.second`, `denied:<perm>`,
+`<target>.read`); exports, the API and the filters keep using it. A person reads the label,
+and the audit log shows the code beside it for auditors. A code without a label is shown as
+it is, so a new action is never hidden (tests/test_labels.py scans the source for every action
+the services record and checks each has a label here).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from ikaze.accounts.access import Perm
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise as Label
+
+ACTIONS: dict[str, Label] = {
+    # accounts
+    "organisation.create": _("Organisation created"),
+    "user.create": _("User created"),
+    "membership.grant": _("Role granted"),
+    "membership.revoke": _("Role revoked"),
+    "api_token.issue": _("API token issued"),
+    "api_token.revoke": _("API token revoked"),
+    "api_token.use": _("API token used"),
+    "login.failed": _("Sign-in failed"),
+    "login.locked_out": _("Sign-in locked after repeated failures"),
+    "two_factor.failed": _("Two-factor code rejected"),
+    # agreements
+    "agreement.create": _("Agreement created"),
+    "agreement.update": _("Agreement updated"),
+    "agreement.transition": _("Agreement status changed"),
+    "agreement.tranche.add": _("Cap period added"),
+    "agreement.support_item.add": _("Support item added"),
+    "agreement.compensation_line.add": _("Compensation line added"),
+    "agreement.payment.record": _("Payment recorded"),
+    # audit
+    "audit.export": _("Audit log exported"),
+    # people and intake
+    "person.create": _("Person record created"),
+    "person.update": _("Person record updated"),
+    "household.member_add": _("Household member added"),
+    "match_candidate.propose": _("Possible duplicate proposed"),
+    "match_candidate.same": _("Records confirmed as the same person"),
+    "match_candidate.not_same": _("Records confirmed as different people"),
+    "intake_batch.create": _("Manifest uploaded"),
+    "intake_batch.fail": _("Manifest could not be read"),
+    "intake_batch.import": _("Manifest imported"),
+    # referrals
+    "referral.create": _("Referral created"),
+    "referral.submit": _("Referral submitted"),
+    "referral.withdraw": _("Referral withdrawn"),
+    "referral.start_review": _("Review started"),
+    "referral.request_information": _("Information requested"),
+    "referral.expire": _("Referral expired"),
+    "referral.evaluate": _("Safeguards evaluated"),
+    "referral.accept": _("Referral accepted"),
+    "referral.refuse": _("Referral refused"),
+    # vetting
+    "decision.accept": _("Acceptance decision recorded"),
+    "decision.refuse": _("Refusal decision recorded"),
+    "legal_fact.record": _("Legal fact recorded"),
+    "alert.raise": _("Alert raised"),
+    "alert.resolve": _("Alert resolved"),
+    "override.request": _("Override requested"),
+    "override.second": _("Override approved by a second officer"),
+    "override.decline": _("Override declined"),
+    "override.close": _("Override request closed"),
+    "monitor.notify": _("Independent monitor notified"),
+    "notice.issue": _("Notice issued"),
+    "notice.record_service": _("Notice service recorded"),
+    # reads of protected data (SAFEGUARDS C1)
+    "referral.read": _("Referral viewed"),
+    "person.read": _("Person record viewed"),
+    "person.sensitive.read": _("Sensitive data viewed"),
+    "legal_event.read": _("Legal facts viewed"),
+    "notice.read": _("Notice viewed"),
+    # refused attempts (vetting services record what they refuse)
+    "refused:referral.accept": _("Refused: accepting the referral"),
+    "refused:referral.refuse": _("Refused: refusing the referral"),
+    "refused:legal_fact.record": _("Refused: recording a legal fact"),
+    "refused:alert.resolve": _("Refused: resolving an alert"),
+    "refused:override.request": _("Refused: requesting an override"),
+    "refused:override.second": _("Refused: approving an override"),
+    "refused:override.decline": _("Refused: declining an override"),
+    "refused:notice.issue": _("Refused: issuing a notice"),
+    "refused:notice.record_service": _("Refused: recording a notice's service"),
+    "denied": _("Permission denied"),
+}
+
+PERMISSIONS: dict[str, Label] = {
+    Perm.AGREEMENT_VIEW: _("view agreements"),
+    Perm.AGREEMENT_MANAGE: _("manage agreements"),
+    Perm.AGREEMENT_SUSPEND: _("suspend agreements"),
+    Perm.AGREEMENT_TRANSITION: _("change an agreement's status"),
+    Perm.INTERSTATE_PAYMENT_RECORD: _("record inter-state payments"),
+    Perm.AUDIT_VIEW: _("view the audit log"),
+    Perm.AUDIT_EXPORT: _("export the audit log"),
+    Perm.USER_MANAGE: _("manage users"),
+    Perm.TOKEN_MANAGE: _("manage API tokens"),
+    Perm.PERSON_VIEW: _("view people"),
+    Perm.SENSITIVE_VIEW: _("view sensitive data"),
+    Perm.MATCH_ADJUDICATE: _("decide possible duplicates"),
+    Perm.REFERRAL_VIEW: _("view referrals"),
+    Perm.REFERRAL_CREATE: _("create referrals"),
+    Perm.INTAKE_UPLOAD: _("upload manifests"),
+    Perm.FACT_RECORD: _("record legal facts"),
+    Perm.REFERRAL_DECIDE: _("decide referrals"),
+    Perm.OVERRIDE_REQUEST: _("request overrides"),
+    Perm.OVERRIDE_APPROVE: _("approve overrides"),
+    Perm.NOTICE_ISSUE: _("issue notices"),
+}
+
+
+def action_label(code: str) -> str:
+    """The label of an audit action in the active language; the code itself when unknown."""
+    label = ACTIONS.get(code)
+    if label is not None:
+        return str(label)
+    if code.startswith("denied:"):
+        perm = code.removeprefix("denied:")
+        return gettext("Permission denied: %(permission)s") % {
+            "permission": PERMISSIONS.get(perm, perm)
+        }
+    if code.startswith("refused:"):
+        return gettext("Refused: %(action)s") % {"action": code.removeprefix("refused:")}
+    return code
