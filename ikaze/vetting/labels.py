@@ -268,6 +268,26 @@ CODES: dict[str, Mapping[str, Label]] = {
 
 # Facts that only spell another fact out for a message (`missing_text` for `missing`, ...).
 _MESSAGE_ONLY = frozenset({"missing_text", "absent_text", "defects_text", "measure_label"})
+# Fields whose values are person ids (A7, household facts): a page names each person.
+PERSON_FIELDS = frozenset(
+    {"absent_members", "separated_members", "adult_family_present", "member_ref"}
+)
+
+
+def person_refs(*datas: Mapping[str, Any]) -> list[str]:
+    """The values of the person fields in these findings' facts or facts' payloads."""
+    refs: list[str] = []
+    for data in datas:
+        for key in PERSON_FIELDS & data.keys():
+            value = data[key]
+            refs.extend(value if isinstance(value, (list, tuple, set, frozenset)) else [value])
+    return [str(r) for r in refs if r]
+
+
+def _named(value: Any, persons: Mapping[str, str]) -> Any:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [persons.get(str(v), v) for v in value]
+    return persons.get(str(value), value) if value else value
 
 
 def fact_kind_label(kind: str) -> str:
@@ -314,11 +334,16 @@ def _shown(value: Any, field: str = "") -> str:
     return text
 
 
-def shown_pairs(data: Any) -> list[tuple[str, str]]:
-    """A finding's facts or a fact's payload as (label, value) pairs in the reader's language."""
+def shown_pairs(data: Any, *, persons: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """A finding's facts or a fact's payload as (label, value) pairs in the reader's language;
+    person ids named by `persons` (selectors.person_names) show as names."""
     if not isinstance(data, dict):
         return [("", _shown(data))]
-    return [(field_label(k), _shown(v, k)) for k, v in data.items() if k not in _MESSAGE_ONLY]
+    return [
+        (field_label(k), _shown(_named(v, persons) if persons and k in PERSON_FIELDS else v, k))
+        for k, v in data.items()
+        if k not in _MESSAGE_ONLY
+    ]
 
 
 def rule_text(text: str, *, settings: tuple[str, ...], agreement: Any) -> str:
@@ -335,14 +360,22 @@ def rule_text(text: str, *, settings: tuple[str, ...], agreement: Any) -> str:
     return shown
 
 
-def shown_finding(finding: Finding, *, people: Mapping[str, str]) -> Finding:
+def shown_finding(
+    finding: Finding, *, people: Mapping[str, str], persons: Mapping[str, str] | None = None
+) -> Finding:
     """The finding as a reader sees it: the codes its message names in the reader's language,
-    and the officer it names (A5 records the sign-in name) by full name.
+    the officer it names (A5 records the sign-in name) by full name, and the household members
+    it names (A7 records person ids) by name.
 
-    `people` maps sign-in names to full names (selectors.officer_names). The stored finding is
-    unchanged; this copy is for display only.
+    `people` maps sign-in names to full names (selectors.officer_names), `persons` person ids to
+    names (selectors.person_names). The stored finding is unchanged; this copy is for display.
     """
     facts = dict(finding.facts_used)
+    if persons:
+        for key in PERSON_FIELDS & facts.keys():
+            facts[key] = _named(facts[key], persons)
+        if isinstance(facts.get("absent_members"), list) and "absent_text" in facts:
+            facts["absent_text"] = ", ".join(str(m) for m in facts["absent_members"])
     officer = facts.get("officer")
     if isinstance(officer, str) and officer in people:
         facts["officer"] = people[officer]

@@ -23,6 +23,7 @@ from ikaze.accounts.models import User
 from ikaze.audit.models import AuditEvent
 from ikaze.audit.services import audit_read
 from ikaze.core.errors import NotFound
+from ikaze.people.models import Person
 from ikaze.vetting.models import (
     OVERRIDE_CLOSED,
     Alert,
@@ -124,6 +125,28 @@ def officer_names(*, usernames: Sequence[object]) -> dict[str, str]:
     if not wanted:
         return {}
     return {u.username: str(u) for u in User.objects.filter(username__in=wanted)}
+
+
+def person_names(*, ids: Sequence[object]) -> dict[str, str]:
+    """Person id (as text) → full name, for the ids among these that name a registered person.
+
+    A7's findings and household facts carry person ids; a page shows names. Other references
+    (a member the sending state named by its own reference) are left out and shown as they are.
+    """
+    wanted: set[uuid.UUID] = set()
+    for value in ids:
+        try:
+            wanted.add(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    if not wanted:
+        return {}
+    return {
+        str(p.pk): p.full_name
+        for p in Person.objects.filter(pk__in=wanted).only(
+            "given_names", "first_surname", "second_surname"
+        )
+    }
 
 
 # --- the vetting file (issue 4) ------------------------------------------------------------

@@ -218,9 +218,11 @@ def _attach(form: forms.Form, exc: IkazeError) -> None:
     add_service_errors(form, exc, prefix_aliases=FIELD_ALIASES, message="first", label_unknown=True)
 
 
-def _shown_finding(finding: RuleFinding, people: dict[str, str], agreement: Any) -> dict[str, Any]:
+def _shown_finding(
+    finding: RuleFinding, people: dict[str, str], persons: dict[str, str], agreement: Any
+) -> dict[str, Any]:
     rule = RULES[finding.rule_id]
-    shown = labels.shown_finding(finding, people=people)
+    shown = labels.shown_finding(finding, people=people, persons=persons)
     return {
         "f": finding,
         "title": _(rule.title),
@@ -276,15 +278,13 @@ def queue(request: HttpRequest) -> HttpResponse:
 def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> dict[str, Any]:
     actor = request.actor  # type: ignore[attr-defined]
     ev = selectors.latest_evaluation_for(actor=actor, referral=referral)
-    findings = []
-    if ev is not None:
-        people = selectors.officer_names(
-            usernames=[x.facts_used.get("officer") for x in ev.ordered_findings]  # type: ignore[attr-defined]
-        )
-        findings = [
-            _shown_finding(f, people, referral.agreement)
-            for f in ev.ordered_findings  # type: ignore[attr-defined]
-        ]
+    ordered = list(ev.ordered_findings) if ev is not None else []  # type: ignore[attr-defined]
+    legal_facts = list(selectors.legal_facts_for(actor=actor, referral=referral))
+    people = selectors.officer_names(usernames=[x.facts_used.get("officer") for x in ordered])
+    persons = selectors.person_names(
+        ids=labels.person_refs(*(x.facts_used for x in ordered), *(e.payload for e in legal_facts))
+    )
+    findings = [_shown_finding(f, people, persons, referral.agreement) for f in ordered]
     kind = request.GET.get("kind", "") or EventKind.LEGAL_ADVICE_GIVEN.value
     if kind not in EventKind.__members__.values() and kind not in [k.value for k in EventKind]:
         kind = EventKind.LEGAL_ADVICE_GIVEN.value
@@ -298,9 +298,9 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
                 "event": e,
                 "kind": labels.fact_kind_label(e.kind),
                 "corrects": labels.fact_kind_label(e.supersedes.kind) if e.supersedes else "",
-                "payload": labels.shown_pairs(e.payload),
+                "payload": labels.shown_pairs(e.payload, persons=persons),
             }
-            for e in selectors.legal_facts_for(actor=actor, referral=referral)
+            for e in legal_facts
         ],
         "decisions": selectors.decisions_for(actor=actor, referral=referral),
         "overrides": selectors.overrides_for(actor=actor, referral=referral),

@@ -131,3 +131,26 @@ def test_a_rule_text_names_the_agreements_numbers_but_not_its_flags() -> None:
         )
         == "the notice_period_days_x and 10."
     )
+
+
+def test_a_household_finding_and_fact_name_the_members_by_name() -> None:
+    known, other = "6f1c0d7e-8a53-4b53-9a0e-2f7f6b0e4c11", "HH-REF-7"
+    finding = _finding(
+        "A7",
+        "Household members are not travelling with the person (%(absent_text)s): a household "
+        "moves together unless a best-interests determination with consent is recorded.",
+        {"absent_members": [known, other], "absent_text": f"{known}, {other}"},
+    )
+    assert labels.person_refs(finding.facts_used, {"member_ref": known}) == [known, other, known]
+    persons = {known: "Ana Pérez"}
+    shown = labels.shown_finding(finding, people={}, persons=persons)
+    with translation.override("en"):
+        message, pairs = shown.render_message(), labels.shown_pairs(shown.facts_used)
+        fact = labels.shown_pairs({"member_ref": known, "relationship": "child"}, persons=persons)
+    # A registered person by name; the sending state's own reference as it is.
+    assert "(Ana Pérez, HH-REF-7)" in message
+    assert known not in message
+    assert pairs == [("Absent members", "Ana Pérez, HH-REF-7")]
+    assert fact[0][1] == "Ana Pérez"
+    # Without names the stored ids still show: nothing is hidden.
+    assert known in labels.shown_finding(finding, people={}).render_message()

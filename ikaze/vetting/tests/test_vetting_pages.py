@@ -313,3 +313,30 @@ def test_the_liaison_reads_refusal_reasons_and_history_in_spanish() -> None:
     detail = visible(c.get(f"/vetting/referrals/{r.pk}/").content.decode())
     assert "→ Enviada" in detail and "→ Rechazada" in detail
     assert "→ submitted" not in detail and "→ refused" not in detail
+
+
+def test_file_names_an_absent_household_member_instead_of_an_id() -> None:
+    officer = f.vetting_officer()
+    r = f.vetting_referral(officer=officer)
+    spouse = f.person(by=f.liaison(), given_names="Rosa Elena", first_surname="Quispe")
+    f.fact(
+        by=officer,
+        referral=r,
+        kind="household_membership",
+        payload={
+            "household_ref": "H-1",
+            "member_ref": str(spouse.pk),
+            "relationship": "spouse",
+            "member_is_child": False,
+        },
+    )
+    page = signed_in(officer).get(f"/vetting/referrals/{r.pk}/vetting/")
+    a7 = next(x for x in page.context["findings"] if x["f"].rule_id == "A7")
+    assert a7["f"].outcome == "block"
+    assert "(Rosa Elena Quispe López)" in a7["message"]
+    assert ("Absent members", "Rosa Elena Quispe López") in a7["facts"]
+    fact = next(x for x in page.context["facts"] if x["event"].kind == "household_membership")
+    assert ("Member", "Rosa Elena Quispe López") in fact["payload"]
+    # The stored finding keeps the id (the rules, the API and the audit chain read it).
+    assert a7["f"].facts_used["absent_members"] == [str(spouse.pk)]
+    assert str(spouse.pk) not in page.content.decode()
