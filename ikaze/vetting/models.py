@@ -121,6 +121,8 @@ REFERRAL_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
 OPEN_STATUSES = frozenset({S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED})
 # People whose referral is decided "accepted" stay screened (a later fact re-evaluates them).
 SCREENED_STATUSES = OPEN_STATUSES | {S.ACCEPTED}
+# Waiting for a receiving-state officer's decision (accept or refuse).
+DECIDABLE_STATUSES = frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED})
 
 
 # --- vetting (issue 4): legal facts, evaluations, decisions, overrides, notices, alerts ------

@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 from django.db import connection
-from django.db.models import Count, Func, QuerySet, TextField
+from django.db.models import Count, Func, Q, QuerySet, TextField
 from django.db.models.base import ModelState
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.signals import post_init, pre_init
@@ -41,7 +41,13 @@ from ikaze.vetting.legal_events import (
     Relationship,
     timeline_of_rows,
 )
-from ikaze.vetting.models import SCREENED_STATUSES, Decision, LegalEventRecord, Referral
+from ikaze.vetting.models import (
+    DECIDABLE_STATUSES,
+    SCREENED_STATUSES,
+    Decision,
+    LegalEventRecord,
+    Referral,
+)
 from ikaze.vetting.models import Evaluation as EvaluationRow
 from ikaze.vetting.models import Finding as FindingRow
 from ikaze.vetting.rules import (
@@ -270,9 +276,11 @@ def build_contexts(
 ) -> list[Screened]:
     """Load what the rules read for every referral of the queryset, in a fixed few queries.
 
-    `decisions` replaces the stored acceptance for some referrals (at stage "decision", the
-    acceptance being made). Household members count as present when they have a referral
-    under the same agreement that is open or accepted.
+    `decisions` replaces the stored decision for some referrals (at stage "decision", the
+    decision being made). A referral without one is awaiting its decision while an officer
+    can still decide it (SAFEGUARDS A5 then waits at stage "decision"), else silent. Household
+    members count as present when they have a referral under the same agreement that is open
+    or accepted.
     """
     with cyclic_gc_paused():
         return _build_contexts(
@@ -313,6 +321,7 @@ def _build_contexts(
             "=person__nationalities",
             "=person__languages",
             "=person__needs_interpreter",
+            "=status",
         )
     )
     if not rows:
@@ -390,20 +399,31 @@ def _build_contexts(
         .filter(people__gt=1)
         .values_list("text_hash", flat=True)
     )
+    # The decision a decided referral holds: its acceptance, or its refusal (SAFEGUARDS A5).
     stored: dict[Any, DecisionFacts] = {}
-    for rid, officer, at, reason, place in (
+    for rid, outcome, officer, at, reason, place in (
         Decision.objects.filter(
-            referral__in=base.filter(status=Referral.Status.ACCEPTED).values("id"),
-            outcome=Decision.Outcome.ACCEPTED,
+            Q(referral__status=Referral.Status.ACCEPTED, outcome=Decision.Outcome.ACCEPTED)
+            | Q(referral__status=Referral.Status.REFUSED, outcome=Decision.Outcome.REFUSED),
+            referral__in=base.filter(
+                status__in=(Referral.Status.ACCEPTED, Referral.Status.REFUSED)
+            ).values("id"),
         )
         .order_by("decided_at")
-        .values_list("referral_id", "officer_name", "decided_at", "reason", "place_taken")
-    ):
-        stored[rid] = DecisionFacts(
-            accepted=True, officer=officer, accepted_at=at, reason=reason, counted_in_cap=place
+        .values_list(
+            "referral_id", "outcome", "officer_name", "decided_at", "reason", "place_taken"
         )
+    ):
+        if outcome == Decision.Outcome.ACCEPTED:
+            stored[rid] = DecisionFacts(
+                accepted=True, officer=officer, accepted_at=at, reason=reason, counted_in_cap=place
+            )
+        else:
+            stored[rid] = DecisionFacts(refused=True, officer=officer, reason=reason)
     given_decisions = {**stored, **(decisions or {})}
+    # Without a decision: awaited while an officer can still decide, else silence (refusal).
     no_decision = DecisionFacts()
+    awaited = DecisionFacts(awaiting=True)
     by_person_role = {(m[0], m[1]): m[2] for m in memberships}
     person_households: dict[Any, list[Any]] = defaultdict(list)
     for pid, hid, _role in memberships:
@@ -412,7 +432,7 @@ def _build_contexts(
     agreement_ids = {k: raw.uuid(k) for k in agreements}
 
     out: list[Screened] = []
-    for raw_rid, aid, pid, given, surname, sex, dob, precision, nats, langs, interp in rows:
+    for raw_rid, aid, pid, given, surname, sex, dob, precision, nats, langs, interp, status in rows:
         rid = _UUID(raw_rid)
         legal = timeline_of_rows(events.get(pid, ()), now, zone=zone)
         household: list[HouseholdMember] = []
@@ -476,9 +496,8 @@ def _build_contexts(
                         shared_assessment_hashes=assessment_hashes,
                     ),
                     agreement=agreements[aid],
-                    decision=given_decisions.get(rid, no_decision)
-                    if given_decisions
-                    else no_decision,
+                    decision=(given_decisions.get(rid) if given_decisions else None)
+                    or (awaited if status in DECIDABLE_STATUSES else no_decision),
                     planned_departure=planned_departure,
                 ),
             )

@@ -119,13 +119,25 @@ class AgreementSettings:
 
 @dataclass(frozen=True, slots=True)
 class DecisionFacts:
-    """The acceptance relied on (or, at stage "decision", the acceptance being made)."""
+    """The acceptance relied on (or, at stage "decision", the decision being made).
+
+    Three states besides an acceptance, for SAFEGUARDS A5: `awaiting`, no decision yet while
+    one can still be made (at stage "decision" A5 waits for it, a warning); `refused`, a named
+    officer refused this person; neither, no acceptance is known: silence, which is refusal.
+    The default is silence, so a caller that forgets to say a decision is awaited blocks.
+    """
 
     accepted: bool = False
     officer: str | None = None  # the named receiving-state officer
     accepted_at: dt.datetime | None = None
     reason: str = ""
     counted_in_cap: bool = False  # this person already holds one of the agreement's places
+    awaiting: bool = False
+    refused: bool = False
+
+    def __post_init__(self) -> None:
+        if self.accepted + self.awaiting + self.refused > 1:
+            raise ValueError("A decision is accepted, awaited or refused: one at most.")
 
 
 @dataclass(frozen=True, slots=True)

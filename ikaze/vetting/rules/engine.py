@@ -37,7 +37,7 @@ from ikaze.vetting.rules.findings import Finding, Outcome, Rule, RuleKind
 
 # Bump on any change to a rule's logic, text, kind or settings: stored evaluations name the
 # version they ran under (YYYY.MM.N).
-RULESET_VERSION = "2026.11.1"
+RULESET_VERSION = "2026.11.2"
 
 RULESET: tuple[Rule, ...] = (
     people.A1,
@@ -219,13 +219,20 @@ def _agreement_doc(a: AgreementSettings) -> dict[str, Any]:
 
 
 def _decision_doc(d: DecisionFacts) -> dict[str, Any]:
-    return {
+    doc: dict[str, Any] = {
         "accepted": d.accepted,
         "officer": d.officer,
         "accepted_at": _utc(d.accepted_at),
         "reason": d.reason,
         "counted_in_cap": d.counted_in_cap,
     }
+    # Written only when set (rule set 2026.11.2 on), so a context without them keeps the hash
+    # it had under INPUTS_FORMAT 1.
+    if d.awaiting:
+        doc["awaiting"] = True
+    if d.refused:
+        doc["refused"] = True
+    return doc
 
 
 def _document(ctx: RuleContext) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from ikaze.vetting.legal_events import ALL_ASSESSMENT_TOPICS, AssessmentSigned, Dated, NoticeServed
 from ikaze.vetting.rules._helpers import below_standard, iso
-from ikaze.vetting.rules.context import ACCEPTANCE_STAGES, MOVEMENT_STAGES, RuleContext
+from ikaze.vetting.rules.context import ACCEPTANCE_STAGES, MOVEMENT_STAGES, RuleContext, Stage
 from ikaze.vetting.rules.findings import N_, Finding, Rule, RuleKind
 
 # --- A3 ------------------------------------------------------------------------------------
@@ -124,6 +124,28 @@ def acceptance_current(ctx: RuleContext) -> list[Finding]:
             A5.warned(
                 N_("Not accepted yet: a transfer needs an explicit acceptance by a named officer."),
                 {"accepted": d.accepted},
+            )
+        )
+    elif d.refused:
+        out.append(
+            A5.blocked(
+                N_(
+                    "This person was refused: only an explicit, current acceptance allows a "
+                    "transfer."
+                ),
+                {"accepted": False, "officer": d.officer},
+            )
+        )
+    elif d.awaiting and ctx.stage is Stage.DECISION:
+        # The decision is still to be made (an override asked for, a refusal weighed): the
+        # acceptance being made is what A5 checks then. From manifest lock on, it blocks.
+        out.append(
+            A5.warned(
+                N_(
+                    "Awaiting the decision: a transfer needs an explicit acceptance by a named "
+                    "officer; silence is refusal."
+                ),
+                {"accepted": False},
             )
         )
     elif not explicit or d.accepted_at is None:

@@ -21,6 +21,7 @@ from ikaze.core import clock
 from ikaze.core.errors import IkazeError, IllegalTransition, NotFound, PermissionDenied
 from ikaze.vetting.errors import SeniorOfficerRequired
 from ikaze.vetting.models import (
+    DECIDABLE_STATUSES,
     OVERRIDE_CLOSED_BY,
     REFERRAL_TRANSITIONS,
     Alert,
@@ -34,13 +35,7 @@ from ikaze.vetting.rules.findings import Outcome
 P = ParamSpec("P")
 T = TypeVar("T")
 
-DECIDABLE = frozenset(
-    {
-        Referral.Status.SUBMITTED,
-        Referral.Status.UNDER_REVIEW,
-        Referral.Status.INFORMATION_REQUESTED,
-    }
-)
+DECIDABLE = DECIDABLE_STATUSES
 
 
 def _refusal_recorded(action: str) -> Callable[[Callable[P, T]], Callable[P, T]]:

@@ -150,9 +150,15 @@ def referral_refuse(
             details={"status": [f"{locked.status} → refused is not allowed."]},
         )
     now = clock.now()
-    ev, row = evaluation_run(actor=actor, referral=locked, stage=Stage.DECISION)
-    assert row is not None
     text = reason or ", ".join(codes)
+    # The evaluation relied on sees the refusal being made (SAFEGUARDS A5 blocks on it).
+    ev, row = evaluation_run(
+        actor=actor,
+        referral=locked,
+        stage=Stage.DECISION,
+        decision=DecisionFacts(refused=True, officer=actor.label, reason=text),
+    )
+    assert row is not None
     decision = Decision.objects.create(
         referral=locked,
         outcome=Decision.Outcome.REFUSED,

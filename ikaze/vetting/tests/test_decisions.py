@@ -23,6 +23,7 @@ from ikaze.core.errors import (
     RuleBlocked,
     ValidationError,
 )
+from ikaze.vetting import selectors
 from ikaze.vetting import services as svc
 from ikaze.vetting.models import (
     Alert,
@@ -35,6 +36,7 @@ from ikaze.vetting.models import (
     Override,
     Referral,
 )
+from ikaze.vetting.rules import RULESET_VERSION
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -461,6 +463,72 @@ def test_absolute_rules_cannot_be_overridden(officer, seniors, rule) -> None:  #
     assert refusals("override.request") == 1
 
 
+def _a5(evaluation: Evaluation) -> tuple[str, dict[str, object]]:
+    (a5,) = [x for x in evaluation.finding_list() if x.rule_id == "A5"]
+    return a5.outcome.value, a5.facts_used
+
+
+def test_a_referral_awaiting_its_decision_is_not_blocked_by_a5(officer, seniors) -> None:  # type: ignore[no-untyped-def]
+    # SAFEGUARDS A5 at stage "decision" before anyone decided: the override request stores a
+    # decision-stage evaluation, which must not show "no acceptance" as a block.
+    first, _second = seniors
+    r = _blocked_by_a12(officer)
+    svc.override_request(actor=first, referral=r, rule_id="A12", justification="Advice oral.")
+    ev = svc.latest_evaluation(r)
+    assert ev is not None and ev.stage == "decision"
+    assert _a5(ev) == ("warn", {"accepted": False})
+    assert {x.rule_id for x in ev.findings.filter(outcome="block")} == {"A12"}
+    # A referral whose only open point is the decision itself reads as not blocked.
+    clear = f.vetting_referral(officer=officer)
+    ev = svc.referral_evaluate(actor=officer, referral=clear, stage="decision")
+    assert ev.blocked is False and _a5(ev)[0] == "warn"
+    no_blocks = set(
+        selectors.referral_queue_for(actor=officer, has_blocks="no").values_list("pk", flat=True)
+    )
+    blocked = set(
+        selectors.referral_queue_for(actor=officer, has_blocks="yes").values_list("pk", flat=True)
+    )
+    assert clear.pk in no_blocks and clear.pk not in blocked
+    assert r.pk in blocked and r.pk not in no_blocks
+    # The acceptance being made still passes (and counts its place).
+    d = svc.referral_accept(actor=officer, referral=clear, reason="Meets the criteria.")
+    assert _a5(d.evaluation)[0] == "pass" and d.evaluation.blocked is False
+
+
+def test_without_an_acceptance_a5_blocks_a_movement(officer) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer)
+    for stage in ("manifest_lock", "departure"):
+        ev = svc.referral_evaluate(actor=officer, referral=r, stage=stage)
+        assert ev.blocked is True and _a5(ev)[0] == "block"
+        assert ev.findings.get(rule_id="A5").overridable is False
+    # Not decidable (a draft): silence, a block at decision too.
+    draft = f.vetting_referral(officer=officer)
+    Referral.objects.filter(pk=draft.pk).update(status=Referral.Status.DRAFT)
+    ev = svc.referral_evaluate(actor=officer, referral=draft, stage="decision")
+    assert _a5(ev)[0] == "block"
+
+
+def test_a_refusal_blocks_a5_in_its_own_evaluation_and_after(officer) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer)
+    d = svc.referral_refuse(actor=officer, referral=r, reason_codes=["other"], reason="No.")
+    assert _a5(d.evaluation) == ("block", {"accepted": False, "officer": officer.label})
+    ev = svc.referral_evaluate(actor=officer, referral=r, stage="decision")
+    assert _a5(ev) == ("block", {"accepted": False, "officer": officer.label})
+    assert ev.findings.get(rule_id="A5").message == d.evaluation.findings.get(rule_id="A5").message
+
+
+def test_an_expired_acceptance_blocks_a5_at_decision(officer) -> None:  # type: ignore[no-untyped-def]
+    r = f.vetting_referral(officer=officer)
+    svc.referral_accept(actor=officer, referral=r, reason="ok")
+    ev = svc.referral_evaluate(actor=officer, referral=r, stage="decision")
+    assert _a5(ev)[0] == "pass"
+    Decision.objects.filter(referral=r).update(
+        decided_at=clock.now() - dt.timedelta(days=r.agreement.acceptance_valid_days + 2)
+    )
+    ev = svc.referral_evaluate(actor=officer, referral=r, stage="decision")
+    assert _a5(ev)[0] == "block" and ev.blocked is True
+
+
 def test_vetting_officer_cannot_request_override(officer) -> None:  # type: ignore[no-untyped-def]
     r = _blocked_by_a12(officer)
     before = state(r)
@@ -688,7 +756,7 @@ def test_notice_refusals_change_nothing(officer) -> None:  # type: ignore[no-unt
 def test_evaluate_stores_each_stage(officer) -> None:  # type: ignore[no-untyped-def]
     r = f.vetting_referral(officer=officer)
     ev = svc.referral_evaluate(actor=officer, referral=r, stage="decision")
-    assert ev.stage == "decision" and ev.ruleset_version == "2026.11.1"
+    assert ev.stage == "decision" and ev.ruleset_version == RULESET_VERSION
     assert sorted({x.rule_id for x in ev.finding_list()}) == sorted(
         ["A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10", "A11", "A12", "A13"]
     )

@@ -134,6 +134,9 @@ ACCEPTED = DecisionFacts(
 )
 
 
+REFUSED = DecisionFacts(refused=True, officer="J. Mukamana", reason="Not eligible.")
+
+
 def make(
     *,
     events: list[LegalEvent] | None = None,
@@ -180,7 +183,7 @@ PASS, BLOCK, WARN = Outcome.PASS, Outcome.BLOCK, Outcome.WARN
 def test_the_base_case_passes_every_rule_at_departure() -> None:
     evaluation = evaluate(make())
     assert [(f.rule_id, f.outcome) for f in evaluation.findings] == [(r.id, PASS) for r in RULESET]
-    assert evaluation.ruleset_version == RULESET_VERSION == "2026.11.1"
+    assert evaluation.ruleset_version == RULESET_VERSION == "2026.11.2"
     assert evaluation.blocked is False
 
 
@@ -491,6 +494,54 @@ A5_CASES: list[
         [PASS],
     ),
     ("advisory at referral", Stage.REFERRAL, DecisionFacts(), None, AGREEMENT, [WARN]),
+    # At decision, a referral nobody has decided yet waits for the decision (an override
+    # asked for, a refusal weighed): not a block. Silence, a refusal, or an acceptance that
+    # has expired still block there, and from manifest lock on only a current acceptance passes.
+    (
+        "awaiting at decision",
+        Stage.DECISION,
+        DecisionFacts(awaiting=True),
+        None,
+        AGREEMENT,
+        [WARN],
+    ),
+    ("silence at decision", Stage.DECISION, DecisionFacts(), None, AGREEMENT, [BLOCK]),
+    ("refused at decision", Stage.DECISION, REFUSED, None, AGREEMENT, [BLOCK]),
+    ("refused at departure", Stage.DEPARTURE, REFUSED, None, AGREEMENT, [BLOCK]),
+    ("refused at referral", Stage.REFERRAL, REFUSED, None, AGREEMENT, [WARN]),
+    ("expired at decision", Stage.DECISION, accepted_days_ago(91), None, AGREEMENT, [BLOCK]),
+    (
+        "lock: awaiting, not accepted",
+        Stage.MANIFEST_LOCK,
+        DecisionFacts(awaiting=True),
+        TODAY + dt.timedelta(days=5),
+        AGREEMENT,
+        [BLOCK],
+    ),
+    (
+        "lock: silence",
+        Stage.MANIFEST_LOCK,
+        DecisionFacts(),
+        TODAY + dt.timedelta(days=5),
+        AGREEMENT,
+        [BLOCK],
+    ),
+    (
+        "departure: awaiting",
+        Stage.DEPARTURE,
+        DecisionFacts(awaiting=True),
+        None,
+        AGREEMENT,
+        [BLOCK],
+    ),
+    (
+        "awaiting, below standard",
+        Stage.DECISION,
+        DecisionFacts(awaiting=True),
+        None,
+        replace(AGREEMENT, acceptance_valid_days=180),
+        [WARN, WARN],
+    ),
     # At manifest lock the acceptance must still hold on the planned departure day.
     (
         "lock: valid on departure day",
@@ -533,6 +584,51 @@ def test_a5_acceptance(
 ) -> None:
     ctx = make(stage=stage, decision=decision, planned_departure=planned, agreement=agreement)
     assert outcomes("A5", ctx) == expected
+
+
+def test_a5_says_why_it_waits_or_blocks() -> None:
+    def a5(stage: Stage, decision: DecisionFacts) -> Finding:
+        (finding,) = RULES["A5"](make(stage=stage, decision=decision))
+        return finding
+
+    waiting = a5(Stage.DECISION, DecisionFacts(awaiting=True))
+    assert waiting.render_message().startswith("Awaiting the decision")
+    assert waiting.facts_used == {"accepted": False} and waiting.overridable is False
+    refused = a5(Stage.DECISION, REFUSED)
+    assert refused.render_message().startswith("This person was refused")
+    assert refused.facts_used == {"accepted": False, "officer": "J. Mukamana"}
+    assert refused.overridable is False
+    silent = a5(Stage.DECISION, DecisionFacts())
+    assert silent.render_message().startswith("No explicit acceptance")
+    # An acceptance being made still passes at decision, awaited or not before it.
+    assert a5(Stage.DECISION, replace(ACCEPTED, accepted_at=NOW)).outcome is PASS
+
+
+@pytest.mark.parametrize(
+    "over",
+    [
+        {"accepted": True, "awaiting": True},
+        {"accepted": True, "refused": True},
+        {"awaiting": True, "refused": True},
+    ],
+)
+def test_a_decision_is_in_one_state_at_most(over: dict[str, bool]) -> None:
+    with pytest.raises(ValueError, match="one at most"):
+        DecisionFacts(**over)
+
+
+def test_an_awaited_or_refused_decision_is_part_of_the_inputs() -> None:
+    silent = make(stage=Stage.DECISION, decision=DecisionFacts())
+    hashes = {
+        inputs_hash(silent),
+        inputs_hash(replace(silent, decision=DecisionFacts(awaiting=True))),
+        inputs_hash(replace(silent, decision=REFUSED)),
+    }
+    assert len(hashes) == 3
+    # Unset, they are not written at all: a context without them keeps its hash.
+    assert b"awaiting" not in canonical_inputs(silent) and b"refused" not in canonical_inputs(
+        silent
+    )
 
 
 def test_a5_acceptance_day_is_counted_in_kigali() -> None:
