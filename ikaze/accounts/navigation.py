@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
@@ -100,8 +101,21 @@ ROLE_INTROS: dict[Role, str | Promise] = {
 }
 
 
-def nav_for(actor: Actor | None) -> list[dict[str, str | Promise]]:
-    """Return the navigation entries the actor may use, resolved to URLs."""
+# What waits for the reader behind an entry ("12 referrals waiting for a decision"), for the
+# landing page. The app that serves the entry registers its counter when it is ready (accounts
+# does not import the apps); a counter reads through the app's own scoped selectors and returns
+# the sentence to show, or "" when nothing waits.
+WaitingCounter = Callable[[Actor], str]
+_WAITING: dict[str, WaitingCounter] = {}
+
+
+def register_waiting(url_name: str, counter: WaitingCounter) -> None:
+    _WAITING[url_name] = counter
+
+
+def nav_for(actor: Actor | None, *, waiting: bool = False) -> list[dict[str, str | Promise]]:
+    """Return the navigation entries the actor may use, resolved to URLs; with `waiting`, each
+    also says what waits there for the actor (the landing page; the shell skips the queries)."""
     if actor is None:
         return []
     items: list[dict[str, str | Promise]] = []
@@ -112,5 +126,12 @@ def nav_for(actor: Actor | None) -> list[dict[str, str | Promise]]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue  # the app that serves it is not installed yet
-        items.append({"label": item.label, "url": url, "description": item.description})
+        entry: dict[str, str | Promise] = {
+            "label": item.label,
+            "url": url,
+            "description": item.description,
+        }
+        if waiting and item.url_name in _WAITING:
+            entry["waiting"] = _WAITING[item.url_name](actor)
+        items.append(entry)
     return items

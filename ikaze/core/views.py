@@ -1,5 +1,6 @@
 """The landing page and the error pages. The landing page's content comes from the actor's
-navigation (ikaze.accounts.navigation), so core stays free of app imports."""
+navigation (ikaze.accounts.navigation), and what waits behind each entry comes from the app
+that serves it (registered in its apps.py), so core imports no feature app."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from ikaze.accounts.navigation import nav_for
+
 
 def home(request: HttpRequest) -> HttpResponse:
-    if getattr(request, "actor", None) is None:
+    actor = getattr(request, "actor", None)
+    if actor is None:
         return redirect("accounts:login")
-    return render(request, "core/home.html")
+    # The same entries as the navigation, each with what waits there for this person.
+    return render(request, "core/home.html", {"landing_items": nav_for(actor, waiting=True)})
 
 
 home.ikaze_perm = "signed_in"  # type: ignore[attr-defined]

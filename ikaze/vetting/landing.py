@@ -1,0 +1,80 @@
+"""What waits for a reader on the landing page, behind the vetting entries of the navigation.
+
+Registered when the app is ready (apps.py); each counter reads through the scoped selectors, so
+a sending-state liaison counts only its own organisation's referrals.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import ngettext
+
+from ikaze.accounts.access import OrgKind
+from ikaze.accounts.actor import Actor
+from ikaze.accounts.navigation import register_waiting
+from ikaze.vetting import selectors
+from ikaze.vetting.models import Referral
+
+WAITING_FOR_DECISION = (
+    Referral.Status.SUBMITTED,
+    Referral.Status.UNDER_REVIEW,
+    Referral.Status.INFORMATION_REQUESTED,
+)
+
+
+def queue_waiting(actor: Actor) -> str:
+    """The vetting queue: referrals without a decision, and open alerts on accepted people."""
+    waiting = selectors.referral_scope(actor).filter(status__in=WAITING_FOR_DECISION).count()
+    alerts = selectors.alert_list_for(actor=actor).count()
+    parts = []
+    if waiting:
+        parts.append(
+            ngettext(
+                "%(count)s referral waiting for a decision",
+                "%(count)s referrals waiting for a decision",
+                waiting,
+            )
+            % {"count": waiting}
+        )
+    if alerts:
+        parts.append(
+            ngettext("%(count)s open alert", "%(count)s open alerts", alerts) % {"count": alerts}
+        )
+    return " · ".join(parts)
+
+
+def referrals_waiting(actor: Actor) -> str:
+    """For the sending state: its referrals the receiving state asked more information on."""
+    if actor.org_kind != OrgKind.SENDING_STATE:
+        return ""
+    asked = (
+        selectors.referral_scope(actor).filter(status=Referral.Status.INFORMATION_REQUESTED).count()
+    )
+    if not asked:
+        return ""
+    return ngettext(
+        "%(count)s referral needs more information from you",
+        "%(count)s referrals need more information from you",
+        asked,
+    ) % {"count": asked}
+
+
+def overrides_waiting(actor: Actor) -> str:
+    """Override requests a second senior officer may answer: not the reader's own requests."""
+    n = (
+        selectors.override_list_for(actor=actor)
+        .exclude(requested_by_id=actor.user.pk if actor.user else None)
+        .count()
+    )
+    if not n:
+        return ""
+    return ngettext(
+        "%(count)s request waiting for your second approval",
+        "%(count)s requests waiting for your second approval",
+        n,
+    ) % {"count": n}
+
+
+def register() -> None:
+    register_waiting("vetting:queue", queue_waiting)
+    register_waiting("vetting:referral_list", referrals_waiting)
+    register_waiting("vetting:override_list", overrides_waiting)
