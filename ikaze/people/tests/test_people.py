@@ -256,3 +256,22 @@ def test_list_and_queue_name_codes_in_french() -> None:
     assert "<td>Féminin</td>" in people and "<td>F</td>" not in people
     queue = client.get(reverse("people:match_queue")).content.decode()
     assert "Liste nominative 1a2b3c4d" in queue and "intake:1a2b3c4d" not in queue
+
+
+def test_the_landing_page_counts_open_possible_duplicates_until_decided() -> None:
+    from ikaze.accounts.navigation import nav_for
+
+    def waiting(actor):  # type: ignore[no-untyped-def]
+        url = reverse("people:match_queue")
+        return next(
+            str(i.get("waiting", "")) for i in nav_for(actor, waiting=True) if i["url"] == url
+        )
+
+    officer = factories.actor(Role.VETTING_OFFICER)
+    assert waiting(officer) == ""
+    _a, _b, c = _candidate(factories.liaison())
+    assert waiting(officer) == "1 possible duplicate to decide"
+    services.match_candidate_decide(
+        actor=officer, candidate=c, outcome="not_same", reason="Two people."
+    )
+    assert waiting(officer) == ""
