@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ikaze.accounts.access import Perm
 from ikaze.accounts.decorators import requires
 from ikaze.core.errors import IkazeError, PermissionDenied
+from ikaze.core.names import country_name, country_names
 from ikaze.core.pagination import paginate
 from ikaze.people import selectors, services
 from ikaze.people.forms import DecideForm
@@ -159,7 +160,10 @@ def match_detail(request: HttpRequest, matchcandidate_id: str) -> HttpResponseBa
 
 def _side_by_side(a: Person, b: Person) -> list[dict[str, object]]:
     def docs(p: Person) -> str:
-        return "; ".join(f"{d.kind} {d.issuing_state} {d.number}" for d in p.documents.all())
+        return "; ".join(
+            f"{d.get_kind_display()} {country_name(d.issuing_state)} {d.number}"
+            for d in p.documents.all()
+        )
 
     fields = [
         (_("Given names"), a.given_names, b.given_names),
@@ -169,7 +173,11 @@ def _side_by_side(a: Person, b: Person) -> list[dict[str, object]]:
         (_("Sex"), a.sex, b.sex),
         (_("Date of birth"), a.date_of_birth_display, b.date_of_birth_display),
         (_("Place of birth"), a.place_of_birth, b.place_of_birth),
-        (_("Nationalities"), ", ".join(a.nationalities), ", ".join(b.nationalities)),
+        (
+            _("Nationalities"),
+            ", ".join(country_names(a.nationalities)),
+            ", ".join(country_names(b.nationalities)),
+        ),
         (_("Documents"), docs(a), docs(b)),
         (_("Sending state's reference"), a.external_reference, b.external_reference),
         (_("Registered"), f"{a.created_at:%Y-%m-%d}", f"{b.created_at:%Y-%m-%d}"),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ikaze.agreements.standards import PROTECTIVE_DEFAULTS
+from ikaze.core.names import country_name, language_name
 from ikaze.people.models import DatePrecision
 from ikaze.vetting.legal_events import AssessmentTopic, EventKind, Relationship
 from ikaze.vetting.rules.findings import Finding
@@ -266,6 +267,16 @@ CODES: dict[str, Mapping[str, Label]] = {
     "setting": {name: cast("Label", std.label) for name, std in PROTECTIVE_DEFAULTS.items()},
 }
 
+# Fields (of payloads and of findings' facts) holding ISO country or language codes: a page
+# shows their names in the reader's language (core.names).
+COUNTRY_FIELDS = frozenset(
+    {"country", "destination_country", "feared_country", "from_state", "nationalities"}
+    | {"receiving_state", "sending_state"}
+)
+LANGUAGE_FIELDS = frozenset(
+    {"language", "languages", "interpreter_language", "template_language", "person_languages"}
+)
+
 # Facts that only spell another fact out for a message (`missing_text` for `missing`, ...).
 _MESSAGE_ONLY = frozenset({"missing_text", "absent_text", "defects_text", "measure_label"})
 # Fields whose values are person ids (A7, household facts): a page names each person.
@@ -329,6 +340,10 @@ def _shown(value: Any, field: str = "") -> str:
     text = str(value)
     if field in CODES:
         return code_label(field, text)
+    if field in COUNTRY_FIELDS:
+        return country_name(text)
+    if field in LANGUAGE_FIELDS:
+        return language_name(text)
     if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
         return text[:12] + "…"  # a SHA-256: its start identifies it on a page
     return text
@@ -387,4 +402,10 @@ def shown_finding(
         facts["defects_text"] = "; ".join(_defect_label(d) for d in facts["defects"])
     if isinstance(facts.get("setting"), str):
         facts["setting"] = code_label("setting", facts["setting"])
+    for key in COUNTRY_FIELDS & facts.keys():
+        if isinstance(facts[key], str):
+            facts[key] = country_name(facts[key])
+    for key in LANGUAGE_FIELDS & facts.keys():
+        if isinstance(facts[key], str):
+            facts[key] = language_name(facts[key])
     return finding._replace(facts_used=facts)

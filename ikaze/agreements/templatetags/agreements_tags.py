@@ -6,7 +6,7 @@ from django import template
 
 from ikaze.agreements.models import Agreement
 from ikaze.agreements.money import format_minor
-from ikaze.agreements.selectors import country_name
+from ikaze.core.names import country_name
 
 register = template.Library()
 
@@ -21,7 +21,7 @@ def money(minor: int | None, currency: str) -> str:
 
 @register.filter
 def country(code: str) -> str:
-    """`{{ agreement.sending_state|country }}` → "United States"."""
+    """`{{ agreement.sending_state|country }}` → "United States", in the page's language."""
     return country_name(code)
 
 

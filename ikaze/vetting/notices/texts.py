@@ -5,6 +5,10 @@ The Kinyarwanda texts need review by a native translator (docs/adr/0003).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from ikaze.core.names import KINYARWANDA_COUNTRIES
+
 REASON_LABELS: dict[str, dict[str, str]] = {
     "en": {
         "incomplete_referral": "The referral did not contain the information the agreement requires.",
@@ -40,12 +44,5 @@ REASON_LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-# Names CLDR does not give in every language (Kinyarwanda has only a few).
-COUNTRY_NAMES: dict[str, dict[str, str]] = {
-    "rw": {
-        "RW": "U Rwanda",
-        "US": "Leta Zunze Ubumwe z’Amerika",
-        "GB": "Ubwongereza",
-        "CR": "Kosta Rika",
-    },
-}
+# Names CLDR does not give in every language (Kinyarwanda has only a few): the pages' table.
+COUNTRY_NAMES: dict[str, Mapping[str, str]] = {"rw": KINYARWANDA_COUNTRIES}
