@@ -283,7 +283,14 @@ class FactForm(forms.Form):
 
 
 class FactKindForm(forms.Form):
+    """Chooses which fact form to show (a GET form beside the fact form on the same page:
+    its own element ids, so each label names one field)."""
+
     kind = forms.ChoiceField(label=_("Kind of fact"), choices=FACT_KINDS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_choose_%s")
+        super().__init__(*args, **kwargs)
 
 
 REASON_CHOICES = [(r.value, labels.REFUSAL_REASONS[r]) for r in RefusalReason]
@@ -333,6 +340,10 @@ class NoticeForm(forms.Form):
         choices=[("decision", _("Decision notice")), ("transfer", _("Transfer notice"))],
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_notice_%s")  # the fact form has a "kind" too
+        super().__init__(*args, **kwargs)
+
 
 class ServiceForm(forms.Form):
     served_on_person_at = forms.DateTimeField(
@@ -350,3 +361,9 @@ class ServiceForm(forms.Form):
     interpreter_language = forms.CharField(
         label=_("Interpreter's language (ISO 639)"), max_length=3, required=False
     )
+
+    def __init__(self, *args: Any, notice_id: Any, **kwargs: Any) -> None:
+        # One form per unserved notice on the vetting file: element ids of its own.
+        kwargs.setdefault("auto_id", f"id_service_{str(notice_id)[:8]}_%s")
+        super().__init__(*args, **kwargs)
+        self.notice_id = notice_id

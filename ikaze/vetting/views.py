@@ -304,13 +304,14 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
         ],
         "decisions": selectors.decisions_for(actor=actor, referral=referral),
         "overrides": selectors.overrides_for(actor=actor, referral=referral),
-        "notices": selectors.notices_for(actor=actor, referral=referral),
+        "notices": _with_service_forms(
+            selectors.notices_for(actor=actor, referral=referral), forms_.get("service_form")
+        ),
         "kind_form": FactKindForm(initial={"kind": kind}),
         "fact_form": forms_.get("fact_form") or FactForm(kind=kind),
         "decide_form": forms_.get("decide_form") or DecideForm(),
         "override_form": forms_.get("override_form") or OverrideRequestForm(),
         "notice_form": forms_.get("notice_form") or NoticeForm(),
-        "service_form": forms_.get("service_form") or ServiceForm(),
         "can_record": actor.can(Perm.FACT_RECORD),
         "can_decide": actor.can(Perm.REFERRAL_DECIDE) and referral.status in services.DECIDABLE,
         "can_override": actor.can(Perm.OVERRIDE_APPROVE) and referral.status in services.DECIDABLE,
@@ -325,6 +326,19 @@ def vetting_file(request: HttpRequest, referral_id: str) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
     return render(request, "vetting/vetting/file.html", _file_context(request, referral))
+
+
+def _with_service_forms(notices: list[Any], refused: ServiceForm | None) -> list[Any]:
+    """Each notice not yet served carries its proof-of-service form; a refused one stays with
+    the notice it was for, with its errors."""
+    for n in notices:
+        if not n.served_on_person_at:
+            n.service_form = (
+                refused
+                if refused is not None and refused.notice_id == n.pk
+                else ServiceForm(notice_id=n.pk)
+            )
+    return notices
 
 
 def _file_with_errors(request: HttpRequest, referral: Referral, **forms_: Any) -> HttpResponse:
@@ -445,7 +459,7 @@ def notice_pdf(request: HttpRequest, notice_id: str) -> HttpResponse:
 def notice_service(request: HttpRequest, notice_id: str) -> HttpResponseBase:
     actor = request.actor  # type: ignore[attr-defined]
     notice = selectors.notice_get_for(actor=actor, notice_id=notice_id)
-    form = ServiceForm(request.POST)
+    form = ServiceForm(request.POST, notice_id=notice.pk)
     if form.is_valid():
         try:
             services.notice_record_service(

@@ -340,3 +340,27 @@ def test_file_names_an_absent_household_member_instead_of_an_id() -> None:
     # The stored finding keeps the id (the rules, the API and the audit chain read it).
     assert a7["f"].facts_used["absent_members"] == [str(spouse.pk)]
     assert str(spouse.pk) not in page.content.decode()
+
+
+def test_file_gives_every_form_field_its_own_id_and_a_refused_proof_stays_with_its_notice() -> None:
+    import re
+    from collections import Counter
+
+    officer = f.vetting_officer()
+    r = f.vetting_referral(officer=officer)
+    svc.referral_accept(actor=officer, referral=r, reason="ok")
+    decision = svc.notice_issue(actor=officer, referral=r, kind="decision")
+    transfer = svc.notice_issue(actor=officer, referral=r, kind="transfer")
+    c = signed_in(officer)
+    page = c.get(f"/vetting/referrals/{r.pk}/vetting/").content.decode()
+    ids = Counter(re.findall(r'\bid="([^"]+)"', page))
+    assert [i for i, n in ids.items() if n > 1] == []
+    # Each label names a field that exists on the page (one field, as the ids are unique).
+    assert set(re.findall(r'<label for="([^"]+)"', page)) <= set(ids)
+    res = c.post(f"/vetting/notices/{transfer.pk}/service/", {"proof_reference": "R-1"})
+    assert res.status_code == 400
+    shown = {n.pk: n.service_form for n in res.context["notices"]}
+    assert shown[transfer.pk].errors["served_on_person_at"]
+    assert not shown[decision.pk].is_bound
+    transfer.refresh_from_db()
+    assert transfer.served_on_person_at is None
