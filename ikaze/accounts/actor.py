@@ -5,8 +5,13 @@ Services take an `Actor`, never a request; pages, the API, jobs and the CLI buil
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connections, models, router
 
 from ikaze.accounts.access import MATRIX, READS_AUDITED_ROLES, TWO_FACTOR_ROLES, OrgKind, Perm, Role
 from ikaze.accounts.models import ApiToken, Membership, Organisation, User
@@ -78,15 +83,17 @@ def _perms_for(roles: frozenset[Role]) -> frozenset[Perm]:
     return frozenset(out)
 
 
-def actor_for_user(user: User) -> Actor:
-    """Build the actor for a signed-in person from their active memberships."""
-    memberships = list(
-        Membership.objects.filter(user=user, revoked_at__isnull=True)
-        .select_related("organisation")
-        .order_by("created_at")
-    )
-    roles = frozenset(Role(m.role) for m in memberships)
-    organisation = memberships[0].organisation if memberships else None
+def actor_for_user(user: User, memberships: list[tuple[str, Organisation]] | None = None) -> Actor:
+    """Build the actor for a signed-in person from their active memberships.
+
+    `memberships`: as `active_memberships` returns them, read in the same request with the
+    user (`user_with_memberships`); otherwise they are read now. Never kept across requests:
+    a revoked membership takes effect at the next request.
+    """
+    if memberships is None:
+        memberships = active_memberships(user)
+    roles = frozenset(Role(role) for role, _org in memberships)
+    organisation = memberships[0][1] if memberships else None
     return Actor(
         user=user,
         organisation=organisation,
@@ -94,6 +101,105 @@ def actor_for_user(user: User) -> Actor:
         label=user.username,
         perms=_perms_for(roles),
     )
+
+
+# The organisation's fields the actor carries; the rest (created_at, ...) load on access.
+_ORG_FIELDS = ("id", "name", "short_name", "kind", "country")
+_USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields)
+
+
+# The two queries below are written once per database from the models' names: compiling the
+# equivalent querysets (filter, select_related, order_by) cost more than running them, on
+# every request (issue 2). Tests pin their answers against the ORM's.
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return str(field.column)
+
+
+# Identifiers come from the models and are quoted; every value is a parameter.
+@functools.cache
+def _memberships_sql(alias: str, with_user: bool) -> str:
+    q = connections[alias].ops.quote_name
+    u, m, o = User._meta, Membership._meta, Organisation._meta
+    org_cols = ", ".join(f"o.{q(_column(Organisation, f))}" for f in _ORG_FIELDS)
+    member = {
+        f: f"m.{q(_column(Membership, f))}"
+        for f in ("id", "role", "user", "organisation", "revoked_at", "created_at")
+    }
+    org_join = f"{q(o.db_table)} o ON o.{q(o.pk.column)} = {member['organisation']}"
+    order = f"ORDER BY {member['created_at']}, {member['id']}"
+    if not with_user:
+        return (
+            f"SELECT {member['role']}, {org_cols} FROM {q(m.db_table)} m JOIN {org_join} "  # noqa: S608
+            f"WHERE {member['user']} = %s AND {member['revoked_at']} IS NULL {order}"
+        )
+    user_cols = ", ".join(f"u.{q(f.column)}" for f in u.concrete_fields)
+    return (
+        f"SELECT {user_cols}, {member['role']}, {org_cols} FROM {q(u.db_table)} u "  # noqa: S608
+        f"LEFT JOIN {q(m.db_table)} m ON {member['user']} = u.{q(u.pk.column)} "
+        f"AND {member['revoked_at']} IS NULL LEFT JOIN {org_join} "
+        f"WHERE u.{q(u.pk.column)} = %s {order}"
+    )
+
+
+@functools.cache
+def _user_converters(alias: str) -> list[tuple[Any, list[Any]]]:
+    """Per user column, the converters the ORM applies to the driver's value on this database
+    (SQLite hands back text for instants and UUIDs, integers for booleans)."""
+    conn = connections[alias]
+    out = []
+    for f in User._meta.concrete_fields:
+        col = f.get_col(User._meta.db_table)
+        out.append((col, [*conn.ops.get_db_converters(col), *col.get_db_converters(conn)]))
+    return out
+
+
+def _organisation(db: str, org_id: Any, rest: list[Any]) -> Organisation:
+    return Organisation.from_db(db, _ORG_FIELDS, (Organisation._meta.pk.to_python(org_id), *rest))
+
+
+def active_memberships(user: User) -> list[tuple[str, Organisation]]:
+    """(role, organisation) of the user's active memberships, oldest first, in one query."""
+    db = router.db_for_read(Membership)
+    conn = connections[db]
+    with conn.cursor() as cursor:
+        cursor.execute(
+            _memberships_sql(db, False), [User._meta.pk.get_db_prep_value(user.pk, conn)]
+        )
+        rows = cursor.fetchall()
+    return [(role, _organisation(db, org_id, rest)) for role, org_id, *rest in rows]
+
+
+def user_with_memberships(
+    user_id: Any,
+) -> tuple[User, list[tuple[str, Organisation]]] | None:
+    """The user with this primary key and their active memberships (as `active_memberships`),
+    in one query; None if there is no such user."""
+    try:
+        pk = User._meta.pk.to_python(user_id)
+    except ValidationError:  # not a UUID: names nobody
+        return None
+    db = router.db_for_read(User)
+    conn = connections[db]
+    with conn.cursor() as cursor:
+        cursor.execute(_memberships_sql(db, True), [User._meta.pk.get_db_prep_value(pk, conn)])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    n = len(_USER_FIELDS)
+    values = []
+    for value, (col, converters) in zip(rows[0][:n], _user_converters(db), strict=True):
+        for convert in converters:
+            value = convert(value, col, conn)
+        values.append(value)
+    user = User.from_db(db, _USER_FIELDS, values)
+    memberships = [
+        (row[n], _organisation(db, row[n + 1], list(row[n + 2 :])))
+        for row in rows
+        if row[n] is not None  # the user's row alone: no active membership
+    ]
+    return user, memberships
 
 
 def actor_for_token(token: ApiToken) -> Actor:

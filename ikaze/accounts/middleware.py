@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from ikaze.accounts.actor import actor_for_user
+from ikaze.accounts.backends import take_memberships
 
 # Paths a privileged user may reach before completing two-factor.
 _TWO_FACTOR_EXEMPT = ("/accounts/", "/static/", "/i18n/", "/api/v1/health", "/favicon.ico")
@@ -27,7 +28,11 @@ class ActorMiddleware:
             request.actor = None  # type: ignore[attr-defined]
             return self.get_response(request)
         user = getattr(request, "user", None)
-        request.actor = actor_for_user(user) if user is not None and user.is_authenticated else None  # type: ignore[attr-defined]
+        request.actor = (  # type: ignore[attr-defined]
+            actor_for_user(user, take_memberships(user))
+            if user is not None and user.is_authenticated
+            else None
+        )
         actor = request.actor  # type: ignore[attr-defined]
         if (
             actor is not None

@@ -1,0 +1,181 @@
+"""What a signed-in request reads (issue 2): its session, its user and their memberships, in
+two plain queries instead of three compiled ORM ones, with the same answers, and still afresh
+on every request (a sign-out, a deactivation, a revoked membership or a changed password take
+effect at the next request)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.contrib.auth import BACKEND_SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from ikaze.accounts import services
+from ikaze.accounts.access import OrgKind, Role
+from ikaze.accounts.actor import active_memberships, actor_for_user, user_with_memberships
+from ikaze.accounts.backends import MEMBERSHIPS_ATTR, ModelBackend, take_memberships
+from ikaze.accounts.models import Membership, User
+from ikaze.accounts.sessions import SessionStore
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/agreements"
+
+
+def _orm_memberships(user: User) -> list[tuple[str, uuid.UUID, str, str, str, str]]:
+    return [
+        (
+            m.role,
+            m.organisation.pk,
+            m.organisation.name,
+            m.organisation.short_name,
+            m.organisation.kind,
+            m.organisation.country,
+        )
+        for m in Membership.objects.filter(user=user, revoked_at__isnull=True)
+        .select_related("organisation")
+        .order_by("created_at", "pk")
+    ]
+
+
+def _plain(memberships: list) -> list[tuple[str, uuid.UUID, str, str, str, str]]:  # type: ignore[type-arg]
+    return [(r, o.pk, o.name, o.short_name, o.kind, o.country) for r, o in memberships]
+
+
+def _two_memberships_one_revoked() -> User:
+    admin = factories.actor(Role.ADMIN)
+    u = factories.user(Role.VETTING_OFFICER)
+    partner = factories.organisation(OrgKind.PARTNER)
+    services.membership_grant(actor=admin, user=u, organisation=partner, role=Role.CASEWORKER)
+    monitor_org = factories.organisation(OrgKind.MONITORING_BODY)
+    revoked = services.membership_grant(
+        actor=admin, user=u, organisation=monitor_org, role=Role.AUDITOR
+    )
+    services.membership_revoke(actor=admin, membership=revoked, reason="moved on")
+    return u
+
+
+def test_memberships_match_the_orm_and_leave_out_revoked_ones():
+    u = _two_memberships_one_revoked()
+    expected = _orm_memberships(u)
+    assert [r for r, *_ in expected] == [Role.VETTING_OFFICER, Role.CASEWORKER]
+    assert _plain(active_memberships(u)) == expected
+    found = user_with_memberships(u.pk)
+    assert found is not None
+    user, memberships = found
+    assert _plain(memberships) == expected
+    orm_user = User.objects.get(pk=u.pk)
+    for f in User._meta.concrete_fields:  # every value, converted as the ORM converts it
+        assert getattr(user, f.attname) == getattr(orm_user, f.attname), f.name
+        assert type(getattr(user, f.attname)) is type(getattr(orm_user, f.attname)), f.name
+    assert isinstance(user.date_joined, dt.datetime) and timezone.is_aware(user.date_joined)
+    assert user.is_active is True and user.is_staff is False
+    actor = actor_for_user(user, memberships)
+    assert actor.roles == {Role.VETTING_OFFICER, Role.CASEWORKER}
+    assert actor.organisation == memberships[0][1]
+    assert actor.org_kind is OrgKind.RECEIVING_STATE
+
+
+def test_a_user_without_memberships_and_unknown_ids():
+    u = factories.user()
+    found = user_with_memberships(str(u.pk))  # as the session stores it
+    assert found is not None
+    assert found[0].pk == u.pk and found[1] == []
+    assert actor_for_user(u).roles == frozenset()
+    assert user_with_memberships(uuid.uuid4()) is None
+    assert user_with_memberships("not-a-uuid") is None
+
+
+def test_the_backend_refuses_an_inactive_user_and_hands_memberships_over_once():
+    u = factories.user(Role.VETTING_OFFICER)
+    backend = ModelBackend()
+    user = backend.get_user(str(u.pk))
+    assert user is not None
+    taken = take_memberships(user)
+    assert taken is not None and [r for r, _o in taken] == [Role.VETTING_OFFICER]
+    assert take_memberships(user) is None  # once: a later actor reads them afresh
+    assert not hasattr(user, MEMBERSHIPS_ATTR)
+    User.objects.filter(pk=u.pk).update(is_active=False)
+    assert backend.get_user(str(u.pk)) is None
+
+
+def test_the_session_store_reads_what_django_wrote_and_refuses_expired_or_deleted_ones():
+    django_store = DjangoSessionStore()
+    django_store["answer"] = 42
+    django_store.create()
+    key = django_store.session_key
+    assert SessionStore(key).load() == {"answer": 42}
+    assert SessionStore(key)["answer"] == 42
+    for bad in (None, "short", "x" * 40):  # no cookie, a malformed one, an unknown one
+        store = SessionStore(bad)
+        assert store.load() == {}
+        assert store.session_key is None
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
+    expired = SessionStore(key)
+    assert expired.load() == {}
+    assert expired.session_key is None
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() + dt.timedelta(hours=1)
+    )
+    assert SessionStore(key).load() == {"answer": 42}
+    Session.objects.filter(session_key=key).delete()
+    assert SessionStore(key).load() == {}
+
+
+def _signed_in(role: Role = Role.VETTING_OFFICER) -> tuple[Client, User]:
+    u = factories.user(role)
+    c = Client()
+    c.force_login(u)
+    return c, u
+
+
+def test_a_session_request_reads_session_user_and_memberships_in_two_queries():
+    client, _u = _signed_in()
+    with CaptureQueriesContext(connection) as queries:
+        r = client.get(LIST)
+    assert r.status_code == 200
+    # The session, the user with their memberships, the page (`ikaze bench api` relies on it).
+    assert len(queries) == 3, [q["sql"] for q in queries]
+    assert client.session[BACKEND_SESSION_KEY] == "ikaze.accounts.backends.ModelBackend"
+
+
+def test_revocation_deactivation_sign_out_and_password_change_take_effect_at_once():
+    client, u = _signed_in()
+    assert client.get(LIST).status_code == 200
+    membership = Membership.objects.get(user=u)
+    services.membership_revoke(
+        actor=factories.actor(Role.ADMIN), membership=membership, reason="left"
+    )
+    r = client.get(LIST)
+    assert r.status_code == 403  # signed in, but no role grants the list any more
+
+    client, u = _signed_in()
+    User.objects.filter(pk=u.pk).update(is_active=False)
+    assert client.get(LIST).status_code == 401
+
+    client, u = _signed_in()
+    client.logout()
+    assert client.get(LIST).status_code == 401
+
+    client, u = _signed_in()
+    u.set_password("another-long-passphrase-42")
+    u.save()
+    assert client.get(LIST).status_code == 401  # the session's hash no longer verifies
+
+
+def test_a_session_of_another_backend_is_not_honoured():
+    client, _u = _signed_in()
+    session = client.session
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.RemoteUserBackend"
+    session.save()
+    assert client.get(LIST).status_code == 401
