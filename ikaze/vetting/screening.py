@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from ikaze.agreements.models import Agreement, Tranche
 from ikaze.core import clock
+from ikaze.core.bulk import insert_values
 from ikaze.people.models import HouseholdMember as HouseholdMemberRow
 from ikaze.people.models import IdentityDocument, SensitiveData
 from ikaze.vetting.legal_events import (
@@ -573,8 +574,9 @@ def _store_evaluations(
     # evaluations made at the same (frozen) instant.
     stamp = timezone.now()
     ids = _uuid_hexes(n)
-    # Values as the database adapter wants them: the ORM's bulk_create would build a model
-    # instance per finding and run every field's conversion; this is the same insert without.
+    # Values in the driver's terms, for `insert_values`: the ORM's bulk_create would build a
+    # model instance per finding and run every field's conversion; this is the same insert
+    # without (and `insert_rows` would convert column by column what is made right here).
     # Both databases take a UUID as 32 hex digits (PostgreSQL parses the text COPY sends).
     if connection.vendor == "postgresql":
         at: Any = stamp
@@ -642,10 +644,10 @@ def _store_evaluations(
                 f.overridable,
             )
 
+    # On PostgreSQL the evaluations are made as COPY takes them (see `insert_values`).
     with _page_cache(3 * n):  # an evaluation and about two findings a referral
-        _insert(EvaluationRow._meta.db_table, _EVALUATION_COLUMNS, evaluation_rows())
-        if noteworthy:
-            _insert(FindingRow._meta.db_table, _FINDING_COLUMNS, finding_rows())
+        insert_values(EvaluationRow._meta.db_table, _EVALUATION_COLUMNS, evaluation_rows())
+        insert_values(FindingRow._meta.db_table, _FINDING_COLUMNS, finding_rows())
     # Built from what was written; `findings_data` is left deferred (read on first access).
     return _loaded_rows(written)
 
@@ -749,24 +751,6 @@ def _page_cache(rows: int) -> Iterator[None]:
             yield
         finally:
             cur.execute(f"PRAGMA cache_size = {int(previous):d}")
-
-
-def _insert(table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            # Rows are written as they are made: the server takes them in meanwhile.
-            with cur.cursor.copy(  # type: ignore[attr-defined]
-                f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-            ) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            # Table and column names come from the model, never from input.
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
-            # SQLite works in this process: making all rows first, then inserting them, keeps
-            # each in the CPU's caches (interleaved, the insert takes half as long again).
-            cur.executemany(sql, list(rows))
 
 
 def screen(

@@ -1,14 +1,16 @@
-"""insert_rows: plain tuples to the driver, with the defaults Django would have given."""
+"""insert_rows: plain tuples to the driver, with the defaults Django would have given;
+insert_values: rows already in the driver's terms, from a list or streamed from a generator."""
 
 import datetime as dt
 import uuid
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 
 from ikaze.core import clock
-from ikaze.core.bulk import insert_rows, new_uuids
+from ikaze.core.bulk import converter, insert_rows, insert_values, new_uuids
 from ikaze.people.models import Person
-from ikaze.vetting.models import Referral
+from ikaze.vetting.models import Evaluation, Referral
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +76,110 @@ def test_a_required_column_left_out_is_refused():
     with pytest.raises(ValueError, match="has no default"):
         insert_rows(Referral, ("external_reference",), [("X",)])
     assert Referral.objects.count() == 0
+
+
+# --- insert_values: rows already in the driver's terms, from a list or streamed -------------
+
+_EVAL_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "referral_id",
+    "stage",
+    "ruleset_version",
+    "inputs_hash",
+    "evaluated_at",
+    "blocked",
+    "evaluated_by_id",
+    "findings_data",
+)
+
+
+def _driver_row(model, columns, values):  # type: ignore[no-untyped-def]
+    """One row of Python values in the driver's terms, through `converter` (as insert_rows)."""
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    out = []
+    for column, value in zip(columns, values, strict=True):
+        conv = converter(fields[column])
+        out.append(value if value is None or conv is None else conv(value))
+    return tuple(out)
+
+
+def _evaluation(referral_id, *, stage="referral", blocked=False):  # type: ignore[no-untyped-def]
+    at = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+    values = (uuid.uuid4(), at, at, referral_id, stage, "v1", "h" * 64, at, blocked, None, [])
+    return _driver_row(Evaluation, _EVAL_COLUMNS, values)
+
+
+@pytest.fixture
+def referral():  # type: ignore[no-untyped-def]
+    from tests import factories
+
+    return factories.referral(
+        by=factories.liaison(), agreement=factories.agreement_in_force(), submit=False
+    )
+
+
+def test_insert_values_streams_a_generator_and_counts_its_rows(referral) -> None:  # type: ignore[no-untyped-def]
+    seen: list[object] = []
+
+    def rows():  # type: ignore[no-untyped-def]
+        for i in range(3):
+            yield _evaluation(referral.pk, blocked=i == 1)
+            if connection.vendor == "postgresql":
+                # Each row goes to the server as it is made: the COPY is open meanwhile.
+                seen.append(connection.connection.info.transaction_status)
+        if connection.vendor == "sqlite":
+            # SQLite works in this process: every row is made before the insert starts.
+            seen.append(Evaluation.objects.count())
+
+    assert insert_values(Evaluation._meta.db_table, _EVAL_COLUMNS, rows()) == 3
+    if connection.vendor == "postgresql":
+        from psycopg import pq
+
+        assert seen == [pq.TransactionStatus.ACTIVE] * 3
+    else:
+        assert seen == [0]
+    stored = Evaluation.objects.filter(referral=referral)
+    assert sorted(stored.values_list("blocked", flat=True)) == [False, False, True]
+    row = stored.first()
+    assert row is not None
+    assert (row.stage, row.findings_data) == ("referral", [])
+    assert row.evaluated_at == dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def test_insert_values_takes_a_list(referral) -> None:  # type: ignore[no-untyped-def]
+    rows = [_evaluation(referral.pk) for _ in range(2)]
+    assert insert_values(Evaluation._meta.db_table, _EVAL_COLUMNS, rows) == 2
+    assert Evaluation.objects.filter(referral=referral).count() == 2
+
+
+@pytest.mark.parametrize("empty", [[], iter(())], ids=["list", "iterator"])
+def test_insert_values_with_no_rows_writes_nothing(empty) -> None:  # type: ignore[no-untyped-def]
+    assert insert_values(Evaluation._meta.db_table, _EVAL_COLUMNS, empty) == 0
+    assert Evaluation.objects.count() == 0
+
+
+def test_insert_values_refuses_a_row_of_the_wrong_width(referral) -> None:  # type: ignore[no-untyped-def]
+    rows = (r[:-1] for r in [_evaluation(referral.pk)])
+    with pytest.raises(ValueError, match="a row has 10 values for 11 columns"):
+        insert_values(Evaluation._meta.db_table, _EVAL_COLUMNS, rows)
+    assert Evaluation.objects.count() == 0
+
+
+def test_a_refused_row_raises_djangos_error_and_writes_nothing(referral) -> None:  # type: ignore[no-untyped-def]
+    # The stage's check constraint refuses "lunch"; the driver's error comes out as Django's.
+    rows = [_evaluation(referral.pk), _evaluation(referral.pk, stage="lunch")]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_values(Evaluation._meta.db_table, _EVAL_COLUMNS, iter(rows))
+    assert Evaluation.objects.count() == 0
+
+
+def test_an_error_while_making_the_rows_is_raised_as_it_is(referral) -> None:  # type: ignore[no-untyped-def]
+    def rows():  # type: ignore[no-untyped-def]
+        yield _evaluation(referral.pk)
+        raise LookupError("the rules failed")
+
+    with pytest.raises(LookupError, match="the rules failed"), transaction.atomic():
+        insert_values(Evaluation._meta.db_table, _EVAL_COLUMNS, rows())
+    assert Evaluation.objects.count() == 0
