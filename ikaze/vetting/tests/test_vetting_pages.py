@@ -364,3 +364,18 @@ def test_file_gives_every_form_field_its_own_id_and_a_refused_proof_stays_with_i
     assert not shown[decision.pk].is_bound
     transfer.refresh_from_db()
     assert transfer.served_on_person_at is None
+
+
+def test_after_an_override_request_the_file_shows_a5_waiting_not_blocked() -> None:
+    # SAFEGUARDS A5: the request stores a decision-stage evaluation of a referral nobody has
+    # decided; the file must not read "no acceptance" as a block.
+    officer = f.vetting_officer()
+    senior = f.vetting_officer(Role.SENIOR_OFFICER, organisation_=officer.organisation)
+    r = f.vetting_referral(officer=officer, clear=False)
+    svc.override_request(actor=senior, referral=r, rule_id="A12", justification="Advice oral.")
+    page = signed_in(officer).get(f"/vetting/referrals/{r.pk}/vetting/")
+    a5 = [x["f"] for x in page.context["findings"] if x["f"].rule_id == "A5"]
+    assert [x.outcome.value for x in a5] == ["warn"]
+    text = page.content.decode()
+    assert "Awaiting the decision" in text
+    assert "No explicit acceptance" not in text
