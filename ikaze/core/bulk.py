@@ -27,19 +27,34 @@ from ikaze.core import clock
 Converter = Callable[[Any], Any] | None
 
 
+# Byte tables setting the version (4) and variant (RFC 4122) bits of a random UUID.
+_UUID_VERSION = bytes((b & 0x0F) | 0x40 for b in range(256))
+_UUID_VARIANT = bytes((b & 0x3F) | 0x80 for b in range(256))
+
+
+def _random_uuid_bytes(n: int) -> bytearray:
+    """n random version-4 UUIDs, 16 bytes each, from one read of the system's random source."""
+    raw = bytearray(os.urandom(16 * n))
+    raw[6::16] = raw[6::16].translate(_UUID_VERSION)
+    raw[8::16] = raw[8::16].translate(_UUID_VARIANT)
+    return raw
+
+
 def new_uuids(n: int) -> list[uuid.UUID]:
-    """n random (version 4) UUIDs from one read of the system's random source, in ascending
-    order: a batch's keys then go into a primary-key index in key order (the pages it
-    touches are touched once), which random order would not do."""
-    raw = os.urandom(16 * n)
-    out = []
-    for i in range(n):
-        b = bytearray(raw[16 * i : 16 * i + 16])
-        b[6] = (b[6] & 0x0F) | 0x40
-        b[8] = (b[8] & 0x3F) | 0x80
-        out.append(uuid.UUID(bytes=bytes(b)))
+    """n random (version 4) UUIDs in ascending order: a batch's keys then go into a
+    primary-key index in key order (the pages it touches are touched once), which random
+    order would not do (on SQLite, a fifth of the insert time)."""
+    raw = bytes(_random_uuid_bytes(n))
+    out = [uuid.UUID(bytes=raw[i : i + 16]) for i in range(0, 16 * n, 16)]
     out.sort()
     return out
+
+
+def new_uuid_hexes(n: int) -> list[str]:
+    """`new_uuids` as 32 hex digits each (the form SQLite stores; PostgreSQL's COPY reads it
+    too), in ascending order, without a `UUID` object per key."""
+    text = _random_uuid_bytes(n).hex()
+    return sorted(text[i : i + 32] for i in range(0, 32 * n, 32))
 
 
 def _uuid_hex(v: Any) -> str:

@@ -14,7 +14,6 @@ Nothing here checks permissions or writes audit events: the callers (services) d
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -32,7 +31,7 @@ from django.utils import timezone
 
 from ikaze.agreements.models import Agreement, Tranche
 from ikaze.core import clock
-from ikaze.core.bulk import insert_values
+from ikaze.core.bulk import insert_values, new_uuid_hexes
 from ikaze.people.models import HouseholdMember as HouseholdMemberRow
 from ikaze.people.models import IdentityDocument, SensitiveData
 from ikaze.vetting.legal_events import (
@@ -510,23 +509,6 @@ def evaluate_screened(screened: Sequence[Screened]) -> list[Evaluation]:
     return evaluate_many(s.context for s in screened)
 
 
-# Byte tables setting the version (4) and variant (RFC 4122) bits of a random UUID.
-_UUID_VERSION = bytes((b & 0x0F) | 0x40 for b in range(256))
-_UUID_VARIANT = bytes((b & 0x3F) | 0x80 for b in range(256))
-
-
-def _uuid_hexes(n: int) -> list[str]:
-    """n random version-4 UUIDs as 32 hex digits, from one read of the system's random source
-    (the form SQLite stores; PostgreSQL reads it too), in ascending order: rows inserted in
-    key order fill the primary-key index (and the findings' evaluation index) from left to
-    right instead of all over it (a fifth of SQLite's insert time)."""
-    raw = bytearray(os.urandom(16 * n))
-    raw[6::16] = raw[6::16].translate(_UUID_VERSION)
-    raw[8::16] = raw[8::16].translate(_UUID_VARIANT)
-    text = raw.hex()
-    return sorted(text[i : i + 32] for i in range(0, 32 * n, 32))
-
-
 def store_evaluations(
     pairs: Sequence[tuple[Any, Evaluation]], *, evaluated_by_id: Any = None
 ) -> list[EvaluationRow]:
@@ -573,7 +555,7 @@ def _store_evaluations(
     # The rows' own creation time is real time even under a frozen clock: it orders two
     # evaluations made at the same (frozen) instant.
     stamp = timezone.now()
-    ids = _uuid_hexes(n)
+    ids = new_uuid_hexes(n)
     # Values in the driver's terms, for `insert_values`: the ORM's bulk_create would build a
     # model instance per finding and run every field's conversion; this is the same insert
     # without (and `insert_rows` would convert column by column what is made right here).
@@ -630,7 +612,7 @@ def _store_evaluations(
             )
 
     def finding_rows() -> Iterator[tuple[Any, ...]]:
-        for fid, (eid, f) in zip(_uuid_hexes(len(noteworthy)), noteworthy, strict=True):
+        for fid, (eid, f) in zip(new_uuid_hexes(len(noteworthy)), noteworthy, strict=True):
             yield (
                 fid,
                 at,

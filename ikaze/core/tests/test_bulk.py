@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from ikaze.core import clock
-from ikaze.core.bulk import converter, insert_rows, insert_values, new_uuids
+from ikaze.core.bulk import converter, insert_rows, insert_values, new_uuid_hexes, new_uuids
 from ikaze.people.models import Person
 from ikaze.vetting.models import Evaluation, Referral
 
@@ -19,8 +19,20 @@ def test_new_uuids_are_version_4_and_distinct():
     ids = new_uuids(500)
     assert len(set(ids)) == 500
     assert {u.version for u in ids} == {4}
+    assert {u.variant for u in ids} == {uuid.RFC_4122}
     assert ids == sorted(ids)  # a batch goes into an index in key order
     assert new_uuids(0) == []
+
+
+def test_new_uuid_hexes_are_version_4_hex_in_key_order():
+    hexes = new_uuid_hexes(500)
+    ids = [uuid.UUID(h) for h in hexes]
+    assert len(set(hexes)) == 500
+    assert all(len(h) == 32 and h == u.hex for h, u in zip(hexes, ids, strict=True))
+    assert {u.version for u in ids} == {4}
+    assert {u.variant for u in ids} == {uuid.RFC_4122}
+    assert hexes == sorted(hexes) and ids == sorted(ids)  # the same order as the keys'
+    assert new_uuid_hexes(0) == []
 
 
 def test_rows_are_stored_as_the_orm_reads_them_with_defaults_filled():
