@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor, actor_for_token, actor_for_user
@@ -83,17 +85,23 @@ def intake_batch_create(
         or actor.org_kind != OrgKind.SENDING_STATE
         or org.country != agreement.sending_state
     ):
-        raise NotFound("No such agreement.")
+        raise NotFound(gettext("No such agreement."))
     agreement_check_in_force(agreement)
     errors: dict[str, list[str]] = {}
     if not content:
-        errors["file"] = ["The file is empty."]
+        errors["file"] = [gettext("The file is empty.")]
     elif len(content) > _max_bytes():
-        errors["file"] = [f"The file is {len(content):,} bytes; the limit is {_max_bytes():,}."]
+        errors["file"] = [
+            gettext("The file is %(size)s bytes; the limit is %(limit)s.")
+            % {
+                "size": number_format(len(content), force_grouping=True),
+                "limit": number_format(_max_bytes(), force_grouping=True),
+            }
+        ]
     if mode not in IntakeBatch.Mode.values:
-        errors["mode"] = ["Choose lenient or strict."]
+        errors["mode"] = [gettext("Choose lenient or strict.")]
     if errors:
-        raise ValidationError("The file cannot be accepted.", details=errors)
+        raise ValidationError(gettext("The file cannot be accepted."), details=errors)
     digest = hashlib.sha256(content).hexdigest()
     existing = IntakeBatch.objects.filter(agreement=agreement, sha256=digest).first()
     if existing is not None:

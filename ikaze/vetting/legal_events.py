@@ -24,6 +24,8 @@ from typing import Annotated, Any, Generic, Literal, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 import pycountry
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as N_
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
@@ -96,7 +98,7 @@ ALL_ASSESSMENT_TOPICS = frozenset(AssessmentTopic)
 def _country(value: str) -> str:
     code = value.strip().upper()
     if pycountry.countries.get(alpha_2=code) is None:
-        raise ValueError("not an ISO 3166-1 alpha-2 country code")
+        raise ValueError(N_("not an ISO 3166-1 alpha-2 country code"))
     return code
 
 
@@ -107,7 +109,7 @@ _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 def _language(value: str) -> str:
     code = value.strip().lower()
     if not _LANGUAGE.match(code):
-        raise ValueError("not an ISO 639 language code (2 or 3 letters)")
+        raise ValueError(N_("not an ISO 639 language code (2 or 3 letters)"))
     return code
 
 
@@ -196,7 +198,7 @@ class NoticeServed(Payload):
     @model_validator(mode="after")
     def _counsel_named(self) -> NoticeServed:
         if self.served_on_counsel and not (self.counsel_name or "").strip():
-            raise ValueError("counsel_name is required when served on counsel")
+            raise ValueError(N_("name the counsel served"))
         return self
 
 
@@ -217,7 +219,7 @@ class ConsentGiven(Payload):
     @model_validator(mode="after")
     def _currency_with_amount(self) -> ConsentGiven:
         if (self.payment_offered_minor is None) != (self.payment_currency is None):
-            raise ValueError("payment_offered_minor and payment_currency go together")
+            raise ValueError(N_("give the payment offered and its currency together"))
         return self
 
 
@@ -265,7 +267,7 @@ class BestInterestsDetermination(Payload):
     @model_validator(mode="after")
     def _split_names_members(self) -> BestInterestsDetermination:
         if self.outcome == "split_in_best_interests" and not self.separated_members:
-            raise ValueError("a split names the members who do not move")
+            raise ValueError(N_("a split names the members who do not move"))
         return self
 
 
@@ -316,12 +318,49 @@ PAYLOAD_SCHEMAS: dict[EventKind, type[Payload]] = {
 }
 
 
+# What a person reads for each kind of schema error (pydantic's own texts are English only).
+_SCHEMA_MESSAGES: dict[str, str] = {
+    "missing": N_("this field is required"),
+    "string_too_short": N_("this field is required"),
+    "string_too_long": N_("this text is too long"),
+    "string_type": N_("enter a text"),
+    "string_pattern_mismatch": N_("this value does not have the expected form"),
+    "date_parsing": N_("enter a valid date (YYYY-MM-DD)"),
+    "date_type": N_("enter a valid date (YYYY-MM-DD)"),
+    "date_from_datetime_parsing": N_("enter a valid date (YYYY-MM-DD)"),
+    "date_from_datetime_inexact": N_("enter a valid date (YYYY-MM-DD)"),
+    "datetime_parsing": N_("enter a valid date and time"),
+    "datetime_type": N_("enter a valid date and time"),
+    "datetime_from_date_parsing": N_("enter a valid date and time"),
+    "bool_parsing": N_("answer yes or no"),
+    "bool_type": N_("answer yes or no"),
+    "int_parsing": N_("enter a whole number"),
+    "int_type": N_("enter a whole number"),
+    "int_from_float": N_("enter a whole number"),
+    "greater_than_equal": N_("this number is too small"),
+    "enum": N_("choose one of the listed values"),
+    "literal_error": N_("choose one of the listed values"),
+    "extra_forbidden": N_("this field does not belong to this kind of fact"),
+    "list_type": N_("give a list of values"),
+    "set_type": N_("give a list of values"),
+    "frozen_set_type": N_("give a list of values"),
+}
+
+
+def _schema_message(err: Any) -> str:
+    """A schema error's reason in the active language (pydantic's text if it has none)."""
+    if err["type"] == "value_error":  # ours: the validators above raise marked texts
+        return gettext(str(err.get("ctx", {}).get("error", ""))) or str(err["msg"])
+    text = _SCHEMA_MESSAGES.get(err["type"])
+    return gettext(text) if text else str(err["msg"])
+
+
 def _validation_error(exc: PydanticValidationError, *, prefix: str) -> ValidationError:
     details: dict[str, list[str]] = {}
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "__all__"
-        details.setdefault(f"{prefix}.{loc}" if prefix else loc, []).append(err["msg"])
-    return ValidationError("The legal event is not valid.", details=details)
+        details.setdefault(f"{prefix}.{loc}" if prefix else loc, []).append(_schema_message(err))
+    return ValidationError(gettext("The legal event is not valid."), details=details)
 
 
 def parse_payload(kind: EventKind | str, data: Mapping[str, Any] | Payload) -> Payload:
@@ -329,7 +368,7 @@ def parse_payload(kind: EventKind | str, data: Mapping[str, Any] | Payload) -> P
     try:
         kind = EventKind(kind)
     except ValueError:
-        raise ValidationError.for_field("kind", "unknown legal event kind") from None
+        raise ValidationError.for_field("kind", gettext("unknown legal event kind")) from None
     schema = PAYLOAD_SCHEMAS[kind]
     if isinstance(data, schema):
         return data
@@ -372,30 +411,32 @@ def legal_event(
     kind = EventKind(kind)
     errors: dict[str, list[str]] = {}
     if recorded_at.tzinfo is None or recorded_at.utcoffset() is None:
-        errors["recorded_at"] = ["must be an aware datetime"]
+        errors["recorded_at"] = [gettext("must be an aware datetime")]
     if isinstance(effective_at, dt.datetime) or not isinstance(effective_at, dt.date):
-        errors["effective_at"] = ["must be a date"]
+        errors["effective_at"] = [gettext("must be a date")]
     if not source_document.strip():
-        errors["source_document"] = ["a source document is required"]
+        errors["source_document"] = [gettext("a source document is required")]
     if not recorded_by.strip():
-        errors["recorded_by"] = ["who recorded it is required"]
+        errors["recorded_by"] = [gettext("who recorded it is required")]
     if supersedes is not None and supersedes == id:
-        errors["supersedes"] = ["an event cannot supersede itself"]
+        errors["supersedes"] = [gettext("an event cannot supersede itself")]
     if kind is EventKind.RETRACTION and not supersedes:
-        errors["supersedes"] = ["a retraction names the event it retracts"]
+        errors["supersedes"] = [gettext("a retraction names the event it retracts")]
     if not errors:
         if recorded_at.astimezone(clock.local_zone()).date() < effective_at and kind in _PAST_ONLY:
-            errors["effective_at"] = ["this fact cannot take effect after it was recorded"]
+            errors["effective_at"] = [gettext("this fact cannot take effect after it was recorded")]
         if isinstance(body, FearExpressed) and body.screening_deadline < effective_at:
-            errors["payload.screening_deadline"] = ["the deadline is before the fear was expressed"]
+            errors["payload.screening_deadline"] = [
+                gettext("the deadline is before the fear was expressed")
+            ]
         if (
             isinstance(body, AsylumClaimDecided)
             and body.appeal_window_ends is not None
             and body.appeal_window_ends < effective_at
         ):
-            errors["payload.appeal_window_ends"] = ["the window ends before the decision"]
+            errors["payload.appeal_window_ends"] = [gettext("the window ends before the decision")]
     if errors:
-        raise ValidationError("The legal event is not valid.", details=errors)
+        raise ValidationError(gettext("The legal event is not valid."), details=errors)
     return LegalEvent(
         id=id,
         kind=kind,

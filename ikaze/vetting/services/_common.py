@@ -14,6 +14,8 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import ParamSpec, TypeVar
 
+from django.utils.translation import gettext
+
 from ikaze.accounts.access import OrgKind
 from ikaze.accounts.actor import Actor
 from ikaze.audit.services import audit_record, audit_security
@@ -73,7 +75,7 @@ def _refusal_recorded(action: str) -> Callable[[Callable[P, T]], Callable[P, T]]
 def _receiving(actor: Actor) -> None:
     # Vetting writes belong to the receiving state (and its partners for facts).
     if actor.org_kind not in (OrgKind.RECEIVING_STATE, OrgKind.PARTNER):
-        raise NotFound("No such referral.")
+        raise NotFound(gettext("No such referral."))
 
 
 def _lock(referral: Referral) -> Referral:
@@ -84,12 +86,26 @@ def _lock(referral: Referral) -> Referral:
     )
 
 
+def _illegal_transition(referral: Referral, to: str) -> IllegalTransition:
+    """The refusal of a status change the referral's status does not allow, in the reader's
+    language (the statuses by their labels)."""
+    now_label = str(referral.get_status_display())
+    to_label = str(dict(Referral.Status.choices).get(to, to))
+    return IllegalTransition(
+        gettext("A referral that is %(status)s cannot become %(to)s.")
+        % {"status": now_label.lower(), "to": to_label.lower()},
+        details={
+            "status": [
+                gettext("%(status)s → %(to)s is not allowed.")
+                % {"status": now_label, "to": to_label}
+            ]
+        },
+    )
+
+
 def _set_status(*, actor: Actor, referral: Referral, to: str, action: str, reason: str) -> None:
     if (referral.status, to) not in REFERRAL_TRANSITIONS:
-        raise IllegalTransition(
-            f"A referral that is {referral.get_status_display().lower()} cannot become {to}.",
-            details={"status": [f"{referral.status} → {to} is not allowed."]},
-        )
+        raise _illegal_transition(referral, to)
     before = referral.status
     now = clock.now()
     referral.status = to

@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor
@@ -16,13 +17,14 @@ from ikaze.accounts.guards import require
 from ikaze.agreements.services import agreement_take_place
 from ikaze.audit.services import audit_record
 from ikaze.core import clock
-from ikaze.core.errors import IllegalTransition, RuleBlocked, ValidationError
+from ikaze.core.errors import RuleBlocked, ValidationError
 from ikaze.vetting.errors import SeniorOfficerRequired
 from ikaze.vetting.models import Decision, Referral
 from ikaze.vetting.rules import DecisionFacts, RefusalReason, Stage
 from ikaze.vetting.services._common import (
     DECIDABLE,
     _block_details,
+    _illegal_transition,
     _lock,
     _receiving,
     _refusal_recorded,
@@ -36,7 +38,7 @@ def _named_officer(actor: Actor) -> None:
     # SAFEGUARDS A5: "a named receiving-state officer": a person signed in, not a machine token.
     if actor.user is None or actor.token is not None or actor.org_kind != OrgKind.RECEIVING_STATE:
         raise SeniorOfficerRequired(
-            "Only a named receiving-state officer, signed in in person, can decide.",
+            gettext("Only a named receiving-state officer, signed in in person, can decide."),
             code="named_officer_required",
         )
 
@@ -51,13 +53,10 @@ def referral_accept(*, actor: Actor, referral: Referral, reason: str) -> Decisio
     assert actor.user is not None
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError.for_field("reason", "Give the reason for the acceptance.")
+        raise ValidationError.for_field("reason", gettext("Give the reason for the acceptance."))
     locked = _lock(referral)
     if locked.status not in DECIDABLE:
-        raise IllegalTransition(
-            f"A referral that is {locked.get_status_display().lower()} cannot be accepted.",
-            details={"status": [f"{locked.status} → accepted is not allowed."]},
-        )
+        raise _illegal_transition(locked, Referral.Status.ACCEPTED)
     now = clock.now()
     facts = DecisionFacts(
         accepted=True, officer=actor.label, accepted_at=now, reason=reason, counted_in_cap=False
@@ -68,7 +67,7 @@ def referral_accept(*, actor: Actor, referral: Referral, reason: str) -> Decisio
     overridden = approved_override_rules(locked)
     if ev.blocked_ignoring(overridden):
         raise RuleBlocked(
-            "A safeguard blocks this acceptance.", details=_block_details(ev, overridden)
+            gettext("A safeguard blocks this acceptance."), details=_block_details(ev, overridden)
         )
     # SAFEGUARDS A6: the database enforces the cap (F() under a check constraint): of two
     # officers taking the last place at once, one gets CapacityExceeded.
@@ -135,20 +134,19 @@ def referral_refuse(
         try:
             codes.append(RefusalReason(code).value)
         except ValueError:
-            errors.setdefault("reason_codes", []).append(f"{code!r} is not a refusal reason.")
+            errors.setdefault("reason_codes", []).append(
+                gettext("%(code)s is not a refusal reason.") % {"code": repr(code)}
+            )
     if not codes and "reason_codes" not in errors:
-        errors["reason_codes"] = ["Give at least one reason code."]
+        errors["reason_codes"] = [gettext("Give at least one reason code.")]
     reason = (reason or "").strip()
     if RefusalReason.OTHER.value in codes and not reason:
-        errors["reason"] = ['Explain the reason "other".']
+        errors["reason"] = [gettext('Explain the reason "other".')]
     if errors:
-        raise ValidationError("The refusal is not valid.", details=errors)
+        raise ValidationError(gettext("The refusal is not valid."), details=errors)
     locked = _lock(referral)
     if locked.status not in DECIDABLE:
-        raise IllegalTransition(
-            f"A referral that is {locked.get_status_display().lower()} cannot be refused.",
-            details={"status": [f"{locked.status} → refused is not allowed."]},
-        )
+        raise _illegal_transition(locked, Referral.Status.REFUSED)
     now = clock.now()
     text = reason or ", ".join(codes)
     # The evaluation relied on sees the refusal being made (SAFEGUARDS A5 blocks on it).

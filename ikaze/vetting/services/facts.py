@@ -80,9 +80,9 @@ def _fact_record(
     new_id = uuid.uuid4()
     errors: dict[str, list[str]] = {}
     if supersedes is not None and supersedes.person_id != referral.person_id:
-        errors["supersedes"] = ["The corrected fact belongs to another person."]
+        errors["supersedes"] = [_("The corrected fact belongs to another person.")]
     if isinstance(effective_at, dt.datetime) or not isinstance(effective_at, dt.date):
-        raise ValidationError.for_field("effective_at", "A date is required.")
+        raise ValidationError.for_field("effective_at", _("A date is required."))
     try:
         event = legal_event(
             id=str(new_id),
@@ -98,7 +98,7 @@ def _fact_record(
         exc.details = {**exc.details, **errors}
         raise
     if errors:
-        raise ValidationError("The legal fact is not valid.", details=errors)
+        raise ValidationError(_("The legal fact is not valid."), details=errors)
     record = LegalEventRecord.objects.create(
         id=new_id,
         person_id=referral.person_id,
@@ -184,10 +184,10 @@ def alert_resolve(*, actor: Actor, alert: Alert, resolution: str) -> Alert:
     _receiving(actor)
     resolution = (resolution or "").strip()
     if not resolution:
-        raise ValidationError.for_field("resolution", "Say how the alert was resolved.")
+        raise ValidationError.for_field("resolution", _("Say how the alert was resolved."))
     locked = Alert.objects.select_for_update().get(pk=alert.pk)
     if locked.resolved_at is not None:
-        raise Conflict("The alert is already resolved.")
+        raise Conflict(_("The alert is already resolved."))
     locked.resolved_at = clock.now()
     locked.resolved_by = actor.user
     locked.resolution = resolution

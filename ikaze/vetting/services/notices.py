@@ -7,6 +7,7 @@ import hashlib
 import uuid
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
@@ -60,24 +61,27 @@ def notice_issue(*, actor: Actor, referral: Referral, kind: str) -> Notice:
     _receiving(actor)
     if actor.user is None:
         raise SeniorOfficerRequired(
-            "Notices are issued by a named officer.", code="named_officer_required"
+            gettext("Notices are issued by a named officer."), code="named_officer_required"
         )
     try:
         kind = NoticeKind(kind).value
     except ValueError:
-        raise ValidationError.for_field("kind", f"{kind!r} is not a notice kind.") from None
+        raise ValidationError.for_field(
+            "kind", gettext("%(kind)s is not a notice kind.") % {"kind": repr(kind)}
+        ) from None
     locked = _lock(referral)
     if kind == NoticeKind.DECISION and locked.status not in (
         Referral.Status.ACCEPTED,
         Referral.Status.REFUSED,
     ):
         raise IllegalTransition(
-            "A decision notice needs a decision.", details={"kind": ["No decision yet."]}
+            gettext("A decision notice needs a decision."),
+            details={"kind": [gettext("No decision yet.")]},
         )
     if kind == NoticeKind.TRANSFER and locked.status != Referral.Status.ACCEPTED:
         raise IllegalTransition(
-            "A transfer notice is issued only to an accepted person.",
-            details={"kind": ["The person is not accepted."]},
+            gettext("A transfer notice is issued only to an accepted person."),
+            details={"kind": [gettext("The person is not accepted.")]},
         )
     languages = list(locked.person.languages or ())
     language = languages[0] if languages else "en"
@@ -148,20 +152,21 @@ def notice_record_service(
     interpreter_language = (interpreter_language or "").strip().lower()
     now = clock.now()
     if not proof_reference:
-        errors["proof_reference"] = ["The proof of service (reference) is required."]
+        errors["proof_reference"] = [gettext("The proof of service (reference) is required.")]
     if served_on_person_at is None or served_on_person_at > now:
-        errors["served_on_person_at"] = ["When the person was served (not in the future)."]
+        errors["served_on_person_at"] = [gettext("When the person was served (not in the future).")]
     if served_on_counsel_at is not None:
         if served_on_counsel_at > now:
-            errors["served_on_counsel_at"] = ["Not in the future."]
+            errors["served_on_counsel_at"] = [gettext("Not in the future.")]
         if not counsel_name:
-            errors["counsel_name"] = ["Name the counsel served."]
+            errors["counsel_name"] = [gettext("Name the counsel served.")]
     if errors:
-        raise ValidationError("The proof of service is not valid.", details=errors)
+        raise ValidationError(gettext("The proof of service is not valid."), details=errors)
     locked = Notice.objects.select_for_update().select_related("referral").get(pk=notice.pk)
     if locked.served_on_person_at is not None:
         raise Conflict(
-            "Service of this notice is already recorded.", details={"notice": ["Already served."]}
+            gettext("Service of this notice is already recorded."),
+            details={"notice": [gettext("Already served.")]},
         )
     served_day = served_on_person_at.astimezone(clock.local_zone()).date()
     payload = {

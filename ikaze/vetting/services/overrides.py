@@ -28,7 +28,7 @@ from ikaze.vetting.services.evaluations import evaluation_run
 def _senior(actor: Actor) -> None:
     if not actor.has_role(Role.SENIOR_OFFICER) or actor.user is None or actor.token is not None:
         raise SeniorOfficerRequired(
-            "Only a senior officer, signed in in person, can request or second an override."
+            _("Only a senior officer, signed in in person, can request or second an override.")
         )
 
 
@@ -45,24 +45,31 @@ def override_request(
     justification = (justification or "").strip()
     rule_id = (rule_id or "").strip().upper()
     if not justification:
-        raise ValidationError.for_field("justification", "A written justification is required.")
+        raise ValidationError.for_field("justification", _("A written justification is required."))
     locked = _lock(referral)
     if locked.status not in DECIDABLE:
         raise IllegalTransition(
-            "Overrides are requested before the decision.",
-            details={"status": [f"The referral is {locked.status}."]},
+            _("Overrides are requested before the decision."),
+            details={
+                "status": [
+                    _("The referral is %(status)s.")
+                    % {"status": str(locked.get_status_display()).lower()}
+                ]
+            },
         )
     # Evaluate now: the override names a block that stands today, never a stale one.
     ev, row = evaluation_run(actor=actor, referral=locked, stage=Stage.DECISION)
     assert row is not None
     found = [f for f in ev.findings if f.rule_id == rule_id and f.outcome is Outcome.BLOCK]
     if not found:
-        raise ValidationError.for_field("rule_id", f"No block of rule {rule_id or '?'} stands.")
+        raise ValidationError.for_field(
+            "rule_id", _("No block of rule %(rule)s stands.") % {"rule": rule_id or "?"}
+        )
     if any(f.kind is not RuleKind.BLOCK or not f.overridable for f in found):
         # SAFEGUARDS preamble: absolute rules can never be overridden, by anyone.
         raise OverrideRefused(
-            f"Rule {rule_id} is absolute: it can never be overridden.",
-            details={"rule_id": [f"{rule_id} is an absolute safeguard."]},
+            _("Rule %(rule)s is absolute: it can never be overridden.") % {"rule": rule_id},
+            details={"rule_id": [_("%(rule)s is an absolute safeguard.") % {"rule": rule_id}]},
         )
     finding = Finding.objects.filter(evaluation=row, rule_id=rule_id, outcome="block").first()
     assert finding is not None
@@ -80,8 +87,9 @@ def override_request(
             )
     except IntegrityError:
         raise Conflict(
-            f"An override of {rule_id} is already requested or approved for this referral.",
-            details={"rule_id": ["Already requested."]},
+            _("An override of %(rule)s is already requested or approved for this referral.")
+            % {"rule": rule_id},
+            details={"rule_id": [_("Already requested.")]},
         ) from None
     audit_record(
         actor=actor,
@@ -104,20 +112,20 @@ def override_second(*, actor: Actor, override: Override, justification: str) -> 
     assert actor.user is not None
     justification = (justification or "").strip()
     if not justification:
-        raise ValidationError.for_field("justification", "A written justification is required.")
+        raise ValidationError.for_field("justification", _("A written justification is required."))
     locked = Override.objects.select_for_update().get(pk=override.pk)
     if locked.status != Override.Status.REQUESTED:
         raise IllegalTransition(
-            "This override is not waiting for a second approval.",
-            details={"status": [locked.status]},
+            _("This override is not waiting for a second approval."),
+            details={"status": [str(locked.get_status_display())]},
         )
     if locked.requested_by_id == actor.user.pk:
         raise FourEyes(
-            "The second approval must come from a different senior officer.",
-            details={"seconded_by": ["You requested this override."]},
+            _("The second approval must come from a different senior officer."),
+            details={"seconded_by": [_("You requested this override.")]},
         )
     if locked.rule_kind != RuleKind.BLOCK.value:  # belt and braces: also a check constraint
-        raise OverrideRefused(f"Rule {locked.rule_id} is absolute.")
+        raise OverrideRefused(_("Rule %(rule)s is absolute.") % {"rule": locked.rule_id})
     locked.status = Override.Status.APPROVED
     locked.seconded_by = actor.user
     locked.seconded_by_name = actor.label
@@ -168,10 +176,10 @@ def override_decline(*, actor: Actor, override: Override, justification: str) ->
     _senior(actor)
     justification = (justification or "").strip()
     if not justification:
-        raise ValidationError.for_field("justification", "A written justification is required.")
+        raise ValidationError.for_field("justification", _("A written justification is required."))
     locked = Override.objects.select_for_update().get(pk=override.pk)
     if locked.status != Override.Status.REQUESTED:
-        raise IllegalTransition("This override is not waiting for a decision.")
+        raise IllegalTransition(_("This override is not waiting for a decision."))
     locked.status = Override.Status.DECLINED
     locked.second_justification = justification
     locked.seconded_at = clock.now()

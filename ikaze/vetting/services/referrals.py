@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as N_
 
 from ikaze.accounts.access import OrgKind, Perm
@@ -21,12 +22,12 @@ from ikaze.accounts.guards import require
 from ikaze.audit.services import EventSpec, audit_record
 from ikaze.core import clock
 from ikaze.core.bulk import insert_rows, new_uuids
-from ikaze.core.errors import IllegalTransition, NotFound, ValidationError
+from ikaze.core.errors import NotFound, ValidationError
 from ikaze.people.models import IdentityDocument, Person
 from ikaze.people.services import PersonIn, household_add_member, person_create
 from ikaze.vetting.errors import AgreementNotInForce, AlreadyReferred, IncompleteReferral
 from ikaze.vetting.models import OPEN_STATUSES, REFERRAL_TRANSITIONS, Referral
-from ikaze.vetting.services._common import _overrides_close_pending
+from ikaze.vetting.services._common import _illegal_transition, _overrides_close_pending
 
 if TYPE_CHECKING:
     from ikaze.agreements.models import Agreement
@@ -38,9 +39,16 @@ def agreement_check_in_force(agreement: Agreement) -> None:
     """Refuse referrals under an agreement that is not in force."""
     if agreement.status != IN_FORCE:
         raise AgreementNotInForce(
-            f"Agreement {agreement.code} is not in force (it is {agreement.status}); "
-            "no referral can be made under it.",
-            details={"agreement": [f"Agreement {agreement.code} is not in force."]},
+            gettext(
+                "Agreement %(code)s is not in force (it is %(status)s); "
+                "no referral can be made under it."
+            )
+            % {"code": agreement.code, "status": str(agreement.get_status_display()).lower()},
+            details={
+                "agreement": [
+                    gettext("Agreement %(code)s is not in force.") % {"code": agreement.code}
+                ]
+            },
         )
 
 
@@ -52,7 +60,7 @@ def _require_sending_party(actor: Actor, agreement: Agreement) -> None:
         or actor.org_kind != OrgKind.SENDING_STATE
         or org.country != agreement.sending_state
     ):
-        raise NotFound("No such agreement.")
+        raise NotFound(gettext("No such agreement."))
 
 
 def referral_missing_data(
@@ -91,10 +99,7 @@ def _transition(
 ) -> Referral:
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
     if (locked.status, to) not in REFERRAL_TRANSITIONS:
-        raise IllegalTransition(
-            f"A referral that is {locked.get_status_display().lower()} cannot become {to}.",
-            details={"status": [f"{locked.status} → {to} is not allowed."]},
-        )
+        raise _illegal_transition(locked, to)
     before = locked.status
     now = clock.now()
     locked.status = to
@@ -120,7 +125,7 @@ def _transition(
 
 def _own(actor: Actor, referral: Referral) -> None:
     if referral.referring_organisation_id != actor.organisation_id:
-        raise NotFound("No such referral.")
+        raise NotFound(gettext("No such referral."))
 
 
 @transaction.atomic
@@ -137,17 +142,19 @@ def referral_create(
     _require_sending_party(actor, agreement)
     agreement_check_in_force(agreement)
     if person.sending_organisation_id != actor.organisation_id:
-        raise NotFound("No such person.")
+        raise NotFound(gettext("No such person."))
     assert actor.organisation_id is not None  # a sending party (checked above)
     external_reference = external_reference.strip()
     if source not in Referral.Source.values:
-        raise ValidationError.for_field("source", f"{source!r} is not a referral source.")
+        raise ValidationError.for_field(
+            "source", gettext("%(source)s is not a referral source.") % {"source": repr(source)}
+        )
     if Referral.objects.filter(
         agreement=agreement, person=person, status__in=OPEN_STATUSES
     ).exists():
         raise AlreadyReferred(
-            "This person already has an open referral under this agreement.",
-            details={"person": ["Already referred under this agreement."]},
+            gettext("This person already has an open referral under this agreement."),
+            details={"person": [gettext("Already referred under this agreement.")]},
         )
     if (
         external_reference
@@ -158,8 +165,8 @@ def referral_create(
         ).exists()
     ):
         raise AlreadyReferred(
-            "A referral with this reference exists under this agreement.",
-            details={"external_reference": ["This reference is already used."]},
+            gettext("A referral with this reference exists under this agreement."),
+            details={"external_reference": [gettext("This reference is already used.")]},
         )
     referral = Referral.objects.create(
         agreement=agreement,
@@ -195,7 +202,10 @@ def referral_submit(*, actor: Actor, referral: Referral) -> Referral:
     missing = referral_missing_data(person=referral.person)
     if missing:
         # SAFEGUARDS A4: an incomplete referral is refused with reason "incomplete referral".
-        raise IncompleteReferral("Incomplete referral: required data is missing.", details=missing)
+        raise IncompleteReferral(
+            gettext("Incomplete referral: required data is missing."),
+            details={field: [gettext(r) for r in reasons] for field, reasons in missing.items()},
+        )
     submitted = _transition(
         actor=actor, referral=referral, to=Referral.Status.SUBMITTED, action="submit"
     )
@@ -233,7 +243,7 @@ def referral_withdraw(*, actor: Actor, referral: Referral, reason: str) -> Refer
     require(actor, Perm.REFERRAL_CREATE, target_type="referral", target_id=referral.pk)
     _own(actor, referral)
     if not reason.strip():
-        raise ValidationError.for_field("reason", "Give the reason for withdrawing.")
+        raise ValidationError.for_field("reason", gettext("Give the reason for withdrawing."))
     return _transition(
         actor=actor,
         referral=referral,
@@ -257,7 +267,7 @@ def referral_request_information(*, actor: Actor, referral: Referral, reason: st
     """Ask the sending state for more information; it answers by submitting again."""
     require(actor, Perm.REFERRAL_DECIDE, target_type="referral", target_id=referral.pk)
     if not reason.strip():
-        raise ValidationError.for_field("reason", "Say what information is needed.")
+        raise ValidationError.for_field("reason", gettext("Say what information is needed."))
     return _transition(
         actor=actor,
         referral=referral,
