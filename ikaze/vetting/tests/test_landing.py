@@ -67,3 +67,14 @@ def test_a_senior_officer_counts_requests_others_made_not_their_own() -> None:
     svc.override_request(actor=first, referral=r, rule_id="A12", justification="Advice oral.")
     assert _waiting(first)[OVERRIDES] == ""
     assert _waiting(second)[OVERRIDES] == "1 request waiting for your second approval"
+
+
+def test_the_landing_page_reads_in_the_readers_language() -> None:
+    from django.utils import translation
+
+    officer = f.vetting_officer()
+    f.vetting_referral(officer=officer)
+    with translation.override("fr"):
+        assert _waiting(officer)[QUEUE] == "1 orientation en attente de décision"
+    with translation.override("rw"):
+        assert "decision" not in _waiting(officer)[QUEUE]
