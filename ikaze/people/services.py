@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor
@@ -94,38 +95,54 @@ def person_clean(data: PersonIn, *, today: dt.date | None = None) -> dict[str, l
     data.first_surname = " ".join(data.first_surname.split())
     data.second_surname = " ".join(data.second_surname.split())
     if not data.given_names:
-        add("given_names", "Given names are required.")
+        add("given_names", gettext("Given names are required."))
     if not data.first_surname:
-        add("first_surname", "The first surname is required.")
+        add("first_surname", gettext("The first surname is required."))
     if data.sex and data.sex not in Sex.values:
-        add("sex", f"{data.sex!r} is not one of {', '.join(Sex.values)}.")
+        add(
+            "sex",
+            gettext("%(value)s is not one of %(choices)s.")
+            % {"value": repr(data.sex), "choices": ", ".join(Sex.values)},
+        )
     if data.dob_precision not in DatePrecision.values:
-        add("dob_precision", f"{data.dob_precision!r} is not a date precision.")
+        add(
+            "dob_precision",
+            gettext("%(value)s is not a date precision.") % {"value": repr(data.dob_precision)},
+        )
     if data.date_of_birth is not None:
         if data.date_of_birth > today:
-            add("date_of_birth", "The date of birth is in the future.")
+            add("date_of_birth", gettext("The date of birth is in the future."))
         elif data.date_of_birth.year < v.EARLIEST_BIRTH_YEAR:
-            add("date_of_birth", f"The date of birth is before {v.EARLIEST_BIRTH_YEAR}.")
+            add(
+                "date_of_birth",
+                gettext("The date of birth is before %(year)s.") % {"year": v.EARLIEST_BIRTH_YEAR},
+            )
     for name, check in (("nationalities", v.countries), ("languages", v.languages)):
         try:
             setattr(data, name, check(getattr(data, name)))
         except v.FieldProblem as exc:
-            add(name, str(exc))
+            add(name, exc.text())
     try:
         data.phone = v.phone(data.phone)
     except v.FieldProblem as exc:
-        add("phone", str(exc))
+        add("phone", exc.text())
     data.aliases = [a.strip() for a in data.aliases if a.strip()]
     for i, doc in enumerate(data.documents):
         if doc.kind not in IdentityDocument.Kind.values:
-            add(f"documents.{i}.kind", f"{doc.kind!r} is not a document type.")
+            add(
+                f"documents.{i}.kind",
+                gettext("%(value)s is not a document type.") % {"value": repr(doc.kind)},
+            )
         if not doc.number.strip():
-            add(f"documents.{i}.number", "The document number is required.")
+            add(f"documents.{i}.number", gettext("The document number is required."))
         if doc.issuing_state.strip().upper() not in v.country_codes():
-            add(f"documents.{i}.issuing_state", f"{doc.issuing_state!r} is not a country code.")
+            add(
+                f"documents.{i}.issuing_state",
+                gettext("%(value)s is not a country code.") % {"value": repr(doc.issuing_state)},
+            )
     # SAFEGUARDS A4: health data only with consent.
     if data.health.strip() and not data.health_consent:
-        add("health", "Health information may only be shared with the person's consent.")
+        add("health", gettext("Health information may only be shared with the person's consent."))
     return errors
 
 
@@ -161,10 +178,10 @@ def person_create(*, actor: Actor, data: PersonIn, rescore: bool = True) -> Pers
         ).exists()
     ):
         errors.setdefault("external_reference", []).append(
-            "A person with this reference is already registered by your organisation."
+            gettext("A person with this reference is already registered by your organisation.")
         )
     if errors:
-        raise ValidationError("The person's data is not valid.", details=errors)
+        raise ValidationError(gettext("The person's data is not valid."), details=errors)
     person = Person.objects.create(
         given_names=data.given_names,
         first_surname=data.first_surname,
@@ -220,8 +237,8 @@ def person_update(*, actor: Actor, person: Person, changes: Mapping[str, Any]) -
     unknown = sorted(set(changes) - set(_EDITABLE))
     if unknown:
         raise ValidationError(
-            "Some fields cannot be changed here.",
-            details={k: ["This field cannot be changed here."] for k in unknown},
+            gettext("Some fields cannot be changed here."),
+            details={k: [gettext("This field cannot be changed here.")] for k in unknown},
         )
     person = Person.objects.select_for_update().get(pk=person.pk)
     data = PersonIn(
@@ -243,7 +260,7 @@ def person_update(*, actor: Actor, person: Person, changes: Mapping[str, Any]) -
         setattr(data, k, val)
     errors = person_clean(data)
     if errors:
-        raise ValidationError("The person's data is not valid.", details=errors)
+        raise ValidationError(gettext("The person's data is not valid."), details=errors)
     before = _snapshot(person)
     changed: list[str] = []
     for k in changes:
@@ -358,19 +375,19 @@ def match_candidate_decide(
     require(actor, Perm.MATCH_ADJUDICATE, target_type="match_candidate", target_id=candidate.pk)
     errors: dict[str, list[str]] = {}
     if outcome not in (MatchCandidate.Status.SAME, MatchCandidate.Status.NOT_SAME):
-        errors["outcome"] = ["Choose 'same' or 'not_same'."]
+        errors["outcome"] = [gettext("Choose 'same' or 'not_same'.")]
     if not reason.strip():
-        errors["reason"] = ["Give the reason for the decision."]
+        errors["reason"] = [gettext("Give the reason for the decision.")]
     if errors:
-        raise ValidationError("The decision is not valid.", details=errors)
+        raise ValidationError(gettext("The decision is not valid."), details=errors)
     try:
         locked = MatchCandidate.objects.select_for_update().get(pk=candidate.pk)
     except MatchCandidate.DoesNotExist:
-        raise NotFound("No such match candidate.") from None
+        raise NotFound(gettext("No such match candidate.")) from None
     if locked.status != MatchCandidate.Status.OPEN:
         raise IllegalTransition(
-            "This pair has already been decided.",
-            details={"status": [locked.status]},
+            gettext("This pair has already been decided."),
+            details={"status": [str(locked.get_status_display())]},
         )
     now = clock.now()
     before_clusters: dict[str, str] = {}
@@ -384,7 +401,7 @@ def match_candidate_decide(
         a, b = (a, b) if a.pk == locked.person_a_id else (b, a)
         before_clusters = {"a": str(a.identity_cluster), "b": str(b.identity_cluster)}
         if a.identity_cluster == b.identity_cluster:
-            raise Conflict("These records are already linked.")
+            raise Conflict(gettext("These records are already linked."))
         # Both records are kept; the whole of b's cluster joins a's.
         Person.objects.filter(identity_cluster=b.identity_cluster).update(
             identity_cluster=a.identity_cluster, updated_at=now
@@ -426,17 +443,19 @@ def household_add_member(
     _require_person_writer(actor, target_id=person.pk)
     errors: dict[str, list[str]] = {}
     if not reference.strip():
-        errors["household"] = ["A household reference is required."]
+        errors["household"] = [gettext("A household reference is required.")]
     if role not in HouseholdMember.Role.values:
-        errors["household_role"] = [f"{role!r} is not a household role."]
+        errors["household_role"] = [
+            gettext("%(value)s is not a household role.") % {"value": repr(role)}
+        ]
     if errors:
-        raise ValidationError("The household membership is not valid.", details=errors)
+        raise ValidationError(gettext("The household membership is not valid."), details=errors)
     org = actor.organisation if actor.org_kind == OrgKind.SENDING_STATE else None
     household, _ = Household.objects.get_or_create(
         sending_organisation=org, reference=reference.strip()
     )
     if HouseholdMember.objects.filter(household=household, person=person).exists():
-        raise Conflict("This person is already a member of this household.")
+        raise Conflict(gettext("This person is already a member of this household."))
     member = HouseholdMember.objects.create(
         household=household, person=person, role=role, relationship=relationship.strip()
     )

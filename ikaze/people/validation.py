@@ -11,6 +11,8 @@ import functools
 import re
 
 import pycountry
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as N_
 
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _ISO_DAY = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
@@ -22,7 +24,18 @@ EARLIEST_BIRTH_YEAR = 1900
 
 
 class FieldProblem(ValueError):
-    """A value is wrong; `str(exc)` is the reason shown to the person who typed it."""
+    """A value is wrong. `exc.text()` is the reason in the active language, for the person who
+    typed it (a form, an API answer); `str(exc)` is the same reason in English, as manifest
+    intake stores it in its error report (read later, by whoever opens it)."""
+
+    def __init__(self, template: str, **params: object) -> None:
+        super().__init__(template % params if params else template)
+        self.template = template
+        self.params = params
+
+    def text(self) -> str:
+        translated = gettext(self.template)
+        return translated % self.params if self.params else translated
 
 
 @functools.cache
@@ -43,17 +56,21 @@ def language_codes() -> frozenset[str]:
 def country(value: str) -> str:
     code = value.strip().upper()
     if code not in country_codes():
-        raise FieldProblem(f"{value!r} is not an ISO 3166-1 alpha-2 country code.")
+        raise FieldProblem(
+            N_("%(value)s is not an ISO 3166-1 alpha-2 country code."), value=repr(value)
+        )
     return code
 
 
 def countries(values: list[str] | str, *, required: bool = False) -> list[str]:
     items = split_list(values) if isinstance(values, str) else [v for v in values if v.strip()]
     if required and not items:
-        raise FieldProblem("At least one nationality is required.")
+        raise FieldProblem(N_("At least one nationality is required."))
     bad = [v for v in items if v.strip().upper() not in country_codes()]
     if bad:
-        raise FieldProblem(f"Not ISO 3166-1 alpha-2 country codes: {', '.join(bad)}.")
+        raise FieldProblem(
+            N_("Not ISO 3166-1 alpha-2 country codes: %(codes)s."), codes=", ".join(bad)
+        )
     return list(dict.fromkeys(v.strip().upper() for v in items))
 
 
@@ -61,7 +78,7 @@ def languages(values: list[str] | str) -> list[str]:
     items = split_list(values) if isinstance(values, str) else [v for v in values if v.strip()]
     bad = [v for v in items if v.strip().lower() not in language_codes()]
     if bad:
-        raise FieldProblem(f"Not ISO 639 language codes: {', '.join(bad)}.")
+        raise FieldProblem(N_("Not ISO 639 language codes: %(codes)s."), codes=", ".join(bad))
     return list(dict.fromkeys(v.strip().lower() for v in items))
 
 
@@ -70,7 +87,10 @@ def phone(value: str) -> str:
         return ""
     cleaned = re.sub(r"[\s\-().]", "", value)
     if cleaned and not E164.match(cleaned):
-        raise FieldProblem(f"{value!r} is not a phone number in E.164 form (+ and 7 to 15 digits).")
+        raise FieldProblem(
+            N_("%(value)s is not a phone number in E.164 form (+ and 7 to 15 digits)."),
+            value=repr(value),
+        )
     return cleaned
 
 
@@ -105,23 +125,34 @@ def partial_date(value: str, *, today: dt.date, allow_partial: bool = True) -> t
             parsed, precision = dt.date(int(m[1]), 1, 1), "year"
         elif _AMBIGUOUS.match(value):
             raise FieldProblem(
-                f"{value!r} is ambiguous (day and month cannot be told apart); "
-                "write the date as YYYY-MM-DD."
+                N_(
+                    "%(value)s is ambiguous (day and month cannot be told apart); "
+                    "write the date as YYYY-MM-DD."
+                ),
+                value=repr(value),
             )
         else:
             expected = "YYYY-MM-DD, YYYY-MM or YYYY" if allow_partial else "YYYY-MM-DD"
-            raise FieldProblem(f"{value!r} is not a date in the form {expected}.")
+            raise FieldProblem(
+                N_("%(value)s is not a date in the form %(expected)s."),
+                value=repr(value),
+                expected=expected,
+            )
     except ValueError as exc:
         if isinstance(exc, FieldProblem):
             raise
-        raise FieldProblem(f"{value!r} is not a real date ({exc}).") from None
+        raise FieldProblem(
+            N_("%(value)s is not a real date (%(error)s)."), value=repr(value), error=str(exc)
+        ) from None
     return parsed, precision
 
 
 def birth_date(value: str, *, today: dt.date) -> tuple[dt.date, str]:
     parsed, precision = partial_date(value, today=today)
     if parsed > today:
-        raise FieldProblem(f"{value!r} is in the future.")
+        raise FieldProblem(N_("%(value)s is in the future."), value=repr(value))
     if parsed.year < EARLIEST_BIRTH_YEAR:
-        raise FieldProblem(f"{value!r} is before {EARLIEST_BIRTH_YEAR}.")
+        raise FieldProblem(
+            N_("%(value)s is before %(year)s."), value=repr(value), year=EARLIEST_BIRTH_YEAR
+        )
     return parsed, precision

@@ -93,7 +93,7 @@ def create_referral(request: HttpRequest, payload: ReferralCreateIn) -> Any:
         try:
             dob, precision = v.birth_date(payload.date_of_birth, today=clock.today_local())
         except v.FieldProblem as exc:
-            raise ValidationError.for_field("date_of_birth", str(exc)) from None
+            raise ValidationError.for_field("date_of_birth", exc.text()) from None
     data = people.PersonIn(
         given_names=payload.given_names,
         first_surname=payload.first_surname,

@@ -127,27 +127,27 @@ class ReferralForm(forms.Form):
         try:
             return v.birth_date(self.cleaned_data["date_of_birth"], today=clock.today_local())
         except v.FieldProblem as exc:
-            raise forms.ValidationError(str(exc)) from None
+            raise forms.ValidationError(exc.text()) from None
 
     def clean_nationalities(self) -> Any:
         try:
             v.countries(self.cleaned_data["nationalities"], required=True)
         except v.FieldProblem as exc:
-            raise forms.ValidationError(str(exc)) from None
+            raise forms.ValidationError(exc.text()) from None
         return self.cleaned_data["nationalities"]
 
     def clean_languages(self) -> Any:
         try:
             v.languages(self.cleaned_data["languages"])
         except v.FieldProblem as exc:
-            raise forms.ValidationError(str(exc)) from None
+            raise forms.ValidationError(exc.text()) from None
         return self.cleaned_data["languages"]
 
     def clean_phone(self) -> Any:
         try:
             return v.phone(self.cleaned_data["phone"])
         except v.FieldProblem as exc:
-            raise forms.ValidationError(str(exc)) from None
+            raise forms.ValidationError(exc.text()) from None
 
     def clean_document_expiry(self) -> Any:
         value = self.cleaned_data.get("document_expiry", "")
@@ -156,7 +156,7 @@ class ReferralForm(forms.Form):
         try:
             return v.partial_date(value, today=clock.today_local(), allow_partial=False)[0]
         except v.FieldProblem as exc:
-            raise forms.ValidationError(str(exc)) from None
+            raise forms.ValidationError(exc.text()) from None
 
     def person_in(self) -> PersonIn:
         d = self.cleaned_data

@@ -129,6 +129,7 @@ def test_a_referral_history_names_its_actions_in_french() -> None:
     r = f.vetting_referral(officer=officer)
     svc.referral_refuse(actor=officer, referral=r, reason_codes=["incomplete_referral"])
     c = Client()
+    assert officer.user is not None
     c.force_login(officer.user)
     c.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     page = c.get(f"/vetting/referrals/{r.pk}/").content.decode()

@@ -65,6 +65,7 @@ def test_referral_person_queue_and_vetting_file_name_codes(
     officer = f.vetting_officer()
     r = f.vetting_referral(officer=officer, nationalities=["HN", "CD"], languages=["es", "rw"])
     c = Client()
+    assert officer.user is not None
     c.force_login(officer.user)
     c.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
     with translation.override(lang):
