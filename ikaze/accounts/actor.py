@@ -15,6 +15,7 @@ from django.db import connections, models, router
 
 from ikaze.accounts.access import MATRIX, READS_AUDITED_ROLES, TWO_FACTOR_ROLES, OrgKind, Perm, Role
 from ikaze.accounts.models import ApiToken, Membership, Organisation, User
+from ikaze.core.hot import hot_cursor
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ _ORG_FIELDS = ("id", "name", "short_name", "kind", "country")
 _USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields)
 
 
-# The two queries below are written once per database from the models' names: compiling the
+# The queries below are written once per database from the models' names: compiling the
 # equivalent querysets (filter, select_related, order_by) cost more than running them, on
 # every request (issue 2). Tests pin their answers against the ORM's.
 def _column(model: type[models.Model], name: str) -> str:
@@ -117,9 +118,16 @@ def _column(model: type[models.Model], name: str) -> str:
     return str(field.column)
 
 
+MEMBERSHIPS, USER, SESSION = "memberships", "user", "session"
+
+
 # Identifiers come from the models and are quoted; every value is a parameter.
 @functools.cache
-def _memberships_sql(alias: str, with_user: bool) -> str:
+def _memberships_sql(alias: str, shape: str) -> str:
+    """MEMBERSHIPS: (role, organisation) rows of a user (parameter: the user's key).
+    USER: the user's columns, then those, one row per membership (at least one row).
+    SESSION: a live session's data, then as USER (parameters: the user's key, the session
+    key, the instant; no row if the session is unknown or expired)."""
     q = connections[alias].ops.quote_name
     u, m, o = User._meta, Membership._meta, Organisation._meta
     org_cols = ", ".join(f"o.{q(_column(Organisation, f))}" for f in _ORG_FIELDS)
@@ -129,17 +137,30 @@ def _memberships_sql(alias: str, with_user: bool) -> str:
     }
     org_join = f"{q(o.db_table)} o ON o.{q(o.pk.column)} = {member['organisation']}"
     order = f"ORDER BY {member['created_at']}, {member['id']}"
-    if not with_user:
+    if shape == MEMBERSHIPS:
         return (
             f"SELECT {member['role']}, {org_cols} FROM {q(m.db_table)} m JOIN {org_join} "  # noqa: S608
             f"WHERE {member['user']} = %s AND {member['revoked_at']} IS NULL {order}"
         )
     user_cols = ", ".join(f"u.{q(f.column)}" for f in u.concrete_fields)
-    return (
-        f"SELECT {user_cols}, {member['role']}, {org_cols} FROM {q(u.db_table)} u "  # noqa: S608
+    joins = (
         f"LEFT JOIN {q(m.db_table)} m ON {member['user']} = u.{q(u.pk.column)} "
-        f"AND {member['revoked_at']} IS NULL LEFT JOIN {org_join} "
-        f"WHERE u.{q(u.pk.column)} = %s {order}"
+        f"AND {member['revoked_at']} IS NULL LEFT JOIN {org_join}"
+    )
+    if shape == USER:
+        return (
+            f"SELECT {user_cols}, {member['role']}, {org_cols} FROM {q(u.db_table)} u "  # noqa: S608
+            f"{joins} WHERE u.{q(u.pk.column)} = %s {order}"
+        )
+    assert shape == SESSION
+    from django.contrib.sessions.models import Session
+
+    return (
+        f"SELECT s.{q(_column(Session, 'session_data'))}, {user_cols}, {member['role']}, "  # noqa: S608
+        f"{org_cols} FROM {q(Session._meta.db_table)} s "
+        f"LEFT JOIN {q(u.db_table)} u ON u.{q(u.pk.column)} = %s {joins} "
+        f"WHERE s.{q(_column(Session, 'session_key'))} = %s "
+        f"AND s.{q(_column(Session, 'expire_date'))} > %s {order}"
     )
 
 
@@ -163,33 +184,25 @@ def active_memberships(user: User) -> list[tuple[str, Organisation]]:
     """(role, organisation) of the user's active memberships, oldest first, in one query."""
     db = router.db_for_read(Membership)
     conn = connections[db]
-    with conn.cursor() as cursor:
+    with hot_cursor(db) as cursor:
         cursor.execute(
-            _memberships_sql(db, False), [User._meta.pk.get_db_prep_value(user.pk, conn)]
+            _memberships_sql(db, MEMBERSHIPS), [User._meta.pk.get_db_prep_value(user.pk, conn)]
         )
         rows = cursor.fetchall()
     return [(role, _organisation(db, org_id, rest)) for role, org_id, *rest in rows]
 
 
-def user_with_memberships(
-    user_id: Any,
-) -> tuple[User, list[tuple[str, Organisation]]] | None:
-    """The user with this primary key and their active memberships (as `active_memberships`),
-    in one query; None if there is no such user."""
-    try:
-        pk = User._meta.pk.to_python(user_id)
-    except ValidationError:  # not a UUID: names nobody
+UserWithMemberships = tuple[User, list[tuple[str, Organisation]]]
+
+
+def _user_from_rows(db: str, rows: list[Any], start: int) -> UserWithMemberships | None:
+    """The user (columns from `start`) and their memberships (after them) of USER rows."""
+    n = start + len(_USER_FIELDS)
+    if not rows or rows[0][start + _USER_FIELDS.index(User._meta.pk.attname)] is None:
         return None
-    db = router.db_for_read(User)
     conn = connections[db]
-    with conn.cursor() as cursor:
-        cursor.execute(_memberships_sql(db, True), [User._meta.pk.get_db_prep_value(pk, conn)])
-        rows = cursor.fetchall()
-    if not rows:
-        return None
-    n = len(_USER_FIELDS)
     values = []
-    for value, (col, converters) in zip(rows[0][:n], _user_converters(db), strict=True):
+    for value, (col, converters) in zip(rows[0][start:n], _user_converters(db), strict=True):
         for convert in converters:
             value = convert(value, col, conn)
         values.append(value)
@@ -200,6 +213,52 @@ def user_with_memberships(
         if row[n] is not None  # the user's row alone: no active membership
     ]
     return user, memberships
+
+
+def _user_pk(user_id: Any) -> Any:
+    try:
+        return User._meta.pk.to_python(user_id)
+    except ValidationError:  # not a UUID: names nobody
+        return None
+
+
+def user_with_memberships(user_id: Any) -> UserWithMemberships | None:
+    """The user with this primary key and their active memberships (as `active_memberships`),
+    in one query; None if there is no such user."""
+    pk = _user_pk(user_id)
+    if pk is None:
+        return None
+    db = router.db_for_read(User)
+    conn = connections[db]
+    with hot_cursor(db) as cursor:
+        cursor.execute(_memberships_sql(db, USER), [User._meta.pk.get_db_prep_value(pk, conn)])
+        return _user_from_rows(db, cursor.fetchall(), 0)
+
+
+def session_with_user(
+    session_key: str, user_id: Any, now: Any
+) -> tuple[str, UserWithMemberships | None] | None:
+    """A live session's stored data with, read in the same query, the user `user_id` and
+    their active memberships (None if there is no such user); None if the session is unknown
+    or expired at `now`. The caller checks that the session names that user."""
+    from django.contrib.sessions.models import Session
+
+    db = router.db_for_read(Session)
+    conn = connections[db]
+    pk = _user_pk(user_id)
+    with hot_cursor(db) as cursor:
+        cursor.execute(
+            _memberships_sql(db, SESSION),
+            [
+                None if pk is None else User._meta.pk.get_db_prep_value(pk, conn),
+                session_key,
+                conn.ops.adapt_datetimefield_value(now),
+            ],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    return str(rows[0][0]), _user_from_rows(db, rows, 1)
 
 
 def actor_for_token(token: ApiToken) -> Actor:

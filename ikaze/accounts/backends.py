@@ -1,5 +1,6 @@
 """The authentication backend: Django's ModelBackend, reading the signed-in user of a request
-together with their active memberships, in one query.
+together with their active memberships, in one query (or taking them as the session store
+read them with the session: `sessions.py`).
 
 Every request with a session reads its user (`django.contrib.auth.get_user`) and then the
 memberships its actor is built from (`ActorMiddleware`): two compiled ORM queries that cost
@@ -17,6 +18,7 @@ from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 
 from ikaze.accounts.actor import user_with_memberships
 from ikaze.accounts.models import Organisation, User
+from ikaze.accounts.sessions import take_user_read_with_session
 
 # The attribute the memberships read with the user are carried in, until the middleware takes
 # them.
@@ -25,7 +27,9 @@ MEMBERSHIPS_ATTR = "_ikaze_active_memberships"
 
 class ModelBackend(DjangoModelBackend):
     def get_user(self, user_id: Any) -> User | None:  # type: ignore[override]
-        found = user_with_memberships(user_id)
+        was_read, found = take_user_read_with_session(user_id)
+        if not was_read:
+            found = user_with_memberships(user_id)
         if found is None:
             return None
         user, memberships = found

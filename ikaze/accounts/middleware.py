@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 
 from ikaze.accounts.actor import actor_for_user
 from ikaze.accounts.backends import take_memberships
+from ikaze.accounts.sessions import forget_user_read_with_session
 
 # Paths a privileged user may reach before completing two-factor.
 _TWO_FACTOR_EXEMPT = ("/accounts/", "/static/", "/i18n/", "/api/v1/health", "/favicon.ico")
@@ -19,6 +20,8 @@ class ActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Only a session loaded for this request may hand its user over (sessions.py).
+        forget_user_read_with_session()
         if request.path.startswith("/api/") and request.headers.get("Authorization", "").startswith(
             "Bearer "
         ):

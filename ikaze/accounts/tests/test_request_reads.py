@@ -1,6 +1,6 @@
 """What a signed-in request reads (issue 2): its session, its user and their memberships, in
-two plain queries instead of three compiled ORM ones, with the same answers, and still afresh
-on every request (a sign-out, a deactivation, a revoked membership or a changed password take
+one plain query (two the first time a process sees the session) instead of three compiled ORM
+ones, with the same answers, and still afresh on every request (a sign-out, a deactivation, a revoked membership or a changed password take
 effect at the next request)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.contrib.auth import BACKEND_SESSION_KEY
+from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
 from django.contrib.sessions.models import Session
 from django.db import connection
@@ -17,7 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ikaze.accounts import services
+from ikaze.accounts import services, sessions
 from ikaze.accounts.access import OrgKind, Role
 from ikaze.accounts.actor import active_memberships, actor_for_user, user_with_memberships
 from ikaze.accounts.backends import MEMBERSHIPS_ATTR, ModelBackend, take_memberships
@@ -139,17 +139,59 @@ def _signed_in(role: Role = Role.VETTING_OFFICER) -> tuple[Client, User]:
     return c, u
 
 
-def test_a_session_request_reads_session_user_and_memberships_in_two_queries():
+def test_a_session_request_reads_session_user_and_memberships_in_one_query():
     client, _u = _signed_in()
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(LIST).status_code == 200
+    # This process has not seen the session yet: the session, the user with their
+    # memberships, the page.
+    assert len(first) == 3, [q["sql"] for q in first]
     with CaptureQueriesContext(connection) as queries:
         r = client.get(LIST)
     assert r.status_code == 200
-    # The session, the user with their memberships, the page (`ikaze bench api` relies on it).
-    assert len(queries) == 3, [q["sql"] for q in queries]
+    # Then the session with its user and their memberships, and the page (`ikaze bench api`
+    # relies on it).
+    assert len(queries) == 2, [q["sql"] for q in queries]
+    assert r.json()["total"] == 0
     assert client.session[BACKEND_SESSION_KEY] == "ikaze.accounts.backends.ModelBackend"
 
 
+def test_the_user_read_with_a_session_is_taken_only_if_the_session_names_them():
+    client, u = _signed_in()
+    other = factories.user(Role.SENDING_LIAISON)
+    client.get(LIST)
+    key = client.cookies["sessionid"].value
+    assert sessions._USER_OF_SESSION[key] == str(u.pk)
+    sessions._USER_OF_SESSION[key] = str(other.pk)  # a wrong hint (never made by the store)
+    with CaptureQueriesContext(connection) as queries:
+        r = client.get(LIST)
+    assert r.status_code == 200  # the officer's answer, not the liaison's
+    assert len(queries) == 3  # the joined read was dropped; the backend read the user itself
+    assert sessions._USER_OF_SESSION[key] == str(u.pk)
+    store = SessionStore(key)
+    store.load()
+    assert sessions.take_user_read_with_session(u.pk)[0] is True
+    assert sessions.take_user_read_with_session(u.pk) == (False, None)  # once
+    store.load()
+    assert sessions.take_user_read_with_session(other.pk) == (False, None)
+    sessions._USER_OF_SESSION[key] = "not-a-uuid"
+    assert SessionStore(key).load()[SESSION_KEY] == str(u.pk)
+    assert sessions.take_user_read_with_session("not-a-uuid") == (False, None)
+
+
+def test_a_hinted_session_that_is_gone_or_expired_is_refused():
+    client, _u = _signed_in()
+    client.get(LIST)
+    key = client.cookies["sessionid"].value
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert client.get(LIST).status_code == 401
+    assert key not in sessions._USER_OF_SESSION
+
+
 def test_revocation_deactivation_sign_out_and_password_change_take_effect_at_once():
+    # Each client has made a request first: the next one reads its user with the session.
     client, u = _signed_in()
     assert client.get(LIST).status_code == 200
     membership = Membership.objects.get(user=u)
@@ -160,14 +202,17 @@ def test_revocation_deactivation_sign_out_and_password_change_take_effect_at_onc
     assert r.status_code == 403  # signed in, but no role grants the list any more
 
     client, u = _signed_in()
+    assert client.get(LIST).status_code == 200
     User.objects.filter(pk=u.pk).update(is_active=False)
     assert client.get(LIST).status_code == 401
 
     client, u = _signed_in()
+    assert client.get(LIST).status_code == 200
     client.logout()
     assert client.get(LIST).status_code == 401
 
     client, u = _signed_in()
+    assert client.get(LIST).status_code == 200
     u.set_password("another-long-passphrase-42")
     u.save()
     assert client.get(LIST).status_code == 401  # the session's hash no longer verifies
