@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import Any
 
 from ninja import Schema
 from pydantic import BaseModel
@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from ikaze.agreements.models import Agreement, InterstatePayment
 from ikaze.agreements.money import Money
 from ikaze.agreements.selectors import MoneySummary, country_name, money_summary
-from ikaze.agreements.standards import below_standard
+from ikaze.agreements.standards import below_standard, below_standard_of
 
 
 class AgreementCreateIn(Schema):
@@ -275,21 +275,6 @@ def agreement_out(agreement: Agreement) -> dict[str, Any]:
     return out
 
 
-class _Row:
-    """A values() row read like an Agreement, so the one below-standard rule applies to it."""
-
-    __slots__ = ("_row",)
-
-    def __init__(self, row: dict[str, Any]) -> None:
-        self._row = row
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._row[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
 def agreement_list_item_out(row: dict[str, Any]) -> dict[str, Any]:
     """A row of `selectors.agreement_list_rows` as the list shows it (no queries)."""
     return {
@@ -302,10 +287,7 @@ def agreement_list_item_out(row: dict[str, Any]) -> dict[str, Any]:
         "receiving_state_name": country_name(row["receiving_state"]),
         "cap_total": row["cap_total"],
         "places_used": row["places_used"],
-        "below_standard": [
-            {"setting": d.setting, "value": d.value, "standard": d.standard, "source": d.source}
-            for d in below_standard(cast(Agreement, _Row(row)))
-        ],
+        "below_standard": below_standard_of(row),
     }
 
 

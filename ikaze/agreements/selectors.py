@@ -26,6 +26,7 @@ from ikaze.agreements.standards import SAFEGUARD_SETTINGS
 from ikaze.audit.models import AuditEvent
 from ikaze.audit.selectors import audit_event_list
 from ikaze.core.errors import NotFound
+from ikaze.core.hot import hot_cursor
 from ikaze.core.pagination import MAX_PAGE_SIZE
 
 # --- scope ---------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ def _list_rows(actor: Actor, status: str, number: int, size: int) -> list[dict[s
     alias = router.db_for_read(Agreement)
     params: list[Any] = [scope] if scope is not None else []
     params += [status] if status else []
-    with connections[alias].cursor() as cursor:
+    with hot_cursor(alias) as cursor:
         cursor.execute(
             _list_rows_sql(alias, scope is not None, bool(status)),
             [*params, size, offset],

@@ -7,9 +7,10 @@ the standard is reported as "below standard" wherever the agreement appears (SAF
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -85,11 +86,29 @@ def is_weaker(setting: str, value: int) -> bool:
     return value < std.value if std.weaker is Weaker.LOWER else value > std.value
 
 
+# (setting, standard value, whether lower is weaker, source), in the table's order: the list
+# checks seven settings of every row it shows (issue 2).
+_CHECKS: tuple[tuple[str, int, bool, str], ...] = tuple(
+    (setting, std.value, std.weaker is Weaker.LOWER, std.source)
+    for setting, std in PROTECTIVE_DEFAULTS.items()
+)
+
+
+def below_standard_of(values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """`below_standard` of a row of setting values, as the API shows each deviation."""
+    out = []
+    for setting, standard, lower_is_weaker, source in _CHECKS:
+        value = int(values[setting])
+        if value < standard if lower_is_weaker else value > standard:
+            out.append({"setting": setting, "value": value, "standard": standard, "source": source})
+    return out
+
+
 def below_standard(agreement: Agreement) -> list[Deviation]:
     """List the agreement's safeguard settings that are weaker than the protective standard."""
     out = []
-    for setting, std in PROTECTIVE_DEFAULTS.items():
+    for setting, standard, lower_is_weaker, source in _CHECKS:
         value = int(getattr(agreement, setting))
-        if is_weaker(setting, value):
-            out.append(Deviation(setting, value, std.value, std.source))
+        if value < standard if lower_is_weaker else value > standard:
+            out.append(Deviation(setting, value, standard, source))
     return out

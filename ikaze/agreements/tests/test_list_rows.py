@@ -99,3 +99,37 @@ def test_the_api_answers_an_unknown_status_and_a_huge_page(world, client_for):  
     r = client.get("/api/v1/agreements", {"page": str(2**70), "size": "3"})
     assert r.status_code == 200
     assert r.json()["page"] == r.json()["pages"] == 3
+
+
+def test_the_rows_deviations_are_below_standards():
+    import dataclasses
+    import itertools
+
+    from ikaze.agreements.standards import (
+        PROTECTIVE_DEFAULTS,
+        SAFEGUARD_SETTINGS,
+        below_standard,
+        below_standard_of,
+    )
+
+    class Settings:
+        def __init__(self, values: dict[str, int]) -> None:
+            self.__dict__.update(values)
+
+    checked = 0
+    for shifts in itertools.product((-1, 0, 1), repeat=3):
+        for first in range(len(SAFEGUARD_SETTINGS)):
+            values = {s: PROTECTIVE_DEFAULTS[s].value for s in SAFEGUARD_SETTINGS}
+            for k, shift in enumerate(shifts):
+                setting = SAFEGUARD_SETTINGS[(first + k) % len(SAFEGUARD_SETTINGS)]
+                values[setting] += shift
+            expected = [dataclasses.asdict(d) for d in below_standard(Settings(values))]  # type: ignore[arg-type]
+            assert below_standard_of(values) == expected
+            checked += bool(expected)
+    assert checked > 0
+    row = {s: PROTECTIVE_DEFAULTS[s].value for s in SAFEGUARD_SETTINGS}
+    row["notice_period_days"] = 9  # shorter notice protects less; a longer one does not
+    row["assessment_max_age_days"] = 29  # a fresher assessment protects more
+    assert below_standard_of(row) == [
+        {"setting": "notice_period_days", "value": 9, "standard": 10, "source": "SAFEGUARDS A9"}
+    ]
