@@ -14,6 +14,7 @@ from typing import Any
 import pycountry
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
@@ -476,21 +477,29 @@ def agreement_take_place(*, agreement: Agreement, on: dt.date) -> Tranche | None
     )
     if status != Status.IN_FORCE:
         raise AgreementNotInForce(
-            f"Places can be taken only while the agreement is in force (it is {status}).",
-            details={"agreement": [f"Status is {status}."]},
+            gettext("Places can be taken only while the agreement is in force (it is %(status)s).")
+            % {"status": str(Status(status).label).lower()},
+            details={
+                "agreement": [gettext("Status: %(status)s.") % {"status": Status(status).label}]
+            },
         )
     if (valid_from and on < valid_from) or (valid_to and on > valid_to):
         raise AgreementNotInForce(
-            f"{on} is outside the agreement's validity.",
-            details={"on": [f"Valid from {valid_from or '—'} to {valid_to or '—'}."]},
+            gettext("%(day)s is outside the agreement's validity.") % {"day": on},
+            details={
+                "on": [
+                    gettext("Valid from %(start)s to %(end)s.")
+                    % {"start": valid_from or "—", "end": valid_to or "—"}
+                ]
+            },
         )
     tranche = Tranche.objects.filter(
         agreement_id=agreement.pk, starts_on__lte=on, ends_on__gte=on
     ).first()
     if tranche is None and Tranche.objects.filter(agreement_id=agreement.pk).exists():
         raise NoCapPeriod(
-            f"No cap period of the agreement covers {on}.",
-            details={"on": ["No cap period covers this date."]},
+            gettext("No cap period of the agreement covers %(day)s.") % {"day": on},
+            details={"on": [gettext("No cap period covers this date.")]},
         )
     try:
         # Fixed order (agreement row, then period row) so concurrent takers cannot deadlock.
@@ -500,8 +509,8 @@ def agreement_take_place(*, agreement: Agreement, on: dt.date) -> Tranche | None
                 Tranche.objects.filter(pk=tranche.pk).update(places_used=F("places_used") + 1)
     except IntegrityError as exc:
         raise CapacityExceeded(
-            "The agreement's cap for this period is reached.",
-            details={"cap": ["No place is left under the cap (SAFEGUARDS A6)."]},
+            gettext("The agreement's cap for this period is reached."),
+            details={"cap": [gettext("No place is left under the cap (SAFEGUARDS A6).")]},
         ) from exc
     if tranche is not None:
         tranche.refresh_from_db()
