@@ -59,6 +59,7 @@ ACTIONS: dict[str, Label] = {
     "referral.request_information": _("Information requested"),
     "referral.expire": _("Referral expired"),
     "referral.evaluate": _("Safeguards evaluated"),
+    "referral.rescreen": _("Referrals screened again with the rules in force"),
     "referral.accept": _("Referral accepted"),
     "referral.refuse": _("Referral refused"),
     # vetting
@@ -83,6 +84,7 @@ ACTIONS: dict[str, Label] = {
     # refused attempts (vetting services record what they refuse)
     "refused:referral.accept": _("Refused: accepting the referral"),
     "refused:referral.refuse": _("Refused: refusing the referral"),
+    "refused:referral.rescreen": _("Refused: screening referrals again"),
     "refused:legal_fact.record": _("Refused: recording a legal fact"),
     "refused:alert.resolve": _("Refused: resolving an alert"),
     "refused:override.request": _("Refused: requesting an override"),
