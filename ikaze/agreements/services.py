@@ -119,13 +119,13 @@ def _text(
     if value is None:
         value = ""
     if not isinstance(value, str):
-        _add(errors, field, "Must be text.")
+        _add(errors, field, gettext("Must be text."))
         return ""
     value = value.strip()
     if required and not value:
-        _add(errors, field, "This field is required.")
+        _add(errors, field, gettext("This field is required."))
     elif len(value) > max_length:
-        _add(errors, field, f"At most {max_length} characters.")
+        _add(errors, field, gettext("At most %(n)s characters.") % {"n": max_length})
     return value
 
 
@@ -140,14 +140,19 @@ def _int_in(
 ) -> int | None:
     if value is None:
         if not nullable:
-            _add(errors, field, "This field is required.")
+            _add(errors, field, gettext("This field is required."))
         return None
     if not _is_int(value):
-        _add(errors, field, "Must be a whole number.")
+        _add(errors, field, gettext("Must be a whole number."))
         return None
     assert isinstance(value, int)
     if not minimum <= value <= maximum:
-        _add(errors, field, f"Must be between {minimum} and {maximum}.")
+        _add(
+            errors,
+            field,
+            gettext("Must be between %(minimum)s and %(maximum)s.")
+            % {"minimum": minimum, "maximum": maximum},
+        )
     return value
 
 
@@ -156,17 +161,21 @@ def _date(
 ) -> dt.date | None:
     if value is None:
         if not nullable:
-            _add(errors, field, "This field is required.")
+            _add(errors, field, gettext("This field is required."))
         return None
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        _add(errors, field, "Must be a date (YYYY-MM-DD).")
+        _add(errors, field, gettext("Must be a date (YYYY-MM-DD)."))
         return None
     return value
 
 
 def _currency(errors: dict[str, list[str]], field: str, value: object) -> str:
     if not valid_currency(value):
-        _add(errors, field, f"{value!r} is not an ISO 4217 currency code.")
+        _add(
+            errors,
+            field,
+            gettext("%(value)s is not an ISO 4217 currency code.") % {"value": repr(value)},
+        )
         return ""
     assert isinstance(value, str)
     return value.upper()
@@ -180,7 +189,7 @@ def _clean_agreement_fields(
     out: dict[str, Any] = {}
     for field in data:
         if field not in EDITABLE_FIELDS:
-            _add(errors, field, "This field cannot be set here.")
+            _add(errors, field, gettext("This field cannot be set here."))
     if "title" in data:
         out["title"] = _text(errors, "title", data["title"], max_length=200, required=True)
     if "description" in data:
@@ -200,7 +209,12 @@ def _clean_agreement_fields(
             if valid_country(data[field]):
                 out[field] = str(data[field]).upper()
             else:
-                _add(errors, field, f"{data[field]!r} is not an ISO 3166-1 alpha-2 country code.")
+                _add(
+                    errors,
+                    field,
+                    gettext("%(value)s is not an ISO 3166-1 alpha-2 country code.")
+                    % {"value": repr(data[field])},
+                )
     if "instrument" in data:
         if data["instrument"] in Agreement.Instrument.values:
             out["instrument"] = data["instrument"]
@@ -208,13 +222,14 @@ def _clean_agreement_fields(
             _add(
                 errors,
                 "instrument",
-                f"Choose one of {', '.join(Agreement.Instrument.values)}.",
+                gettext("Choose one of %(choices)s.")
+                % {"choices": ", ".join(Agreement.Instrument.values)},
             )
     if "voluntary" in data:
         if isinstance(data["voluntary"], bool):
             out["voluntary"] = data["voluntary"]
         else:
-            _add(errors, "voluntary", "Must be true or false.")
+            _add(errors, "voluntary", gettext("Must be true or false."))
     for field in ("valid_from", "valid_to"):
         if field in data:
             out[field] = _date(errors, field, data[field], nullable=True)
@@ -250,7 +265,11 @@ def _clean_agreement_fields(
         and "sending_state" not in errors
         and "receiving_state" not in errors
     ):
-        _add(errors, "receiving_state", "The receiving state must differ from the sending state.")
+        _add(
+            errors,
+            "receiving_state",
+            gettext("The receiving state must differ from the sending state."),
+        )
     start, end = final("valid_from"), final("valid_to")
     if (
         isinstance(start, dt.date)
@@ -258,17 +277,22 @@ def _clean_agreement_fields(
         and end < start
         and "valid_to" not in errors
     ):
-        _add(errors, "valid_to", "The end of validity must not be before its start.")
+        _add(errors, "valid_to", gettext("The end of validity must not be before its start."))
     if current is not None and "cap_total" in out and out["cap_total"] is not None:
         if out["cap_total"] < current.places_used:
             _add(
                 errors,
                 "cap_total",
-                f"{current.places_used} places are already taken; the cap cannot be lower.",
+                gettext("%(n)s places are already taken; the cap cannot be lower.")
+                % {"n": current.places_used},
             )
         biggest = max((t.cap for t in current.tranches.all()), default=0)
         if out["cap_total"] < biggest:
-            _add(errors, "cap_total", f"A cap period allows {biggest}; the cap cannot be lower.")
+            _add(
+                errors,
+                "cap_total",
+                gettext("A cap period allows %(n)s; the cap cannot be lower.") % {"n": biggest},
+            )
     return out, errors
 
 
@@ -290,27 +314,27 @@ def agreement_create(*, actor: Actor, code: str, fields: Mapping[str, Any]) -> A
     clean, errors = _clean_agreement_fields(fields, current=None)
     for field in _REQUIRED_ON_CREATE:
         if field not in fields:
-            _add(errors, field, "This field is required.")
+            _add(errors, field, gettext("This field is required."))
     code = code.strip().upper() if isinstance(code, str) else ""
     if not code:
-        _add(errors, "code", "This field is required.")
+        _add(errors, "code", gettext("This field is required."))
     elif len(code) > 40 or not CODE_RE.match(code):
         _add(
             errors,
             "code",
-            "Use up to 40 letters, digits and single hyphens, e.g. US-RW-2025.",
+            gettext("Use up to 40 letters, digits and single hyphens, e.g. US-RW-2025."),
         )
     elif Agreement.objects.filter(code=code).exists():
-        _add(errors, "code", "An agreement with this code exists.")
+        _add(errors, "code", gettext("An agreement with this code exists."))
     if errors:
-        raise ValidationError("The agreement is not valid.", details=errors)
+        raise ValidationError(gettext("The agreement is not valid."), details=errors)
     try:
         with transaction.atomic():
             agreement = Agreement.objects.create(code=code, **clean)
     except IntegrityError as exc:  # a concurrent create took the code
         raise Conflict(
-            "An agreement with this code exists.",
-            details={"code": ["An agreement with this code exists."]},
+            gettext("An agreement with this code exists."),
+            details={"code": [gettext("An agreement with this code exists.")]},
         ) from exc
     audit_record(
         actor=actor,
@@ -330,15 +354,23 @@ def agreement_update(
     require(actor, Perm.AGREEMENT_MANAGE, target_type="agreement", target_id=agreement.pk)
     agreement = _locked(agreement)
     if not _is_int(version):
-        raise ValidationError.for_field("version", "Must be a whole number.")
+        raise ValidationError.for_field("version", gettext("Must be a whole number."))
     if agreement.version != version:
         raise StaleVersion(
-            "Someone changed this agreement since you opened it; reload and apply your changes again.",
-            details={"version": [f"Current version is {agreement.version}, you sent {version}."]},
+            gettext(
+                "Someone changed this agreement since you opened it; "
+                "reload and apply your changes again."
+            ),
+            details={
+                "version": [
+                    gettext("Current version is %(current)s, you sent %(sent)s.")
+                    % {"current": agreement.version, "sent": version}
+                ]
+            },
         )
     clean, errors = _clean_agreement_fields(changes, current=agreement)
     if errors:
-        raise ValidationError("The agreement is not valid.", details=errors)
+        raise ValidationError(gettext("The agreement is not valid."), details=errors)
     changed = [f for f, v in clean.items() if getattr(agreement, f) != v]
     if not changed:
         return agreement
@@ -373,18 +405,22 @@ def agreement_transition(*, actor: Actor, agreement: Agreement, to: str, reason:
         target_id=agreement.pk,
     )
     if not known:
-        raise ValidationError.for_field("to", f"Choose one of {', '.join(Status.values)}.")
+        raise ValidationError.for_field(
+            "to", gettext("Choose one of %(choices)s.") % {"choices": ", ".join(Status.values)}
+        )
     if not isinstance(reason, str) or not reason.strip():
-        raise ValidationError.for_field("reason", "A reason is required.")
+        raise ValidationError.for_field("reason", gettext("A reason is required."))
     if len(reason) > 2000:
-        raise ValidationError.for_field("reason", "At most 2000 characters.")
+        raise ValidationError.for_field("reason", gettext("At most 2000 characters."))
     if to not in TRANSITIONS[current]:
         allowed = sorted(TRANSITIONS[current])
         raise IllegalTransition(
-            f"An agreement cannot go from {current} to {to}.",
+            gettext("An agreement cannot go from %(current)s to %(to)s.")
+            % {"current": current, "to": to},
             details={
                 "to": [
-                    f"From {current} the next status can be: {', '.join(allowed) or 'none (final)'}."
+                    gettext("From %(current)s the next status can be: %(allowed)s.")
+                    % {"current": current, "allowed": ", ".join(allowed) or gettext("none (final)")}
                 ]
             },
         )
@@ -426,21 +462,27 @@ def tranche_add(
     end = _date(errors, "ends_on", ends_on, nullable=False)
     cap_ = _int_in(errors, "cap", cap, minimum=1, maximum=10**9)
     if start and end and end < start:
-        _add(errors, "ends_on", "The period must not end before it starts.")
+        _add(errors, "ends_on", gettext("The period must not end before it starts."))
     if cap_ is not None and agreement.cap_total is not None and cap_ > agreement.cap_total:
-        _add(errors, "cap", f"Must not exceed the agreement's cap of {agreement.cap_total}.")
+        _add(
+            errors,
+            "cap",
+            gettext("Must not exceed the agreement's cap of %(cap)s.")
+            % {"cap": agreement.cap_total},
+        )
     if label and agreement.tranches.filter(label=label).exists():
-        _add(errors, "label", "This agreement already has a period with this label.")
+        _add(errors, "label", gettext("This agreement already has a period with this label."))
     if start and end and end >= start:
         clash = agreement.tranches.filter(starts_on__lte=end, ends_on__gte=start).first()
         if clash is not None:
             _add(
                 errors,
                 "starts_on",
-                f"Overlaps the period {clash.label} ({clash.starts_on} to {clash.ends_on}).",
+                gettext("Overlaps the period %(label)s (%(start)s to %(end)s).")
+                % {"label": clash.label, "start": clash.starts_on, "end": clash.ends_on},
             )
     if errors:
-        raise ValidationError("The cap period is not valid.", details=errors)
+        raise ValidationError(gettext("The cap period is not valid."), details=errors)
     assert start is not None and end is not None and cap_ is not None
     tranche = Tranche.objects.create(
         agreement=agreement, label=label, starts_on=start, ends_on=end, cap=cap_
@@ -521,7 +563,9 @@ def agreement_take_place(*, agreement: Agreement, on: dt.date) -> Tranche | None
 def agreement_release_place(*, agreement: Agreement, tranche: Tranche | None) -> None:
     """Give back a place taken with `agreement_take_place` (an acceptance withdrawn)."""
     if tranche is not None and tranche.agreement_id != agreement.pk:
-        raise ValidationError.for_field("tranche", "This period belongs to another agreement.")
+        raise ValidationError.for_field(
+            "tranche", gettext("This period belongs to another agreement.")
+        )
     try:
         with transaction.atomic():
             Agreement.objects.filter(pk=agreement.pk).update(places_used=F("places_used") - 1)
@@ -529,8 +573,8 @@ def agreement_release_place(*, agreement: Agreement, tranche: Tranche | None) ->
                 Tranche.objects.filter(pk=tranche.pk).update(places_used=F("places_used") - 1)
     except IntegrityError as exc:
         raise Conflict(
-            "No place is taken, so none can be released.",
-            details={"places_used": ["Already 0."]},
+            gettext("No place is taken, so none can be released."),
+            details={"places_used": [gettext("Already 0.")]},
         ) from exc
 
 
@@ -553,7 +597,11 @@ def support_item_add(
     require(actor, Perm.AGREEMENT_MANAGE, target_type="agreement", target_id=agreement.pk)
     errors: dict[str, list[str]] = {}
     if kind not in SupportItem.Kind.values:
-        _add(errors, "kind", f"Choose one of {', '.join(SupportItem.Kind.values)}.")
+        _add(
+            errors,
+            "kind",
+            gettext("Choose one of %(choices)s.") % {"choices": ", ".join(SupportItem.Kind.values)},
+        )
     description = _text(errors, "description", description, max_length=300, required=True)
     amount = _int_in(
         errors, "amount_minor", amount_minor, minimum=0, maximum=MAX_AMOUNT_MINOR, nullable=True
@@ -562,14 +610,19 @@ def support_item_add(
     if amount is not None:
         cur = _currency(errors, "currency", currency)
     elif currency:
-        _add(errors, "currency", "Leave the currency empty for support given in kind.")
+        _add(errors, "currency", gettext("Leave the currency empty for support given in kind."))
     if frequency not in SupportItem.Frequency.values:
-        _add(errors, "frequency", f"Choose one of {', '.join(SupportItem.Frequency.values)}.")
+        _add(
+            errors,
+            "frequency",
+            gettext("Choose one of %(choices)s.")
+            % {"choices": ", ".join(SupportItem.Frequency.values)},
+        )
     duration = _int_in(
         errors, "duration_months", duration_months, minimum=1, maximum=600, nullable=True
     )
     if errors:
-        raise ValidationError("The support item is not valid.", details=errors)
+        raise ValidationError(gettext("The support item is not valid."), details=errors)
     item = SupportItem.objects.create(
         agreement=agreement,
         kind=kind,
@@ -613,7 +666,12 @@ def compensation_line_add(
     require(actor, Perm.AGREEMENT_MANAGE, target_type="agreement", target_id=agreement.pk)
     errors: dict[str, list[str]] = {}
     if category not in CompensationCategory.values:
-        _add(errors, "category", f"Choose one of {', '.join(CompensationCategory.values)}.")
+        _add(
+            errors,
+            "category",
+            gettext("Choose one of %(choices)s.")
+            % {"choices": ", ".join(CompensationCategory.values)},
+        )
     description = _text(errors, "description", description, max_length=300, required=True)
     amount = _int_in(errors, "amount_minor", amount_minor, minimum=0, maximum=MAX_AMOUNT_MINOR)
     cur = _currency(errors, "currency", currency)
@@ -625,20 +683,24 @@ def compensation_line_add(
         and trigger is None
         and "trigger_people" not in errors
     ):
-        _add(errors, "trigger_people", "A milestone needs the number of people that triggers it.")
+        _add(
+            errors,
+            "trigger_people",
+            gettext("A milestone needs the number of people that triggers it."),
+        )
     if category != CompensationCategory.MILESTONE and trigger is not None:
-        _add(errors, "trigger_people", "Only a milestone has a trigger.")
+        _add(errors, "trigger_people", gettext("Only a milestone has a trigger."))
     # Per-person money is per person by definition; fixed sums and milestones never are.
     if per_person is None:
         per_person = category == CompensationCategory.PER_PERSON
     if not isinstance(per_person, bool):
-        _add(errors, "per_person", "Must be true or false.")
+        _add(errors, "per_person", gettext("Must be true or false."))
     elif category == CompensationCategory.PER_PERSON and not per_person:
-        _add(errors, "per_person", "A per-person line is paid per person.")
+        _add(errors, "per_person", gettext("A per-person line is paid per person."))
     elif category in (CompensationCategory.FIXED, CompensationCategory.MILESTONE) and per_person:
-        _add(errors, "per_person", "A fixed sum or milestone is not paid per person.")
+        _add(errors, "per_person", gettext("A fixed sum or milestone is not paid per person."))
     if errors:
-        raise ValidationError("The compensation line is not valid.", details=errors)
+        raise ValidationError(gettext("The compensation line is not valid."), details=errors)
     assert amount is not None
     line = CompensationLine.objects.create(
         agreement=agreement,
@@ -684,23 +746,31 @@ def interstate_payment_record(
     agreement = _locked(agreement)
     if agreement.status not in _PAYABLE_STATUSES:
         raise PaymentNotAllowed(
-            f"Payments are recorded only under a signed agreement (this one is {agreement.status}).",
-            details={"agreement": [f"Status is {agreement.status}."]},
+            gettext("Payments are recorded only under a signed agreement (this one is %(status)s).")
+            % {"status": agreement.status},
+            details={
+                "agreement": [gettext("Status is %(status)s.") % {"status": agreement.status}]
+            },
         )
     errors: dict[str, list[str]] = {}
     if category not in CompensationCategory.values:
-        _add(errors, "category", f"Choose one of {', '.join(CompensationCategory.values)}.")
+        _add(
+            errors,
+            "category",
+            gettext("Choose one of %(choices)s.")
+            % {"choices": ", ".join(CompensationCategory.values)},
+        )
     amount = _int_in(errors, "amount_minor", amount_minor, minimum=1, maximum=MAX_AMOUNT_MINOR)
     cur = _currency(errors, "currency", currency)
     day = _date(errors, "paid_on", paid_on, nullable=False)
     if day is not None and day > clock.today_local():
-        _add(errors, "paid_on", "A payment cannot be recorded before it is made.")
+        _add(errors, "paid_on", gettext("A payment cannot be recorded before it is made."))
     reference = _text(errors, "reference", reference, max_length=120, required=True)
     note = _text(errors, "note", note, max_length=2000, required=False)
     if reference and agreement.payments.filter(reference=reference).exists():
-        _add(errors, "reference", "A payment with this reference is already recorded.")
+        _add(errors, "reference", gettext("A payment with this reference is already recorded."))
     if errors:
-        raise ValidationError("The payment is not valid.", details=errors)
+        raise ValidationError(gettext("The payment is not valid."), details=errors)
     assert amount is not None and day is not None
     payment = InterstatePayment.objects.create(
         agreement=agreement,

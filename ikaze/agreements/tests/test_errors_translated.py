@@ -37,3 +37,31 @@ def test_a_full_cap_period_says_so_in_kinyarwanda() -> None:
     assert exc.value.message == "Umubare ntarengwa w'amasezerano muri iki gihe wagezweho."
     assert exc.value.details == {"cap": ["Nta mwanya usigaye mu mubare ntarengwa (SAFEGUARDS A6)."]}
     assert Agreement.objects.get(pk=full.pk).places_used == 1
+
+
+def test_an_agreement_that_names_one_state_twice_is_refused_in_spanish() -> None:
+    from ikaze.accounts.access import Role
+    from ikaze.agreements.services import agreement_create
+    from ikaze.core.errors import ValidationError
+
+    admin = f.actor(Role.ADMIN)
+    before = Agreement.objects.count()
+    with translation.override("es"), pytest.raises(ValidationError) as exc:
+        agreement_create(
+            actor=admin,
+            code="us-rw-x",
+            fields={
+                "title": "T",
+                "sending_state": "RW",
+                "receiving_state": "RW",
+                "instrument": "nope",
+                "currency": "ZZZ",
+            },
+        )
+    assert exc.value.message == "El acuerdo no es válido."
+    assert exc.value.details["receiving_state"] == [
+        "El Estado receptor debe ser distinto del Estado remitente."
+    ]
+    assert exc.value.details["instrument"][0].startswith("Elija uno de estos: ")
+    assert exc.value.details["currency"] == ["'ZZZ' no es un código de moneda ISO 4217."]
+    assert Agreement.objects.count() == before
