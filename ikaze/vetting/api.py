@@ -40,6 +40,8 @@ from ikaze.vetting.schemas import (
     ReferralOut,
     ReferralPage,
     RefuseIn,
+    RescreenIn,
+    RescreenOut,
     ResolveIn,
     ServiceIn,
     StageIn,
@@ -327,6 +329,21 @@ def evaluate(request: HttpRequest, referral_id: uuid.UUID, payload: StageIn) -> 
         actor=actor, referral=_referral(request, referral_id), stage=payload.stage
     )
     return 201, evaluation_out(row)
+
+
+@vetting_router.post(
+    "/rescreen",
+    perm=Perm.REFERRAL_DECIDE,
+    response={200: RescreenOut, **_WRITE},
+    operation_id=_op("rescreen"),
+)
+def rescreen(request: HttpRequest, payload: RescreenIn) -> Any:
+    """Evaluate open and accepted referrals again with the rule set in force (by default only
+    those last evaluated with an older one). Accepted people a block now stands against get an
+    alert. Nobody is decided or moved."""
+    return services.referrals_rescreen(
+        actor=actor_of(request), agreement_code=payload.agreement, every=payload.every
+    )
 
 
 @vetting_router.get(

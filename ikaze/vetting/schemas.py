@@ -138,6 +138,27 @@ class StageIn(Schema):
     stage: str = "decision"
 
 
+class RescreenIn(Schema):
+    agreement: str = Field("", description="An agreement code; empty for every agreement.")
+    every: bool = Field(
+        False,
+        description="Evaluate every open and accepted referral, not only those last evaluated "
+        "with an older rule set (after a change of an agreement's safeguard settings).",
+    )
+
+
+class RescreenOut(Schema):
+    ruleset_version: str
+    agreement: str | None
+    every: bool
+    evaluated: int
+    open_evaluated: int
+    open_blocked: int
+    accepted_evaluated: int
+    alerts_raised: int
+    seconds: float
+
+
 class DecisionOut(Schema):
     id: uuid.UUID
     referral_id: uuid.UUID

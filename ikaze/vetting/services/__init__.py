@@ -22,7 +22,13 @@ from ikaze.vetting.errors import (
 )
 from ikaze.vetting.services._common import DECIDABLE, approved_override_rules
 from ikaze.vetting.services.decisions import referral_accept, referral_refuse
-from ikaze.vetting.services.evaluations import evaluation_run, latest_evaluation, referral_evaluate
+from ikaze.vetting.services.evaluations import (
+    evaluation_run,
+    latest_evaluation,
+    referral_evaluate,
+    referrals_rescreen,
+    referrals_to_rescreen,
+)
 from ikaze.vetting.services.facts import alert_resolve, legal_fact_record
 from ikaze.vetting.services.notices import notice_issue, notice_record_service
 from ikaze.vetting.services.overrides import override_decline, override_request, override_second
@@ -75,5 +81,7 @@ __all__ = [
     "referral_start_review",
     "referral_submit",
     "referral_withdraw",
+    "referrals_rescreen",
     "referrals_submit_bulk",
+    "referrals_to_rescreen",
 ]

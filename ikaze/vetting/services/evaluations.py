@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.utils.translation import gettext as _
 
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import require
+from ikaze.agreements.models import Agreement
 from ikaze.audit.services import audit_record
 from ikaze.core.errors import ValidationError
-from ikaze.vetting.models import Evaluation, Referral
-from ikaze.vetting.rules import DecisionFacts, Stage
+from ikaze.vetting.models import OPEN_STATUSES, Evaluation, Referral
+from ikaze.vetting.rules import RULESET_VERSION, DecisionFacts, Stage
 from ikaze.vetting.rules import Evaluation as RuleEvaluation
 from ikaze.vetting.screening import screen
+from ikaze.vetting.services._common import _receiving, _refusal_recorded
+from ikaze.vetting.services.facts import rescreen_accepted
 
 
 def evaluation_run(
@@ -71,3 +79,86 @@ def latest_evaluation(referral: Referral) -> Evaluation | None:
         .order_by("-evaluated_at", "-created_at")
         .first()
     )
+
+
+def _latest_version() -> Subquery:
+    return Subquery(
+        Evaluation.objects.filter(referral=OuterRef("pk"))
+        .order_by("-evaluated_at", "-created_at")
+        .values("ruleset_version")[:1]
+    )
+
+
+def referrals_to_rescreen(*, agreement_code: str = "", every: bool = False) -> Any:
+    """Open (submitted, in review, information asked) and accepted referrals, of one agreement
+    or all; unless `every`, only those never evaluated or last evaluated with an older rule set."""
+    qs = Referral.objects.filter(
+        status__in=(OPEN_STATUSES - {Referral.Status.DRAFT}) | {Referral.Status.ACCEPTED}
+    )
+    if agreement_code:
+        qs = qs.filter(agreement__code=agreement_code)
+    if not every:
+        qs = qs.annotate(latest_version=_latest_version()).filter(
+            Q(latest_version__isnull=True) | ~Q(latest_version=RULESET_VERSION)
+        )
+    return qs
+
+
+@_refusal_recorded("referral.rescreen")
+@transaction.atomic
+def referrals_rescreen(
+    *, actor: Actor, agreement_code: str = "", every: bool = False
+) -> dict[str, Any]:
+    """Evaluate referrals again with the rule set in force (after an upgrade of the rule set,
+    or with `every` after a change of an agreement's safeguard settings).
+
+    Open referrals are evaluated at stage "referral" (advisory), accepted people at stage
+    "decision": a block that now stands against an accepted person raises an alert, as a new
+    fact does, unless an open alert already names the same rules. Nobody is accepted, refused
+    or moved here. One audit event records the run; each alert has its own.
+    """
+    require(actor, Perm.REFERRAL_DECIDE, target_type="referral")
+    _receiving(actor)
+    agreement_code = (agreement_code or "").strip().upper()
+    if agreement_code and not Agreement.objects.filter(code=agreement_code).exists():
+        raise ValidationError.for_field(
+            "agreement", _("No agreement with code %(code)s.") % {"code": agreement_code}
+        )
+    t0 = time.perf_counter()
+    candidates = referrals_to_rescreen(agreement_code=agreement_code, every=every)
+    # Chosen by a subquery, not a list of ids: tens of thousands of ids exceed what SQLite
+    # takes as parameters of one statement.
+    open_qs = Referral.objects.filter(
+        pk__in=candidates.exclude(status=Referral.Status.ACCEPTED).values("pk")
+    )
+    accepted = list(
+        Referral.objects.filter(
+            pk__in=candidates.filter(status=Referral.Status.ACCEPTED).values("pk")
+        ).select_related("agreement")
+    )
+    by = actor.user.pk if actor.user else None
+    results = screen(open_qs, stage=Stage.REFERRAL, evaluated_by_id=by)
+    blocked = sum(1 for _s, ev, _row in results if ev.blocked)
+    alerts = rescreen_accepted(
+        actor=actor,
+        accepted=accepted,
+        cause={"cause": "rescreen", "ruleset_version": RULESET_VERSION},
+        reason=_("Evaluated again with rule set %(version)s: a block now stands (%(rules)s)."),
+        reason_params={"version": RULESET_VERSION},
+        unless_open=True,
+    )
+    summary: dict[str, Any] = {
+        "ruleset_version": RULESET_VERSION,
+        "agreement": agreement_code or None,
+        "every": every,
+        "evaluated": len(results) + len(accepted),
+        "open_evaluated": len(results),
+        "open_blocked": blocked,
+        "accepted_evaluated": len(accepted),
+        "alerts_raised": alerts,
+    }
+    audit_record(
+        actor=actor, action="referral.rescreen", target_type="referral", target_id="", after=summary
+    )
+    summary["seconds"] = round(time.perf_counter() - t0, 3)
+    return summary

@@ -137,34 +137,65 @@ def _rescreen_person(*, actor: Actor, person_id: Any, cause: LegalEventRecord) -
     open_qs = referrals.filter(status__in=OPEN_STATUSES)
     screen(open_qs, stage=Stage.REFERRAL, evaluated_by_id=actor.user.pk if actor.user else None)
     accepted = list(referrals.filter(status=Referral.Status.ACCEPTED))
+    rescreen_accepted(
+        actor=actor,
+        accepted=accepted,
+        cause={"cause": str(cause.pk)},
+        reason=_("A fact recorded after acceptance blocks this person (%(rules)s)."),
+    )
+
+
+def rescreen_accepted(
+    *,
+    actor: Actor,
+    accepted: list[Referral],
+    cause: dict[str, Any],
+    reason: str,
+    reason_params: dict[str, str] | None = None,
+    unless_open: bool = False,
+) -> int:
+    """Evaluate accepted people again at stage "decision"; raise an alert (audited, the monitor
+    told) for each one a block now stands against. `reason` names the rules with %(rules)s,
+    and whatever else `reason_params` gives.
+    With `unless_open`, a person whose open alert already names the same rules gets no second
+    one. Returns the number of alerts raised."""
     if not accepted:
-        return
+        return 0
     results = screen(
         Referral.objects.filter(pk__in=[r.pk for r in accepted]),
         stage=Stage.DECISION,
         evaluated_by_id=actor.user.pk if actor.user else None,
     )
     by_pk = {r.pk: r for r in accepted}
+    open_alerts: set[tuple[Any, tuple[str, ...]]] = set()
+    if unless_open:
+        open_alerts = {
+            (a.referral_id, tuple(a.rule_ids))
+            for a in Alert.objects.filter(referral__in=accepted, resolved_at__isnull=True)
+        }
+    raised = 0
     for screened, ev, row in results:
         referral = by_pk[screened.referral_id]
         if not ev.blocked_ignoring(approved_override_rules(referral)):
             continue
         assert row is not None
         rules = sorted(_block_details(ev, approved_override_rules(referral)))
+        if (referral.pk, tuple(rules)) in open_alerts:
+            continue
         alert = Alert.objects.create(
             referral=referral,
-            reason=_("A fact recorded after acceptance blocks this person (%(rules)s).")
-            % {"rules": ", ".join(rules)},
+            reason=reason % {**(reason_params or {}), "rules": ", ".join(rules)},
             rule_ids=rules,
             evaluation=row,
             raised_at=clock.now(),
         )
+        raised += 1
         audit_record(
             actor=actor,
             action="alert.raise",
             target_type="referral",
             target_id=referral.pk,
-            after={"alert": str(alert.pk), "rules": rules, "cause": str(cause.pk)},
+            after={"alert": str(alert.pk), "rules": rules, **cause},
         )
         # The movements issue takes the person off any manifest while an alert is open.
         _notify_monitor(
@@ -174,6 +205,7 @@ def _rescreen_person(*, actor: Actor, person_id: Any, cause: LegalEventRecord) -
             alert=alert,
             message=alert.reason,
         )
+    return raised
 
 
 @_refusal_recorded("alert.resolve")

@@ -7,7 +7,8 @@ full cap (A6). Paths: the API, the pages, a direct service call, concurrent requ
 - Admin: Ikaze has no Django admin (django.contrib.admin is not installed), so there is no
   admin path to try; `test_there_is_no_admin` proves it.
 - CLI: no management command decides or moves a person (`ikaze` forwards Django commands;
-  none of vetting's writes is exposed); `test_no_command_decides` proves it.
+  vetting's only one, `rescreen`, evaluates again and decides nothing);
+  `test_no_command_decides` proves it.
 
 Each attempt must be refused, leave a security event, and change nothing (row counts and the
 referral's status).
@@ -308,10 +309,31 @@ def test_there_is_no_admin() -> None:
 
 
 def test_no_command_decides() -> None:
-    from django.core.management import get_commands
+    import io
+
+    from django.core.management import call_command, get_commands, load_command_class
 
     vetting = [name for name, app in get_commands().items() if app == "ikaze.vetting"]
-    assert vetting == []
+    assert vetting == ["rescreen"]
+    parser = load_command_class("ikaze.vetting", "rescreen").create_parser("ikaze", "rescreen")
+    options = {o for a in parser._actions for o in a.option_strings if o.startswith("--")}
+    assert options - {
+        "--version",
+        "--verbosity",
+        "--settings",
+        "--pythonpath",
+        "--traceback",
+        "--no-color",
+        "--force-color",
+        "--skip-checks",
+        "--help",
+    } == {"--agreement", "--every", "--as"}
+    # Run over every protected person: each stays as it was, none accepted.
+    officer = f.vetting_officer()
+    people = [make(officer) for make, _rule in PROTECTED.values()]
+    call_command("rescreen", "--every", stdout=io.StringIO())
+    for r in people:
+        assert Referral.objects.get(pk=r.pk).status != "accepted"
 
 
 # --- concurrent requests (PostgreSQL) -----------------------------------------------------------
