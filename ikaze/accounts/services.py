@@ -8,6 +8,7 @@ import pycountry
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from ikaze.accounts.access import ROLE_ORG_KINDS, OrgKind, Perm, Role
 from ikaze.accounts.actor import Actor, actor_for_token
@@ -37,17 +38,21 @@ def organisation_create(
     errors: dict[str, list[str]] = {}
     name = name.strip()
     if not name:
-        errors["name"] = ["Name is required."]
+        errors["name"] = [gettext("Name is required.")]
     elif Organisation.objects.filter(name__iexact=name).exists():
-        errors["name"] = ["An organisation with this name exists."]
+        errors["name"] = [gettext("An organisation with this name exists.")]
     if kind not in {k.value for k in OrgKind}:
         errors["kind"] = [
-            f"Unknown kind {kind!r}; expected one of {', '.join(k.value for k in OrgKind)}."
+            gettext("Unknown kind %(kind)s; expected one of %(choices)s.")
+            % {"kind": repr(kind), "choices": ", ".join(k.value for k in OrgKind)}
         ]
     if not _valid_country(country):
-        errors["country"] = [f"{country!r} is not an ISO 3166-1 alpha-2 country code."]
+        errors["country"] = [
+            gettext("%(value)s is not an ISO 3166-1 alpha-2 country code.")
+            % {"value": repr(country)}
+        ]
     if errors:
-        raise ValidationError("The organisation is not valid.", details=errors)
+        raise ValidationError(gettext("The organisation is not valid."), details=errors)
     org = Organisation.objects.create(
         name=name, kind=kind, country=country.upper(), short_name=short_name.strip()
     )
@@ -78,18 +83,18 @@ def user_create(
     errors: dict[str, list[str]] = {}
     username = username.strip()
     if not username:
-        errors["username"] = ["Username is required."]
+        errors["username"] = [gettext("Username is required.")]
     elif User.objects.filter(username__iexact=username).exists():
-        errors["username"] = ["This username is taken."]
+        errors["username"] = [gettext("This username is taken.")]
     candidate = User(username=username, email=email, first_name=first_name, last_name=last_name)
     try:
         validate_password(password, user=candidate)
     except DjangoValidationError as exc:
         errors["password"] = [str(m) for m in exc.messages]
     if preferred_language not in {"en", "fr", "es", "rw"}:
-        errors["preferred_language"] = ["Choose en, fr, es or rw."]
+        errors["preferred_language"] = [gettext("Choose en, fr, es or rw.")]
     if errors:
-        raise ValidationError("The user is not valid.", details=errors)
+        raise ValidationError(gettext("The user is not valid."), details=errors)
     user = User.objects.create_user(
         username=username,
         password=password,
@@ -118,11 +123,16 @@ def membership_grant(
     try:
         r = Role(role)
     except ValueError as exc:
-        raise ValidationError.for_field("role", f"Unknown role {role!r}.") from exc
+        raise ValidationError.for_field(
+            "role", gettext("Unknown role %(role)s.") % {"role": repr(role)}
+        ) from exc
     if OrgKind(organisation.kind) not in ROLE_ORG_KINDS[r]:
         raise RoleNotAllowedForOrganisation(
-            f"The role {r.value} cannot be held in a {organisation.kind} organisation.",
-            details={"role": [f"Not allowed for a {organisation.kind}."]},
+            gettext("The role %(role)s cannot be held in a %(kind)s organisation.")
+            % {"role": r.value, "kind": organisation.kind},
+            details={
+                "role": [gettext("Not allowed for a %(kind)s.") % {"kind": organisation.kind}]
+            },
         )
     existing = Membership.objects.filter(
         user=user, organisation=organisation, role=r.value, revoked_at__isnull=True
@@ -145,16 +155,18 @@ def membership_revoke(*, actor: Actor, membership: Membership, reason: str) -> M
     """End a membership. A monitor can be revoked only by its own monitoring body (C1)."""
     require(actor, Perm.USER_MANAGE, target_type="user", target_id=membership.user_id)
     if not reason.strip():
-        raise ValidationError.for_field("reason", "A reason is required.")
+        raise ValidationError.for_field("reason", gettext("A reason is required."))
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.revoked_at is not None:
         return membership
     if membership.role == Role.MONITOR and actor.organisation_id != membership.organisation_id:
         # SAFEGUARDS C1: the receiving state alone cannot revoke a monitor.
         raise MonitorRevocationRefused(
-            "A monitor can be revoked only by the monitoring body itself.",
+            gettext("A monitor can be revoked only by the monitoring body itself."),
             details={
-                "membership": ["Monitor memberships are outside the receiving state's control."]
+                "membership": [
+                    gettext("Monitor memberships are outside the receiving state's control.")
+                ]
             },
         )
     membership.revoked_at = clock.now()
@@ -183,19 +195,21 @@ def api_token_issue(
     require(actor, Perm.TOKEN_MANAGE, target_type="api_token")
     errors: dict[str, list[str]] = {}
     if not name.strip():
-        errors["name"] = ["A name is required (which system uses this token?)."]
+        errors["name"] = [gettext("A name is required (which system uses this token?).")]
     try:
         r = Role(role)
         if OrgKind(organisation.kind) not in ROLE_ORG_KINDS[r]:
-            errors["role"] = [f"Not allowed for a {organisation.kind}."]
+            errors["role"] = [gettext("Not allowed for a %(kind)s.") % {"kind": organisation.kind}]
     except ValueError:
-        errors["role"] = [f"Unknown role {role!r}."]
+        errors["role"] = [gettext("Unknown role %(role)s.") % {"role": repr(role)}]
     if expires_at is not None and expires_at <= clock.now():
-        errors["expires_at"] = ["The expiry must be in the future."]
+        errors["expires_at"] = [gettext("The expiry must be in the future.")]
     if errors:
-        raise ValidationError("The token is not valid.", details=errors)
+        raise ValidationError(gettext("The token is not valid."), details=errors)
     if actor.user is None:
-        raise ValidationError("Only a signed-in person can issue tokens.", code="person_required")
+        raise ValidationError(
+            gettext("Only a signed-in person can issue tokens."), code="person_required"
+        )
     clear, prefix, digest = new_token()
     token = ApiToken.objects.create(
         name=name.strip(),
