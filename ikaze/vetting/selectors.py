@@ -25,6 +25,7 @@ from ikaze.audit.services import audit_read
 from ikaze.core.errors import NotFound
 from ikaze.people.models import Person
 from ikaze.vetting.models import (
+    OPEN_STATUSES,
     OVERRIDE_CLOSED,
     Alert,
     Decision,
@@ -35,6 +36,7 @@ from ikaze.vetting.models import (
     Override,
     Referral,
 )
+from ikaze.vetting.rules import RULESET_VERSION
 
 
 def referral_scope(actor: Actor) -> QuerySet[Referral]:
@@ -147,6 +149,45 @@ def person_names(*, ids: Sequence[object]) -> dict[str, str]:
             "given_names", "first_surname", "second_surname"
         )
     }
+
+
+# --- evaluating again after an upgrade of the rule set -------------------------------------
+
+
+def _latest_version() -> Subquery:
+    return Subquery(
+        Evaluation.objects.filter(referral=OuterRef("pk"))
+        .order_by("-evaluated_at", "-created_at")
+        .values("ruleset_version")[:1]
+    )
+
+
+def referrals_to_rescreen(*, agreement_code: str = "", every: bool = False) -> QuerySet[Referral]:
+    """Open (submitted, in review, information asked) and accepted referrals, of one agreement
+    or all; unless `every`, only those never evaluated or last evaluated with an older rule set.
+
+    Not scoped to an actor: the rescreen service (which checks its caller) and
+    `rescreen_pending_count` read it."""
+    qs = Referral.objects.filter(
+        status__in=(OPEN_STATUSES - {Referral.Status.DRAFT}) | {Referral.Status.ACCEPTED}
+    )
+    if agreement_code:
+        qs = qs.filter(agreement__code=agreement_code)
+    if not every:
+        qs = qs.annotate(latest_version=_latest_version()).filter(
+            Q(latest_version__isnull=True) | ~Q(latest_version=RULESET_VERSION)
+        )
+    return qs
+
+
+def rescreen_pending_count(*, actor: Actor) -> int:
+    """How many referrals an older rule set evaluated last (the queue offers to evaluate them)."""
+    if not actor.can(Perm.REFERRAL_DECIDE) or actor.org_kind not in (
+        OrgKind.RECEIVING_STATE,
+        OrgKind.PARTNER,
+    ):
+        return 0
+    return referrals_to_rescreen().count()
 
 
 # --- the vetting file (issue 4) ------------------------------------------------------------

@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     # Vetting (issue 4): the queue, the vetting file, decisions, overrides, notices.
     path("queue/", views.queue, name="queue"),
+    path("rescreen/", views.rescreen, name="rescreen"),
     path("referrals/<uuid:referral_id>/vetting/", views.vetting_file, name="vetting_file"),
     path(
         "referrals/<uuid:referral_id>/decision/",

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ikaze.accounts.access import Perm
@@ -39,7 +40,7 @@ from ikaze.vetting.forms import (
 )
 from ikaze.vetting.legal_events import EventKind
 from ikaze.vetting.models import Decision, Override, Referral
-from ikaze.vetting.rules import RULES
+from ikaze.vetting.rules import RULES, RULESET_VERSION
 from ikaze.vetting.rules.findings import Finding as RuleFinding
 
 
@@ -268,8 +269,37 @@ def queue(request: HttpRequest) -> HttpResponse:
             "statuses": Referral.Status.choices,
             "agreements": agreement_list_for(actor=actor),
             "querystring_base": query + "&" if query else "",
+            "rescreen_pending": selectors.rescreen_pending_count(actor=actor),
+            "ruleset_version": RULESET_VERSION,
         },
     )
+
+
+@requires(Perm.REFERRAL_DECIDE)
+@require_POST
+def rescreen(request: HttpRequest) -> HttpResponseBase:
+    """Evaluate again what an older rule set evaluated last (the queue's button)."""
+    try:
+        summary = services.referrals_rescreen(actor=request.actor)  # type: ignore[attr-defined]
+    except IkazeError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        messages.error(request, exc.message)
+    else:
+        n, alerts = summary["evaluated"], summary["alerts_raised"]
+        text = ngettext(
+            "%(n)s referral evaluated again with rule set %(version)s.",
+            "%(n)s referrals evaluated again with rule set %(version)s.",
+            n,
+        ) % {"n": n, "version": summary["ruleset_version"]}
+        if alerts:
+            text += " " + ngettext(
+                "A block now stands against %(n)s accepted person: see the alert.",
+                "A block now stands against %(n)s accepted people: see the alerts.",
+                alerts,
+            ) % {"n": alerts}
+        messages.success(request, text)
+    return redirect("vetting:queue")
 
 
 # --- the vetting file -----------------------------------------------------------------------

@@ -6,7 +6,6 @@ import time
 from typing import Any
 
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from ikaze.accounts.access import Perm
@@ -15,10 +14,11 @@ from ikaze.accounts.guards import require
 from ikaze.agreements.models import Agreement
 from ikaze.audit.services import audit_record
 from ikaze.core.errors import ValidationError
-from ikaze.vetting.models import OPEN_STATUSES, Evaluation, Referral
+from ikaze.vetting.models import Evaluation, Referral
 from ikaze.vetting.rules import RULESET_VERSION, DecisionFacts, Stage
 from ikaze.vetting.rules import Evaluation as RuleEvaluation
 from ikaze.vetting.screening import screen
+from ikaze.vetting.selectors import referrals_to_rescreen
 from ikaze.vetting.services._common import _receiving, _refusal_recorded
 from ikaze.vetting.services.facts import rescreen_accepted
 
@@ -79,29 +79,6 @@ def latest_evaluation(referral: Referral) -> Evaluation | None:
         .order_by("-evaluated_at", "-created_at")
         .first()
     )
-
-
-def _latest_version() -> Subquery:
-    return Subquery(
-        Evaluation.objects.filter(referral=OuterRef("pk"))
-        .order_by("-evaluated_at", "-created_at")
-        .values("ruleset_version")[:1]
-    )
-
-
-def referrals_to_rescreen(*, agreement_code: str = "", every: bool = False) -> Any:
-    """Open (submitted, in review, information asked) and accepted referrals, of one agreement
-    or all; unless `every`, only those never evaluated or last evaluated with an older rule set."""
-    qs = Referral.objects.filter(
-        status__in=(OPEN_STATUSES - {Referral.Status.DRAFT}) | {Referral.Status.ACCEPTED}
-    )
-    if agreement_code:
-        qs = qs.filter(agreement__code=agreement_code)
-    if not every:
-        qs = qs.annotate(latest_version=_latest_version()).filter(
-            Q(latest_version__isnull=True) | ~Q(latest_version=RULESET_VERSION)
-        )
-    return qs
 
 
 @_refusal_recorded("referral.rescreen")

@@ -126,3 +126,34 @@ def test_the_api_evaluates_again_for_an_officer_and_refuses_a_liaison(api_client
     )
     assert res.status_code == 422
     assert "agreement" in res.json()["error"]["details"]
+
+
+def test_the_queue_offers_to_evaluate_again_and_the_button_does_it() -> None:
+    from django.test import Client
+
+    officer = f.vetting_officer()
+    r = f.vetting_referral(officer=officer)
+    c = Client()
+    c.force_login(officer.user)
+    assert 'data-testid="rescreen"' not in c.get("/vetting/queue/").content.decode()
+    Evaluation.objects.filter(referral=r).update(ruleset_version=OLD)
+    page = c.get("/vetting/queue/").content.decode()
+    assert "1 referral was last evaluated with an older rule set" in page
+    res = c.post("/vetting/rescreen/", follow=True)
+    assert res.redirect_chain == [("/vetting/queue/", 302)]
+    text = res.content.decode()
+    assert f"1 referral evaluated again with rule set {RULESET_VERSION}." in text
+    assert 'data-testid="rescreen"' not in text
+    assert _latest_version(r) == RULESET_VERSION
+
+
+def test_the_button_is_refused_to_a_liaison_and_changes_nothing() -> None:
+    from django.test import Client
+
+    r = f.vetting_referral()
+    Evaluation.objects.filter(referral=r).update(ruleset_version=OLD)
+    c = Client()
+    c.force_login(f.liaison().user)
+    assert c.post("/vetting/rescreen/").status_code == 403
+    assert c.get("/vetting/rescreen/").status_code in (403, 405)
+    assert _latest_version(r) == OLD
