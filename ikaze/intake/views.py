@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -33,7 +34,9 @@ def batch_list(request: HttpRequest) -> HttpResponseBase:
         limit = int(settings.IKAZE_UPLOAD_MAX_BYTES)
         if upload.size > limit:
             form.add_error(
-                "file", _("The file is larger than the limit of %(n)s bytes.") % {"n": f"{limit:,}"}
+                "file",
+                _("The file is larger than the limit of %(n)s bytes.")
+                % {"n": number_format(limit, force_grouping=True)},
             )
         else:
             try:

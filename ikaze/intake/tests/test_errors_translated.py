@@ -62,3 +62,26 @@ def test_the_size_limit_is_written_with_the_languages_digit_grouping() -> None:
     assert exc.value.details["file"] == [
         "Le fichier fait 1\u00a0500 octets\u00a0; la limite est de 1\u00a0000."
     ]
+
+
+def test_the_upload_page_gives_the_size_limit_in_french_digits() -> None:
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    agreement = factories.agreement_in_force()
+    liaison = factories.liaison()
+    assert liaison.user is not None
+    c = Client()
+    c.force_login(liaison.user)
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    upload = SimpleUploadedFile("m.csv", b"x" * 1500, content_type="text/csv")
+    with override_settings(IKAZE_UPLOAD_MAX_BYTES=1000):
+        res = c.post(
+            reverse("intake:batch_list"),
+            {"agreement": agreement.code, "file": upload, "mode": "lenient"},
+        )
+    assert res.status_code == 400
+    assert "1\u00a0000 octets" in res.content.decode()
+    assert IntakeBatch.objects.count() == 0
