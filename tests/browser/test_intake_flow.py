@@ -1,13 +1,12 @@
 """Browser: a liaison uploads a manifest with bad rows, watches it import, downloads the error
-report; an officer adjudicates the duplicate it raised."""
+report; an officer adjudicates the duplicate it raised. The browser is the session's one
+(conftest.py): a second Playwright in the same process fails."""
 
 from __future__ import annotations
 
 import csv
 import io
-import shutil
 import threading
-from collections.abc import Iterator
 
 import pytest
 from django.test import override_settings
@@ -17,8 +16,6 @@ from ikaze.intake.manifest import COLUMN_NAMES
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def _manifest() -> bytes:
@@ -88,18 +85,6 @@ def _manifest() -> bytes:
     for r in rows:
         w.writerow(r)
     return out.getvalue().encode()
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if CHROMIUM is None:
-        pytest.skip("no Chromium on this machine")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 def _page_for(browser, live_server, user):  # type: ignore[no-untyped-def]
