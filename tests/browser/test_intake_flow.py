@@ -9,6 +9,7 @@ import io
 import threading
 
 import pytest
+from django.db import connections
 from django.test import override_settings
 
 from ikaze.accounts.access import Role
@@ -123,7 +124,15 @@ def test_upload_watch_download_adjudicate(browser, live_server, tmp_path) -> Non
         assert "Queued" in page.locator("#batch-status").inner_text()
 
         batch = IntakeBatch.objects.get()
-        worker = threading.Thread(target=intake_batch_run, kwargs={"batch_id": batch.pk})
+
+        def play_the_worker() -> None:
+            try:
+                intake_batch_run(batch_id=batch.pk)
+            finally:
+                # A thread's database connection outlives the thread unless it is closed.
+                connections.close_all()
+
+        worker = threading.Thread(target=play_the_worker)
         worker.start()
         worker.join(timeout=120)
         # The page polls every second; when the job is done it reloads with the summary.
