@@ -227,6 +227,16 @@ def fact(
     )
 
 
+def court_stay(*, by: Actor, referral, court: str = "C", measure: str = "stay"):  # type: ignore[no-untyped-def]
+    """A court stay granted today: SAFEGUARDS A8 blocks the person while it stands."""
+    return fact(
+        by=by,
+        referral=referral,
+        kind="court_stay_granted",
+        payload={"stay_ref": "S-1", "court": court, "measure": measure},
+    )
+
+
 def clear_facts(*, by: Actor, referral) -> None:  # type: ignore[no-untyped-def]
     """The facts a person needs before acceptance: an individual assessment and legal advice."""
     import hashlib

@@ -94,12 +94,7 @@ def appeal(officer):  # type: ignore[no-untyped-def]
 
 def stay(officer):  # type: ignore[no-untyped-def]
     r = f.vetting_referral(officer=officer)
-    f.fact(
-        by=officer,
-        referral=r,
-        kind="court_stay_granted",
-        payload={"stay_ref": "S", "court": "ECtHR", "measure": "ecthr_rule_39"},
-    )
+    f.court_stay(by=officer, referral=r, court="ECtHR", measure="ecthr_rule_39")
     return r
 
 

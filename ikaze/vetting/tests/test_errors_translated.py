@@ -27,12 +27,7 @@ def _client(actor, lang: str) -> Client:  # type: ignore[no-untyped-def]
 
 def _blocked_referral(officer):  # type: ignore[no-untyped-def]
     r = f.vetting_referral(officer=officer)
-    f.fact(
-        by=officer,
-        referral=r,
-        kind="court_stay_granted",
-        payload={"stay_ref": "S", "court": "C", "measure": "stay"},
-    )
+    f.court_stay(by=officer, referral=r)
     return r
 
 

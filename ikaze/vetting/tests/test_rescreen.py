@@ -57,12 +57,7 @@ def test_an_accepted_person_a_block_now_stands_against_gets_one_alert(monkeypatc
     svc.referral_accept(actor=officer, referral=r, reason="Eligible.")
     # A fact that an earlier version of Ikaze stored without evaluating the person again.
     monkeypatch.setattr(facts_module, "_rescreen_person", lambda **kwargs: None)
-    f.fact(
-        by=officer,
-        referral=r,
-        kind="court_stay_granted",
-        payload={"stay_ref": "S-9", "court": "C", "measure": "stay"},
-    )
+    f.court_stay(by=officer, referral=r)
     assert not Alert.objects.exists()
 
     summary = svc.referrals_rescreen(actor=officer, every=True)

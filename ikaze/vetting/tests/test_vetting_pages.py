@@ -42,12 +42,7 @@ def test_queue_filters_and_pins_queries() -> None:
 def test_file_shows_every_finding_and_blocked_accept_is_a_400() -> None:
     officer = f.vetting_officer()
     r = f.vetting_referral(officer=officer)
-    f.fact(
-        by=officer,
-        referral=r,
-        kind="court_stay_granted",
-        payload={"stay_ref": "S", "court": "C", "measure": "stay"},
-    )
+    f.court_stay(by=officer, referral=r)
     c = signed_in(officer)
     page = c.get(f"/vetting/referrals/{r.pk}/vetting/")
     assert page.status_code == 200
@@ -246,12 +241,7 @@ def in_language(c: Client, lang: str) -> Client:
 def test_the_vetting_file_names_kinds_fields_values_and_reasons_in_french() -> None:
     officer = f.vetting_officer()
     r = f.vetting_referral(officer=officer)
-    f.fact(
-        by=officer,
-        referral=r,
-        kind="court_stay_granted",
-        payload={"stay_ref": "S-9", "court": "CEDH", "measure": "ecthr_rule_39"},
-    )
+    f.court_stay(by=officer, referral=r, court="CEDH", measure="ecthr_rule_39")
     svc.referral_refuse(
         actor=officer, referral=r, reason_codes=["incomplete_referral", "cap_reached"]
     )
