@@ -68,13 +68,15 @@ def make_actor(db):  # type: ignore[no-untyped-def]
     return factories.actor
 
 
-def _signed_in_client(role: Role, *, client: Client | None = None) -> tuple[Client, object]:
+def _signed_in_client(
+    role: Role, *, client: Client | None = None, organisation: object = None
+) -> tuple[Client, object]:
     from django_otp import DEVICE_ID_SESSION_KEY
 
     from ikaze.accounts.access import TWO_FACTOR_ROLES
     from tests import factories
 
-    u = factories.user(role)
+    u = factories.user(role, organisation_=organisation)  # type: ignore[arg-type]
     c = client or Client()
     c.force_login(u)
     if role in TWO_FACTOR_ROLES:
@@ -96,6 +98,20 @@ def client_for(db) -> Callable[[Role], Client]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def admin_client_for(db) -> Callable[[object], Client]:  # type: ignore[no-untyped-def]
+    """A test client signed in (two-factor done) as an administrator of `organisation` itself
+    (ADMIN in a receiving state, ORG_ADMIN elsewhere): the one who makes its credentials."""
+    from ikaze.accounts.access import OrgKind
+
+    def make(organisation: object) -> Client:
+        kind = getattr(organisation, "kind", "")
+        role = Role.ADMIN if kind == OrgKind.RECEIVING_STATE else Role.ORG_ADMIN
+        return _signed_in_client(role, organisation=organisation)[0]
+
+    return make
+
+
+@pytest.fixture
 def api_client_for(db) -> Callable[[Role], Client]:  # type: ignore[no-untyped-def]
     """A test client that authenticates with a bearer token of `role` (a machine client)."""
     from ikaze.accounts import services
@@ -103,7 +119,8 @@ def api_client_for(db) -> Callable[[Role], Client]:  # type: ignore[no-untyped-d
 
     def make(role: Role) -> Client:
         org = factories.organisation(factories.default_org_kind(role))
-        admin = factories.actor(Role.ADMIN)
+        # SAFEGUARDS F6: the organisation's own administrator issues its tokens.
+        admin = factories.org_admin(org)
         _, clear = services.api_token_issue(
             actor=admin, name=f"{role} client", organisation=org, role=role
         )

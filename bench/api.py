@@ -134,8 +134,12 @@ def _seed(n: int) -> dict[str, str]:
         factories.agreement(
             by=admin, code=f"BENCH-US-RW-{i + 1:03d}", status="in_force", tranche_cap=250
         )
+    # The sending state's token is issued by the sending state's own administrator.
     _token, clear = accounts.api_token_issue(
-        actor=admin, name="bench client", organisation=us, role=Role.SENDING_LIAISON
+        actor=factories.actor(Role.ORG_ADMIN, organisation_=us),
+        name="bench client",
+        organisation=us,
+        role=Role.SENDING_LIAISON,
     )
     # A vetting officer needs no second factor; the session is stored as a sign-in stores it.
     client = Client()

@@ -53,7 +53,7 @@ def _setup() -> tuple[Any, Any, Any]:
     accounts.membership_grant(
         actor=None, user=liaison_u, organisation=us, role=Role.SENDING_LIAISON
     )
-    admin = actor_for_user(admin_u)
+    admin = actor_for_user(admin_u, second_factor=True)
     a = agreements.agreement_create(
         actor=admin,
         code="US-RW-BENCH",

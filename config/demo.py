@@ -20,7 +20,9 @@ from ikaze.accounts.models import Organisation, User
 
 DEMO_PASSWORD = "ikaze-demo-2026"
 
-# One account per role: (username, role, organisation short name, given name, family name, language)
+# One account per role, and an administrator in each organisation that has accounts: an
+# organisation's credentials are made by that organisation (SAFEGUARDS F6).
+# (username, role, organisation short name, given name, family name, language)
 DEMO_USERS: list[tuple[str, Role, str, str, str, str]] = [
     ("liaison", Role.SENDING_LIAISON, "US-DHS", "Jordan", "Reyes", "en"),
     ("vetting", Role.VETTING_OFFICER, "RW-DGIE", "Aline", "Uwase", "rw"),
@@ -33,6 +35,12 @@ DEMO_USERS: list[tuple[str, Role, str, str, str, str]] = [
     ("monitor", Role.MONITOR, "Monitoring Committee", "Sofía", "Herrera", "es"),
     ("auditor", Role.AUDITOR, "RW-OAG", "Samuel", "Mugisha", "en"),
     ("admin", Role.ADMIN, "RW-MINEMA", "Marie", "Uwimana", "en"),
+    ("dhs-admin", Role.ORG_ADMIN, "US-DHS", "Morgan", "Lee", "en"),
+    ("monitoring-admin", Role.ORG_ADMIN, "Monitoring Committee", "Lucía", "Ortega", "es"),
+    ("dgie-admin", Role.ORG_ADMIN, "RW-DGIE", "Yvonne", "Mukeshimana", "rw"),
+    ("minecofin-admin", Role.ORG_ADMIN, "RW-MINECOFIN", "Olivier", "Ndayisaba", "en"),
+    ("oag-admin", Role.ORG_ADMIN, "RW-OAG", "Josiane", "Uwera", "en"),
+    ("ubuntu-admin", Role.ORG_ADMIN, "Ubuntu Care", "Esther", "Mutesi", "en"),
 ]
 
 # (name, short name, kind, country)
@@ -82,7 +90,8 @@ def demo_loaded() -> bool:
 
 @transaction.atomic
 def load_demo() -> list[DemoAccount]:
-    """Create the demo organisations, one user per role, and every app's demo data."""
+    """Create the demo organisations, one user per role and an administrator per organisation
+    (bootstrapped by the system, as `ikaze invite` does), and every app's demo data."""
     orgs: dict[str, Organisation] = {}
     for name, short, kind, country in DEMO_ORGANISATIONS:
         orgs[short] = accounts.organisation_create(
@@ -109,7 +118,8 @@ def load_demo() -> list[DemoAccount]:
             secret = totp_secret_b32(device)
         users[username] = user
         out.append(DemoAccount(username, DEMO_PASSWORD, role, orgs[org_short].name, secret))
-    admin = actor_for_user(users["admin"])
+    # The loader stands for the administrator's completed second factor.
+    admin = actor_for_user(users["admin"], second_factor=True)
     for part in _app_parts():
         part(admin=admin, orgs=orgs, users=users)
     return out

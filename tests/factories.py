@@ -64,7 +64,16 @@ def user(
 
 
 def actor(role: Role, *, organisation_: Organisation | None = None) -> Actor:
-    return actor_for_user(user(role, organisation_=organisation_))
+    # A test stands for a session whose second factor is done (tests.test_access_matrix and
+    # ikaze/accounts/tests/test_second_factor.py prove what happens without it).
+    return actor_for_user(user(role, organisation_=organisation_), second_factor=True)
+
+
+def org_admin(org: Organisation) -> Actor:
+    """An administrator of `org` itself (ADMIN in a receiving state, ORG_ADMIN elsewhere):
+    the only one who may make its credentials (SAFEGUARDS F6)."""
+    role = Role.ADMIN if org.kind == OrgKind.RECEIVING_STATE else Role.ORG_ADMIN
+    return actor(role, organisation_=org)
 
 
 def totp_device(u: User) -> TOTPDevice:

@@ -29,7 +29,10 @@ THIRD_PARTY_PUBLIC: dict[str, str] = {
 }
 
 # name of a path parameter -> function returning a value (called inside a test, demo loaded).
-PARAM_VALUES: dict[str, Callable[[], str]] = {}
+PARAM_VALUES: dict[str, Callable[[], str]] = {
+    # The enrolment link's key: any value reaches the page (it answers "not valid" itself).
+    "key": lambda: "not-a-real-enrolment-key",
+}
 
 # route ("page GET /x/<int:n>/" or "api GET /api/v1/x/{n}") -> why its parameters can't be filled
 UNFILLABLE: dict[str, str] = {}

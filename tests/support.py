@@ -14,12 +14,32 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.demo import DEMO_USERS, load_demo
 from ikaze.accounts import services as accounts
-from ikaze.accounts.access import TWO_FACTOR_ROLES, Role
-from ikaze.accounts.actor import actor_for_user
-from ikaze.accounts.models import ApiToken, Membership, User
+from ikaze.accounts.access import ADMIN_ROLES, TWO_FACTOR_ROLES, Role
+from ikaze.accounts.actor import Actor, actor_for_user
+from ikaze.accounts.models import ApiToken, Membership, Organisation, User
 from ikaze.audit.models import AuditEvent
 
-DEMO_USERNAME: dict[Role, str] = {role: username for username, role, *_ in DEMO_USERS}
+# The first demo account of each role (several organisations have an ORG_ADMIN).
+DEMO_USERNAME: dict[Role, str] = {}
+for _username, _role, *_rest in DEMO_USERS:
+    DEMO_USERNAME.setdefault(_role, _username)
+
+
+def org_admin_actor(organisation: Organisation) -> Actor:
+    """The demo administrator of `organisation` (second factor done): the only one who makes
+    its credentials (SAFEGUARDS F6)."""
+    membership = (
+        Membership.objects.filter(
+            organisation=organisation,
+            role__in=[r.value for r in ADMIN_ROLES],
+            revoked_at__isnull=True,
+        )
+        .select_related("user")
+        .order_by("created_at")
+        .first()
+    )
+    assert membership is not None, f"no administrator in {organisation}"
+    return actor_for_user(membership.user, second_factor=True)
 
 
 @dataclass
@@ -33,13 +53,15 @@ def load_world() -> DemoWorld:
     """Load the demo scenario and issue one API token per role."""
     load_demo()
     users = {role: User.objects.get(username=name) for role, name in DEMO_USERNAME.items()}
-    admin = actor_for_user(users[Role.ADMIN])
     tokens: dict[Role, str] = {}
     token_objects: dict[Role, ApiToken] = {}
     for role, user in users.items():
         membership = Membership.objects.select_related("organisation").get(user=user, role=role)
         token, clear = accounts.api_token_issue(
-            actor=admin, name=f"matrix {role}", organisation=membership.organisation, role=role
+            actor=org_admin_actor(membership.organisation),
+            name=f"matrix {role}",
+            organisation=membership.organisation,
+            role=role,
         )
         tokens[role] = clear
         token_objects[role] = token

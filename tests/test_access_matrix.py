@@ -8,7 +8,11 @@ parameters are filled with real objects of the demo scenario (see tests/routes.p
 - anonymous: pages redirect to the login page, the API answers 401 (public routes excepted);
 - a role the matrix allows: anything but 401/403 (404 may mean "not in your scope");
 - a role the matrix denies: 403 or 404; a write changes no row, and a 403 is recorded as a
-  security event.
+  security event;
+- a privileged role, password only (SAFEGUARDS F6: signed in, second factor not done): every
+  page but sign-in, sign-out, the second-factor and enrolment pages and the language switch
+  sends it to the second factor, every API operation but the health check answers 403
+  `two_factor_required`, and a write changes no row.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from django.conf import settings
 from django.shortcuts import resolve_url
 from django.test import Client
 
-from ikaze.accounts.access import Perm, Role, role_allows
+from ikaze.accounts.access import TWO_FACTOR_ROLES, Perm, Role, role_allows
+from ikaze.accounts.middleware import reachable_before_second_factor
 from tests import routes, support
 
 # One xdist worker takes the whole module, so the demo scenario is loaded once (`-n 2`).
@@ -29,6 +34,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("access-matrix")]
 PAGES = routes.pages()
 API = routes.api_operations()
 SUBJECTS: list[Role | None] = [*Role, None]
+PASSWORD_ONLY: list[Role] = [r for r in Role if r in TWO_FACTOR_ROLES]
 DECLARED = {"public", "signed_in", *(p.value for p in Perm)}
 
 
@@ -146,3 +152,54 @@ def test_api_operation(
         assert response.status_code in (403, 404), (route.id, response.status_code)
     else:
         _assert_denied_write_changed_nothing(client, route.method, url)
+
+
+# --- privileged role, password only (SAFEGUARDS F6, issue 9 item 7) --------------------------
+
+
+def _password_only_client(role: Role, world: support.DemoWorld) -> Client:
+    """Signed in with the password; the second factor not done."""
+    client = Client()
+    client.force_login(world.users[role])
+    return client
+
+
+def test_the_password_only_column_covers_every_privileged_role() -> None:
+    assert set(PASSWORD_ONLY) == set(TWO_FACTOR_ROLES)
+    assert {Role.SENIOR_OFFICER, Role.ADMIN, Role.MONITOR, Role.ORG_ADMIN} <= set(PASSWORD_ONLY)
+
+
+@pytest.mark.parametrize("role", PASSWORD_ONLY, ids=lambda r: f"{r.value}-password-only")
+@pytest.mark.parametrize("route", PAGES, ids=lambda r: r.path)
+def test_page_password_only(
+    route: routes.Route, role: Role, demo_scenario: support.DemoWorld
+) -> None:
+    url = _url(route)
+    client = _password_only_client(role, demo_scenario)
+    if reachable_before_second_factor(url):
+        assert route.perm == "public", f"{url} is reachable before the second factor"
+        return
+    two_factor = resolve_url("accounts:two_factor")
+    for method in ("GET", "POST"):
+        before = support.row_counts()
+        response = _call(client, method, url)
+        assert response.status_code == 302, (method, url, response.status_code)
+        assert response["Location"].split("?")[0] == two_factor, (method, url)
+        assert support.row_counts() == before, f"a password-only {method} {url} changed rows"
+
+
+@pytest.mark.parametrize("role", PASSWORD_ONLY, ids=lambda r: f"{r.value}-password-only")
+@pytest.mark.parametrize("route", API, ids=lambda r: f"{r.method} {r.path}")
+def test_api_operation_password_only(
+    route: routes.Route, role: Role, demo_scenario: support.DemoWorld
+) -> None:
+    url = _url(route)
+    client = _password_only_client(role, demo_scenario)
+    before = support.row_counts()
+    response = _call(client, route.method, url)
+    if reachable_before_second_factor(url):
+        assert route.perm == "public", f"{route.id} is reachable before the second factor"
+        return
+    assert response.status_code == 403, (route.id, response.status_code)
+    assert response.json()["error"]["code"] == "two_factor_required"
+    assert support.row_counts() == before, f"a password-only {route.id} changed rows"

@@ -37,18 +37,19 @@ CHECKS = [
 def _token(role: Role) -> str:
     from config.demo import load_demo
     from ikaze.accounts import services
-    from ikaze.accounts.actor import actor_for_user
     from ikaze.accounts.models import Membership, User
-    from tests.support import DEMO_USERNAME
+    from tests.support import DEMO_USERNAME, org_admin_actor
 
     if not User.objects.filter(username="admin").exists():
         load_demo()
-    admin = actor_for_user(User.objects.get(username="admin"))
     membership = Membership.objects.select_related("organisation").get(
         user__username=DEMO_USERNAME[role], role=role
     )
     _t, clear = services.api_token_issue(
-        actor=admin, name=f"fuzz {role}", organisation=membership.organisation, role=role
+        actor=org_admin_actor(membership.organisation),
+        name=f"fuzz {role}",
+        organisation=membership.organisation,
+        role=role,
     )
     return clear
 

@@ -24,6 +24,9 @@ class Role(StrEnum):
     MONITOR = "monitor"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    # Keeps an organisation's own accounts and tokens (SAFEGUARDS F6: an organisation's
+    # credentials are made by that organisation), in any kind of organisation.
+    ORG_ADMIN = "org_admin"
 
     @property
     def label(self) -> str:
@@ -54,6 +57,8 @@ class Perm(StrEnum):
     # accounts
     USER_MANAGE = "accounts.user.manage"
     TOKEN_MANAGE = "accounts.token.manage"  # noqa: S105  (a permission name)
+    # Read what was made in one's own organisation's name (SAFEGUARDS F6).
+    CREDENTIAL_NOTICE_VIEW = "accounts.credential_notice.view"
     # people, referrals, intake (referrals issue)
     PERSON_VIEW = "people.person.view"
     SENSITIVE_VIEW = "people.sensitive.view"
@@ -80,6 +85,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.MONITOR: gettext_noop("Independent monitor"),
     Role.AUDITOR: gettext_noop("Auditor"),
     Role.ADMIN: gettext_noop("Administrator"),
+    Role.ORG_ADMIN: gettext_noop("Organisation administrator"),
 }
 
 _EVERYONE = frozenset({Perm.AGREEMENT_VIEW})
@@ -121,9 +127,19 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.PERSON_VIEW,
         Perm.SENSITIVE_VIEW,
         Perm.REFERRAL_VIEW,
+        Perm.CREDENTIAL_NOTICE_VIEW,
     },
     Role.AUDITOR: _EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT},
-    Role.ADMIN: _EVERYONE | {Perm.AGREEMENT_MANAGE, Perm.USER_MANAGE, Perm.TOKEN_MANAGE},
+    # USER_MANAGE and TOKEN_MANAGE reach only the administrator's own organisation
+    # (accounts.services: `_require_administers`).
+    Role.ADMIN: _EVERYONE
+    | {
+        Perm.AGREEMENT_MANAGE,
+        Perm.USER_MANAGE,
+        Perm.TOKEN_MANAGE,
+        Perm.CREDENTIAL_NOTICE_VIEW,
+    },
+    Role.ORG_ADMIN: _EVERYONE | {Perm.USER_MANAGE, Perm.TOKEN_MANAGE, Perm.CREDENTIAL_NOTICE_VIEW},
 }
 
 # Whoever may take some status step may call the transition routes (the step is checked next).
@@ -147,11 +163,15 @@ ROLE_ORG_KINDS: dict[Role, frozenset[OrgKind]] = {
     Role.MONITOR: frozenset({OrgKind.MONITORING_BODY}),
     Role.AUDITOR: frozenset(OrgKind),
     Role.ADMIN: frozenset({OrgKind.RECEIVING_STATE}),
+    Role.ORG_ADMIN: frozenset(OrgKind),
 }
+
+# The roles that keep an organisation's credentials (its users, memberships and API tokens).
+ADMIN_ROLES: frozenset[Role] = frozenset({Role.ADMIN, Role.ORG_ADMIN})
 
 # SAFEGUARDS / issue: TOTP is required for privileged roles.
 TWO_FACTOR_ROLES: frozenset[Role] = frozenset(
-    {Role.SENIOR_OFFICER, Role.FINANCE_APPROVER, Role.ADMIN, Role.MONITOR}
+    {Role.SENIOR_OFFICER, Role.FINANCE_APPROVER, Role.ADMIN, Role.ORG_ADMIN, Role.MONITOR}
 )
 
 # Roles whose every read is audited (SAFEGUARDS C1: every monitor read is logged).

@@ -13,7 +13,15 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router
 
-from ikaze.accounts.access import MATRIX, READS_AUDITED_ROLES, TWO_FACTOR_ROLES, OrgKind, Perm, Role
+from ikaze.accounts.access import (
+    ADMIN_ROLES,
+    MATRIX,
+    READS_AUDITED_ROLES,
+    TWO_FACTOR_ROLES,
+    OrgKind,
+    Perm,
+    Role,
+)
 from ikaze.accounts.models import ApiToken, Membership, Organisation, User
 from ikaze.core.hot import hot_cursor
 
@@ -26,6 +34,11 @@ class Actor:
     token: ApiToken | None = None
     label: str = ""
     perms: frozenset[Perm] = field(default=frozenset())
+    # The person completed the second factor in this session (or acts from a context that
+    # stands for it: the command line, a job, the demo loader). Meaningless for tokens.
+    second_factor: bool = False
+    # The organisations whose credentials this person keeps (an ADMIN_ROLES membership there).
+    administers: frozenset[uuid.UUID] = field(default=frozenset())
 
     # --- the AuditActor protocol -------------------------------------------------------
     @property
@@ -50,7 +63,13 @@ class Actor:
 
     # --- questions services ask ---------------------------------------------------------
     def can(self, perm: Perm) -> bool:
-        return perm in self.perms
+        # SAFEGUARDS F6: a privileged role acts only after its second factor, whatever path
+        # (page, API, a view that forgot the middleware) led here.
+        return perm in self.perms and not self.awaiting_second_factor
+
+    def administers_organisation(self, organisation_id: uuid.UUID | None) -> bool:
+        """A person holding an administrator's role in that very organisation."""
+        return self.user is not None and organisation_id in self.administers
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles
@@ -66,6 +85,11 @@ class Actor:
     @property
     def needs_two_factor(self) -> bool:
         return self.token is None and bool(self.roles & TWO_FACTOR_ROLES)
+
+    @property
+    def awaiting_second_factor(self) -> bool:
+        """A privileged person who has given only a password: may do nothing yet."""
+        return self.needs_two_factor and not self.second_factor
 
     @property
     def reads_audited(self) -> bool:
@@ -84,12 +108,22 @@ def _perms_for(roles: frozenset[Role]) -> frozenset[Perm]:
     return frozenset(out)
 
 
-def actor_for_user(user: User, memberships: list[tuple[str, Organisation]] | None = None) -> Actor:
+def actor_for_user(
+    user: User,
+    memberships: list[tuple[str, Organisation]] | None = None,
+    *,
+    second_factor: bool = False,
+) -> Actor:
     """Build the actor for a signed-in person from their active memberships.
 
     `memberships`: as `active_memberships` returns them, read in the same request with the
     user (`user_with_memberships`); otherwise they are read now. Never kept across requests:
     a revoked membership takes effect at the next request.
+
+    `second_factor`: the person's session is verified (`request.user.is_verified()`), or the
+    caller is a context that stands for it (the command line run by an operator, a job acting
+    for the person who queued it, the demo loader, tests). Without it a privileged role can do
+    nothing (`Actor.can`).
     """
     if memberships is None:
         memberships = active_memberships(user)
@@ -101,6 +135,8 @@ def actor_for_user(user: User, memberships: list[tuple[str, Organisation]] | Non
         roles=roles,
         label=user.username,
         perms=_perms_for(roles),
+        second_factor=second_factor,
+        administers=frozenset(org.pk for role, org in memberships if role in ADMIN_ROLES),
     )
 
 
@@ -270,6 +306,20 @@ def actor_for_token(token: ApiToken) -> Actor:
         token=token,
         label=f"token:{token.prefix}",
         perms=_perms_for(roles),
+    )
+
+
+def command_line_actor(*, roles: frozenset[Role], label: str) -> Actor:
+    """An operator's command acting in `roles` with no person, token or organisation (the
+    demo loader recording other states' public agreements, an import). No request can build
+    one: a page or API actor always has a person or a token."""
+    return Actor(
+        user=None,
+        organisation=None,
+        roles=roles,
+        label=label,
+        perms=_perms_for(roles),
+        second_factor=True,
     )
 
 

@@ -26,10 +26,23 @@ class Denied(PermissionDenied):
         self.target_id = str(target_id or "")
 
 
+class SecondFactorRequired(Denied):
+    """SAFEGUARDS F6: a privileged role has given its password but not its second factor."""
+
+    code = "two_factor_required"
+
+    def __init__(self, perm: Perm, *, target_type: str = "", target_id: Any = "") -> None:
+        super().__init__(perm, target_type=target_type, target_id=target_id)
+        self.message = "Complete two-factor sign-in first."
+
+
 def require(
     actor: Actor | None, perm: Perm, *, target_type: str = "", target_id: Any = ""
 ) -> Actor:
-    """Return the actor if it holds `perm`; otherwise raise `Denied`."""
+    """Return the actor if it holds `perm`; otherwise raise `Denied` (`SecondFactorRequired`
+    for a privileged person who has not completed the second factor)."""
+    if actor is not None and actor.awaiting_second_factor:
+        raise SecondFactorRequired(perm, target_type=target_type, target_id=target_id)
     if actor is None or not actor.can(perm):
         raise Denied(perm, target_type=target_type, target_id=target_id)
     return actor

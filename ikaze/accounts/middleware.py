@@ -2,17 +2,54 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
 
 from ikaze.accounts.actor import actor_for_user
 from ikaze.accounts.backends import take_memberships
 from ikaze.accounts.sessions import forget_user_read_with_session
 
-# Paths a privileged user may reach before completing two-factor.
-_TWO_FACTOR_EXEMPT = ("/accounts/", "/static/", "/i18n/", "/api/v1/health", "/favicon.ico")
+# SAFEGUARDS F6: what a privileged person may reach before the second factor, by URL name:
+# signing in and out, the second factor itself, the one-time enrolment link, switching the
+# language and the health check. Nothing else, however it is mounted (issue 9 item 7: a
+# prefix once let the users and token pages through).
+BEFORE_SECOND_FACTOR: tuple[str, ...] = (
+    "accounts:login",
+    "accounts:logout",
+    "accounts:two_factor",
+    "accounts:enrol",
+    "set_language",
+    "api:health",
+)
+
+
+@functools.cache
+def _allowed_paths() -> frozenset[str]:
+    paths = set()
+    for name in BEFORE_SECOND_FACTOR:
+        try:
+            paths.add(reverse(name))
+        except NoReverseMatch:  # a route with parameters: matched by prefix below
+            continue
+    return frozenset(paths)
+
+
+@functools.cache
+def _allowed_prefixes() -> tuple[str, ...]:
+    # Static files carry no data and no decision; the enrolment link carries its key.
+    enrol = reverse("accounts:enrol", kwargs={"key": "k"}).removesuffix("k/")
+    return (str(settings.STATIC_URL), enrol)
+
+
+def reachable_before_second_factor(path: str) -> bool:
+    return (
+        path in _allowed_paths() or path == "/favicon.ico" or path.startswith(_allowed_prefixes())
+    )
 
 
 class ActorMiddleware:
@@ -32,20 +69,21 @@ class ActorMiddleware:
             return self.get_response(request)
         user = getattr(request, "user", None)
         request.actor = (  # type: ignore[attr-defined]
-            actor_for_user(user, take_memberships(user))
+            actor_for_user(
+                user,
+                take_memberships(user),
+                second_factor=bool(user.is_verified()),  # django_otp's OTPMiddleware
+            )
             if user is not None and user.is_authenticated
             else None
         )
         actor = request.actor  # type: ignore[attr-defined]
         if (
             actor is not None
-            and actor.needs_two_factor
-            and not request.user.is_verified()  # type: ignore[union-attr]
-            and not request.path.startswith(_TWO_FACTOR_EXEMPT)
+            and actor.awaiting_second_factor
+            and not reachable_before_second_factor(request.path_info)
         ):
-            if request.path.startswith("/api/"):
-                from django.http import JsonResponse
-
+            if request.path_info.startswith("/api/"):
                 return JsonResponse(
                     {
                         "error": {
@@ -56,5 +94,5 @@ class ActorMiddleware:
                     },
                     status=403,
                 )
-            return redirect(f"/accounts/two-factor/?next={request.get_full_path()}")
+            return redirect(f"{reverse('accounts:two_factor')}?next={request.get_full_path()}")
         return self.get_response(request)

@@ -58,6 +58,7 @@ class Membership(BaseModel):
         MONITOR = Role.MONITOR, _("Independent monitor")
         AUDITOR = Role.AUDITOR, _("Auditor")
         ADMIN = Role.ADMIN, _("Administrator")
+        ORG_ADMIN = Role.ORG_ADMIN, _("Organisation administrator")
 
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
     organisation = models.ForeignKey(
@@ -101,3 +102,56 @@ class ApiToken(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
+
+
+class EnrolmentLink(BaseModel):
+    """A one-time link through which a person sets their password and enrols their second
+    factor (SAFEGUARDS F6: no trust on first sign-in). Stored as a SHA-256 hash; the clear
+    link is shown once, to the administrator who made it."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="enrolment_links")
+    key_hash = models.CharField(max_length=64, unique=True)
+    # None: made from the command line (the bootstrap of an organisation's first administrator).
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"enrolment link for {self.user_id}"
+
+
+class CredentialNotice(BaseModel):
+    """What an organisation is told: a credential was made, changed or ended in its name
+    (SAFEGUARDS F6; the monitoring body reads its own, C1)."""
+
+    class Kind(models.TextChoices):
+        ACCOUNT_CREATED = "account_created", _("Account created")
+        MEMBERSHIP_GRANTED = "membership_granted", _("Role granted")
+        MEMBERSHIP_REVOKED = "membership_revoked", _("Role revoked")
+        TOKEN_ISSUED = "token_issued", _("API token issued")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
+        ENROLMENT_LINK_ISSUED = "enrolment_link_issued", _("Enrolment link issued")
+        TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Authenticator enrolled")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="credential_notices"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    subject = models.CharField(max_length=200)
+    role = models.CharField(max_length=24, blank=True)
+    made_by = models.CharField(max_length=200)
+    made_by_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.subject}"

@@ -65,13 +65,22 @@ NAV: list[NavItem] = [
         _("Every change and sensitive read, hash-chained; verify and export."),
     ),
     NavItem(
-        _("Users"), "accounts:user_list", Perm.USER_MANAGE, _("Accounts, organisations and roles.")
+        _("Users"),
+        "accounts:user_list",
+        Perm.USER_MANAGE,
+        _("Your organisation's accounts and roles."),
     ),
     NavItem(
         _("API tokens"),
         "accounts:token_list",
         Perm.TOKEN_MANAGE,
-        _("Credentials for machine clients such as the sending state's system."),
+        _("Credentials for machine clients of your organisation."),
+    ),
+    NavItem(
+        _("Credential notices"),
+        "accounts:credential_notice_list",
+        Perm.CREDENTIAL_NOTICE_VIEW,
+        _("Accounts, roles and tokens made in your organisation's name."),
     ),
 ]
 
@@ -96,7 +105,11 @@ ROLE_INTROS: dict[Role, str | Promise] = {
     ),
     Role.AUDITOR: _("Read and verify the audit chain; export it for a third party."),
     Role.ADMIN: _(
-        "Set up agreements, organisations, users and API tokens. Administrators cannot decide cases."
+        "Set up agreements, your organisation's users and API tokens. Administrators cannot "
+        "decide cases."
+    ),
+    Role.ORG_ADMIN: _(
+        "Keep your organisation's accounts and API tokens; read what was made in its name."
     ),
 }
 

@@ -1,20 +1,46 @@
-"""Reads of accounts data, scoped to the actor."""
+"""Reads of accounts data, scoped to the actor: an administrator sees their own
+organisation's accounts and tokens (SAFEGUARDS F6)."""
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import require
-from ikaze.accounts.models import ApiToken, Organisation, User
+from ikaze.accounts.models import ApiToken, CredentialNotice, Organisation, User
+from ikaze.audit.models import AuditEvent
+from ikaze.audit.services import audit_read
 from ikaze.core.errors import NotFound
 
 
+def organisations_administered_by(*, actor: Actor) -> QuerySet[Organisation]:
+    """The organisations whose credentials the actor keeps."""
+    return Organisation.objects.filter(pk__in=actor.administers).order_by("name")
+
+
 def user_list_for(*, actor: Actor) -> QuerySet[User]:
-    """List users with their memberships (administrators only)."""
+    """List the people holding a role in an organisation the actor administers."""
     require(actor, Perm.USER_MANAGE)
-    return User.objects.prefetch_related("memberships__organisation").order_by("username")
+    return (
+        User.objects.filter(
+            memberships__organisation__in=actor.administers, memberships__revoked_at__isnull=True
+        )
+        .distinct()
+        .prefetch_related("memberships__organisation")
+        .order_by("username")
+    )
+
+
+def user_get_for(*, actor: Actor, user_id: str) -> User:
+    """One person of the actor's organisations, or NotFound."""
+    try:
+        return user_list_for(actor=actor).get(pk=user_id)
+    except (User.DoesNotExist, ValueError) as exc:
+        raise NotFound("No such user.") from exc
 
 
 def organisation_list_for(*, actor: Actor) -> QuerySet[Organisation]:
@@ -23,9 +49,13 @@ def organisation_list_for(*, actor: Actor) -> QuerySet[Organisation]:
 
 
 def api_token_list_for(*, actor: Actor) -> QuerySet[ApiToken]:
-    """List API tokens (administrators only)."""
+    """List the API tokens of the organisations the actor administers."""
     require(actor, Perm.TOKEN_MANAGE)
-    return ApiToken.objects.select_related("organisation", "created_by").order_by("-created_at")
+    return (
+        ApiToken.objects.filter(organisation__in=actor.administers)
+        .select_related("organisation", "created_by")
+        .order_by("-created_at")
+    )
 
 
 def api_token_get_for(*, actor: Actor, token_id: str) -> ApiToken:
@@ -34,3 +64,58 @@ def api_token_get_for(*, actor: Actor, token_id: str) -> ApiToken:
         return api_token_list_for(actor=actor).get(pk=token_id)
     except (ApiToken.DoesNotExist, ValueError) as exc:
         raise NotFound("No such token.") from exc
+
+
+def credential_notice_list_for(*, actor: Actor) -> QuerySet[CredentialNotice]:
+    """What was made in the actor's own organisation's name, newest first (a monitor's read
+    is logged: SAFEGUARDS C1)."""
+    require(actor, Perm.CREDENTIAL_NOTICE_VIEW)
+    if actor.organisation_id is None:
+        return CredentialNotice.objects.none()
+    qs = (
+        CredentialNotice.objects.filter(organisation_id=actor.organisation_id)
+        .select_related("organisation")
+        .order_by("-created_at", "pk")
+    )
+    if actor.reads_audited:
+        audit_read(
+            actor=actor,
+            target_type="credential_notice",
+            target_ids=[str(actor.organisation_id)],
+            purpose="credential notices of the organisation",
+        )
+    return qs
+
+
+def user_id_for_username(username: str) -> str | None:
+    """The key of the account with this username (case-insensitive), for the security record of
+    a failed sign-in; None if there is none."""
+    pk = User.objects.filter(username__iexact=username).values_list("pk", flat=True).first()
+    return str(pk) if pk is not None else None
+
+
+@dataclass(frozen=True)
+class SignInFailure:
+    at: dt.datetime
+    client: str
+
+
+SIGN_IN_FAILURE_ACTIONS = ("login.failed", "login.locked_out")
+
+
+def sign_in_failures_since(*, user_id: object, since: dt.datetime | None) -> list[SignInFailure]:
+    """Failed sign-ins on the account since `since` (its previous sign-in), newest first: what
+    its holder is told when they next sign in."""
+    qs = AuditEvent.objects.filter(
+        kind=AuditEvent.Kind.SECURITY,
+        action__in=SIGN_IN_FAILURE_ACTIONS,
+        target_type="user",
+        target_id=str(user_id),
+    )
+    if since is not None:
+        qs = qs.filter(at__gt=since)
+    out = []
+    for at, reason in qs.order_by("-seq").values_list("at", "reason")[:1000]:
+        client = next((p[len("client=") :] for p in reason.split() if p.startswith("client=")), "")
+        out.append(SignInFailure(at=at, client=client))
+    return out

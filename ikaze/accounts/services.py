@@ -1,20 +1,44 @@
-"""Organisations, users, memberships and API tokens. Every write is audited."""
+"""Organisations, users, memberships, API tokens and enrolment. Every write is audited.
+
+SAFEGUARDS F6: an organisation's credentials (its accounts, their roles, its API tokens,
+enrolment links) are made only by an administrator of that very organisation, or by the
+system (the command line: `actor=None`, which bootstraps an organisation's first
+administrator). Each is told to the organisation (`CredentialNotice`), so a monitoring body
+reads whatever was made in its name.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable
 
 import pycountry
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ikaze.accounts.access import ROLE_ORG_KINDS, OrgKind, Perm, Role
-from ikaze.accounts.actor import Actor, actor_for_token
-from ikaze.accounts.errors import MonitorRevocationRefused, RoleNotAllowedForOrganisation
+from ikaze.accounts.access import ROLE_ORG_KINDS, TWO_FACTOR_ROLES, OrgKind, Perm, Role
+from ikaze.accounts.actor import Actor, actor_for_token, actor_for_user
+from ikaze.accounts.errors import (
+    CredentialOutsideOrganisation,
+    EnrolmentLinkInvalid,
+    MonitorRevocationRefused,
+    RoleNotAllowedForOrganisation,
+)
 from ikaze.accounts.guards import require
-from ikaze.accounts.models import ApiToken, Membership, Organisation, User
+from ikaze.accounts.models import (
+    ApiToken,
+    CredentialNotice,
+    EnrolmentLink,
+    Membership,
+    Organisation,
+    User,
+)
 from ikaze.accounts.tokens import hash_token, new_token, prefix_of
 from ikaze.audit.models import AuditEvent
 from ikaze.audit.services import audit_record
@@ -25,6 +49,57 @@ from ikaze.core.errors import NotFound, ValidationError
 def _valid_country(code: str) -> bool:
     return (
         bool(code) and len(code) == 2 and pycountry.countries.get(alpha_2=code.upper()) is not None
+    )
+
+
+# --- who may make an organisation's credentials (SAFEGUARDS F6) -----------------------------
+
+
+def _require_administers(
+    actor: Actor | None,
+    perm: Perm,
+    organisations: Iterable[Organisation],
+    *,
+    target_type: str,
+    target_id: object = "",
+) -> None:
+    """Refuse unless the actor is the system or an administrator of every one of
+    `organisations` (a person, second factor done, holding ADMIN or ORG_ADMIN there)."""
+    if actor is None:  # the command line: bootstraps an organisation's first administrator
+        return
+    require(actor, perm, target_type=target_type, target_id=target_id)
+    foreign = [o for o in organisations if not actor.administers_organisation(o.pk)]
+    if foreign:
+        raise CredentialOutsideOrganisation(
+            gettext("Only an administrator of %(organisation)s can make or change its credentials.")
+            % {"organisation": foreign[0].name},
+            details={"organisation": [str(foreign[0].pk)]},
+        )
+
+
+def _made_by(actor: Actor | None) -> str:
+    if actor is None:
+        return "system (command line)"
+    org = actor.organisation.name if actor.organisation is not None else ""
+    return f"{actor.label} ({org})" if org else actor.label
+
+
+def _notify(
+    *,
+    actor: Actor | None,
+    organisation: Organisation,
+    kind: str,
+    subject: str,
+    role: str = "",
+) -> None:
+    """Tell the organisation what was made in its name (read on its credential notices)."""
+    CredentialNotice.objects.create(
+        organisation=organisation,
+        kind=kind,
+        subject=subject[:200],
+        role=role,
+        made_by=_made_by(actor)[:200],
+        made_by_organisation_id=actor.organisation_id if actor is not None else None,
     )
 
 
@@ -71,13 +146,16 @@ def user_create(
     *,
     actor: Actor | None,
     username: str,
-    password: str,
+    password: str | None,
     email: str = "",
     first_name: str = "",
     last_name: str = "",
     preferred_language: str = "en",
 ) -> User:
-    """Create a person's account (no roles until a membership is granted)."""
+    """Create a person's account (no roles until a membership is granted).
+
+    `password` None: the account has no usable password until its holder sets one through
+    an enrolment link (`account_create`)."""
     if actor is not None:
         require(actor, Perm.USER_MANAGE, target_type="user")
     errors: dict[str, list[str]] = {}
@@ -87,10 +165,11 @@ def user_create(
     elif User.objects.filter(username__iexact=username).exists():
         errors["username"] = [gettext("This username is taken.")]
     candidate = User(username=username, email=email, first_name=first_name, last_name=last_name)
-    try:
-        validate_password(password, user=candidate)
-    except DjangoValidationError as exc:
-        errors["password"] = [str(m) for m in exc.messages]
+    if password is not None:
+        try:
+            validate_password(password, user=candidate)
+        except DjangoValidationError as exc:
+            errors["password"] = [str(m) for m in exc.messages]
     if preferred_language not in {"en", "fr", "es", "rw"}:
         errors["preferred_language"] = [gettext("Choose en, fr, es or rw.")]
     if errors:
@@ -117,9 +196,11 @@ def user_create(
 def membership_grant(
     *, actor: Actor | None, user: User, organisation: Organisation, role: str
 ) -> Membership:
-    """Give a user a role in an organisation; the role must fit the organisation's kind."""
-    if actor is not None:
-        require(actor, Perm.USER_MANAGE, target_type="user", target_id=user.pk)
+    """Give a user a role in an organisation; the role must fit the organisation's kind.
+    Only the organisation's own administrator (or the system) grants its roles."""
+    _require_administers(
+        actor, Perm.USER_MANAGE, [organisation], target_type="user", target_id=user.pk
+    )
     try:
         r = Role(role)
     except ValueError as exc:
@@ -147,19 +228,31 @@ def membership_grant(
         target_id=user.pk,
         after={"organisation": str(organisation.pk), "role": r.value},
     )
+    _notify(
+        actor=actor,
+        organisation=organisation,
+        kind=CredentialNotice.Kind.MEMBERSHIP_GRANTED,
+        subject=user.username,
+        role=r.value,
+    )
     return membership
 
 
 @transaction.atomic
 def membership_revoke(*, actor: Actor, membership: Membership, reason: str) -> Membership:
-    """End a membership. A monitor can be revoked only by its own monitoring body (C1)."""
+    """End a membership. Only the organisation's own administrator ends its roles; a monitor
+    in particular can be revoked only by its own monitoring body (C1)."""
     require(actor, Perm.USER_MANAGE, target_type="user", target_id=membership.user_id)
     if not reason.strip():
         raise ValidationError.for_field("reason", gettext("A reason is required."))
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = (
+        Membership.objects.select_for_update().select_related("organisation", "user")
+    ).get(pk=membership.pk)
     if membership.revoked_at is not None:
         return membership
-    if membership.role == Role.MONITOR and actor.organisation_id != membership.organisation_id:
+    if membership.role == Role.MONITOR and not actor.administers_organisation(
+        membership.organisation_id
+    ):
         # SAFEGUARDS C1: the receiving state alone cannot revoke a monitor.
         raise MonitorRevocationRefused(
             gettext("A monitor can be revoked only by the monitoring body itself."),
@@ -169,6 +262,13 @@ def membership_revoke(*, actor: Actor, membership: Membership, reason: str) -> M
                 ]
             },
         )
+    _require_administers(
+        actor,
+        Perm.USER_MANAGE,
+        [membership.organisation],
+        target_type="user",
+        target_id=membership.user_id,
+    )
     membership.revoked_at = clock.now()
     membership.save(update_fields=["revoked_at", "updated_at"])
     audit_record(
@@ -178,6 +278,13 @@ def membership_revoke(*, actor: Actor, membership: Membership, reason: str) -> M
         target_id=membership.user_id,
         before={"organisation": str(membership.organisation_id), "role": membership.role},
         reason=reason,
+    )
+    _notify(
+        actor=actor,
+        organisation=membership.organisation,
+        kind=CredentialNotice.Kind.MEMBERSHIP_REVOKED,
+        subject=membership.user.username,
+        role=membership.role,
     )
     return membership
 
@@ -191,8 +298,9 @@ def api_token_issue(
     role: str,
     expires_at: dt.datetime | None = None,
 ) -> tuple[ApiToken, str]:
-    """Issue a token for a machine client; return it with the clear value, shown once."""
-    require(actor, Perm.TOKEN_MANAGE, target_type="api_token")
+    """Issue a token for a machine client of the actor's own organisation; return it with the
+    clear value, shown once."""
+    _require_administers(actor, Perm.TOKEN_MANAGE, [organisation], target_type="api_token")
     errors: dict[str, list[str]] = {}
     if not name.strip():
         errors["name"] = [gettext("A name is required (which system uses this token?).")]
@@ -232,14 +340,23 @@ def api_token_issue(
             "prefix": prefix,
         },
     )
+    _notify(
+        actor=actor,
+        organisation=organisation,
+        kind=CredentialNotice.Kind.TOKEN_ISSUED,
+        subject=f"{token.name} ({prefix})",
+        role=role,
+    )
     return token, clear
 
 
 @transaction.atomic
 def api_token_revoke(*, actor: Actor, token: ApiToken, reason: str = "") -> ApiToken:
-    """Revoke a token at once; later uses are refused."""
-    require(actor, Perm.TOKEN_MANAGE, target_type="api_token", target_id=token.pk)
-    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    """Revoke a token of the actor's own organisation at once; later uses are refused."""
+    token = ApiToken.objects.select_for_update().select_related("organisation").get(pk=token.pk)
+    _require_administers(
+        actor, Perm.TOKEN_MANAGE, [token.organisation], target_type="api_token", target_id=token.pk
+    )
     if token.revoked_at is None:
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at", "updated_at"])
@@ -249,6 +366,13 @@ def api_token_revoke(*, actor: Actor, token: ApiToken, reason: str = "") -> ApiT
             target_type="api_token",
             target_id=token.pk,
             reason=reason,
+        )
+        _notify(
+            actor=actor,
+            organisation=token.organisation,
+            kind=CredentialNotice.Kind.TOKEN_REVOKED,
+            subject=f"{token.name} ({token.prefix})",
+            role=token.role,
         )
     return token
 
@@ -290,3 +414,215 @@ def api_token_authenticate(*, clear: str, method: str, path: str) -> Actor:
             reason=f"{method} {path}",
         )
     return actor
+
+
+# --- accounts made through a one-time enrolment link (SAFEGUARDS F6) -------------------------
+
+ENROLMENT_LINK_VALID = dt.timedelta(hours=72)
+
+
+def _link_hash(clear: str) -> str:
+    return hashlib.sha256(f"ikaze-enrolment-link:{clear}".encode()).hexdigest()
+
+
+def enrolment_totp_key(clear: str) -> str:
+    """The authenticator key (hex, 20 bytes) offered through an enrolment link: derived from the
+    clear link, so only its holder can compute it, and nothing is stored before enrolment."""
+    return hashlib.sha256(f"ikaze-enrolment-totp:{clear}".encode()).hexdigest()[:40]
+
+
+def _needs_two_factor(user: User) -> bool:
+    roles = Membership.objects.filter(user=user, revoked_at__isnull=True).values_list(
+        "role", flat=True
+    )
+    return any(Role(r) in TWO_FACTOR_ROLES for r in roles)
+
+
+def _active_organisations(user: User) -> list[Organisation]:
+    return [
+        m.organisation
+        for m in Membership.objects.filter(user=user, revoked_at__isnull=True).select_related(
+            "organisation"
+        )
+    ]
+
+
+@transaction.atomic
+def enrolment_link_issue(*, actor: Actor | None, user: User) -> tuple[EnrolmentLink, str]:
+    """Issue a one-time link (single use, expiring, stored hashed) through which `user` sets a
+    password and enrols an authenticator; any earlier unused link of theirs stops working.
+    Returns the link with its clear key, shown once to the administrator who made it.
+
+    The administrator must administer every organisation the person holds a role in: the link
+    replaces the person's password and second factor."""
+    organisations = _active_organisations(user)
+    _require_administers(
+        actor, Perm.USER_MANAGE, organisations, target_type="user", target_id=user.pk
+    )
+    if actor is not None and not organisations:
+        raise CredentialOutsideOrganisation(
+            gettext("This person holds no role in your organisation."),
+            details={"user": [str(user.pk)]},
+        )
+    if actor is not None and actor.user is None:
+        raise ValidationError(
+            gettext("Only a signed-in person can issue enrolment links."), code="person_required"
+        )
+    now = clock.now()
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one issuer at a time
+    EnrolmentLink.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now, updated_at=now
+    )
+    clear = secrets.token_urlsafe(32)
+    link = EnrolmentLink.objects.create(
+        user=user,
+        key_hash=_link_hash(clear),
+        created_by=actor.user if actor is not None else None,
+        expires_at=now + ENROLMENT_LINK_VALID,
+    )
+    audit_record(
+        actor=actor,
+        action="account.enrolment_link.issue",
+        target_type="user",
+        target_id=user.pk,
+        after={"link": str(link.pk), "expires_at": link.expires_at},
+    )
+    for organisation in organisations:
+        _notify(
+            actor=actor,
+            organisation=organisation,
+            kind=CredentialNotice.Kind.ENROLMENT_LINK_ISSUED,
+            subject=user.username,
+        )
+    return link, clear
+
+
+@transaction.atomic
+def account_create(
+    *,
+    actor: Actor | None,
+    username: str,
+    organisation: Organisation,
+    role: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    preferred_language: str = "en",
+) -> tuple[User, str]:
+    """Create a person's account with one role in the administrator's own organisation, and
+    the one-time enrolment link (clear key returned, shown once) through which the person sets
+    their password and, for a privileged role, enrols their authenticator."""
+    _require_administers(actor, Perm.USER_MANAGE, [organisation], target_type="user")
+    user = user_create(
+        actor=actor,
+        username=username,
+        password=None,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        preferred_language=preferred_language,
+    )
+    membership_grant(actor=actor, user=user, organisation=organisation, role=role)
+    _notify(
+        actor=actor,
+        organisation=organisation,
+        kind=CredentialNotice.Kind.ACCOUNT_CREATED,
+        subject=user.username,
+        role=role,
+    )
+    _link, clear = enrolment_link_issue(actor=actor, user=user)
+    return user, clear
+
+
+def enrolment_link_get(*, clear: str) -> EnrolmentLink:
+    """The usable link with this clear key (unused, not replaced, not expired), or
+    EnrolmentLinkInvalid."""
+    link = (
+        EnrolmentLink.objects.select_related("user").filter(key_hash=_link_hash(clear)).first()
+        if clear
+        else None
+    )
+    if (
+        link is None
+        or link.used_at is not None
+        or link.revoked_at is not None
+        or link.expires_at <= clock.now()
+        or not link.user.is_active
+    ):
+        raise EnrolmentLinkInvalid(
+            gettext(
+                "This enrolment link is not valid: it was used, replaced or has expired. "
+                "Ask your administrator for a new one."
+            )
+        )
+    return link
+
+
+def enrolment_needs_two_factor(link: EnrolmentLink) -> bool:
+    return _needs_two_factor(link.user)
+
+
+def _two_factor_enrol(
+    *, holder: Actor, user: User, key_hex: str, code: str, link: EnrolmentLink
+) -> TOTPDevice:
+    """Replace the person's authenticators with the one whose current `code` they typed."""
+    totp = TOTP(bytes.fromhex(key_hex))
+    totp.time = clock.now().timestamp()
+    code = code.strip()
+    if not (code.isdigit() and totp.verify(int(code), tolerance=1)):
+        raise ValidationError.for_field(
+            "code",
+            gettext("That code is not valid. Codes change every 30 seconds; try the current one."),
+            code="invalid_code",
+        )
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True, key=key_hex)
+    audit_record(
+        actor=holder,
+        action="two_factor.enrol",
+        target_type="user",
+        target_id=user.pk,
+        after={"device": device.persistent_id, "link": str(link.pk)},
+    )
+    for organisation in _active_organisations(user):
+        _notify(
+            actor=holder,
+            organisation=organisation,
+            kind=CredentialNotice.Kind.TWO_FACTOR_ENROLLED,
+            subject=user.username,
+        )
+    return device
+
+
+@transaction.atomic
+def account_enrol(*, clear: str, password: str, code: str = "") -> User:
+    """Use a one-time enrolment link: set the person's password and, for a privileged role,
+    enrol their authenticator (`code` from the key the link offered). The link is spent."""
+    link = enrolment_link_get(clear=clear)
+    EnrolmentLink.objects.select_for_update().filter(pk=link.pk).first()
+    link = enrolment_link_get(clear=clear)  # again under the lock: two tabs, one use
+    user = link.user
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        errors["password"] = [str(m) for m in exc.messages]
+    if errors:
+        raise ValidationError(gettext("The password is not valid."), details=errors)
+    holder = actor_for_user(user)  # the person holding the link (for the record only)
+    if _needs_two_factor(user):
+        _two_factor_enrol(
+            holder=holder, user=user, key_hex=enrolment_totp_key(clear), code=code, link=link
+        )
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    now = clock.now()
+    EnrolmentLink.objects.filter(pk=link.pk).update(used_at=now, updated_at=now)
+    audit_record(
+        actor=holder,
+        action="account.enrol",
+        target_type="user",
+        target_id=user.pk,
+        after={"link": str(link.pk), "username": user.username},
+    )
+    return user

@@ -10,8 +10,12 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
@@ -21,7 +25,9 @@ from ikaze.accounts import selectors, services
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import actor_for_user
 from ikaze.accounts.decorators import SIGNED_IN, public, requires
+from ikaze.accounts.errors import EnrolmentLinkInvalid
 from ikaze.accounts.forms import (
+    EnrolForm,
     LoginForm,
     RevokeForm,
     TokenCodeForm,
@@ -40,31 +46,39 @@ def _safe_next(request: HttpRequest, default: str = "/") -> str:
     )
 
 
+def _client_address(request: HttpRequest) -> str:
+    return str(getattr(request, "axes_ip_address", "") or request.META.get("REMOTE_ADDR", ""))
+
+
 @public
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = authenticate(
-            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
-        )
+        username = form.cleaned_data["username"]
+        user = authenticate(request, username=username, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
             return locked_out(request)
         if user is None:
+            named = selectors.user_id_for_username(username)
             audit_security(
                 actor=None,
                 action="login.failed",
                 target_type="user",
-                reason=f"username={form.cleaned_data['username'][:150]}",
+                target_id=named or "",
+                reason=f"username={username[:150]} client={_client_address(request)}",
             )
             form.add_error(
                 None,
                 _(
-                    "Wrong username or password. After 5 failed attempts the account is locked for 30 minutes."
+                    "Wrong username or password. Repeated failures from this device slow down "
+                    "further attempts."
                 ),
             )
         else:
+            previous_sign_in = user.last_login
             login(request, user)
+            _tell_failed_attempts(request, user, since=previous_sign_in)
             actor = actor_for_user(user)
             if actor.needs_two_factor:
                 return redirect(f"/accounts/two-factor/?next={_safe_next(request)}")
@@ -77,15 +91,40 @@ def login_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _tell_failed_attempts(request: HttpRequest, user: Any, *, since: Any) -> None:
+    """SAFEGUARDS F6 / issue 9 item 9: the account holder learns of the failed attempts on
+    their account since their last sign-in: how many, from where, when."""
+    failures = selectors.sign_in_failures_since(user_id=user.pk, since=since)
+    if not failures:
+        return
+    last = failures[0]
+    messages.warning(
+        request,
+        ngettext(
+            "%(n)s failed sign-in attempt on your account since your last sign-in; the last "
+            "one from %(client)s at %(at)s. If it was not you, tell your administrator.",
+            "%(n)s failed sign-in attempts on your account since your last sign-in; the last "
+            "one from %(client)s at %(at)s. If it was not you, tell your administrator.",
+            len(failures),
+        )
+        % {
+            "n": len(failures),
+            "client": last.client or _("an unknown address"),
+            "at": date_format(localtime(last.at), "DATETIME_FORMAT"),
+        },
+    )
+
+
 def locked_out(
     request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
 ) -> HttpResponse:
-    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    username = str((credentials or {}).get("username") or request.POST.get("username", ""))
     audit_security(
         actor=None,
         action="login.locked_out",
         target_type="user",
-        reason=f"username={str(username)[:150]}",
+        target_id=selectors.user_id_for_username(username) or "",
+        reason=f"username={username[:150]} client={_client_address(request)}",
     )
     return render(request, "accounts/locked_out.html", status=403)
 
@@ -101,28 +140,16 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @public
 @require_http_methods(["GET", "POST"])
 def two_factor(request: HttpRequest) -> HttpResponse:
-    """Verify a TOTP code; enrol a device first if the person has none."""
+    """Verify a TOTP code. Authenticators are enrolled only through a one-time enrolment link
+    (SAFEGUARDS F6), never here: a password alone must not be enough to add one."""
     if not request.user.is_authenticated:
         return redirect("accounts:login")
     user = request.user
-    device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
-    enrolling = device is None
-    if enrolling:
-        device = TOTPDevice.objects.filter(
-            user=user, confirmed=False
-        ).first() or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    has_device = TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
     form = TokenCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["code"].strip()
-        matched = (
-            device
-            if enrolling and device.verify_token(code)
-            else (None if enrolling else match_token(user, code))
-        )
+    if request.method == "POST" and has_device and form.is_valid():
+        matched = match_token(user, form.cleaned_data["code"].strip())
         if matched is not None:
-            if enrolling:
-                matched.confirmed = True
-                matched.save(update_fields=["confirmed"])
             otp_login(request, matched)
             return redirect(_safe_next(request))
         audit_security(
@@ -134,57 +161,146 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         form.add_error(
             "code", _("That code is not valid. Codes change every 30 seconds; try the current one.")
         )
-    context: dict[str, Any] = {"form": form, "enrolling": enrolling, "next": _safe_next(request)}
-    if enrolling:
-        context["secret"] = base64.b32encode(bytes.fromhex(device.key)).decode().rstrip("=")
+    context: dict[str, Any] = {
+        "form": form,
+        "has_device": has_device,
+        "next": _safe_next(request),
+    }
+    status = 200 if not form.errors else 400
+    if not has_device:
+        status = 403 if request.method == "POST" else 200
+    return render(request, "accounts/two_factor.html", context, status=status)
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def enrol(request: HttpRequest, key: str) -> HttpResponse:
+    """The one-time enrolment link: set a password and, for a privileged role, enrol an
+    authenticator."""
+    try:
+        link = services.enrolment_link_get(clear=key)
+    except EnrolmentLinkInvalid as exc:
+        return render(request, "accounts/enrol_invalid.html", {"message": exc.message}, status=404)
+    needs_two_factor = services.enrolment_needs_two_factor(link)
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_enrol(
+                clear=key, password=form.cleaned_data["password"], code=form.cleaned_data["code"]
+            )
+        except EnrolmentLinkInvalid as exc:
+            return render(
+                request, "accounts/enrol_invalid.html", {"message": exc.message}, status=404
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            logout(request)
+            messages.success(request, _("Your account is ready. Sign in with your new password."))
+            return redirect("accounts:login")
+    context: dict[str, Any] = {
+        "form": form,
+        "username": link.user.username,
+        "needs_two_factor": needs_two_factor,
+    }
+    if needs_two_factor:
+        key_hex = services.enrolment_totp_key(key)
+        context["secret"] = base64.b32encode(bytes.fromhex(key_hex)).decode().rstrip("=")
+        device = TOTPDevice(user=link.user, name="authenticator", key=key_hex)
         context["qr_svg"] = segno.make(device.config_url, error="m").svg_inline(
             scale=4, dark="#1b2330"
         )
-    return render(
-        request, "accounts/two_factor.html", context, status=200 if not form.errors else 400
+    response = render(
+        request, "accounts/enrol.html", context, status=200 if not form.errors else 400
     )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _enrolment_url(request: HttpRequest, clear: str) -> str:
+    return request.build_absolute_uri(reverse("accounts:enrol", kwargs={"key": clear}))
 
 
 @requires(Perm.USER_MANAGE)
 @require_http_methods(["GET", "POST"])
 def user_list(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
-    form = UserCreateForm(request.POST or None)
+    organisations = selectors.organisations_administered_by(actor=actor)
+    form = UserCreateForm(request.POST or None, organisations=organisations)
     status = 200
+    link = None
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             try:
-                from django.db import transaction
-
-                with transaction.atomic():
-                    user = services.user_create(
-                        actor=actor,
-                        username=data["username"],
-                        password=data["password"],
-                        email=data["email"],
-                        first_name=data["first_name"],
-                        last_name=data["last_name"],
-                        preferred_language=data["preferred_language"],
-                    )
-                    services.membership_grant(
-                        actor=actor, user=user, organisation=data["organisation"], role=data["role"]
-                    )
+                user, clear = services.account_create(
+                    actor=actor,
+                    username=data["username"],
+                    organisation=data["organisation"],
+                    role=data["role"],
+                    email=data["email"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    preferred_language=data["preferred_language"],
+                )
             except ValidationError as exc:
                 add_service_errors(form, exc)
+                status = 400
             else:
                 messages.success(request, _("User %(name)s created.") % {"name": user.username})
-                return redirect("accounts:user_list")
-        status = 400
+                link = _enrolment_url(request, clear)
+                form = UserCreateForm(organisations=organisations)
+        else:
+            status = 400
     users = selectors.user_list_for(actor=actor)
-    return render(request, "accounts/user_list.html", {"users": users, "form": form}, status=status)
+    response = render(
+        request,
+        "accounts/user_list.html",
+        {"users": users, "form": form, "enrolment_link": link},
+        status=status,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@requires(Perm.USER_MANAGE)
+@require_POST
+def user_enrolment_link(request: HttpRequest, user_id: str) -> HttpResponse:
+    """A new one-time enrolment link for a person (a lost authenticator, a new privileged role)."""
+    actor = request.actor  # type: ignore[attr-defined]
+    user = selectors.user_get_for(actor=actor, user_id=user_id)
+    _link, clear = services.enrolment_link_issue(actor=actor, user=user)
+    users = selectors.user_list_for(actor=actor)
+    form = UserCreateForm(organisations=selectors.organisations_administered_by(actor=actor))
+    response = render(
+        request,
+        "accounts/user_list.html",
+        {
+            "users": users,
+            "form": form,
+            "enrolment_link": _enrolment_url(request, clear),
+            "enrolment_for": user.username,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@requires(Perm.CREDENTIAL_NOTICE_VIEW)
+@require_http_methods(["GET"])
+def credential_notice_list(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    notices = selectors.credential_notice_list_for(actor=actor)[:200]
+    return render(request, "accounts/credential_notice_list.html", {"notices": notices})
 
 
 @requires(Perm.TOKEN_MANAGE)
 @require_http_methods(["GET", "POST"])
 def token_list(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
-    form = TokenIssueForm(request.POST or None)
+    form = TokenIssueForm(
+        request.POST or None, organisations=selectors.organisations_administered_by(actor=actor)
+    )
     clear = None
     status = 200
     if request.method == "POST":

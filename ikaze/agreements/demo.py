@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ikaze.accounts.actor import Actor, actor_for_user
+from ikaze.accounts.access import Role
+from ikaze.accounts.actor import Actor, actor_for_user, command_line_actor
 from ikaze.accounts.models import Organisation, User
 from ikaze.agreements import services
 from ikaze.agreements.models import Agreement
@@ -33,7 +34,10 @@ def load(*, admin: Actor, orgs: dict[str, Organisation], users: dict[str, User])
     finance = actor_for_user(users["finance"])
     _us_rwanda(admin, finance)
     _uk_rwanda(admin, finance)
-    _others(admin)
+    # Agreements between two other states are public figures for comparison: no Rwandan
+    # officer may write them (issue 9 item 10), so the loader records them as an operator's
+    # import of the public record.
+    _others(command_line_actor(roles=frozenset({Role.ADMIN}), label="demo: public record"))
 
 
 def _us_rwanda(admin: Actor, finance: Actor) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ikaze.core.errors import CapacityExceeded, Conflict, RuleBlocked
+from typing import Any
+
+from ikaze.core.errors import CapacityExceeded, Conflict, PermissionDenied, RuleBlocked
 
 
 class AgreementNotInForce(RuleBlocked):
@@ -27,3 +29,15 @@ class PaymentNotAllowed(RuleBlocked):
     """Inter-state payments are recorded only once an agreement has been signed."""
 
     code = "agreement_not_signed"
+
+
+class NotAParty(PermissionDenied):
+    """Issue 9 item 10: officers act only on agreements their state is a party to."""
+
+    code = "not_a_party"
+
+    def __init__(self, message: str, *, details: dict[str, Any], target_id: object = "") -> None:
+        super().__init__(message, details=details)
+        self.perm = "agreement.party"
+        self.target_type = "agreement"
+        self.target_id = str(target_id or "")

@@ -33,6 +33,7 @@ from ikaze.agreements.models import (
     SupportItem,
     Tranche,
 )
+from ikaze.agreements.parties import require_party
 from ikaze.agreements.standards import SAFEGUARD_SETTINGS
 from ikaze.audit.services import audit_record
 from ikaze.core import clock
@@ -304,6 +305,16 @@ def _locked(agreement: Agreement) -> Agreement:
     return Agreement.objects.select_for_update().get(pk=agreement.pk)
 
 
+def _require_party(actor: Actor, agreement: Agreement) -> None:
+    # Issue 9 item 10: only the two parties' officers change an agreement (agreements.parties).
+    require_party(
+        actor,
+        sending_state=agreement.sending_state,
+        receiving_state=agreement.receiving_state,
+        target_id=agreement.pk,
+    )
+
+
 # --- agreements ----------------------------------------------------------------------------
 
 
@@ -328,6 +339,9 @@ def agreement_create(*, actor: Actor, code: str, fields: Mapping[str, Any]) -> A
         _add(errors, "code", gettext("An agreement with this code exists."))
     if errors:
         raise ValidationError(gettext("The agreement is not valid."), details=errors)
+    require_party(
+        actor, sending_state=clean["sending_state"], receiving_state=clean["receiving_state"]
+    )
     try:
         with transaction.atomic():
             agreement = Agreement.objects.create(code=code, **clean)
@@ -353,6 +367,7 @@ def agreement_update(
     """Edit an agreement's set-up; refuse if it changed since `version` was read."""
     require(actor, Perm.AGREEMENT_MANAGE, target_type="agreement", target_id=agreement.pk)
     agreement = _locked(agreement)
+    _require_party(actor, agreement)
     if not _is_int(version):
         raise ValidationError.for_field("version", gettext("Must be a whole number."))
     if agreement.version != version:
@@ -371,6 +386,13 @@ def agreement_update(
     clean, errors = _clean_agreement_fields(changes, current=agreement)
     if errors:
         raise ValidationError(gettext("The agreement is not valid."), details=errors)
+    # An edit cannot hand the agreement to two other states either.
+    require_party(
+        actor,
+        sending_state=clean.get("sending_state", agreement.sending_state),
+        receiving_state=clean.get("receiving_state", agreement.receiving_state),
+        target_id=agreement.pk,
+    )
     changed = [f for f, v in clean.items() if getattr(agreement, f) != v]
     if not changed:
         return agreement
@@ -404,6 +426,7 @@ def agreement_transition(*, actor: Actor, agreement: Agreement, to: str, reason:
         target_type="agreement",
         target_id=agreement.pk,
     )
+    _require_party(actor, agreement)
     if not known:
         raise ValidationError.for_field(
             "to", gettext("Choose one of %(choices)s.") % {"choices": ", ".join(Status.values)}
@@ -456,6 +479,7 @@ def tranche_add(
     """Add a cap period to an agreement; periods of one agreement never overlap."""
     require(actor, Perm.AGREEMENT_MANAGE, target_type="agreement", target_id=agreement.pk)
     agreement = _locked(agreement)  # serialises overlap checks for this agreement
+    _require_party(actor, agreement)
     errors: dict[str, list[str]] = {}
     label = _text(errors, "label", label, max_length=80, required=True)
     start = _date(errors, "starts_on", starts_on, nullable=False)
@@ -595,6 +619,7 @@ def support_item_add(
 ) -> SupportItem:
     """Add an entitlement to the support package the agreement promises each person."""
     require(actor, Perm.AGREEMENT_MANAGE, target_type="agreement", target_id=agreement.pk)
+    _require_party(actor, agreement)
     errors: dict[str, list[str]] = {}
     if kind not in SupportItem.Kind.values:
         _add(
@@ -664,6 +689,7 @@ def compensation_line_add(
 ) -> CompensationLine:
     """Add a line to the compensation schedule (what the sending state promises to pay)."""
     require(actor, Perm.AGREEMENT_MANAGE, target_type="agreement", target_id=agreement.pk)
+    _require_party(actor, agreement)
     errors: dict[str, list[str]] = {}
     if category not in CompensationCategory.values:
         _add(
@@ -744,6 +770,7 @@ def interstate_payment_record(
     """Record money the sending state paid under the agreement (SAFEGUARDS C5)."""
     require(actor, Perm.INTERSTATE_PAYMENT_RECORD, target_type="agreement", target_id=agreement.pk)
     agreement = _locked(agreement)
+    _require_party(actor, agreement)
     if agreement.status not in _PAYABLE_STATUSES:
         raise PaymentNotAllowed(
             gettext("Payments are recorded only under a signed agreement (this one is %(status)s).")

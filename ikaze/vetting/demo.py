@@ -134,7 +134,7 @@ def _open_referrals() -> list[Referral]:
 
 def _vet(*, users: dict[str, User]) -> None:
     officer = actor_for_user(users["vetting"])
-    senior = actor_for_user(users["senior"])
+    senior = actor_for_user(users["senior"], second_factor=True)
     pool = _open_referrals()
     spanish = [r for r in pool if (r.person.languages or [""])[0] == "es"]
     if len(spanish) < 2 or len(pool) < 7:

@@ -23,8 +23,8 @@ def _state() -> tuple[int, int, list[tuple[str, object]]]:
 
 
 def test_grant_refuses_a_role_the_organisation_kind_cannot_hold():
-    admin = factories.actor(Role.ADMIN)
     sending = factories.organisation(OrgKind.SENDING_STATE)
+    admin = factories.org_admin(sending)
     person = factories.user()
     before = _state()
     with pytest.raises(RoleNotAllowedForOrganisation) as exc:

@@ -67,32 +67,40 @@ def test_a_refused_api_call_is_recorded_as_a_security_event(api_client_for):
     assert event.reason.endswith("(/api/v1/audit/verify)")
 
 
-def test_users_page_creates_a_user_with_a_role(client_for):
-    client = client_for(Role.ADMIN)
+def test_users_page_creates_a_user_with_a_role_and_shows_the_enrolment_link_once(
+    admin_client_for,
+):
     org = factories.organisation(factories.default_org_kind(Role.VETTING_OFFICER))
+    client = admin_client_for(org)
     response = client.post(
         "/accounts/users/",
         {
             "username": "aline",
-            "password": "a-long-enough-passphrase",
             "organisation": org.pk,
             "role": Role.VETTING_OFFICER,
             "preferred_language": "rw",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
     user = User.objects.get(username="aline")
     assert user.preferred_language == "rw"
+    assert not user.has_usable_password()  # set by the person, through the link
     assert list(Membership.objects.filter(user=user).values_list("role", "organisation")) == [
         ("vetting_officer", org.pk)
     ]
+    html = response.content.decode()
+    link = re.search(r'data-testid="enrolment-link">([^<]+)<', html)
+    assert link is not None and "/accounts/enrol/" in link.group(1)
+    assert "/accounts/enrol/" not in client.get("/accounts/users/").content.decode()
 
 
-def test_users_page_names_each_language_in_the_readers_language(client_for):
+def test_users_page_names_each_language_in_the_readers_language(admin_client_for):
     from django.conf import settings
 
-    client = client_for(Role.ADMIN)
-    factories.user(Role.VETTING_OFFICER, username="aline")
+    org = factories.organisation(factories.default_org_kind(Role.VETTING_OFFICER))
+    client = admin_client_for(org)
+    factories.user(Role.VETTING_OFFICER, username="aline", organisation_=org)
     User.objects.filter(username="aline").update(preferred_language="es")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     page = client.get("/accounts/users/").content.decode()
@@ -100,42 +108,40 @@ def test_users_page_names_each_language_in_the_readers_language(client_for):
     assert "<td>es</td>" not in page
 
 
-def test_users_page_form_errors_answer_400_with_field_errors(client_for):
-    client = client_for(Role.ADMIN)
+def test_users_page_form_errors_answer_400_with_field_errors(admin_client_for):
+    org = factories.organisation(factories.default_org_kind(Role.VETTING_OFFICER))
+    client = admin_client_for(org)
     sending = factories.organisation(factories.default_org_kind(Role.SENDING_LIAISON))
     users_before = User.objects.count()
     # Missing fields: the form names each one.
     response = client.post("/accounts/users/", {"username": ""})
     assert response.status_code == 400
     html = response.content.decode()
-    assert len(re.findall(r"This field is required", html)) >= 4
-    # The form is complete, but the service refuses: short password, role not for this kind.
+    assert len(re.findall(r"This field is required", html)) >= 3
+    # Another organisation is not a choice (SAFEGUARDS F6).
     response = client.post(
         "/accounts/users/",
         {
             "username": "aline",
-            "password": "short",
             "organisation": sending.pk,
-            "role": Role.VETTING_OFFICER,
+            "role": Role.SENDING_LIAISON,
             "preferred_language": "en",
         },
     )
     assert response.status_code == 400
-    html = response.content.decode()
-    assert "This password is too short." in html
-    assert User.objects.count() == users_before
+    assert "Select a valid choice" in response.content.decode()
+    # The form is complete, but the service refuses the role for this kind of organisation.
     response = client.post(
         "/accounts/users/",
         {
             "username": "aline",
-            "password": "a-long-enough-passphrase",
-            "organisation": sending.pk,
-            "role": Role.VETTING_OFFICER,
+            "organisation": org.pk,
+            "role": Role.SENDING_LIAISON,
             "preferred_language": "en",
         },
     )
     assert response.status_code == 400
-    assert "Not allowed for a sending_state." in response.content.decode()
+    assert "Not allowed for a receiving_state." in response.content.decode()
     # The user and the membership are created together or not at all.
     assert User.objects.count() == users_before
     assert not User.objects.filter(username="aline").exists()

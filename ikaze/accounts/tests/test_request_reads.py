@@ -51,15 +51,17 @@ def _plain(memberships: list) -> list[tuple[str, uuid.UUID, str, str, str, str]]
 
 
 def _two_memberships_one_revoked() -> User:
-    admin = factories.actor(Role.ADMIN)
     u = factories.user(Role.VETTING_OFFICER)
     partner = factories.organisation(OrgKind.PARTNER)
-    services.membership_grant(actor=admin, user=u, organisation=partner, role=Role.CASEWORKER)
-    monitor_org = factories.organisation(OrgKind.MONITORING_BODY)
-    revoked = services.membership_grant(
-        actor=admin, user=u, organisation=monitor_org, role=Role.AUDITOR
+    services.membership_grant(
+        actor=factories.org_admin(partner), user=u, organisation=partner, role=Role.CASEWORKER
     )
-    services.membership_revoke(actor=admin, membership=revoked, reason="moved on")
+    monitor_org = factories.organisation(OrgKind.MONITORING_BODY)
+    monitor_admin = factories.org_admin(monitor_org)
+    revoked = services.membership_grant(
+        actor=monitor_admin, user=u, organisation=monitor_org, role=Role.AUDITOR
+    )
+    services.membership_revoke(actor=monitor_admin, membership=revoked, reason="moved on")
     return u
 
 
@@ -196,7 +198,7 @@ def test_revocation_deactivation_sign_out_and_password_change_take_effect_at_onc
     assert client.get(LIST).status_code == 200
     membership = Membership.objects.get(user=u)
     services.membership_revoke(
-        actor=factories.actor(Role.ADMIN), membership=membership, reason="left"
+        actor=factories.org_admin(membership.organisation), membership=membership, reason="left"
     )
     r = client.get(LIST)
     assert r.status_code == 403  # signed in, but no role grants the list any more

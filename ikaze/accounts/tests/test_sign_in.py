@@ -1,7 +1,5 @@
 """Sign-in, sign-out, lock-out and two-factor through the real pages."""
 
-import base64
-
 import pytest
 from django.test import Client
 from django_otp.oath import totp
@@ -120,35 +118,21 @@ def test_wrong_two_factor_code_is_refused_and_recorded():
     assert client.get("/")["Location"] == f"{TWO_FACTOR}?next=/"
 
 
-def test_enrolment_shows_a_secret_and_a_qr_code_then_confirms_with_a_valid_code(settings):
-    # django-otp slows down guessing after a failure; this test retries at once on purpose.
-    settings.OTP_TOTP_THROTTLE_FACTOR = 0
-    user = factories.user(Role.ADMIN, username="marie")
+def test_first_sign_in_offers_no_enrolment_a_password_alone_adds_no_authenticator():
+    # SAFEGUARDS F6 (issue 9 item 7): no trust on first sign-in; enrolment needs a one-time link.
+    factories.user(Role.ADMIN, username="marie")
     client = Client()
     client.post(LOGIN, {"username": "marie", "password": factories.PASSWORD})
     page = client.get(TWO_FACTOR)
     html = page.content.decode()
     assert page.status_code == 200
-    assert 'data-testid="totp-secret"' in html
-    assert "<svg" in html
-    device = TOTPDevice.objects.get(user=user)
-    assert device.confirmed is False
-    secret = base64.b32encode(bytes.fromhex(device.key)).decode().rstrip("=")
-    assert secret in html
-    # The same unconfirmed device is offered again (the secret does not change on reload).
-    assert secret in client.get(TWO_FACTOR).content.decode()
-    assert TOTPDevice.objects.filter(user=user).count() == 1
-
-    bad = client.post(TWO_FACTOR, {"code": "000000" if _code(device) != "000000" else "111111"})
-    assert bad.status_code == 400
-    device.refresh_from_db()
-    assert device.confirmed is False
-
-    response = client.post(TWO_FACTOR, {"code": _code(device), "next": "/"})
-    assert response.status_code == 302
-    device.refresh_from_db()
-    assert device.confirmed is True
-    assert client.get("/").status_code == 200
+    assert 'data-testid="totp-secret"' not in html
+    assert 'data-testid="no-authenticator"' in html
+    assert TOTPDevice.objects.count() == 0
+    response = client.post(TWO_FACTOR, {"code": "123456", "next": "/"})
+    assert response.status_code == 403
+    assert TOTPDevice.objects.count() == 0
+    assert client.get("/")["Location"] == f"{TWO_FACTOR}?next=/"
 
 
 def test_failed_codes_slow_down_the_next_attempt():

@@ -20,13 +20,14 @@ EVENTS = "/api/v1/audit/events"
 
 
 @pytest.fixture
-def admin():
-    return factories.actor(Role.ADMIN)
+def auditor_org():
+    return factories.organisation(factories.default_org_kind(Role.AUDITOR))
 
 
 @pytest.fixture
-def auditor_org():
-    return factories.organisation(factories.default_org_kind(Role.AUDITOR))
+def admin(auditor_org):
+    # SAFEGUARDS F6: the organisation's own administrator issues its tokens.
+    return factories.org_admin(auditor_org)
 
 
 def _bearer(clear: str) -> Client:
@@ -98,8 +99,9 @@ def test_malformed_or_unknown_tokens_are_refused(clear):
     assert _bearer(clear).get(EVENTS).status_code == 401
 
 
-def test_issue_refuses_bad_input_and_changes_nothing(admin, auditor_org):
+def test_issue_refuses_bad_input_and_changes_nothing(auditor_org):
     sending = factories.organisation(factories.default_org_kind(Role.SENDING_LIAISON))
+    admin = factories.org_admin(sending)
     before = (ApiToken.objects.count(), AuditEvent.objects.count())
     with pytest.raises(ValidationError) as exc:
         services.api_token_issue(
@@ -127,8 +129,8 @@ def test_only_token_managers_issue_tokens(auditor_org):
     assert (ApiToken.objects.count(), AuditEvent.objects.count()) == before
 
 
-def test_token_page_shows_the_clear_token_once_and_revokes(client_for, auditor_org):
-    client = client_for(Role.ADMIN)
+def test_token_page_shows_the_clear_token_once_and_revokes(admin_client_for, auditor_org):
+    client = admin_client_for(auditor_org)
     response = client.post(
         "/accounts/tokens/",
         {"name": "sending system", "organisation": auditor_org.pk, "role": Role.AUDITOR},
@@ -148,8 +150,8 @@ def test_token_page_shows_the_clear_token_once_and_revokes(client_for, auditor_o
     assert token.revoked_at is not None
 
 
-def test_token_form_errors_answer_400_and_issue_nothing(client_for, auditor_org):
-    client = client_for(Role.ADMIN)
+def test_token_form_errors_answer_400_and_issue_nothing(admin_client_for, auditor_org):
+    client = admin_client_for(auditor_org)
     response = client.post(
         "/accounts/tokens/",
         {"name": "", "organisation": auditor_org.pk, "role": "not-a-role"},

@@ -161,9 +161,10 @@ def test_actions_are_shown_only_to_roles_that_may_use_them(client_for, in_force)
 def test_create_page(client_for):
     admin = client_for(Role.ADMIN)
     assert admin.get("/agreements/new/").status_code == 200
-    r = admin.post("/agreements/new/", FORM)
+    # The administrator's state (RW) must be a party (issue 9 item 10).
+    r = admin.post("/agreements/new/", {**FORM, "code": "US-RW-2025", "receiving_state": "RW"})
     assert r.status_code == 302
-    assert r["Location"] == "/agreements/US-SZ-2025/"
+    assert r["Location"] == "/agreements/US-RW-2025/"
     a = Agreement.objects.get()
     assert (a.status, a.notice_period_days, a.cap_total) == ("draft", 1, None)
 

@@ -666,7 +666,7 @@ def test_the_monitor_is_told_the_seniors_full_names(officer) -> None:  # type: i
         u = f.user(Role.SENIOR_OFFICER, organisation_=org, username=username)
         User.objects.filter(pk=u.pk).update(first_name=first, last_name=last)
         u.refresh_from_db()
-        seniors.append(actor_for_user(u))
+        seniors.append(actor_for_user(u, second_factor=True))
     r = _blocked_by_a12(officer)
     o = svc.override_request(actor=seniors[0], referral=r, rule_id="A12", justification="one")
     o = svc.override_second(actor=seniors[1], override=o, justification="two")

