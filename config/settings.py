@@ -158,8 +158,10 @@ LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AXES_FAILURE_LIMIT = int(os.environ.get("IKAZE_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Issue 9 item 9: failures count per (username, client) together, so nobody can lock a named
+# officer out from elsewhere; the cool-off grows with each lock-out (ikaze/accounts/lockout.py).
+AXES_COOLOFF_TIME = "ikaze.accounts.lockout.cool_off"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "ikaze.accounts.views.locked_out"
 AXES_VERBOSE = False
@@ -228,6 +230,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("IKAZE_LOG_LEVEL", "WARNING")},
 }
 
-# Lock-out is per username on purpose: offices share one address behind NAT on slow links, and
-# an address-based lock-out would lock a whole office out because of one person.
+# Lock-out is per (username, address) on purpose: per address alone would lock a whole office
+# behind one NAT out because of one person; per username alone lets anyone lock a named officer
+# out (issue 9 item 9).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

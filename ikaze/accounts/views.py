@@ -26,6 +26,7 @@ from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import actor_for_user
 from ikaze.accounts.decorators import SIGNED_IN, public, requires
 from ikaze.accounts.errors import EnrolmentLinkInvalid
+from ikaze.accounts.lockout import client_address, lockout_reason
 from ikaze.accounts.forms import (
     EnrolForm,
     LoginForm,
@@ -46,10 +47,6 @@ def _safe_next(request: HttpRequest, default: str = "/") -> str:
     )
 
 
-def _client_address(request: HttpRequest) -> str:
-    return str(getattr(request, "axes_ip_address", "") or request.META.get("REMOTE_ADDR", ""))
-
-
 @public
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -66,7 +63,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 action="login.failed",
                 target_type="user",
                 target_id=named or "",
-                reason=f"username={username[:150]} client={_client_address(request)}",
+                reason=lockout_reason(username, client_address(request)),
             )
             form.add_error(
                 None,
@@ -119,13 +116,16 @@ def locked_out(
     request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
 ) -> HttpResponse:
     username = str((credentials or {}).get("username") or request.POST.get("username", ""))
-    audit_security(
-        actor=None,
-        action="login.locked_out",
-        target_type="user",
-        target_id=selectors.user_id_for_username(username) or "",
-        reason=f"username={username[:150]} client={_client_address(request)}",
-    )
+    # The view and axes' middleware both answer a locked request: one record per attempt.
+    if not getattr(request, "_ikaze_lockout_recorded", False):
+        audit_security(
+            actor=None,
+            action="login.locked_out",
+            target_type="user",
+            target_id=selectors.user_id_for_username(username) or "",
+            reason=lockout_reason(username, client_address(request)),
+        )
+        request._ikaze_lockout_recorded = True  # type: ignore[attr-defined]
     return render(request, "accounts/locked_out.html", status=403)
 
 

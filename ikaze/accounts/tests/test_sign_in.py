@@ -1,5 +1,7 @@
 """Sign-in, sign-out, lock-out and two-factor through the real pages."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django_otp.oath import totp
@@ -58,9 +60,9 @@ def test_wrong_password_is_refused_with_a_message_and_recorded():
     assert _security("login.failed") == 1
 
 
-def test_five_failures_lock_the_account_even_for_the_right_password():
+def test_five_failures_lock_the_account_from_that_client_even_for_the_right_password():
     factories.user(Role.VETTING_OFFICER, username="aline")
-    client = Client()
+    client = Client(REMOTE_ADDR="203.0.113.7")
     statuses = [
         client.post(LOGIN, {"username": "aline", "password": f"wrong-{i}"}).status_code
         for i in range(5)
@@ -71,9 +73,72 @@ def test_five_failures_lock_the_account_even_for_the_right_password():
     assert "_auth_user_id" not in client.session
     assert _security("login.failed") == 4
     assert _security("login.locked_out") >= 1
-    # Another client (another office) is refused too: the lock-out is per username.
-    other = Client().post(LOGIN, {"username": "aline", "password": factories.PASSWORD})
-    assert other.status_code == 403
+
+
+def test_failures_from_one_client_do_not_lock_the_officer_out_from_another():
+    # Issue 9 item 9: an outsider cannot aim a lock-out at a named officer.
+    user = factories.user(Role.VETTING_OFFICER, username="aline")
+    outsider = Client(REMOTE_ADDR="203.0.113.7")
+    for i in range(8):
+        outsider.post(LOGIN, {"username": "aline", "password": f"wrong-{i}"})
+    assert (
+        outsider.post(LOGIN, {"username": "aline", "password": factories.PASSWORD}).status_code
+        == 403
+    )
+    office = Client(REMOTE_ADDR="198.51.100.20")
+    response = office.post(LOGIN, {"username": "aline", "password": factories.PASSWORD})
+    assert response.status_code == 302
+    assert office.session["_auth_user_id"] == str(user.pk)
+
+
+def test_lock_out_delays_grow_for_the_same_username_and_client():
+    from django.test import RequestFactory
+
+    from ikaze.accounts import lockout
+
+    factories.user(Role.VETTING_OFFICER, username="aline")
+    outsider = Client(REMOTE_ADDR="203.0.113.7")
+
+    def delay(addr: str) -> dt.timedelta:
+        request = RequestFactory().post(LOGIN, {"username": "aline"}, REMOTE_ADDR=addr)
+        return lockout.cool_off(request)
+
+    assert delay("203.0.113.7") == dt.timedelta(minutes=5)
+    for i in range(5):
+        outsider.post(LOGIN, {"username": "aline", "password": f"wrong-{i}"})
+    assert _security("login.locked_out") == 1
+    assert delay("203.0.113.7") == dt.timedelta(minutes=5)
+    seen = []
+    for _ in range(3):  # every attempt while locked out lengthens the pause
+        assert outsider.post(LOGIN, {"username": "aline", "password": "x"}).status_code == 403
+        seen.append(delay("203.0.113.7"))
+    assert seen == [dt.timedelta(minutes=10), dt.timedelta(minutes=20), dt.timedelta(minutes=40)]
+    # Another client is not slowed down by it.
+    assert delay("198.51.100.20") == dt.timedelta(minutes=5)
+    # Bounded: at most a day.
+    for _ in range(12):
+        outsider.post(LOGIN, {"username": "aline", "password": "x"})
+    assert delay("203.0.113.7") == dt.timedelta(days=1)
+
+
+def test_the_account_holder_is_told_of_failed_attempts_at_the_next_sign_in():
+    factories.user(Role.VETTING_OFFICER, username="aline")
+    outsider = Client(REMOTE_ADDR="203.0.113.7")
+    for i in range(3):
+        outsider.post(LOGIN, {"username": "aline", "password": f"wrong-{i}"})
+    office = Client(REMOTE_ADDR="198.51.100.20")
+    response = office.post(
+        LOGIN, {"username": "aline", "password": factories.PASSWORD}, follow=True
+    )
+    page = response.content.decode()
+    assert "3 failed sign-in attempts on your account since your last sign-in" in page
+    assert "203.0.113.7" in page
+    failed = AuditEvent.objects.filter(action="login.failed").order_by("seq")
+    assert [e.reason for e in failed] == ["username=aline client=203.0.113.7"] * 3
+    # Told once: the next sign-in has nothing new to tell.
+    office.post("/accounts/logout/")
+    again = office.post(LOGIN, {"username": "aline", "password": factories.PASSWORD}, follow=True)
+    assert "failed sign-in attempt" not in again.content.decode()
 
 
 @pytest.mark.parametrize(
