@@ -26,7 +26,6 @@ from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import actor_for_user
 from ikaze.accounts.decorators import SIGNED_IN, public, requires
 from ikaze.accounts.errors import EnrolmentLinkInvalid
-from ikaze.accounts.lockout import client_address, lockout_reason
 from ikaze.accounts.forms import (
     EnrolForm,
     LoginForm,
@@ -35,6 +34,7 @@ from ikaze.accounts.forms import (
     TokenIssueForm,
     UserCreateForm,
 )
+from ikaze.accounts.lockout import client_address, lockout_reason
 from ikaze.audit.services import audit_security
 from ikaze.core.errors import ValidationError
 from ikaze.core.forms import add_service_errors
