@@ -72,7 +72,7 @@ class SessionAuth(APIKeyCookie):
         actor = getattr(request, "actor", None)
         if actor is None:
             return None
-        if actor.needs_two_factor and not request.user.is_verified():  # type: ignore[union-attr]
+        if actor.awaiting_second_factor:  # SAFEGUARDS F6 (the middleware answers first)
             return None
         return _check(actor, self.perm, request)
 

@@ -322,12 +322,14 @@ def token_list(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     tokens = selectors.api_token_list_for(actor=actor)
-    return render(
+    response = render(
         request,
         "accounts/token_list.html",
         {"tokens": tokens, "form": form, "clear": clear},
         status=status,
     )
+    response["Cache-Control"] = "no-store"  # the clear token, shown once
+    return response
 
 
 @requires(Perm.TOKEN_MANAGE)

@@ -31,6 +31,10 @@ ACTIONS: dict[str, Label] = {
     "login.failed": _("Sign-in failed"),
     "login.locked_out": _("Sign-in locked after repeated failures"),
     "two_factor.failed": _("Two-factor code rejected"),
+    "two_factor.enrol": _("Authenticator enrolled"),
+    "account.enrolment_link.issue": _("Enrolment link issued"),
+    "account.enrol": _("Account set up through its enrolment link"),
+    "credential_notice.read": _("Credential notices viewed"),
     # agreements
     "agreement.create": _("Agreement created"),
     "agreement.update": _("Agreement updated"),
@@ -105,6 +109,9 @@ PERMISSIONS: dict[str, Label] = {
     Perm.AUDIT_EXPORT: _("export the audit log"),
     Perm.USER_MANAGE: _("manage users"),
     Perm.TOKEN_MANAGE: _("manage API tokens"),
+    Perm.CREDENTIAL_NOTICE_VIEW: _("read credential notices"),
+    # Not a permission of the matrix: the party rule of agreements (agreements.parties).
+    "agreement.party": _("act on an agreement of another state"),
     Perm.PERSON_VIEW: _("view people"),
     Perm.SENSITIVE_VIEW: _("view sensitive data"),
     Perm.MATCH_ADJUDICATE: _("decide possible duplicates"),

@@ -108,7 +108,11 @@ def test_the_liaisons_pages(page_as: Any, subtests: Any) -> None:
 def test_the_senior_officers_auditors_and_admins_pages(page_as: Any, subtests: Any) -> None:
     _check(page_as(Role.SENIOR_OFFICER), ["/", "/vetting/overrides/"], subtests)
     _check(page_as(Role.AUDITOR), ["/", "/audit/"], subtests)
-    _check(page_as(Role.ADMIN), ["/", "/accounts/users/", "/accounts/tokens/"], subtests)
+    _check(
+        page_as(Role.ADMIN),
+        ["/", "/accounts/users/", "/accounts/tokens/", "/accounts/notices/"],
+        subtests,
+    )
 
 
 def test_a_page_in_kinyarwanda_on_a_phone(page_as: Any) -> None:
