@@ -246,3 +246,39 @@ def test_users_page_issues_a_new_link_shown_once(admin_client_for):
     )
     assert found is not None
     assert services.enrolment_link_get(clear=found.group(1)).user == person
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_cannot_both_use_one_link():
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and concurrency are tested on PostgreSQL")
+    user, clear, _org = _new_senior()
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def enrol(password: str) -> None:
+        try:
+            barrier.wait()
+            services.account_enrol(clear=clear, password=password, code=_code_for(clear))
+            results.append("ok")
+        except EnrolmentLinkInvalid:
+            results.append("spent")
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=enrol, args=(p,))
+        for p in ("first-long-passphrase-1", "second-long-passphrase-2")
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["ok", "spent"]
+    assert TOTPDevice.objects.filter(user=user).count() == 1
+    assert AuditEvent.objects.filter(action="account.enrol", target_id=str(user.pk)).count() == 1
