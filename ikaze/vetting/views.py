@@ -42,7 +42,7 @@ from ikaze.vetting.forms import (
     ServiceForm,
 )
 from ikaze.vetting.lateness import recorded_days_late
-from ikaze.vetting.legal_events import EventKind, is_protective, parse_payload
+from ikaze.vetting.legal_events import SERVICE_ONLY_KINDS, EventKind, is_protective, parse_payload
 from ikaze.vetting.models import Decision, FactRemoval, LegalEventRecord, Override, Referral
 from ikaze.vetting.rules import RULES, RULESET_VERSION
 from ikaze.vetting.rules.findings import Finding as RuleFinding
@@ -429,7 +429,13 @@ def fact_record(request: HttpRequest, referral_id: str) -> HttpResponseBase:
     kind = request.POST.get("kind", "")
     if kind not in FORM_FACT_KINDS:
         form = FactForm(kind=EventKind.LEGAL_ADVICE_GIVEN.value)
-        form.add_error(None, _("Choose a kind of fact."))
+        form.cleaned_data = {}  # an unbound form: add_error needs it
+        form.add_error(
+            None,
+            _("A served notice is recorded only as proof of service of an issued notice.")
+            if kind in SERVICE_ONLY_KINDS
+            else _("Choose a kind of fact."),
+        )
         return _file_with_errors(request, referral, fact_form=form)
     form = FactForm(request.POST, kind=kind)
     if form.is_valid():
