@@ -29,6 +29,7 @@ from ikaze.vetting.models import (
     Alert,
     Decision,
     Evaluation,
+    FactRemoval,
     Finding,
     LegalEventRecord,
     MonitorNotice,
@@ -41,7 +42,17 @@ from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
-MODELS = (LegalEventRecord, Evaluation, Finding, Decision, Override, Alert, MonitorNotice, Notice)
+MODELS = (
+    LegalEventRecord,
+    Evaluation,
+    Finding,
+    Decision,
+    Override,
+    Alert,
+    MonitorNotice,
+    Notice,
+    FactRemoval,
+)
 
 
 def state(referral: Referral | None = None) -> dict[str, object]:
