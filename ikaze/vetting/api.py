@@ -650,11 +650,14 @@ def record_service(request: HttpRequest, notice_id: uuid.UUID, payload: ServiceI
     response={200: NoticeOut, **_WRITE},
     operation_id=_op("confirm_service"),
 )
-def confirm_service(request: HttpRequest, notice_id: uuid.UUID) -> Any:
-    """Confirm, as a second named officer, a service recorded late (SAFEGUARDS F3)."""
+def confirm_service(request: HttpRequest, notice_id: uuid.UUID, payload: JustificationIn) -> Any:
+    """Confirm, as a second named officer, a service recorded late, saying how the proof was
+    checked (SAFEGUARDS F3)."""
     actor = actor_of(request)
     n = selectors.notice_get_for(actor=actor, notice_id=notice_id)
-    return notice_out(services.notice_confirm_service(actor=actor, notice=n))
+    return notice_out(
+        services.notice_confirm_service(actor=actor, notice=n, justification=payload.justification)
+    )
 
 
 # --- alerts and the monitor ------------------------------------------------------------------

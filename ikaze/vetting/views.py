@@ -566,7 +566,9 @@ def notice_confirm_service(request: HttpRequest, notice_id: str) -> HttpResponse
     actor = request.actor  # type: ignore[attr-defined]
     notice = selectors.notice_get_for(actor=actor, notice_id=notice_id)
     try:
-        services.notice_confirm_service(actor=actor, notice=notice)
+        services.notice_confirm_service(
+            actor=actor, notice=notice, justification=request.POST.get("justification", "")
+        )
     except IkazeError as exc:
         if isinstance(exc, PermissionDenied) and not isinstance(
             exc, services.SeniorOfficerRequired

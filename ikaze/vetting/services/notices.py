@@ -310,13 +310,18 @@ def _service_fact(
 
 @_refusal_recorded("notice.confirm_service")
 @transaction.atomic
-def notice_confirm_service(*, actor: Actor, notice: Notice) -> Notice:
-    """Confirm, as a second named officer, a service recorded late; it counts for A9 from now
-    (SAFEGUARDS F3)."""
+def notice_confirm_service(*, actor: Actor, notice: Notice, justification: str) -> Notice:
+    """Confirm, as a second named officer, a service recorded late (saying how the proof was
+    checked); it counts for A9 from now (SAFEGUARDS F3)."""
     require(actor, Perm.NOTICE_ISSUE, target_type="notice", target_id=notice.pk)
     _receiving(actor)
     if actor.user is None or actor.token is not None:
         raise NamedOfficerRequired(gettext("A late service is confirmed by a named officer."))
+    justification = (justification or "").strip()
+    if not justification:
+        raise ValidationError.for_field(
+            "justification", gettext("Say how the proof of service was checked.")
+        )
     locked = Notice.objects.select_for_update().select_related("referral").get(pk=notice.pk)
     if not locked.awaiting_confirmation:
         raise IllegalTransition(
@@ -351,8 +356,12 @@ def notice_confirm_service(*, actor: Actor, notice: Notice) -> Notice:
         action="notice.confirm_service",
         target_type="referral",
         target_id=locked.referral_id,
-        after={"notice": str(locked.pk), "event": str(event.pk)},
-        reason=locked.proof_reference,
+        after={
+            "notice": str(locked.pk),
+            "event": str(event.pk),
+            "proof_reference": locked.proof_reference,
+        },
+        reason=justification,
     )
     _rescreen_person(actor=actor, person_id=locked.referral.person_id, cause=event)
     return locked

@@ -208,13 +208,19 @@ def test_late_service_counts_only_once_a_second_officer_confirms_it() -> None:
     assert _a9_at_departure(r).facts_used.get("notice_ref") is None
     before = state(r)
     with pytest.raises(FourEyes):
-        svc.notice_confirm_service(actor=officer, notice=served)
+        svc.notice_confirm_service(actor=officer, notice=served, justification="Saw the receipt.")
     with pytest.raises(NamedOfficerRequired):
         svc.notice_confirm_service(
-            actor=_token_actor(Role.VETTING_OFFICER, officer.organisation), notice=served
+            actor=_token_actor(Role.VETTING_OFFICER, officer.organisation),
+            notice=served,
+            justification="Saw the receipt.",
         )
     assert state(r)["LegalEventRecord"] == before["LegalEventRecord"]
-    confirmed = svc.notice_confirm_service(actor=other, notice=served)
+    with pytest.raises(ValidationError):
+        svc.notice_confirm_service(actor=other, notice=served, justification=" ")
+    confirmed = svc.notice_confirm_service(
+        actor=other, notice=served, justification="Compared the signed receipt with the log."
+    )
     assert confirmed.service_event is not None
     assert confirmed.service_confirmed_by_id == other.user.pk
     assert confirmed.service_event.effective_at == (
@@ -228,5 +234,39 @@ def test_late_service_counts_only_once_a_second_officer_confirms_it() -> None:
         == (clock.today_local() + dt.timedelta(days=10)).isoformat()
     )
     with pytest.raises(IllegalTransition):
-        svc.notice_confirm_service(actor=other, notice=confirmed)
+        svc.notice_confirm_service(actor=other, notice=confirmed, justification="again")
     assert MonitorNotice.objects.filter(kind=MonitorNotice.Kind.FACT_LATE).count() == 1
+
+
+def test_the_file_shows_late_service_and_a_second_officer_confirms_it_there() -> None:
+    from ikaze.vetting.tests.test_vetting_pages import signed_in
+
+    officer = f.vetting_officer()
+    other = f.vetting_officer(organisation_=officer.organisation)
+    r = _accepted(officer)
+    n = svc.notice_issue(actor=officer, referral=r, kind="transfer")
+    Notice.objects.filter(pk=n.pk).update(issued_at=n.issued_at - dt.timedelta(days=3))
+    n.refresh_from_db()
+    svc.notice_record_service(
+        actor=officer,
+        notice=n,
+        served_on_person_at=n.issued_at,
+        proof_reference="R-LATE",
+        served_on_counsel_at=n.issued_at,
+        counsel_name="Legal Aid",
+    )
+    mine = signed_in(officer)
+    html = mine.get(f"/vetting/referrals/{r.pk}/vetting/").content.decode()
+    assert "recorded late: counts once a second officer confirms it" in html
+    refused = mine.post(
+        f"/vetting/notices/{n.pk}/confirm-service/", {"justification": "I checked it."}
+    )
+    assert refused.status_code == 302
+    assert Notice.objects.get(pk=n.pk).service_event_id is None
+    confirmed = signed_in(other).post(
+        f"/vetting/notices/{n.pk}/confirm-service/", {"justification": "Saw the receipt."}
+    )
+    assert confirmed.status_code == 302
+    assert Notice.objects.get(pk=n.pk).service_confirmed_by_id == other.user.pk
+    html = mine.get(f"/vetting/referrals/{r.pk}/vetting/").content.decode()
+    assert "late service confirmed" in html
