@@ -564,3 +564,53 @@ def test_the_file_asks_seconds_and_shows_who_removed_the_fact(
         f"Fear expressed retracted on {day} by {officer.user}, seconded by {senior.user}." in html
     )
     assert "retracted or corrected" in html
+
+
+# --- concurrency (PostgreSQL) ----------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_seniors_seconding_at_once_remove_the_fact_once() -> None:
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and concurrent transactions are tested on PostgreSQL")
+    officer = f.vetting_officer()
+    seniors = [
+        f.vetting_officer(Role.SENIOR_OFFICER, organisation_=officer.organisation) for _ in range(2)
+    ]
+    r = f.vetting_referral(officer=officer)
+    fear = _record(officer, r, EventKind.FEAR_EXPRESSED)
+    removal = svc.fact_removal_request(
+        actor=officer, referral=r, target=fear, justification="j", source_document="d"
+    )
+    barrier = threading.Barrier(2)
+    results: dict[int, object] = {}
+
+    def go(i: int) -> None:
+        from django.db import connections
+
+        try:
+            barrier.wait(timeout=10)
+            results[i] = svc.fact_removal_second(
+                actor=seniors[i], fact_removal=removal, justification=f"s{i}", source_document="d"
+            )
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(type(v).__name__ for v in results.values()) == [
+        "FactRemoval",
+        "IllegalTransition",
+    ]
+    assert LegalEventRecord.objects.filter(supersedes=fear).count() == 1
+    assert MonitorNotice.objects.filter(kind=MonitorNotice.Kind.FACT_REMOVED).count() == 1
