@@ -84,6 +84,7 @@ ACTIONS: dict[str, Label] = {
     "person.read": _("Person record viewed"),
     "person.sensitive.read": _("Sensitive data viewed"),
     "legal_event.read": _("Legal facts viewed"),
+    "fact_removal.read": _("Removal requests of protective facts viewed"),
     "notice.read": _("Notice viewed"),
     # refused attempts (vetting services record what they refuse)
     "refused:referral.accept": _("Refused: accepting the referral"),

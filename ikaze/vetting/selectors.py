@@ -390,13 +390,16 @@ def monitor_notice_list_for(*, actor: Actor) -> QuerySet[MonitorNotice]:
 
 
 def fact_removals_for(*, actor: Actor, referral: Referral) -> list[FactRemoval]:
-    """Requests to take the person's protective facts away (SAFEGUARDS F1), newest first."""
+    """Requests to take the person's protective facts away (SAFEGUARDS F1), newest first
+    (they name protection claims: reads by the monitor are logged)."""
     _working_file(actor)
-    return list(
+    removals = list(
         FactRemoval.objects.filter(target__person_id=referral.person_id)
         .select_related("target", "requested_by", "seconded_by", "event")
         .order_by("-requested_at", "pk")
     )
+    _audited(actor, "fact_removal", [r.pk for r in removals], "fact removals")
+    return removals
 
 
 def fact_removal_get_for(*, actor: Actor, fact_removal_id: uuid.UUID | str) -> FactRemoval:
