@@ -203,6 +203,11 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
 IKAZE_RECEIVING_TIME_ZONE = os.environ.get("IKAZE_RECEIVING_TIME_ZONE", "Africa/Kigali")
+# SAFEGUARDS F2/F3 (ikaze/vetting/lateness.py): a fact recorded more than this many days after
+# it took effect is flagged to the monitor; a notice's service recorded more than this many
+# hours after it happened needs a second officer's confirmation before it counts.
+IKAZE_LATE_FACT_DAYS = int(os.environ.get("IKAZE_LATE_FACT_DAYS", "7"))
+IKAZE_LATE_SERVICE_HOURS = int(os.environ.get("IKAZE_LATE_SERVICE_HOURS", "48"))
 
 # --- static and files ----------------------------------------------------------------------
 STATIC_URL = "/static/"

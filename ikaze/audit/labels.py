@@ -79,11 +79,16 @@ ACTIONS: dict[str, Label] = {
     "monitor.notify": _("Independent monitor notified"),
     "notice.issue": _("Notice issued"),
     "notice.record_service": _("Notice service recorded"),
+    "notice.confirm_service": _("Late notice service confirmed by a second officer"),
+    "fact_removal.request": _("Removal of a protective fact requested"),
+    "fact_removal.second": _("Removal of a protective fact seconded"),
+    "fact_removal.decline": _("Removal of a protective fact declined"),
     # reads of protected data (SAFEGUARDS C1)
     "referral.read": _("Referral viewed"),
     "person.read": _("Person record viewed"),
     "person.sensitive.read": _("Sensitive data viewed"),
     "legal_event.read": _("Legal facts viewed"),
+    "fact_removal.read": _("Removal requests of protective facts viewed"),
     "notice.read": _("Notice viewed"),
     # refused attempts (vetting services record what they refuse)
     "refused:referral.accept": _("Refused: accepting the referral"),
@@ -96,6 +101,10 @@ ACTIONS: dict[str, Label] = {
     "refused:override.decline": _("Refused: declining an override"),
     "refused:notice.issue": _("Refused: issuing a notice"),
     "refused:notice.record_service": _("Refused: recording a notice's service"),
+    "refused:notice.confirm_service": _("Refused: confirming a notice's late service"),
+    "refused:fact_removal.request": _("Refused: requesting the removal of a protective fact"),
+    "refused:fact_removal.second": _("Refused: seconding the removal of a protective fact"),
+    "refused:fact_removal.decline": _("Refused: declining the removal of a protective fact"),
     "denied": _("Permission denied"),
 }
 

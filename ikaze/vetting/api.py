@@ -27,6 +27,8 @@ from ikaze.vetting.schemas import (
     EvaluationOut,
     FactIn,
     FactOut,
+    FactRemovalIn,
+    FactRemovalOut,
     JustificationIn,
     MonitorNoticePage,
     NoticeIn,
@@ -43,12 +45,14 @@ from ikaze.vetting.schemas import (
     RescreenIn,
     RescreenOut,
     ResolveIn,
+    SecondIn,
     ServiceIn,
     StageIn,
     alert_out,
     decision_out,
     evaluation_out,
     fact_out,
+    fact_removal_out,
     notice_out,
     override_out,
     referral_out,
@@ -316,6 +320,91 @@ def record_fact(request: HttpRequest, referral_id: uuid.UUID, payload: FactIn) -
     return 201, fact_out(fact)
 
 
+# --- removing a protective fact (SAFEGUARDS F1) -------------------------------------------
+
+
+@vetting_router.get(
+    "/referrals/{referral_id}/fact-removals",
+    perm=Perm.REFERRAL_VIEW,
+    response={200: list[FactRemovalOut], **_READ},
+    operation_id=_op("list_fact_removals"),
+)
+def list_fact_removals(request: HttpRequest, referral_id: uuid.UUID) -> Any:
+    """Requests to retract or correct the person's protective facts, newest first."""
+    referral = _referral(request, referral_id)
+    return [
+        fact_removal_out(r)
+        for r in selectors.fact_removals_for(actor=actor_of(request), referral=referral)
+    ]
+
+
+@vetting_router.post(
+    "/referrals/{referral_id}/fact-removals",
+    perm=Perm.FACT_RECORD,
+    response={201: FactRemovalOut, **_WRITE},
+    operation_id=_op("request_fact_removal"),
+)
+def request_fact_removal(
+    request: HttpRequest, referral_id: uuid.UUID, payload: FactRemovalIn
+) -> Any:
+    """Ask to retract or correct a protective fact; it stands until a different senior
+    officer seconds it (a token never can: 403)."""
+    actor = actor_of(request)
+    referral = _referral(request, referral_id)
+    target = selectors.fact_get_for(actor=actor, fact_id=payload.fact_id)
+    removal = services.fact_removal_request(
+        actor=actor,
+        referral=referral,
+        target=target,
+        kind=payload.kind,
+        payload=payload.payload,
+        effective_at=payload.effective_at,
+        justification=payload.justification,
+        source_document=payload.source_document,
+    )
+    return 201, fact_removal_out(removal)
+
+
+@vetting_router.post(
+    "/fact-removals/{fact_removal_id}/second",
+    perm=Perm.OVERRIDE_APPROVE,
+    response={200: FactRemovalOut, **_WRITE},
+    operation_id=_op("second_fact_removal"),
+)
+def second_fact_removal(request: HttpRequest, fact_removal_id: uuid.UUID, payload: SecondIn) -> Any:
+    """Second a removal as a different senior officer: the fact is retracted or corrected
+    now, the person re-screened, and the monitor told."""
+    actor = actor_of(request)
+    removal = selectors.fact_removal_get_for(actor=actor, fact_removal_id=fact_removal_id)
+    return fact_removal_out(
+        services.fact_removal_second(
+            actor=actor,
+            fact_removal=removal,
+            justification=payload.justification,
+            source_document=payload.source_document,
+        )
+    )
+
+
+@vetting_router.post(
+    "/fact-removals/{fact_removal_id}/decline",
+    perm=Perm.OVERRIDE_APPROVE,
+    response={200: FactRemovalOut, **_WRITE},
+    operation_id=_op("decline_fact_removal"),
+)
+def decline_fact_removal(
+    request: HttpRequest, fact_removal_id: uuid.UUID, payload: JustificationIn
+) -> Any:
+    """Decline a removal request: the fact stands."""
+    actor = actor_of(request)
+    removal = selectors.fact_removal_get_for(actor=actor, fact_removal_id=fact_removal_id)
+    return fact_removal_out(
+        services.fact_removal_decline(
+            actor=actor, fact_removal=removal, justification=payload.justification
+        )
+    )
+
+
 @vetting_router.post(
     "/referrals/{referral_id}/evaluate",
     perm=Perm.FACT_RECORD,
@@ -555,6 +644,22 @@ def record_service(request: HttpRequest, notice_id: uuid.UUID, payload: ServiceI
     )
 
 
+@vetting_router.post(
+    "/notices/{notice_id}/confirm-service",
+    perm=Perm.NOTICE_ISSUE,
+    response={200: NoticeOut, **_WRITE},
+    operation_id=_op("confirm_service"),
+)
+def confirm_service(request: HttpRequest, notice_id: uuid.UUID, payload: JustificationIn) -> Any:
+    """Confirm, as a second named officer, a service recorded late, saying how the proof was
+    checked (SAFEGUARDS F3)."""
+    actor = actor_of(request)
+    n = selectors.notice_get_for(actor=actor, notice_id=notice_id)
+    return notice_out(
+        services.notice_confirm_service(actor=actor, notice=n, justification=payload.justification)
+    )
+
+
 # --- alerts and the monitor ------------------------------------------------------------------
 
 
@@ -594,7 +699,8 @@ def resolve_alert(request: HttpRequest, alert_id: uuid.UUID, payload: ResolveIn)
     operation_id=_op("list_monitor_notices"),
 )
 def list_monitor_notices(request: HttpRequest, query: Query[PageQuery]) -> Any:
-    """What the monitor was told: overrides approved and alerts raised."""
+    """What the monitor was told: overrides approved, alerts raised, protective facts removed,
+    facts and services recorded late."""
     page = paginate(
         selectors.monitor_notice_list_for(actor=actor_of(request)), page=query.page, size=query.size
     )
@@ -605,6 +711,8 @@ def list_monitor_notices(request: HttpRequest, query: Query[PageQuery]) -> Any:
             "referral_id": m.referral_id,
             "override_id": m.override_id,
             "alert_id": m.alert_id,
+            "fact_removal_id": m.fact_removal_id,
+            "legal_event_id": m.legal_event_id,
             "message": m.message,
             "created_at": m.created_at,
         }

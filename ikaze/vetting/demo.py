@@ -3,7 +3,8 @@ and the receiving state vets some of them (SAFEGUARDS A1–A13), through the ser
 
 Among the referrals, by case reference (see `SCENARIOS` below): an unaccompanied minor (A1,
 age disputed), an open fear claim (A10), a court stay (A8), a block only by a non-absolute rule
-(no legal advice, A12) with an override requested by `senior` and waiting for `senior2`, one
+(no legal advice, A12) with an override requested by `senior` and waiting for `senior2`, a
+request by `vetting` to retract the court stay waiting for a senior officer (SAFEGUARDS F1), one
 person accepted by `vetting` with every fact recorded and a decision and a transfer notice in
 Spanish served with proof, one refused as an incomplete referral (A4), and a second accepted
 person whose fear claim recorded after acceptance raised an alert and told the monitor.
@@ -25,7 +26,7 @@ from ikaze.core import clock
 from ikaze.people.models import Person
 from ikaze.vetting import services
 from ikaze.vetting.legal_events import ALL_ASSESSMENT_TOPICS
-from ikaze.vetting.models import Referral
+from ikaze.vetting.models import LegalEventRecord, Referral
 
 CODE = "US-RW-2025"
 
@@ -78,8 +79,8 @@ def _day(days_ago: int) -> dt.date:
 
 def _fact(
     officer: Actor, referral: Referral, kind: str, payload: dict[str, Any], days_ago: int
-) -> None:
-    services.legal_fact_record(
+) -> LegalEventRecord:
+    return services.legal_fact_record(
         actor=officer,
         referral=referral,
         kind=kind,
@@ -168,7 +169,7 @@ def _vet(*, users: dict[str, User]) -> None:
         2,
     )
     # A8: a court stay in the sending state.
-    _fact(
+    stay_fact = _fact(
         officer,
         stay,
         "court_stay_granted",
@@ -178,6 +179,14 @@ def _vet(*, users: dict[str, User]) -> None:
             "measure": "stay",
         },
         4,
+    )
+    # SAFEGUARDS F1: an officer asks to retract the stay; it stands until a senior seconds it.
+    services.fact_removal_request(
+        actor=officer,
+        referral=stay,
+        target=stay_fact,
+        justification="The sending state says the stay was recorded on the wrong person.",
+        source_document="DGIE/MEMO/STAY-CHECK",
     )
     # A12 alone blocks (no legal advice yet): a senior asks to override; senior2 must second.
     _assessment(officer, override)
@@ -204,9 +213,10 @@ def _vet(*, users: dict[str, User]) -> None:
         services.referral_accept(
             actor=officer, referral=r, reason="Eligible; every safeguard is met."
         )
-    served_at = clock.now() - dt.timedelta(hours=2)
     for kind in ("decision", "transfer"):
         notice = services.notice_issue(actor=officer, referral=accepted, kind=kind)
+        # Served as it was issued (the demo's clock stands still; service never precedes issue).
+        served_at = notice.issued_at
         services.notice_record_service(
             actor=officer,
             notice=notice,

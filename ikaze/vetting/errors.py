@@ -33,3 +33,15 @@ class FourEyes(Conflict):
 
 class SeniorOfficerRequired(PermissionDenied):
     code = "senior_officer_required"
+
+
+class ProtectiveFactFourEyes(FourEyes):
+    """SAFEGUARDS F1: taking a protective fact away needs a request and a second officer."""
+
+    code = "protective_fact_four_eyes"
+
+
+class NamedOfficerRequired(SeniorOfficerRequired):
+    """A named person must act (an API token never does); recorded like a senior refusal."""
+
+    code = "named_officer_required"

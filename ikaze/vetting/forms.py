@@ -22,7 +22,7 @@ from ikaze.people import validation as v
 from ikaze.people.models import HouseholdMember, IdentityDocument, Sex
 from ikaze.people.services import DocumentIn, PersonIn
 from ikaze.vetting import labels
-from ikaze.vetting.legal_events import PAYLOAD_SCHEMAS, EventKind
+from ikaze.vetting.legal_events import PAYLOAD_SCHEMAS, SERVICE_ONLY_KINDS, EventKind
 from ikaze.vetting.rules import RULES, RefusalReason, RuleKind
 from ikaze.vetting.services import HouseholdIn
 
@@ -202,7 +202,14 @@ class ReasonForm(forms.Form):
 
 # --- the vetting file (issue 4) ------------------------------------------------------------
 
-FACT_KINDS = [(k.value, labels.FACT_KINDS[k]) for k in EventKind]
+# The kinds the generic fact form records: never a service-only kind (SAFEGUARDS F3), nor a
+# retraction (it names the fact it retracts: FactRemovalForm, or the API's `supersedes`).
+FACT_KINDS = [
+    (k.value, labels.FACT_KINDS[k])
+    for k in EventKind
+    if k not in SERVICE_ONLY_KINDS and k is not EventKind.RETRACTION
+]
+FORM_FACT_KINDS = frozenset(value for value, _label in FACT_KINDS)
 
 
 def _choices(name: str, values: Iterable[str]) -> list[tuple[str, Any]]:
@@ -332,6 +339,40 @@ class JustificationForm(forms.Form):
     justification = forms.CharField(
         label=_("Justification"), widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class FactRemovalForm(forms.Form):
+    """Ask to retract a protective fact (SAFEGUARDS F1): a senior officer must second it."""
+
+    fact = forms.ChoiceField(label=_("Protective fact to retract"))
+    justification = forms.CharField(
+        label=_("Justification"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    source_document = forms.CharField(label=_("Source document"), max_length=200)
+
+    def __init__(self, *args: Any, facts: list[tuple[str, str]], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_removal_%s")
+        super().__init__(*args, **kwargs)
+        field = self.fields["fact"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = facts
+
+
+class RemovalAnswerForm(forms.Form):
+    """A senior officer's answer to a removal request: second it (with a source document) or
+    decline it."""
+
+    justification = forms.CharField(
+        label=_("Justification"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    source_document = forms.CharField(
+        label=_("Source document (to second)"), max_length=200, required=False
+    )
+
+    def __init__(self, *args: Any, removal_id: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_answer_{str(removal_id)[:8]}_%s")
+        super().__init__(*args, **kwargs)
+        self.removal_id = removal_id
 
 
 class NoticeForm(forms.Form):

@@ -54,6 +54,7 @@ FIELDS: dict[str, Label] = {
     "appeal_ref": _("Appeal reference"),
     "appeal_window_ends": _("Appeal window ends"),
     "appealable": _("Appealable"),
+    "decision_recorded_on": _("Decision recorded on"),
     "assessed_date_of_birth": _("Assessed date of birth"),
     "assessor": _("Assessor"),
     "authority": _("Deciding authority"),
@@ -159,9 +160,11 @@ FIELDS: dict[str, Label] = {
     "references": _("References"),
     "review_window_ends": _("Review window ends"),
     "screened_on": _("Screened on"),
+    "screening_recorded_on": _("Screening recorded on"),
     "screening_outcome": _("Screening outcome"),
     "screening_overdue": _("Screening overdue"),
     "served_on": _("Served on"),
+    "service_recorded_on": _("Service recorded on"),
     "setting": _("Setting"),
     "signed_on": _("Signed on"),
     "standard": _("Standard"),
@@ -233,6 +236,9 @@ DEFECTS: dict[str, Label] = {
     "language_not_understood": _("not in a language the person understands"),
     "not_served_on_person": _("not served on the person"),
     "not_served_on_counsel": _("not served on counsel"),
+    "not_recorded_through_notice_service": _(
+        "not recorded as service of a notice issued for this referral"
+    ),
 }
 AGE_BASES: dict[str, Label] = {
     "age_disputed": _("age disputed"),

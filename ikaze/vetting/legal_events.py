@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from operator import itemgetter
@@ -465,6 +465,82 @@ _PAST_ONLY = frozenset(
 )
 
 
+# --- which facts protect a person, which only a service produces (SAFEGUARDS F1, F3) -------
+
+
+def _always(_payload: Any) -> bool:
+    return True
+
+
+# SAFEGUARDS F1: the facts an absolute or blocking rule reads to protect the person, each with
+# the test its payload must meet to protect (the one list; tests run over every entry). Taking
+# one of these away (a retraction, a correction that supersedes it, a restatement that replaces
+# it in the timeline) is a four-eyes act: services/fact_removals.py.
+PROTECTIVE: Mapping[EventKind, Callable[[Any], bool]] = {
+    # A8: an open asylum claim blocks.
+    EventKind.ASYLUM_CLAIM_FILED: _always,
+    # A8: a refusal that can be appealed opens the appeal window.
+    EventKind.ASYLUM_CLAIM_DECIDED: lambda p: (
+        p.outcome in ("refused", "inadmissible") and p.appealable
+    ),
+    # A8: an open appeal blocks.
+    EventKind.APPEAL_FILED: _always,
+    # A8: a non-final appeal decision, or an onward window, blocks.
+    EventKind.APPEAL_DECIDED: lambda p: not p.final or p.further_window_ends is not None,
+    # A8: a court stay or interim measure blocks (its `until` is a protective date).
+    EventKind.COURT_STAY_GRANTED: _always,
+    # A8, A10 (and A2 once screened positive): a fear of the destination blocks.
+    EventKind.FEAR_EXPRESSED: _always,
+    # A2/A10: a positive screening blocks; a negative one opens the review window (A10).
+    EventKind.FEAR_SCREENING_DONE: _always,
+    # A13: consent not informed, or a payment conditional on withdrawing a claim, blocks.
+    EventKind.CONSENT_GIVEN: lambda p: p.payment_conditional_on_claim_withdrawal or not p.informed,
+    # A13: withdrawn consent blocks (in a voluntary scheme).
+    EventKind.CONSENT_WITHDRAWN: _always,
+    # A1: a disputed age counts as a child.
+    EventKind.AGE_DISPUTE_OPENED: _always,
+    # A1/A7: a resolution "child", or one not final, keeps the person a child.
+    EventKind.AGE_DISPUTE_RESOLVED: lambda p: p.outcome == "child" or not p.final,
+    # A7: a declared household member who does not travel blocks.
+    EventKind.HOUSEHOLD_MEMBERSHIP: _always,
+    # A2: a nationality (of the receiving state) blocks.
+    EventKind.NATIONALITY_RECORDED: _always,
+}
+
+
+def is_protective(kind: EventKind | str, payload: Payload) -> bool:
+    """Whether a fact of `kind` with `payload` protects the person (SAFEGUARDS F1)."""
+    test = PROTECTIVE.get(EventKind(kind))
+    return test is not None and test(payload)
+
+
+# SAFEGUARDS F3: facts that only a service may produce (a notice served only through
+# services/notices.py, for an issued notice): never recorded through the generic facts path.
+SERVICE_ONLY_KINDS = frozenset({EventKind.NOTICE_SERVED})
+
+# The kinds of which a later fact with the same key *replaces* the earlier one in
+# `timeline_of_rows` (a second stay with the same reference and an earlier `until`, a second
+# screening of the same fear): recording one over a protective fact is a correction of it,
+# and goes the four-eyes way (SAFEGUARDS F1).
+RESTATEMENT_KEY: Mapping[EventKind, Callable[[Any], str]] = {
+    EventKind.ASYLUM_CLAIM_DECIDED: lambda p: p.claim_ref,
+    EventKind.APPEAL_FILED: lambda p: p.appeal_ref,
+    EventKind.APPEAL_DECIDED: lambda p: p.appeal_ref,
+    EventKind.COURT_STAY_GRANTED: lambda p: p.stay_ref,
+    EventKind.FEAR_EXPRESSED: lambda p: p.fear_ref,
+    EventKind.FEAR_SCREENING_DONE: lambda p: p.fear_ref,
+    EventKind.CONSENT_GIVEN: lambda p: "",
+    EventKind.AGE_DISPUTE_RESOLVED: lambda p: "",
+    EventKind.HOUSEHOLD_MEMBERSHIP: lambda p: p.member_ref,
+}
+
+
+def restatement_key(kind: EventKind | str, payload: Payload) -> str | None:
+    """The key under which a fact replaces an earlier one of its kind; None if it never does."""
+    key = RESTATEMENT_KEY.get(EventKind(kind))
+    return None if key is None else key(payload)
+
+
 # --- the derived state ---------------------------------------------------------------------
 
 P = TypeVar("P", bound=Payload)
@@ -476,6 +552,14 @@ class Dated(NamedTuple, Generic[P]):
     event_id: str
     on: dt.date
     payload: P
+    # The day it became known to Ikaze (recorded); None when not tracked for the kind.
+    known_on: dt.date | None = None
+
+    @property
+    def clock_from(self) -> dt.date:
+        """SAFEGUARDS F2: a protective clock runs from the later of the day it took effect
+        and the day it was recorded."""
+        return self.on if self.known_on is None else max(self.on, self.known_on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,6 +570,7 @@ class ClaimState:
     outcome: str | None = None
     appealable: bool = True
     appeal_window_ends: dt.date | None = None
+    decision_known_on: dt.date | None = None  # the day the decision was recorded (F2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,6 +582,7 @@ class AppealState:
     outcome: str | None = None
     final: bool = False
     further_window_ends: dt.date | None = None
+    decision_known_on: dt.date | None = None  # the day the decision was recorded (F2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -517,6 +603,7 @@ class FearClaimState:
     screening_deadline: dt.date | None
     screened_on: dt.date | None = None
     outcome: str | None = None  # "positive" / "negative" / None (undecided)
+    screening_known_on: dt.date | None = None  # the day the screening was recorded (F2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -585,7 +672,8 @@ def timeline_of_rows(
     """`timeline_as_of` for events given as `EventRow`s (the one derivation of the state)."""
     if at.tzinfo is None:
         raise ValueError("timeline_as_of needs an aware datetime")
-    day = at.astimezone(zone or clock.local_zone()).date()
+    tz = zone or clock.local_zone()
+    day = at.astimezone(tz).date()
     live = [r for r in rows if r[1] <= at]
     superseded = {r[5] for r in live if r[5] is not None}
     if superseded:
@@ -608,7 +696,7 @@ def timeline_of_rows(
     applied: list[str] = []
     pending: list[str] = []
 
-    for on, _recorded, event_id, kind, p, _supersedes in live:
+    for on, recorded, event_id, kind, p, _supersedes in live:
         if on > day:
             pending.append(event_id)
             continue
@@ -617,7 +705,7 @@ def timeline_of_rows(
             continue
         # The most frequent kinds first: this loop runs for every person screened.
         if isinstance(p, NoticeServed):
-            notices.append(Dated(event_id, on, p))
+            notices.append(Dated(event_id, on, p, recorded.astimezone(tz).date()))
         elif isinstance(p, LegalAdviceGiven):
             advice.append(Dated(event_id, on, p))
         elif isinstance(p, ConsentGiven):
@@ -639,6 +727,7 @@ def timeline_of_rows(
                     old.outcome,
                     old.appealable,
                     old.appeal_window_ends,
+                    old.decision_known_on,
                 )
             )
         elif isinstance(p, AsylumClaimDecided):
@@ -650,6 +739,7 @@ def timeline_of_rows(
                 outcome=p.outcome,
                 appealable=p.appealable,
                 appeal_window_ends=p.appeal_window_ends,
+                decision_known_on=recorded.astimezone(tz).date(),
             )
         elif isinstance(p, AppealFiled):
             old_a = appeals.get(p.appeal_ref)
@@ -661,6 +751,7 @@ def timeline_of_rows(
                 outcome=old_a.outcome if old_a else None,
                 final=old_a.final if old_a else False,
                 further_window_ends=old_a.further_window_ends if old_a else None,
+                decision_known_on=old_a.decision_known_on if old_a else None,
             )
         elif isinstance(p, AppealDecided):
             old_a = appeals.get(p.appeal_ref)
@@ -672,6 +763,7 @@ def timeline_of_rows(
                 outcome=p.outcome,
                 final=p.final,
                 further_window_ends=p.further_window_ends,
+                decision_known_on=recorded.astimezone(tz).date(),
             )
         elif isinstance(p, CourtStayGranted):
             stays[p.stay_ref] = StayState(p.stay_ref, p.measure, p.court, on, p.until)
@@ -698,6 +790,7 @@ def timeline_of_rows(
                 screening_deadline=old_f.screening_deadline if old_f else None,
                 screened_on=on,
                 outcome=p.outcome,
+                screening_known_on=recorded.astimezone(tz).date(),
             )
         elif isinstance(p, AgeDisputeOpened):
             age = AgeDisputeState(opened_on=on)

@@ -439,6 +439,91 @@ OVERRIDE_CLOSED_BY: dict[str, str] = {
 }
 
 
+class FactRemoval(BaseModel):
+    """Four eyes on taking a protective fact away (SAFEGUARDS F1): a retraction of, or a
+    correction superseding, a fact an absolute or blocking rule protects the person with.
+
+    Requested by one named officer, seconded by a different senior officer, each with a
+    justification and a source document. Only the second approval records the retraction or
+    correction (`event`) on the timeline; until then the fact stands. The monitor is told.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Waiting for a second senior officer")
+        APPROVED = "approved", _("Seconded: the fact is removed")
+        DECLINED = "declined", _("Declined: the fact stands")
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="fact_removals")
+    target = models.ForeignKey(
+        LegalEventRecord, on_delete=models.PROTECT, related_name="removal_requests"
+    )
+    # "retraction", or the target's own kind for a correction (a fact supersedes only a fact
+    # of its kind); the payload and date are those of the retraction or correction asked for.
+    kind = models.CharField(max_length=40)
+    payload = models.JSONField(default=dict)
+    effective_at = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_by_name = models.CharField(max_length=150)
+    request_justification = models.TextField()
+    request_source_document = models.CharField(max_length=200)
+    requested_at = models.DateTimeField()
+    seconded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    seconded_by_name = models.CharField(max_length=150, blank=True)
+    second_justification = models.TextField(blank=True)
+    second_source_document = models.CharField(max_length=200, blank=True)
+    seconded_at = models.DateTimeField(null=True, blank=True)
+    # The retraction or correction recorded on the second approval.
+    event = models.ForeignKey(
+        LegalEventRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["requested", "approved", "declined"]),
+                name="factremoval_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(request_justification="")
+                & ~models.Q(request_source_document=""),
+                name="factremoval_request_justified",
+            ),
+            # Only a second approval by another officer, justified and sourced, removes a fact.
+            models.CheckConstraint(
+                condition=~models.Q(status="approved")
+                | (
+                    models.Q(event__isnull=False, seconded_by__isnull=False)
+                    & ~models.Q(second_justification="")
+                    & ~models.Q(second_source_document="")
+                    & ~models.Q(seconded_by=models.F("requested_by"))
+                ),
+                name="factremoval_approved_by_second_officer",
+            ),
+            models.UniqueConstraint(
+                fields=["target"],
+                condition=models.Q(status="requested"),
+                name="factremoval_one_pending_per_fact",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"removal of {self.target_id} ({self.status})"
+
+    @property
+    def requested_by_display(self) -> str:
+        return _shown_name(self.requested_by, self.requested_by_name)
+
+    @property
+    def seconded_by_display(self) -> str:
+        return _shown_name(self.seconded_by if self.seconded_by_id else None, self.seconded_by_name)
+
+
 class Alert(BaseModel):
     """A fact recorded after acceptance now blocks the person (DESIGN.md, re-checks)."""
 
@@ -466,6 +551,10 @@ class MonitorNotice(BaseModel):
     class Kind(models.TextChoices):
         OVERRIDE_APPROVED = "override_approved", _("Override approved")
         ALERT_RAISED = "alert_raised", _("Accepted person now blocked")
+        # SAFEGUARDS F1: a protective fact retracted or corrected by two officers.
+        FACT_REMOVED = "fact_removed", _("Protective fact removed")
+        # SAFEGUARDS F2: a fact (or a notice's service) recorded long after it took effect.
+        FACT_LATE = "fact_late", _("Fact recorded late")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="+")
@@ -474,6 +563,12 @@ class MonitorNotice(BaseModel):
     )
     alert = models.ForeignKey(
         Alert, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    fact_removal = models.ForeignKey(
+        FactRemoval, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    legal_event = models.ForeignKey(
+        LegalEventRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     message = models.TextField()
 
@@ -511,9 +606,22 @@ class Notice(BaseModel):
     served_on_counsel_at = models.DateTimeField(null=True, blank=True)
     counsel_name = models.CharField(max_length=200, blank=True)
     proof_reference = models.CharField(max_length=200, blank=True)
+    # Service never precedes issue (services/notices.py; not a database constraint, so that
+    # rows recorded before the check existed stay readable as evidence).
+    # The `notice_served` fact, recorded once the service counts: at once, or for service
+    # recorded late (SAFEGUARDS F3) only when a second officer confirms it.
     service_event = models.ForeignKey(
         LegalEventRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    service_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    service_recorded_at = models.DateTimeField(null=True, blank=True)
+    service_late = models.BooleanField(default=False)
+    service_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    service_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_at"]
@@ -530,3 +638,8 @@ class Notice(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.kind} notice {self.notice_ref}"
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """Service recorded late, waiting for a second officer (SAFEGUARDS F3)."""
+        return self.served_on_person_at is not None and self.service_event_id is None

@@ -10,10 +10,12 @@ from typing import Any
 from ninja import Field, Schema
 
 from ikaze.people.schemas import DocumentIn, PersonOut, person_out
+from ikaze.vetting.lateness import recorded_days_late
 from ikaze.vetting.models import (
     Alert,
     Decision,
     Evaluation,
+    FactRemoval,
     LegalEventRecord,
     Notice,
     Override,
@@ -112,6 +114,45 @@ class FactOut(Schema):
     source_document: str
     recorded_by: str
     supersedes: uuid.UUID | None
+    # SAFEGUARDS F2: days between taking effect and recording, when over the threshold.
+    recorded_late_days: int | None
+
+
+class FactRemovalIn(Schema):
+    """Ask to retract (kind "retraction") or correct (the fact's own kind) a protective fact."""
+
+    fact_id: uuid.UUID
+    justification: str
+    source_document: str
+    kind: str = "retraction"
+    payload: dict[str, Any] = Field(default_factory=dict)
+    effective_at: dt.date | None = None
+
+
+class SecondIn(Schema):
+    justification: str
+    source_document: str
+
+
+class FactRemovalOut(Schema):
+    id: uuid.UUID
+    referral_id: uuid.UUID
+    fact_id: uuid.UUID
+    fact_kind: str
+    kind: str
+    payload: dict[str, Any]
+    effective_at: dt.date
+    status: str
+    requested_by: str
+    request_justification: str
+    request_source_document: str
+    requested_at: dt.datetime
+    seconded_by: str
+    second_justification: str
+    second_source_document: str
+    seconded_at: dt.datetime | None
+    # The retraction or correction recorded on the second approval.
+    event_id: uuid.UUID | None
 
 
 class FindingOut(Schema):
@@ -231,6 +272,10 @@ class NoticeOut(Schema):
     served_on_person_at: dt.datetime | None
     served_on_counsel_at: dt.datetime | None
     proof_reference: str
+    # SAFEGUARDS F3: service recorded late counts only once a second officer confirms it.
+    service_late: bool
+    awaiting_confirmation: bool
+    service_confirmed_at: dt.datetime | None
 
 
 class ServiceIn(Schema):
@@ -269,6 +314,8 @@ class MonitorNoticeOut(Schema):
     referral_id: uuid.UUID
     override_id: uuid.UUID | None
     alert_id: uuid.UUID | None
+    fact_removal_id: uuid.UUID | None
+    legal_event_id: uuid.UUID | None
     message: str
     created_at: dt.datetime
 
@@ -310,6 +357,31 @@ def fact_out(f: LegalEventRecord) -> dict[str, Any]:
         "source_document": f.source_document,
         "recorded_by": f.recorded_by_label,
         "supersedes": f.supersedes_id,
+        "recorded_late_days": recorded_days_late(
+            effective_at=f.effective_at, recorded_at=f.recorded_at
+        ),
+    }
+
+
+def fact_removal_out(r: FactRemoval) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "referral_id": r.referral_id,
+        "fact_id": r.target_id,
+        "fact_kind": r.target.kind,
+        "kind": r.kind,
+        "payload": r.payload,
+        "effective_at": r.effective_at,
+        "status": r.status,
+        "requested_by": r.requested_by_name,
+        "request_justification": r.request_justification,
+        "request_source_document": r.request_source_document,
+        "requested_at": r.requested_at,
+        "seconded_by": r.seconded_by_name,
+        "second_justification": r.second_justification,
+        "second_source_document": r.second_source_document,
+        "seconded_at": r.seconded_at,
+        "event_id": r.event_id,
     }
 
 
@@ -384,6 +456,9 @@ def notice_out(n: Notice) -> dict[str, Any]:
         "served_on_person_at": n.served_on_person_at,
         "served_on_counsel_at": n.served_on_counsel_at,
         "proof_reference": n.proof_reference,
+        "service_late": n.service_late,
+        "awaiting_confirmation": n.awaiting_confirmation,
+        "service_confirmed_at": n.service_confirmed_at,
     }
 
 

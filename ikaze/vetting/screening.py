@@ -46,6 +46,7 @@ from ikaze.vetting.models import (
     SCREENED_STATUSES,
     Decision,
     LegalEventRecord,
+    Notice,
     Referral,
 )
 from ikaze.vetting.models import Evaluation as EvaluationRow
@@ -344,6 +345,15 @@ def _build_contexts(
             distinct=True,
         )
     }
+    # SAFEGUARDS F3: the service events the notice service recorded for each referral's own
+    # issued notices (a late one only once confirmed); no other `notice_served` counts for A9.
+    notice_service: dict[str, set[str]] = defaultdict(set)
+    for notice_rid, service_event in _text_rows(
+        Notice.objects.filter(referral__in=base.values("id"), service_event__isnull=False),
+        "referral_id",
+        "service_event_id",
+    ):
+        notice_service[notice_rid].add(raw.uuid_text(service_event))
     # Only whether health data is present and consented: never the data itself (D1).
     health = {
         pid: bool(consent)
@@ -494,6 +504,7 @@ def _build_contexts(
                         health_data_present=health_consent is not None,
                         health_data_consent=bool(health_consent),
                         shared_assessment_hashes=assessment_hashes,
+                        notice_service_events=frozenset(notice_service.get(raw_rid, ())),
                     ),
                     agreement=agreements[aid],
                     decision=(given_decisions.get(rid) if given_decisions else None)

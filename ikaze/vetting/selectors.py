@@ -30,6 +30,7 @@ from ikaze.vetting.models import (
     Alert,
     Decision,
     Evaluation,
+    FactRemoval,
     LegalEventRecord,
     MonitorNotice,
     Notice,
@@ -386,6 +387,29 @@ def monitor_notice_list_for(*, actor: Actor) -> QuerySet[MonitorNotice]:
     """What the monitor was told (overrides approved, alerts raised), newest first."""
     _working_file(actor)
     return MonitorNotice.objects.select_related("referral").order_by("-created_at", "pk")
+
+
+def fact_removals_for(*, actor: Actor, referral: Referral) -> list[FactRemoval]:
+    """Requests to take the person's protective facts away (SAFEGUARDS F1), newest first
+    (they name protection claims: reads by the monitor are logged)."""
+    _working_file(actor)
+    removals = list(
+        FactRemoval.objects.filter(target__person_id=referral.person_id)
+        .select_related("target", "requested_by", "seconded_by", "event")
+        .order_by("-requested_at", "pk")
+    )
+    _audited(actor, "fact_removal", [r.pk for r in removals], "fact removals")
+    return removals
+
+
+def fact_removal_get_for(*, actor: Actor, fact_removal_id: uuid.UUID | str) -> FactRemoval:
+    _working_file(actor)
+    try:
+        return FactRemoval.objects.select_related("referral", "target").get(
+            pk=uuid.UUID(str(fact_removal_id))
+        )
+    except (FactRemoval.DoesNotExist, ValueError):
+        raise NotFound("No such removal request.") from None
 
 
 def fact_get_for(*, actor: Actor, fact_id: uuid.UUID | str) -> LegalEventRecord:

@@ -40,6 +40,22 @@ urlpatterns = [
     path("referrals/<uuid:referral_id>/notices/", views.notice_issue, name="notice_issue"),
     path("notices/<uuid:notice_id>/pdf/", views.notice_pdf, name="notice_pdf"),
     path("notices/<uuid:notice_id>/service/", views.notice_service, name="notice_service"),
+    path(
+        "notices/<uuid:notice_id>/confirm-service/",
+        views.notice_confirm_service,
+        name="notice_confirm_service",
+    ),
+    # SAFEGUARDS F1: removing a protective fact takes a request and a senior officer's second.
+    path(
+        "referrals/<uuid:referral_id>/fact-removals/",
+        views.fact_removal_request,
+        name="fact_removal_request",
+    ),
+    path(
+        "fact-removals/<uuid:fact_removal_id>/answer/",
+        views.fact_removal_answer,
+        name="fact_removal_answer",
+    ),
     path("overrides/", views.override_list, name="override_list"),
     path(
         "overrides/<uuid:override_id>/second/",

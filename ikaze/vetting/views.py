@@ -28,18 +28,22 @@ from ikaze.people.selectors import person_documents
 from ikaze.vetting import labels, selectors, services
 from ikaze.vetting.forms import (
     ERROR_FIELDS,
+    FORM_FACT_KINDS,
     DecideForm,
     FactForm,
     FactKindForm,
+    FactRemovalForm,
     JustificationForm,
     NoticeForm,
     OverrideRequestForm,
     ReasonForm,
     ReferralForm,
+    RemovalAnswerForm,
     ServiceForm,
 )
-from ikaze.vetting.legal_events import EventKind
-from ikaze.vetting.models import Decision, Override, Referral
+from ikaze.vetting.lateness import recorded_days_late
+from ikaze.vetting.legal_events import SERVICE_ONLY_KINDS, EventKind, is_protective, parse_payload
+from ikaze.vetting.models import Decision, FactRemoval, LegalEventRecord, Override, Referral
 from ikaze.vetting.rules import RULES, RULESET_VERSION
 from ikaze.vetting.rules.findings import Finding as RuleFinding
 
@@ -316,8 +320,11 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
     )
     findings = [_shown_finding(f, people, persons, referral.agreement) for f in ordered]
     kind = request.GET.get("kind", "") or EventKind.LEGAL_ADVICE_GIVEN.value
-    if kind not in EventKind.__members__.values() and kind not in [k.value for k in EventKind]:
+    if kind not in FORM_FACT_KINDS:
         kind = EventKind.LEGAL_ADVICE_GIVEN.value
+    removals = selectors.fact_removals_for(actor=actor, referral=referral)
+    pending_targets = {r.target_id for r in removals if r.status == FactRemoval.Status.REQUESTED}
+    superseded = {e.supersedes_id for e in legal_facts if e.supersedes_id}
     ctx = {
         "referral": referral,
         "person": referral.person,
@@ -329,9 +336,34 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
                 "kind": labels.fact_kind_label(e.kind),
                 "corrects": labels.fact_kind_label(e.supersedes.kind) if e.supersedes else "",
                 "payload": labels.shown_pairs(e.payload, persons=persons),
+                # SAFEGUARDS F2: recorded long after it took effect (the monitor was told).
+                "late_days": recorded_days_late(
+                    effective_at=e.effective_at, recorded_at=e.recorded_at
+                ),
+                "removed": e.pk in superseded,
+                "removal_pending": e.pk in pending_targets,
             }
             for e in legal_facts
         ],
+        "removals": [
+            {
+                "removal": r,
+                "summary": services.removal_summary(r)
+                if r.status == FactRemoval.Status.APPROVED
+                else "",
+                "fact": labels.fact_kind_label(r.target.kind),
+                "answer_form": (
+                    forms_["answer_form"]
+                    if forms_.get("answer_form") is not None
+                    and forms_["answer_form"].removal_id == r.pk
+                    else RemovalAnswerForm(removal_id=r.pk)
+                ),
+            }
+            for r in removals
+        ],
+        "removal_form": forms_.get("removal_form")
+        or FactRemovalForm(facts=_removable(legal_facts, superseded | pending_targets)),
+        "can_second_removal": actor.can(Perm.OVERRIDE_APPROVE),
         "decisions": selectors.decisions_for(actor=actor, referral=referral),
         "overrides": selectors.overrides_for(actor=actor, referral=referral),
         "notices": _with_service_forms(
@@ -348,6 +380,18 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
         "can_notice": actor.can(Perm.NOTICE_ISSUE),
     }
     return ctx
+
+
+def _removable(facts: list[LegalEventRecord], taken: set[Any]) -> list[tuple[str, str]]:
+    """The protective facts still standing, as choices for a removal request (SAFEGUARDS F1)."""
+    return [
+        (
+            str(e.pk),
+            f"{labels.fact_kind_label(e.kind)} — {e.effective_at:%Y-%m-%d} ({e.source_document})",
+        )
+        for e in facts
+        if e.pk not in taken and is_protective(e.kind, parse_payload(e.kind, e.payload))
+    ]
 
 
 @requires(Perm.REFERRAL_VIEW)
@@ -383,9 +427,15 @@ def fact_record(request: HttpRequest, referral_id: str) -> HttpResponseBase:
     actor = request.actor  # type: ignore[attr-defined]
     referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
     kind = request.POST.get("kind", "")
-    if kind not in [k.value for k in EventKind]:
+    if kind not in FORM_FACT_KINDS:
         form = FactForm(kind=EventKind.LEGAL_ADVICE_GIVEN.value)
-        form.add_error(None, _("Choose a kind of fact."))
+        form.cleaned_data = {}  # an unbound form: add_error needs it
+        form.add_error(
+            None,
+            _("A served notice is recorded only as proof of service of an issued notice.")
+            if kind in SERVICE_ONLY_KINDS
+            else _("Choose a kind of fact."),
+        )
         return _file_with_errors(request, referral, fact_form=form)
     form = FactForm(request.POST, kind=kind)
     if form.is_valid():
@@ -508,6 +558,86 @@ def notice_service(request: HttpRequest, notice_id: str) -> HttpResponseBase:
             messages.success(request, _("The proof of service is recorded."))
             return redirect("vetting:vetting_file", notice.referral_id)
     return _file_with_errors(request, notice.referral, service_form=form)
+
+
+@requires(Perm.NOTICE_ISSUE)
+@require_POST
+def notice_confirm_service(request: HttpRequest, notice_id: str) -> HttpResponseBase:
+    actor = request.actor  # type: ignore[attr-defined]
+    notice = selectors.notice_get_for(actor=actor, notice_id=notice_id)
+    try:
+        services.notice_confirm_service(
+            actor=actor, notice=notice, justification=request.POST.get("justification", "")
+        )
+    except IkazeError as exc:
+        if isinstance(exc, PermissionDenied) and not isinstance(
+            exc, services.SeniorOfficerRequired
+        ):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The late service is confirmed: it counts for the notice."))
+    return redirect("vetting:vetting_file", notice.referral_id)
+
+
+# --- removing a protective fact (SAFEGUARDS F1) ---------------------------------------------
+
+
+@requires(Perm.FACT_RECORD)
+@require_POST
+def fact_removal_request(request: HttpRequest, referral_id: str) -> HttpResponseBase:
+    actor = request.actor  # type: ignore[attr-defined]
+    referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
+    facts = selectors.legal_facts_for(actor=actor, referral=referral)
+    form = FactRemovalForm(request.POST, facts=_removable(facts, set()))
+    if form.is_valid():
+        try:
+            services.fact_removal_request(
+                actor=actor,
+                referral=referral,
+                target=selectors.fact_get_for(actor=actor, fact_id=form.cleaned_data["fact"]),
+                justification=form.cleaned_data["justification"],
+                source_document=form.cleaned_data["source_document"],
+            )
+        except IkazeError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The removal is requested: the fact stands until a senior officer seconds it."),
+            )
+            return redirect("vetting:vetting_file", referral.pk)
+    return _file_with_errors(request, referral, removal_form=form)
+
+
+@requires(Perm.OVERRIDE_APPROVE)
+@require_POST
+def fact_removal_answer(request: HttpRequest, fact_removal_id: str) -> HttpResponseBase:
+    actor = request.actor  # type: ignore[attr-defined]
+    removal = selectors.fact_removal_get_for(actor=actor, fact_removal_id=fact_removal_id)
+    form = RemovalAnswerForm(request.POST, removal_id=removal.pk)
+    decline = request.POST.get("action") == "decline"
+    if form.is_valid():
+        try:
+            if decline:
+                services.fact_removal_decline(
+                    actor=actor,
+                    fact_removal=removal,
+                    justification=form.cleaned_data["justification"],
+                )
+            else:
+                services.fact_removal_second(
+                    actor=actor,
+                    fact_removal=removal,
+                    justification=form.cleaned_data["justification"],
+                    source_document=form.cleaned_data["source_document"],
+                )
+        except IkazeError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(request, _("Your answer is recorded."))
+            return redirect("vetting:vetting_file", removal.referral_id)
+    return _file_with_errors(request, removal.referral, answer_form=form)
 
 
 # --- overrides (senior officers) ------------------------------------------------------------

@@ -92,6 +92,9 @@ class ReferralFacts:
     # Text hashes of this person's assessments that also appear on another person's
     # assessment (the caller finds them with one grouped query): a copied text (A3).
     shared_assessment_hashes: frozenset[str] = frozenset()
+    # SAFEGUARDS F3: the `notice_served` events the notice service recorded (and, when late,
+    # a second officer confirmed) for notices issued on this referral; no other counts for A9.
+    notice_service_events: frozenset[str] = frozenset()
 
 
 def _std(name: str) -> int:

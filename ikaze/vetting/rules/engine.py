@@ -37,7 +37,7 @@ from ikaze.vetting.rules.findings import Finding, Outcome, Rule, RuleKind
 
 # Bump on any change to a rule's logic, text, kind or settings: stored evaluations name the
 # version they ran under (YYYY.MM.N).
-RULESET_VERSION = "2026.11.2"
+RULESET_VERSION = "2026.12.1"
 
 RULESET: tuple[Rule, ...] = (
     people.A1,
@@ -103,7 +103,7 @@ class Evaluation:
 # set-valued fields are sorted here (and by field serialisers on the payloads), so the hash
 # does not depend on Python's per-process hash randomisation.
 
-INPUTS_FORMAT = 1
+INPUTS_FORMAT = 2  # 2: rule set 2026.12.1 adds the recording days (F2) and notice service (F3)
 
 _last_instant: tuple[dt.datetime | None, str | None] = (None, None)
 
@@ -209,6 +209,7 @@ def _referral_doc(r: ReferralFacts) -> dict[str, Any]:
         "health_data_present": r.health_data_present,
         "health_data_consent": r.health_data_consent,
         "shared_assessment_hashes": sorted(r.shared_assessment_hashes),
+        "notice_service_events": sorted(r.notice_service_events),
     }
 
 

@@ -287,6 +287,10 @@ def notice_defects(n: Dated[NoticeServed], ctx: RuleContext) -> list[str]:
         why.append("language_not_understood")
     if not p.served_on_person:
         why.append("not_served_on_person")
+    # SAFEGUARDS F3: only service recorded through the notice service, for a notice issued
+    # on this referral (and confirmed when recorded late), counts.
+    if n.event_id not in ctx.referral.notice_service_events:
+        why.append("not_recorded_through_notice_service")
     if ctx.person.has_counsel and not p.served_on_counsel:
         why.append("not_served_on_counsel")
     return why
@@ -315,11 +319,13 @@ def notice_ripe(ctx: RuleContext) -> list[Finding]:
         )
         out.append(A9.blocked(message, facts) if movement else A9.warned(message, facts))
     else:
-        first = min(valid, key=lambda n: n.on)
-        earliest = first.on + dt.timedelta(days=period)
+        # SAFEGUARDS F2: the period runs from the later of service and its recording.
+        first = min(valid, key=lambda n: n.clock_from)
+        earliest = first.clock_from + dt.timedelta(days=period)
         transfer = ctx.transfer_date
         facts = {
             "served_on": iso(first.on),
+            "service_recorded_on": iso(first.known_on),
             "notice_ref": first.payload.notice_ref,
             "proof_reference": first.payload.proof_reference,
             "notice_period_days": period,

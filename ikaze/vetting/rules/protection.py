@@ -26,6 +26,14 @@ A8 = Rule(
     settings=("appeal_window_days",),
 )
 
+
+def _delay(effective: dt.date | None, known: dt.date | None) -> dt.timedelta:
+    """SAFEGUARDS F2: how much later than its date a fact became known (never negative)."""
+    if effective is None or known is None or known <= effective:
+        return dt.timedelta(0)
+    return known - effective
+
+
 _MEASURES = {"stay": "court stay", "ecthr_rule_39": "ECtHR Rule 39 interim measure"}
 
 
@@ -44,8 +52,12 @@ def nothing_open(ctx: RuleContext) -> list[Finding]:
             )
         elif c.outcome in ("refused", "inadmissible") and c.appealable:
             # The last day to appeal is inclusive: the person may still lodge it that day.
-            ends = c.appeal_window_ends or c.decided_on + dt.timedelta(
-                days=ctx.agreement.appeal_window_days
+            # SAFEGUARDS F2: the window runs from when Ikaze learnt of the decision, if later.
+            delay = _delay(c.decided_on, c.decision_known_on)
+            ends = (
+                c.appeal_window_ends + delay
+                if c.appeal_window_ends is not None
+                else c.decided_on + delay + dt.timedelta(days=ctx.agreement.appeal_window_days)
             )
             if today <= ends:
                 out.append(
@@ -57,6 +69,7 @@ def nothing_open(ctx: RuleContext) -> list[Finding]:
                         {
                             "claim_ref": c.ref,
                             "decided_on": iso(c.decided_on),
+                            "decision_recorded_on": iso(c.decision_known_on),
                             "window_ends": iso(ends),
                             "window_recorded": c.appeal_window_ends is not None,
                         },
@@ -71,14 +84,16 @@ def nothing_open(ctx: RuleContext) -> list[Finding]:
                 )
             )
         elif a.further_window_ends is not None:
-            if today <= a.further_window_ends:
+            # SAFEGUARDS F2: shifted by how late the decision became known.
+            further_ends = a.further_window_ends + _delay(a.decided_on, a.decision_known_on)
+            if today <= further_ends:
                 out.append(
                     A8.blocked(
                         N_(
                             "An onward appeal or reopening window after appeal %(appeal_ref)s "
                             "is open until %(window_ends)s."
                         ),
-                        {"appeal_ref": a.ref, "window_ends": iso(a.further_window_ends)},
+                        {"appeal_ref": a.ref, "window_ends": iso(further_ends)},
                     )
                 )
         elif not a.final:
@@ -182,7 +197,11 @@ def fear_claims_closed(ctx: RuleContext) -> list[Finding]:
             continue
         assert f.screened_on is not None
         # The review window's last day is inclusive: review may still be sought that day.
-        ends = f.screened_on + dt.timedelta(days=window)
+        # SAFEGUARDS F2: it runs from the later of the screening's date and the day Ikaze
+        # recorded it, so a screening typed in with an old date still leaves the full window.
+        start = f.screened_on + _delay(f.screened_on, f.screening_known_on)
+        ends = start + dt.timedelta(days=window)
+        facts["screening_recorded_on"] = iso(f.screening_known_on)
         facts["review_window_ends"] = iso(ends)
         if today <= ends:
             out.append(

@@ -4,6 +4,7 @@
   the receiving state takes them into review or asks for information.
 - evaluations: the safeguard rules run on a referral at a stage (one path for every stage).
 - facts: legal facts on a person's timeline, the re-screening they trigger, alerts.
+- fact_removals: two officers take a protective fact away (SAFEGUARDS F1).
 - decisions: a named officer accepts or refuses one person (SAFEGUARDS A5, A6).
 - overrides: two senior officers lift a non-absolute block.
 - notices: decision and transfer notices and their proof of service (SAFEGUARDS A9).
@@ -29,8 +30,18 @@ from ikaze.vetting.services.evaluations import (
     referrals_rescreen,
     referrals_to_rescreen,
 )
+from ikaze.vetting.services.fact_removals import (
+    fact_removal_decline,
+    fact_removal_request,
+    fact_removal_second,
+    removal_summary,
+)
 from ikaze.vetting.services.facts import alert_resolve, legal_fact_record
-from ikaze.vetting.services.notices import notice_issue, notice_record_service
+from ikaze.vetting.services.notices import (
+    notice_confirm_service,
+    notice_issue,
+    notice_record_service,
+)
 from ikaze.vetting.services.overrides import override_decline, override_request, override_second
 from ikaze.vetting.services.referrals import (
     IN_FORCE,
@@ -63,8 +74,12 @@ __all__ = [
     "alert_resolve",
     "approved_override_rules",
     "evaluation_run",
+    "fact_removal_decline",
+    "fact_removal_request",
+    "fact_removal_second",
     "latest_evaluation",
     "legal_fact_record",
+    "notice_confirm_service",
     "notice_issue",
     "notice_record_service",
     "override_decline",
@@ -84,4 +99,5 @@ __all__ = [
     "referrals_rescreen",
     "referrals_submit_bulk",
     "referrals_to_rescreen",
+    "removal_summary",
 ]

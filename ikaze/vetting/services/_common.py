@@ -27,6 +27,8 @@ from ikaze.vetting.models import (
     OVERRIDE_CLOSED_BY,
     REFERRAL_TRANSITIONS,
     Alert,
+    FactRemoval,
+    LegalEventRecord,
     MonitorNotice,
     Override,
     Referral,
@@ -57,7 +59,12 @@ def _refusal_recorded(action: str) -> Callable[[Callable[P, T]], Callable[P, T]]
                     isinstance(exc, PermissionDenied) and not isinstance(exc, SeniorOfficerRequired)
                 ):
                     raise
-                target = kwargs.get("referral") or kwargs.get("override") or kwargs.get("notice")
+                target = (
+                    kwargs.get("referral")
+                    or kwargs.get("override")
+                    or kwargs.get("notice")
+                    or kwargs.get("fact_removal")
+                )
                 audit_security(
                     actor=kwargs.get("actor"),  # type: ignore[arg-type]
                     action=f"refused:{action}",
@@ -181,9 +188,17 @@ def _notify_monitor(
     message: str,
     override: Override | None = None,
     alert: Alert | None = None,
+    fact_removal: FactRemoval | None = None,
+    legal_event: LegalEventRecord | None = None,
 ) -> MonitorNotice:
     notice = MonitorNotice.objects.create(
-        kind=kind, referral=referral, override=override, alert=alert, message=message
+        kind=kind,
+        referral=referral,
+        override=override,
+        alert=alert,
+        fact_removal=fact_removal,
+        legal_event=legal_event,
+        message=message,
     )
     audit_record(
         actor=actor,

@@ -16,7 +16,17 @@ from ikaze.accounts.guards import require
 from ikaze.audit.services import audit_record
 from ikaze.core import clock
 from ikaze.core.errors import Conflict, ValidationError
-from ikaze.vetting.legal_events import legal_event
+from ikaze.vetting.errors import ProtectiveFactFourEyes
+from ikaze.vetting.labels import fact_kind_label
+from ikaze.vetting.lateness import recorded_days_late
+from ikaze.vetting.legal_events import (
+    SERVICE_ONLY_KINDS,
+    EventKind,
+    is_protective,
+    legal_event,
+    parse_payload,
+    restatement_key,
+)
 from ikaze.vetting.models import (
     OPEN_STATUSES,
     SCREENED_STATUSES,
@@ -51,10 +61,29 @@ def legal_fact_record(
     """Record a legal fact on the person's timeline and re-screen their referrals at once.
 
     A fact that now blocks an accepted person raises an Alert and tells the monitor. The
-    movements issue reads open alerts to take the person off any manifest.
+    movements issue reads open alerts to take the person off any manifest. Refused here:
+    a fact only a service may produce (F3), and taking a protective fact away, by retraction,
+    correction or restatement (F1: `fact_removal_request`, seconded by a senior officer).
     """
     require(actor, Perm.FACT_RECORD, target_type="referral", target_id=referral.pk)
     _receiving(actor)
+    if kind in SERVICE_ONLY_KINDS:
+        raise ValidationError.for_field(
+            "kind",
+            _("A served notice is recorded only as proof of service of an issued notice."),
+        )
+    if supersedes is not None:
+        correction_check(kind=kind, target=supersedes, person_id=referral.person_id)
+        if _protects(supersedes):
+            raise ProtectiveFactFourEyes(
+                _(
+                    "This fact protects the person: retracting or correcting it needs a request "
+                    "seconded by a different senior officer."
+                ),
+                details={"supersedes": [_("Ask for its removal instead (four eyes).")]},
+            )
+    else:
+        _restatement_check(kind=kind, payload=payload, referral=referral)
     return _fact_record(
         actor=actor,
         referral=referral,
@@ -66,6 +95,59 @@ def legal_fact_record(
     )
 
 
+def _protects(record: LegalEventRecord) -> bool:
+    return is_protective(record.kind, parse_payload(record.kind, record.payload))
+
+
+def correction_check(*, kind: str, target: LegalEventRecord, person_id: Any) -> None:
+    """SAFEGUARDS F1: a fact supersedes only a live fact of the same person and kind (a
+    retraction retracts any kind); a retraction is never itself corrected or retracted."""
+    if target.person_id != person_id:
+        raise ValidationError.for_field(
+            "supersedes", _("The corrected fact belongs to another person.")
+        )
+    if target.kind == EventKind.RETRACTION:
+        raise ValidationError.for_field(
+            "supersedes", _("A retraction cannot be corrected or retracted: record the fact again.")
+        )
+    if kind != EventKind.RETRACTION and kind != target.kind:
+        raise ValidationError.for_field(
+            "supersedes",
+            _("A fact supersedes only a fact of its own kind (%(kind)s).")
+            % {"kind": fact_kind_label(target.kind)},
+        )
+    if LegalEventRecord.objects.filter(supersedes=target).exists():
+        raise Conflict(
+            _("This fact was already retracted or corrected."),
+            details={"supersedes": [_("Correct the latest version instead.")]},
+        )
+
+
+def _restatement_check(*, kind: str, payload: Mapping[str, Any], referral: Referral) -> None:
+    """A new fact that would replace a protective one in the timeline (same kind and reference,
+    e.g. a second stay with an earlier end) is a correction of it (SAFEGUARDS F1)."""
+    try:
+        body = parse_payload(kind, payload)
+    except ValidationError:
+        return  # _fact_record reports the invalid payload
+    key = restatement_key(kind, body)
+    if key is None:
+        return
+    for other in LegalEventRecord.objects.filter(
+        person_id=referral.person_id, kind=kind, superseded_by__isnull=True
+    ).order_by("recorded_at", "pk"):
+        earlier = parse_payload(other.kind, other.payload)
+        if restatement_key(kind, earlier) == key and is_protective(kind, earlier):
+            raise ProtectiveFactFourEyes(
+                _(
+                    "A fact of this kind and reference is already recorded and protects the "
+                    "person: changing it is a correction, which needs a request seconded by a "
+                    "different senior officer."
+                ),
+                details={"supersedes": [_("Ask for its removal or correction (four eyes).")]},
+            )
+
+
 def _fact_record(
     *,
     actor: Actor,
@@ -75,7 +157,12 @@ def _fact_record(
     effective_at: dt.date,
     source_document: str,
     supersedes: LegalEventRecord | None = None,
+    flag_late: bool = True,
+    rescreen: bool = True,
 ) -> LegalEventRecord:
+    """The one write path of a fact (generic, notice service, removals): validate, store,
+    audit, tell the monitor when it is late (F2), and, unless the caller does it once its own
+    rows are written, re-screen the person."""
     now = clock.now()
     new_id = uuid.uuid4()
     errors: dict[str, list[str]] = {}
@@ -127,7 +214,29 @@ def _fact_record(
             "supersedes": str(supersedes.pk) if supersedes else None,
         },
     )
-    _rescreen_person(actor=actor, person_id=referral.person_id, cause=record)
+    late = recorded_days_late(effective_at=record.effective_at, recorded_at=now)
+    if late is not None and flag_late:
+        # SAFEGUARDS F2: a fact recorded long after it took effect is told to the monitor
+        # (the protective clocks already run from its recording).
+        _notify_monitor(
+            actor=actor,
+            kind=MonitorNotice.Kind.FACT_LATE,
+            referral=referral,
+            legal_event=record,
+            message=_(
+                "%(kind)s taking effect on %(effective_at)s was recorded %(days)s days later, "
+                "on %(recorded_on)s, by %(by)s."
+            )
+            % {
+                "kind": fact_kind_label(record.kind),
+                "effective_at": record.effective_at.isoformat(),
+                "days": late,
+                "recorded_on": clock.today_local().isoformat(),
+                "by": record.recorded_by_display,
+            },
+        )
+    if rescreen:
+        _rescreen_person(actor=actor, person_id=referral.person_id, cause=record)
     return record
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext
@@ -15,13 +16,19 @@ from ikaze.accounts.guards import require
 from ikaze.audit.services import audit_record
 from ikaze.core import clock
 from ikaze.core.errors import Conflict, IllegalTransition, ValidationError
-from ikaze.vetting.errors import SeniorOfficerRequired
+from ikaze.vetting.errors import FourEyes, NamedOfficerRequired, SeniorOfficerRequired
+from ikaze.vetting.lateness import service_recorded_late
 from ikaze.vetting.legal_events import EventKind
-from ikaze.vetting.models import Decision, Notice, Referral
+from ikaze.vetting.models import Decision, LegalEventRecord, MonitorNotice, Notice, Referral
 from ikaze.vetting.notices import NoticeContext, NoticeKind, render_notice
 from ikaze.vetting.rules import RefusalReason
-from ikaze.vetting.services._common import _lock, _receiving, _refusal_recorded
-from ikaze.vetting.services.facts import _fact_record
+from ikaze.vetting.services._common import (
+    _lock,
+    _notify_monitor,
+    _receiving,
+    _refusal_recorded,
+)
+from ikaze.vetting.services.facts import _fact_record, _rescreen_person
 
 
 def _notice_context(referral: Referral, *, officer: str, ref: str, today: dt.date) -> NoticeContext:
@@ -163,13 +170,26 @@ def notice_record_service(
     if errors:
         raise ValidationError(gettext("The proof of service is not valid."), details=errors)
     locked = Notice.objects.select_for_update().select_related("referral").get(pk=notice.pk)
+    # SAFEGUARDS F3: a service time cannot precede the notice it serves.
+    issued = gettext("Service cannot be before the notice was issued (%(issued_at)s).") % {
+        "issued_at": locked.issued_at.astimezone(clock.local_zone()).strftime("%Y-%m-%d %H:%M")
+    }
+    if served_on_person_at < locked.issued_at:
+        errors["served_on_person_at"] = [issued]
+    if served_on_counsel_at is not None and served_on_counsel_at < locked.issued_at:
+        errors["served_on_counsel_at"] = [issued]
+    if errors:
+        raise ValidationError(gettext("The proof of service is not valid."), details=errors)
     if locked.served_on_person_at is not None:
         raise Conflict(
             gettext("Service of this notice is already recorded."),
             details={"notice": [gettext("Already served.")]},
         )
-    served_day = served_on_person_at.astimezone(clock.local_zone()).date()
-    payload = {
+    # SAFEGUARDS F3: service recorded long after it happened counts only once a second
+    # officer confirms it (notice_confirm_service records the fact then).
+    earliest_service = min(t for t in (served_on_person_at, served_on_counsel_at) if t is not None)
+    late = service_recorded_late(served_at=earliest_service, recorded_at=now)
+    payload: dict[str, Any] = {
         "notice_ref": locked.notice_ref,
         "notice_kind": locked.kind,
         "destination_country": locked.destination,
@@ -182,13 +202,12 @@ def notice_record_service(
         "counsel_name": counsel_name or None,
         "proof_reference": proof_reference,
     }
-    event = _fact_record(
-        actor=actor,
-        referral=locked.referral,
-        kind=EventKind.NOTICE_SERVED.value,
-        payload=payload,
-        effective_at=served_day,
-        source_document=proof_reference,
+    event = (
+        None
+        if late
+        else _service_fact(
+            actor=actor, notice=locked, payload=payload, served_at=served_on_person_at
+        )
     )
     locked.served_on_person_at = served_on_person_at
     locked.served_on_counsel_at = served_on_counsel_at
@@ -197,6 +216,9 @@ def notice_record_service(
     locked.translation_recorded = translation_recorded
     locked.interpreter_language = interpreter_language
     locked.service_event = event
+    locked.service_recorded_by = actor.user
+    locked.service_recorded_at = now
+    locked.service_late = late
     locked.save(
         update_fields=[
             "served_on_person_at",
@@ -206,6 +228,9 @@ def notice_record_service(
             "translation_recorded",
             "interpreter_language",
             "service_event",
+            "service_recorded_by",
+            "service_recorded_at",
+            "service_late",
             "updated_at",
         ]
     )
@@ -219,8 +244,124 @@ def notice_record_service(
             "served_on_counsel": served_on_counsel_at is not None,
             "translation_recorded": translation_recorded,
             "interpreter_language": interpreter_language,
-            "event": str(event.pk),
+            "event": str(event.pk) if event is not None else None,
+            "late": late,
         },
         reason=proof_reference,
     )
+    if event is not None:
+        _rescreen_person(actor=actor, person_id=locked.referral.person_id, cause=event)
+    if late:
+        _notify_monitor(
+            actor=actor,
+            kind=MonitorNotice.Kind.FACT_LATE,
+            referral=locked.referral,
+            message=gettext(
+                "Service of notice %(notice_ref)s on %(served_at)s was recorded on "
+                "%(recorded_at)s by %(by)s; it counts only once a second officer confirms it."
+            )
+            % {
+                "notice_ref": locked.notice_ref,
+                "served_at": _local(earliest_service),
+                "recorded_at": _local(now),
+                "by": actor.label,
+            },
+        )
+    return locked
+
+
+def _local(moment: dt.datetime) -> str:
+    return moment.astimezone(clock.local_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+def _service_payload(notice: Notice) -> dict[str, Any]:
+    return {
+        "notice_ref": notice.notice_ref,
+        "notice_kind": notice.kind,
+        "destination_country": notice.destination,
+        "language": notice.language,
+        "template_language": notice.template_language,
+        "translation_recorded": notice.translation_recorded,
+        "interpreter_language": notice.interpreter_language or None,
+        "served_on_person": True,
+        "served_on_counsel": notice.served_on_counsel_at is not None,
+        "counsel_name": notice.counsel_name or None,
+        "proof_reference": notice.proof_reference,
+    }
+
+
+def _service_fact(
+    *, actor: Actor, notice: Notice, payload: dict[str, Any], served_at: dt.datetime
+) -> LegalEventRecord:
+    """The `notice_served` fact A9 reads: only ever written here (SAFEGUARDS F3)."""
+    return _fact_record(
+        actor=actor,
+        referral=notice.referral,
+        kind=EventKind.NOTICE_SERVED.value,
+        payload=payload,
+        effective_at=served_at.astimezone(clock.local_zone()).date(),
+        source_document=payload["proof_reference"],
+        # A late service was already told to the monitor when it was recorded.
+        flag_late=False,
+        # The caller re-screens once the notice points to the fact (A9 reads that link).
+        rescreen=False,
+    )
+
+
+@_refusal_recorded("notice.confirm_service")
+@transaction.atomic
+def notice_confirm_service(*, actor: Actor, notice: Notice, justification: str) -> Notice:
+    """Confirm, as a second named officer, a service recorded late (saying how the proof was
+    checked); it counts for A9 from now (SAFEGUARDS F3)."""
+    require(actor, Perm.NOTICE_ISSUE, target_type="notice", target_id=notice.pk)
+    _receiving(actor)
+    if actor.user is None or actor.token is not None:
+        raise NamedOfficerRequired(gettext("A late service is confirmed by a named officer."))
+    justification = (justification or "").strip()
+    if not justification:
+        raise ValidationError.for_field(
+            "justification", gettext("Say how the proof of service was checked.")
+        )
+    locked = Notice.objects.select_for_update().select_related("referral").get(pk=notice.pk)
+    if not locked.awaiting_confirmation:
+        raise IllegalTransition(
+            gettext("This notice has no service waiting for confirmation."),
+            details={"notice": [gettext("Nothing to confirm.")]},
+        )
+    if locked.service_recorded_by_id == actor.user.pk:
+        raise FourEyes(
+            gettext("A late service is confirmed by a different officer."),
+            details={"confirmed_by": [gettext("You recorded this service.")]},
+        )
+    assert locked.served_on_person_at is not None
+    event = _service_fact(
+        actor=actor,
+        notice=locked,
+        payload=_service_payload(locked),
+        served_at=locked.served_on_person_at,
+    )
+    locked.service_event = event
+    locked.service_confirmed_by = actor.user
+    locked.service_confirmed_at = clock.now()
+    locked.save(
+        update_fields=[
+            "service_event",
+            "service_confirmed_by",
+            "service_confirmed_at",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="notice.confirm_service",
+        target_type="referral",
+        target_id=locked.referral_id,
+        after={
+            "notice": str(locked.pk),
+            "event": str(event.pk),
+            "proof_reference": locked.proof_reference,
+        },
+        reason=justification,
+    )
+    _rescreen_person(actor=actor, person_id=locked.referral.person_id, cause=event)
     return locked

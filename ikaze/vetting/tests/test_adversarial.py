@@ -3,6 +3,8 @@
 Protected people: an unaccompanied minor (A1), an open fear claim (A10/A8), a pending appeal
 (A8), a court stay (A8), a notice not yet ripe (A9, at movement), a household split (A7), a
 full cap (A6). Paths: the API, the pages, a direct service call, concurrent requests.
+Side doors (issue 9, SAFEGUARDS F): removing the protective fact by one person or a token
+(F1), and back-dated or typed-in service of a notice (F3).
 
 - Admin: Ikaze has no Django admin (django.contrib.admin is not installed), so there is no
   admin path to try; `test_there_is_no_admin` proves it.
@@ -30,7 +32,15 @@ from ikaze.audit.models import AuditEvent
 from ikaze.core import clock
 from ikaze.core.errors import IkazeError, RuleBlocked
 from ikaze.vetting import services as svc
-from ikaze.vetting.models import Decision, Evaluation, Finding, Override, Referral
+from ikaze.vetting.models import (
+    Decision,
+    Evaluation,
+    FactRemoval,
+    Finding,
+    LegalEventRecord,
+    Override,
+    Referral,
+)
 from ikaze.vetting.rules import RuleContext, Stage, evaluate
 from ikaze.vetting.screening import build_contexts
 from ikaze.vetting.tests.test_decisions import state
@@ -382,3 +392,151 @@ def test_two_officers_accepting_the_last_place_at_once() -> None:
         == 1
     )
     assert Evaluation.objects.filter(stage="decision", referral__in=[r1, r2]).count() == 1
+
+
+# --- issue 9: side doors (SAFEGUARDS F1, F3) -------------------------------------------------
+
+
+def _protective_facts(r: Referral) -> list[LegalEventRecord]:
+    from ikaze.vetting.legal_events import is_protective, parse_payload
+
+    return [
+        e
+        for e in LegalEventRecord.objects.filter(person_id=r.person_id).order_by("recorded_at")
+        if is_protective(e.kind, parse_payload(e.kind, e.payload))
+    ]
+
+
+@pytest.mark.parametrize("path", ["service", "api", "token"])
+@pytest.mark.parametrize(
+    "who", ["open_fear_claim", "pending_appeal", "court_stay", "household_split"]
+)
+def test_one_person_cannot_remove_a_protective_fact_and_accept(who, path, api_client_for) -> None:  # type: ignore[no-untyped-def]
+    """F1: retracting or "correcting" the fact that protects the person, then accepting."""
+    officer = f.vetting_officer()
+    make, rule = PROTECTED[who]
+    r = make(officer)
+    facts = _protective_facts(r)
+    assert facts
+    token = api_client_for(Role.VETTING_OFFICER) if path == "token" else None
+    c = Client()
+    c.force_login(officer.user)
+    before = state(r)
+    for fact in facts:
+        body = {
+            "kind": "retraction",
+            "payload": {"reason": "entered by mistake"},
+            "effective_at": _today(),
+            "source_document": "MEMO",
+            "supersedes": str(fact.pk),
+        }
+        if path == "service":
+            with pytest.raises(svc.FourEyes):
+                svc.legal_fact_record(
+                    actor=officer,
+                    referral=r,
+                    kind="retraction",
+                    payload=body["payload"],
+                    effective_at=clock.today_local(),
+                    source_document="MEMO",
+                    supersedes=fact,
+                )
+        else:
+            client = token if token is not None else c
+            res = client.post(
+                f"/api/v1/vetting/referrals/{r.pk}/facts",
+                data=json.dumps(body),
+                content_type="application/json",
+            )
+            assert res.status_code == 409, res.content
+            assert res.json()["error"]["code"] == "protective_fact_four_eyes"
+            asked = client.post(
+                f"/api/v1/vetting/referrals/{r.pk}/fact-removals",
+                data=json.dumps(
+                    {"fact_id": str(fact.pk), "justification": "j", "source_document": "d"}
+                ),
+                content_type="application/json",
+            )
+            if token is not None:  # a token never asks; a named officer only asks
+                assert asked.status_code == 403
+    if path == "api":
+        assert FactRemoval.objects.filter(referral=r).count() == len(facts)
+        before["FactRemoval"] = len(facts)  # asked, not done: nothing else changed
+        before["changes"] = state(r)["changes"]  # the requests are audited
+    assert _accept_via("service", r, officer) == 409
+    after = state(r)
+    assert after["status"] == "submitted"
+    assert {k: v for k, v in after.items() if k != "changes"} == {
+        k: v for k, v in before.items() if k != "changes"
+    }
+    ev = svc.evaluation_run(actor=officer, referral=r, stage=Stage.DECISION, store=False)[0]
+    assert rule in {x.rule_id for x in ev.blocking}
+
+
+@pytest.mark.parametrize("path", ["service", "api"])
+def test_back_dated_or_typed_in_service_never_satisfies_a9(path, client_for) -> None:  # type: ignore[no-untyped-def]
+    """F3: service 20 days before the notice was issued, or a notice_served fact typed in."""
+    officer = f.vetting_officer()
+    r = f.vetting_referral(officer=officer)
+    svc.referral_accept(actor=officer, referral=r, reason="ok")
+    n = svc.notice_issue(actor=officer, referral=r, kind="transfer")
+    c = client_for(Role.VETTING_OFFICER)
+    back = n.issued_at - dt.timedelta(days=20)
+    typed = {
+        "notice_ref": n.notice_ref,
+        "notice_kind": "transfer",
+        "destination_country": "RW",
+        "language": "es",
+        "template_language": "es",
+        "served_on_person": True,
+        "served_on_counsel": True,
+        "counsel_name": "Counsel",
+        "proof_reference": "RCPT",
+    }
+    before = state(r)
+    if path == "service":
+        with pytest.raises(IkazeError):
+            svc.notice_record_service(
+                actor=officer,
+                notice=n,
+                served_on_person_at=back,
+                proof_reference="RCPT",
+                served_on_counsel_at=back,
+                counsel_name="Counsel",
+            )
+        with pytest.raises(IkazeError):
+            f.fact(by=officer, referral=r, kind="notice_served", payload=typed, days_ago=20)
+    else:
+        res = c.post(
+            f"/api/v1/vetting/notices/{n.pk}/service",
+            data=json.dumps(
+                {
+                    "served_on_person_at": back.isoformat(),
+                    "served_on_counsel_at": back.isoformat(),
+                    "counsel_name": "Counsel",
+                    "proof_reference": "RCPT",
+                }
+            ),
+            content_type="application/json",
+        )
+        assert res.status_code == 422
+        assert set(res.json()["error"]["details"]) == {
+            "served_on_person_at",
+            "served_on_counsel_at",
+        }
+        res = c.post(
+            f"/api/v1/vetting/referrals/{r.pk}/facts",
+            data=json.dumps(
+                {
+                    "kind": "notice_served",
+                    "payload": typed,
+                    "effective_at": (clock.today_local() - dt.timedelta(days=20)).isoformat(),
+                    "source_document": "RCPT",
+                }
+            ),
+            content_type="application/json",
+        )
+        assert res.status_code == 422
+    assert state(r) == before
+    (s,) = build_contexts(Referral.objects.filter(pk=r.pk), stage=Stage.DEPARTURE)
+    assert [x.outcome for x in evaluate(s.context).findings if x.rule_id == "A9"] == ["block"]

@@ -29,6 +29,7 @@ from ikaze.vetting.models import (
     Alert,
     Decision,
     Evaluation,
+    FactRemoval,
     Finding,
     LegalEventRecord,
     MonitorNotice,
@@ -41,7 +42,17 @@ from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
-MODELS = (LegalEventRecord, Evaluation, Finding, Decision, Override, Alert, MonitorNotice, Notice)
+MODELS = (
+    LegalEventRecord,
+    Evaluation,
+    Finding,
+    Decision,
+    Override,
+    Alert,
+    MonitorNotice,
+    Notice,
+    FactRemoval,
+)
 
 
 def state(referral: Referral | None = None) -> dict[str, object]:
@@ -170,26 +181,39 @@ def test_fact_without_source_or_in_future_is_refused(officer) -> None:  # type: 
 
 
 def test_correction_supersedes_and_never_edits(officer) -> None:  # type: ignore[no-untyped-def]
+    # A fact no rule protects the person with (legal advice) is corrected by one officer; a
+    # protective one goes the four-eyes way (test_fact_removal.py).
     r = f.vetting_referral(officer=officer, clear=False)
-    stay = f.fact(
+    advice = f.fact(
         by=officer,
         referral=r,
-        kind="court_stay_granted",
-        payload={"stay_ref": "S-1", "court": "C", "measure": "stay"},
+        kind="legal_advice_given",
+        payload={"provider": "Legal Aid Rwanda", "language": "en"},
     )
     fix = svc.legal_fact_record(
+        actor=officer,
+        referral=r,
+        kind="legal_advice_given",
+        payload={"provider": "Legal Aid Rwanda", "language": "es"},
+        effective_at=clock.today_local(),
+        source_document="MEMO-1",
+        supersedes=advice,
+    )
+    assert fix.supersedes_id == advice.pk
+    assert LegalEventRecord.objects.get(pk=advice.pk).payload["language"] == "en"
+    retraction = svc.legal_fact_record(
         actor=officer,
         referral=r,
         kind="retraction",
         payload={"reason": "entered on the wrong person"},
         effective_at=clock.today_local(),
-        source_document="MEMO-1",
-        supersedes=stay,
+        source_document="MEMO-2",
+        supersedes=fix,
     )
-    assert fix.supersedes_id == stay.pk
-    assert LegalEventRecord.objects.get(pk=stay.pk).payload["stay_ref"] == "S-1"
+    assert retraction.supersedes_id == fix.pk
     ev = svc.latest_evaluation(r)
-    assert ev is not None and not ev.findings.filter(rule_id="A8", outcome="block").exists()
+    assert ev is not None
+    assert ev.findings.filter(rule_id="A12", outcome="warn").exists()  # no advice stands
 
 
 def test_fact_by_sending_liaison_is_denied(officer) -> None:  # type: ignore[no-untyped-def]

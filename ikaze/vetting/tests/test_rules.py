@@ -155,8 +155,10 @@ def make(
         now=now,
         legal=timeline_as_of(evs, now),
         person=person or base_person(),
-        referral=referral
-        or ReferralFacts(referral_id="R1", present_fields=DEFAULT_REQUIRED_FIELDS),
+        referral=_served_through_notice_service(
+            referral or ReferralFacts(referral_id="R1", present_fields=DEFAULT_REQUIRED_FIELDS),
+            evs,
+        ),
         agreement=agreement,
         decision=decision,
         planned_departure=planned_departure,
@@ -167,6 +169,17 @@ def make(
 
 
 _EVENT_LOG: dict[int, list[LegalEvent]] = {}
+
+
+def _served_through_notice_service(
+    referral: ReferralFacts, events: list[LegalEvent]
+) -> ReferralFacts:
+    """The table cases model notices served through the notice service (SAFEGUARDS F3): their
+    `notice_served` events count, unless a case gives its own list."""
+    if referral.notice_service_events:
+        return referral
+    served = frozenset(e.id for e in events if e.kind is EventKind.NOTICE_SERVED)
+    return replace(referral, notice_service_events=served)
 
 
 def _events_of(ctx: RuleContext) -> list[LegalEvent]:
@@ -183,7 +196,7 @@ PASS, BLOCK, WARN = Outcome.PASS, Outcome.BLOCK, Outcome.WARN
 def test_the_base_case_passes_every_rule_at_departure() -> None:
     evaluation = evaluate(make())
     assert [(f.rule_id, f.outcome) for f in evaluation.findings] == [(r.id, PASS) for r in RULESET]
-    assert evaluation.ruleset_version == RULESET_VERSION == "2026.11.2"
+    assert evaluation.ruleset_version == RULESET_VERSION == "2026.12.1"
     assert evaluation.blocked is False
 
 
@@ -1620,9 +1633,9 @@ def test_canonical_inputs_are_pydantic_cores_json_of_the_document() -> None:
 
 def test_the_inputs_hash_of_a_fixed_context_does_not_change() -> None:
     # A stored evaluation's hash must still match its inputs after any change to the code:
-    # a change here is a change of INPUTS_FORMAT.
+    # a change here is a change of INPUTS_FORMAT (2 since rule set 2026.12.1).
     assert inputs_hash(_every_kind_context()) == (
-        "72ba9d42ff983ce32d7c8af4d260b863b48ddd6327ee5c231b8c452612e24a1c"
+        "4151575c3b5787cb30a18f77e401e2ad82be0ebda02ae8107e093d351508d936"
     )
 
 

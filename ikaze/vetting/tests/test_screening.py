@@ -90,7 +90,8 @@ def _orm_events(person_id: uuid.UUID) -> list[LegalEvent]:
 
 
 def test_contexts_read_the_timeline_as_the_orm_does() -> None:
-    from ikaze.vetting.services import legal_fact_record
+    from ikaze.accounts.access import Role
+    from ikaze.vetting.services import fact_removal_request, fact_removal_second
 
     r = factories.vetting_referral()
     officer = factories.vetting_officer()
@@ -108,15 +109,23 @@ def test_contexts_read_the_timeline_as_the_orm_does() -> None:
         },
         days_ago=3,
     )
-    retraction = legal_fact_record(
+    # SAFEGUARDS F1: a fear is taken away only by two officers; the second records it.
+    senior = factories.vetting_officer(Role.SENIOR_OFFICER, organisation_=officer.organisation)
+    removal = fact_removal_request(
         actor=officer,
         referral=r,
-        kind="retraction",
-        payload={"reason": "Recorded on the wrong file."},
-        effective_at=today,
+        target=fear,
+        justification="Recorded on the wrong file.",
         source_document="DOC-2",
-        supersedes=fear,
     )
+    removal = fact_removal_second(
+        actor=senior,
+        fact_removal=removal,
+        justification="Checked the file.",
+        source_document="DOC-3",
+    )
+    retraction = removal.event
+    assert retraction is not None
     qs = Referral.objects.filter(pk=r.pk)
     # Just before the retraction was recorded (to the microsecond), the fear stands.
     before = retraction.recorded_at - dt.timedelta(microseconds=1)
