@@ -216,6 +216,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The audit checkpoints' Ed25519 key (ikaze.audit.signing, ADR 0005): IKAZE_AUDIT_SIGNING_KEY,
+# or this file (default var/audit-signing.key, created on first use outside production).
+IKAZE_AUDIT_KEY_FILE = os.environ.get("IKAZE_AUDIT_KEY_FILE", "")
+# A signed checkpoint every this many events (0: only `ikaze audit checkpoint` and exports).
+IKAZE_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("IKAZE_AUDIT_CHECKPOINT_EVERY", "1000"))
 IKAZE_UPLOAD_MAX_BYTES = int(os.environ.get("IKAZE_UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))
 
 # --- jobs ----------------------------------------------------------------------------------
