@@ -75,6 +75,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Every read of a monitor is logged (SAFEGUARDS C1): outside ActorMiddleware, so it sees the
+    # actor of a session or a token once the response is made.
+    "ikaze.audit.middleware.ReadAuditMiddleware",
     "ikaze.accounts.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -81,6 +81,7 @@ ACTIONS: dict[str, Label] = {
     "person.sensitive.read": _("Sensitive data viewed"),
     "legal_event.read": _("Legal facts viewed"),
     "notice.read": _("Notice viewed"),
+    "route.read": _("Page or API read by a monitor"),
     # refused attempts (vetting services record what they refuse)
     "refused:referral.accept": _("Refused: accepting the referral"),
     "refused:referral.refuse": _("Refused: refusing the referral"),
@@ -93,6 +94,7 @@ ACTIONS: dict[str, Label] = {
     "refused:notice.issue": _("Refused: issuing a notice"),
     "refused:notice.record_service": _("Refused: recording a notice's service"),
     "denied": _("Permission denied"),
+    "probe:out_of_scope": _("Lookup of a record outside the actor's organisation"),
 }
 
 PERMISSIONS: dict[str, Label] = {

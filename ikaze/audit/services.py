@@ -6,7 +6,9 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Protocol
@@ -20,6 +22,23 @@ from ikaze.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditS
 from ikaze.audit.personal import seal, sealed_keys
 from ikaze.core import clock
 from ikaze.core.bulk import insert_rows, new_uuids
+
+# The read events recorded while a guard watches (run_read_logged): one list per request.
+_READS_SEEN: ContextVar[list[AuditEvent] | None] = ContextVar("audit_reads_seen", default=None)
+
+
+@contextmanager
+def reads_watched() -> Iterator[list[AuditEvent]]:
+    """Collect the read events recorded inside the block (the guard then knows whether the
+    view logged its read itself)."""
+    token = _READS_SEEN.set([])
+    try:
+        seen = _READS_SEEN.get()
+        assert seen is not None
+        yield seen
+    finally:
+        _READS_SEEN.reset(token)
+
 
 # Any constant works; it only has to be the same for every writer (PostgreSQL advisory lock).
 _CHAIN_LOCK_KEY = 0x1CA2E
@@ -137,6 +156,9 @@ def audit_record_many(*, actor: AuditActor | None, specs: Sequence[EventSpec]) -
         AuditEvent.objects.bulk_create(events)
         if sealed:
             AuditSealedValue.objects.bulk_create(sealed)
+    seen = _READS_SEEN.get()
+    if seen is not None:
+        seen.extend(e for e in events if e.kind == AuditEvent.Kind.READ)
     last = events[-1].seq
     every = int(getattr(settings, "IKAZE_AUDIT_CHECKPOINT_EVERY", 1000) or 0)
     if every and last // every > first // every:
