@@ -24,7 +24,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
-from ikaze.accounts.guards import require
+from ikaze.accounts.guards import record_probe, require
 from ikaze.accounts.schemas import ErrorOut
 from ikaze.core.errors import NotFound
 
@@ -85,13 +85,14 @@ def _guard(
 ) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        actor = getattr(request, "actor", None)
         if perm != PUBLIC:
-            require(
-                getattr(request, "actor", None),
-                Perm(perm),
-                target_type="api",
-            )
-        result = func(request, *args, **kwargs)
+            require(actor, Perm(perm), target_type="api")
+        try:
+            result = func(request, *args, **kwargs)
+        except NotFound as exc:
+            record_probe(actor, exc, path=request.path)
+            raise
         if only_status is not None and not isinstance(result, HttpResponseBase | Status | tuple):
             # ninja answers a bare body with the only declared status; the error responses
             # added below would make it pick 200, so keep the declared one explicitly.

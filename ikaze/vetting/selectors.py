@@ -18,7 +18,7 @@ from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subque
 
 from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor
-from ikaze.accounts.guards import require
+from ikaze.accounts.guards import out_of_scope, require, scoped_get
 from ikaze.accounts.models import User
 from ikaze.audit.models import AuditEvent
 from ikaze.audit.services import audit_read
@@ -82,10 +82,9 @@ def referral_list_audited(*, actor: Actor, referrals: Sequence[Referral]) -> Non
 
 def referral_get_for(*, actor: Actor, referral_id: uuid.UUID | str) -> Referral:
     """One referral the actor may see, or NotFound (never a leak)."""
-    try:
-        referral = referral_scope(actor).get(pk=uuid.UUID(str(referral_id)))
-    except (Referral.DoesNotExist, ValueError):
-        raise NotFound("No such referral.") from None
+    referral = scoped_get(
+        referral_scope(actor), target_type="referral", message="No such referral.", pk=referral_id
+    )
     if actor.reads_audited:
         with transaction.atomic():
             audit_read(
@@ -202,6 +201,12 @@ def _working_file(actor: Actor) -> None:
         raise NotFound("Not found.")
 
 
+def _working_scope(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """`qs`, or nothing for an actor outside the working file (a lookup through `scoped_get`
+    then records the probe when the object exists)."""
+    return qs if actor.org_kind in WORKING_FILE else qs.none()
+
+
 def _audited(actor: Actor, target_type: str, ids: list[Any], purpose: str) -> None:
     if actor.reads_audited and ids:
         with transaction.atomic():
@@ -309,7 +314,9 @@ def decisions_for(*, actor: Actor, referral: Referral) -> list[Decision]:
     """Decisions on a referral, newest first: the sending liaison sees those on its own."""
     if actor.org_kind == OrgKind.SENDING_STATE:
         if referral.referring_organisation_id != actor.organisation_id:
-            raise NotFound("No such referral.")
+            raise out_of_scope(
+                Referral, target_type="referral", message="No such referral.", pk=referral.pk
+            )
     else:
         _working_file(actor)
     return list(
@@ -343,11 +350,8 @@ def override_list_for(*, actor: Actor, status: str = "requested") -> QuerySet[Ov
 
 
 def override_get_for(*, actor: Actor, override_id: uuid.UUID | str) -> Override:
-    _working_file(actor)
-    try:
-        return Override.objects.select_related("referral").get(pk=uuid.UUID(str(override_id)))
-    except (Override.DoesNotExist, ValueError):
-        raise NotFound("No such override.") from None
+    scope = _working_scope(actor, Override.objects.select_related("referral"))
+    return scoped_get(scope, target_type="override", message="No such override.", pk=override_id)
 
 
 def notices_for(*, actor: Actor, referral: Referral) -> list[Notice]:
@@ -357,11 +361,8 @@ def notices_for(*, actor: Actor, referral: Referral) -> list[Notice]:
 
 def notice_get_for(*, actor: Actor, notice_id: uuid.UUID | str) -> Notice:
     """One notice (with its PDF) of the vetting file."""
-    _working_file(actor)
-    try:
-        notice = Notice.objects.select_related("referral").get(pk=uuid.UUID(str(notice_id)))
-    except (Notice.DoesNotExist, ValueError):
-        raise NotFound("No such notice.") from None
+    scope = _working_scope(actor, Notice.objects.select_related("referral"))
+    notice = scoped_get(scope, target_type="notice", message="No such notice.", pk=notice_id)
     _audited(actor, "notice", [notice.pk], "notice")
     return notice
 
@@ -375,11 +376,8 @@ def alert_list_for(*, actor: Actor, open_only: bool = True) -> QuerySet[Alert]:
 
 
 def alert_get_for(*, actor: Actor, alert_id: uuid.UUID | str) -> Alert:
-    _working_file(actor)
-    try:
-        return Alert.objects.get(pk=uuid.UUID(str(alert_id)))
-    except (Alert.DoesNotExist, ValueError):
-        raise NotFound("No such alert.") from None
+    scope = _working_scope(actor, Alert.objects.all())
+    return scoped_get(scope, target_type="alert", message="No such alert.", pk=alert_id)
 
 
 def monitor_notice_list_for(*, actor: Actor) -> QuerySet[MonitorNotice]:
@@ -389,8 +387,5 @@ def monitor_notice_list_for(*, actor: Actor) -> QuerySet[MonitorNotice]:
 
 
 def fact_get_for(*, actor: Actor, fact_id: uuid.UUID | str) -> LegalEventRecord:
-    _working_file(actor)
-    try:
-        return LegalEventRecord.objects.get(pk=uuid.UUID(str(fact_id)))
-    except (LegalEventRecord.DoesNotExist, ValueError):
-        raise NotFound("No such fact.") from None
+    scope = _working_scope(actor, LegalEventRecord.objects.all())
+    return scoped_get(scope, target_type="legal_fact", message="No such fact.", pk=fact_id)
