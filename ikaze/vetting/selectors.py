@@ -21,6 +21,7 @@ from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import out_of_scope, require, scoped_get
 from ikaze.accounts.models import User
 from ikaze.audit.models import AuditEvent
+from ikaze.audit.selectors import events_revealed
 from ikaze.audit.services import audit_read
 from ikaze.core.errors import NotFound
 from ikaze.people.models import Person
@@ -93,10 +94,14 @@ def referral_get_for(*, actor: Actor, referral_id: uuid.UUID | str) -> Referral:
     return referral
 
 
-def referral_history(*, referral: Referral) -> list[dict[str, Any]]:
+def referral_history(
+    *, referral: Referral, levels: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
     """The referral's audited changes, oldest first (the audit chain is its history).
 
-    People appear by their full name (the chain keeps the sign-in name it recorded).
+    People appear by their full name (the chain keeps the sign-in name it recorded). Personal
+    values the chain seals show only for the `levels` the reader's permissions open
+    (ikaze.audit.permissions.levels_for).
     """
     events = list(
         AuditEvent.objects.filter(target_type="referral", target_id=str(referral.pk))
@@ -109,14 +114,14 @@ def referral_history(*, referral: Referral) -> list[dict[str, Any]]:
     }
     return [
         {
-            "at": e.at,
-            "action": e.action,
-            "actor": people.get(e.actor_id, e.actor_label),
-            "before": e.before,
-            "after": e.after,
-            "reason": e.reason,
+            "at": e["at_time"],
+            "action": e["action"],
+            "actor": people.get(e["actor_id"], e["actor_label"]),
+            "before": e["before"],
+            "after": e["after"],
+            "reason": e["reason"],
         }
-        for e in events
+        for e in events_revealed(events=events, levels=levels)
     ]
 
 
