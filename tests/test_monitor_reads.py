@@ -72,3 +72,17 @@ def test_the_walk_covers_the_lists_the_issue_names() -> None:
         "/audit/",
     ):
         assert path in walked, path
+
+
+def test_a_monitors_search_is_logged_with_its_query_sealed(
+    demo_scenario: support.DemoWorld,
+) -> None:
+    user = demo_scenario.users[MONITOR]
+    client = support.session_client(user)
+    response = client.get("/api/v1/vetting/alerts?open_only=false&q=Garc%C3%ADa")
+    assert response.status_code == 200
+    event = AuditEvent.objects.filter(actor_id=str(user.pk), action="route.read").last()
+    assert event is not None
+    assert (event.kind, event.target_id, event.reason) == ("read", "/api/v1/vetting/alerts", "GET")
+    assert "García" not in str(event.after) and "Garc" not in str(event.after)
+    assert event.sealed.openings["after.query"]["value"] == "open_only=false&q=Garc%C3%ADa"

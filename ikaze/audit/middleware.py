@@ -3,7 +3,7 @@
 One place for every page and API operation of every app, whatever the view does: after a
 successful GET by such an actor (the monitor, by session or token), if the request recorded no
 read event itself (a selector's `audit_read`, an API token's use, an export), one is recorded
-naming the route and its query. Views and selectors need no code of their own for it.
+naming the route, with its query (sealed: it may hold a name searched for). Views and selectors need no code of their own for it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from collections.abc import Callable
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
 
-from ikaze.audit.services import audit_read, reads_watched
+from ikaze.audit.models import AuditEvent
+from ikaze.audit.services import audit_record, reads_watched
 
 READ_METHODS = ("GET", "HEAD")
 _UNLOGGED = ("/static/", "/favicon.ico")
@@ -35,11 +36,16 @@ class ReadAuditMiddleware:
             and 200 <= response.status_code < 300
             and not recorded
         ):
+            query = request.META.get("QUERY_STRING", "")
             with transaction.atomic():
-                audit_read(
+                # The query may hold a name searched for: sealed (ikaze.audit.personal).
+                audit_record(
                     actor=actor,
+                    action="route.read",
+                    kind=AuditEvent.Kind.READ,
                     target_type="route",
-                    target_ids=[request.path],
-                    purpose=f"{request.method} {request.get_full_path()}"[:2000],
+                    target_id=request.path,
+                    after={"query": query[:2000]} if query else None,
+                    reason=str(request.method),
                 )
         return response

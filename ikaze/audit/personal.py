@@ -56,6 +56,8 @@ ACTION_KEYS: dict[str, dict[str, Level]] = {
         "effective_at": Level.SENSITIVE,
         "payload": Level.SENSITIVE,
     },
+    # A monitor's read names its query, which may be a name searched for.
+    "route.read": {"query": Level.PERSON},
 }
 
 
