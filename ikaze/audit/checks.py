@@ -13,7 +13,9 @@ from ikaze.audit import signing
 @register()
 def check_audit_signing_key(app_configs: Any, **kwargs: Any) -> list[Error]:
     """Production signs checkpoints with a key configured on purpose, outside the database."""
-    if getattr(settings, "IKAZE_PRODUCTION", False) and not signing.key_configured():
+    if not getattr(settings, "IKAZE_PRODUCTION", False):
+        return []
+    if not signing.key_configured():
         return [
             Error(
                 f"Set {signing.ENV} (64 hex digits) or IKAZE_AUDIT_KEY_FILE: the audit "
@@ -21,4 +23,8 @@ def check_audit_signing_key(app_configs: Any, **kwargs: Any) -> list[Error]:
                 id="ikaze.E003",
             )
         ]
+    try:
+        signing.public_key_hex()
+    except (OSError, ValueError, signing.SigningKeyMissing) as exc:
+        return [Error(f"The audit signing key cannot be read: {exc}", id="ikaze.E004")]
     return []

@@ -206,8 +206,26 @@ def test_production_requires_a_configured_key(monkeypatch):
     monkeypatch.delenv(signing.ENV, raising=False)
     with override_settings(IKAZE_PRODUCTION=True, IKAZE_AUDIT_KEY_FILE=""):
         assert "ikaze.E003" in [m.id for m in run_checks()]
-    with override_settings(IKAZE_PRODUCTION=True, IKAZE_AUDIT_KEY_FILE="/run/secrets/audit.key"):
-        assert "ikaze.E003" not in [m.id for m in run_checks()]
+    with override_settings(IKAZE_PRODUCTION=True, IKAZE_AUDIT_KEY_FILE="/nonexistent/audit.key"):
+        ids = [m.id for m in run_checks()]
+        assert "ikaze.E003" not in ids
+        assert "ikaze.E004" in ids  # configured, but not there: never created in production
+        assert not Path("/nonexistent/audit.key").exists()
+    signing._key.cache_clear()
+
+
+@override_settings(IKAZE_AUDIT_CHECKPOINT_EVERY=2)
+def test_a_missing_key_in_production_does_not_fail_the_change_but_the_command_refuses(
+    monkeypatch,
+):
+    monkeypatch.delenv(signing.ENV, raising=False)
+    with override_settings(IKAZE_PRODUCTION=True, IKAZE_AUDIT_KEY_FILE="/nonexistent/audit.key"):
+        _write(3)
+        assert AuditEvent.objects.count() == 3
+        assert AuditCheckpoint.objects.count() == 0
+        with pytest.raises(signing.SigningKeyMissing):
+            audit_checkpoint_make()
+    signing._key.cache_clear()
 
 
 def test_the_public_key_is_published(client, capsys):
