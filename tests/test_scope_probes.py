@@ -142,3 +142,26 @@ def test_the_monitor_sees_everything_and_leaves_no_probe(world):
 
     assert selectors.referral_get_for(actor=monitor, referral_id=referral.pk) == referral
     assert _probes() == []
+
+
+def test_another_organisations_intake_batch_is_a_recorded_probe(
+    world, django_capture_on_commit_callbacks
+):
+    from ikaze.intake import services as intake
+    from ikaze.intake.tests.helpers import csv_bytes, row
+
+    mine, theirs, referral = world
+    with django_capture_on_commit_callbacks(execute=False):
+        batch, _ = intake.intake_batch_create(
+            actor=theirs,
+            agreement=referral.agreement,
+            file_name="m.csv",
+            content=csv_bytes([row(1)]),
+            mode="lenient",
+        )
+    c = _client(mine)
+    assert c.get(f"/api/v1/intake/batches/{batch.pk}").status_code == 404
+    assert c.get(f"/intake/{batch.pk}/").status_code == 404
+    assert _probes() == [(str(mine.user.pk), "intake_batch", str(batch.pk))] * 2
+    own = _client(theirs).get(f"/api/v1/intake/batches/{batch.pk}")
+    assert own.status_code == 200
