@@ -144,8 +144,13 @@ def opening_problem(event):
     for path, opening in (event.get("openings") or {}).items():
         where, *keys = path.split(".")
         node = event.get(where)
-        for key in keys:
-            node = node.get(key) if isinstance(node, dict) else None
+        for key in keys:  # dict keys, and list items by index
+            if isinstance(node, dict):
+                node = node.get(key)
+            elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+                node = node[int(key)]
+            else:
+                node = None
         sealed = node.get("$sealed") if isinstance(node, dict) else None
         digest = hashlib.sha256(
             bytes.fromhex(opening["salt"]) + _dumps(opening["value"]).encode("utf-8")

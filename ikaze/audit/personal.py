@@ -84,6 +84,8 @@ Openings = dict[str, dict[str, Any]]
 
 
 def _seal(value: Any, path: str, keys: dict[str, Level], openings: Openings) -> Any:
+    if isinstance(value, list):
+        return [_seal(item, f"{path}.{i}", keys, openings) for i, item in enumerate(value)]
     if not isinstance(value, dict):
         return value
     out: dict[str, Any] = {}
@@ -124,4 +126,18 @@ def reveal(payload: Any, path: str, openings: Openings, levels: frozenset[str]) 
         return payload
     if isinstance(payload, dict):
         return {k: reveal(v, f"{path}.{k}", openings, levels) for k, v in payload.items()}
+    if isinstance(payload, list):
+        return [reveal(v, f"{path}.{i}", openings, levels) for i, v in enumerate(payload)]
+    return payload
+
+
+def at_path(payload: Any, keys: list[str]) -> Any:
+    """The value at a sealed value's path below before/after (list items by index)."""
+    for key in keys:
+        if isinstance(payload, dict):
+            payload = payload.get(key)
+        elif isinstance(payload, list) and key.isdigit() and int(key) < len(payload):
+            payload = payload[int(key)]
+        else:
+            return None
     return payload

@@ -25,7 +25,7 @@ from ikaze.audit.chain import (
     format_at,
 )
 from ikaze.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditSealedValue
-from ikaze.audit.personal import Openings, reveal
+from ikaze.audit.personal import Openings, at_path, reveal
 
 NO_LEVELS: frozenset[str] = frozenset()
 
@@ -132,9 +132,7 @@ def _checkpoint_problem(cp: dict[str, Any], keys: dict[str, str]) -> str:
 def _sealed_problem(event: AuditEvent, openings: Openings) -> str:
     for path, opening in openings.items():
         where, *keys = path.split(".")
-        node: Any = event.before if where == "before" else event.after
-        for key in keys:
-            node = node.get(key) if isinstance(node, dict) else None
+        node = at_path(event.before if where == "before" else event.after, keys)
         expected = node.get(SEALED) if isinstance(node, dict) else None
         if expected != commitment(str(opening.get("salt", "")), opening.get("value")):
             return f"the sealed value {path} does not match its commitment (the value store was edited)"

@@ -309,6 +309,8 @@ def _append_large(
 
 def _has_keys(value: Any, keys: dict[str, Any]) -> bool:
     # Whether a payload holds a sealed key at any depth (most batch events hold none).
+    if isinstance(value, list):
+        return any(_has_keys(v, keys) for v in value)
     if not isinstance(value, dict):
         return False
     return any(k in keys or _has_keys(v, keys) for k, v in value.items())

@@ -94,6 +94,32 @@ def test_the_declaration_is_central_and_per_action_where_a_key_is_ambiguous():
     assert {"given_names", "date_of_birth", "nationalities"} <= set(PERSON_KEYS)
 
 
+def test_values_inside_lists_are_sealed_too(tmp_path):
+    event = audit_record(
+        actor=None,
+        action="household.create",
+        after={"members": [{"person": "p1", "given_names": NAME}, {"person": "p2"}]},
+    )
+    assert set(event.after["members"][0]["given_names"]) == {SEALED}
+    assert event.after["members"][1] == {"person": "p2"}
+    assert event.sealed.openings["after.members.0.given_names"]["value"] == NAME
+    opened = events_revealed(events=[event], levels=frozenset({"person"}))[0]
+    assert opened["after"]["members"][0]["given_names"] == NAME
+    assert audit_verify().ok is True
+    from ikaze.audit.selectors import audit_export_lines
+    from ikaze.audit.services import audit_export_begin
+
+    upto = audit_export_begin(actor=None, reason="test")
+    path = tmp_path / "chain.jsonl"
+    text = "".join(audit_export_lines(levels=frozenset({"person"}), upto_seq=upto))
+    path.write_text(text, encoding="utf-8")
+    ok = subprocess.run([sys.executable, str(SCRIPT), str(path)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    path.write_text(text.replace(NAME, "X"), encoding="utf-8")
+    bad = subprocess.run([sys.executable, str(SCRIPT), str(path)], capture_output=True, text=True)
+    assert "after.members.0.given_names does not match" in bad.stderr
+
+
 def test_the_batch_path_seals_exactly_like_the_single_path():
     specs = [
         EventSpec(
