@@ -85,13 +85,16 @@ def _guard(
 ) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        actor = getattr(request, "actor", None)
         if perm != PUBLIC:
-            require(actor, Perm(perm), target_type="api")
+            require(
+                getattr(request, "actor", None),
+                Perm(perm),
+                target_type="api",
+            )
         try:
             result = func(request, *args, **kwargs)
-        except NotFound as exc:
-            record_probe(actor, exc, path=request.path)
+        except NotFound as exc:  # an object outside the actor's scope is recorded (guards)
+            record_probe(getattr(request, "actor", None), exc, path=request.path)
             raise
         if only_status is not None and not isinstance(result, HttpResponseBase | Status | tuple):
             # ninja answers a bare body with the only declared status; the error responses
