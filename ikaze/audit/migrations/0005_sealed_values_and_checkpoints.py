@@ -26,6 +26,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Reversed last: removing the column rebuilds the table on SQLite too.
+        migrations.RunPython(migrations.RunPython.noop, recreate_sqlite_triggers),
         migrations.AddField(
             model_name='auditevent',
             name='version',
