@@ -74,6 +74,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Every read of a monitor is logged (SAFEGUARDS C1): outside ActorMiddleware, so it sees the
+    # actor of a session or a token once the response is made.
+    "ikaze.audit.middleware.ReadAuditMiddleware",
     "ikaze.accounts.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -222,6 +225,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The audit checkpoints' Ed25519 key (ikaze.audit.signing, ADR 0007): IKAZE_AUDIT_SIGNING_KEY,
+# or this file (default var/audit-signing.key, created on first use outside production).
+IKAZE_AUDIT_KEY_FILE = os.environ.get("IKAZE_AUDIT_KEY_FILE", "")
+# A signed checkpoint every this many events (0: only `ikaze audit checkpoint` and exports).
+IKAZE_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("IKAZE_AUDIT_CHECKPOINT_EVERY", "1000"))
 IKAZE_UPLOAD_MAX_BYTES = int(os.environ.get("IKAZE_UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))
 
 # --- jobs ----------------------------------------------------------------------------------

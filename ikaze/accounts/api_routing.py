@@ -24,7 +24,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
-from ikaze.accounts.guards import require
+from ikaze.accounts.guards import record_probe, require
 from ikaze.accounts.schemas import ErrorOut
 from ikaze.core.errors import NotFound
 
@@ -91,7 +91,11 @@ def _guard(
                 Perm(perm),
                 target_type="api",
             )
-        result = func(request, *args, **kwargs)
+        try:
+            result = func(request, *args, **kwargs)
+        except NotFound as exc:  # an object outside the actor's scope is recorded (guards)
+            record_probe(getattr(request, "actor", None), exc, path=request.path)
+            raise
         if only_status is not None and not isinstance(result, HttpResponseBase | Status | tuple):
             # ninja answers a bare body with the only declared status; the error responses
             # added below would make it pick 200, so keep the declared one explicitly.

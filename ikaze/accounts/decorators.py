@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import render
 
 from ikaze.accounts.access import Perm
-from ikaze.accounts.guards import record_denial, require
+from ikaze.accounts.guards import record_denial, record_probe, require
 from ikaze.core.errors import NotFound, PermissionDenied
 
 View = Callable[..., HttpResponseBase]
@@ -35,6 +35,7 @@ def requires(perm: Perm | str) -> Callable[[View], View]:
                 record_denial(actor, exc, path=request.path)
                 return render(request, "403.html", {"reason": exc.message}, status=403)
             except NotFound as exc:
+                record_probe(actor, exc, path=request.path)
                 raise Http404(exc.message) from exc
 
         wrapper.ikaze_perm = str(perm)  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 
 from ikaze.accounts.access import OrgKind, Perm, Role
 from ikaze.accounts.actor import Actor
+from ikaze.accounts.guards import scoped_get
 from ikaze.agreements.models import (
     Agreement,
     CompensationCategory,
@@ -159,10 +160,12 @@ def agreement_get_for(*, actor: Actor, code: str) -> Agreement:
     # a text comparison) cannot name an agreement.
     if not code.isprintable() or len(code) > 40:
         raise NotFound("No such agreement.")
-    agreement = agreement_list_for(actor=actor).filter(code=code.upper()).first()
-    if agreement is None:
-        raise NotFound("No such agreement.")
-    return agreement
+    return scoped_get(
+        agreement_list_for(actor=actor),
+        target_type="agreement",
+        message="No such agreement.",
+        code=code.upper(),
+    )
 
 
 # --- people relocated ----------------------------------------------------------------------

@@ -90,6 +90,7 @@ ACTIONS: dict[str, Label] = {
     "legal_event.read": _("Legal facts viewed"),
     "fact_removal.read": _("Removal requests of protective facts viewed"),
     "notice.read": _("Notice viewed"),
+    "route.read": _("Page or API read by a monitor"),
     # refused attempts (vetting services record what they refuse)
     "refused:referral.accept": _("Refused: accepting the referral"),
     "refused:referral.refuse": _("Refused: refusing the referral"),
@@ -106,6 +107,7 @@ ACTIONS: dict[str, Label] = {
     "refused:fact_removal.second": _("Refused: seconding the removal of a protective fact"),
     "refused:fact_removal.decline": _("Refused: declining the removal of a protective fact"),
     "denied": _("Permission denied"),
+    "probe:out_of_scope": _("Lookup of a record outside the actor's organisation"),
 }
 
 PERMISSIONS: dict[str, Label] = {

@@ -38,6 +38,8 @@ class AuditEvent(models.Model):
     reason = models.TextField(blank=True, default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # The chain format this event was hashed with (chain.canonical): 1 before issue 9.
+    version = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         ordering = ["seq"]
@@ -58,3 +60,44 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
+
+
+class AuditSealedValue(models.Model):
+    """The personal values an event chains only as commitments (ADR 0007, issue 9 item 12).
+
+    `openings` maps a path ("after.given_names") to {"level", "salt", "value"}. Readable only
+    through the selectors, which show a value to a reader whose permissions match its level.
+    Not append-only: erasing a person's data (D4) deletes openings and the chain still verifies.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="sealed")
+    openings = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"sealed values of {self.event_id}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement of the chain's head: sequence, head hash, count, time (issue 9 item 11).
+
+    Signed with an Ed25519 key kept outside the database (`ikaze.audit.signing`), so whoever
+    can rewrite the table cannot sign a checkpoint for the rewritten chain. The monitor lists
+    and downloads them, every export ends with one, and `ikaze audit verify` checks the chain
+    against them (ADR 0007).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    seq = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    count = models.BigIntegerField()
+    at = models.DateTimeField()
+    key_id = models.CharField(max_length=16)
+    signature = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["-seq", "-at"]
+        indexes = [models.Index(fields=["seq"], name="audit_checkpoint_seq_idx")]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.seq}"

@@ -5,18 +5,43 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.db import connection, transaction
 
-from ikaze.audit.chain import event_hash, format_at, jsonable
-from ikaze.audit.models import GENESIS_HASH, AuditEvent
+from ikaze.audit import signing
+from ikaze.audit.chain import CHAIN_VERSION, checkpoint_message, event_hash, format_at, jsonable
+from ikaze.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditSealedValue
+from ikaze.audit.personal import seal, sealed_keys
 from ikaze.core import clock
 from ikaze.core.bulk import insert_rows, new_uuids
+
+# The read events recorded while a guard watches (run_read_logged): one list per request.
+_READS_SEEN: ContextVar[list[AuditEvent] | None] = ContextVar("audit_reads_seen", default=None)
+
+
+@contextmanager
+def reads_watched() -> Iterator[list[AuditEvent]]:
+    """Collect the read events recorded inside the block (the guard then knows whether the
+    view logged its read itself)."""
+    token = _READS_SEEN.set([])
+    try:
+        seen = _READS_SEEN.get()
+        assert seen is not None
+        yield seen
+    finally:
+        _READS_SEEN.reset(token)
+
+
+log = logging.getLogger("ikaze.audit")
 
 # Any constant works; it only has to be the same for every writer (PostgreSQL advisory lock).
 _CHAIN_LOCK_KEY = 0x1CA2E
@@ -74,7 +99,10 @@ _HEAD_SQL = "SELECT {seq}, {hash} FROM {table} ORDER BY {seq} DESC LIMIT 1".form
 )
 
 
-def _build(spec: EventSpec, actor: AuditActor | None, seq: int, prev: str) -> AuditEvent:
+def _build(
+    spec: EventSpec, actor: AuditActor | None, seq: int, prev: str
+) -> tuple[AuditEvent, dict[str, Any]]:
+    before, after, openings = seal(spec.action, jsonable(spec.before), jsonable(spec.after))
     record: dict[str, Any] = {
         "seq": seq,
         "id": str(uuid.uuid4()),
@@ -90,19 +118,21 @@ def _build(spec: EventSpec, actor: AuditActor | None, seq: int, prev: str) -> Au
         # Identifiers are short; a caller passing something long (a path) must not turn a
         # refusal into a server error, so clamp before hashing (stored == hashed).
         "target_id": str(spec.target_id)[:TARGET_ID_MAX],
-        "before": jsonable(spec.before),
-        "after": jsonable(spec.after),
+        "before": before,
+        "after": after,
         "reason": spec.reason,
         "prev_hash": prev,
+        "version": CHAIN_VERSION,
     }
     digest = event_hash(record)
     fields = {k: v for k, v in record.items() if k not in ("at", "id")}
-    return AuditEvent(
+    event = AuditEvent(
         id=uuid.UUID(record["id"]),
         at=dt.datetime.fromisoformat(record["at"]),
         hash=digest,
         **fields,
     )
+    return event, openings
 
 
 # No savepoint inside the caller's transaction (two statements fewer per event): a failed
@@ -112,17 +142,64 @@ def audit_record_many(*, actor: AuditActor | None, specs: Sequence[EventSpec]) -
     """Append a batch of events to the chain in one insert (intake, bulk jobs)."""
     if not specs:
         return []
-    seq, prev = _lock_chain_head()
+    first, prev = _lock_chain_head()
     if len(specs) >= _DRIVER_INSERT_FROM:
-        return _append_large(actor, specs, seq, prev)
-    events: list[AuditEvent] = []
-    for spec in specs:
-        seq += 1
-        event = _build(spec, actor, seq, prev)
-        prev = event.hash
-        events.append(event)
-    AuditEvent.objects.bulk_create(events)
+        events = _append_large(actor, specs, first, prev)
+    else:
+        events = []
+        sealed: list[AuditSealedValue] = []
+        seq = first
+        for spec in specs:
+            seq += 1
+            event, openings = _build(spec, actor, seq, prev)
+            prev = event.hash
+            events.append(event)
+            if openings:
+                sealed.append(AuditSealedValue(event=event, openings=openings))
+        AuditEvent.objects.bulk_create(events)
+        if sealed:
+            AuditSealedValue.objects.bulk_create(sealed)
+    seen = _READS_SEEN.get()
+    if seen is not None:
+        seen.extend(e for e in events if e.kind == AuditEvent.Kind.READ)
+    last = events[-1].seq
+    every = int(getattr(settings, "IKAZE_AUDIT_CHECKPOINT_EVERY", 1000) or 0)
+    if every and last // every > first // every:
+        # A signed checkpoint every N events, made by whoever appends the Nth (no scheduler
+        # needed); `ikaze audit checkpoint` and every export make one too (ADR 0007).
+        try:
+            _checkpoint(seq=last, head_hash=events[-1].hash)
+        except signing.SigningKeyMissing:
+            # Production without its key (ikaze.E003/E004 say so at deploy): the change this
+            # event records must not fail for it; the command and exports refuse loudly.
+            log.error("audit checkpoint at #%s not signed: no signing key", last)
     return events
+
+
+def _checkpoint(*, seq: int, head_hash: str) -> AuditCheckpoint:
+    at = clock.now()
+    key = signing.key_id()
+    count = AuditEvent.objects.count()
+    message = checkpoint_message(
+        seq=seq, head_hash=head_hash, count=count, at=format_at(at), key_id=key
+    )
+    return AuditCheckpoint.objects.create(
+        seq=seq,
+        head_hash=head_hash,
+        count=count,
+        at=dt.datetime.fromisoformat(format_at(at)),
+        key_id=key,
+        signature=signing.sign(message),
+    )
+
+
+@transaction.atomic
+def audit_checkpoint_make() -> AuditCheckpoint | None:
+    """Sign the chain's head now (the schedule, exports); None while the chain is empty."""
+    seq, head = _lock_chain_head()
+    if seq == 0:
+        return None
+    return _checkpoint(seq=seq, head_hash=head)
 
 
 # A batch this large goes to the driver directly (intake: tens of thousands of events).
@@ -161,11 +238,12 @@ def _append_large(
     )
     at_part = f'"at":{enc(at_text)},'
     org_part = f'"organisation_id":{enc(org_id)},'
-    tail_part = f'"token_id":{enc(token_id)}}}'
+    tail_part = f'"token_id":{enc(token_id)},"version":{CHAIN_VERSION}}}'
     # A string's canonical text, as json.dumps(ensure_ascii=False) writes it (its C encoder).
     text_of = encode_basestring
     sha256 = hashlib.sha256
     rows: list[tuple[Any, ...]] = []
+    sealed_rows: list[tuple[Any, ...]] = []
     events: list[AuditEvent] = []
     for spec, event_id in zip(specs, new_uuids(len(specs)), strict=True):
         seq += 1
@@ -173,6 +251,10 @@ def _append_large(
         target_id = str(spec.target_id)[:TARGET_ID_MAX]
         before = jsonable(spec.before)
         after = jsonable(spec.after)
+        keys = sealed_keys(spec.action)
+        if _has_keys(before, keys) or _has_keys(after, keys):
+            before, after, openings = seal(spec.action, before, after)
+            sealed_rows.append((event_id, _canonical_value(openings)))
         before_text = "null" if before is None else enc(before)
         after_text = "null" if after is None else enc(after)
         text = "".join(
@@ -207,6 +289,7 @@ def _append_large(
             spec.reason,
             prev,
             digest,
+            CHAIN_VERSION,
         )
         events.append(AuditEvent.from_db(None, _COLUMNS, values))
         rows.append(
@@ -219,7 +302,18 @@ def _append_large(
         )
         prev = digest
     insert_rows(AuditEvent, _COLUMNS, rows, json_text=True)
+    if sealed_rows:
+        insert_rows(AuditSealedValue, ("event_id", "openings"), sealed_rows, json_text=True)
     return events
+
+
+def _has_keys(value: Any, keys: dict[str, Any]) -> bool:
+    # Whether a payload holds a sealed key at any depth (most batch events hold none).
+    if isinstance(value, list):
+        return any(_has_keys(v, keys) for v in value)
+    if not isinstance(value, dict):
+        return False
+    return any(k in keys or _has_keys(v, keys) for k, v in value.items())
 
 
 _COLUMNS = tuple(f.attname for f in AuditEvent._meta.concrete_fields)
@@ -247,6 +341,23 @@ def audit_record(
         reason=reason,
     )
     return audit_record_many(actor=actor, specs=[spec])[0]
+
+
+@transaction.atomic
+def audit_export_begin(*, actor: AuditActor | None, reason: str) -> int:
+    """Record an export and sign the head it will end at; return that event's sequence.
+
+    The export then carries the chain up to there and ends with this checkpoint, so a copy
+    whose tail was cut no longer matches its own last line (ADR 0007)."""
+    event = audit_record(
+        actor=actor,
+        action="audit.export",
+        kind=AuditEvent.Kind.READ,
+        target_type="audit_chain",
+        reason=reason,
+    )
+    _checkpoint(seq=event.seq, head_hash=event.hash)
+    return event.seq
 
 
 def audit_read(

@@ -6,5 +6,7 @@ app_name = "audit"
 urlpatterns = [
     path("", views.event_list, name="event_list"),
     path("verify/", views.verify, name="verify"),
+    path("checkpoints/", views.checkpoint_list, name="checkpoint_list"),
+    path("checkpoints.json", views.checkpoint_download, name="checkpoint_download"),
     path("export.jsonl", views.export, name="export"),
 ]

@@ -1,16 +1,23 @@
-"""Audit pages for auditors and monitors: browse, verify, export."""
+"""Audit pages for auditors and monitors: browse, verify, checkpoints, export."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from ikaze.accounts.access import Perm
 from ikaze.accounts.decorators import requires
-from ikaze.audit import selectors
+from ikaze.audit import selectors, signing
 from ikaze.audit.models import AuditEvent
-from ikaze.audit.services import audit_record
+from ikaze.audit.permissions import levels_for
+from ikaze.audit.services import audit_export_begin
 from ikaze.core.pagination import paginate
 
 
@@ -28,14 +35,18 @@ def event_list(request: HttpRequest) -> HttpResponse:
         number = 1
     page = paginate(qs, page=number, size=50)
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    actor = request.actor  # type: ignore[attr-defined]
     return render(
         request,
         "audit/event_list.html",
         {
             "page": page,
+            "rows": selectors.events_revealed(events=page.items, levels=levels_for(actor)),
             "filters": filters,
             "kinds": AuditEvent.Kind.choices,
             "querystring_base": query + "&" if query else "",
+            "key_id": signing.key_id(),
+            "public_key": signing.public_key_hex(),
         },
     )
 
@@ -47,22 +58,39 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/_verify_result.html", {"result": result})
 
 
+@requires(Perm.AUDIT_VIEW)
+@require_GET
+def checkpoint_list(request: HttpRequest) -> HttpResponse:
+    checkpoints = list(selectors.audit_checkpoint_list()[:200])
+    return render(
+        request,
+        "audit/checkpoint_list.html",
+        {
+            "checkpoints": checkpoints,
+            "key_id": signing.key_id(),
+            "public_key": signing.public_key_hex(),
+        },
+    )
+
+
+@requires(Perm.AUDIT_VIEW)
+@require_GET
+def checkpoint_download(request: HttpRequest) -> HttpResponse:
+    """The signed checkpoints as one JSON file (`ikaze audit verify --checkpoint FILE`)."""
+    records = [selectors.checkpoint_record(cp) for cp in selectors.audit_checkpoint_list()]
+    response = JsonResponse(records, safe=False, json_dumps_params={"indent": 1})
+    response["Content-Disposition"] = 'attachment; filename="ikaze-audit-checkpoints.json"'
+    return response
+
+
 @requires(Perm.AUDIT_EXPORT)
 @require_GET
 def export(request: HttpRequest) -> HttpResponseBase:
     actor = request.actor  # type: ignore[attr-defined]
-    from django.db import transaction
-
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action="audit.export",
-            kind=AuditEvent.Kind.READ,
-            target_type="audit_chain",
-            reason="JSON lines export",
-        )
+    upto = audit_export_begin(actor=actor, reason="JSON lines export")
     response = StreamingHttpResponse(
-        selectors.audit_export_lines(), content_type="application/x-ndjson; charset=utf-8"
+        selectors.audit_export_lines(levels=levels_for(actor), upto_seq=upto),
+        content_type="application/x-ndjson; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="ikaze-audit.jsonl"'
     return response

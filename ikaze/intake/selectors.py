@@ -11,8 +11,7 @@ from django.db.models import QuerySet
 
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
-from ikaze.accounts.guards import require
-from ikaze.core.errors import NotFound
+from ikaze.accounts.guards import require, scoped_get
 from ikaze.intake.models import IntakeBatch, IntakeRowError
 
 
@@ -31,10 +30,12 @@ def batch_list_for(*, actor: Actor) -> QuerySet[IntakeBatch]:
 
 def batch_get_for(*, actor: Actor, batch_id: uuid.UUID | str) -> IntakeBatch:
     """One batch of the actor's organisation, or NotFound."""
-    try:
-        return batch_list_for(actor=actor).get(pk=uuid.UUID(str(batch_id)))
-    except (IntakeBatch.DoesNotExist, ValueError):
-        raise NotFound("No such intake batch.") from None
+    return scoped_get(
+        batch_list_for(actor=actor),
+        target_type="intake_batch",
+        message="No such intake batch.",
+        pk=batch_id,
+    )
 
 
 def batch_errors(*, batch: IntakeBatch) -> QuerySet[IntakeRowError]:

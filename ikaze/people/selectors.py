@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor
-from ikaze.accounts.guards import require
+from ikaze.accounts.guards import require, scoped_get
 from ikaze.audit.services import audit_read
 from ikaze.core.errors import NotFound
 from ikaze.people.models import IdentityDocument, MatchCandidate, Person, SensitiveData
@@ -61,14 +61,9 @@ def person_list_audited(*, actor: Actor, people: Sequence[Person]) -> None:
 
 def person_get_for(*, actor: Actor, person_id: uuid.UUID | str) -> Person:
     """One person the actor may see, or NotFound."""
-    try:
-        person = person_scope(actor).get(pk=person_id)
-    except (Person.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such person.") from None
-    except Exception as exc:  # malformed UUIDs raise ValidationError in Django
-        if exc.__class__.__name__ == "ValidationError":
-            raise NotFound("No such person.") from None
-        raise
+    person = scoped_get(
+        person_scope(actor), target_type="person", message="No such person.", pk=person_id
+    )
     _audit_reads(actor, "person", [person.pk], "person detail")
     return person
 

@@ -18,9 +18,10 @@ from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subque
 
 from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor
-from ikaze.accounts.guards import require
+from ikaze.accounts.guards import out_of_scope, require, scoped_get
 from ikaze.accounts.models import User
 from ikaze.audit.models import AuditEvent
+from ikaze.audit.selectors import events_revealed
 from ikaze.audit.services import audit_read
 from ikaze.core.errors import NotFound
 from ikaze.people.models import Person
@@ -83,10 +84,9 @@ def referral_list_audited(*, actor: Actor, referrals: Sequence[Referral]) -> Non
 
 def referral_get_for(*, actor: Actor, referral_id: uuid.UUID | str) -> Referral:
     """One referral the actor may see, or NotFound (never a leak)."""
-    try:
-        referral = referral_scope(actor).get(pk=uuid.UUID(str(referral_id)))
-    except (Referral.DoesNotExist, ValueError):
-        raise NotFound("No such referral.") from None
+    referral = scoped_get(
+        referral_scope(actor), target_type="referral", message="No such referral.", pk=referral_id
+    )
     if actor.reads_audited:
         with transaction.atomic():
             audit_read(
@@ -95,10 +95,14 @@ def referral_get_for(*, actor: Actor, referral_id: uuid.UUID | str) -> Referral:
     return referral
 
 
-def referral_history(*, referral: Referral) -> list[dict[str, Any]]:
+def referral_history(
+    *, referral: Referral, levels: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
     """The referral's audited changes, oldest first (the audit chain is its history).
 
-    People appear by their full name (the chain keeps the sign-in name it recorded).
+    People appear by their full name (the chain keeps the sign-in name it recorded). Personal
+    values the chain seals show only for the `levels` the reader's permissions open
+    (ikaze.audit.permissions.levels_for).
     """
     events = list(
         AuditEvent.objects.filter(target_type="referral", target_id=str(referral.pk))
@@ -111,14 +115,14 @@ def referral_history(*, referral: Referral) -> list[dict[str, Any]]:
     }
     return [
         {
-            "at": e.at,
-            "action": e.action,
-            "actor": people.get(e.actor_id, e.actor_label),
-            "before": e.before,
-            "after": e.after,
-            "reason": e.reason,
+            "at": e["at_time"],
+            "action": e["action"],
+            "actor": people.get(e["actor_id"], e["actor_label"]),
+            "before": e["before"],
+            "after": e["after"],
+            "reason": e["reason"],
         }
-        for e in events
+        for e in events_revealed(events=events, levels=levels)
     ]
 
 
@@ -201,6 +205,12 @@ def _working_file(actor: Actor) -> None:
     """Only the receiving side and the monitor read the vetting file (never a sending state)."""
     if actor.org_kind not in WORKING_FILE:
         raise NotFound("Not found.")
+
+
+def _working_scope(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """`qs`, or nothing for an actor outside the working file (a lookup through `scoped_get`
+    then records the probe when the object exists)."""
+    return qs if actor.org_kind in WORKING_FILE else qs.none()
 
 
 def _audited(actor: Actor, target_type: str, ids: list[Any], purpose: str) -> None:
@@ -310,7 +320,9 @@ def decisions_for(*, actor: Actor, referral: Referral) -> list[Decision]:
     """Decisions on a referral, newest first: the sending liaison sees those on its own."""
     if actor.org_kind == OrgKind.SENDING_STATE:
         if referral.referring_organisation_id != actor.organisation_id:
-            raise NotFound("No such referral.")
+            raise out_of_scope(
+                Referral, target_type="referral", message="No such referral.", pk=referral.pk
+            )
     else:
         _working_file(actor)
     return list(
@@ -344,11 +356,8 @@ def override_list_for(*, actor: Actor, status: str = "requested") -> QuerySet[Ov
 
 
 def override_get_for(*, actor: Actor, override_id: uuid.UUID | str) -> Override:
-    _working_file(actor)
-    try:
-        return Override.objects.select_related("referral").get(pk=uuid.UUID(str(override_id)))
-    except (Override.DoesNotExist, ValueError):
-        raise NotFound("No such override.") from None
+    scope = _working_scope(actor, Override.objects.select_related("referral"))
+    return scoped_get(scope, target_type="override", message="No such override.", pk=override_id)
 
 
 def notices_for(*, actor: Actor, referral: Referral) -> list[Notice]:
@@ -358,11 +367,8 @@ def notices_for(*, actor: Actor, referral: Referral) -> list[Notice]:
 
 def notice_get_for(*, actor: Actor, notice_id: uuid.UUID | str) -> Notice:
     """One notice (with its PDF) of the vetting file."""
-    _working_file(actor)
-    try:
-        notice = Notice.objects.select_related("referral").get(pk=uuid.UUID(str(notice_id)))
-    except (Notice.DoesNotExist, ValueError):
-        raise NotFound("No such notice.") from None
+    scope = _working_scope(actor, Notice.objects.select_related("referral"))
+    notice = scoped_get(scope, target_type="notice", message="No such notice.", pk=notice_id)
     _audited(actor, "notice", [notice.pk], "notice")
     return notice
 
@@ -376,11 +382,8 @@ def alert_list_for(*, actor: Actor, open_only: bool = True) -> QuerySet[Alert]:
 
 
 def alert_get_for(*, actor: Actor, alert_id: uuid.UUID | str) -> Alert:
-    _working_file(actor)
-    try:
-        return Alert.objects.get(pk=uuid.UUID(str(alert_id)))
-    except (Alert.DoesNotExist, ValueError):
-        raise NotFound("No such alert.") from None
+    scope = _working_scope(actor, Alert.objects.all())
+    return scoped_get(scope, target_type="alert", message="No such alert.", pk=alert_id)
 
 
 def monitor_notice_list_for(*, actor: Actor) -> QuerySet[MonitorNotice]:
@@ -413,8 +416,5 @@ def fact_removal_get_for(*, actor: Actor, fact_removal_id: uuid.UUID | str) -> F
 
 
 def fact_get_for(*, actor: Actor, fact_id: uuid.UUID | str) -> LegalEventRecord:
-    _working_file(actor)
-    try:
-        return LegalEventRecord.objects.get(pk=uuid.UUID(str(fact_id)))
-    except (LegalEventRecord.DoesNotExist, ValueError):
-        raise NotFound("No such fact.") from None
+    scope = _working_scope(actor, LegalEventRecord.objects.all())
+    return scoped_get(scope, target_type="legal_fact", message="No such fact.", pk=fact_id)

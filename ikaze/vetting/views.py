@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ikaze.accounts.access import Perm
 from ikaze.accounts.decorators import requires
 from ikaze.agreements.selectors import agreement_get_for, agreement_list_for
+from ikaze.audit.permissions import levels_for
 from ikaze.core.errors import IkazeError, PermissionDenied
 from ikaze.core.forms import add_service_errors
 from ikaze.core.pagination import paginate
@@ -95,7 +96,7 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
             "documents": person_documents(person=referral.person),
             "history": [
                 {**h, "to": _status_label(h["action"], h["after"])}
-                for h in selectors.referral_history(referral=referral)
+                for h in selectors.referral_history(referral=referral, levels=levels_for(actor))
             ],
             "missing": [
                 (labels.code_label("missing", field), [_(r) for r in reasons])

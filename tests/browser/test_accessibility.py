@@ -107,7 +107,7 @@ def test_the_liaisons_pages(page_as: Any, subtests: Any) -> None:
 
 def test_the_senior_officers_auditors_and_admins_pages(page_as: Any, subtests: Any) -> None:
     _check(page_as(Role.SENIOR_OFFICER), ["/", "/vetting/overrides/"], subtests)
-    _check(page_as(Role.AUDITOR), ["/", "/audit/"], subtests)
+    _check(page_as(Role.AUDITOR), ["/", "/audit/", "/audit/checkpoints/"], subtests)
     _check(
         page_as(Role.ADMIN),
         ["/", "/accounts/users/", "/accounts/tokens/", "/accounts/notices/"],

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop as N_
 
 from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor
-from ikaze.accounts.guards import require
+from ikaze.accounts.guards import out_of_scope, require
 from ikaze.audit.services import EventSpec, audit_record
 from ikaze.core import clock
 from ikaze.core.bulk import insert_rows, new_uuids
@@ -125,7 +125,9 @@ def _transition(
 
 def _own(actor: Actor, referral: Referral) -> None:
     if referral.referring_organisation_id != actor.organisation_id:
-        raise NotFound(gettext("No such referral."))
+        raise out_of_scope(
+            Referral, target_type="referral", message=gettext("No such referral."), pk=referral.pk
+        )
 
 
 @transaction.atomic
@@ -142,7 +144,9 @@ def referral_create(
     _require_sending_party(actor, agreement)
     agreement_check_in_force(agreement)
     if person.sending_organisation_id != actor.organisation_id:
-        raise NotFound(gettext("No such person."))
+        raise out_of_scope(
+            Person, target_type="person", message=gettext("No such person."), pk=person.pk
+        )
     assert actor.organisation_id is not None  # a sending party (checked above)
     external_reference = external_reference.strip()
     if source not in Referral.Source.values:
