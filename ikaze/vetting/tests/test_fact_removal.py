@@ -287,7 +287,7 @@ def _token_actor(role: Role, org: Any) -> Actor:
     from ikaze.accounts import services as accounts
 
     token, _clear = accounts.api_token_issue(
-        actor=f.actor(Role.ADMIN), name="machine", organisation=org, role=role
+        actor=f.org_admin(org), name="machine", organisation=org, role=role
     )
     return actor_for_token(token)
 
