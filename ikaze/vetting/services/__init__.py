@@ -7,6 +7,8 @@
 - decisions: a named officer accepts or refuses one person (SAFEGUARDS A5, A6).
 - overrides: two senior officers lift a non-absolute block.
 - notices: decision and transfer notices and their proof of service (SAFEGUARDS A9).
+- acceptances: what follows every status change (the place under the cap, alerts, the
+  household), the expiry of acceptances (A5, A6, F5); households: F4.
 
 `Referral.status` changes only in these modules, along `REFERRAL_TRANSITIONS`, each change
 audited in the same transaction.
@@ -21,6 +23,11 @@ from ikaze.vetting.errors import (
     SeniorOfficerRequired,
 )
 from ikaze.vetting.services._common import DECIDABLE, approved_override_rules
+from ikaze.vetting.services.acceptances import (
+    acceptances_due,
+    acceptances_expire,
+    referral_blocks_standing,
+)
 from ikaze.vetting.services.decisions import referral_accept, referral_refuse
 from ikaze.vetting.services.evaluations import (
     evaluation_run,
@@ -59,6 +66,8 @@ __all__ = [
     "IncompleteReferral",
     "OverrideRefused",
     "SeniorOfficerRequired",
+    "acceptances_due",
+    "acceptances_expire",
     "agreement_check_in_force",
     "alert_resolve",
     "approved_override_rules",
@@ -71,6 +80,7 @@ __all__ = [
     "override_request",
     "override_second",
     "referral_accept",
+    "referral_blocks_standing",
     "referral_create",
     "referral_evaluate",
     "referral_expire",

@@ -122,6 +122,13 @@ def _set_status(*, actor: Actor, referral: Referral, to: str, action: str, reaso
         reason=reason,
     )
     _overrides_close_pending(actor=actor, referral=referral, to=to, at=now, reason=reason)
+    # SAFEGUARDS A6, F4, F5: the place, the alerts and the household follow, in this
+    # transaction (imported here: that module builds on this one).
+    from ikaze.vetting.services.acceptances import referral_status_followed
+
+    referral_status_followed(
+        actor=actor, referral=referral, before=before, to=to, at=now, reason=reason
+    )
 
 
 def _overrides_close_pending(
