@@ -309,10 +309,8 @@ def test_no_command_decides() -> None:
     from django.core.management import call_command, get_commands, load_command_class
 
     vetting = [name for name, app in get_commands().items() if app == "ikaze.vetting"]
-    assert vetting == ["rescreen"]
-    parser = load_command_class("ikaze.vetting", "rescreen").create_parser("ikaze", "rescreen")
-    options = {o for a in parser._actions for o in a.option_strings if o.startswith("--")}
-    assert options - {
+    assert sorted(vetting) == ["expire_acceptances", "rescreen"]
+    common = {
         "--version",
         "--verbosity",
         "--settings",
@@ -322,11 +320,19 @@ def test_no_command_decides() -> None:
         "--force-color",
         "--skip-checks",
         "--help",
-    } == {"--agreement", "--every", "--as"}
+    }
+    for name, extra in (
+        ("rescreen", {"--agreement", "--every", "--as"}),
+        ("expire_acceptances", set()),
+    ):
+        parser = load_command_class("ikaze.vetting", name).create_parser("ikaze", name)
+        options = {o for a in parser._actions for o in a.option_strings if o.startswith("--")}
+        assert options - common == extra
     # Run over every protected person: each stays as it was, none accepted.
     officer = f.vetting_officer()
     people = [make(officer) for make, _rule in PROTECTED.values()]
     call_command("rescreen", "--every", stdout=io.StringIO())
+    call_command("expire_acceptances", stdout=io.StringIO())
     for r in people:
         assert Referral.objects.get(pk=r.pk).status != "accepted"
 
