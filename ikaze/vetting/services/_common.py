@@ -79,9 +79,12 @@ def _receiving(actor: Actor) -> None:
 
 
 def _lock(referral: Referral) -> Referral:
+    # FOR NO KEY UPDATE (PostgreSQL): it serialises writers of the referral as FOR UPDATE
+    # does, but lets another transaction insert rows that point to it (an evaluation of a
+    # household member stored while that member is being withdrawn) instead of deadlocking.
     return (
         Referral.objects.select_related("agreement", "person")
-        .select_for_update(of=("self",))
+        .select_for_update(of=("self",), no_key=True)
         .get(pk=referral.pk)
     )
 

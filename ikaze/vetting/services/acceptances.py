@@ -115,7 +115,7 @@ def _place_release(*, actor: Actor, referral: Referral, at: dt.datetime, reason:
     """Give back the place the acceptance holds (SAFEGUARDS A6), once: the decision row is
     locked and marked, so a concurrent release finds it done. Returns the places released."""
     decisions = list(
-        Decision.objects.select_for_update()
+        Decision.objects.select_for_update(of=("self",))
         .filter(
             referral_id=referral.pk,
             outcome=Decision.Outcome.ACCEPTED,
