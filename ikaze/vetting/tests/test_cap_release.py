@@ -97,7 +97,7 @@ def test_a_withdrawn_acceptance_is_not_released_again_by_the_expiry() -> None:
     ag = f.agreement(status="in_force", tranche_cap=5, acceptance_valid_days=10)
     start = clock.now()
     with clock.frozen(start):
-        a, b = _accepted(ag, officer, 2)
+        a, _b = _accepted(ag, officer, 2)
         svc.referral_withdraw(actor=_sender(a), referral=a, reason="Left.")
     assert _places(ag) == (1, 1)
     with clock.frozen(start + dt.timedelta(days=11)):
