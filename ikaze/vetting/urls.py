@@ -40,6 +40,7 @@ urlpatterns = [
     path("referrals/<uuid:referral_id>/notices/", views.notice_issue, name="notice_issue"),
     path("notices/<uuid:notice_id>/pdf/", views.notice_pdf, name="notice_pdf"),
     path("notices/<uuid:notice_id>/service/", views.notice_service, name="notice_service"),
+    path("alerts/<uuid:alert_id>/resolve/", views.alert_resolve, name="alert_resolve"),
     path("overrides/", views.override_list, name="override_list"),
     path(
         "overrides/<uuid:override_id>/second/",

@@ -154,3 +154,28 @@ def test_the_api_shows_the_refusal_naming_the_rules(client_for) -> None:  # type
     )
     assert notice.status_code == 409, notice.content
     assert notice.json()["error"]["code"] == "alert_open"
+
+
+def test_the_vetting_file_shows_the_alert_and_the_refusal_to_close_it() -> None:
+    from ikaze.vetting.tests.test_vetting_pages import signed_in
+
+    officer = f.vetting_officer()
+    r, alert = _stayed(officer)
+    c = signed_in(officer)
+    page = c.get(f"/vetting/referrals/{r.pk}/vetting/")
+    assert page.status_code == 200
+    assert alert.reason in page.content.decode()
+    assert f"/vetting/alerts/{alert.pk}/resolve/" in page.content.decode()
+
+    res = c.post(f"/vetting/alerts/{alert.pk}/resolve/", {"resolution": "Taken off."})
+
+    assert res.status_code == 400
+    body = res.content.decode()
+    assert "a block still stands against this person (A8)" in body
+    assert Alert.objects.get(pk=alert.pk).resolved_at is None
+    # Once the acceptance is withdrawn the file shows the alert closed, with no form.
+    sender = f.liaison(organisation_=r.referring_organisation)
+    svc.referral_withdraw(actor=sender, referral=r, reason="The stay stands.")
+    page = c.get(f"/vetting/referrals/{r.pk}/vetting/").content.decode()
+    assert "Closed: the acceptance was withdrawn (The stay stands.)." in page
+    assert f"/vetting/alerts/{alert.pk}/resolve/" not in page
