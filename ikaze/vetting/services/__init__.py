@@ -16,7 +16,9 @@ audited in the same transaction.
 
 from ikaze.vetting.errors import (
     AgreementNotInForce,
+    AlertOpen,
     AlreadyReferred,
+    BlockStands,
     FourEyes,
     IncompleteReferral,
     OverrideRefused,
@@ -59,7 +61,9 @@ __all__ = [
     "DECIDABLE",
     "IN_FORCE",
     "AgreementNotInForce",
+    "AlertOpen",
     "AlreadyReferred",
+    "BlockStands",
     "BulkReferralIn",
     "FourEyes",
     "HouseholdIn",
