@@ -178,13 +178,21 @@ def _alerts_close(
     return len(alerts)
 
 
+def _expired_before(now: dt.datetime) -> dt.datetime:
+    """The moment before which an acceptance's term has run out on `now` (SAFEGUARDS A5 as
+    the rule reads it: accepted on day 0, valid through day N in the receiving state's
+    calendar, expired from the start of day N + 1)."""
+    zone = clock.local_zone()
+    return dt.datetime.combine(now.astimezone(zone).date(), dt.time.min, tzinfo=zone)
+
+
 def acceptances_due(*, now: dt.datetime) -> list[Any]:
     """Ids of accepted referrals whose acceptance is past its validity (SAFEGUARDS A5)."""
     return list(
         Referral.objects.filter(
             status=Referral.Status.ACCEPTED,
             decisions__outcome=Decision.Outcome.ACCEPTED,
-            decisions__expires_at__lte=now,
+            decisions__expires_at__lt=_expired_before(now),
         )
         .order_by("pk")
         .values_list("pk", flat=True)
@@ -246,7 +254,11 @@ def _expire_one(*, actor: Actor, referral_id: Any, now: dt.datetime) -> int:
         .first()
     )
     # Checked again under the lock: another run, or a withdrawal, may have come first.
-    if referral.status != Referral.Status.ACCEPTED or expires is None or expires > now:
+    if (
+        referral.status != Referral.Status.ACCEPTED
+        or expires is None
+        or expires >= _expired_before(now)
+    ):
         return 0
     _set_status(
         actor=actor,

@@ -74,10 +74,17 @@ def test_an_acceptance_past_its_validity_expires_and_gives_its_place_back() -> N
     start = clock.now()
     with clock.frozen(start):
         (r,) = _accepted(ag, officer)
-    with clock.frozen(start + dt.timedelta(days=9)):
+    # Day 10 is the last valid day, as A5 reads it (its whole day, in Kigali's calendar).
+    zone = clock.local_zone()
+    last_day = start.astimezone(zone).date() + dt.timedelta(days=10)
+    with clock.frozen(dt.datetime.combine(last_day, dt.time(23, 59), tzinfo=zone)):
+        assert "A5" not in svc.referral_blocks_standing(referral=r)[0]
         assert svc.acceptances_expire() == {"expired": 0, "places_released": 0, "failed": 0}
         assert Referral.objects.get(pk=r.pk).status == "accepted"
-    with clock.frozen(start + dt.timedelta(days=10, seconds=1)):
+    with clock.frozen(
+        dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+    ):
+        assert "A5" in svc.referral_blocks_standing(referral=r)[0]  # the job agrees with A5
         assert svc.acceptances_expire() == {"expired": 1, "places_released": 1, "failed": 0}
         assert Referral.objects.get(pk=r.pk).status == "expired"
         assert _places(ag) == (0, 0)
