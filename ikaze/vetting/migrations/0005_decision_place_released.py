@@ -5,21 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agreements', '0001_initial'),
-        ('vetting', '0004_override_closed'),
+        ("agreements", "0001_initial"),
+        ("vetting", "0004_override_closed"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='decision',
-            name='place_released_at',
+            model_name="decision",
+            name="place_released_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.CheckConstraint(condition=models.Q(('place_released_at__isnull', True), ('place_taken', True), _connector='OR'), name='decision_released_place_was_taken'),
+            model_name="decision",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("place_released_at__isnull", True), ("place_taken", True), _connector="OR"
+                ),
+                name="decision_released_place_was_taken",
+            ),
         ),
     ]
