@@ -12,6 +12,7 @@ ended; nothing is transferred while a block stands).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.db import transaction
@@ -35,6 +36,8 @@ from ikaze.vetting.services._common import (
     _set_status,
     approved_override_rules,
 )
+
+log = logging.getLogger(__name__)
 
 # What the audit chain names when no person acts: the scheduled expiry of acceptances.
 SYSTEM_EXPIRY = Actor(
@@ -221,8 +224,9 @@ def acceptances_expire(
     for pk in acceptances_due(now=now):
         try:
             expired += _expire_one(actor=actor, referral_id=pk, now=now)
-        except IkazeError:
+        except IkazeError as exc:
             # One refused (a counter already at 0) does not stop the others; it is counted.
+            log.warning("acceptance of referral %s not expired: %s", pk, exc.code)
             failed += 1
     held = list(
         Decision.objects.filter(
@@ -239,7 +243,8 @@ def acceptances_expire(
     for pk in held:
         try:
             released += _release_held(actor=actor, referral_id=pk, now=now)
-        except IkazeError:
+        except IkazeError as exc:
+            log.warning("place of referral %s not given back: %s", pk, exc.code)
             failed += 1
     return {"expired": expired, "places_released": expired + released, "failed": failed}
 
@@ -265,7 +270,7 @@ def _expire_one(*, actor: Actor, referral_id: Any, now: dt.datetime) -> int:
         referral=referral,
         to=Referral.Status.EXPIRED,
         action="expire",
-        reason=gettext("The acceptance expired on %(day)s (SAFEGUARDS A5).")
+        reason=gettext("The acceptance was valid until %(day)s (SAFEGUARDS A5).")
         % {"day": expires.astimezone(clock.local_zone()).date().isoformat()},
     )
     return 1
