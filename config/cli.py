@@ -1,6 +1,7 @@
 """The `ikaze` console script: Ikaze's commands, and every Django management command.
 
-ikaze demo | serve | worker | audit verify | bench NAME | intake FILE ... | <django command>
+ikaze demo | serve | worker | audit verify | bench NAME | intake FILE ... | expire-acceptances
+| <django command>
 """
 
 from __future__ import annotations
@@ -15,9 +16,27 @@ def main(argv: list[str] | None = None) -> None:
     if len(argv) > 1 and argv[1] == "worker":
         # django-tasks-db's worker, under the name DESIGN.md gives it.
         argv[1] = "db_worker"
+        _schedule_jobs()
+    elif len(argv) > 1 and argv[1] == "expire-acceptances":
+        argv[1] = "expire_acceptances"
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(argv)
+
+
+def _schedule_jobs() -> None:
+    """Make sure each scheduled job has a run waiting before the worker starts (the jobs
+    schedule their next runs themselves; see ikaze/vetting/tasks.py)."""
+    import django
+    from django.db import DatabaseError
+
+    django.setup()
+    from ikaze.vetting.tasks import acceptances_expire_schedule
+
+    try:
+        acceptances_expire_schedule()
+    except DatabaseError as exc:  # not migrated yet: the worker reports it on its own
+        sys.stderr.write(f"Scheduled jobs not enqueued: {exc}\n")
 
 
 if __name__ == "__main__":

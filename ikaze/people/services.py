@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -281,6 +281,11 @@ def person_update(*, actor: Actor, person: Person, changes: Mapping[str, Any]) -
     )
     if set(changed) & set(IDENTITY_FIELDS):
         _enqueue_rescore([person.pk])
+    # SAFEGUARDS F4: the person's findings, and their household's (a parent's date of birth
+    # decides whether a child travels with an adult), read these fields.
+    _people_changed(
+        actor=actor, person_ids=[person.pk], change={"person": person.pk, "changed": changed}
+    )
     return person
 
 
@@ -466,4 +471,35 @@ def household_add_member(
         target_id=household.pk,
         after={"person": str(person.pk), "role": role, "relationship": member.relationship},
     )
+    # SAFEGUARDS F4: every member's A7 (and a child's A1) now counts the new member.
+    _people_changed(
+        actor=actor,
+        person_ids=[person.pk],
+        change={"household": household.pk, "member_added": person.pk, "role": role},
+    )
     return member
+
+
+# --- who is told of a change others' findings depend on (SAFEGUARDS F4) ---------------------
+
+PeopleObserver = Callable[..., None]
+_people_observers: list[PeopleObserver] = []
+
+
+def register_people_observer(observer: PeopleObserver) -> None:
+    """Let another app (vetting) act on a change to people, in the transaction of the change.
+
+    Call it from that app's AppConfig.ready(). The registry cannot import the apps that
+    depend on it, so they register here. Called as `observer(actor=, person_ids=, change=)`
+    after a member joins a household or a person's data is corrected; an exception it raises
+    refuses the change.
+    """
+    if observer not in _people_observers:
+        _people_observers.append(observer)
+
+
+def _people_changed(
+    *, actor: Actor, person_ids: Sequence[uuid.UUID], change: Mapping[str, Any]
+) -> None:
+    for observer in _people_observers:
+        observer(actor=actor, person_ids=person_ids, change=change)

@@ -588,7 +588,9 @@ def list_notices(request: HttpRequest, referral_id: uuid.UUID) -> Any:
     operation_id=_op("issue_notice"),
 )
 def issue_notice(request: HttpRequest, referral_id: uuid.UUID, payload: NoticeIn) -> Any:
-    """Issue a decision or transfer notice as PDF in the person's language."""
+    """Issue a decision or transfer notice as PDF in the person's language. No transfer
+    notice while an alert on the person is open (409 `alert_open`) or a block stands (409
+    `block_stands`)."""
     n = services.notice_issue(
         actor=actor_of(request), referral=_referral(request, referral_id), kind=payload.kind
     )
@@ -686,7 +688,8 @@ def list_alerts(request: HttpRequest, query: Query[PageQuery], open_only: bool =
     operation_id=_op("resolve_alert"),
 )
 def resolve_alert(request: HttpRequest, alert_id: uuid.UUID, payload: ResolveIn) -> Any:
-    """Close an alert, saying how it was dealt with."""
+    """Close an alert, saying how it was dealt with: only once the block it reports is gone
+    (409 `block_stands` names the rules still blocking) or the acceptance has ended."""
     actor = actor_of(request)
     a = selectors.alert_get_for(actor=actor, alert_id=alert_id)
     return alert_out(services.alert_resolve(actor=actor, alert=a, resolution=payload.resolution))

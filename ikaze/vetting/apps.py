@@ -11,3 +11,9 @@ class VettingConfig(AppConfig):
         from ikaze.vetting import landing
 
         landing.register()
+        # SAFEGUARDS F4: a household member added or a person's data corrected evaluates the
+        # household's open and accepted referrals again, in the same transaction.
+        from ikaze.people.services import register_people_observer
+        from ikaze.vetting.services.households import people_changed
+
+        register_people_observer(people_changed)

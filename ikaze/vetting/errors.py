@@ -45,3 +45,17 @@ class NamedOfficerRequired(SeniorOfficerRequired):
     """A named person must act (an API token never does); recorded like a senior refusal."""
 
     code = "named_officer_required"
+
+
+class BlockStands(RuleBlocked):
+    """SAFEGUARDS F5: a block still stands against the accepted person (the rules are named in
+    the details), so the alert about it stays open and no transfer notice is issued."""
+
+    code = "block_stands"
+
+
+class AlertOpen(RuleBlocked):
+    """SAFEGUARDS F5: an alert on the accepted person is open; nothing moves them until the
+    block it reports is gone or the acceptance is withdrawn."""
+
+    code = "alert_open"

@@ -408,3 +408,20 @@ class ServiceForm(forms.Form):
         kwargs.setdefault("auto_id", f"id_service_{str(notice_id)[:8]}_%s")
         super().__init__(*args, **kwargs)
         self.notice_id = notice_id
+
+
+class AlertResolveForm(forms.Form):
+    resolution = forms.CharField(
+        label=_("How the block was dealt with"),
+        help_text=_(
+            "An alert closes only when the block it reports is gone, or when the acceptance "
+            "is withdrawn."
+        ),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, alert_id: Any, **kwargs: Any) -> None:
+        # One form per open alert on the vetting file: element ids of its own.
+        kwargs.setdefault("auto_id", f"id_alert_{str(alert_id)[:8]}_%s")
+        super().__init__(*args, **kwargs)
+        self.alert_id = alert_id

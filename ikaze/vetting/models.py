@@ -298,6 +298,9 @@ class Decision(BaseModel):
         "agreements.Tranche", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     place_taken = models.BooleanField(default=False)
+    # SAFEGUARDS A6: when the place went back under the cap (the acceptance withdrawn or
+    # expired). Set once, with the decision row locked: a place is never released twice.
+    place_released_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-decided_at"]
@@ -312,6 +315,10 @@ class Decision(BaseModel):
                 name="decision_acceptance_expires_and_holds_place",
             ),
             models.CheckConstraint(condition=~models.Q(reason=""), name="decision_has_reason"),
+            models.CheckConstraint(
+                condition=models.Q(place_released_at__isnull=True) | models.Q(place_taken=True),
+                name="decision_released_place_was_taken",
+            ),
         ]
 
     def __str__(self) -> str:

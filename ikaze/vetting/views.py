@@ -30,6 +30,7 @@ from ikaze.vetting import labels, selectors, services
 from ikaze.vetting.forms import (
     ERROR_FIELDS,
     FORM_FACT_KINDS,
+    AlertResolveForm,
     DecideForm,
     FactForm,
     FactKindForm,
@@ -370,6 +371,11 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
         "notices": _with_service_forms(
             selectors.notices_for(actor=actor, referral=referral), forms_.get("service_form")
         ),
+        "alerts": _with_alert_forms(
+            selectors.alert_list_for(actor=actor, open_only=False).filter(referral=referral),
+            forms_.get("alert_form"),
+        ),
+        "can_resolve": actor.can(Perm.REFERRAL_DECIDE),
         "kind_form": FactKindForm(initial={"kind": kind}),
         "fact_form": forms_.get("fact_form") or FactForm(kind=kind),
         "decide_form": forms_.get("decide_form") or DecideForm(),
@@ -639,6 +645,40 @@ def fact_removal_answer(request: HttpRequest, fact_removal_id: str) -> HttpRespo
             messages.success(request, _("Your answer is recorded."))
             return redirect("vetting:vetting_file", removal.referral_id)
     return _file_with_errors(request, removal.referral, answer_form=form)
+
+
+def _with_alert_forms(alerts: Any, refused: AlertResolveForm | None) -> list[Any]:
+    """Each open alert carries its form to close it; a refused one keeps its errors (which
+    name the rules still blocking, SAFEGUARDS F5)."""
+    out = list(alerts)
+    for a in out:
+        if a.resolved_at is None:
+            a.resolve_form = (
+                refused
+                if refused is not None and refused.alert_id == a.pk
+                else AlertResolveForm(alert_id=a.pk)
+            )
+    return out
+
+
+@requires(Perm.REFERRAL_DECIDE)
+@require_POST
+def alert_resolve(request: HttpRequest, alert_id: str) -> HttpResponseBase:
+    actor = request.actor  # type: ignore[attr-defined]
+    alert = selectors.alert_get_for(actor=actor, alert_id=alert_id)
+    referral = selectors.referral_vetting_get_for(actor=actor, referral_id=alert.referral_id)
+    form = AlertResolveForm(request.POST, alert_id=alert.pk)
+    if form.is_valid():
+        try:
+            services.alert_resolve(
+                actor=actor, alert=alert, resolution=form.cleaned_data["resolution"]
+            )
+        except IkazeError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(request, _("The alert is closed."))
+            return redirect("vetting:vetting_file", referral.pk)
+    return _file_with_errors(request, referral, alert_form=form)
 
 
 # --- overrides (senior officers) ------------------------------------------------------------

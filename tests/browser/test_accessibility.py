@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 
 from ikaze.accounts.access import Role
-from ikaze.vetting.models import Override, Referral
+from ikaze.vetting.models import Alert, Override, Referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,6 +61,7 @@ def test_the_sign_in_page_and_its_errors(browser: Any, demo_live: str) -> None:
 
 def test_the_vetting_officers_pages(page_as: Any, subtests: Any) -> None:
     blocked = Override.objects.get(rule_id="A12", status="requested").referral_id
+    alerted = Alert.objects.filter(resolved_at__isnull=True).earliest("raised_at").referral_id
     page = page_as(Role.VETTING_OFFICER)
     _check(
         page,
@@ -68,6 +69,7 @@ def test_the_vetting_officers_pages(page_as: Any, subtests: Any) -> None:
             "/",
             "/vetting/queue/",
             f"/vetting/referrals/{blocked}/vetting/",
+            f"/vetting/referrals/{alerted}/vetting/",
             f"/vetting/referrals/{blocked}/",
             "/vetting/referrals/",
             "/agreements/",
@@ -85,6 +87,15 @@ def test_the_vetting_officers_pages(page_as: Any, subtests: Any) -> None:
     decide.locator("button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator(".form-errors, .field-error").count() > 0
+    assert _violations(page) == []
+    # Closing an alert while its block stands (SAFEGUARDS F5): refused on its form, announced.
+    page.goto(f"/vetting/referrals/{alerted}/vetting/")
+    close = page.locator("form[action$='/resolve/']").first
+    close.get_by_label("How the block was dealt with").fill("Taken off the manifest.")
+    close.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".form-errors").count() > 0
+    assert "a block still stands against this person" in page.content()
     assert _violations(page) == []
 
 

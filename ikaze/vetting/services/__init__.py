@@ -8,6 +8,8 @@
 - decisions: a named officer accepts or refuses one person (SAFEGUARDS A5, A6).
 - overrides: two senior officers lift a non-absolute block.
 - notices: decision and transfer notices and their proof of service (SAFEGUARDS A9).
+- acceptances: what follows every status change (the place under the cap, alerts, the
+  household), the expiry of acceptances (A5, A6, F5); households: F4.
 
 `Referral.status` changes only in these modules, along `REFERRAL_TRANSITIONS`, each change
 audited in the same transaction.
@@ -15,13 +17,20 @@ audited in the same transaction.
 
 from ikaze.vetting.errors import (
     AgreementNotInForce,
+    AlertOpen,
     AlreadyReferred,
+    BlockStands,
     FourEyes,
     IncompleteReferral,
     OverrideRefused,
     SeniorOfficerRequired,
 )
 from ikaze.vetting.services._common import DECIDABLE, approved_override_rules
+from ikaze.vetting.services.acceptances import (
+    acceptances_due,
+    acceptances_expire,
+    referral_blocks_standing,
+)
 from ikaze.vetting.services.decisions import referral_accept, referral_refuse
 from ikaze.vetting.services.evaluations import (
     evaluation_run,
@@ -63,13 +72,17 @@ __all__ = [
     "DECIDABLE",
     "IN_FORCE",
     "AgreementNotInForce",
+    "AlertOpen",
     "AlreadyReferred",
+    "BlockStands",
     "BulkReferralIn",
     "FourEyes",
     "HouseholdIn",
     "IncompleteReferral",
     "OverrideRefused",
     "SeniorOfficerRequired",
+    "acceptances_due",
+    "acceptances_expire",
     "agreement_check_in_force",
     "alert_resolve",
     "approved_override_rules",
@@ -86,6 +99,7 @@ __all__ = [
     "override_request",
     "override_second",
     "referral_accept",
+    "referral_blocks_standing",
     "referral_create",
     "referral_evaluate",
     "referral_expire",

@@ -86,9 +86,12 @@ def _receiving(actor: Actor) -> None:
 
 
 def _lock(referral: Referral) -> Referral:
+    # FOR NO KEY UPDATE (PostgreSQL): it serialises writers of the referral as FOR UPDATE
+    # does, but lets another transaction insert rows that point to it (an evaluation of a
+    # household member stored while that member is being withdrawn) instead of deadlocking.
     return (
         Referral.objects.select_related("agreement", "person")
-        .select_for_update(of=("self",))
+        .select_for_update(of=("self",), no_key=True)
         .get(pk=referral.pk)
     )
 
@@ -129,6 +132,13 @@ def _set_status(*, actor: Actor, referral: Referral, to: str, action: str, reaso
         reason=reason,
     )
     _overrides_close_pending(actor=actor, referral=referral, to=to, at=now, reason=reason)
+    # SAFEGUARDS A6, F4, F5: the place, the alerts and the household follow, in this
+    # transaction (imported here: that module builds on this one).
+    from ikaze.vetting.services.acceptances import referral_status_followed
+
+    referral_status_followed(
+        actor=actor, referral=referral, before=before, to=to, at=now, reason=reason
+    )
 
 
 def _overrides_close_pending(

@@ -39,6 +39,7 @@ from ikaze.vetting.rules import Stage
 from ikaze.vetting.screening import screen
 from ikaze.vetting.services._common import (
     _block_details,
+    _lock,
     _notify_monitor,
     _receiving,
     _refusal_recorded,
@@ -320,15 +321,39 @@ def rescreen_accepted(
 @_refusal_recorded("alert.resolve")
 @transaction.atomic
 def alert_resolve(*, actor: Actor, alert: Alert, resolution: str) -> Alert:
-    """Close an alert once the person's situation has been dealt with (say how)."""
+    """Close an alert once the block it reports is gone (say how); SAFEGUARDS F5.
+
+    The person is evaluated afresh: while any block stands (an approved override lifts an
+    overridable rule's, never an absolute one's) the alert stays open and BlockStands names
+    the rules. An alert on an acceptance that has ended closes: the decision it threatened is
+    gone (withdrawal and expiry close them by themselves).
+    """
+    from ikaze.vetting.errors import BlockStands
+    from ikaze.vetting.services.acceptances import referral_blocks_standing
+
     require(actor, Perm.REFERRAL_DECIDE, target_type="alert", target_id=alert.pk)
     _receiving(actor)
     resolution = (resolution or "").strip()
     if not resolution:
         raise ValidationError.for_field("resolution", _("Say how the alert was resolved."))
+    # Fixed order: the referral, then its alert (as withdrawal and expiry lock them).
+    referral = _lock(Referral(pk=alert.referral_id))
     locked = Alert.objects.select_for_update().get(pk=alert.pk)
     if locked.resolved_at is not None:
         raise Conflict(_("The alert is already resolved."))
+    evaluation = None
+    if referral.status == Referral.Status.ACCEPTED:
+        blocks, evaluation = referral_blocks_standing(referral=referral, actor=actor, store=True)
+        if blocks:
+            raise BlockStands(
+                _(
+                    "The alert stays open: a block still stands against this person "
+                    "(%(rules)s). It closes when the block is gone or the acceptance is "
+                    "withdrawn."
+                )
+                % {"rules": ", ".join(sorted(blocks))},
+                details=blocks,
+            )
     locked.resolved_at = clock.now()
     locked.resolved_by = actor.user
     locked.resolution = resolution
@@ -338,7 +363,11 @@ def alert_resolve(*, actor: Actor, alert: Alert, resolution: str) -> Alert:
         action="alert.resolve",
         target_type="referral",
         target_id=locked.referral_id,
-        after={"alert": str(locked.pk)},
+        after={
+            "alert": str(locked.pk),
+            "status": referral.status,
+            "evaluation": str(evaluation.pk) if evaluation is not None else None,
+        },
         reason=resolution,
     )
     return locked

@@ -28,6 +28,7 @@ from ikaze.vetting.services._common import (
     _receiving,
     _refusal_recorded,
 )
+from ikaze.vetting.services.acceptances import transfer_clearance_require
 from ikaze.vetting.services.facts import _fact_record, _rescreen_person
 
 
@@ -90,6 +91,8 @@ def notice_issue(*, actor: Actor, referral: Referral, kind: str) -> Notice:
             gettext("A transfer notice is issued only to an accepted person."),
             details={"kind": [gettext("The person is not accepted.")]},
         )
+    if kind == NoticeKind.TRANSFER:
+        transfer_clearance_require(referral=locked)  # SAFEGUARDS F5
     languages = list(locked.person.languages or ())
     language = languages[0] if languages else "en"
     today = clock.today_local()

@@ -26,8 +26,8 @@ from ikaze.core.errors import NotFound, ValidationError
 from ikaze.people.models import IdentityDocument, Person
 from ikaze.people.services import PersonIn, household_add_member, person_create
 from ikaze.vetting.errors import AgreementNotInForce, AlreadyReferred, IncompleteReferral
-from ikaze.vetting.models import OPEN_STATUSES, REFERRAL_TRANSITIONS, Referral
-from ikaze.vetting.services._common import _illegal_transition, _overrides_close_pending
+from ikaze.vetting.models import OPEN_STATUSES, Referral
+from ikaze.vetting.services._common import _lock, _set_status
 
 if TYPE_CHECKING:
     from ikaze.agreements.models import Agreement
@@ -97,29 +97,13 @@ def referral_missing_data(
 def _transition(
     *, actor: Actor, referral: Referral, to: str, action: str, reason: str = ""
 ) -> Referral:
-    locked = Referral.objects.select_for_update().get(pk=referral.pk)
-    if (locked.status, to) not in REFERRAL_TRANSITIONS:
-        raise _illegal_transition(locked, to)
-    before = locked.status
-    now = clock.now()
-    locked.status = to
-    locked.status_reason = reason.strip()
-    locked.status_changed_at = now
-    fields = ["status", "status_reason", "status_changed_at", "updated_at"]
+    # One writer of the status (`_set_status`): what follows a change (the place under the
+    # cap, alerts, the household, pending overrides) follows every change, whoever makes it.
+    locked = _lock(referral)
+    _set_status(actor=actor, referral=locked, to=to, action=action, reason=reason.strip())
     if to == Referral.Status.SUBMITTED:
-        locked.submitted_at = now
-        fields.append("submitted_at")
-    locked.save(update_fields=fields)
-    audit_record(
-        actor=actor,
-        action=f"referral.{action}",
-        target_type="referral",
-        target_id=locked.pk,
-        before={"status": before},
-        after={"status": to},
-        reason=reason.strip(),
-    )
-    _overrides_close_pending(actor=actor, referral=locked, to=to, at=now, reason=reason.strip())
+        locked.submitted_at = locked.status_changed_at
+        locked.save(update_fields=["submitted_at", "updated_at"])
     return locked
 
 
@@ -415,14 +399,6 @@ def referral_refer_person(
     _require_sending_party(actor, agreement)
     agreement_check_in_force(agreement)
     person = person_create(actor=actor, data=data)
-    if household is not None and household.reference.strip():
-        household_add_member(
-            actor=actor,
-            reference=household.reference,
-            person=person,
-            role=household.role,
-            relationship=household.relationship,
-        )
     referral = referral_create(
         actor=actor,
         agreement=agreement,
@@ -430,4 +406,14 @@ def referral_refer_person(
         external_reference=external_reference,
         source=source,
     )
+    if household is not None and household.reference.strip():
+        # After the referral: the household's other members, evaluated again as the new
+        # member joins (SAFEGUARDS F4), see them on the move, not left behind.
+        household_add_member(
+            actor=actor,
+            reference=household.reference,
+            person=person,
+            role=household.role,
+            relationship=household.relationship,
+        )
     return referral_submit(actor=actor, referral=referral) if submit else referral

@@ -9,8 +9,11 @@ Side doors (issue 9, SAFEGUARDS F): removing the protective fact by one person o
 - Admin: Ikaze has no Django admin (django.contrib.admin is not installed), so there is no
   admin path to try; `test_there_is_no_admin` proves it.
 - CLI: no management command decides or moves a person (`ikaze` forwards Django commands;
-  vetting's only one, `rescreen`, evaluates again and decides nothing);
-  `test_no_command_decides` proves it.
+  vetting's two, `rescreen` and `expire_acceptances`, evaluate again or end acceptances and
+  accept nobody); `test_no_command_decides` proves it.
+- Side doors (issue 9, SAFEGUARDS F4, F5): a household change that leaves an accepted member
+  protected (a parent withdrawn, a partner refused or expired, a relative added, a parent's
+  date of birth corrected), and closing the alert over the standing block, are tried below.
 
 Each attempt must be refused, leave a security event, and change nothing (row counts and the
 referral's status).
@@ -319,10 +322,8 @@ def test_no_command_decides() -> None:
     from django.core.management import call_command, get_commands, load_command_class
 
     vetting = [name for name, app in get_commands().items() if app == "ikaze.vetting"]
-    assert vetting == ["rescreen"]
-    parser = load_command_class("ikaze.vetting", "rescreen").create_parser("ikaze", "rescreen")
-    options = {o for a in parser._actions for o in a.option_strings if o.startswith("--")}
-    assert options - {
+    assert sorted(vetting) == ["expire_acceptances", "rescreen"]
+    common = {
         "--version",
         "--verbosity",
         "--settings",
@@ -332,13 +333,153 @@ def test_no_command_decides() -> None:
         "--force-color",
         "--skip-checks",
         "--help",
-    } == {"--agreement", "--every", "--as"}
+    }
+    for name, extra in (
+        ("rescreen", {"--agreement", "--every", "--as"}),
+        ("expire_acceptances", set()),
+    ):
+        parser = load_command_class("ikaze.vetting", name).create_parser("ikaze", name)
+        options = {o for a in parser._actions for o in a.option_strings if o.startswith("--")}
+        assert options - common == extra
     # Run over every protected person: each stays as it was, none accepted.
     officer = f.vetting_officer()
     people = [make(officer) for make, _rule in PROTECTED.values()]
     call_command("rescreen", "--every", stdout=io.StringIO())
+    call_command("expire_acceptances", stdout=io.StringIO())
     for r in people:
         assert Referral.objects.get(pk=r.pk).status != "accepted"
+
+
+# --- side doors: household changes, closing an alert over a standing block (issue 9) ---------
+
+
+def _household(officer, *roles):  # type: ignore[no-untyped-def]
+    from ikaze.people.services import household_add_member
+
+    ag = f.agreement(status="in_force", tranche_cap=10, acceptance_valid_days=10)
+    sender = f.liaison(country=ag.sending_state)
+    today = clock.today_local()
+    born = {"head": dt.date(1985, 1, 1), "spouse": dt.date(1986, 1, 1)}
+    out = []
+    for role in roles:
+        dob = born.get(role, today.replace(year=today.year - 9))
+        r = f.referral(by=sender, agreement=ag, date_of_birth=dob)
+        household_add_member(actor=sender, reference=f"H-{ag.code}", person=r.person, role=role)
+        f.clear_facts(by=officer, referral=r)
+        out.append(r)
+    return sender, out
+
+
+def _parent_withdrawn(officer):  # type: ignore[no-untyped-def]
+    sender, (parent, child) = _household(officer, "head", "child")
+    svc.referral_accept(actor=officer, referral=child, reason="With the parent.")
+    svc.referral_withdraw(actor=sender, referral=parent, reason="Stays.")
+    return child
+
+
+def _partner_refused(officer):  # type: ignore[no-untyped-def]
+    _sender, (partner, spouse) = _household(officer, "head", "spouse")
+    svc.referral_accept(actor=officer, referral=spouse, reason="Eligible.")
+    svc.referral_refuse(actor=officer, referral=partner, reason_codes=["not_eligible"])
+    return spouse
+
+
+def _partner_expired(officer):  # type: ignore[no-untyped-def]
+    _sender, (partner, spouse) = _household(officer, "head", "spouse")
+    svc.referral_accept(actor=officer, referral=partner, reason="Eligible.")
+    svc.referral_accept(actor=officer, referral=spouse, reason="Eligible.")
+    # The partner's acceptance has run out (test_cap_release moves the clock instead).
+    Decision.objects.filter(referral=partner).update(expires_at=clock.now() - dt.timedelta(days=1))
+    assert svc.acceptances_expire()["expired"] == 1
+    return spouse
+
+
+def _relative_added(officer):  # type: ignore[no-untyped-def]
+    from ikaze.people.services import household_add_member
+
+    sender, (head,) = _household(officer, "head")
+    svc.referral_accept(actor=officer, referral=head, reason="Eligible.")
+    household_add_member(
+        actor=sender,
+        reference=f"H-{head.agreement.code}",
+        person=f.person(by=sender),
+        role="other_adult",
+    )
+    return head
+
+
+def _parent_made_minor(officer):  # type: ignore[no-untyped-def]
+    from ikaze.people.services import person_update
+
+    sender, (parent, child) = _household(officer, "head", "child")
+    svc.referral_accept(actor=officer, referral=parent, reason="Eligible.")
+    svc.referral_accept(actor=officer, referral=child, reason="With the parent.")
+    today = clock.today_local()
+    person_update(
+        actor=sender,
+        person=parent.person,
+        changes={"date_of_birth": today.replace(year=today.year - 16)},
+    )
+    return child
+
+
+HOUSEHOLD_CHANGES = {
+    "parent_withdrawn": _parent_withdrawn,
+    "partner_refused": _partner_refused,
+    "partner_expired": _partner_expired,
+    "relative_added": _relative_added,
+    "parent_made_minor": _parent_made_minor,
+}
+
+
+@pytest.mark.parametrize("change", sorted(HOUSEHOLD_CHANGES))
+def test_a_household_change_leaves_the_accepted_member_alerted_and_unmovable(
+    change, api_client_for
+) -> None:  # type: ignore[no-untyped-def]
+    from ikaze.vetting.models import Alert, Notice
+
+    officer = f.vetting_officer()
+    r = HOUSEHOLD_CHANGES[change](officer)
+    # Raised in the transaction of the change, not by a later `ikaze rescreen --every`.
+    (alert,) = Alert.objects.filter(referral=r, resolved_at__isnull=True)
+    assert "A7" in alert.rule_ids
+    assert Referral.objects.get(pk=r.pk).status == "accepted"
+    before = state(r)
+    # The same officer cannot close it while the block stands, nor issue a transfer notice.
+    with pytest.raises(svc.BlockStands):
+        svc.alert_resolve(actor=officer, alert=alert, resolution="Fine.")
+    with pytest.raises(svc.AlertOpen):
+        svc.notice_issue(actor=officer, referral=r, kind="transfer")
+    assert state(r) == before and Notice.objects.count() == 0
+    assert Alert.objects.get(pk=alert.pk).resolved_at is None
+
+
+def test_closing_an_alert_over_a_standing_block_is_refused_through_every_path(
+    client_for,
+) -> None:  # type: ignore[no-untyped-def]
+    from ikaze.vetting.models import Alert
+
+    officer = f.vetting_officer()
+    # A court stay recorded after acceptance: the alert reports A8, which still stands.
+    r2 = f.vetting_referral(officer=officer)
+    svc.referral_accept(actor=officer, referral=r2, reason="Eligible.")
+    f.court_stay(by=officer, referral=r2)
+    (alert,) = Alert.objects.filter(referral=r2)
+    api = client_for(Role.VETTING_OFFICER)  # another officer: a session, the API and the page
+    before = state(r2)
+    with pytest.raises(svc.BlockStands):
+        svc.alert_resolve(actor=officer, alert=alert, resolution="Done.")
+    res = api.post(
+        f"/api/v1/vetting/alerts/{alert.pk}/resolve",
+        data=json.dumps({"resolution": "Done."}),
+        content_type="application/json",
+    )
+    assert (res.status_code, res.json()["error"]["code"]) == (409, "block_stands")
+    page = api.post(f"/vetting/alerts/{alert.pk}/resolve/", {"resolution": "Done."})
+    assert page.status_code == 400
+    assert "a block still stands against this person (A8)" in page.content.decode()
+    assert state(r2) == before
+    assert Alert.objects.get(pk=alert.pk).resolved_at is None
 
 
 # --- concurrent requests (PostgreSQL) -----------------------------------------------------------

@@ -25,6 +25,7 @@ from ikaze.core.errors import (
 )
 from ikaze.vetting import selectors
 from ikaze.vetting import services as svc
+from ikaze.vetting.errors import BlockStands
 from ikaze.vetting.models import (
     Alert,
     Decision,
@@ -406,7 +407,13 @@ def test_fact_after_acceptance_raises_alert_and_tells_monitor(officer) -> None: 
     notice = MonitorNotice.objects.get(alert=alert)
     assert notice.kind == "alert_raised"
     assert AuditEvent.objects.filter(action="monitor.notify", target_id=str(r.pk)).count() == 1
-    svc.alert_resolve(actor=officer, alert=alert, resolution="Taken off the manifest.")
+    # SAFEGUARDS F5: the fear claim still stands, so the alert stays open (test_alert_resolve).
+    with pytest.raises(BlockStands):
+        svc.alert_resolve(actor=officer, alert=alert, resolution="Taken off the manifest.")
+    assert Alert.objects.get(pk=alert.pk).resolved_at is None
+    # Withdrawing the acceptance closes it.
+    sender = f.liaison(organisation_=r.referring_organisation)
+    svc.referral_withdraw(actor=sender, referral=r, reason="Fear claim.")
     assert Alert.objects.get(pk=alert.pk).resolved_at is not None
 
 
