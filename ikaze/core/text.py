@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as N_
 from pydantic import AfterValidator, BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -121,6 +123,18 @@ def text_problems(
                 errors.setdefault(name, []).append(problem.text())
                 break
     return errors
+
+
+def length_checks(prefix: str, **limits: int) -> list[models.CheckConstraint]:
+    """CHECK constraints that hold text columns to their length on SQLite too (which ignores
+    max_length; PostgreSQL's varchar already holds them). Name each field with its model
+    field's max_length; `ikaze/core/tests/test_text.py` keeps the two in step."""
+    return [
+        models.CheckConstraint(
+            condition=LessThanOrEqual(Length(field), limit), name=f"{prefix}_{field}_length"
+        )
+        for field, limit in limits.items()
+    ]
 
 
 # --- API schema types ----------------------------------------------------------------------
