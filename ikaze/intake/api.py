@@ -48,7 +48,11 @@ def upload(
     request: HttpRequest,
     agreement: Form[Annotated[str, ModelText(Agreement, "code", required=True)]],
     file: File[UploadedFile],
-    mode: Form[Annotated[str, ModelText(IntakeBatch, "mode", required=True)]] = "lenient",
+    # The default is given to Form() itself: ninja loses a signature default when the
+    # annotation carries other metadata.
+    mode: Annotated[
+        str, ModelText(IntakeBatch, "mode", required=True), Form("lenient")
+    ] = "lenient",
 ) -> Any:
     """Upload a manifest (CSV or XLSX); 202 with the queued batch, 200 if sent before."""
     actor = actor_of(request)
