@@ -22,7 +22,7 @@ from ikaze.accounts.guards import record_denial
 from ikaze.accounts.schemas import ErrorBody, ErrorOut  # noqa: F401  (re-exported for app routers)
 from ikaze.core.errors import IkazeError, PermissionDenied, ValidationError
 from ikaze.core.middleware import body_too_large_error
-from ikaze.core.text import character_problem
+from ikaze.core.text import ONE_LINE_PATTERN, character_problem
 
 
 class FastJSONRenderer(JSONRenderer):
@@ -111,7 +111,25 @@ class IkazeAPI(NinjaAPI):
     ) -> OpenAPISchema:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         _declare_body_errors(schema)
+        _declare_parameter_characters(schema)
         return schema
+
+
+def _declare_parameter_characters(schema: OpenAPISchema) -> None:
+    """ObjectJSONParser refuses a control character in any query parameter: every string
+    parameter's schema says so with the one-line pattern (unless it declares its own)."""
+
+    def declare(param_schema: dict[str, Any]) -> None:
+        for branch in param_schema.get("anyOf", []):
+            declare(branch)
+        if param_schema.get("type") == "string" and "format" not in param_schema:
+            param_schema.setdefault("pattern", ONE_LINE_PATTERN)
+
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") == "query":
+                    declare(parameter.get("schema", {}))
 
 
 def _declare_body_errors(schema: OpenAPISchema) -> None:

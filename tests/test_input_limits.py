@@ -376,3 +376,34 @@ def test_static_files_keep_their_cache_lifetime() -> None:
     r = Client().get("/static/ikaze/ikaze.css")
     assert r.status_code == 200
     assert "no-store" not in r.get("Cache-Control", "")
+
+
+# --- JSON types -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("every", [0, 1, "true", "yes", None])
+def test_a_json_boolean_is_true_or_false_only(api_client_for, every: Any) -> None:  # type: ignore[no-untyped-def]
+    r0 = f.vetting_referral()
+    Evaluation.objects.filter(referral=r0).update(ruleset_version="2000.1.1")
+    officer = api_client_for(Role.VETTING_OFFICER)
+    r = _post(officer, "/api/v1/vetting/rescreen", {"every": every})
+    assert r.status_code == 422
+    assert list(r.json()["error"]["details"]) == ["every"]
+    assert set(
+        Evaluation.objects.filter(referral=r0).values_list("ruleset_version", flat=True)
+    ) == {"2000.1.1"}
+
+
+@pytest.mark.parametrize("cap", ["5", 5.0, True])
+def test_a_json_integer_is_an_integer_only(api_client_for, cap: Any) -> None:  # type: ignore[no-untyped-def]
+    a = f.agreement_in_force()
+    admin = api_client_for(Role.ADMIN)
+    before = a.tranches.count()
+    r = _post(
+        admin,
+        f"/api/v1/agreements/{a.code}/tranches",
+        {"label": "T1", "starts_on": "2027-01-01", "ends_on": "2027-06-30", "cap": cap},
+    )
+    assert r.status_code == 422
+    assert list(r.json()["error"]["details"]) == ["cap"]
+    assert a.tranches.count() == before

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool, StrictInt
 
 from ikaze.agreements.models import (
     Agreement,
@@ -38,44 +38,44 @@ class AgreementCreateIn(Schema):
     description: Description = ""
     instrument: Instrument = Agreement.Instrument.ARRANGEMENT.value
     instrument_reference: InstrumentReference = ""
-    voluntary: bool = False
+    voluntary: StrictBool = False
     valid_from: IsoDate | None = None
     valid_to: IsoDate | None = None
     currency: Currency = "USD"
-    cap_total: int | None = None
-    relocated_before_system: int = 0
-    assessment_max_age_days: int = 30
-    acceptance_valid_days: int = 90
-    notice_period_days: int = 10
-    review_window_days: int = 15
-    rights_briefing_days: int = 7
-    complaint_ack_days: int = 5
-    appeal_window_days: int = 30
+    cap_total: StrictInt | None = None
+    relocated_before_system: StrictInt = 0
+    assessment_max_age_days: StrictInt = 30
+    acceptance_valid_days: StrictInt = 90
+    notice_period_days: StrictInt = 10
+    review_window_days: StrictInt = 15
+    rights_briefing_days: StrictInt = 7
+    complaint_ack_days: StrictInt = 5
+    appeal_window_days: StrictInt = 30
 
 
 class AgreementPatchIn(Schema):
     """Send the `version` you read and only the fields you change."""
 
-    version: int
+    version: StrictInt
     title: Title | None = None
     description: Description | None = None
     sending_state: State | None = None
     receiving_state: State | None = None
     instrument: Instrument | None = None
     instrument_reference: InstrumentReference | None = None
-    voluntary: bool | None = None
+    voluntary: StrictBool | None = None
     valid_from: IsoDate | None = None
     valid_to: IsoDate | None = None
     currency: Currency | None = None
-    cap_total: int | None = None
-    relocated_before_system: int | None = None
-    assessment_max_age_days: int | None = None
-    acceptance_valid_days: int | None = None
-    notice_period_days: int | None = None
-    review_window_days: int | None = None
-    rights_briefing_days: int | None = None
-    complaint_ack_days: int | None = None
-    appeal_window_days: int | None = None
+    cap_total: StrictInt | None = None
+    relocated_before_system: StrictInt | None = None
+    assessment_max_age_days: StrictInt | None = None
+    acceptance_valid_days: StrictInt | None = None
+    notice_period_days: StrictInt | None = None
+    review_window_days: StrictInt | None = None
+    rights_briefing_days: StrictInt | None = None
+    complaint_ack_days: StrictInt | None = None
+    appeal_window_days: StrictInt | None = None
 
 
 class TransitionIn(Schema):
@@ -88,30 +88,30 @@ class TrancheIn(Schema):
     label: Annotated[str, ModelText(Tranche, "label", required=True)]
     starts_on: IsoDate
     ends_on: IsoDate
-    cap: int
+    cap: StrictInt
 
 
 class SupportItemIn(Schema):
     kind: Annotated[str, ModelText(SupportItem, "kind", required=True)]
     description: Annotated[str, ModelText(SupportItem, "description", required=True)]
-    amount_minor: int | None = None
+    amount_minor: StrictInt | None = None
     currency: Annotated[str, ModelText(SupportItem, "currency")] = ""
     frequency: Annotated[str, ModelText(SupportItem, "frequency", required=True)] = "once"
-    duration_months: int | None = None
+    duration_months: StrictInt | None = None
 
 
 class CompensationLineIn(Schema):
     category: Annotated[str, ModelText(CompensationLine, "category", required=True)]
     description: Annotated[str, ModelText(CompensationLine, "description", required=True)]
-    amount_minor: int
+    amount_minor: StrictInt
     currency: Annotated[str, ModelText(CompensationLine, "currency", required=True)]
-    trigger_people: int | None = None
-    per_person: bool | None = None
+    trigger_people: StrictInt | None = None
+    per_person: StrictBool | None = None
 
 
 class PaymentIn(Schema):
     category: Annotated[str, ModelText(InterstatePayment, "category", required=True)]
-    amount_minor: int
+    amount_minor: StrictInt
     currency: Annotated[str, ModelText(InterstatePayment, "currency", required=True)]
     paid_on: IsoDate
     reference: Annotated[str, ModelText(InterstatePayment, "reference", required=True)]

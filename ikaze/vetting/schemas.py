@@ -8,6 +8,7 @@ import uuid
 from typing import Annotated, Any
 
 from ninja import Field, Schema
+from pydantic import StrictBool
 
 from ikaze.agreements.models import Agreement
 from ikaze.core.text import IsoDate, IsoDateTime, ModelText, Text
@@ -73,15 +74,15 @@ class ReferralCreateIn(Schema):
     place_of_birth: Annotated[str, ModelText(Person, "place_of_birth")] = ""
     nationalities: list[Annotated[str, Text(max_length=2)]] = []
     languages: list[Annotated[str, Text(max_length=3)]] = []
-    needs_interpreter: bool = False
+    needs_interpreter: StrictBool = False
     # Spaces, dashes and brackets are removed; what is stored is E.164 (at most 16 characters).
     phone: Annotated[str, Text(max_length=PHONE_INPUT_MAX_CHARS)] = ""
     documents: list[DocumentIn] = []
     household: HouseholdIn | None = None
     health: Annotated[str, ModelText(SensitiveData, "health")] = ""
-    health_consent: bool = False
+    health_consent: StrictBool = False
     vulnerabilities: Annotated[str, ModelText(SensitiveData, "vulnerabilities")] = ""
-    submit: bool = True
+    submit: StrictBool = True
 
 
 class ReasonIn(Schema):
@@ -155,7 +156,7 @@ class RescreenIn(Schema):
     agreement: Annotated[str, ModelText(Agreement, "code")] = Field(
         "", description="An agreement code; empty for every agreement."
     )
-    every: bool = Field(
+    every: StrictBool = Field(
         False,
         description="Evaluate every open and accepted referral, not only those last evaluated "
         "with an older rule set (after a change of an agreement's safeguard settings).",
@@ -253,7 +254,7 @@ class ServiceIn(Schema):
     proof_reference: Annotated[str, ModelText(Notice, "proof_reference", required=True)]
     served_on_counsel_at: IsoDateTime | None = None
     counsel_name: Annotated[str, ModelText(Notice, "counsel_name")] = ""
-    translation_recorded: bool = False
+    translation_recorded: StrictBool = False
     interpreter_language: Annotated[str, ModelText(Notice, "interpreter_language")] = ""
 
 
