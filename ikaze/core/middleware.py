@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext
 
 from ikaze.core.errors import IkazeError, ValidationError
-from ikaze.core.text import character_problem
+from ikaze.core.text import FREE_TEXT_MAX_CHARS, text_problem
 
 API_PREFIX = "/api/"
 # A multipart body carries the file and a few form fields around it.
@@ -50,8 +50,9 @@ class RequestLimitsMiddleware:
     - A body over the limit answers 413. Django raises RequestDataTooBig only when a view
       reads the body, which the API turned into a 500 and pages into a bare 400; here the
       declared Content-Length decides, before the session, CSRF or a view touch the body.
-    - A control character in a page's query parameter or form field answers 422 naming the
-      field (a NUL reached SQLite as stored text and PostgreSQL as a server error). Free text
+    - A control character in a page's query parameter or form field, or a value longer than
+      any field holds, answers 422 naming the field (a NUL reached SQLite as stored text and
+      PostgreSQL as a server error; a page's textarea had no limit). Free text
       keeps tab and line breaks here; each service refuses them where its field is one line.
       The API checks its own input after authenticating (`config.api.ObjectJSONParser` and
       the schemas' `ikaze.core.text.Text`).
@@ -91,7 +92,9 @@ class RequestLimitsMiddleware:
 
 
 def _field_problems(request: HttpRequest) -> dict[str, list[str]]:
-    """Field → reason for each query parameter or form field holding a control character."""
+    """Field → reason for each query parameter or form field holding a control character or
+    longer than any field of Ikaze holds (free text: FREE_TEXT_MAX_CHARS); each field's own
+    limit is its form's and its service's to hold."""
     problems: dict[str, list[str]] = {}
     sources = [request.GET]
     if request.method == "POST" and request.META.get("CONTENT_TYPE", "").startswith(_FORM_TYPES):
@@ -101,7 +104,7 @@ def _field_problems(request: HttpRequest) -> dict[str, list[str]]:
     for source in sources:
         for key, values in source.lists():
             for value in [key, *values]:
-                problem = character_problem(value, multiline=True)
+                problem = text_problem(value, max_length=FREE_TEXT_MAX_CHARS, multiline=True)
                 if problem is not None:
                     problems.setdefault(key[:60], []).append(problem.text())
                     break
