@@ -7,6 +7,7 @@ import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -133,11 +134,11 @@ def _declare_parameter_characters(schema: OpenAPISchema) -> None:
 
 
 def _declare_body_errors(schema: OpenAPISchema) -> None:
-    """Every operation that takes a body may answer 400 (not JSON, or not an object) and 413
-    (larger than the limit, refused before it is read): say so in the document."""
+    """Every operation that takes a body may answer 400 (not a JSON object, or a form that
+    cannot be read) and 413 (larger than the limit, refused before it is read): say so."""
     error_ref = {"$ref": "#/components/schemas/ErrorOut"}
     answers = {
-        "400": "The body is not a JSON object (unparseable, or another JSON value).",
+        "400": "The body cannot be read: not a JSON object, or a broken form.",
         "413": "The body is larger than the limit.",
     }
     for operations in schema.get("paths", {}).values():
@@ -147,8 +148,6 @@ def _declare_body_errors(schema: OpenAPISchema) -> None:
                 continue
             responses = operation.setdefault("responses", {})
             for status, description in answers.items():
-                if status == "400" and "application/json" not in body.get("content", {}):
-                    continue
                 responses.setdefault(
                     status,
                     {
@@ -219,6 +218,12 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
         return _error(request, 400, "unparseable", "The request body is not valid JSON.")
     return _error(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(MultiPartParserError)
+def _broken_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    # A multipart Content-Type without a boundary, or a body that is not what it declares.
+    return _error(request, 400, "unparseable", "The request body cannot be read as a form.")
 
 
 @api.exception_handler(RequestDataTooBig)
