@@ -1,20 +1,29 @@
 """The API root: /api/v1, one error shape, per-app routers."""
 
+import json
 from typing import Any
 
 import orjson
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
 from ikaze.accounts.api_routing import AUTH, PUBLIC, GuardedRouter
 from ikaze.accounts.guards import record_denial
 from ikaze.accounts.schemas import ErrorBody, ErrorOut  # noqa: F401  (re-exported for app routers)
-from ikaze.core.errors import IkazeError, PermissionDenied
+from ikaze.core.errors import IkazeError, PermissionDenied, ValidationError
+from ikaze.core.middleware import body_too_large_error
+from ikaze.core.text import ONE_LINE_PATTERN, character_problem
 
 
 class FastJSONRenderer(JSONRenderer):
@@ -35,7 +44,120 @@ class FastJSONRenderer(JSONRenderer):
             return super().render(request, data, response_status=response_status)
 
 
-api = NinjaAPI(
+class NotAnObject(ValueError):
+    """The body is JSON, but not the object every operation takes."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+class ObjectJSONParser(Parser):
+    """Strict input: JSON bodies are objects without NUL; parameters hold no control character.
+
+    ninja's schemas would otherwise read a list, a string or a number as an object whose
+    fields all take their defaults (a `[]` sent to /vetting/rescreen rescreened everything).
+    A body that is not a JSON object answers 400 (`_http_error`). A NUL anywhere in a body
+    (PostgreSQL cannot store it, SQLite stored it) and a control character in a query or form
+    parameter answer 422 naming where; declared strings are checked again, field by field,
+    by their schema (`ikaze.core.text.Text`). ninja parses after authenticating, so a caller
+    without credentials still gets 401, whatever it sends.
+    """
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body, parse_constant=_refuse_constant)
+        if not isinstance(data, dict):
+            raise NotAnObject(type(data).__name__)
+        if problems := _nul_paths(data):
+            raise ValidationError(_("The request is not valid."), details=problems)
+        return data
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        problems: dict[str, list[str]] = {}
+        for key, values in data.lists():
+            for value in [key, *values]:
+                if isinstance(value, str) and (problem := character_problem(value)):
+                    problems.setdefault(key[:60], []).append(problem.text())
+                    break
+        if problems:
+            raise ValidationError(_("The request is not valid."), details=problems)
+        return super().parse_querydict(data, list_fields, request)
+
+
+def _nul_paths(data: Any, path: str = "") -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    stack: list[tuple[str, Any]] = [(path, data)]
+    while stack and len(problems) < 20:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                problems[where or "body"] = [
+                    _("Contains a control character (U+0000), which is not allowed.")
+                ]
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                inner = f"{where}.{key}" if where else str(key)
+                stack.append((inner, key))
+                stack.append((inner, value))
+        elif isinstance(item, list):
+            stack.extend((f"{where}.{i}" if where else str(i), v) for i, v in enumerate(item))
+    return problems
+
+
+class IkazeAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        _declare_body_errors(schema)
+        _declare_parameter_characters(schema)
+        return schema
+
+
+def _declare_parameter_characters(schema: OpenAPISchema) -> None:
+    """ObjectJSONParser refuses a control character in any query parameter: every string
+    parameter's schema says so with the one-line pattern (unless it declares its own)."""
+
+    def declare(param_schema: dict[str, Any]) -> None:
+        for branch in param_schema.get("anyOf", []):
+            declare(branch)
+        if param_schema.get("type") == "string" and "format" not in param_schema:
+            param_schema.setdefault("pattern", ONE_LINE_PATTERN)
+
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") == "query":
+                    declare(parameter.get("schema", {}))
+
+
+def _declare_body_errors(schema: OpenAPISchema) -> None:
+    """Every operation that takes a body may answer 400 (not a JSON object, or a form that
+    cannot be read) and 413 (larger than the limit, refused before it is read): say so."""
+    error_ref = {"$ref": "#/components/schemas/ErrorOut"}
+    answers = {
+        "400": "The body cannot be read: not a JSON object, or a broken form.",
+        "413": "The body is larger than the limit.",
+    }
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            if not body:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, description in answers.items():
+                responses.setdefault(
+                    status,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": error_ref}},
+                    },
+                )
+
+
+api = IkazeAPI(
     title="Ikaze API",
     version="1",
     description=(
@@ -45,6 +167,7 @@ api = NinjaAPI(
     ),
     auth=AUTH,
     renderer=FastJSONRenderer(),
+    parser=ObjectJSONParser(),
     urls_namespace="api",
     openapi_extra={"info": {"license": {"name": "AGPL-3.0-or-later"}}},
 )
@@ -88,7 +211,29 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ValidationError):  # a NUL in the body (ObjectJSONParser)
+        return _ikaze_error(request, exc.__cause__)
+    if exc.status_code == 400 and isinstance(exc.__cause__, NotAnObject):
+        return _error(request, 400, "not_an_object", "The request body must be a JSON object.")
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        return _error(request, 400, "unparseable", "The request body is not valid JSON.")
     return _error(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(MultiPartParserError)
+def _broken_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    # A multipart Content-Type without a boundary, or a body that is not what it declares.
+    return _error(request, 400, "unparseable", "The request body cannot be read as a form.")
+
+
+@api.exception_handler(RequestDataTooBig)
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+def _too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # The middleware refuses a declared Content-Length over the limit before anything reads
+    # the body; this catches what only reading finds (too many form fields, say).
+    error = body_too_large_error()
+    return _error(request, error.status, error.code, str(error.message), error.details)
 
 
 @api.exception_handler(Exception)

@@ -68,6 +68,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise, so static files keep their cache lifetimes.
+    "ikaze.core.middleware.NoStoreMiddleware",
+    # Before anything reads a body (sessions, CSRF, views): 413 for a body over the limit.
+    "ikaze.core.middleware.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -223,6 +227,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# The largest body of a form or an API call (a manifest: IKAZE_UPLOAD_MAX_BYTES); bigger ones
+# are answered 413 before they are read (ikaze.core.middleware.RequestLimitsMiddleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The audit checkpoints' Ed25519 key (ikaze.audit.signing, ADR 0007): IKAZE_AUDIT_SIGNING_KEY,

@@ -3,102 +3,119 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool, StrictInt
 
-from ikaze.agreements.models import Agreement, InterstatePayment
+from ikaze.agreements.models import (
+    Agreement,
+    CompensationLine,
+    InterstatePayment,
+    SupportItem,
+    Tranche,
+)
 from ikaze.agreements.money import Money
 from ikaze.agreements.selectors import MoneySummary, country_name, money_summary
+from ikaze.agreements.services import PAYMENT_NOTE_MAX_CHARS
 from ikaze.agreements.standards import below_standard, below_standard_of
+from ikaze.core.text import FREE_TEXT_MAX_CHARS, IsoDate, ModelText, Text
+
+# The text limits of agreements' fields, where the service checks them (agreements/services.py).
+Title = Annotated[str, ModelText(Agreement, "title", required=True)]
+Description = Annotated[str, ModelText(Agreement, "description")]
+InstrumentReference = Annotated[str, ModelText(Agreement, "instrument_reference")]
+State = Annotated[str, ModelText(Agreement, "sending_state", required=True)]
+Instrument = Annotated[str, ModelText(Agreement, "instrument", required=True)]
+Currency = Annotated[str, ModelText(Agreement, "currency", required=True)]
 
 
 class AgreementCreateIn(Schema):
-    code: str
-    title: str
-    sending_state: str
-    receiving_state: str
-    description: str = ""
-    instrument: str = Agreement.Instrument.ARRANGEMENT.value
-    instrument_reference: str = ""
-    voluntary: bool = False
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
-    currency: str = "USD"
-    cap_total: int | None = None
-    relocated_before_system: int = 0
-    assessment_max_age_days: int = 30
-    acceptance_valid_days: int = 90
-    notice_period_days: int = 10
-    review_window_days: int = 15
-    rights_briefing_days: int = 7
-    complaint_ack_days: int = 5
-    appeal_window_days: int = 30
+    code: Annotated[str, ModelText(Agreement, "code", required=True)]
+    title: Title
+    sending_state: State
+    receiving_state: State
+    description: Description = ""
+    instrument: Instrument = Agreement.Instrument.ARRANGEMENT.value
+    instrument_reference: InstrumentReference = ""
+    voluntary: StrictBool = False
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None
+    currency: Currency = "USD"
+    cap_total: StrictInt | None = None
+    relocated_before_system: StrictInt = 0
+    assessment_max_age_days: StrictInt = 30
+    acceptance_valid_days: StrictInt = 90
+    notice_period_days: StrictInt = 10
+    review_window_days: StrictInt = 15
+    rights_briefing_days: StrictInt = 7
+    complaint_ack_days: StrictInt = 5
+    appeal_window_days: StrictInt = 30
 
 
 class AgreementPatchIn(Schema):
     """Send the `version` you read and only the fields you change."""
 
-    version: int
-    title: str | None = None
-    description: str | None = None
-    sending_state: str | None = None
-    receiving_state: str | None = None
-    instrument: str | None = None
-    instrument_reference: str | None = None
-    voluntary: bool | None = None
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
-    currency: str | None = None
-    cap_total: int | None = None
-    relocated_before_system: int | None = None
-    assessment_max_age_days: int | None = None
-    acceptance_valid_days: int | None = None
-    notice_period_days: int | None = None
-    review_window_days: int | None = None
-    rights_briefing_days: int | None = None
-    complaint_ack_days: int | None = None
-    appeal_window_days: int | None = None
+    version: StrictInt
+    title: Title | None = None
+    description: Description | None = None
+    sending_state: State | None = None
+    receiving_state: State | None = None
+    instrument: Instrument | None = None
+    instrument_reference: InstrumentReference | None = None
+    voluntary: StrictBool | None = None
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None
+    currency: Currency | None = None
+    cap_total: StrictInt | None = None
+    relocated_before_system: StrictInt | None = None
+    assessment_max_age_days: StrictInt | None = None
+    acceptance_valid_days: StrictInt | None = None
+    notice_period_days: StrictInt | None = None
+    review_window_days: StrictInt | None = None
+    rights_briefing_days: StrictInt | None = None
+    complaint_ack_days: StrictInt | None = None
+    appeal_window_days: StrictInt | None = None
 
 
 class TransitionIn(Schema):
-    to: str
-    reason: str
+    to: Annotated[str, ModelText(Agreement, "status", required=True)]
+    # The reason is kept in the audit chain: free text.
+    reason: Annotated[str, Text(max_length=FREE_TEXT_MAX_CHARS, multiline=True, required=True)]
 
 
 class TrancheIn(Schema):
-    label: str
-    starts_on: dt.date
-    ends_on: dt.date
-    cap: int
+    label: Annotated[str, ModelText(Tranche, "label", required=True)]
+    starts_on: IsoDate
+    ends_on: IsoDate
+    cap: StrictInt
 
 
 class SupportItemIn(Schema):
-    kind: str
-    description: str
-    amount_minor: int | None = None
-    currency: str = ""
-    frequency: str = "once"
-    duration_months: int | None = None
+    kind: Annotated[str, ModelText(SupportItem, "kind", required=True)]
+    description: Annotated[str, ModelText(SupportItem, "description", required=True)]
+    amount_minor: StrictInt | None = None
+    currency: Annotated[str, ModelText(SupportItem, "currency")] = ""
+    frequency: Annotated[str, ModelText(SupportItem, "frequency", required=True)] = "once"
+    duration_months: StrictInt | None = None
 
 
 class CompensationLineIn(Schema):
-    category: str
-    description: str
-    amount_minor: int
-    currency: str
-    trigger_people: int | None = None
-    per_person: bool | None = None
+    category: Annotated[str, ModelText(CompensationLine, "category", required=True)]
+    description: Annotated[str, ModelText(CompensationLine, "description", required=True)]
+    amount_minor: StrictInt
+    currency: Annotated[str, ModelText(CompensationLine, "currency", required=True)]
+    trigger_people: StrictInt | None = None
+    per_person: StrictBool | None = None
 
 
 class PaymentIn(Schema):
-    category: str
-    amount_minor: int
-    currency: str
-    paid_on: dt.date
-    reference: str
-    note: str = ""
+    category: Annotated[str, ModelText(InterstatePayment, "category", required=True)]
+    amount_minor: StrictInt
+    currency: Annotated[str, ModelText(InterstatePayment, "currency", required=True)]
+    paid_on: IsoDate
+    reference: Annotated[str, ModelText(InterstatePayment, "reference", required=True)]
+    note: Annotated[str, Text(max_length=PAYMENT_NOTE_MAX_CHARS, multiline=True)] = ""
 
 
 class MoneyOut(Schema):

@@ -38,6 +38,10 @@ from ikaze.agreements.standards import SAFEGUARD_SETTINGS
 from ikaze.audit.services import audit_record
 from ikaze.core import clock
 from ikaze.core.errors import CapacityExceeded, Conflict, IllegalTransition, ValidationError
+from ikaze.core.text import FREE_TEXT_MAX_CHARS, text_problem
+
+# A payment's note is shorter than other free text: it is printed on the statement.
+PAYMENT_NOTE_MAX_CHARS = 2000
 
 Status = Agreement.Status
 
@@ -115,18 +119,25 @@ def _add(errors: dict[str, list[str]], field: str, reason: str) -> None:
 
 
 def _text(
-    errors: dict[str, list[str]], field: str, value: object, *, max_length: int, required: bool
+    errors: dict[str, list[str]],
+    field: str,
+    value: object,
+    *,
+    max_length: int,
+    required: bool,
+    multiline: bool = False,
 ) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
         _add(errors, field, gettext("Must be text."))
         return ""
+    if problem := text_problem(value, max_length=max_length, multiline=multiline):
+        _add(errors, field, problem.text())
+        return ""
     value = value.strip()
     if required and not value:
         _add(errors, field, gettext("This field is required."))
-    elif len(value) > max_length:
-        _add(errors, field, gettext("At most %(n)s characters.") % {"n": max_length})
     return value
 
 
@@ -195,7 +206,12 @@ def _clean_agreement_fields(
         out["title"] = _text(errors, "title", data["title"], max_length=200, required=True)
     if "description" in data:
         out["description"] = _text(
-            errors, "description", data["description"], max_length=10_000, required=False
+            errors,
+            "description",
+            data["description"],
+            max_length=FREE_TEXT_MAX_CHARS,
+            required=False,
+            multiline=True,
         )
     if "instrument_reference" in data:
         out["instrument_reference"] = _text(
@@ -793,7 +809,9 @@ def interstate_payment_record(
     if day is not None and day > clock.today_local():
         _add(errors, "paid_on", gettext("A payment cannot be recorded before it is made."))
     reference = _text(errors, "reference", reference, max_length=120, required=True)
-    note = _text(errors, "note", note, max_length=2000, required=False)
+    note = _text(
+        errors, "note", note, max_length=PAYMENT_NOTE_MAX_CHARS, required=False, multiline=True
+    )
     if reference and agreement.payments.filter(reference=reference).exists():
         _add(errors, "reference", gettext("A payment with this reference is already recorded."))
     if errors:

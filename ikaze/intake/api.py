@@ -1,5 +1,5 @@
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -9,10 +9,13 @@ from ninja.files import UploadedFile
 from config.api import ErrorOut
 from ikaze.accounts.access import Perm
 from ikaze.accounts.api_routing import GuardedRouter, actor_of
+from ikaze.agreements.models import Agreement
 from ikaze.agreements.selectors import agreement_get_for
 from ikaze.core.errors import ValidationError
 from ikaze.core.pagination import paginate
+from ikaze.core.text import ModelText
 from ikaze.intake import selectors, services
+from ikaze.intake.models import IntakeBatch
 from ikaze.intake.schemas import BatchOut, BatchPage, RowErrorPage, RowsIn, batch_out
 
 router = GuardedRouter(tags=["intake"])
@@ -43,9 +46,13 @@ def list_batches(request: HttpRequest, query: Query[PageQuery]) -> Any:
 @router.post("/batches", perm=Perm.INTAKE_UPLOAD, response={200: BatchOut, 202: BatchOut, **_WRITE})
 def upload(
     request: HttpRequest,
-    agreement: Form[str],
+    agreement: Form[Annotated[str, ModelText(Agreement, "code", required=True)]],
     file: File[UploadedFile],
-    mode: Form[str] = "lenient",
+    # The default is given to Form() itself: ninja loses a signature default when the
+    # annotation carries other metadata.
+    mode: Annotated[
+        str, ModelText(IntakeBatch, "mode", required=True), Form("lenient")
+    ] = "lenient",
 ) -> Any:
     """Upload a manifest (CSV or XLSX); 202 with the queued batch, 200 if sent before."""
     actor = actor_of(request)

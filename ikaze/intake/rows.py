@@ -10,16 +10,51 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ikaze.core.text import limit_of, text_problem
 from ikaze.intake.manifest import FORMULA_PREFIXES, MAX_CELL_CHARS, REQUIRED
 from ikaze.people import validation as v
-from ikaze.people.models import HouseholdMember, IdentityDocument, Sex
+from ikaze.people.models import (
+    Household,
+    HouseholdMember,
+    IdentityDocument,
+    Person,
+    SensitiveData,
+    Sex,
+)
+from ikaze.vetting.models import Referral
 
 _YES = {"yes", "y", "true", "1", "si", "sí", "oui"}
 _NO = {"", "no", "n", "false", "0", "non"}
 _DOC_KINDS = frozenset(IdentityDocument.Kind.values)
 _ROLES = frozenset(HouseholdMember.Role.values)
 _ADULT_ROLES = HouseholdMember.ADULT_ROLES
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Refused in every cell (ikaze.core.text): C0 controls but tab and line breaks, DEL, C1.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_BREAKS = re.compile(r"[\t\n\r]")
+# Only free text keeps tab and line breaks; every other cell is one line.
+_FREE_TEXT = frozenset({"health", "vulnerabilities"})
+# What the cell's field holds (ikaze.core.text): refused per cell, naming row and column,
+# the same limits the API, the pages and the database hold (issue 9 item 15).
+_LIMITS: dict[str, int] = {
+    **{
+        name: limit_of(Person, name)
+        for name in (
+            "external_reference",
+            "given_names",
+            "first_surname",
+            "second_surname",
+            "name_as_in_documents",
+            "place_of_birth",
+        )
+    },
+    "phone": v.PHONE_INPUT_MAX_CHARS,
+    "document_number": limit_of(IdentityDocument, "number"),
+    "household_reference": limit_of(Household, "reference"),
+    "relationship": limit_of(HouseholdMember, "relationship"),
+    "referral_reference": limit_of(Referral, "external_reference"),
+    "health": limit_of(SensitiveData, "health"),
+    "vulnerabilities": limit_of(SensitiveData, "vulnerabilities"),
+}
 _FORMULA_FIRST = frozenset("".join(FORMULA_PREFIXES))
 _REQUIRED_SORTED = tuple(sorted(REQUIRED))
 _SEXES = frozenset(Sex.values)
@@ -80,6 +115,11 @@ def _looks_like_formula(column: str, value: str) -> bool:
     return not (column == "phone" and v.E164.match(value.replace(" ", "")))
 
 
+def _shown(value: str) -> str:
+    """A refused cell as the error report shows it: its start, controls made visible."""
+    return "".join(c if c.isprintable() or c == " " else f"\\u{ord(c):04x}" for c in value[:200])
+
+
 def validate_row(
     row: int, raw: dict[str, str], *, today: dt.date
 ) -> tuple[CleanRow | None, list[Problem]]:
@@ -87,9 +127,10 @@ def validate_row(
     problems: list[Problem] = []
     cells: dict[str, str] = {}
     values = ["" if value is None else str(value) for value in raw.values()]
-    # Most rows are clean: one look at all their text for control characters, and the
-    # per-cell checks only where a cell could fail them.
-    suspect = _CONTROL.search("".join(values)) is not None
+    # Most rows are clean: one look at all their text for control characters and line
+    # breaks, and the per-cell checks only where a cell could fail them.
+    joined = "".join(values)
+    suspect = _CONTROL.search(joined) is not None or _BREAKS.search(joined) is not None
     for column, value in zip(raw, values, strict=True):
         if (
             value
@@ -100,18 +141,24 @@ def validate_row(
                 Problem(
                     row,
                     column,
-                    value[:200],
+                    _shown(value),
                     "Cells may not start with = + - @ (formulas are refused, never evaluated).",
                 )
             )
             value = ""
         elif len(value) > MAX_CELL_CHARS:
             problems.append(
-                Problem(row, column, value[:200], f"Longer than {MAX_CELL_CHARS} characters.")
+                Problem(row, column, _shown(value), f"Longer than {MAX_CELL_CHARS} characters.")
             )
             value = ""
-        elif suspect and _CONTROL.search(value):
-            problems.append(Problem(row, column, value[:200], "Contains control characters."))
+        elif (suspect or len(value) > _LIMITS.get(column, MAX_CELL_CHARS)) and (
+            problem := text_problem(
+                value.strip(),
+                max_length=_LIMITS.get(column, MAX_CELL_CHARS),
+                multiline=column in _FREE_TEXT,
+            )
+        ):
+            problems.append(Problem(row, column, _shown(value), str(problem)))
             value = ""
         cells[column] = value.strip()
 
@@ -194,6 +241,10 @@ def validate_row(
     elif role and not household:
         bad("household_reference", "A household role needs a household reference.")
 
+    aliases = v.split_list(get("aliases"))
+    if any(len(a) > v.ALIAS_MAX_CHARS for a in aliases):
+        bad("aliases", f"Each alias has at most {v.ALIAS_MAX_CHARS} characters.")
+
     # SAFEGUARDS A4: health data only with consent.
     if get("health") and not health_consent:
         bad("health", "Health information needs health_consent = yes (SAFEGUARDS A4).")
@@ -209,7 +260,7 @@ def validate_row(
             first_surname=" ".join(get("first_surname").split()),
             second_surname=" ".join(get("second_surname").split()),
             name_as_in_documents=get("name_as_in_documents"),
-            aliases=v.split_list(get("aliases")),
+            aliases=aliases,
             sex=sex,
             date_of_birth=dob,
             dob_precision=precision,

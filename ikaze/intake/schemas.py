@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
 
+from ikaze.agreements.models import Agreement
+from ikaze.core.text import ModelText
 from ikaze.intake.models import IntakeBatch
 
 
@@ -43,8 +45,8 @@ class BatchPage(Schema):
 
 
 class RowsIn(Schema):
-    agreement: str
-    mode: str = "lenient"
+    agreement: Annotated[str, ModelText(Agreement, "code", required=True)]
+    mode: Annotated[str, ModelText(IntakeBatch, "mode", required=True)] = "lenient"
     rows: list[dict[str, str | int | float | bool | None]] = Field(
         description="One object per person, keyed by the manifest's column names."
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ikaze.core.models import BaseModel
+from ikaze.core.text import length_checks
 
 
 class Sex(models.TextChoices):
@@ -68,6 +69,18 @@ class Person(BaseModel):
             models.CheckConstraint(
                 condition=models.Q(dob_precision__in=["exact", "month", "year"]),
                 name="person_dob_precision_valid",
+            ),
+            # Names and references are what identity rests on: their limits hold in the
+            # database too, on SQLite as on PostgreSQL (issue 9 item 15).
+            *length_checks(
+                "person",
+                given_names=200,
+                first_surname=200,
+                second_surname=200,
+                name_as_in_documents=400,
+                place_of_birth=200,
+                external_reference=100,
+                phone=16,
             ),
         ]
 
@@ -148,7 +161,8 @@ class IdentityDocument(BaseModel):
             models.UniqueConstraint(
                 fields=["person", "kind", "number", "issuing_state"],
                 name="identitydocument_unique_per_person",
-            )
+            ),
+            *length_checks("identitydocument", number=60, issuing_state=2),
         ]
 
     def __str__(self) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
 
-from ikaze.people.models import IdentityDocument, MatchCandidate, Person
+from ikaze.core.text import IsoDate, ModelText
+from ikaze.people.models import IdentityDocument, MatchCandidate, MatchDecision, Person
 
 
 class DocumentOut(Schema):
@@ -19,10 +20,10 @@ class DocumentOut(Schema):
 
 
 class DocumentIn(Schema):
-    kind: str
-    number: str
-    issuing_state: str
-    expiry: dt.date | None = None
+    kind: Annotated[str, ModelText(IdentityDocument, "kind", required=True)]
+    number: Annotated[str, ModelText(IdentityDocument, "number", required=True)]
+    issuing_state: Annotated[str, ModelText(IdentityDocument, "issuing_state", required=True)]
+    expiry: IsoDate | None = None
 
 
 class PersonOut(Schema):
@@ -82,8 +83,8 @@ class CandidatePage(Schema):
 
 
 class DecideIn(Schema):
-    outcome: str
-    reason: str
+    outcome: Annotated[str, ModelText(MatchDecision, "outcome", required=True)]
+    reason: Annotated[str, ModelText(MatchDecision, "reason", required=True)]
 
 
 def document_out(d: IdentityDocument) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from ikaze.accounts.guards import require
 from ikaze.audit.services import EventSpec, audit_record, audit_record_many
 from ikaze.core import clock
 from ikaze.core.errors import Conflict, IllegalTransition, NotFound, ValidationError
+from ikaze.core.text import text_problem, text_problems
 from ikaze.people import validation as v
 from ikaze.people.models import (
     DatePrecision,
@@ -91,6 +92,9 @@ def person_clean(data: PersonIn, *, today: dt.date | None = None) -> dict[str, l
     def add(name: str, reason: str) -> None:
         errors.setdefault(name, []).append(reason)
 
+    # Limits and characters first, on the values as typed (issue 9 item 15): the same on
+    # SQLite, which would store anything, and PostgreSQL, which refuses a NUL with an error.
+    errors.update(_text_errors(data))
     data.given_names = " ".join(data.given_names.split())
     data.first_surname = " ".join(data.first_surname.split())
     data.second_surname = " ".join(data.second_surname.split())
@@ -143,6 +147,36 @@ def person_clean(data: PersonIn, *, today: dt.date | None = None) -> dict[str, l
     # SAFEGUARDS A4: health data only with consent.
     if data.health.strip() and not data.health_consent:
         add("health", gettext("Health information may only be shared with the person's consent."))
+    return errors
+
+
+def _text_errors(data: PersonIn) -> dict[str, list[str]]:
+    errors = text_problems(
+        Person,
+        {
+            "given_names": data.given_names,
+            "first_surname": data.first_surname,
+            "second_surname": data.second_surname,
+            "name_as_in_documents": data.name_as_in_documents,
+            "place_of_birth": data.place_of_birth,
+            "external_reference": data.external_reference,
+        },
+    )
+    errors |= text_problems(
+        SensitiveData, {"health": data.health, "vulnerabilities": data.vulnerabilities}
+    )
+    limited = [
+        *((f"aliases.{i}", a, v.ALIAS_MAX_CHARS) for i, a in enumerate(data.aliases)),
+        ("phone", data.phone, v.PHONE_INPUT_MAX_CHARS),
+    ]
+    for name, value, limit in limited:
+        if problem := text_problem(value, max_length=limit):
+            errors[name] = [problem.text()]
+    for i, doc in enumerate(data.documents):
+        for name, problems in text_problems(
+            IdentityDocument, {"number": doc.number, "kind": doc.kind}
+        ).items():
+            errors[f"documents.{i}.{name}"] = problems
     return errors
 
 
@@ -383,6 +417,7 @@ def match_candidate_decide(
         errors["outcome"] = [gettext("Choose 'same' or 'not_same'.")]
     if not reason.strip():
         errors["reason"] = [gettext("Give the reason for the decision.")]
+    errors |= text_problems(MatchDecision, {"reason": reason})
     if errors:
         raise ValidationError(gettext("The decision is not valid."), details=errors)
     try:
@@ -453,6 +488,9 @@ def household_add_member(
         errors["household_role"] = [
             gettext("%(value)s is not a household role.") % {"value": repr(role)}
         ]
+    if problems := text_problems(Household, {"reference": reference}).get("reference"):
+        errors["household"] = problems
+    errors |= text_problems(HouseholdMember, {"relationship": relationship})
     if errors:
         raise ValidationError(gettext("The household membership is not valid."), details=errors)
     org = actor.organisation if actor.org_kind == OrgKind.SENDING_STATE else None

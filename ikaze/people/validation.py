@@ -21,6 +21,10 @@ _ISO_YEAR = re.compile(r"^([0-9]{4})$")
 # Day-first or month-first with / . or - separators: which is which cannot be known.
 _AMBIGUOUS = re.compile(r"^[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2,4}$")
 EARLIEST_BIRTH_YEAR = 1900
+# An alias is a name, held as a list item (Person.aliases is JSON): as long as a given name.
+ALIAS_MAX_CHARS = 200
+# A phone number as typed ("+250 788 123 456"); stored without the spaces (E.164, 16 at most).
+PHONE_INPUT_MAX_CHARS = 32
 
 
 class FieldProblem(ValueError):

@@ -1,7 +1,6 @@
 """The referral API and, under it, the vetting API (issue 4): facts, evaluations, decisions,
 overrides, notices, alerts and the queue."""
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -15,6 +14,7 @@ from ikaze.agreements.selectors import agreement_get_for
 from ikaze.core import clock
 from ikaze.core.errors import NotFound, ValidationError
 from ikaze.core.pagination import paginate
+from ikaze.core.text import IsoDate
 from ikaze.people import services as people
 from ikaze.people import validation as v
 from ikaze.vetting import selectors, services
@@ -220,7 +220,7 @@ class QueueQuery(Schema):
     nationality: str = ""
     status: str = ""
     has_blocks: str = ""
-    deadline: dt.date | None = None
+    deadline: IsoDate | None = None
     page: int = 1
     size: int = 50
 

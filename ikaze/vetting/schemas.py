@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
+from pydantic import StrictBool
 
+from ikaze.agreements.models import Agreement
+from ikaze.core.text import IsoDate, IsoDateTime, ModelText, Text
+from ikaze.people.models import Household, HouseholdMember, Person, SensitiveData
 from ikaze.people.schemas import DocumentIn, PersonOut, person_out
+from ikaze.people.validation import ALIAS_MAX_CHARS, PHONE_INPUT_MAX_CHARS
 from ikaze.vetting.lateness import recorded_days_late
 from ikaze.vetting.models import (
     Alert,
@@ -21,6 +26,8 @@ from ikaze.vetting.models import (
     Override,
     Referral,
 )
+
+AgreementCode = Annotated[str, ModelText(Agreement, "code", required=True)]
 
 
 class ReferralOut(Schema):
@@ -44,37 +51,44 @@ class ReferralPage(Schema):
 
 
 class HouseholdIn(Schema):
-    reference: str
-    role: str
-    relationship: str = ""
+    reference: Annotated[str, ModelText(Household, "reference")]
+    role: Annotated[str, ModelText(HouseholdMember, "role", required=True)]
+    relationship: Annotated[str, ModelText(HouseholdMember, "relationship")] = ""
 
 
 class ReferralCreateIn(Schema):
-    agreement: str
-    external_reference: str = Field("", description="Your case reference for this referral.")
-    person_reference: str = Field(description="Your identifier for the person.")
-    given_names: str
-    first_surname: str
-    second_surname: str = ""
-    name_as_in_documents: str = ""
-    aliases: list[str] = []
-    sex: str = ""
-    date_of_birth: str = Field("", description="YYYY-MM-DD, YYYY-MM or YYYY.")
-    place_of_birth: str = ""
-    nationalities: list[str] = []
-    languages: list[str] = []
-    needs_interpreter: bool = False
-    phone: str = ""
+    agreement: AgreementCode
+    external_reference: Annotated[str, ModelText(Referral, "external_reference")] = Field(
+        "", description="Your case reference for this referral."
+    )
+    person_reference: Annotated[str, ModelText(Person, "external_reference")] = Field(
+        description="Your identifier for the person."
+    )
+    given_names: Annotated[str, ModelText(Person, "given_names", required=True)]
+    first_surname: Annotated[str, ModelText(Person, "first_surname", required=True)]
+    second_surname: Annotated[str, ModelText(Person, "second_surname")] = ""
+    name_as_in_documents: Annotated[str, ModelText(Person, "name_as_in_documents")] = ""
+    aliases: list[Annotated[str, Text(max_length=ALIAS_MAX_CHARS)]] = []
+    sex: Annotated[str, ModelText(Person, "sex")] = ""
+    date_of_birth: Annotated[str, Text(max_length=10)] = Field(
+        "", description="YYYY-MM-DD, YYYY-MM or YYYY."
+    )
+    place_of_birth: Annotated[str, ModelText(Person, "place_of_birth")] = ""
+    nationalities: list[Annotated[str, Text(max_length=2)]] = []
+    languages: list[Annotated[str, Text(max_length=3)]] = []
+    needs_interpreter: StrictBool = False
+    # Spaces, dashes and brackets are removed; what is stored is E.164 (at most 16 characters).
+    phone: Annotated[str, Text(max_length=PHONE_INPUT_MAX_CHARS)] = ""
     documents: list[DocumentIn] = []
     household: HouseholdIn | None = None
-    health: str = ""
-    health_consent: bool = False
-    vulnerabilities: str = ""
-    submit: bool = True
+    health: Annotated[str, ModelText(SensitiveData, "health")] = ""
+    health_consent: StrictBool = False
+    vulnerabilities: Annotated[str, ModelText(SensitiveData, "vulnerabilities")] = ""
+    submit: StrictBool = True
 
 
 class ReasonIn(Schema):
-    reason: str
+    reason: Annotated[str, ModelText(Referral, "status_reason", required=True)]
 
 
 def referral_out(r: Referral) -> dict[str, Any]:
@@ -96,10 +110,10 @@ def referral_out(r: Referral) -> dict[str, Any]:
 
 
 class FactIn(Schema):
-    kind: str
+    kind: Annotated[str, ModelText(LegalEventRecord, "kind", required=True)]
     payload: dict[str, Any]
-    effective_at: dt.date
-    source_document: str
+    effective_at: IsoDate
+    source_document: Annotated[str, ModelText(LegalEventRecord, "source_document", required=True)]
     supersedes: uuid.UUID | None = None
 
 
@@ -176,12 +190,14 @@ class EvaluationOut(Schema):
 
 
 class StageIn(Schema):
-    stage: str = "decision"
+    stage: Annotated[str, ModelText(Evaluation, "stage", required=True)] = "decision"
 
 
 class RescreenIn(Schema):
-    agreement: str = Field("", description="An agreement code; empty for every agreement.")
-    every: bool = Field(
+    agreement: Annotated[str, ModelText(Agreement, "code")] = Field(
+        "", description="An agreement code; empty for every agreement."
+    )
+    every: StrictBool = Field(
         False,
         description="Evaluate every open and accepted referral, not only those last evaluated "
         "with an older rule set (after a change of an agreement's safeguard settings).",
@@ -213,21 +229,21 @@ class DecisionOut(Schema):
 
 
 class AcceptIn(Schema):
-    reason: str
+    reason: Annotated[str, ModelText(Decision, "reason", required=True)]
 
 
 class RefuseIn(Schema):
-    reason_codes: list[str]
-    reason: str = ""
+    reason_codes: list[Annotated[str, Text(max_length=40, required=True)]]
+    reason: Annotated[str, ModelText(Decision, "reason")] = ""
 
 
 class OverrideIn(Schema):
-    rule_id: str
-    justification: str
+    rule_id: Annotated[str, ModelText(Override, "rule_id", required=True)]
+    justification: Annotated[str, ModelText(Override, "request_justification", required=True)]
 
 
 class JustificationIn(Schema):
-    justification: str
+    justification: Annotated[str, ModelText(Override, "second_justification", required=True)]
 
 
 class OverrideOut(Schema):
@@ -254,7 +270,7 @@ class OverridePage(Schema):
 
 
 class NoticeIn(Schema):
-    kind: str
+    kind: Annotated[str, ModelText(Notice, "kind", required=True)]
 
 
 class NoticeOut(Schema):
@@ -279,12 +295,12 @@ class NoticeOut(Schema):
 
 
 class ServiceIn(Schema):
-    served_on_person_at: dt.datetime
-    proof_reference: str
-    served_on_counsel_at: dt.datetime | None = None
-    counsel_name: str = ""
-    translation_recorded: bool = False
-    interpreter_language: str = Field("", max_length=3)
+    served_on_person_at: IsoDateTime
+    proof_reference: Annotated[str, ModelText(Notice, "proof_reference", required=True)]
+    served_on_counsel_at: IsoDateTime | None = None
+    counsel_name: Annotated[str, ModelText(Notice, "counsel_name")] = ""
+    translation_recorded: StrictBool = False
+    interpreter_language: Annotated[str, ModelText(Notice, "interpreter_language")] = ""
 
 
 class AlertOut(Schema):
@@ -305,7 +321,7 @@ class AlertPage(Schema):
 
 
 class ResolveIn(Schema):
-    resolution: str
+    resolution: Annotated[str, ModelText(Alert, "resolution", required=True)]
 
 
 class MonitorNoticeOut(Schema):

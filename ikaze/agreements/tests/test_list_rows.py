@@ -94,6 +94,12 @@ def test_an_unknown_status_or_a_page_beyond_any_table_is_an_empty_or_clamped_pag
 def test_the_api_answers_an_unknown_status_and_a_huge_page(world, client_for):  # type: ignore[no-untyped-def]
     client = client_for(Role.VETTING_OFFICER)
     r = client.get("/api/v1/agreements", {"status": "in_force\x00"})
+    # A NUL is refused where it enters (issue 9 item 15), naming the parameter.
+    assert r.status_code == 422
+    assert r.json()["error"]["details"] == {
+        "status": ["Contains a control character (U+0000), which is not allowed."]
+    }
+    r = client.get("/api/v1/agreements", {"status": "in_force_nowhere"})
     assert r.status_code == 200
     assert r.json() == {"items": [], "page": 1, "pages": 1, "total": 0}
     r = client.get("/api/v1/agreements", {"page": str(2**70), "size": "3"})
