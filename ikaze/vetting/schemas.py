@@ -136,16 +136,18 @@ class FactRemovalIn(Schema):
     """Ask to retract (kind "retraction") or correct (the fact's own kind) a protective fact."""
 
     fact_id: uuid.UUID
-    justification: str
-    source_document: str
-    kind: str = "retraction"
+    justification: Annotated[str, ModelText(FactRemoval, "request_justification", required=True)]
+    source_document: Annotated[
+        str, ModelText(FactRemoval, "request_source_document", required=True)
+    ]
+    kind: Annotated[str, ModelText(FactRemoval, "kind", required=True)] = "retraction"
     payload: dict[str, Any] = Field(default_factory=dict)
-    effective_at: dt.date | None = None
+    effective_at: IsoDate | None = None
 
 
 class SecondIn(Schema):
-    justification: str
-    source_document: str
+    justification: Annotated[str, ModelText(FactRemoval, "second_justification", required=True)]
+    source_document: Annotated[str, ModelText(FactRemoval, "second_source_document", required=True)]
 
 
 class FactRemovalOut(Schema):
