@@ -22,9 +22,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 
-from ikaze.accounts.access import OrgKind, Perm
+from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor, actor_for_token, actor_for_user
 from ikaze.accounts.guards import require
+from ikaze.agreements.parties import sending_party_require
 from ikaze.audit.services import EventSpec, audit_record, audit_record_many
 from ikaze.core import clock
 from ikaze.core.bulk import insert_rows, new_uuids
@@ -80,12 +81,8 @@ def intake_batch_create(
     """
     require(actor, Perm.INTAKE_UPLOAD, target_type="intake_batch")
     org = actor.organisation
-    if (
-        org is None
-        or actor.org_kind != OrgKind.SENDING_STATE
-        or org.country != agreement.sending_state
-    ):
-        raise NotFound(gettext("No such agreement."))
+    sending_party_require(actor, agreement)  # issue 9 item 10: the sending party only
+    assert org is not None
     agreement_check_in_force(agreement)
     errors: dict[str, list[str]] = {}
     if not content:
@@ -287,6 +284,7 @@ def intake_batch_run(*, batch_id: uuid.UUID | str) -> IntakeBatch:
     try:
         actor = _actor_of(batch)
         require(actor, Perm.INTAKE_UPLOAD, target_type="intake_batch", target_id=batch.pk)
+        sending_party_require(actor, batch.agreement)
         agreement_check_in_force(batch.agreement)
         fmt, parsed = manifest.parse(batch.file_name, bytes(batch.content), max_bytes=_max_bytes())
     except manifest.FileRefused as exc:
