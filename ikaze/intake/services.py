@@ -40,7 +40,7 @@ from ikaze.people.models import (
     Person,
     SensitiveData,
 )
-from ikaze.people.services import ScoredPair, match_candidates_propose
+from ikaze.people.services import ScoredPair, match_candidates_propose, people_changed_notify
 from ikaze.vetting.models import Referral
 from ikaze.vetting.services import (
     BulkReferralIn,
@@ -497,7 +497,9 @@ def _store(
             if r.health or r.vulnerabilities
         ],
     )
-    _store_households(org_id=org.pk, rows=[*new_rows, *rerefer])
+    joined = _store_households(
+        org_id=org.pk, rows=[*new_rows, *rerefer], registered={pid for pid, _ in rerefer}
+    )
     referrals, specs = referrals_submit_bulk(
         actor=actor,
         agreement=batch.agreement,
@@ -523,6 +525,19 @@ def _store(
             *specs,
         ],
     )
+    # SAFEGUARDS F4: households that already had members and gained some here are evaluated
+    # again (their accepted members' A7 and A1 now count the newcomers), once each, after the
+    # newcomers' referrals exist, in this transaction: as `household_add_member` does.
+    for household_id, person_ids in sorted(joined.items(), key=lambda kv: str(kv[0])):
+        people_changed_notify(
+            actor=actor,
+            person_ids=person_ids,
+            change={
+                "household": household_id,
+                "members_added": ",".join(str(p) for p in person_ids),
+                "batch": batch.pk,
+            },
+        )
     t_wait = time.perf_counter()
     pairs = matching.result() if matching is not None else []
     log.info("intake %s: waited %.2fs for matching", batch.pk, time.perf_counter() - t_wait)
@@ -531,10 +546,19 @@ def _store(
     )
 
 
-def _store_households(*, org_id: uuid.UUID, rows: Sequence[tuple[uuid.UUID, CleanRow]]) -> None:
+def _store_households(
+    *,
+    org_id: uuid.UUID,
+    rows: Sequence[tuple[uuid.UUID, CleanRow]],
+    registered: set[uuid.UUID],
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Create the households and memberships of these rows in bulk. Return the people added to
+    each household whose findings may change: one that existed before, or one joined by a
+    person registered before (`registered`, who may hold an acceptance). A household of new
+    people only has no finding yet but the referrals screened with this batch."""
     refs = sorted({r.household_reference for _, r in rows if r.household_reference})
     if not refs:
-        return
+        return {}
     known: dict[str, uuid.UUID] = {}
     for chunk in _in_chunks(refs):
         known.update(
@@ -547,6 +571,7 @@ def _store_households(*, org_id: uuid.UUID, rows: Sequence[tuple[uuid.UUID, Clea
         for ref in refs
         if ref not in known
     ]
+    existed = set(known.values())
     Household.objects.bulk_create(new, batch_size=CHUNK)
     known.update({h.reference: h.pk for h in new})
     members_existing: set[tuple[uuid.UUID, uuid.UUID]] = set()
@@ -557,19 +582,25 @@ def _store_households(*, org_id: uuid.UUID, rows: Sequence[tuple[uuid.UUID, Clea
                 "household_id", "person_id"
             )
         )
-    HouseholdMember.objects.bulk_create(
-        [
-            HouseholdMember(
-                household_id=known[r.household_reference],
-                person_id=pid,
-                role=r.household_role,
-                relationship=r.relationship,
-            )
-            for pid, r in rows
-            if r.household_reference and (known[r.household_reference], pid) not in members_existing
-        ],
-        batch_size=CHUNK,
-    )
+    added = [
+        HouseholdMember(
+            household_id=known[r.household_reference],
+            person_id=pid,
+            role=r.household_role,
+            relationship=r.relationship,
+        )
+        for pid, r in rows
+        if r.household_reference and (known[r.household_reference], pid) not in members_existing
+    ]
+    HouseholdMember.objects.bulk_create(added, batch_size=CHUNK)
+    joined: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for m in added:
+        joined.setdefault(m.household_id, []).append(m.person_id)
+    return {
+        household_id: people
+        for household_id, people in joined.items()
+        if household_id in existed or not registered.isdisjoint(people)
+    }
 
 
 def intake_summary(batch: IntakeBatch) -> dict[str, Any]:
