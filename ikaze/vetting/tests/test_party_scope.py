@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -476,9 +477,19 @@ def test_a_sending_state_refers_only_under_agreements_it_is_the_sending_party_of
     us = f.liaison(country="US")
     agreement = costa_rica["agreement"]
     person = f.person(by=mexico)
+    other_us = f.liaison(country="US")
     before = state()
     for call in (
         lambda: svc.referral_create(actor=mexico, agreement=agreement, person=person),
+        lambda: svc.referral_refer_person(
+            actor=mexico, agreement=agreement, data=f.person_in(external_reference="MX-2")
+        ),
+        lambda: svc.referrals_submit_bulk(
+            actor=mexico,
+            agreement=agreement,
+            items=[svc.BulkReferralIn(person.pk, "MX-3")],
+            intake_batch_id=uuid.uuid4(),
+        ),
         lambda: intake.intake_batch_create(
             actor=mexico, agreement=agreement, file_name="m.csv", content=b"x", enqueue=False
         ),
@@ -490,6 +501,17 @@ def test_a_sending_state_refers_only_under_agreements_it_is_the_sending_party_of
             "agreement",
             str(agreement.pk),
         )
+    assert state() == before
+    # Another organisation (even of the sending state) neither submits nor withdraws the
+    # referral of the one that made it.
+    referral = costa_rica["open"]
+    for call in (
+        lambda: svc.referral_submit(actor=other_us, referral=referral),
+        lambda: svc.referral_withdraw(actor=other_us, referral=referral, reason="Not mine."),
+    ):
+        with pytest.raises(OutOfScope) as exc:
+            call()
+        assert (exc.value.target_type, exc.value.target_id) == ("referral", str(referral.pk))
     assert state() == before
     # The sending party itself refers (the United States, under US–Costa Rica).
     r = svc.referral_create(actor=us, agreement=agreement, person=f.person(by=us))
