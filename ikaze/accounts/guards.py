@@ -81,6 +81,7 @@ class OutOfScope(NotFound):
         super().__init__(message)
         self.target_type = target_type
         self.target_id = str(target_id)
+        self.recorded = False
 
 
 def scoped_get(scope: QuerySet[M], *, target_type: str, message: str, **lookup: Any) -> M:
@@ -111,8 +112,9 @@ def out_of_scope(
 def record_probe(actor: Actor | None, exc: Exception, *, path: str = "") -> None:
     """Write the security event for a lookup of an object outside the actor's scope (outside
     the refused transaction; the answer stays a plain 404)."""
-    if not isinstance(exc, OutOfScope):
+    if not isinstance(exc, OutOfScope) or exc.recorded:
         return
+    exc.recorded = True  # a service that recorded it already: the interface does not again
     audit_security(
         actor=actor,
         action="probe:out_of_scope",

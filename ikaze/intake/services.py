@@ -22,9 +22,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 
-from ikaze.accounts.access import OrgKind, Perm
+from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor, actor_for_token, actor_for_user
 from ikaze.accounts.guards import require
+from ikaze.agreements.parties import sending_party_require
 from ikaze.audit.services import EventSpec, audit_record, audit_record_many
 from ikaze.core import clock
 from ikaze.core.bulk import insert_rows, new_uuids
@@ -39,7 +40,7 @@ from ikaze.people.models import (
     Person,
     SensitiveData,
 )
-from ikaze.people.services import ScoredPair, match_candidates_propose
+from ikaze.people.services import ScoredPair, match_candidates_propose, people_changed_notify
 from ikaze.vetting.models import Referral
 from ikaze.vetting.services import (
     BulkReferralIn,
@@ -80,12 +81,8 @@ def intake_batch_create(
     """
     require(actor, Perm.INTAKE_UPLOAD, target_type="intake_batch")
     org = actor.organisation
-    if (
-        org is None
-        or actor.org_kind != OrgKind.SENDING_STATE
-        or org.country != agreement.sending_state
-    ):
-        raise NotFound(gettext("No such agreement."))
+    sending_party_require(actor, agreement)  # issue 9 item 10: the sending party only
+    assert org is not None
     agreement_check_in_force(agreement)
     errors: dict[str, list[str]] = {}
     if not content:
@@ -287,6 +284,7 @@ def intake_batch_run(*, batch_id: uuid.UUID | str) -> IntakeBatch:
     try:
         actor = _actor_of(batch)
         require(actor, Perm.INTAKE_UPLOAD, target_type="intake_batch", target_id=batch.pk)
+        sending_party_require(actor, batch.agreement)
         agreement_check_in_force(batch.agreement)
         fmt, parsed = manifest.parse(batch.file_name, bytes(batch.content), max_bytes=_max_bytes())
     except manifest.FileRefused as exc:
@@ -499,7 +497,9 @@ def _store(
             if r.health or r.vulnerabilities
         ],
     )
-    _store_households(org_id=org.pk, rows=[*new_rows, *rerefer])
+    joined = _store_households(
+        org_id=org.pk, rows=[*new_rows, *rerefer], registered={pid for pid, _ in rerefer}
+    )
     referrals, specs = referrals_submit_bulk(
         actor=actor,
         agreement=batch.agreement,
@@ -525,6 +525,19 @@ def _store(
             *specs,
         ],
     )
+    # SAFEGUARDS F4: households that already had members and gained some here are evaluated
+    # again (their accepted members' A7 and A1 now count the newcomers), once each, after the
+    # newcomers' referrals exist, in this transaction: as `household_add_member` does.
+    for household_id, person_ids in sorted(joined.items(), key=lambda kv: str(kv[0])):
+        people_changed_notify(
+            actor=actor,
+            person_ids=person_ids,
+            change={
+                "household": household_id,
+                "members_added": ",".join(str(p) for p in person_ids),
+                "batch": batch.pk,
+            },
+        )
     t_wait = time.perf_counter()
     pairs = matching.result() if matching is not None else []
     log.info("intake %s: waited %.2fs for matching", batch.pk, time.perf_counter() - t_wait)
@@ -533,10 +546,19 @@ def _store(
     )
 
 
-def _store_households(*, org_id: uuid.UUID, rows: Sequence[tuple[uuid.UUID, CleanRow]]) -> None:
+def _store_households(
+    *,
+    org_id: uuid.UUID,
+    rows: Sequence[tuple[uuid.UUID, CleanRow]],
+    registered: set[uuid.UUID],
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Create the households and memberships of these rows in bulk. Return the people added to
+    each household whose findings may change: one that existed before, or one joined by a
+    person registered before (`registered`, who may hold an acceptance). A household of new
+    people only has no finding yet but the referrals screened with this batch."""
     refs = sorted({r.household_reference for _, r in rows if r.household_reference})
     if not refs:
-        return
+        return {}
     known: dict[str, uuid.UUID] = {}
     for chunk in _in_chunks(refs):
         known.update(
@@ -549,6 +571,7 @@ def _store_households(*, org_id: uuid.UUID, rows: Sequence[tuple[uuid.UUID, Clea
         for ref in refs
         if ref not in known
     ]
+    existed = set(known.values())
     Household.objects.bulk_create(new, batch_size=CHUNK)
     known.update({h.reference: h.pk for h in new})
     members_existing: set[tuple[uuid.UUID, uuid.UUID]] = set()
@@ -559,19 +582,25 @@ def _store_households(*, org_id: uuid.UUID, rows: Sequence[tuple[uuid.UUID, Clea
                 "household_id", "person_id"
             )
         )
-    HouseholdMember.objects.bulk_create(
-        [
-            HouseholdMember(
-                household_id=known[r.household_reference],
-                person_id=pid,
-                role=r.household_role,
-                relationship=r.relationship,
-            )
-            for pid, r in rows
-            if r.household_reference and (known[r.household_reference], pid) not in members_existing
-        ],
-        batch_size=CHUNK,
-    )
+    added = [
+        HouseholdMember(
+            household_id=known[r.household_reference],
+            person_id=pid,
+            role=r.household_role,
+            relationship=r.relationship,
+        )
+        for pid, r in rows
+        if r.household_reference and (known[r.household_reference], pid) not in members_existing
+    ]
+    HouseholdMember.objects.bulk_create(added, batch_size=CHUNK)
+    joined: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for m in added:
+        joined.setdefault(m.household_id, []).append(m.person_id)
+    return {
+        household_id: people
+        for household_id, people in joined.items()
+        if household_id in existed or not registered.isdisjoint(people)
+    }
 
 
 def intake_summary(batch: IntakeBatch) -> dict[str, Any]:

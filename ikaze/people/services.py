@@ -541,3 +541,12 @@ def _people_changed(
 ) -> None:
     for observer in _people_observers:
         observer(actor=actor, person_ids=person_ids, change=change)
+
+
+def people_changed_notify(
+    *, actor: Actor, person_ids: Sequence[uuid.UUID], change: Mapping[str, Any]
+) -> None:
+    """Tell the observers of a change a bulk path made without the services above (manifest
+    intake adding members to households in bulk): the same hook `household_add_member` calls,
+    in the caller's transaction (SAFEGUARDS F4)."""
+    _people_changed(actor=actor, person_ids=person_ids, change=change)

@@ -20,6 +20,7 @@ from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import out_of_scope, require, scoped_get
 from ikaze.accounts.models import User
+from ikaze.agreements.parties import acts_from_command_line
 from ikaze.audit.models import AuditEvent
 from ikaze.audit.selectors import events_revealed
 from ikaze.audit.services import audit_read
@@ -41,13 +42,36 @@ from ikaze.vetting.models import (
 from ikaze.vetting.rules import RULESET_VERSION
 
 
+def referral_party_q(actor: Actor, path: str = "") -> Q:
+    """The referrals (at `path`, e.g. "referral__") the actor's side is party to: the same
+    rule `services._common.referral_party_require` holds for one referral (issue 9 item 10).
+
+    A sending state: its own referrals, under agreements whose sending state it is. The
+    receiving side (its state, its partners): referrals under agreements whose receiving state
+    is its country — not those between two other states. The monitor (C1) and an operator's
+    command: all. Anyone else: none.
+    """
+    if actor.org_kind == OrgKind.MONITORING_BODY or acts_from_command_line(actor):
+        return Q()
+    country = str(actor.organisation.country).upper() if actor.organisation else ""
+    if actor.org_kind == OrgKind.SENDING_STATE:
+        return Q(
+            **{
+                f"{path}referring_organisation_id": actor.organisation_id,
+                f"{path}agreement__sending_state": country,
+            }
+        )
+    if actor.org_kind in (OrgKind.RECEIVING_STATE, OrgKind.PARTNER):
+        return Q(**{f"{path}agreement__receiving_state": country})
+    return Q(pk__in=[])
+
+
 def referral_scope(actor: Actor) -> QuerySet[Referral]:
-    """Referrals the actor may see: its own organisation's for a sending state, else all."""
+    """Referrals the actor may see: those of the agreements its side is party to (a sending
+    state: only its own organisation's); the monitor sees all."""
     require(actor, Perm.REFERRAL_VIEW, target_type="referral")
     qs = Referral.objects.select_related("agreement", "person", "referring_organisation")
-    if actor.org_kind == OrgKind.SENDING_STATE:
-        qs = qs.filter(referring_organisation_id=actor.organisation_id)
-    return qs
+    return qs.filter(referral_party_q(actor))
 
 
 def referral_list_for(
@@ -192,7 +216,7 @@ def rescreen_pending_count(*, actor: Actor) -> int:
         OrgKind.PARTNER,
     ):
         return 0
-    return referrals_to_rescreen().count()
+    return referrals_to_rescreen().filter(referral_party_q(actor)).count()
 
 
 # --- the vetting file (issue 4) ------------------------------------------------------------
@@ -207,10 +231,25 @@ def _working_file(actor: Actor) -> None:
         raise NotFound("Not found.")
 
 
-def _working_scope(actor: Actor, qs: QuerySet[Any]) -> QuerySet[Any]:
-    """`qs`, or nothing for an actor outside the working file (a lookup through `scoped_get`
-    then records the probe when the object exists)."""
-    return qs if actor.org_kind in WORKING_FILE else qs.none()
+def _working_scope(actor: Actor, qs: QuerySet[Any], path: str = "referral__") -> QuerySet[Any]:
+    """`qs` (rows of the vetting file, their referral at `path`) as far as the actor's side is
+    party to their agreements, or nothing for an actor outside the working file (a lookup
+    through `scoped_get` then records the probe when the object exists)."""
+    if actor.org_kind not in WORKING_FILE:
+        return qs.none()
+    return qs.filter(referral_party_q(actor, path))
+
+
+def _facts_scope(actor: Actor) -> QuerySet[LegalEventRecord]:
+    """Facts (recorded of a person, not of one referral) of people referred under an agreement
+    the actor's side is party to."""
+    if actor.org_kind not in WORKING_FILE:
+        return LegalEventRecord.objects.none()
+    return LegalEventRecord.objects.filter(
+        Exists(
+            Referral.objects.filter(person_id=OuterRef("person_id")).filter(referral_party_q(actor))
+        )
+    )
 
 
 def _audited(actor: Actor, target_type: str, ids: list[Any], purpose: str) -> None:
@@ -345,8 +384,11 @@ def override_list_for(*, actor: Actor, status: str = "requested") -> QuerySet[Ov
     `status` "closed" means every request closed unanswered (superseded, withdrawn, expired).
     """
     _working_file(actor)
-    qs = Override.objects.select_related(
-        "referral", "referral__person", "referral__agreement", "requested_by", "seconded_by"
+    qs = _working_scope(
+        actor,
+        Override.objects.select_related(
+            "referral", "referral__person", "referral__agreement", "requested_by", "seconded_by"
+        ),
     )
     if status == "closed":
         qs = qs.filter(status__in=OVERRIDE_CLOSED)
@@ -375,7 +417,7 @@ def notice_get_for(*, actor: Actor, notice_id: uuid.UUID | str) -> Notice:
 
 def alert_list_for(*, actor: Actor, open_only: bool = True) -> QuerySet[Alert]:
     _working_file(actor)
-    qs = Alert.objects.select_related("referral", "referral__person")
+    qs = _working_scope(actor, Alert.objects.select_related("referral", "referral__person"))
     if open_only:
         qs = qs.filter(resolved_at__isnull=True)
     return qs.order_by("-raised_at", "pk")
@@ -389,7 +431,9 @@ def alert_get_for(*, actor: Actor, alert_id: uuid.UUID | str) -> Alert:
 def monitor_notice_list_for(*, actor: Actor) -> QuerySet[MonitorNotice]:
     """What the monitor was told (overrides approved, alerts raised), newest first."""
     _working_file(actor)
-    return MonitorNotice.objects.select_related("referral").order_by("-created_at", "pk")
+    return _working_scope(actor, MonitorNotice.objects.select_related("referral")).order_by(
+        "-created_at", "pk"
+    )
 
 
 def fact_removals_for(*, actor: Actor, referral: Referral) -> list[FactRemoval]:
@@ -406,15 +450,15 @@ def fact_removals_for(*, actor: Actor, referral: Referral) -> list[FactRemoval]:
 
 
 def fact_removal_get_for(*, actor: Actor, fact_removal_id: uuid.UUID | str) -> FactRemoval:
-    _working_file(actor)
-    try:
-        return FactRemoval.objects.select_related("referral", "target").get(
-            pk=uuid.UUID(str(fact_removal_id))
-        )
-    except (FactRemoval.DoesNotExist, ValueError):
-        raise NotFound("No such removal request.") from None
+    scope = _working_scope(actor, FactRemoval.objects.select_related("referral", "target"))
+    return scoped_get(
+        scope,
+        target_type="fact_removal",
+        message="No such removal request.",
+        pk=fact_removal_id,
+    )
 
 
 def fact_get_for(*, actor: Actor, fact_id: uuid.UUID | str) -> LegalEventRecord:
-    scope = _working_scope(actor, LegalEventRecord.objects.all())
+    scope = _facts_scope(actor)
     return scoped_get(scope, target_type="legal_fact", message="No such fact.", pk=fact_id)

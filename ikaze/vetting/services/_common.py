@@ -18,6 +18,8 @@ from django.utils.translation import gettext
 
 from ikaze.accounts.access import OrgKind
 from ikaze.accounts.actor import Actor
+from ikaze.accounts.guards import OutOfScope, out_of_scope, record_probe
+from ikaze.agreements.parties import acts_for_receiving_state, acts_for_sending_state
 from ikaze.audit.services import audit_record, audit_security
 from ikaze.core import clock
 from ikaze.core.errors import IkazeError, IllegalTransition, NotFound, PermissionDenied
@@ -55,6 +57,11 @@ def _refusal_recorded(action: str) -> Callable[[Callable[P, T]], Callable[P, T]]
             try:
                 return fn(*args, **kwargs)
             except IkazeError as exc:
+                if isinstance(exc, OutOfScope):
+                    # A referral of an agreement the actor is no party to: a probe, on record
+                    # whatever path called (a command, a direct call), once.
+                    record_probe(kwargs.get("actor"), exc, path=f"service:{action}")  # type: ignore[arg-type]
+                    raise
                 if isinstance(exc, NotFound) or (
                     isinstance(exc, PermissionDenied) and not isinstance(exc, SeniorOfficerRequired)
                 ):
@@ -79,21 +86,57 @@ def _refusal_recorded(action: str) -> Callable[[Callable[P, T]], Callable[P, T]]
     return decorator
 
 
-def _receiving(actor: Actor) -> None:
-    # Vetting writes belong to the receiving state (and its partners for facts).
+def referral_party_require(actor: Actor, referral: Referral) -> None:
+    """The one rule of who acts on a referral (issue 9 item 10, for vetting): only a party to
+    its agreement, on its own side. The sending state that referred the person (and only
+    under an agreement whose sending state it is); the receiving side (the receiving state's
+    officers, its partners) of an agreement whose receiving state is theirs; an operator's
+    command. Anyone else, the monitor included (it reads, it does not act), is answered "no
+    such referral", as the selectors answer: OutOfScope, recorded as a probe.
+
+    Every vetting write reaches it: through `_receiving` (each receiving-side service) and
+    through `_lock` (every status change, on the locked row)."""
+    agreement = referral.agreement
+    if actor.org_kind == OrgKind.SENDING_STATE:
+        allowed = referral.referring_organisation_id == actor.organisation_id and (
+            acts_for_sending_state(actor, sending_state=agreement.sending_state)
+        )
+    else:
+        allowed = acts_for_receiving_state(actor, receiving_state=agreement.receiving_state)
+    if not allowed:
+        raise out_of_scope(
+            Referral, target_type="referral", message=gettext("No such referral."), pk=referral.pk
+        )
+
+
+def _receiving(actor: Actor, referral: Referral) -> None:
+    """Vetting writes belong to the receiving side (the receiving state, and its partners for
+    facts), and only of the agreements whose receiving state is the actor's own."""
+    if actor.org_kind not in (OrgKind.RECEIVING_STATE, OrgKind.PARTNER):
+        raise NotFound(gettext("No such referral."))
+    referral_party_require(actor, referral)
+
+
+def _receiving_any(actor: Actor) -> None:
+    """A receiving-side run over many referrals (rescreen, expiry): the kind of actor only;
+    the run then keeps to `referrals_of_party` (each referral it changes is locked, and
+    `_lock` asks `referral_party_require` again)."""
     if actor.org_kind not in (OrgKind.RECEIVING_STATE, OrgKind.PARTNER):
         raise NotFound(gettext("No such referral."))
 
 
-def _lock(referral: Referral) -> Referral:
+def _lock(referral: Referral, *, actor: Actor) -> Referral:
+    """The referral's row, locked, once the actor is found to be a party on its side."""
     # FOR NO KEY UPDATE (PostgreSQL): it serialises writers of the referral as FOR UPDATE
     # does, but lets another transaction insert rows that point to it (an evaluation of a
     # household member stored while that member is being withdrawn) instead of deadlocking.
-    return (
+    locked = (
         Referral.objects.select_related("agreement", "person")
         .select_for_update(of=("self",), no_key=True)
         .get(pk=referral.pk)
     )
+    referral_party_require(actor, locked)
+    return locked
 
 
 def _illegal_transition(referral: Referral, to: str) -> IllegalTransition:

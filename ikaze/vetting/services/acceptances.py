@@ -16,6 +16,7 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext
 
 from ikaze.accounts.access import Perm
@@ -29,10 +30,11 @@ from ikaze.vetting.errors import AlertOpen, BlockStands
 from ikaze.vetting.models import SCREENED_STATUSES, Alert, Decision, Evaluation, Referral
 from ikaze.vetting.rules import Stage
 from ikaze.vetting.screening import screen
+from ikaze.vetting.selectors import referral_party_q
 from ikaze.vetting.services._common import (
     _block_details,
     _lock,
-    _receiving,
+    _receiving_any,
     _set_status,
     approved_override_rules,
 )
@@ -189,10 +191,12 @@ def _expired_before(now: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(now.astimezone(zone).date(), dt.time.min, tzinfo=zone)
 
 
-def acceptances_due(*, now: dt.datetime) -> list[Any]:
-    """Ids of accepted referrals whose acceptance is past its validity (SAFEGUARDS A5)."""
+def acceptances_due(*, now: dt.datetime, party: Actor | None = None) -> list[Any]:
+    """Ids of accepted referrals whose acceptance is past its validity (SAFEGUARDS A5); with
+    `party`, only those under the agreements that actor acts on."""
     return list(
-        Referral.objects.filter(
+        Referral.objects.filter(referral_party_q(party) if party is not None else Q())
+        .filter(
             status=Referral.Status.ACCEPTED,
             decisions__outcome=Decision.Outcome.ACCEPTED,
             decisions__expires_at__lt=_expired_before(now),
@@ -216,12 +220,13 @@ def acceptances_expire(
     """
     if actor is not None:
         require(actor, Perm.REFERRAL_DECIDE, target_type="referral")
-        _receiving(actor)
+        _receiving_any(actor)
     else:
         actor = SYSTEM_EXPIRY
     now = now or clock.now()
     expired = failed = 0
-    for pk in acceptances_due(now=now):
+    # An officer's run keeps to the agreements its state receives under (issue 9 item 10).
+    for pk in acceptances_due(now=now, party=actor):
         try:
             expired += _expire_one(actor=actor, referral_id=pk, now=now)
         except IkazeError as exc:
@@ -235,6 +240,7 @@ def acceptances_expire(
             place_released_at__isnull=True,
             referral__status__in=ENDED_STATUSES,
         )
+        .filter(referral_party_q(actor, "referral__"))
         .order_by("referral_id")
         .values_list("referral_id", flat=True)
         .distinct()
@@ -251,7 +257,7 @@ def acceptances_expire(
 
 @transaction.atomic
 def _expire_one(*, actor: Actor, referral_id: Any, now: dt.datetime) -> int:
-    referral = _lock(Referral(pk=referral_id))
+    referral = _lock(Referral(pk=referral_id), actor=actor)
     expires = (
         Decision.objects.filter(referral_id=referral_id, outcome=Decision.Outcome.ACCEPTED)
         .order_by("-decided_at")
@@ -278,7 +284,7 @@ def _expire_one(*, actor: Actor, referral_id: Any, now: dt.datetime) -> int:
 
 @transaction.atomic
 def _release_held(*, actor: Actor, referral_id: Any, now: dt.datetime) -> int:
-    referral = _lock(Referral(pk=referral_id))
+    referral = _lock(Referral(pk=referral_id), actor=actor)
     if referral.status not in ENDED_STATUSES:
         return 0
     return _place_release(

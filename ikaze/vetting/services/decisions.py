@@ -48,13 +48,13 @@ def _named_officer(actor: Actor) -> None:
 def referral_accept(*, actor: Actor, referral: Referral, reason: str) -> Decision:
     """Accept one person (SAFEGUARDS A5) if no block stands, taking a place under the cap (A6)."""
     require(actor, Perm.REFERRAL_DECIDE, target_type="referral", target_id=referral.pk)
-    _receiving(actor)
+    _receiving(actor, referral)
     _named_officer(actor)
     assert actor.user is not None
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError.for_field("reason", gettext("Give the reason for the acceptance."))
-    locked = _lock(referral)
+    locked = _lock(referral, actor=actor)
     if locked.status not in DECIDABLE:
         raise _illegal_transition(locked, Referral.Status.ACCEPTED)
     now = clock.now()
@@ -125,7 +125,7 @@ def referral_refuse(
 ) -> Decision:
     """Refuse one person with structured reasons ("incomplete referral" for A4) and text."""
     require(actor, Perm.REFERRAL_DECIDE, target_type="referral", target_id=referral.pk)
-    _receiving(actor)
+    _receiving(actor, referral)
     _named_officer(actor)
     assert actor.user is not None
     errors: dict[str, list[str]] = {}
@@ -144,7 +144,7 @@ def referral_refuse(
         errors["reason"] = [gettext('Explain the reason "other".')]
     if errors:
         raise ValidationError(gettext("The refusal is not valid."), details=errors)
-    locked = _lock(referral)
+    locked = _lock(referral, actor=actor)
     if locked.status not in DECIDABLE:
         raise _illegal_transition(locked, Referral.Status.REFUSED)
     now = clock.now()

@@ -10,16 +10,17 @@ from django.utils.translation import gettext as _
 
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
-from ikaze.accounts.guards import require
+from ikaze.accounts.guards import out_of_scope, require
 from ikaze.agreements.models import Agreement
+from ikaze.agreements.parties import acts_for_receiving_state
 from ikaze.audit.services import audit_record
 from ikaze.core.errors import ValidationError
 from ikaze.vetting.models import Evaluation, Referral
 from ikaze.vetting.rules import RULESET_VERSION, DecisionFacts, Stage
 from ikaze.vetting.rules import Evaluation as RuleEvaluation
 from ikaze.vetting.screening import screen
-from ikaze.vetting.selectors import referrals_to_rescreen
-from ikaze.vetting.services._common import _receiving, _refusal_recorded
+from ikaze.vetting.selectors import referral_party_q, referrals_to_rescreen
+from ikaze.vetting.services._common import _receiving, _receiving_any, _refusal_recorded
 from ikaze.vetting.services.facts import rescreen_accepted
 
 
@@ -47,10 +48,12 @@ def evaluation_run(
     return ev, row
 
 
+@_refusal_recorded("referral.evaluate")
 @transaction.atomic
 def referral_evaluate(*, actor: Actor, referral: Referral, stage: Stage | str) -> Evaluation:
     """Run the safeguard rules on a referral at a stage and store the evaluation."""
     require(actor, Perm.FACT_RECORD, target_type="referral", target_id=referral.pk)
+    _receiving(actor, referral)
     try:
         stage = Stage(stage)
     except ValueError:
@@ -95,14 +98,26 @@ def referrals_rescreen(
     or moved here. One audit event records the run; each alert has its own.
     """
     require(actor, Perm.REFERRAL_DECIDE, target_type="referral")
-    _receiving(actor)
+    _receiving_any(actor)
     agreement_code = (agreement_code or "").strip().upper()
     if agreement_code and not Agreement.objects.filter(code=agreement_code).exists():
         raise ValidationError.for_field(
             "agreement", _("No agreement with code %(code)s.") % {"code": agreement_code}
         )
     t0 = time.perf_counter()
-    candidates = referrals_to_rescreen(agreement_code=agreement_code, every=every)
+    if agreement_code:
+        agreement = Agreement.objects.get(code=agreement_code)
+        if not acts_for_receiving_state(actor, receiving_state=agreement.receiving_state):
+            # Another pair of states' agreement: not found, as the selectors answer.
+            raise out_of_scope(
+                Agreement,
+                target_type="agreement",
+                message=_("No agreement with code %(code)s.") % {"code": agreement_code},
+                pk=agreement.pk,
+            )
+    candidates = referrals_to_rescreen(agreement_code=agreement_code, every=every).filter(
+        referral_party_q(actor)
+    )
     # Chosen by a subquery, not a list of ids: tens of thousands of ids exceed what SQLite
     # takes as parameters of one statement.
     open_qs = Referral.objects.filter(

@@ -69,7 +69,7 @@ def fact_removal_request(
     """Ask to retract (kind "retraction") or correct (the fact's own kind, a new payload) a
     protective fact; nothing changes until a different senior officer seconds it."""
     require(actor, Perm.FACT_RECORD, target_type="referral", target_id=referral.pk)
-    _receiving(actor)
+    _receiving(actor, referral)
     _named(actor)
     assert actor.user is not None
     errors: dict[str, list[str]] = {}
@@ -147,7 +147,7 @@ def fact_removal_second(
     """Second a removal as a different senior officer: the retraction or correction is
     recorded now, the person re-screened, and the monitor told."""
     require(actor, Perm.OVERRIDE_APPROVE, target_type="fact_removal", target_id=fact_removal.pk)
-    _receiving(actor)
+    _receiving(actor, fact_removal.referral)
     _senior(actor)
     assert actor.user is not None
     errors: dict[str, list[str]] = {}
@@ -240,7 +240,7 @@ def fact_removal_decline(
 ) -> FactRemoval:
     """Decline a removal request: the fact stands."""
     require(actor, Perm.OVERRIDE_APPROVE, target_type="fact_removal", target_id=fact_removal.pk)
-    _receiving(actor)
+    _receiving(actor, fact_removal.referral)
     _senior(actor)
     justification = (justification or "").strip()
     if not justification:

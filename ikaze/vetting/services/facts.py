@@ -67,7 +67,7 @@ def legal_fact_record(
     correction or restatement (F1: `fact_removal_request`, seconded by a senior officer).
     """
     require(actor, Perm.FACT_RECORD, target_type="referral", target_id=referral.pk)
-    _receiving(actor)
+    _receiving(actor, referral)
     if kind in SERVICE_ONLY_KINDS:
         raise ValidationError.for_field(
             "kind",
@@ -332,12 +332,12 @@ def alert_resolve(*, actor: Actor, alert: Alert, resolution: str) -> Alert:
     from ikaze.vetting.services.acceptances import referral_blocks_standing
 
     require(actor, Perm.REFERRAL_DECIDE, target_type="alert", target_id=alert.pk)
-    _receiving(actor)
+    _receiving(actor, alert.referral)
     resolution = (resolution or "").strip()
     if not resolution:
         raise ValidationError.for_field("resolution", _("Say how the alert was resolved."))
     # Fixed order: the referral, then its alert (as withdrawal and expiry lock them).
-    referral = _lock(Referral(pk=alert.referral_id))
+    referral = _lock(Referral(pk=alert.referral_id), actor=actor)
     locked = Alert.objects.select_for_update().get(pk=alert.pk)
     if locked.resolved_at is not None:
         raise Conflict(_("The alert is already resolved."))

@@ -66,7 +66,7 @@ def _notice_context(referral: Referral, *, officer: str, ref: str, today: dt.dat
 def notice_issue(*, actor: Actor, referral: Referral, kind: str) -> Notice:
     """Render a decision or transfer notice as PDF in the person's language (SAFEGUARDS A9)."""
     require(actor, Perm.NOTICE_ISSUE, target_type="referral", target_id=referral.pk)
-    _receiving(actor)
+    _receiving(actor, referral)
     if actor.user is None:
         raise SeniorOfficerRequired(
             gettext("Notices are issued by a named officer."), code="named_officer_required"
@@ -77,7 +77,7 @@ def notice_issue(*, actor: Actor, referral: Referral, kind: str) -> Notice:
         raise ValidationError.for_field(
             "kind", gettext("%(kind)s is not a notice kind.") % {"kind": repr(kind)}
         ) from None
-    locked = _lock(referral)
+    locked = _lock(referral, actor=actor)
     if kind == NoticeKind.DECISION and locked.status not in (
         Referral.Status.ACCEPTED,
         Referral.Status.REFUSED,
@@ -155,7 +155,7 @@ def notice_record_service(
     interpreter is recorded.
     """
     require(actor, Perm.NOTICE_ISSUE, target_type="notice", target_id=notice.pk)
-    _receiving(actor)
+    _receiving(actor, notice.referral)
     errors: dict[str, list[str]] = {}
     proof_reference = (proof_reference or "").strip()
     counsel_name = (counsel_name or "").strip()
@@ -317,7 +317,7 @@ def notice_confirm_service(*, actor: Actor, notice: Notice, justification: str) 
     """Confirm, as a second named officer, a service recorded late (saying how the proof was
     checked); it counts for A9 from now (SAFEGUARDS F3)."""
     require(actor, Perm.NOTICE_ISSUE, target_type="notice", target_id=notice.pk)
-    _receiving(actor)
+    _receiving(actor, notice.referral)
     if actor.user is None or actor.token is not None:
         raise NamedOfficerRequired(gettext("A late service is confirmed by a named officer."))
     justification = (justification or "").strip()

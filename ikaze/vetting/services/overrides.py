@@ -39,14 +39,14 @@ def override_request(
 ) -> Override:
     """Ask to override a non-absolute block; a second, different senior officer must agree."""
     require(actor, Perm.OVERRIDE_REQUEST, target_type="referral", target_id=referral.pk)
-    _receiving(actor)
+    _receiving(actor, referral)
     _senior(actor)
     assert actor.user is not None
     justification = (justification or "").strip()
     rule_id = (rule_id or "").strip().upper()
     if not justification:
         raise ValidationError.for_field("justification", _("A written justification is required."))
-    locked = _lock(referral)
+    locked = _lock(referral, actor=actor)
     if locked.status not in DECIDABLE:
         raise IllegalTransition(
             _("Overrides are requested before the decision."),
@@ -107,7 +107,7 @@ def override_request(
 def override_second(*, actor: Actor, override: Override, justification: str) -> Override:
     """Second an override as a different senior officer; the monitor is told."""
     require(actor, Perm.OVERRIDE_APPROVE, target_type="override", target_id=override.pk)
-    _receiving(actor)
+    _receiving(actor, override.referral)
     _senior(actor)
     assert actor.user is not None
     justification = (justification or "").strip()
@@ -172,7 +172,7 @@ def override_second(*, actor: Actor, override: Override, justification: str) -> 
 def override_decline(*, actor: Actor, override: Override, justification: str) -> Override:
     """Decline a requested override (the block stands)."""
     require(actor, Perm.OVERRIDE_APPROVE, target_type="override", target_id=override.pk)
-    _receiving(actor)
+    _receiving(actor, override.referral)
     _senior(actor)
     justification = (justification or "").strip()
     if not justification:

@@ -16,18 +16,19 @@ from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as N_
 
-from ikaze.accounts.access import OrgKind, Perm
+from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import out_of_scope, require
+from ikaze.agreements.parties import sending_party_require
 from ikaze.audit.services import EventSpec, audit_record
 from ikaze.core import clock
 from ikaze.core.bulk import insert_rows, new_uuids
-from ikaze.core.errors import NotFound, ValidationError
+from ikaze.core.errors import ValidationError
 from ikaze.people.models import IdentityDocument, Person
 from ikaze.people.services import PersonIn, household_add_member, person_create
 from ikaze.vetting.errors import AgreementNotInForce, AlreadyReferred, IncompleteReferral
 from ikaze.vetting.models import OPEN_STATUSES, Referral
-from ikaze.vetting.services._common import _lock, _set_status
+from ikaze.vetting.services._common import _lock, _refusal_recorded, _set_status
 
 if TYPE_CHECKING:
     from ikaze.agreements.models import Agreement
@@ -53,14 +54,9 @@ def agreement_check_in_force(agreement: Agreement) -> None:
 
 
 def _require_sending_party(actor: Actor, agreement: Agreement) -> None:
-    # Only the sending state named in the agreement refers people under it.
-    org = actor.organisation
-    if (
-        org is None
-        or actor.org_kind != OrgKind.SENDING_STATE
-        or org.country != agreement.sending_state
-    ):
-        raise NotFound(gettext("No such agreement."))
+    # Only the sending state named in the agreement refers people under it (issue 9 item 10):
+    # the one rule, shared with manifest intake (agreements.parties).
+    sending_party_require(actor, agreement)
 
 
 def referral_missing_data(
@@ -99,7 +95,7 @@ def _transition(
 ) -> Referral:
     # One writer of the status (`_set_status`): what follows a change (the place under the
     # cap, alerts, the household, pending overrides) follows every change, whoever makes it.
-    locked = _lock(referral)
+    locked = _lock(referral, actor=actor)
     _set_status(actor=actor, referral=locked, to=to, action=action, reason=reason.strip())
     if to == Referral.Status.SUBMITTED:
         locked.submitted_at = locked.status_changed_at
@@ -241,6 +237,7 @@ def referral_withdraw(*, actor: Actor, referral: Referral, reason: str) -> Refer
     )
 
 
+@_refusal_recorded("referral.start_review")
 @transaction.atomic
 def referral_start_review(*, actor: Actor, referral: Referral) -> Referral:
     """A receiving-state officer takes a submitted referral into review."""
@@ -250,6 +247,7 @@ def referral_start_review(*, actor: Actor, referral: Referral) -> Referral:
     )
 
 
+@_refusal_recorded("referral.request_information")
 @transaction.atomic
 def referral_request_information(*, actor: Actor, referral: Referral, reason: str) -> Referral:
     """Ask the sending state for more information; it answers by submitting again."""
@@ -265,6 +263,7 @@ def referral_request_information(*, actor: Actor, referral: Referral, reason: st
     )
 
 
+@_refusal_recorded("referral.expire")
 @transaction.atomic
 def referral_expire(*, actor: Actor, referral: Referral, reason: str) -> Referral:
     """Close a referral nobody acted on in time."""
