@@ -187,6 +187,11 @@ parts AS (
     FROM t
 )
 SELECT unique_id, nullif(given_names, '') AS given_names, nullif(surnames, '') AS surnames,
+    CASE WHEN g IS NOT NULL OR s1 IS NOT NULL THEN s1
+         WHEN len(ft) >= 3 THEN ft[len(ft) - 1] WHEN len(ft) >= 1 THEN ft[len(ft)] END
+        AS first_surname,
+    CASE WHEN g IS NOT NULL OR s1 IS NOT NULL THEN s2 WHEN len(ft) >= 3 THEN ft[len(ft)] END
+        AS second_surname,
     nullif(concat_ws(' ', given_names, surnames), '') AS full_name_concat,
     list_distinct(string_split(concat_ws(' ', given_names, surnames), ' ')) AS name_tok,
     nullif(array_to_string(list_sort(string_split(concat_ws(' ', given_names, surnames), ' ')),

@@ -469,6 +469,7 @@ class Matcher:
             self._count_registry("reg_raw")
             self._con.execute(f"CREATE OR REPLACE TABLE reg_f AS {stats_sql('reg_raw')}")
             self._con.execute("DROP TABLE reg_raw")
+            self._repin(registry.height)
             self._registry_key = (
                 ("version", version)
                 if version is not None
@@ -544,6 +545,7 @@ class Matcher:
                 f"CREATE OR REPLACE TABLE reg_f AS SELECT * FROM read_parquet('{path}')"  # noqa: S608
             )
             self._count_registry("reg_f")
+            self._repin(self.registry_size_now())
             self._registry_key = ("version", version)
             self.registry_version = version
             self._index = self._delta = None
@@ -560,6 +562,14 @@ class Matcher:
         self._con.execute(FREQ_SQL.format(src=table, cap=PAIR_KEY_CAP))
         rows = self._con.execute("SELECT k FROM pair_freq").fetchall()
         self._frequent_pairs = frozenset(r[0] for r in rows)
+
+    def registry_size_now(self) -> int:
+        return int(self._con.execute("SELECT count(*) FROM reg_f").fetchall()[0][0])
+
+    def _repin(self, registry_size: int) -> None:
+        """Set the name-frequency weights for the registry now held (they read its size)."""
+        self.model = pin_parameters(self.model, registry_size=registry_size)
+        self._scorer = _Scorer(self.model)
 
     def _batch_table(self, incoming: pl.DataFrame) -> None:
         """batch_f: the features of a batch, with the registry's counts and keys."""
@@ -579,6 +589,63 @@ class Matcher:
             )
         )
         return query
+
+    def _name_count(self, feat: dict[str, Any]) -> int:
+        """How many registry people carry this whole name (0 without a registry)."""
+        key = name_key(feat["g_ph_sorted"], feat["s_cat_ph"])
+        if key is None:
+            return 0
+        if self._index is not None:
+            return self._index.name_count(feat)
+        if self._registry_key is None:
+            return 0
+        rows = self._con.execute("SELECT n FROM name_freq WHERE k = ?", [key]).fetchall()
+        return int(rows[0][0]) if rows else 0
+
+    def explain(self, record_a: dict[str, Any], record_b: dict[str, Any]) -> dict[str, Any]:
+        """Why two records score what they score: per comparison, its level and its weight.
+
+        The weights are the model's log2 Bayes factors (a positive weight argues for one
+        person, a negative one against, 0 for nothing known); with the prior they add up to
+        the match weight, the same as the batch and online paths give the pair.
+        """
+        from ikaze.people.matching.model import (
+            COMPARISON_LABELS,
+            MISSING_LABEL,
+            NULL_LABELS,
+        )
+
+        with self._lock:
+            feats = []
+            for record in (record_a, record_b):
+                feat = features_py({c: record.get(c) for c in MATCH_COLUMNS})
+                feat["nn"] = self._name_count(feat)
+                feats.append(feat)
+        gammas = gammas_py(feats[0], feats[1])
+        fields = []
+        total = self._scorer.log2_prior_odds
+        for comparison, weights, gamma in zip(COMPARISONS, self._scorer.weights, gammas, strict=True):
+            weight = float(weights[gamma])
+            total += weight
+            level = (
+                NULL_LABELS.get(comparison.name, MISSING_LABEL)
+                if gamma == 0
+                else comparison.levels[gamma - 1].label
+            )
+            fields.append(
+                {
+                    "comparison": comparison.name,
+                    "label": COMPARISON_LABELS[comparison.name],
+                    "level": level,
+                    "weight": round(weight, 2),
+                }
+            )
+        return {
+            "prior_weight": round(self._scorer.log2_prior_odds, 2),
+            "match_weight": round(total, 2),
+            "probability": float(probability_from_weight(np.array([total]))[0]),
+            "fields": fields,
+        }
 
     def candidate_pairs(self, incoming_frame: pl.DataFrame) -> int:
         """How many (incoming, registry) pairs the blocking rules let through, before scoring."""

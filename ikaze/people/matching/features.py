@@ -118,6 +118,8 @@ FEATURE_COLUMNS = [
     "s_cat_ph",
     "all_ph_sorted",
     "s_full",
+    "s_full_ph",
+    "ntok",
     "tok",
     "pair_keys",
     "dob_str",
@@ -218,6 +220,10 @@ def features_sql(source: str) -> str:
         CASE WHEN len(coalesce(gt, [])) > 0 OR len(coalesce(s1t, [])) > 0
              THEN nullif(s_letters, '')
              ELSE nullif(coalesce(s1, '') || coalesce(s2, ''), '') END AS s_full,
+        ikz_ph(CASE WHEN len(coalesce(gt, [])) > 0 OR len(coalesce(s1t, [])) > 0
+             THEN nullif(s_letters, '')
+             ELSE nullif(coalesce(s1, '') || coalesce(s2, ''), '') END) AS s_full_ph,
+        CASE WHEN len(nt_ph) > 0 THEN list_sort(list_distinct(nt_ph)) END AS ntok,
         CASE WHEN len(tok_list) > 0 THEN tok_list END AS tok,
         CASE WHEN len(tok_list) > 1 THEN flatten(list_transform(tok_list, lambda a: list_transform(
             list_filter(tok_list, lambda b: b > a), lambda b: a || '+' || b))) END AS pair_keys,
@@ -298,6 +304,7 @@ def features_py(record: dict[str, Any]) -> dict[str, Any]:
     all_ph = sorted(g_ph + [p for p in (s1_ph, s2_ph) if p is not None])
     nt = [*gt, *s1t, *s2t] if gt or s1t else ft
     nt_ph = [p for p in (phonetic_key(t) for t in nt) if p is not None]
+    ntok = sorted(set(nt_ph))
     if s1_ph is not None and s2_ph is not None:
         nt_ph.append(s1_ph + s2_ph)
     elif s1_ph is not None:
@@ -326,6 +333,8 @@ def features_py(record: dict[str, Any]) -> dict[str, Any]:
         "s_cat_ph": ((s1_ph or "") + (s2_ph or "")) or None,
         "all_ph_sorted": " ".join(all_ph) or None,
         "s_full": s_full,
+        "s_full_ph": phonetic_key(s_full),
+        "ntok": ntok or None,
         "tok": tok or None,
         "pair_keys": pair_keys or None,
         "dob_str": dob.strftime("%Y%m%d") if dob else None,
