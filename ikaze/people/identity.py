@@ -218,6 +218,19 @@ def record_of(person: Person, *, document_number: str | None = None) -> dict[str
     }
 
 
+def explain_pair(person_a: Person, person_b: Person) -> dict[str, Any]:
+    """Why the matcher scores two registry people as it does (Matcher.explain on their records).
+
+    Computed with the process's current model and registry counts, so it reads what the model
+    thinks now (the stored probability is what it thought when it proposed the pair).
+    """
+    records = []
+    for person in (person_a, person_b):
+        doc = person.documents.order_by("kind").values_list("number", flat=True).first()
+        records.append(record_of(person, document_number=doc))
+    return batch_matcher().explain(records[0], records[1])
+
+
 def use(m: Any) -> None:
     """Make `m` the process's matcher (a benchmark or a job that has just trained one)."""
     with _lock:
