@@ -131,9 +131,7 @@ def get_candidate(request: HttpRequest, matchcandidate_id: uuid.UUID) -> Any:
     candidate = selectors.match_candidate_get_for(actor=actor, candidate_id=matchcandidate_id)
     return {
         **candidate_out(candidate),
-        "explanation": selectors.match_candidate_explanation_for(
-            actor=actor, candidate=candidate
-        ),
+        "explanation": selectors.match_candidate_explanation_for(actor=actor, candidate=candidate),
     }
 
 

@@ -584,9 +584,7 @@ class Matcher:
     def _query_features(record: dict[str, Any], index: _OnlineIndex) -> dict[str, Any]:
         query = features_py({c: record.get(c) for c in MATCH_COLUMNS})
         query.update(
-            stats_py(
-                query, frequent_pairs=index.frequent_pairs, name_count=index.name_count(query)
-            )
+            stats_py(query, frequent_pairs=index.frequent_pairs, name_count=index.name_count(query))
         )
         return query
 
@@ -624,7 +622,9 @@ class Matcher:
         gammas = gammas_py(feats[0], feats[1])
         fields = []
         total = self._scorer.log2_prior_odds
-        for comparison, weights, gamma in zip(COMPARISONS, self._scorer.weights, gammas, strict=True):
+        for comparison, weights, gamma in zip(
+            COMPARISONS, self._scorer.weights, gammas, strict=True
+        ):
             weight = float(weights[gamma])
             total += weight
             level = (
@@ -655,7 +655,7 @@ class Matcher:
                 raise RuntimeError("registry_load() must run before candidate_pairs()")
             self._batch_table(incoming)
             blocked = " UNION ALL ".join(
-                f"SELECT l.rowid AS li, r.rowid AS ri {rule.from_sql('batch_f', 'reg_f')}"  # noqa: S608
+                f"SELECT l.rowid AS li, r.rowid AS ri {rule.from_sql('batch_f', 'reg_f')}"
                 for rule in BLOCKING_RULES
             )
             rows = self._con.execute(
@@ -722,11 +722,11 @@ class Matcher:
         cols = list(dict.fromkeys(col for c in cheap for col in c.bound_columns))
         carried = "".join(f", l.{c} AS {c}_l, r.{c} AS {c}_r" for c in cols)
         self._con.execute(
-            "CREATE OR REPLACE TEMP TABLE batch_sample AS SELECT * FROM batch_f"
+            "CREATE OR REPLACE TEMP TABLE batch_sample AS SELECT * FROM batch_f"  # noqa: S608 - our SQL
             f" USING SAMPLE reservoir({NARROW_SAMPLE} ROWS) REPEATABLE (7)"
         )
         blocked = " UNION ALL ".join(
-            f"SELECT r.rowid AS ri{carried} {rule.from_sql('batch_sample', 'reg_f')}"  # noqa: S608
+            f"SELECT r.rowid AS ri{carried} {rule.from_sql('batch_sample', 'reg_f')}"
             for rule in BLOCKING_RULES
         )
         bound = self._scorer.bound_sql(frozenset(c.name for c in cheap))
@@ -765,8 +765,7 @@ class Matcher:
         carried = "".join(f", l.{c} AS {c}_l, r.{c} AS {c}_r" for c in carried_cols)
         order = " AND l.unique_id < r.unique_id" if within else ""
         blocked = " UNION ALL ".join(
-            f"SELECT l.rowid AS li, r.rowid AS ri{carried}"  # noqa: S608
-            f" {rule.from_sql(left, right)}{order}"
+            f"SELECT l.rowid AS li, r.rowid AS ri{carried} {rule.from_sql(left, right)}{order}"
             for rule in BLOCKING_RULES
         )
         if floor is None:

@@ -189,6 +189,13 @@ def _tokens_within(a: Rec, b: Rec) -> bool:
     return set(tb) <= set(ta) or set(ta) <= set(tb)
 
 
+def _name_count_at_most(bound: int | None) -> Callable[[Rec, Rec], bool]:
+    """greatest(nn_l, nn_r) <= bound (no bound: the ELSE level)."""
+    if bound is None:
+        return lambda a, b: True
+    return lambda a, b: max(a["nn"] or 0, b["nn"] or 0) <= bound
+
+
 def _part_alike_sql(col: str) -> str:
     """One surname (s1 or s2) the same in sound or within one edit."""
     return f"({col}_ph_l = {col}_ph_r OR {_dl(col, 1)})"
@@ -225,7 +232,9 @@ COMPARISONS: tuple[Comparison, ...] = (
         "g_all_l IS NULL OR g_all_r IS NULL",
         _any_null("g_all"),
         (
-            Level(_n("exact"), "g_all_l = g_all_r", 0.80, 0.003, lambda a, b: a["g_all"] == b["g_all"]),
+            Level(
+                _n("exact"), "g_all_l = g_all_r", 0.80, 0.003, lambda a, b: a["g_all"] == b["g_all"]
+            ),
             Level(
                 _n("phonetic, any order"),
                 "g_ph_sorted_l = g_ph_sorted_r",
@@ -306,7 +315,9 @@ COMPARISONS: tuple[Comparison, ...] = (
                 "s_cat_ph_l = s_cat_ph_r OR s_full_ph_l = s_full_ph_r",
                 0.06,
                 0.0002,
-                lambda a, b: _eq(a["s_cat_ph"], b["s_cat_ph"]) or _eq(a["s_full_ph"], b["s_full_ph"]),
+                lambda a, b: (
+                    _eq(a["s_cat_ph"], b["s_cat_ph"]) or _eq(a["s_full_ph"], b["s_full_ph"])
+                ),
             ),
             Level(
                 _n("swapped"),
@@ -471,16 +482,16 @@ COMPARISONS: tuple[Comparison, ...] = (
         "name frequency",
         "g_ph_sorted_l IS NULL OR g_ph_sorted_r IS NULL OR s_cat_ph_l IS NULL"
         " OR s_cat_ph_r IS NULL OR g_ph_sorted_l <> g_ph_sorted_r OR s_cat_ph_l <> s_cat_ph_r",
-        lambda a, b: not (_eq(a["g_ph_sorted"], b["g_ph_sorted"]) and _eq(a["s_cat_ph"], b["s_cat_ph"])),
+        lambda a, b: (
+            not (_eq(a["g_ph_sorted"], b["g_ph_sorted"]) and _eq(a["s_cat_ph"], b["s_cat_ph"]))
+        ),
         tuple(
             Level(
                 label,
                 "ELSE" if bound is None else f"greatest(nn_l, nn_r) <= {bound}",
                 0.5,
                 0.5,
-                (lambda a, b: True)
-                if bound is None
-                else (lambda a, b, k=bound: max(a["nn"] or 0, b["nn"] or 0) <= k),
+                _name_count_at_most(bound),
             )
             for label, bound in NAME_COUNT_LEVELS
         ),
@@ -493,12 +504,14 @@ COMPARISONS: tuple[Comparison, ...] = (
         "g_all_l IS NULL OR g_all_r IS NULL OR s_cat_ph_l IS NULL OR s_cat_ph_r IS NULL"
         " OR dob_str_l IS NULL OR dob_str_r IS NULL OR s_cat_ph_l <> s_cat_ph_r"
         " OR dob_str_l <> dob_str_r OR dob_md_l = '0101'",
-        lambda a, b: not (
-            a["g_all"] is not None
-            and b["g_all"] is not None
-            and _eq(a["s_cat_ph"], b["s_cat_ph"])
-            and _eq(a["dob_str"], b["dob_str"])
-            and a["dob_md"] != "0101"
+        lambda a, b: (
+            not (
+                a["g_all"] is not None
+                and b["g_all"] is not None
+                and _eq(a["s_cat_ph"], b["s_cat_ph"])
+                and _eq(a["dob_str"], b["dob_str"])
+                and a["dob_md"] != "0101"
+            )
         ),
         (
             Level(
@@ -507,11 +520,13 @@ COMPARISONS: tuple[Comparison, ...] = (
                 f" AND NOT ({_EACH_GIVEN_SQL})",
                 0.5 * TWIN_BF,
                 0.5,
-                lambda a, b: a["g_ph"] is not None
-                and b["g_ph"] is not None
-                and not set(a["g_ph"]) & set(b["g_ph"])
-                and not one_edit(a["g_all"], b["g_all"])
-                and not _each_given_alike(a, b),
+                lambda a, b: (
+                    a["g_ph"] is not None
+                    and b["g_ph"] is not None
+                    and not set(a["g_ph"]) & set(b["g_ph"])
+                    and not one_edit(a["g_all"], b["g_all"])
+                    and not _each_given_alike(a, b)
+                ),
             ),
             Level(
                 SIBLING_LABEL,
@@ -519,12 +534,14 @@ COMPARISONS: tuple[Comparison, ...] = (
                 f" AND NOT ({_dl('g_all', 1)}) AND NOT ({_EACH_GIVEN_SQL})",
                 0.5 * SIBLING_BF,
                 0.5,
-                lambda a, b: a["g_ph"] is not None
-                and b["g_ph"] is not None
-                and not set(b["g_ph"]) <= set(a["g_ph"])
-                and not set(a["g_ph"]) <= set(b["g_ph"])
-                and not one_edit(a["g_all"], b["g_all"])
-                and not _each_given_alike(a, b),
+                lambda a, b: (
+                    a["g_ph"] is not None
+                    and b["g_ph"] is not None
+                    and not set(b["g_ph"]) <= set(a["g_ph"])
+                    and not set(a["g_ph"]) <= set(b["g_ph"])
+                    and not one_edit(a["g_all"], b["g_all"])
+                    and not _each_given_alike(a, b)
+                ),
             ),
             Level(_n("different"), "ELSE", 0.5, 0.5, lambda a, b: True),
         ),
@@ -575,7 +592,9 @@ def pin_parameters(model: dict[str, Any], *, registry_size: int) -> dict[str, An
     # Counts from a small registry say little: estimated as if on at least 100,000 records
     # (the engine's fallback prior makes the same assumption).
     n_total = max(registry_size, 100_000)
-    levels = [lv for lv in by_name["name frequency"]["comparison_levels"] if not lv.get("is_null_level")]
+    levels = [
+        lv for lv in by_name["name frequency"]["comparison_levels"] if not lv.get("is_null_level")
+    ]
     for level, (_label, bound) in zip(levels, NAME_COUNT_LEVELS, strict=True):
         count = bound if bound is not None else NAME_COUNT_LEVELS[-2][1] * 2  # type: ignore[operator]
         bf = base * n_total / count if base > 0 else 1.0
@@ -608,7 +627,7 @@ class BlockingRule:
             return f"FROM {left} AS l JOIN {right} AS r ON {self.sql()}"
         (col,) = self.left
         return (
-            f"FROM (SELECT rowid AS rid, unnest({col}) AS k FROM {left}) AS lk"
+            f"FROM (SELECT rowid AS rid, unnest({col}) AS k FROM {left}) AS lk"  # noqa: S608 - our SQL
             f" JOIN (SELECT rowid AS rid, unnest({col}) AS k FROM {right}) AS rk ON lk.k = rk.k"
             f" JOIN {left} AS l ON l.rowid = lk.rid JOIN {right} AS r ON r.rowid = rk.rid"
         )

@@ -12,7 +12,7 @@ import pytest
 
 from bench import _names_es as names
 from ikaze.people.matching import MATCH_COLUMNS, PAIR_SCHEMA, Matcher
-from ikaze.people.matching.engine import ROW_COLUMNS, PRUNE_COMPARISONS, model_fingerprint
+from ikaze.people.matching.engine import PRUNE_COMPARISONS, ROW_COLUMNS, model_fingerprint
 from ikaze.people.matching.features import (
     FEATURE_COLUMNS,
     features_py,
@@ -518,9 +518,11 @@ def test_an_exact_name_without_a_date_links_only_when_no_one_else_carries_it(big
     pairs = m.link_batch(incoming, big_registry, threshold=0.9)
     found = {(a, b) for a, b in pairs.select("left_id", "right_id").iter_rows()}
     assert found == {("i1", "u1")}  # the namesakes n1 and n2: which one? Neither is proposed
-    scores = dict(m.link_batch(incoming, big_registry, threshold=0.0).select(
-        pl.concat_str("left_id", "right_id"), "probability"
-    ).iter_rows())
+    scores = dict(
+        m.link_batch(incoming, big_registry, threshold=0.0)
+        .select(pl.concat_str("left_id", "right_id"), "probability")
+        .iter_rows()
+    )
     assert scores["i1u1"] > 0.9
     assert scores["i2n1"] == pytest.approx(scores["i2n2"])
     assert scores["i2n1"] < 0.9
@@ -546,7 +548,9 @@ def test_a_twin_with_another_given_name_is_not_matched(big_registry):
 
 def test_namesakes_born_on_another_date_are_not_matched(big_registry):
     m = Matcher.untrained()
-    namesake = person("i1", "Wendolyn", "Xicará", "Irigoyen", "1979-11-02", sex="F", nationality="GT")
+    namesake = person(
+        "i1", "Wendolyn", "Xicará", "Irigoyen", "1979-11-02", sex="F", nationality="GT"
+    )
     incoming = pl.DataFrame([namesake], schema=dict.fromkeys(MATCH_COLUMNS, pl.String))
     assert m.link_batch(incoming, big_registry, threshold=0.9).height == 0
 
@@ -567,8 +571,9 @@ def test_explain_gives_each_comparisons_level_and_weight(big_registry):
         out["prior_weight"] + sum(f["weight"] for f in out["fields"]), abs=0.05
     )
     # The same weight the batch path gives the pair.
-    pairs = m.link_batch(pl.DataFrame([no_date], schema=dict.fromkeys(MATCH_COLUMNS, pl.String)),
-                         threshold=0.0)
+    pairs = m.link_batch(
+        pl.DataFrame([no_date], schema=dict.fromkeys(MATCH_COLUMNS, pl.String)), threshold=0.0
+    )
     batch = pairs.filter(pl.col("right_id") == "u1")["match_weight"][0]
     assert out["match_weight"] == pytest.approx(batch, abs=0.01)
     # Twins: the family check is what keeps them apart.

@@ -94,7 +94,9 @@ def test_dates_with_the_year_last_are_read_day_first(tmp_path):
 
 @pytest.mark.parametrize("value", ["31/02/1981", "08/13/1981x", "13/25/1981", "81-08-04", "ayer"])
 def test_a_date_that_is_not_one_is_refused_naming_row_and_column(tmp_path, value):
-    path = write(tmp_path, f"given_names,first_surname,date_of_birth\nAna,Paz,\nLuis,Ríos,{value}\n")
+    path = write(
+        tmp_path, f"given_names,first_surname,date_of_birth\nAna,Paz,\nLuis,Ríos,{value}\n"
+    )
     with pytest.raises(CommandError, match=rf"row 2, column date_of_birth: '{re.escape(value)}'"):
         read_people(path)
 
@@ -130,7 +132,9 @@ def test_other_separators_are_detected(tmp_path, sep):
 
 def test_a_file_whose_separator_is_unknown_is_refused_showing_its_header(tmp_path):
     path = write(tmp_path, "given_names:first_surname\nAna:Paz\n")
-    with pytest.raises(CommandError, match=r"'given_names:first_surname' split on any separator \(comma, semicolon"):
+    with pytest.raises(
+        CommandError, match=r"'given_names:first_surname' split on any separator \(comma, semicolon"
+    ):
         read_people(path)
 
 
