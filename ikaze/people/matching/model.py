@@ -218,6 +218,9 @@ NAME_COUNT_LEVELS: tuple[tuple[str, int | None], ...] = (
     (gettext_noop("whole name carried by 17 to 64 people"), 64),
     (gettext_noop("whole name carried by more than 64 people"), None),
 )
+SWAP_SEEN_IN_GIVEN = frozenset(
+    {"swapped with the given names", "swapped with the given names, spelt alike"}
+)
 TWIN_LABEL = gettext_noop("different given names, same surnames and date of birth")
 SIBLING_LABEL = gettext_noop("one given name shared, another different, same surnames and date")
 # Bayes factors of the family levels: a twin's record is ~1,000 times likelier than the same
@@ -360,7 +363,8 @@ COMPARISONS: tuple[Comparison, ...] = (
                 guard=_dl_guard("s_cat"),
             ),
             # The given names written as surnames and the other way round: the given-name
-            # comparison recognised the swap; the surnames agree too, only in other fields.
+            # comparison has counted the whole name's agreement; here the surnames neither
+            # disagree nor count it again (weight pinned at 0: EM would count it twice).
             Level(
                 _n("swapped with the given names"),
                 "all_ph_sorted_l = all_ph_sorted_r",
@@ -601,6 +605,9 @@ def pin_parameters(model: dict[str, Any], *, registry_size: int) -> dict[str, An
         if count == 1:
             bf = max(bf, 1.0)
         level["m_probability"], level["u_probability"] = _bf_to_mu(bf)
+    for level in by_name["surnames"]["comparison_levels"]:
+        if level.get("label_for_charts") in SWAP_SEEN_IN_GIVEN:
+            level["m_probability"], level["u_probability"] = 0.5, 0.5
     family = [lv for lv in by_name["family"]["comparison_levels"] if not lv.get("is_null_level")]
     for level, bf in zip(family, (TWIN_BF, SIBLING_BF, 1.0), strict=True):
         level["m_probability"], level["u_probability"] = _bf_to_mu(bf)
