@@ -106,7 +106,7 @@ def _cache_paths() -> tuple[Any, Any] | None:
     from django.db import connection
 
     from ikaze.people.matching.engine import default_model_dir, model_fingerprint
-    from ikaze.people.matching.features import features_sql
+    from ikaze.people.matching.features import features_sql, stats_sql
 
     first = Person.objects.order_by("created_at", "pk").values_list("pk", flat=True).first()
     if first is None:
@@ -115,6 +115,7 @@ def _cache_paths() -> tuple[Any, Any] | None:
         (
             model_fingerprint(),
             features_sql("x"),
+            stats_sql("x"),
             str(connection.settings_dict.get("NAME")),
             str(first),
         )
