@@ -131,7 +131,9 @@ def baseline_pairs(
     linker.training.estimate_probability_two_random_records_match(
         [block_on("given_names", "first_surname", "second_surname", "date_of_birth")], recall=0.7
     )
-    linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
+    # As many sampled pairs as Ikaze's own training takes (Matcher.train).
+    max_pairs = 5e6 if registry.height >= 100_000 else 1e6
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=1)
     for rule in (
         block_on("given_names", "date_of_birth"),
         block_on("first_surname", "second_surname"),
@@ -263,7 +265,9 @@ def splink_best_pairs(
     linker.training.estimate_probability_two_random_records_match(
         [block_on("full_name_concat", "dob"), block_on("document_number", "dob")], recall=0.7
     )
-    linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
+    # As many sampled pairs as Ikaze's own training takes (Matcher.train).
+    max_pairs = 5e6 if registry.height >= 100_000 else 1e6
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=1)
     for rule in (block_on("dob", "sex"), block_on("full_name_concat")):
         linker.training.estimate_parameters_using_expectation_maximisation(rule)
     between = linker.inference.predict_between(
@@ -349,7 +353,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-febrl", action="store_true")
     args = parser.parse_args(argv or [])
     if args.smoke:
-        args.registry, args.synthetic, args.online = 30_000, 1_500, 200
+        args.registry, args.synthetic, args.online = 20_000, 1_200, 200
 
     from django.conf import settings
     from django.db import connection
