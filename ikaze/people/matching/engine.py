@@ -29,6 +29,8 @@ from ikaze.people.matching.features import (
     FEATURE_COLUMNS,
     FREQ_SQL,
     MATCH_COLUMNS,
+    STORED_EXCLUDE,
+    blk_sql,
     features_py,
     features_sql,
     install_macros,
@@ -48,7 +50,7 @@ from ikaze.people.matching.model import (
 )
 
 # What a scored record carries: its features and how many registry people share its name.
-ROW_COLUMNS = [*FEATURE_COLUMNS, "nn"]
+ROW_COLUMNS = [*(c for c in FEATURE_COLUMNS if c not in STORED_EXCLUDE), "nn"]
 
 log = logging.getLogger(__name__)
 
@@ -395,11 +397,11 @@ class Matcher:
             # Until estimated: one record in twenty has a duplicate in a registry of at least
             # 100,000 (a small registry must not make any pair look likely).
             fallback_prior = 0.05 / max(n, 100_000)
-            linker = Linker(
-                sdf,
-                settings_dict(prior=fallback_prior, registry_size=n),
-                log_level=logging.WARNING,
-            )
+            # Training needs no prediction rules; the exploding one reads `blk`, which the
+            # stored registry does not hold (keys are computed per join): added back below.
+            training_settings = settings_dict(prior=fallback_prior, registry_size=n)
+            training_settings["blocking_rules_to_generate_predictions"] = []
+            linker = Linker(sdf, training_settings, log_level=logging.WARNING)
             if n >= MIN_RECORDS_FOR_U:
                 linker.training.estimate_probability_two_random_records_match(
                     list(DETERMINISTIC_RULES), recall=0.7
@@ -430,6 +432,7 @@ class Matcher:
                         rule, estimate_without_term_frequencies=True
                     )
             model = pin_parameters(trainer.misc.save_model_to_json(), registry_size=n)
+            model["blocking_rules_to_generate_predictions"] = [r.splink() for r in BLOCKING_RULES]
             for used in {id(linker): linker, id(trainer): trainer}.values():
                 used.table_management.delete_tables_created_by_splink_from_db()
             con.execute("DROP TABLE IF EXISTS em_f")
@@ -464,11 +467,18 @@ class Matcher:
         with self._lock:
             registry = _with_match_columns(registry_frame)
             self._con.register("registry_in", registry)
-            self._con.execute(f"CREATE OR REPLACE TABLE reg_raw AS {features_sql('registry_in')}")
-            self._con.unregister("registry_in")
-            self._count_registry("reg_raw")
-            self._con.execute(f"CREATE OR REPLACE TABLE reg_f AS {stats_sql('reg_raw')}")
-            self._con.execute("DROP TABLE reg_raw")
+            con = self._con
+            con.execute(f"CREATE OR REPLACE TABLE reg_f AS {features_sql('registry_in')}")
+            con.unregister("registry_in")
+            self._count_registry("reg_f")
+            # stats_sql's columns, in place (a second copy of a million rows costs a GB).
+            for col in STORED_EXCLUDE:
+                con.execute(f"ALTER TABLE reg_f DROP COLUMN {col}")
+            con.execute("ALTER TABLE reg_f ADD COLUMN nn BIGINT DEFAULT 0")
+            con.execute(
+                "UPDATE reg_f SET nn = nf.n FROM name_freq AS nf"
+                " WHERE nf.k = reg_f.g_ph_sorted || '|' || reg_f.s_cat_ph"
+            )
             self._repin(registry.height)
             self._registry_key = (
                 ("version", version)
@@ -506,7 +516,7 @@ class Matcher:
             con.execute("DROP TABLE chg_raw")
             con.execute("DELETE FROM reg_f WHERE unique_id IN (SELECT unique_id FROM chg_f)")
             con.execute("INSERT INTO reg_f SELECT * FROM chg_f")
-            changed = con.sql("SELECT * FROM chg_f").pl()
+            changed = con.sql(f"SELECT * FROM ({blk_sql('chg_f')})").pl()  # noqa: S608
             con.execute("DROP TABLE chg_f")
             if self.registry_size() != expected_size:
                 self._registry_key = None
@@ -814,9 +824,12 @@ class Matcher:
             con = self._con
             self._ensure_registry_table(registry_frame)
             self._batch_table(incoming)
+            # Splink explodes a stored list: materialise the blocking keys for it.
+            con.execute(f"CREATE OR REPLACE TABLE batch_fb AS {blk_sql('batch_f')}")
+            con.execute(f"CREATE OR REPLACE TABLE reg_fb AS {blk_sql('reg_f')}")
             db_api = DuckDBAPI(connection=con)
-            left = db_api.register("batch_f", table_name="incoming")
-            right = db_api.register("reg_f", table_name="registry")
+            left = db_api.register("batch_fb", table_name="incoming")
+            right = db_api.register("reg_fb", table_name="registry")
             linker = Linker([left], self.model, log_level=logging.WARNING)
             between = linker.inference.predict_between(
                 left, right, threshold_match_probability=threshold, warning_mode="never"
@@ -833,6 +846,8 @@ class Matcher:
                 sdf.drop_table_from_database_and_remove_from_cache()
             linker.table_management.delete_tables_created_by_splink_from_db()
             con.execute("DROP TABLE IF EXISTS batch_f")
+            con.execute("DROP TABLE IF EXISTS batch_fb")
+            con.execute("DROP TABLE IF EXISTS reg_fb")
         pairs = pl.concat(frames).cast(PAIR_SCHEMA)  # type: ignore[arg-type]
         return pairs.sort(["probability", "left_id", "right_id"], descending=[True, False, False])
 
@@ -849,7 +864,7 @@ class Matcher:
             elif self._registry_key is None:
                 raise RuntimeError("registry_load() must run before index_registry()")
             columns = ", ".join([*ROW_COLUMNS, "blk"])
-            features = self._con.sql(f"SELECT {columns} FROM reg_f").pl()  # noqa: S608
+            features = self._con.sql(f"SELECT {columns} FROM ({blk_sql('reg_f')})").pl()  # noqa: S608
             self._index = _OnlineIndex(features, frequent_pairs=self._frequent_pairs)
             self._delta = None
             self._changed = None

@@ -363,7 +363,16 @@ def _parse_date(value: Any) -> date | None:
 # and its blocking keys (`blk`), where a common pair of tokens is narrowed by the birth year.
 # The engine computes them in SQL (stats_sql) and, for one record, in Python (stats_py).
 
-STAT_COLUMNS = ["nn", "blk"]
+STAT_COLUMNS = ["nn"]
+# Stored feature tables leave out the token pairs (derived from `tok` when needed): at a
+# million people they and the blocking keys would double the registry's memory.
+STORED_EXCLUDE = ("pair_keys",)
+
+# Every unordered pair of a record's tokens (pair_keys, from `tok`).
+_PAIRS_FROM_TOK = (
+    "flatten(list_transform(tok, lambda a: list_transform(list_filter(tok, lambda b: b > a),"
+    " lambda b: a || '+' || b)))"
+)
 
 
 def name_key(g_ph_sorted: str | None, s_cat_ph: str | None) -> str | None:
@@ -373,34 +382,56 @@ def name_key(g_ph_sorted: str | None, s_cat_ph: str | None) -> str | None:
     return f"{g_ph_sorted}|{s_cat_ph}"
 
 
-FREQ_SQL = """
+FREQ_SQL = (
+    """
 CREATE OR REPLACE TABLE name_freq AS
     SELECT g_ph_sorted || '|' || s_cat_ph AS k, count(*) AS n FROM {src}
     WHERE g_ph_sorted IS NOT NULL AND s_cat_ph IS NOT NULL GROUP BY 1;
 CREATE OR REPLACE TABLE pair_freq AS
-    SELECT k, count(*) AS n FROM (SELECT unnest(pair_keys) AS k FROM {src})
+    SELECT k, count(*) AS n FROM (SELECT unnest("""
+    + _PAIRS_FROM_TOK
+    + """) AS k FROM {src} WHERE tok IS NOT NULL)
     GROUP BY k HAVING count(*) > {cap};
 """
+)
 
 
 def stats_sql(src: str) -> str:
-    """SQL selecting a features relation's columns plus STAT_COLUMNS (name_freq, pair_freq)."""
+    """SQL selecting a features relation's stored columns plus `nn` (from name_freq)."""
+    exclude = ", ".join(STORED_EXCLUDE)
     return f"""
-    WITH keys AS (
-        SELECT p.unique_id AS uid,
-               CASE WHEN pf.k IS NULL THEN p.k ELSE p.k || '|' || CAST(p.y AS VARCHAR) END AS key
-        FROM (SELECT unique_id, unnest(pair_keys) AS k, dob_year AS y FROM {src}) AS p
-        LEFT JOIN pair_freq AS pf ON pf.k = p.k
-        UNION ALL
-        SELECT unique_id, t || '@' || dob_str
-        FROM (SELECT unique_id, unnest(tok) AS t, dob_str FROM {src} WHERE dob_str IS NOT NULL)
-    )
-    SELECT s.*, coalesce(nf.n, 0) AS nn, b.blk
+    SELECT s.* EXCLUDE ({exclude}), coalesce(nf.n, 0) AS nn
     FROM {src} AS s
     LEFT JOIN name_freq AS nf ON nf.k = s.g_ph_sorted || '|' || s.s_cat_ph
-    LEFT JOIN (
-        SELECT uid, list_sort(list(key)) AS blk FROM keys WHERE key IS NOT NULL GROUP BY uid
-    ) AS b ON b.uid = s.unique_id
+    """  # noqa: S608
+
+
+def keys_sql(src: str) -> str:
+    """(rid, k): a stored table's blocking keys, one row each (the rows of stats_py's `blk`).
+
+    Every pair of name tokens (with the birth year when pair_freq lists it as common) and
+    every token with the full date of birth; rid is the table's rowid.
+    """
+    return f"""
+    SELECT rid, k FROM (
+        SELECT p.rid,
+               CASE WHEN pf.k IS NULL THEN p.k ELSE p.k || '|' || CAST(p.y AS VARCHAR) END AS k
+        FROM (SELECT rowid AS rid, unnest({_PAIRS_FROM_TOK}) AS k, dob_year AS y
+              FROM {src} WHERE tok IS NOT NULL) AS p
+        LEFT JOIN pair_freq AS pf ON pf.k = p.k
+        UNION ALL
+        SELECT rid, t || '@' || dob_str
+        FROM (SELECT rowid AS rid, unnest(tok) AS t, dob_str FROM {src} WHERE dob_str IS NOT NULL)
+    ) WHERE k IS NOT NULL
+    """  # noqa: S608
+
+
+def blk_sql(src: str) -> str:
+    """A stored table's rows with their blocking keys as a list `blk` (sorted; NULL if none)."""
+    return f"""
+    SELECT s.*, b.blk FROM {src} AS s
+    LEFT JOIN (SELECT rid, list_sort(list(k)) AS blk FROM ({keys_sql(src)}) GROUP BY rid) AS b
+        ON b.rid = s.rowid
     """  # noqa: S608
 
 

@@ -632,10 +632,12 @@ class BlockingRule:
         """FROM ... JOIN ... ON ... with the two records as `l` and `r`."""
         if not self.explode:
             return f"FROM {left} AS l JOIN {right} AS r ON {self.sql()}"
-        (col,) = self.left
+        # The keys are computed from the stored tokens and dates (features.keys_sql), not
+        # stored: a list per record would double the registry's memory.
+        from ikaze.people.matching.features import keys_sql
+
         return (
-            f"FROM (SELECT rowid AS rid, unnest({col}) AS k FROM {left}) AS lk"  # noqa: S608 - our SQL
-            f" JOIN (SELECT rowid AS rid, unnest({col}) AS k FROM {right}) AS rk ON lk.k = rk.k"
+            f"FROM ({keys_sql(left)}) AS lk JOIN ({keys_sql(right)}) AS rk ON lk.k = rk.k"
             f" JOIN {left} AS l ON l.rowid = lk.rid JOIN {right} AS r ON r.rowid = rk.rid"
         )
 
