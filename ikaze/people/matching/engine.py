@@ -27,12 +27,12 @@ import polars as pl
 
 from ikaze.people.matching.features import (
     FEATURE_COLUMNS,
-    FREQ_SQL,
     MATCH_COLUMNS,
     STORED_EXCLUDE,
     blk_sql,
     features_py,
     features_sql,
+    freq_sql,
     install_macros,
     name_key,
     stats_py,
@@ -569,7 +569,7 @@ class Matcher:
 
     def _count_registry(self, table: str) -> None:
         """Count whole names and token pairs in the registry (name_freq, pair_freq)."""
-        self._con.execute(FREQ_SQL.format(src=table, cap=PAIR_KEY_CAP))
+        self._con.execute(freq_sql(table, PAIR_KEY_CAP))
         rows = self._con.execute("SELECT k FROM pair_freq").fetchall()
         self._frequent_pairs = frozenset(r[0] for r in rows)
 

@@ -382,18 +382,16 @@ def name_key(g_ph_sorted: str | None, s_cat_ph: str | None) -> str | None:
     return f"{g_ph_sorted}|{s_cat_ph}"
 
 
-FREQ_SQL = (
-    """
-CREATE OR REPLACE TABLE name_freq AS
-    SELECT g_ph_sorted || '|' || s_cat_ph AS k, count(*) AS n FROM {src}
-    WHERE g_ph_sorted IS NOT NULL AND s_cat_ph IS NOT NULL GROUP BY 1;
-CREATE OR REPLACE TABLE pair_freq AS
-    SELECT k, count(*) AS n FROM (SELECT unnest("""
-    + _PAIRS_FROM_TOK
-    + """) AS k FROM {src} WHERE tok IS NOT NULL)
-    GROUP BY k HAVING count(*) > {cap};
-"""
-)
+def freq_sql(src: str, cap: int) -> str:
+    """Count the registry's whole names (name_freq) and its common token pairs (pair_freq)."""
+    return f"""
+    CREATE OR REPLACE TABLE name_freq AS
+        SELECT g_ph_sorted || '|' || s_cat_ph AS k, count(*) AS n FROM {src}
+        WHERE g_ph_sorted IS NOT NULL AND s_cat_ph IS NOT NULL GROUP BY 1;
+    CREATE OR REPLACE TABLE pair_freq AS
+        SELECT k, count(*) AS n FROM (SELECT unnest({_PAIRS_FROM_TOK}) AS k FROM {src}
+        WHERE tok IS NOT NULL) GROUP BY k HAVING count(*) > {cap};
+    """  # noqa: S608 - table names are ours
 
 
 def stats_sql(src: str) -> str:
