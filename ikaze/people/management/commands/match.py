@@ -173,7 +173,13 @@ def read_people(path: Path) -> pl.DataFrame:
 
 
 class Command(BaseCommand):
-    help = "Match a file of people against the registry and print the candidate pairs as JSON."
+    help = (
+        "Match a file of people against the registry and print the candidate pairs as JSON. "
+        "Comma, semicolon, tab or pipe separated; dates YYYY-MM-DD or, with the year last, day "
+        "first (04/08/1981 is 4 August 1981); nationalities as ISO alpha-2, alpha-3 or a "
+        "country name. A value read by none of these rules refuses the file, naming its row "
+        "and column."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", type=Path)
