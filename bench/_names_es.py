@@ -418,10 +418,21 @@ def corrupt(rec: dict, rng: random.Random, donor: dict | None = None) -> dict:
     if u() < 0.15:
         k = rng.randrange(len(parts))
         parts[k] = typo(parts[k], rng)
+    if len(parts) >= 2 and u() < 0.06:  # a copy with two errors: one slip in each of two parts
+        for k in rng.sample(range(len(parts)), 2):
+            parts[k] = typo(parts[k], rng)
+    for k, part in enumerate(parts):  # a particle's space lost: "de la Torre" -> "de laTorre"
+        if " " in part and u() < 0.3:
+            cut = part.rfind(" ")
+            parts[k] = part[:cut] + part[cut + 1 :]
     given, s1 = parts[: len(given)], parts[len(given)]
     s2 = parts[len(given) + 1] if s2 else None
     g = " ".join(given)
-    if u() < 0.02:
+    if len(given) >= 2 and s2 and u() < 0.04:
+        # A compound given name written in the surname fields and the surnames in the given
+        # name field ("García Pérez" / "María" / "José").
+        g, s1, s2 = f"{s1} {s2}", given[0], " ".join(given[1:])
+    elif u() < 0.02:
         g, s1, s2 = " ".join(x for x in (s1, s2) if x), g, None  # given names and surnames swapped
     if u() < 0.45:
         g, s1 = strip_accents(g), strip_accents(s1)
@@ -507,7 +518,12 @@ def labelled_set(
     rows = base.to_dicts()
     registry_rows, incoming = [], []
     for rec in rows:
-        (registry_rows if rng.random() < 0.5 else incoming).append(rec)
+        if rng.random() < 0.5:
+            # One registry record in 25 has no date of birth (its copies keep theirs).
+            no_date = rng.random() < 0.04
+            registry_rows.append({**rec, "date_of_birth": None} if no_date else rec)
+        else:
+            incoming.append(rec)
         if rng.random() < copy_share:
             for k in range(rng.choice([1, 1, 2, 3])):
                 copy = corrupt(rec, rng)

@@ -10,6 +10,7 @@ from ikaze.accounts.api_routing import GuardedRouter, actor_of
 from ikaze.core.pagination import paginate
 from ikaze.people import selectors, services
 from ikaze.people.schemas import (
+    CandidateExplainedOut,
     CandidateOut,
     CandidatePage,
     DecideIn,
@@ -116,6 +117,21 @@ def list_candidates(request: HttpRequest, query: Query[CandidateQuery]) -> Any:
         "page": page.number,
         "pages": page.pages,
         "total": page.total,
+    }
+
+
+@router.get(
+    "/match-candidates/{matchcandidate_id}",
+    perm=Perm.MATCH_ADJUDICATE,
+    response={200: CandidateExplainedOut, **_READ},
+)
+def get_candidate(request: HttpRequest, matchcandidate_id: uuid.UUID) -> Any:
+    """One pair, with why it was proposed: each comparison's agreement level and weight."""
+    actor = actor_of(request)
+    candidate = selectors.match_candidate_get_for(actor=actor, candidate_id=matchcandidate_id)
+    return {
+        **candidate_out(candidate),
+        "explanation": selectors.match_candidate_explanation_for(actor=actor, candidate=candidate),
     }
 
 

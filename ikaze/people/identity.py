@@ -106,7 +106,7 @@ def _cache_paths() -> tuple[Any, Any] | None:
     from django.db import connection
 
     from ikaze.people.matching.engine import default_model_dir, model_fingerprint
-    from ikaze.people.matching.features import features_sql
+    from ikaze.people.matching.features import features_sql, stats_sql
 
     first = Person.objects.order_by("created_at", "pk").values_list("pk", flat=True).first()
     if first is None:
@@ -115,6 +115,7 @@ def _cache_paths() -> tuple[Any, Any] | None:
         (
             model_fingerprint(),
             features_sql("x"),
+            stats_sql("x"),
             str(connection.settings_dict.get("NAME")),
             str(first),
         )
@@ -216,6 +217,19 @@ def record_of(person: Person, *, document_number: str | None = None) -> dict[str
         "nationality": (person.nationalities or [None])[0],
         "document_number": document_number,
     }
+
+
+def explain_pair(person_a: Person, person_b: Person) -> dict[str, Any]:
+    """Why the matcher scores two registry people as it does (Matcher.explain on their records).
+
+    Computed with the process's current model and registry counts, so it reads what the model
+    thinks now (the stored probability is what it thought when it proposed the pair).
+    """
+    records = []
+    for person in (person_a, person_b):
+        doc = person.documents.order_by("kind").values_list("number", flat=True).first()
+        records.append(record_of(person, document_number=doc))
+    return batch_matcher().explain(records[0], records[1])
 
 
 def use(m: Any) -> None:

@@ -75,6 +75,24 @@ class CandidateOut(Schema):
     reason: str
 
 
+class ExplanationField(Schema):
+    comparison: str
+    label: str
+    level: str
+    weight: float
+
+
+class Explanation(Schema):
+    prior_weight: float
+    match_weight: float
+    probability: float
+    fields: list[ExplanationField]
+
+
+class CandidateExplainedOut(CandidateOut):
+    explanation: Explanation
+
+
 class CandidatePage(Schema):
     items: list[CandidateOut]
     page: int

@@ -116,6 +116,20 @@ def match_candidate_get_for(*, actor: Actor, candidate_id: uuid.UUID | str) -> M
         raise NotFound("No such match candidate.") from None
 
 
+def match_candidate_explanation_for(*, actor: Actor, candidate: MatchCandidate) -> dict[str, Any]:
+    """Why the pair was proposed: each comparison's agreement level and weight, translated."""
+    from django.utils.translation import gettext
+
+    from ikaze.people import identity
+
+    require(actor, Perm.MATCH_ADJUDICATE, target_type="match_candidate")
+    out = identity.explain_pair(candidate.person_a, candidate.person_b)
+    out["fields"] = [
+        {**f, "label": gettext(f["label"]), "level": gettext(f["level"])} for f in out["fields"]
+    ]
+    return out
+
+
 def registry_frame(
     *, exclude_ids: Iterable[uuid.UUID | str] = (), updated_after: dt.datetime | None = None
 ) -> pl.DataFrame:

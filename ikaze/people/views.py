@@ -143,6 +143,7 @@ def match_detail(request: HttpRequest, matchcandidate_id: str) -> HttpResponseBa
             return redirect("people:match_queue")
     a, b = candidate.person_a, candidate.person_b
     rows = _side_by_side(a, b)
+    explanation = selectors.match_candidate_explanation_for(actor=actor, candidate=candidate)
     return render(
         request,
         "people/match_detail.html",
@@ -151,6 +152,7 @@ def match_detail(request: HttpRequest, matchcandidate_id: str) -> HttpResponseBa
             "a": a,
             "b": b,
             "rows": rows,
+            "explanation": explanation,
             "form": form,
             "decisions": candidate.decisions.select_related("decided_by"),
         },

@@ -28,18 +28,29 @@ import polars as pl
 from ikaze.people.matching.features import (
     FEATURE_COLUMNS,
     MATCH_COLUMNS,
+    STORED_EXCLUDE,
+    blk_sql,
     features_py,
     features_sql,
+    freq_sql,
     install_macros,
+    name_key,
+    stats_py,
+    stats_sql,
 )
 from ikaze.people.matching.model import (
     BLOCKING_RULES,
     COMPARISONS,
     DETERMINISTIC_RULES,
+    PAIR_KEY_CAP,
     TRAINING_RULES,
     gammas_py,
+    pin_parameters,
     settings_dict,
 )
+
+# What a scored record carries: its features and how many registry people share its name.
+ROW_COLUMNS = [*(c for c in FEATURE_COLUMNS if c not in STORED_EXCLUDE), "nn"]
 
 log = logging.getLogger(__name__)
 
@@ -213,22 +224,43 @@ class _OnlineIndex:
 
     A key is its columns' values joined by a separator; its hash is computed with NumPy for
     the registry and in plain Python for a query (no DataFrame per query: under load, a
-    one-row Polars query waits milliseconds for its thread pool).
+    one-row Polars query waits milliseconds for its thread pool). An exploding rule indexes
+    every value of the record's list. The whole-name counts (`nn`) of a query come from the
+    sorted hashes of the registry's name keys.
     """
 
-    def __init__(self, features: pl.DataFrame) -> None:
+    def __init__(self, features: pl.DataFrame, *, frequent_pairs: frozenset[str]) -> None:
         # One chunk: gathering a few rows from DuckDB's many Arrow batches costs ~10 ms.
         self.features = features.rechunk()
-        self.rules: list[tuple[tuple[str, ...], tuple[str, ...], np.ndarray, np.ndarray]] = []
+        self.frequent_pairs = frequent_pairs
+        self.rules: list[tuple[tuple[str, ...], bool, np.ndarray, np.ndarray]] = []
         built: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
         for rule in BLOCKING_RULES:
             if rule.right not in built:
-                hashes = self._hash(features, rule.right)
-                rows = np.flatnonzero(hashes != 0).astype(np.int64)
-                order = np.argsort(hashes[rows], kind="stable")
-                built[rule.right] = (hashes[rows][order], rows[order])
+                if rule.explode:
+                    (col,) = rule.right
+                    exploded = (
+                        features.select(pl.col(col))
+                        .with_row_index("_row")
+                        .explode(col)
+                        .drop_nulls(col)
+                    )
+                    hashes = _key_hashes(exploded[col])
+                    rows_all = exploded["_row"].to_numpy().astype(np.int64)
+                    order = np.argsort(hashes, kind="stable")
+                    built[rule.right] = (hashes[order], rows_all[order])
+                else:
+                    hashes = self._hash(features, rule.right)
+                    rows = np.flatnonzero(hashes != 0).astype(np.int64)
+                    order = np.argsort(hashes[rows], kind="stable")
+                    built[rule.right] = (hashes[rows][order], rows[order])
             keys, rows = built[rule.right]
-            self.rules.append((rule.left, rule.right, keys, rows))
+            self.rules.append((rule.left, rule.explode, keys, rows))
+        names = features.select(
+            pl.concat_str([pl.col("g_ph_sorted"), pl.col("s_cat_ph")], separator="|")
+        ).to_series()
+        name_hashes = _key_hashes(names)
+        self.name_hashes = np.sort(name_hashes[name_hashes != 0])
 
     @staticmethod
     def _hash(frame: pl.DataFrame, cols: tuple[str, ...]) -> np.ndarray:
@@ -241,19 +273,33 @@ class _OnlineIndex:
         # A NumPy integer: a Python int would make searchsorted cast the whole keys array.
         return np.uint64(_key_hash(_KEY_SEPARATOR.join(str(v) for v in values)))
 
+    def name_count(self, query: dict[str, Any]) -> int:
+        key = name_key(query["g_ph_sorted"], query["s_cat_ph"])
+        if key is None:
+            return 0
+        h = np.uint64(_key_hash(key))
+        lo = int(np.searchsorted(self.name_hashes, h, side="left"))
+        hi = int(np.searchsorted(self.name_hashes, h, side="right"))
+        return hi - lo
+
     def candidates(self, query: dict[str, Any]) -> np.ndarray:
         # The smallest blocks first: a key shared with few people says most. Blocks past the
         # cap are dropped whole (a very common name + surname), which bounds the latency.
         blocks: list[np.ndarray] = []
-        for left, _right, keys, rows in self.rules:
-            values = [query[c] for c in left]
-            if any(v is None for v in values):
-                continue
-            h = self._hash_one(values)
-            lo = int(np.searchsorted(keys, h, side="left"))
-            hi = int(np.searchsorted(keys, h, side="right"))
-            if hi > lo:
-                blocks.append(rows[lo:hi])
+        for left, explode, keys, rows in self.rules:
+            if explode:
+                (col,) = left
+                hashes = [np.uint64(_key_hash(v)) for v in query[col] or []]
+            else:
+                values = [query[c] for c in left]
+                if any(v is None for v in values):
+                    continue
+                hashes = [self._hash_one(values)]
+            for h in hashes:
+                lo = int(np.searchsorted(keys, h, side="left"))
+                hi = int(np.searchsorted(keys, h, side="right"))
+                if hi > lo:
+                    blocks.append(rows[lo:hi])
         blocks.sort(key=len)
         found: list[np.ndarray] = []
         total = 0
@@ -289,6 +335,8 @@ class Matcher:
         self._changed: pl.DataFrame | None = None
         self._stale: frozenset[str] = frozenset()
         self._registry_key: Any = None
+        # Token pairs too common to block on without the birth year (from the registry).
+        self._frequent_pairs: frozenset[str] = frozenset()
         # What `reg_f` reflects, as the caller counts it (ikaze.people.identity's version).
         self.registry_version: Any = None
         self.train_seconds: float | None = None
@@ -349,7 +397,11 @@ class Matcher:
             # Until estimated: one record in twenty has a duplicate in a registry of at least
             # 100,000 (a small registry must not make any pair look likely).
             fallback_prior = 0.05 / max(n, 100_000)
-            linker = Linker(sdf, settings_dict(prior=fallback_prior), log_level=logging.WARNING)
+            # Training needs no prediction rules; the exploding one reads `blk`, which the
+            # stored registry does not hold (keys are computed per join): added back below.
+            training_settings = settings_dict(prior=fallback_prior, registry_size=n)
+            training_settings["blocking_rules_to_generate_predictions"] = []
+            linker = Linker(sdf, training_settings, log_level=logging.WARNING)
             if n >= MIN_RECORDS_FOR_U:
                 linker.training.estimate_probability_two_random_records_match(
                     list(DETERMINISTIC_RULES), recall=0.7
@@ -363,8 +415,10 @@ class Matcher:
             trainer = linker
             if em and em_frame is not None:
                 con.register("em_in", _with_match_columns(em_frame))
-                con.execute(f"CREATE OR REPLACE TABLE em_f AS {features_sql('em_in')}")
+                con.execute(f"CREATE OR REPLACE TABLE em_raw AS {features_sql('em_in')}")
                 con.unregister("em_in")
+                con.execute(f"CREATE OR REPLACE TABLE em_f AS {stats_sql('em_raw')}")
+                con.execute("DROP TABLE em_raw")
                 em_sdf = db_api.register("em_f", table_name="em_records")
                 trainer = Linker(
                     em_sdf, linker.misc.save_model_to_json(), log_level=logging.WARNING
@@ -377,7 +431,8 @@ class Matcher:
                     trainer.training.estimate_parameters_using_expectation_maximisation(
                         rule, estimate_without_term_frequencies=True
                     )
-            model = trainer.misc.save_model_to_json()
+            model = pin_parameters(trainer.misc.save_model_to_json(), registry_size=n)
+            model["blocking_rules_to_generate_predictions"] = [r.splink() for r in BLOCKING_RULES]
             for used in {id(linker): linker, id(trainer): trainer}.values():
                 used.table_management.delete_tables_created_by_splink_from_db()
             con.execute("DROP TABLE IF EXISTS em_f")
@@ -399,7 +454,9 @@ class Matcher:
             cur = self._con.cursor()
             try:
                 cur.register("feat_in", _with_match_columns(frame))
-                return cur.sql(features_sql("feat_in")).pl()
+                raw = cur.sql(features_sql("feat_in")).pl()
+                cur.register("feat_raw", raw)
+                return cur.sql(stats_sql("feat_raw")).pl()
             finally:
                 cur.close()
 
@@ -410,8 +467,19 @@ class Matcher:
         with self._lock:
             registry = _with_match_columns(registry_frame)
             self._con.register("registry_in", registry)
-            self._con.execute(f"CREATE OR REPLACE TABLE reg_f AS {features_sql('registry_in')}")
-            self._con.unregister("registry_in")
+            con = self._con
+            con.execute(f"CREATE OR REPLACE TABLE reg_f AS {features_sql('registry_in')}")
+            con.unregister("registry_in")
+            self._count_registry("reg_f")
+            # stats_sql's columns, in place (a second copy of a million rows costs a GB).
+            for col in STORED_EXCLUDE:
+                con.execute(f"ALTER TABLE reg_f DROP COLUMN {col}")
+            con.execute("ALTER TABLE reg_f ADD COLUMN nn BIGINT DEFAULT 0")
+            con.execute(
+                "UPDATE reg_f SET nn = nf.n FROM name_freq AS nf"
+                " WHERE nf.k = reg_f.g_ph_sorted || '|' || reg_f.s_cat_ph"
+            )
+            self._repin(registry.height)
             self._registry_key = (
                 ("version", version)
                 if version is not None
@@ -442,11 +510,13 @@ class Matcher:
                 return False
             con = self._con
             con.register("chg_in", _with_match_columns(changed_frame))
-            con.execute(f"CREATE OR REPLACE TEMP TABLE chg_f AS {features_sql('chg_in')}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE chg_raw AS {features_sql('chg_in')}")
             con.unregister("chg_in")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE chg_f AS {stats_sql('chg_raw')}")
+            con.execute("DROP TABLE chg_raw")
             con.execute("DELETE FROM reg_f WHERE unique_id IN (SELECT unique_id FROM chg_f)")
             con.execute("INSERT INTO reg_f SELECT * FROM chg_f")
-            changed = con.sql("SELECT * FROM chg_f").pl()
+            changed = con.sql(f"SELECT * FROM ({blk_sql('chg_f')})").pl()  # noqa: S608
             con.execute("DROP TABLE chg_f")
             if self.registry_size() != expected_size:
                 self._registry_key = None
@@ -465,7 +535,7 @@ class Matcher:
                 else:
                     self._changed = merged
                     self._stale = frozenset(merged["unique_id"].to_list())
-                    self._delta = _OnlineIndex(merged)
+                    self._delta = _OnlineIndex(merged, frequent_pairs=self._frequent_pairs)
             return True
 
     def registry_save(self, path: Path) -> None:
@@ -484,6 +554,8 @@ class Matcher:
             self._con.execute(
                 f"CREATE OR REPLACE TABLE reg_f AS SELECT * FROM read_parquet('{path}')"  # noqa: S608
             )
+            self._count_registry("reg_f")
+            self._repin(self.registry_size_now())
             self._registry_key = ("version", version)
             self.registry_version = version
             self._index = self._delta = None
@@ -494,6 +566,113 @@ class Matcher:
         if self._registry_key == key:
             return
         self.registry_load(registry_frame)
+
+    def _count_registry(self, table: str) -> None:
+        """Count whole names and token pairs in the registry (name_freq, pair_freq)."""
+        self._con.execute(freq_sql(table, PAIR_KEY_CAP))
+        rows = self._con.execute("SELECT k FROM pair_freq").fetchall()
+        self._frequent_pairs = frozenset(r[0] for r in rows)
+
+    def registry_size_now(self) -> int:
+        return int(self._con.execute("SELECT count(*) FROM reg_f").fetchall()[0][0])
+
+    def _repin(self, registry_size: int) -> None:
+        """Set the name-frequency weights for the registry now held (they read its size)."""
+        self.model = pin_parameters(self.model, registry_size=registry_size)
+        self._scorer = _Scorer(self.model)
+
+    def _batch_table(self, incoming: pl.DataFrame) -> None:
+        """batch_f: the features of a batch, with the registry's counts and keys."""
+        con = self._con
+        con.register("batch_in", incoming)
+        con.execute(f"CREATE OR REPLACE TABLE batch_raw AS {features_sql('batch_in')}")
+        con.unregister("batch_in")
+        con.execute(f"CREATE OR REPLACE TABLE batch_f AS {stats_sql('batch_raw')}")
+        con.execute("DROP TABLE batch_raw")
+
+    @staticmethod
+    def _query_features(record: dict[str, Any], index: _OnlineIndex) -> dict[str, Any]:
+        query = features_py({c: record.get(c) for c in MATCH_COLUMNS})
+        query.update(
+            stats_py(query, frequent_pairs=index.frequent_pairs, name_count=index.name_count(query))
+        )
+        return query
+
+    def _name_count(self, feat: dict[str, Any]) -> int:
+        """How many registry people carry this whole name (0 without a registry)."""
+        key = name_key(feat["g_ph_sorted"], feat["s_cat_ph"])
+        if key is None:
+            return 0
+        if self._index is not None:
+            return self._index.name_count(feat)
+        if self._registry_key is None:
+            return 0
+        rows = self._con.execute("SELECT n FROM name_freq WHERE k = ?", [key]).fetchall()
+        return int(rows[0][0]) if rows else 0
+
+    def explain(self, record_a: dict[str, Any], record_b: dict[str, Any]) -> dict[str, Any]:
+        """Why two records score what they score: per comparison, its level and its weight.
+
+        The weights are the model's log2 Bayes factors (a positive weight argues for one
+        person, a negative one against, 0 for nothing known); with the prior they add up to
+        the match weight, the same as the batch and online paths give the pair.
+        """
+        from ikaze.people.matching.model import (
+            COMPARISON_LABELS,
+            MISSING_LABEL,
+            NULL_LABELS,
+        )
+
+        with self._lock:
+            feats = []
+            for record in (record_a, record_b):
+                feat = features_py({c: record.get(c) for c in MATCH_COLUMNS})
+                feat["nn"] = self._name_count(feat)
+                feats.append(feat)
+        gammas = gammas_py(feats[0], feats[1])
+        fields = []
+        total = self._scorer.log2_prior_odds
+        for comparison, weights, gamma in zip(
+            COMPARISONS, self._scorer.weights, gammas, strict=True
+        ):
+            weight = float(weights[gamma])
+            total += weight
+            level = (
+                NULL_LABELS.get(comparison.name, MISSING_LABEL)
+                if gamma == 0
+                else comparison.levels[gamma - 1].label
+            )
+            fields.append(
+                {
+                    "comparison": comparison.name,
+                    "label": COMPARISON_LABELS[comparison.name],
+                    "level": level,
+                    "weight": round(weight, 2),
+                }
+            )
+        return {
+            "prior_weight": round(self._scorer.log2_prior_odds, 2),
+            "match_weight": round(total, 2),
+            "probability": float(probability_from_weight(np.array([total]))[0]),
+            "fields": fields,
+        }
+
+    def candidate_pairs(self, incoming_frame: pl.DataFrame) -> int:
+        """How many (incoming, registry) pairs the blocking rules let through, before scoring."""
+        incoming = _with_match_columns(incoming_frame)
+        with self._lock:
+            if self._registry_key is None:
+                raise RuntimeError("registry_load() must run before candidate_pairs()")
+            self._batch_table(incoming)
+            blocked = " UNION ALL ".join(
+                f"SELECT l.rowid AS li, r.rowid AS ri {rule.from_sql('batch_f', 'reg_f')}"
+                for rule in BLOCKING_RULES
+            )
+            rows = self._con.execute(
+                f"SELECT count(*) FROM (SELECT DISTINCT li, ri FROM ({blocked}))"  # noqa: S608
+            ).fetchall()
+            self._con.execute("DROP TABLE IF EXISTS batch_f")
+        return int(rows[0][0])
 
     # ----- batch -------------------------------------------------------------------------
 
@@ -521,9 +700,7 @@ class Matcher:
                 self._ensure_registry_table(registry_frame)
             elif self._registry_key is None:
                 raise RuntimeError("registry_load() must run before link_batch()")
-            con.register("batch_in", incoming)
-            con.execute(f"CREATE OR REPLACE TABLE batch_f AS {features_sql('batch_in')}")
-            con.unregister("batch_in")
+            self._batch_table(incoming)
             try:
                 carry = self._carry_names(incoming.height, threshold)
                 frames = [
@@ -554,18 +731,19 @@ class Matcher:
         cheap = [c for c in COMPARISONS if c.name in PRUNE_COMPARISONS]
         cols = list(dict.fromkeys(col for c in cheap for col in c.bound_columns))
         carried = "".join(f", l.{c} AS {c}_l, r.{c} AS {c}_r" for c in cols)
-        sample = (
-            f"(SELECT * FROM batch_f USING SAMPLE reservoir({NARROW_SAMPLE} ROWS) REPEATABLE (7))"  # noqa: S608
+        self._con.execute(
+            "CREATE OR REPLACE TEMP TABLE batch_sample AS SELECT * FROM batch_f"  # noqa: S608 - our SQL
+            f" USING SAMPLE reservoir({NARROW_SAMPLE} ROWS) REPEATABLE (7)"
         )
         blocked = " UNION ALL ".join(
-            f"SELECT r.rowid AS ri{carried}"  # noqa: S608
-            f" FROM {sample} AS l JOIN reg_f AS r ON {rule.sql()}"
+            f"SELECT r.rowid AS ri{carried} {rule.from_sql('batch_sample', 'reg_f')}"
             for rule in BLOCKING_RULES
         )
         bound = self._scorer.bound_sql(frozenset(c.name for c in cheap))
         count = self._con.execute(
             f"SELECT count(*) FROM ({blocked}) WHERE {bound} >= {_sql_float(floor - 1e-9)}"  # noqa: S608
         ).fetchall()[0][0]
+        self._con.execute("DROP TABLE batch_sample")
         return int(count) * rows / NARROW_SAMPLE > NARROW_MAX_PAIRS
 
     def _pairs_sql(
@@ -597,8 +775,7 @@ class Matcher:
         carried = "".join(f", l.{c} AS {c}_l, r.{c} AS {c}_r" for c in carried_cols)
         order = " AND l.unique_id < r.unique_id" if within else ""
         blocked = " UNION ALL ".join(
-            f"SELECT l.rowid AS li, r.rowid AS ri{carried}"  # noqa: S608
-            f" FROM {left} AS l JOIN {right} AS r ON {rule.sql()}{order}"
+            f"SELECT l.rowid AS li, r.rowid AS ri{carried} {rule.from_sql(left, right)}{order}"
             for rule in BLOCKING_RULES
         )
         if floor is None:
@@ -618,7 +795,7 @@ class Matcher:
                     f" JOIN {left} AS l ON l.rowid = f.li JOIN {right} AS r ON r.rowid = f.ri)"
                     f" WHERE {second}"
                 )
-        projection = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in FEATURE_COLUMNS)
+        projection = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in ROW_COLUMNS)
         keep = "TRUE" if floor is None else f"match_weight >= {_sql_float(floor)}"
         return f"""
         WITH kept AS MATERIALIZED ({kept}),
@@ -646,12 +823,13 @@ class Matcher:
         with self._lock:
             con = self._con
             self._ensure_registry_table(registry_frame)
-            con.register("batch_in", incoming)
-            con.execute(f"CREATE OR REPLACE TABLE batch_f AS {features_sql('batch_in')}")
-            con.unregister("batch_in")
+            self._batch_table(incoming)
+            # Splink explodes a stored list: materialise the blocking keys for it.
+            con.execute(f"CREATE OR REPLACE TABLE batch_fb AS {blk_sql('batch_f')}")
+            con.execute(f"CREATE OR REPLACE TABLE reg_fb AS {blk_sql('reg_f')}")
             db_api = DuckDBAPI(connection=con)
-            left = db_api.register("batch_f", table_name="incoming")
-            right = db_api.register("reg_f", table_name="registry")
+            left = db_api.register("batch_fb", table_name="incoming")
+            right = db_api.register("reg_fb", table_name="registry")
             linker = Linker([left], self.model, log_level=logging.WARNING)
             between = linker.inference.predict_between(
                 left, right, threshold_match_probability=threshold, warning_mode="never"
@@ -668,6 +846,8 @@ class Matcher:
                 sdf.drop_table_from_database_and_remove_from_cache()
             linker.table_management.delete_tables_created_by_splink_from_db()
             con.execute("DROP TABLE IF EXISTS batch_f")
+            con.execute("DROP TABLE IF EXISTS batch_fb")
+            con.execute("DROP TABLE IF EXISTS reg_fb")
         pairs = pl.concat(frames).cast(PAIR_SCHEMA)  # type: ignore[arg-type]
         return pairs.sort(["probability", "left_id", "right_id"], descending=[True, False, False])
 
@@ -683,9 +863,9 @@ class Matcher:
                 self._ensure_registry_table(registry_frame)
             elif self._registry_key is None:
                 raise RuntimeError("registry_load() must run before index_registry()")
-            columns = ", ".join(FEATURE_COLUMNS)
-            features = self._con.sql(f"SELECT {columns} FROM reg_f").pl()  # noqa: S608
-            self._index = _OnlineIndex(features)
+            columns = ", ".join([*ROW_COLUMNS, "blk"])
+            features = self._con.sql(f"SELECT {columns} FROM ({blk_sql('reg_f')})").pl()  # noqa: S608
+            self._index = _OnlineIndex(features, frequent_pairs=self._frequent_pairs)
             self._delta = None
             self._changed = None
 
@@ -704,7 +884,7 @@ class Matcher:
             index, delta, changed = self._index, self._delta, self._changed
         if index is None:
             raise RuntimeError("index_registry() must run before match_one()")
-        query = features_py({c: record.get(c) for c in MATCH_COLUMNS})
+        query = self._query_features(record, index)
         cands: list[dict[str, Any]] = []
         rows = index.candidates(query)
         if rows.size:
@@ -716,6 +896,7 @@ class Matcher:
                 cands += delta.features[rows].to_dicts()
         if not cands:
             return pl.DataFrame(schema=SCORE_SCHEMA)
+        query["nn"] = max(query["nn"], 0)
         gamma = np.array([gammas_py(query, c) for c in cands], dtype=np.int64)
         weight = self._scorer.weights_for(gamma)
         out = pl.DataFrame(

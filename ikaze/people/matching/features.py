@@ -117,6 +117,11 @@ FEATURE_COLUMNS = [
     "s_cat",
     "s_cat_ph",
     "all_ph_sorted",
+    "s_full",
+    "s_full_ph",
+    "ntok",
+    "tok",
+    "pair_keys",
     "dob_str",
     "dob_year",
     "dob_md",
@@ -137,6 +142,8 @@ def features_sql(source: str) -> str:
             ikz_tokens(first_surname) AS s1t,
             ikz_tokens(second_surname) AS s2t,
             ikz_tokens(full_name) AS ft,
+            replace(coalesce(ikz_clean(first_surname), '') || coalesce(ikz_clean(second_surname), ''),
+                    ' ', '') AS s_letters,
             CAST(sex AS VARCHAR) AS sex_raw,
             try_strptime(CAST(date_of_birth AS VARCHAR), '%Y-%m-%d') AS dob_ts,
             CAST(nationality AS VARCHAR) AS nat_raw,
@@ -163,7 +170,13 @@ def features_sql(source: str) -> str:
                 WHEN len(coalesce(gt, [])) > 0 OR len(coalesce(s1t, [])) > 0 THEN ikz_join(s2t)
                 WHEN len(coalesce(ft, [])) >= 3 THEN ft[len(ft)]
                 ELSE NULL
-            END AS s2
+            END AS s2,
+            -- Every name token, whatever field it was written in (blocking reads them as a set).
+            CASE
+                WHEN len(coalesce(gt, [])) > 0 OR len(coalesce(s1t, [])) > 0
+                THEN list_concat(coalesce(gt, []), coalesce(s1t, []), coalesce(s2t, []))
+                ELSE coalesce(ft, [])
+            END AS nt
         FROM raw
     ),
     named AS (
@@ -171,8 +184,20 @@ def features_sql(source: str) -> str:
             nullif(array_to_string(g, ' '), '') AS g_all,
             list_filter(list_transform(g, lambda t: ikz_ph(t)), lambda t: t IS NOT NULL) AS g_ph_list,
             ikz_ph(s1) AS s1_ph,
-            ikz_ph(s2) AS s2_ph
+            ikz_ph(s2) AS s2_ph,
+            list_filter(list_transform(nt, lambda t: ikz_ph(t)), lambda t: t IS NOT NULL) AS nt_ph
         FROM parts
+    ),
+    tokened AS (
+        SELECT *,
+            -- The name's phonetic tokens as a sorted set; with both surnames, their joined
+            -- key too (a record that merged them into one word shares it).
+            list_sort(list_distinct(list_concat(
+                nt_ph,
+                CASE WHEN s1_ph IS NOT NULL AND s2_ph IS NOT NULL THEN [s1_ph || s2_ph]
+                     WHEN s1_ph IS NOT NULL THEN [s1_ph] ELSE [] END
+            ))) AS tok_list
+        FROM named
     )
     SELECT
         unique_id,
@@ -192,6 +217,16 @@ def features_sql(source: str) -> str:
             g_ph_list,
             list_filter([s1_ph, s2_ph], lambda t: t IS NOT NULL)
         )), ' '), '') AS all_ph_sorted,
+        CASE WHEN len(coalesce(gt, [])) > 0 OR len(coalesce(s1t, [])) > 0
+             THEN nullif(s_letters, '')
+             ELSE nullif(coalesce(s1, '') || coalesce(s2, ''), '') END AS s_full,
+        ikz_ph(CASE WHEN len(coalesce(gt, [])) > 0 OR len(coalesce(s1t, [])) > 0
+             THEN nullif(s_letters, '')
+             ELSE nullif(coalesce(s1, '') || coalesce(s2, ''), '') END) AS s_full_ph,
+        CASE WHEN len(nt_ph) > 0 THEN list_sort(list_distinct(nt_ph)) END AS ntok,
+        CASE WHEN len(tok_list) > 0 THEN tok_list END AS tok,
+        CASE WHEN len(tok_list) > 1 THEN flatten(list_transform(tok_list, lambda a: list_transform(
+            list_filter(tok_list, lambda b: b > a), lambda b: a || '+' || b))) END AS pair_keys,
         strftime(dob_ts, '%Y%m%d') AS dob_str,
         CAST(year(dob_ts) AS INTEGER) AS dob_year,
         strftime(dob_ts, '%m%d') AS dob_md,
@@ -200,7 +235,7 @@ def features_sql(source: str) -> str:
         CASE WHEN regexp_full_match(upper(trim(nat_raw)), '[A-Z]{{2}}')
              THEN upper(trim(nat_raw)) END AS nat,
         nullif(regexp_replace(upper(doc_raw), '[^A-Z0-9]', '', 'g'), '') AS doc
-    FROM named
+    FROM tokened
     """  # noqa: S608
 
 
@@ -249,6 +284,9 @@ def features_py(record: dict[str, Any]) -> dict[str, Any]:
     s1t = tokens(record.get("first_surname")) or []
     s2t = tokens(record.get("second_surname")) or []
     ft = tokens(record.get("full_name")) or []
+    s_letters = "".join(
+        (clean(record.get("first_surname")) or "") + (clean(record.get("second_surname")) or "")
+    ).replace(" ", "")
     s1: str | None
     s2: str | None
     if gt or s1t:
@@ -264,6 +302,16 @@ def features_py(record: dict[str, Any]) -> dict[str, Any]:
     g_ph = [p for p in (phonetic_key(t) for t in g) if p is not None]
     s1_ph, s2_ph = phonetic_key(s1), phonetic_key(s2)
     all_ph = sorted(g_ph + [p for p in (s1_ph, s2_ph) if p is not None])
+    nt = [*gt, *s1t, *s2t] if gt or s1t else ft
+    nt_ph = [p for p in (phonetic_key(t) for t in nt) if p is not None]
+    ntok = sorted(set(nt_ph))
+    if s1_ph is not None and s2_ph is not None:
+        nt_ph.append(s1_ph + s2_ph)
+    elif s1_ph is not None:
+        nt_ph.append(s1_ph)
+    tok = sorted(set(nt_ph))
+    pair_keys = [f"{a}+{b}" for i, a in enumerate(tok) for b in tok[i + 1 :]]
+    s_full = (s_letters or None) if gt or s1t else (((s1 or "") + (s2 or "")) or None)
     dob = _parse_date(record.get("date_of_birth"))
     sex = (str(record.get("sex") or "").strip()[:1]).upper()
     nat = str(record.get("nationality") or "").strip().upper()
@@ -284,6 +332,11 @@ def features_py(record: dict[str, Any]) -> dict[str, Any]:
         "s_cat": ((s1 or "") + (s2 or "")) or None,
         "s_cat_ph": ((s1_ph or "") + (s2_ph or "")) or None,
         "all_ph_sorted": " ".join(all_ph) or None,
+        "s_full": s_full,
+        "s_full_ph": phonetic_key(s_full),
+        "ntok": ntok or None,
+        "tok": tok or None,
+        "pair_keys": pair_keys or None,
         "dob_str": dob.strftime("%Y%m%d") if dob else None,
         "dob_year": dob.year if dob else None,
         "dob_md": dob.strftime("%m%d") if dob else None,
@@ -303,3 +356,94 @@ def _parse_date(value: Any) -> date | None:
         return datetime.strptime(str(value), "%Y-%m-%d").date()  # noqa: DTZ007 - a date, no zone
     except ValueError:
         return None
+
+
+# ----- what depends on the registry: name counts and blocking keys ------------------------
+# Not a function of one record: how many registry people carry a record's whole name (`nn`),
+# and its blocking keys (`blk`), where a common pair of tokens is narrowed by the birth year.
+# The engine computes them in SQL (stats_sql) and, for one record, in Python (stats_py).
+
+STAT_COLUMNS = ["nn"]
+# Stored feature tables leave out the token pairs (derived from `tok` when needed): at a
+# million people they and the blocking keys would double the registry's memory.
+STORED_EXCLUDE = ("pair_keys",)
+
+# Every unordered pair of a record's tokens (pair_keys, from `tok`).
+_PAIRS_FROM_TOK = (
+    "flatten(list_transform(tok, lambda a: list_transform(list_filter(tok, lambda b: b > a),"
+    " lambda b: a || '+' || b)))"
+)
+
+
+def name_key(g_ph_sorted: str | None, s_cat_ph: str | None) -> str | None:
+    """The whole name as counted for `nn` (given names and surnames, in sound)."""
+    if g_ph_sorted is None or s_cat_ph is None:
+        return None
+    return f"{g_ph_sorted}|{s_cat_ph}"
+
+
+def freq_sql(src: str, cap: int) -> str:
+    """Count the registry's whole names (name_freq) and its common token pairs (pair_freq)."""
+    return f"""
+    CREATE OR REPLACE TABLE name_freq AS
+        SELECT g_ph_sorted || '|' || s_cat_ph AS k, count(*) AS n FROM {src}
+        WHERE g_ph_sorted IS NOT NULL AND s_cat_ph IS NOT NULL GROUP BY 1;
+    CREATE OR REPLACE TABLE pair_freq AS
+        SELECT k, count(*) AS n FROM (SELECT unnest({_PAIRS_FROM_TOK}) AS k FROM {src}
+        WHERE tok IS NOT NULL) GROUP BY k HAVING count(*) > {cap};
+    """  # noqa: S608 - table names are ours
+
+
+def stats_sql(src: str) -> str:
+    """SQL selecting a features relation's stored columns plus `nn` (from name_freq)."""
+    exclude = ", ".join(STORED_EXCLUDE)
+    return f"""
+    SELECT s.* EXCLUDE ({exclude}), coalesce(nf.n, 0) AS nn
+    FROM {src} AS s
+    LEFT JOIN name_freq AS nf ON nf.k = s.g_ph_sorted || '|' || s.s_cat_ph
+    """  # noqa: S608
+
+
+def keys_sql(src: str) -> str:
+    """(rid, k): a stored table's blocking keys, one row each (the rows of stats_py's `blk`).
+
+    Every pair of name tokens (with the birth year when pair_freq lists it as common) and
+    every token with the full date of birth; rid is the table's rowid.
+    """
+    return f"""
+    SELECT rid, k FROM (
+        SELECT p.rid,
+               CASE WHEN pf.k IS NULL THEN p.k ELSE p.k || '|' || CAST(p.y AS VARCHAR) END AS k
+        FROM (SELECT rowid AS rid, unnest({_PAIRS_FROM_TOK}) AS k, dob_year AS y
+              FROM {src} WHERE tok IS NOT NULL) AS p
+        LEFT JOIN pair_freq AS pf ON pf.k = p.k
+        UNION ALL
+        SELECT rid, t || '@' || dob_str
+        FROM (SELECT rowid AS rid, unnest(tok) AS t, dob_str FROM {src} WHERE dob_str IS NOT NULL)
+    ) WHERE k IS NOT NULL
+    """  # noqa: S608
+
+
+def blk_sql(src: str) -> str:
+    """A stored table's rows with their blocking keys as a list `blk` (sorted; NULL if none)."""
+    return f"""
+    SELECT s.*, b.blk FROM {src} AS s
+    LEFT JOIN (SELECT rid, list_sort(list(k)) AS blk FROM ({keys_sql(src)}) GROUP BY rid) AS b
+        ON b.rid = s.rowid
+    """  # noqa: S608
+
+
+def stats_py(
+    feat: dict[str, Any], *, frequent_pairs: frozenset[str] | set[str], name_count: int
+) -> dict[str, Any]:
+    """STAT_COLUMNS for one feature record (the twin of stats_sql)."""
+    keys: list[str] = []
+    year = feat["dob_year"]
+    for k in feat["pair_keys"] or []:
+        if k not in frequent_pairs:
+            keys.append(k)
+        elif year is not None:
+            keys.append(f"{k}|{year}")
+    if feat["dob_str"] is not None:
+        keys += [f"{t}@{feat['dob_str']}" for t in feat["tok"] or []]
+    return {"nn": name_count, "blk": sorted(keys) or None}

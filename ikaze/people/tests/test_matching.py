@@ -12,13 +12,15 @@ import pytest
 
 from bench import _names_es as names
 from ikaze.people.matching import MATCH_COLUMNS, PAIR_SCHEMA, Matcher
-from ikaze.people.matching.engine import PRUNE_COMPARISONS, model_fingerprint
+from ikaze.people.matching.engine import PRUNE_COMPARISONS, ROW_COLUMNS, model_fingerprint
 from ikaze.people.matching.features import (
     FEATURE_COLUMNS,
     features_py,
     features_sql,
     install_macros,
     phonetic_key,
+    stats_py,
+    stats_sql,
 )
 from ikaze.people.matching.model import (
     BLOCKING_RULES,
@@ -176,7 +178,8 @@ def test_names_swapped_and_misspelt_are_recognised_once():
     for copy in (swapped, misspelt):
         given, surnames = gammas_py(copy, original)[:2]
         assert labels[given - 1] == "swapped with the surnames, spelt alike"
-        assert COMPARISONS[1].levels[surnames - 1].label == "else"  # counted once, in given
+        # The surnames are where the given names were: both comparisons see the swap.
+        assert COMPARISONS[1].levels[surnames - 1].label.startswith("swapped with the given names")
     stranger = features_py(person("c", "Garcia Peres", "Marta", None, None))
     assert labels[gammas_py(stranger, original)[0] - 1] != "swapped with the surnames, spelt alike"
 
@@ -190,23 +193,63 @@ def test_training_rules_read_only_compared_columns():
         assert read and read <= compared, rule
 
 
+def blocking_keys(record: dict, frequent: frozenset[str] = frozenset()) -> dict[str, set]:
+    """Per blocking rule, the keys a record is joined on (stats_py's keys for an exploded rule)."""
+    feat = features_py(record)
+    feat.update(stats_py(feat, frequent_pairs=frequent, name_count=0))
+    out = {}
+    for rule in BLOCKING_RULES:
+        if rule.explode:
+            out[rule.left] = set(feat[rule.left[0]] or [])
+        else:
+            values = tuple(feat[c] for c in rule.left)
+            out[rule.left] = set() if None in values else {values}
+    return out
+
+
+def shares_a_block(a: dict, b: dict, frequent: frozenset[str] = frozenset()) -> bool:
+    ka, kb = blocking_keys(a, frequent), blocking_keys(b, frequent)
+    return any(ka[rule] & kb[rule] for rule in ka)
+
+
 def test_blocking_keys_catch_swapped_and_merged_surnames():
-    original = features_py(person("r", "María José", "García", "Pérez", "1990-03-04"))
+    original = person("r", "María José", "García", "Pérez", "1990-03-04")
     copies = [
         person("a", "MARIA JOSE", "PEREZ", "GARCIA", None),  # swapped, DOB missing
         person("b", "María", "GarcíaPérez", None, "1991-03-04"),  # merged, year off
         person("c", None, None, None, None, full_name="García Pérez María José"),  # order swap
     ]
-    for copy in map(features_py, copies):
-        joined = [
-            rule
-            for rule in BLOCKING_RULES
-            if all(
-                copy[a] is not None and copy[a] == original[b]
-                for a, b in zip(rule.left, rule.right, strict=True)
-            )
-        ]
-        assert joined, copy["unique_id"]
+    for copy in copies:
+        assert shares_a_block(copy, original), copy["unique_id"]
+
+
+def test_blocking_does_not_depend_on_the_field_a_name_sits_in():
+    # Issue 12 item 1: the compound given name in the surname fields and both surnames in the
+    # given-name field, no date on one side: the old field-by-field rules never joined it.
+    original = person("r", "María José", "García", "Pérez", "1990-03-04", sex="F")
+    swapped = person("a", "García Pérez", "María", "José", None, sex="F")
+    assert shares_a_block(swapped, original)
+    # With a typo in two of the four names too: a pair of names is still shared.
+    swapped_typos = person("b", "Garcia Peres", "Maira", "Jose", "1990-03-04")
+    assert shares_a_block(swapped_typos, original)
+    two_errors = person("c", "Mraia José", "García", "Péerz", None)
+    assert shares_a_block(two_errors, original)
+    # Three names with two errors: the one left and the date of birth.
+    short = person("r2", "Rosa", "Quispe", "Mamani", "2001-05-06")
+    assert shares_a_block(person("d", "Rosa", "Qispe", "Mamni", "2001-05-06"), short)
+    # Unrelated people share nothing.
+    assert not shares_a_block(person("e", "Pedro", "Sánchez", "Ríos", "1970-05-05"), original)
+
+
+def test_a_common_pair_of_names_blocks_within_the_birth_year_only():
+    a = person("a", "José", "García", None, "1980-01-02")
+    b = person("b", "José", "García", None, "1991-07-08")
+    frequent = frozenset({"GARSIA+JOSE"})
+    assert "GARSIA+JOSE" in blocking_keys(a)[("blk",)]
+    assert "GARSIA+JOSE|1980" in blocking_keys(a, frequent)[("blk",)]
+    # Same name bag: still joined (all_ph_sorted), but not through the capped pair key.
+    keys_a, keys_b = blocking_keys(a, frequent), blocking_keys(b, frequent)
+    assert not keys_a[("blk",)] & keys_b[("blk",)]
 
 
 REGISTRY = pl.DataFrame(
@@ -281,9 +324,11 @@ def test_online_and_batch_give_the_same_weights(matcher):
 
 
 def test_gammas_cover_every_comparison():
-    a = features_py(person("a", "Ana", "Paz", None, "2000-02-03"))
-    assert gammas_py(a, a) == [1, 1, 1, 0, 0, 0]
-    assert len(COMPARISONS) == 6
+    a = features_py(person("a", "Ana", "Paz", None, "2000-02-03")) | {"nn": 1}
+    # given, surnames, dob exact; sex, nationality, document missing; a name nobody else
+    # carries; the family check finds the given names alike.
+    assert gammas_py(a, a) == [1, 1, 1, 0, 0, 0, 1, 3]
+    assert len(COMPARISONS) == 8
 
 
 def test_model_is_cached_and_reloaded(tmp_path):
@@ -339,8 +384,9 @@ def test_weight_bound_is_never_below_the_weight(tmp_path):
     m.registry_load(registry.select(MATCH_COLUMNS))
     con = m._con
     con.register("inc", incoming.select(MATCH_COLUMNS))
-    con.execute(f"CREATE TABLE inc_f AS {features_sql('inc')}")
-    projection = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in FEATURE_COLUMNS)
+    con.execute(f"CREATE TABLE inc_raw AS {features_sql('inc')}")
+    con.execute(f"CREATE TABLE inc_f AS {stats_sql('inc_raw')}")
+    projection = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in ROW_COLUMNS)
     cheap = m._scorer.bound_sql(PRUNE_COMPARISONS)
     full = m._scorer.bound_sql(frozenset(c.name for c in COMPARISONS))
     rows = con.execute(
@@ -383,8 +429,7 @@ def test_carry_names_follows_what_the_first_bound_leaves(tmp_path):
     registry, incoming = names.labelled_set(3000, seed=5)
     m = Matcher.untrained()
     m.registry_load(registry.select(MATCH_COLUMNS))
-    m._con.register("inc", incoming.select(MATCH_COLUMNS))
-    m._con.execute(f"CREATE TABLE batch_f AS {features_sql('inc')}")
+    m._batch_table(incoming.select(MATCH_COLUMNS))
     assert m._carry_names(5_000, 0.9) is False  # the priors' tiny prior: few pairs left
     m._scorer.log2_prior_odds += 30  # a prior that lets the names decide almost everything
     assert m._carry_names(5_000_000, 0.9) is True
@@ -413,3 +458,139 @@ def test_registry_upsert_adds_people_to_batch_and_online(tmp_path):
     )
     assert not m.registry_upsert(moved, version=4, expected_size=6)
     assert m.registry_version is None
+
+
+# ----- issue 12: surnames, name frequency, twins, explanations -----------------------------
+
+
+def surname_level(a: dict, b: dict) -> str:
+    fa, fb = features_py(a), features_py(b)
+    return COMPARISONS[1].levels[gammas_py(fa | {"nn": 0}, fb | {"nn": 0})[1] - 1].label
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "level"),
+    [
+        (("García", "Pérez"), ("Garcia", "Peres"), "phonetic"),
+        (("García", "Pérez"), ("Gracía", "Pérex"), "each surname within one edit"),
+        (("Martínez", "Hernández"), ("Martínze", "Hernádez"), "each surname within one edit"),
+        (("García", "Pérez"), ("Garcya", None), "first within one edit, second missing"),
+        (("Nava", "de la Torre"), ("Nava", "de laTorre"), "exact"),
+        (("Nava", "de la Torre"), ("Nava", "delaTorre"), "exact"),
+        (("García", "Pérez"), ("GarcíaPérez", None), "exact"),
+        (("García", "Pérez"), ("García-Pérez", None), "exact"),
+        (("García", "Pérez"), ("Pérez", "García"), "swapped"),
+        (("García", "Pérez"), ("López", "Ruiz"), "different"),
+    ],
+)
+def test_surnames_tolerate_an_edit_in_each_and_lost_particle_spaces(left, right, level):
+    a = person("a", "Ana", left[0], left[1], None)
+    b = person("b", "Ana", right[0], right[1], None)
+    assert surname_level(a, b) == level
+
+
+@pytest.fixture(scope="module")
+def big_registry():
+    """20,000 generated people, plus a rare name carried once and a name carried twice."""
+    background = names.registry_frame(20_000, seed=3).select(MATCH_COLUMNS)
+    extra = pl.DataFrame(
+        [
+            person("u1", "Wendolyn", "Xicará", "Irigoyen", "1988-02-14", sex="F", nationality="GT"),
+            person("n1", "Leandro", "Quiroga", "Bermúdez", "1975-09-30", sex="M", nationality="HN"),
+            person("n2", "Leandro", "Quiroga", "Bermúdez", "1991-03-12", sex="M", nationality="HN"),
+            person("t1", "Rosa Elena", "Zúñiga", "Obando", "2001-06-17", sex="F", nationality="SV"),
+        ],
+        schema=dict.fromkeys(MATCH_COLUMNS, pl.String),
+    )
+    return pl.concat([background, extra])
+
+
+def test_an_exact_name_without_a_date_links_only_when_no_one_else_carries_it(big_registry):
+    # Issue 12 item 2: name, sex and nationality agree, no date of birth on one side.
+    m = Matcher.untrained()
+    incoming = pl.DataFrame(
+        [
+            person("i1", "Wendolyn", "Xicará", "Irigoyen", None, sex="F", nationality="GT"),
+            person("i2", "Leandro", "Quiroga", "Bermúdez", None, sex="M", nationality="HN"),
+        ],
+        schema=dict.fromkeys(MATCH_COLUMNS, pl.String),
+    )
+    pairs = m.link_batch(incoming, big_registry, threshold=0.9)
+    found = {(a, b) for a, b in pairs.select("left_id", "right_id").iter_rows()}
+    assert found == {("i1", "u1")}  # the namesakes n1 and n2: which one? Neither is proposed
+    scores = dict(
+        m.link_batch(incoming, big_registry, threshold=0.0)
+        .select(pl.concat_str("left_id", "right_id"), "probability")
+        .iter_rows()
+    )
+    assert scores["i1u1"] > 0.9
+    assert scores["i2n1"] == pytest.approx(scores["i2n2"])
+    assert scores["i2n1"] < 0.9
+
+
+def test_a_twin_with_another_given_name_is_not_matched(big_registry):
+    # Issue 12 item 2: same surnames, same date of birth, another given name.
+    m = Matcher.untrained()
+    twin = person("i1", "Karla", "Zúñiga", "Obando", "2001-06-17", sex="F", nationality="SV")
+    sister = person("i2", "Rosa Karla", "Zúñiga", "Obando", "2001-06-17", sex="F", nationality="SV")
+    herself = person("i3", "ROSA ELENA", "ZUNIGA", "OBANDO", "2001-06-17", sex="F")
+    incoming = pl.DataFrame([twin, sister, herself], schema=dict.fromkeys(MATCH_COLUMNS, pl.String))
+    scores = dict(
+        m.link_batch(incoming, big_registry, threshold=0.0)
+        .filter(pl.col("right_id") == "t1")
+        .select("left_id", "probability")
+        .iter_rows()
+    )
+    assert scores["i1"] < 0.05
+    assert scores["i2"] < 0.5
+    assert scores["i3"] > 0.99
+
+
+def test_namesakes_born_on_another_date_are_not_matched(big_registry):
+    m = Matcher.untrained()
+    namesake = person(
+        "i1", "Wendolyn", "Xicará", "Irigoyen", "1979-11-02", sex="F", nationality="GT"
+    )
+    incoming = pl.DataFrame([namesake], schema=dict.fromkeys(MATCH_COLUMNS, pl.String))
+    assert m.link_batch(incoming, big_registry, threshold=0.9).height == 0
+
+
+def test_explain_gives_each_comparisons_level_and_weight(big_registry):
+    m = Matcher.untrained()
+    m.registry_load(big_registry)
+    rec = big_registry.filter(pl.col("unique_id") == "u1").row(0, named=True)
+    no_date = {**rec, "unique_id": "i1", "date_of_birth": None}
+    out = m.explain(no_date, rec)
+    fields = {f["comparison"]: (f["level"], f["weight"]) for f in out["fields"]}
+    assert fields["dob"] == ("missing on one side", 0.0)
+    assert fields["given"][0] == "exact" and fields["given"][1] > 5
+    assert fields["surnames"][0] == "exact" and fields["surnames"][1] > 5
+    assert fields["name frequency"][0] == "whole name carried by no one else in the registry"
+    assert fields["family"] == ("does not apply", 0.0)
+    assert out["match_weight"] == pytest.approx(
+        out["prior_weight"] + sum(f["weight"] for f in out["fields"]), abs=0.05
+    )
+    # The same weight the batch path gives the pair.
+    pairs = m.link_batch(
+        pl.DataFrame([no_date], schema=dict.fromkeys(MATCH_COLUMNS, pl.String)), threshold=0.0
+    )
+    batch = pairs.filter(pl.col("right_id") == "u1")["match_weight"][0]
+    assert out["match_weight"] == pytest.approx(batch, abs=0.01)
+    # Twins: the family check is what keeps them apart.
+    twin = {**rec, "unique_id": "i2", "given_names": "Abigail", "full_name": None}
+    fields = {f["comparison"]: (f["level"], f["weight"]) for f in m.explain(twin, rec)["fields"]}
+    assert fields["family"][0] == "different given names, same surnames and date of birth"
+    assert fields["family"][1] == pytest.approx(-12.0)
+
+
+def test_candidate_pairs_are_the_pairs_sharing_a_blocking_key():
+    # The batch SQL (exploded keys) and the Python twin agree on which pairs are compared.
+    registry, incoming = names.labelled_set(300, seed=23)
+    registry, incoming = registry.select(MATCH_COLUMNS), incoming.select(MATCH_COLUMNS)
+    m = Matcher.untrained()
+    m.registry_load(registry)
+    keys_in = [blocking_keys(r) for r in incoming.to_dicts()]
+    keys_reg = [blocking_keys(r) for r in registry.to_dicts()]
+    expected = sum(1 for a in keys_in for b in keys_reg if any(a[rule] & b[rule] for rule in a))
+    assert expected > incoming.height  # every record meets at least its own copies
+    assert m.candidate_pairs(incoming) == expected
