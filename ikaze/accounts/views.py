@@ -35,9 +35,22 @@ from ikaze.accounts.forms import (
     UserCreateForm,
 )
 from ikaze.accounts.lockout import client_address, lockout_reason
+from ikaze.accounts.navigation import nav_for
 from ikaze.audit.services import audit_security
 from ikaze.core.errors import ValidationError
 from ikaze.core.forms import add_service_errors
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The landing page: the same entries as the navigation, each with what waits there for
+    this person (counted by the app that serves it, registered in its apps.py)."""
+    actor = getattr(request, "actor", None)
+    if actor is None:
+        return redirect("accounts:login")
+    return render(request, "accounts/home.html", {"landing_items": nav_for(actor, waiting=True)})
+
+
+home.ikaze_perm = SIGNED_IN  # type: ignore[attr-defined]
 
 
 def _safe_next(request: HttpRequest, default: str = "/") -> str:
