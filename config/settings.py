@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "ikaze.people",
     "ikaze.intake",
     "ikaze.vetting",
+    "config",  # the composition root: `ikaze demo` wires every app (config/management)
 ]
 
 MIDDLEWARE = [

@@ -24,6 +24,8 @@ from ikaze.audit.personal import seal, sealed_keys
 from ikaze.core import clock
 from ikaze.core.bulk import insert_rows, new_uuids
 
+EventKind = AuditEvent.Kind  # the kinds of event, for callers of audit_record
+
 # The read events recorded while a guard watches (run_read_logged): one list per request.
 _READS_SEEN: ContextVar[list[AuditEvent] | None] = ContextVar("audit_reads_seen", default=None)
 

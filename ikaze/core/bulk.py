@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -204,3 +205,14 @@ def _check_width(table: str, columns: Sequence[str], row: Sequence[Any]) -> None
     # row of the wrong width, with the whole insert, either way).
     if len(row) != len(columns):
         raise ValueError(f"{table}: a row has {len(row)} values for {len(columns)} columns")
+
+
+def in_chunks(values: Sequence[Any], size: int = 10_000) -> Iterable[Sequence[Any]]:
+    """`values` in slices small enough for one `IN (...)` each (old SQLite builds allow only
+    999 parameters)."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        size = max(1, min(size, limit - 10))
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
