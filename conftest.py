@@ -10,9 +10,17 @@ from django.test import Client
 
 from ikaze.accounts.access import Role
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
 # Browser tests run the live server in a thread next to the test; let Django allow that.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The folder the test database lives in (settings make nothing on import)."""
+    from config.home import var_dir
+
+    var_dir().mkdir(parents=True, exist_ok=True)
+    (var_dir() / "static").mkdir(exist_ok=True)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -48,16 +56,6 @@ def _default_language_for_each_test() -> Iterator[None]:
     translation.deactivate()
     yield
     translation.deactivate()
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _fast_password_hashing_everywhere() -> Iterator[None]:
-    """Argon2 is slow by design (that is its point); tests check flows, not the hasher.
-    test_settings.py proves the real settings hash with Argon2."""
-    from django.test import override_settings
-
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        yield
 
 
 @pytest.fixture

@@ -12,22 +12,15 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 
 from ikaze.accounts.access import Role
 from tests import support
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _fast_password_hashing() -> Iterator[None]:
-    # Argon2 costs ~0.1 s a hash by design; the demo creates one account per role.
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        yield
-
-
 @pytest.fixture(scope="module")
 def demo_scenario(  # type: ignore[no-untyped-def]
-    django_db_setup, django_db_blocker, _fast_password_hashing
+    django_db_setup, django_db_blocker
 ) -> Iterator[support.DemoWorld]:
     """The demo scenario, loaded once for the module and rolled back after it."""
     with django_db_blocker.unblock():
