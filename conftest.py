@@ -34,7 +34,7 @@ def _flush_past_audit_triggers() -> Iterator[None]:
     ops_class = type(connection.ops)
     original = ops_class.sql_flush
 
-    def sql_flush(self, style, tables, **kwargs):  # type: ignore[no-untyped-def]
+    def sql_flush(self, style, tables, **kwargs):
         sql = original(self, style, tables, **kwargs)
         if "audit_auditevent" in tables:
             vendor = self.connection.vendor
@@ -59,7 +59,7 @@ def _default_language_for_each_test() -> Iterator[None]:
 
 
 @pytest.fixture
-def make_actor(db):  # type: ignore[no-untyped-def]
+def make_actor(db):
     """Build an actor (a user with a membership) for a role."""
     from tests import factories
 
@@ -74,7 +74,7 @@ def _signed_in_client(
     from ikaze.accounts.access import TWO_FACTOR_ROLES
     from tests import factories
 
-    u = factories.user(role, organisation_=organisation)  # type: ignore[arg-type]
+    u = factories.user(role, organisation_=organisation)
     c = client or Client()
     c.force_login(u)
     if role in TWO_FACTOR_ROLES:
@@ -86,7 +86,7 @@ def _signed_in_client(
 
 
 @pytest.fixture
-def client_for(db) -> Callable[[Role], Client]:  # type: ignore[no-untyped-def]
+def client_for(db) -> Callable[[Role], Client]:
     """A test client signed in (two-factor done where the role needs it) as a new user of `role`."""
 
     def make(role: Role) -> Client:
@@ -96,7 +96,7 @@ def client_for(db) -> Callable[[Role], Client]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def admin_client_for(db) -> Callable[[object], Client]:  # type: ignore[no-untyped-def]
+def admin_client_for(db) -> Callable[[object], Client]:
     """A test client signed in (two-factor done) as an administrator of `organisation` itself
     (ADMIN in a receiving state, ORG_ADMIN elsewhere): the one who makes its credentials."""
     from ikaze.accounts.access import OrgKind
@@ -110,7 +110,7 @@ def admin_client_for(db) -> Callable[[object], Client]:  # type: ignore[no-untyp
 
 
 @pytest.fixture
-def api_client_for(db) -> Callable[[Role], Client]:  # type: ignore[no-untyped-def]
+def api_client_for(db) -> Callable[[Role], Client]:
     """A test client that authenticates with a bearer token of `role` (a machine client)."""
     from ikaze.accounts import services
     from tests import factories

@@ -19,9 +19,7 @@ from tests import support
 
 
 @pytest.fixture(scope="module")
-def demo_scenario(  # type: ignore[no-untyped-def]
-    django_db_setup, django_db_blocker
-) -> Iterator[support.DemoWorld]:
+def demo_scenario(django_db_setup, django_db_blocker) -> Iterator[support.DemoWorld]:
     """The demo scenario, loaded once for the module and rolled back after it."""
     with django_db_blocker.unblock():
         outer = transaction.atomic()
@@ -34,7 +32,7 @@ def demo_scenario(  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def demo_client(db, demo_scenario) -> Callable[[Role], Client]:  # type: ignore[no-untyped-def]
+def demo_client(db, demo_scenario) -> Callable[[Role], Client]:
     """A client signed in (two-factor done) as the demo account of a role."""
 
     def make(role: Role) -> Client:

@@ -67,7 +67,7 @@ def _bool_int(v: Any) -> int:
 
 
 def _date_iso(v: Any) -> str:
-    return v.isoformat()  # type: ignore[no-any-return]
+    return v.isoformat()
 
 
 def converter(field: models.Field[Any, Any]) -> Converter:
@@ -176,7 +176,7 @@ def insert_values(table: str, columns: Sequence[str], values: Iterable[Sequence[
         with (
             connection.wrap_database_errors,
             connection.cursor() as cur,
-            cur.cursor.copy(sql) as copy,  # type: ignore[attr-defined]
+            cur.cursor.copy(sql) as copy,
         ):
             write = copy.write_row
             write(first)

@@ -538,7 +538,7 @@ class Matcher:
                 ]
             finally:
                 con.execute("DROP TABLE IF EXISTS batch_f")
-        pairs = pl.concat(frames).cast(PAIR_SCHEMA)  # type: ignore[arg-type]
+        pairs = pl.concat(frames).cast(PAIR_SCHEMA)
         return pairs.sort(["probability", "left_id", "right_id"], descending=[True, False, False])
 
     def _carry_names(self, rows: int, threshold: float) -> bool:
@@ -668,7 +668,7 @@ class Matcher:
                 sdf.drop_table_from_database_and_remove_from_cache()
             linker.table_management.delete_tables_created_by_splink_from_db()
             con.execute("DROP TABLE IF EXISTS batch_f")
-        pairs = pl.concat(frames).cast(PAIR_SCHEMA)  # type: ignore[arg-type]
+        pairs = pl.concat(frames).cast(PAIR_SCHEMA)
         return pairs.sort(["probability", "left_id", "right_id"], descending=[True, False, False])
 
     # ----- online ------------------------------------------------------------------------
