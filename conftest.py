@@ -10,9 +10,17 @@ from django.test import Client
 
 from ikaze.accounts.access import Role
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
 # Browser tests run the live server in a thread next to the test; let Django allow that.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The folder the test database lives in (settings make nothing on import)."""
+    from config.home import var_dir
+
+    var_dir().mkdir(parents=True, exist_ok=True)
+    (var_dir() / "static").mkdir(exist_ok=True)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -26,7 +34,7 @@ def _flush_past_audit_triggers() -> Iterator[None]:
     ops_class = type(connection.ops)
     original = ops_class.sql_flush
 
-    def sql_flush(self, style, tables, **kwargs):  # type: ignore[no-untyped-def]
+    def sql_flush(self, style, tables, **kwargs):
         sql = original(self, style, tables, **kwargs)
         if "audit_auditevent" in tables:
             vendor = self.connection.vendor
@@ -50,18 +58,8 @@ def _default_language_for_each_test() -> Iterator[None]:
     translation.deactivate()
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _fast_password_hashing_everywhere() -> Iterator[None]:
-    """Argon2 is slow by design (that is its point); tests check flows, not the hasher.
-    test_settings.py proves the real settings hash with Argon2."""
-    from django.test import override_settings
-
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        yield
-
-
 @pytest.fixture
-def make_actor(db):  # type: ignore[no-untyped-def]
+def make_actor(db):
     """Build an actor (a user with a membership) for a role."""
     from tests import factories
 
@@ -76,7 +74,7 @@ def _signed_in_client(
     from ikaze.accounts.access import TWO_FACTOR_ROLES
     from tests import factories
 
-    u = factories.user(role, organisation_=organisation)  # type: ignore[arg-type]
+    u = factories.user(role, organisation_=organisation)
     c = client or Client()
     c.force_login(u)
     if role in TWO_FACTOR_ROLES:
@@ -88,7 +86,7 @@ def _signed_in_client(
 
 
 @pytest.fixture
-def client_for(db) -> Callable[[Role], Client]:  # type: ignore[no-untyped-def]
+def client_for(db) -> Callable[[Role], Client]:
     """A test client signed in (two-factor done where the role needs it) as a new user of `role`."""
 
     def make(role: Role) -> Client:
@@ -98,7 +96,7 @@ def client_for(db) -> Callable[[Role], Client]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def admin_client_for(db) -> Callable[[object], Client]:  # type: ignore[no-untyped-def]
+def admin_client_for(db) -> Callable[[object], Client]:
     """A test client signed in (two-factor done) as an administrator of `organisation` itself
     (ADMIN in a receiving state, ORG_ADMIN elsewhere): the one who makes its credentials."""
     from ikaze.accounts.access import OrgKind
@@ -112,7 +110,7 @@ def admin_client_for(db) -> Callable[[object], Client]:  # type: ignore[no-untyp
 
 
 @pytest.fixture
-def api_client_for(db) -> Callable[[Role], Client]:  # type: ignore[no-untyped-def]
+def api_client_for(db) -> Callable[[Role], Client]:
     """A test client that authenticates with a bearer token of `role` (a machine client)."""
     from ikaze.accounts import services
     from tests import factories

@@ -18,6 +18,7 @@ from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
+from ikaze.accounts.actor import actor_or_none
 from ikaze.accounts.api_routing import AUTH, PUBLIC, GuardedRouter
 from ikaze.accounts.guards import record_denial
 from ikaze.accounts.schemas import ErrorBody, ErrorOut  # noqa: F401  (re-exported for app routers)
@@ -186,7 +187,7 @@ def _error(
 @api.exception_handler(IkazeError)
 def _ikaze_error(request: HttpRequest, exc: IkazeError) -> HttpResponse:
     if isinstance(exc, PermissionDenied):
-        record_denial(getattr(request, "actor", None), exc, path=request.path)
+        record_denial(actor_or_none(request), exc, path=request.path)
     return _error(request, exc.status, exc.code, str(exc.message), exc.details)
 
 

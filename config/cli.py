@@ -9,10 +9,13 @@ from __future__ import annotations
 import os
 import sys
 
+from config import home
+
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    home.prepare()  # the folders and the secret key, before Django reads the settings
     if len(argv) > 1 and argv[1] == "worker":
         # django-tasks-db's worker, under the name DESIGN.md gives it.
         argv[1] = "db_worker"

@@ -142,7 +142,7 @@ def demo_accounts() -> list[DemoAccount]:
     return out
 
 
-def _app_parts() -> list:  # type: ignore[type-arg]
+def _app_parts() -> list:
     """Each installed app's `demo.load(admin=, orgs=, users=)`, in flow order."""
     from importlib import import_module
 

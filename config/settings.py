@@ -1,38 +1,26 @@
-"""Settings for development, the demo and the tests. Production: config.settings_production.
+"""Settings for development and the demo. Production: config.settings_production; the tests:
+config.settings_test.
 
-Nothing here reads a setting at import time of an app; every value comes from the environment
-with a safe default for a single-machine pilot.
+Importing this module changes nothing on disk (config.home.prepare does, when a process
+starts). Nothing here reads a setting at import time of an app; every value comes from the
+environment with a safe default for a single-machine pilot.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 import dj_database_url
 
+from config.home import stored_secret_key, var_dir
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-IKAZE_HOME = Path(os.environ.get("IKAZE_HOME") or Path.cwd()).resolve()
-VAR_DIR = IKAZE_HOME / "var"
+VAR_DIR = var_dir()
+IKAZE_HOME = VAR_DIR.parent
 
-
-def _secret_key() -> str:
-    if key := os.environ.get("IKAZE_SECRET_KEY"):
-        return key
-    # A per-installation key kept beside the SQLite file, so sessions survive restarts.
-    path = VAR_DIR / "secret_key"
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        key = "insecure-" + secrets.token_urlsafe(48)
-        path.write_text(key)
-        path.chmod(0o600)
-        return key
-
-
-SECRET_KEY = _secret_key()
+# Read, never written, here: config.home.prepare() makes the key and the folders.
+SECRET_KEY = stored_secret_key(VAR_DIR)
 DEBUG = os.environ.get("IKAZE_DEBUG", "0") == "1"
 ALLOWED_HOSTS = [
     h
@@ -63,6 +51,7 @@ INSTALLED_APPS = [
     "ikaze.people",
     "ikaze.intake",
     "ikaze.vetting",
+    "config",  # the composition root: `ikaze demo` wires every app (config/management)
 ]
 
 MIDDLEWARE = [
@@ -114,7 +103,6 @@ SQLITE_PATH = VAR_DIR / "ikaze.sqlite3"
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
 else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -160,7 +148,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AXES_FAILURE_LIMIT = int(os.environ.get("IKAZE_LOGIN_FAILURE_LIMIT", "5"))
@@ -219,8 +207,8 @@ IKAZE_LATE_SERVICE_HOURS = int(os.environ.get("IKAZE_LATE_SERVICE_HOURS", "48"))
 # --- static and files ----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-# whitenoise serves from finders in development; an existing (even empty) root keeps it quiet.
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# whitenoise serves from finders in development; an existing (even empty) root keeps it quiet
+# (config.home.prepare makes it).
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,9 +1,10 @@
 from django.urls import include, path
 
 from config.api import api
+from ikaze.accounts.views import home
 
 urlpatterns = [
-    path("", include("ikaze.core.urls")),
+    path("", home, name="home"),
     path("accounts/", include("ikaze.accounts.urls")),
     path("audit/", include("ikaze.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

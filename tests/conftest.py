@@ -12,23 +12,14 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 
 from ikaze.accounts.access import Role
 from tests import support
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _fast_password_hashing() -> Iterator[None]:
-    # Argon2 costs ~0.1 s a hash by design; the demo creates one account per role.
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        yield
-
-
 @pytest.fixture(scope="module")
-def demo_scenario(  # type: ignore[no-untyped-def]
-    django_db_setup, django_db_blocker, _fast_password_hashing
-) -> Iterator[support.DemoWorld]:
+def demo_scenario(django_db_setup, django_db_blocker) -> Iterator[support.DemoWorld]:
     """The demo scenario, loaded once for the module and rolled back after it."""
     with django_db_blocker.unblock():
         outer = transaction.atomic()
@@ -41,7 +32,7 @@ def demo_scenario(  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def demo_client(db, demo_scenario) -> Callable[[Role], Client]:  # type: ignore[no-untyped-def]
+def demo_client(db, demo_scenario) -> Callable[[Role], Client]:
     """A client signed in (two-factor done) as the demo account of a role."""
 
     def make(role: Role) -> Client:

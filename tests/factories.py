@@ -83,7 +83,7 @@ def totp_device(u: User) -> TOTPDevice:
 # --- referrals, people and intake (issue 3) -------------------------------------------------
 
 
-def agreement_in_force(*, code: str | None = None, sending_state: str = "US"):  # type: ignore[no-untyped-def]
+def agreement_in_force(*, code: str | None = None, sending_state: str = "US"):
     """An agreement in force between `sending_state` and Rwanda, built through its services."""
     from ikaze.agreements import services as agreements
 
@@ -104,7 +104,7 @@ def liaison(*, organisation_: Organisation | None = None, country: str = "US") -
     return actor(Role.SENDING_LIAISON, organisation_=org)
 
 
-def person_in(**overrides):  # type: ignore[no-untyped-def]
+def person_in(**overrides):
     """A complete person's data (passes SAFEGUARDS A4) with overrides."""
     import datetime as dt
 
@@ -126,13 +126,13 @@ def person_in(**overrides):  # type: ignore[no-untyped-def]
     return PersonIn(**data)
 
 
-def person(*, by: Actor, rescore: bool = False, **overrides):  # type: ignore[no-untyped-def]
+def person(*, by: Actor, rescore: bool = False, **overrides):
     from ikaze.people.services import person_create
 
     return person_create(actor=by, data=person_in(**overrides), rescore=rescore)
 
 
-def referral(*, by: Actor, agreement, submit: bool = True, **overrides):  # type: ignore[no-untyped-def]
+def referral(*, by: Actor, agreement, submit: bool = True, **overrides):
     from ikaze.vetting.services import referral_create, referral_submit
 
     p = person(by=by, **overrides)
@@ -145,7 +145,7 @@ def referral(*, by: Actor, agreement, submit: bool = True, **overrides):  # type
 # --- agreements (issue 2) ------------------------------------------------------------------
 
 
-def agreement(  # type: ignore[no-untyped-def]
+def agreement(
     *,
     by: Actor | None = None,
     code: str | None = None,
@@ -219,7 +219,7 @@ def vetting_officer(
 
 def fact(
     *, by: Actor, referral, kind: str, payload: dict, days_ago: int = 0, source: str = "DOC-1"
-):  # type: ignore[no-untyped-def]
+):
     """Record a legal fact through the service (effective `days_ago` days before today)."""
     import datetime as dt
 
@@ -236,7 +236,7 @@ def fact(
     )
 
 
-def court_stay(*, by: Actor, referral, court: str = "C", measure: str = "stay"):  # type: ignore[no-untyped-def]
+def court_stay(*, by: Actor, referral, court: str = "C", measure: str = "stay"):
     """A court stay granted today: SAFEGUARDS A8 blocks the person while it stands."""
     return fact(
         by=by,
@@ -246,7 +246,7 @@ def court_stay(*, by: Actor, referral, court: str = "C", measure: str = "stay"):
     )
 
 
-def clear_facts(*, by: Actor, referral) -> None:  # type: ignore[no-untyped-def]
+def clear_facts(*, by: Actor, referral) -> None:
     """The facts a person needs before acceptance: an individual assessment and legal advice."""
     import hashlib
 
@@ -271,7 +271,7 @@ def clear_facts(*, by: Actor, referral) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def vetting_referral(*, agreement=None, officer: Actor | None = None, clear: bool = True, **person):  # type: ignore[no-untyped-def]
+def vetting_referral(*, agreement=None, officer: Actor | None = None, clear: bool = True, **person):
     """A submitted referral (and, with `clear`, the facts that let it be accepted)."""
     agreement = agreement or agreement_in_force()
     r = referral(by=liaison(country=agreement.sending_state), agreement=agreement, **person)

@@ -65,7 +65,7 @@ def _counts() -> tuple[int, int, int, int, int]:
 
 def test_an_oversized_json_body_answers_413_in_the_error_shape_and_changes_nothing(
     api_client_for,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     officer = api_client_for(Role.VETTING_OFFICER)
     before = _counts()
     size = settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1
@@ -86,7 +86,7 @@ def test_an_oversized_json_body_answers_413_in_the_error_shape_and_changes_nothi
     assert _counts() == before
 
 
-def test_an_oversized_form_post_answers_the_413_page(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_an_oversized_form_post_answers_the_413_page(client_for) -> None:
     client = client_for(Role.SENDING_LIAISON)
     before = _counts()
     r = client.post(
@@ -100,7 +100,7 @@ def test_an_oversized_form_post_answers_the_413_page(client_for) -> None:  # typ
     assert _counts() == before
 
 
-def test_an_upload_over_the_upload_limit_answers_413(api_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_an_upload_over_the_upload_limit_answers_413(api_client_for) -> None:
     client = api_client_for(Role.SENDING_LIAISON)
     limit = settings.IKAZE_UPLOAD_MAX_BYTES
     r = client.generic(
@@ -129,7 +129,7 @@ def test_an_upload_over_the_upload_limit_answers_413(api_client_for) -> None:  #
 )
 def test_a_body_that_is_not_a_json_object_answers_400_and_rescreens_nothing(
     api_client_for, body: bytes, code: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     r0 = f.vetting_referral()
     Evaluation.objects.filter(referral=r0).update(ruleset_version="2000.1.1")
     officer = api_client_for(Role.VETTING_OFFICER)
@@ -143,7 +143,7 @@ def test_a_body_that_is_not_a_json_object_answers_400_and_rescreens_nothing(
     ) == {"2000.1.1"}
 
 
-def test_a_nul_anywhere_in_a_json_body_is_refused_naming_where(api_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_nul_anywhere_in_a_json_body_is_refused_naming_where(api_client_for) -> None:
     r0 = f.vetting_referral()
     officer = api_client_for(Role.VETTING_OFFICER)
     before = (_counts(), LegalEventRecord.objects.count())
@@ -191,7 +191,7 @@ def test_a_nul_anywhere_in_a_json_body_is_refused_naming_where(api_client_for) -
 )
 def test_the_api_refuses_text_over_the_limit_or_with_control_characters(
     api_client_for, overrides: dict[str, Any], field: str, reason: str | None
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     a = f.agreement_in_force()
     client = api_client_for(Role.SENDING_LIAISON)
     before = _counts()
@@ -204,7 +204,7 @@ def test_the_api_refuses_text_over_the_limit_or_with_control_characters(
     assert _counts() == before
 
 
-def test_free_text_keeps_its_line_breaks(api_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_free_text_keeps_its_line_breaks(api_client_for) -> None:
     a = f.agreement_in_force()
     client = api_client_for(Role.SENDING_LIAISON)
     r = _post(
@@ -217,7 +217,7 @@ def test_free_text_keeps_its_line_breaks(api_client_for) -> None:  # type: ignor
 
 def test_a_query_parameter_with_a_control_character_is_refused_after_authentication(
     api_client_for,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     officer = api_client_for(Role.VETTING_OFFICER)
     r = officer.get("/api/v1/people", {"q": "Ana\x00"})
     assert r.status_code == 422
@@ -225,7 +225,7 @@ def test_a_query_parameter_with_a_control_character_is_refused_after_authenticat
     assert Client().get("/api/v1/people", {"q": "Ana\x00"}).status_code == 401
 
 
-def test_a_page_form_with_a_control_character_is_refused_naming_the_field(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_page_form_with_a_control_character_is_refused_naming_the_field(client_for) -> None:
     a = f.agreement_in_force()
     client = client_for(Role.SENDING_LIAISON)
     before = _counts()
@@ -243,7 +243,7 @@ def test_a_page_form_with_a_control_character_is_refused_naming_the_field(client
 
 
 @pytest.mark.parametrize("deadline", ["1767225600", "2026-01-01T00:00:00", "2026-1-1", "tomorrow"])
-def test_a_deadline_is_an_iso_date_only(api_client_for, deadline: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_deadline_is_an_iso_date_only(api_client_for, deadline: str) -> None:
     officer = api_client_for(Role.VETTING_OFFICER)
     r = officer.get("/api/v1/vetting/queue", {"deadline": deadline})
     assert r.status_code == 422
@@ -252,7 +252,7 @@ def test_a_deadline_is_an_iso_date_only(api_client_for, deadline: str) -> None: 
 
 
 @pytest.mark.parametrize("effective_at", [1767225600, "2026-01-01T00:00:00Z", 20260101.0])
-def test_a_fact_date_is_an_iso_date_only(api_client_for, effective_at: Any) -> None:  # type: ignore[no-untyped-def]
+def test_a_fact_date_is_an_iso_date_only(api_client_for, effective_at: Any) -> None:
     r0 = f.vetting_referral()
     officer = api_client_for(Role.VETTING_OFFICER)
     before = LegalEventRecord.objects.count()
@@ -310,7 +310,7 @@ def _request_strings(openapi: dict[str, Any]) -> Iterator[tuple[str, dict[str, A
                 yield from walk(label, content["schema"])
 
 
-def test_every_request_string_declares_its_limit_and_refuses_control_characters(openapi) -> None:  # type: ignore[no-untyped-def]
+def test_every_request_string_declares_its_limit_and_refuses_control_characters(openapi) -> None:
     undeclared = [
         where
         for where, schema in _request_strings(openapi)
@@ -319,7 +319,7 @@ def test_every_request_string_declares_its_limit_and_refuses_control_characters(
     assert undeclared == []
 
 
-def test_the_schema_says_what_the_model_holds(openapi) -> None:  # type: ignore[no-untyped-def]
+def test_the_schema_says_what_the_model_holds(openapi) -> None:
     props = openapi["components"]["schemas"]["ReferralCreateIn"]["properties"]
     assert (props["given_names"]["maxLength"], props["given_names"]["minLength"]) == (200, 1)
     assert props["second_surname"]["maxLength"] == 200
@@ -329,7 +329,7 @@ def test_the_schema_says_what_the_model_holds(openapi) -> None:  # type: ignore[
     assert props["health"]["maxLength"] == 10_000
 
 
-def test_every_operation_with_a_body_documents_400_and_413(openapi) -> None:  # type: ignore[no-untyped-def]
+def test_every_operation_with_a_body_documents_400_and_413(openapi) -> None:
     missing = [
         f"{method.upper()} {path}: {status}"
         for path, operations in openapi["paths"].items()
@@ -345,7 +345,7 @@ def test_every_operation_with_a_body_documents_400_and_413(openapi) -> None:  # 
     }
 
 
-def test_dates_are_declared_as_dates(openapi) -> None:  # type: ignore[no-untyped-def]
+def test_dates_are_declared_as_dates(openapi) -> None:
     queue = openapi["paths"]["/api/v1/vetting/queue"]["get"]["parameters"]
     deadline = next(p for p in queue if p["name"] == "deadline")
     assert {"type": "string", "format": "date"} in deadline["schema"]["anyOf"]
@@ -354,7 +354,7 @@ def test_dates_are_declared_as_dates(openapi) -> None:  # type: ignore[no-untype
 # --- caching --------------------------------------------------------------------------------
 
 
-def test_answers_carrying_personal_data_are_not_stored(api_client_for, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_answers_carrying_personal_data_are_not_stored(api_client_for, client_for) -> None:
     r0 = f.vetting_referral()
     api = api_client_for(Role.VETTING_OFFICER)
     page = client_for(Role.VETTING_OFFICER)
@@ -379,7 +379,7 @@ def test_static_files_keep_their_cache_lifetime() -> None:
 
 
 @pytest.mark.parametrize("every", [0, 1, "true", "yes", None])
-def test_a_json_boolean_is_true_or_false_only(api_client_for, every: Any) -> None:  # type: ignore[no-untyped-def]
+def test_a_json_boolean_is_true_or_false_only(api_client_for, every: Any) -> None:
     r0 = f.vetting_referral()
     Evaluation.objects.filter(referral=r0).update(ruleset_version="2000.1.1")
     officer = api_client_for(Role.VETTING_OFFICER)
@@ -392,7 +392,7 @@ def test_a_json_boolean_is_true_or_false_only(api_client_for, every: Any) -> Non
 
 
 @pytest.mark.parametrize("cap", ["5", 5.0, True])
-def test_a_json_integer_is_an_integer_only(api_client_for, cap: Any) -> None:  # type: ignore[no-untyped-def]
+def test_a_json_integer_is_an_integer_only(api_client_for, cap: Any) -> None:
     a = f.agreement_in_force()
     admin = api_client_for(Role.ADMIN)
     before = a.tranches.count()
@@ -406,7 +406,7 @@ def test_a_json_integer_is_an_integer_only(api_client_for, cap: Any) -> None:  #
     assert a.tranches.count() == before
 
 
-def test_a_page_field_longer_than_any_field_holds_is_refused(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_page_field_longer_than_any_field_holds_is_refused(client_for) -> None:
     r0 = f.vetting_referral()
     client = client_for(Role.SENDING_LIAISON)
     r = client.post(f"/vetting/referrals/{r0.pk}/withdraw/", {"reason": "x" * 10_001})
@@ -416,7 +416,7 @@ def test_a_page_field_longer_than_any_field_holds_is_refused(client_for) -> None
     assert r0.status == Referral.Status.SUBMITTED
 
 
-def test_a_form_without_a_boundary_answers_400(api_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_form_without_a_boundary_answers_400(api_client_for) -> None:
     client = api_client_for(Role.SENDING_LIAISON)
     r = client.generic(
         "POST", "/api/v1/intake/batches", b"agreement=X", content_type="multipart/form-data"

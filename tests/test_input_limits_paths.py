@@ -93,7 +93,7 @@ def test_free_text_keeps_line_breaks_and_names_keep_their_letters() -> None:
     assert p.sensitive.vulnerabilities == "Walks with a cane.\r\n\tNeeds a ground floor."
 
 
-def test_the_referral_page_refuses_a_name_over_the_limit(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_referral_page_refuses_a_name_over_the_limit(client_for) -> None:
     a = f.agreement_in_force()
     client = client_for(Role.SENDING_LIAISON)
     before = _stored()
@@ -187,7 +187,7 @@ def test_manifest_free_text_keeps_its_line_breaks() -> None:
 
 def test_an_uploaded_manifest_reports_the_row_and_imports_the_others(
     api_client_for, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     a = f.agreement_in_force()
     client = api_client_for(Role.SENDING_LIAISON)
     file = SimpleUploadedFile(

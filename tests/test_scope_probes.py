@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 PROBE = "probe:out_of_scope"
 
 
-def _client(actor) -> Client:  # type: ignore[no-untyped-def]
+def _client(actor) -> Client:
     c = Client()
     c.force_login(actor.user)
     return c
@@ -39,7 +39,7 @@ def _probes() -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture
-def world():  # type: ignore[no-untyped-def]
+def world():
     agreement = factories.agreement_in_force()
     mine, theirs = factories.liaison(), factories.liaison()
     referral = factories.referral(by=theirs, agreement=agreement)

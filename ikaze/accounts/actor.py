@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router
@@ -24,6 +24,9 @@ from ikaze.accounts.access import (
 )
 from ikaze.accounts.models import ApiToken, Membership, Organisation, User
 from ikaze.core.hot import hot_cursor
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 
 @dataclass(frozen=True)
@@ -324,3 +327,25 @@ def command_line_actor(*, roles: frozenset[Role], label: str) -> Actor:
 
 
 SYSTEM = Actor(user=None, organisation=None, roles=frozenset(), label="system")
+
+
+# --- the actor of a request: the one way pages, the API and middleware reach it ------------
+
+
+def actor_attach(request: HttpRequest, actor: Actor | None) -> None:
+    """Attach who is acting to the request (the middleware for sessions, TokenAuth for tokens)."""
+    request.actor = actor  # type: ignore[attr-defined]  # the one place the attribute is set
+
+
+def actor_or_none(request: HttpRequest) -> Actor | None:
+    """Who is acting on this request, or None (anonymous, or not yet known)."""
+    actor: Actor | None = getattr(request, "actor", None)
+    return actor
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    """Who is acting on a guarded request (`@requires`, GuardedRouter): always someone."""
+    actor = actor_or_none(request)
+    if actor is None:
+        raise RuntimeError("No actor on this request: is the page or operation guarded?")
+    return actor

@@ -23,7 +23,7 @@ from ninja.responses import Status
 from ninja.security import APIKeyCookie, HttpBearer
 
 from ikaze.accounts.access import Perm
-from ikaze.accounts.actor import Actor
+from ikaze.accounts.actor import Actor, actor_attach, actor_or_none
 from ikaze.accounts.guards import record_probe, require
 from ikaze.accounts.schemas import ErrorOut
 from ikaze.core.errors import NotFound
@@ -55,7 +55,7 @@ class TokenAuth(HttpBearer):
             )
         except NotFound:
             return None
-        request.actor = actor  # type: ignore[attr-defined]
+        actor_attach(request, actor)
         return _check(actor, self.perm, request)
 
 
@@ -69,7 +69,7 @@ class SessionAuth(APIKeyCookie):
         self.perm = perm
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
-        actor = getattr(request, "actor", None)
+        actor = actor_or_none(request)
         if actor is None:
             return None
         if actor.awaiting_second_factor:  # SAFEGUARDS F6 (the middleware answers first)
@@ -87,14 +87,14 @@ def _guard(
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if perm != PUBLIC:
             require(
-                getattr(request, "actor", None),
+                actor_or_none(request),
                 Perm(perm),
                 target_type="api",
             )
         try:
             result = func(request, *args, **kwargs)
         except NotFound as exc:  # an object outside the actor's scope is recorded (guards)
-            record_probe(getattr(request, "actor", None), exc, path=request.path)
+            record_probe(actor_or_none(request), exc, path=request.path)
             raise
         if only_status is not None and not isinstance(result, HttpResponseBase | Status | tuple):
             # ninja answers a bare body with the only declared status; the error responses
@@ -168,8 +168,3 @@ class GuardedRouter(Router):
 
     def delete(self, path: str, *, perm: Perm | str, **kw: Any) -> Callable[..., Any]:  # type: ignore[override]
         return self.api_operation(["DELETE"], path, perm=perm, **kw)
-
-
-def actor_of(request: HttpRequest) -> Actor:
-    """The actor the auth classes attached (guarded operations always have one)."""
-    return request.actor  # type: ignore[attr-defined,no-any-return]

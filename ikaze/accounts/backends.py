@@ -26,7 +26,7 @@ MEMBERSHIPS_ATTR = "_ikaze_active_memberships"
 
 
 class ModelBackend(DjangoModelBackend):
-    def get_user(self, user_id: Any) -> User | None:  # type: ignore[override]
+    def get_user(self, user_id: Any) -> User | None:
         was_read, found = take_user_read_with_session(user_id)
         if not was_read:
             found = user_with_memberships(user_id)

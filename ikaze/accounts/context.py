@@ -9,9 +9,10 @@ from django.http import HttpRequest
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
+    from ikaze.accounts.actor import actor_or_none
     from ikaze.accounts.navigation import ROLE_INTROS, nav_for
 
-    actor = getattr(request, "actor", None)
+    actor = actor_or_none(request)
     role = actor.primary_role if actor else None
     return {
         "actor": actor,

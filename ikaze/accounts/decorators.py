@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import render
 
 from ikaze.accounts.access import Perm
+from ikaze.accounts.actor import actor_or_none
 from ikaze.accounts.guards import record_denial, record_probe, require
 from ikaze.core.errors import NotFound, PermissionDenied
 
@@ -24,7 +25,7 @@ def requires(perm: Perm | str) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            actor = getattr(request, "actor", None)
+            actor = actor_or_none(request)
             if actor is None:
                 return redirect_to_login(request.get_full_path())
             try:

@@ -14,7 +14,7 @@ import datetime as dt
 
 from django.http import HttpRequest
 
-from ikaze.audit.models import AuditEvent
+from ikaze.audit.selectors import audit_security_events
 from ikaze.core import clock
 
 BASE_COOL_OFF = dt.timedelta(minutes=5)
@@ -35,10 +35,9 @@ def lockout_reason(username: str, client: str) -> str:
 
 def lockouts_in_window(*, username: str, client: str) -> int:
     """How many times (username, client) met a lock-out in the last day."""
-    return AuditEvent.objects.filter(
-        kind=AuditEvent.Kind.SECURITY,
-        action="login.locked_out",
-        at__gte=clock.now() - WINDOW,
+    return audit_security_events(
+        actions=["login.locked_out"],
+        since=clock.now() - WINDOW,
         reason=lockout_reason(username, client),
     ).count()
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 
-from ikaze.accounts.actor import actor_for_user
+from ikaze.accounts.actor import actor_attach, actor_for_user, actor_or_none
 from ikaze.accounts.backends import take_memberships
 from ikaze.accounts.sessions import forget_user_read_with_session
 
@@ -65,19 +65,20 @@ class ActorMiddleware:
             # A machine client: TokenAuth builds its actor. Loading a session (a browser's
             # cookie sent along) and its memberships would be work thrown away, and a bad
             # token must not fall back to the session.
-            request.actor = None  # type: ignore[attr-defined]
+            actor_attach(request, None)
             return self.get_response(request)
         user = getattr(request, "user", None)
-        request.actor = (  # type: ignore[attr-defined]
+        actor_attach(
+            request,
             actor_for_user(
                 user,
                 take_memberships(user),
                 second_factor=bool(user.is_verified()),  # django_otp's OTPMiddleware
             )
             if user is not None and user.is_authenticated
-            else None
+            else None,
         )
-        actor = request.actor  # type: ignore[attr-defined]
+        actor = actor_or_none(request)
         if (
             actor is not None
             and actor.awaiting_second_factor

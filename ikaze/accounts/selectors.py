@@ -4,6 +4,7 @@ organisation's accounts and tokens (SAFEGUARDS F6)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -12,7 +13,7 @@ from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import require
 from ikaze.accounts.models import ApiToken, CredentialNotice, Organisation, User
-from ikaze.audit.models import AuditEvent
+from ikaze.audit.selectors import audit_security_events
 from ikaze.audit.services import audit_read
 from ikaze.core.errors import NotFound
 
@@ -103,19 +104,29 @@ class SignInFailure:
 SIGN_IN_FAILURE_ACTIONS = ("login.failed", "login.locked_out")
 
 
+def user_display_names(
+    *, ids: Iterable[object] = (), usernames: Iterable[object] = ()
+) -> dict[str, str]:
+    """The name a page shows (full name, else the sign-in name) for these users, keyed by id
+    (as text) and by sign-in name: how other apps name the people in their records."""
+    wanted_ids = {str(i) for i in ids if i}
+    wanted_names = {u for u in usernames if isinstance(u, str) and u}
+    out: dict[str, str] = {}
+    if wanted_ids:
+        out.update({str(u.pk): str(u) for u in User.objects.filter(pk__in=wanted_ids)})
+    if wanted_names:
+        out.update({u.username: str(u) for u in User.objects.filter(username__in=wanted_names)})
+    return out
+
+
 def sign_in_failures_since(*, user_id: object, since: dt.datetime | None) -> list[SignInFailure]:
     """Failed sign-ins on the account since `since` (its previous sign-in), newest first: what
     its holder is told when they next sign in."""
-    qs = AuditEvent.objects.filter(
-        kind=AuditEvent.Kind.SECURITY,
-        action__in=SIGN_IN_FAILURE_ACTIONS,
-        target_type="user",
-        target_id=str(user_id),
+    qs = audit_security_events(
+        actions=SIGN_IN_FAILURE_ACTIONS, target_type="user", target_id=str(user_id), after=since
     )
-    if since is not None:
-        qs = qs.filter(at__gt=since)
     out = []
-    for at, reason in qs.order_by("-seq").values_list("at", "reason")[:1000]:
+    for at, reason in qs.values_list("at", "reason")[:1000]:
         client = next((p[len("client=") :] for p in reason.split() if p.startswith("client=")), "")
         out.append(SignInFailure(at=at, client=client))
     return out

@@ -40,8 +40,7 @@ from ikaze.accounts.models import (
     User,
 )
 from ikaze.accounts.tokens import hash_token, new_token, prefix_of
-from ikaze.audit.models import AuditEvent
-from ikaze.audit.services import audit_record
+from ikaze.audit.services import EventKind, audit_record
 from ikaze.core import clock
 from ikaze.core.errors import NotFound, ValidationError
 
@@ -406,9 +405,7 @@ def api_token_authenticate(*, clear: str, method: str, path: str) -> Actor:
         audit_record(
             actor=actor,
             action="api_token.use",
-            kind=AuditEvent.Kind.READ
-            if method in ("GET", "HEAD", "OPTIONS")
-            else AuditEvent.Kind.CHANGE,
+            kind=EventKind.READ if method in ("GET", "HEAD", "OPTIONS") else EventKind.CHANGE,
             target_type="api_token",
             target_id=token.pk,
             reason=f"{method} {path}",

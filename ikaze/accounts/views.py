@@ -23,7 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ikaze.accounts import selectors, services
 from ikaze.accounts.access import Perm
-from ikaze.accounts.actor import actor_for_user
+from ikaze.accounts.actor import actor_for_user, actor_of, actor_or_none
 from ikaze.accounts.decorators import SIGNED_IN, public, requires
 from ikaze.accounts.errors import EnrolmentLinkInvalid
 from ikaze.accounts.forms import (
@@ -35,9 +35,22 @@ from ikaze.accounts.forms import (
     UserCreateForm,
 )
 from ikaze.accounts.lockout import client_address, lockout_reason
+from ikaze.accounts.navigation import nav_for
 from ikaze.audit.services import audit_security
 from ikaze.core.errors import ValidationError
 from ikaze.core.forms import add_service_errors
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The landing page: the same entries as the navigation, each with what waits there for
+    this person (counted by the app that serves it, registered in its apps.py)."""
+    actor = actor_or_none(request)
+    if actor is None:
+        return redirect("accounts:login")
+    return render(request, "accounts/home.html", {"landing_items": nav_for(actor, waiting=True)})
+
+
+home.ikaze_perm = SIGNED_IN  # type: ignore[attr-defined]
 
 
 def _safe_next(request: HttpRequest, default: str = "/") -> str:
@@ -153,7 +166,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             otp_login(request, matched)
             return redirect(_safe_next(request))
         audit_security(
-            actor=getattr(request, "actor", None),
+            actor=actor_or_none(request),
             action="two_factor.failed",
             target_type="user",
             target_id=user.pk,
@@ -224,7 +237,7 @@ def _enrolment_url(request: HttpRequest, clear: str) -> str:
 @requires(Perm.USER_MANAGE)
 @require_http_methods(["GET", "POST"])
 def user_list(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     organisations = selectors.organisations_administered_by(actor=actor)
     form = UserCreateForm(request.POST or None, organisations=organisations)
     status = 200
@@ -267,7 +280,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def user_enrolment_link(request: HttpRequest, user_id: str) -> HttpResponse:
     """A new one-time enrolment link for a person (a lost authenticator, a new privileged role)."""
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     user = selectors.user_get_for(actor=actor, user_id=user_id)
     _link, clear = services.enrolment_link_issue(actor=actor, user=user)
     users = selectors.user_list_for(actor=actor)
@@ -289,7 +302,7 @@ def user_enrolment_link(request: HttpRequest, user_id: str) -> HttpResponse:
 @requires(Perm.CREDENTIAL_NOTICE_VIEW)
 @require_http_methods(["GET"])
 def credential_notice_list(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     notices = selectors.credential_notice_list_for(actor=actor)[:200]
     return render(request, "accounts/credential_notice_list.html", {"notices": notices})
 
@@ -297,7 +310,7 @@ def credential_notice_list(request: HttpRequest) -> HttpResponse:
 @requires(Perm.TOKEN_MANAGE)
 @require_http_methods(["GET", "POST"])
 def token_list(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     form = TokenIssueForm(
         request.POST or None, organisations=selectors.organisations_administered_by(actor=actor)
     )
@@ -335,7 +348,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @requires(Perm.TOKEN_MANAGE)
 @require_POST
 def token_revoke(request: HttpRequest, token_id: str) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     token = selectors.api_token_get_for(actor=actor, token_id=token_id)
     form = RevokeForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""

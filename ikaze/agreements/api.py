@@ -5,7 +5,8 @@ from ninja import Query, Schema
 
 from config.api import ErrorOut
 from ikaze.accounts.access import Perm
-from ikaze.accounts.api_routing import GuardedRouter, actor_of
+from ikaze.accounts.actor import actor_of
+from ikaze.accounts.api_routing import GuardedRouter
 from ikaze.agreements import selectors, services
 from ikaze.agreements.schemas import (
     AgreementCreateIn,

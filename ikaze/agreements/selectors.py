@@ -6,7 +6,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pycountry
 from django.db import connections, models, router
@@ -24,11 +24,13 @@ from ikaze.agreements.models import (
 )
 from ikaze.agreements.money import Money
 from ikaze.agreements.standards import SAFEGUARD_SETTINGS
-from ikaze.audit.models import AuditEvent
 from ikaze.audit.selectors import audit_event_list
 from ikaze.core.errors import NotFound
 from ikaze.core.hot import hot_cursor
 from ikaze.core.pagination import MAX_PAGE_SIZE
+
+if TYPE_CHECKING:
+    from ikaze.audit.models import AuditEvent
 
 # --- scope ---------------------------------------------------------------------------------
 

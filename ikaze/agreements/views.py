@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ikaze.accounts.access import Perm
-from ikaze.accounts.actor import Actor
+from ikaze.accounts.actor import Actor, actor_of
 from ikaze.accounts.decorators import requires
 from ikaze.agreements import selectors, services
 from ikaze.agreements.forms import (
@@ -34,7 +34,7 @@ _FORM_FIELD = {"amount_minor": "amount"}
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return request.actor  # type: ignore[attr-defined,no-any-return]
+    return actor_of(request)
 
 
 def _transition_choices(actor: Actor, agreement: Agreement) -> list[tuple[str, str]]:

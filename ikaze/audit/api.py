@@ -5,7 +5,8 @@ from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Schema
 
 from ikaze.accounts.access import Perm
-from ikaze.accounts.api_routing import PUBLIC, GuardedRouter, actor_of
+from ikaze.accounts.actor import actor_of
+from ikaze.accounts.api_routing import PUBLIC, GuardedRouter
 from ikaze.audit import selectors, signing
 from ikaze.audit.permissions import levels_for
 from ikaze.audit.services import audit_export_begin

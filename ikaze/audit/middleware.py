@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
 
+from ikaze.accounts.actor import actor_or_none
 from ikaze.audit.models import AuditEvent
 from ikaze.audit.services import audit_record, reads_watched
 
@@ -29,7 +30,7 @@ class ReadAuditMiddleware:
             return self.get_response(request)
         with reads_watched() as recorded:
             response = self.get_response(request)
-        actor = getattr(request, "actor", None)
+        actor = actor_or_none(request)
         if (
             actor is not None
             and getattr(actor, "reads_audited", False)

@@ -223,6 +223,38 @@ def audit_event_list(
     return qs
 
 
+def audit_security_events(
+    *,
+    actions: Sequence[str],
+    target_type: str = "",
+    target_id: str = "",
+    reason: str = "",
+    since: Any = None,
+    after: Any = None,
+) -> QuerySet[AuditEvent]:
+    """Security events with these actions (sign-in failures, lock-outs), newest first: what
+    accounts counts and shows, read here so that no app reads the audit tables directly."""
+    qs = AuditEvent.objects.filter(kind=AuditEvent.Kind.SECURITY, action__in=list(actions))
+    if target_type:
+        qs = qs.filter(target_type=target_type, target_id=target_id)
+    if reason:
+        qs = qs.filter(reason=reason)
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    if after is not None:
+        qs = qs.filter(at__gt=after)
+    return qs.order_by("-seq")
+
+
+def audit_target_changes(*, target_type: str, target_id: str) -> list[AuditEvent]:
+    """One target's recorded changes (reads left out), oldest first: an object's history."""
+    return list(
+        AuditEvent.objects.filter(target_type=target_type, target_id=target_id)
+        .exclude(kind=AuditEvent.Kind.READ)
+        .order_by("seq")
+    )
+
+
 def _openings_for(events: Iterable[AuditEvent]) -> dict[Any, Openings]:
     ids = [e.pk for e in events]
     return dict(

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -23,6 +23,8 @@ from ikaze.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditS
 from ikaze.audit.personal import seal, sealed_keys
 from ikaze.core import clock
 from ikaze.core.bulk import insert_rows, new_uuids
+
+EventKind = AuditEvent.Kind  # the kinds of event, for callers of audit_record
 
 # The read events recorded while a guard watches (run_read_logged): one list per request.
 _READS_SEEN: ContextVar[list[AuditEvent] | None] = ContextVar("audit_reads_seen", default=None)

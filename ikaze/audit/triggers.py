@@ -1,4 +1,7 @@
-"""SQL for the append-only triggers, per database (used by migration 0002 and the tamper test)."""
+"""SQL for the append-only triggers, per database, for code and tests that need it now.
+
+The migrations carry their own copy of the SQL they ran (0002 to 0005), so this module may
+change without rewriting history."""
 
 SQLITE_CREATE = [
     """CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_auditevent

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from ikaze.accounts.access import Perm
+from ikaze.accounts.actor import actor_of
 from ikaze.accounts.decorators import requires
 from ikaze.audit import selectors, signing
 from ikaze.audit.models import AuditEvent
@@ -35,7 +36,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         number = 1
     page = paginate(qs, page=number, size=50)
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     return render(
         request,
         "audit/event_list.html",
@@ -86,7 +87,7 @@ def checkpoint_download(request: HttpRequest) -> HttpResponse:
 @requires(Perm.AUDIT_EXPORT)
 @require_GET
 def export(request: HttpRequest) -> HttpResponseBase:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     upto = audit_export_begin(actor=actor, reason="JSON lines export")
     response = StreamingHttpResponse(
         selectors.audit_export_lines(levels=levels_for(actor), upto_seq=upto),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -66,7 +67,7 @@ def _bool_int(v: Any) -> int:
 
 
 def _date_iso(v: Any) -> str:
-    return v.isoformat()  # type: ignore[no-any-return]
+    return v.isoformat()
 
 
 def converter(field: models.Field[Any, Any]) -> Converter:
@@ -175,7 +176,7 @@ def insert_values(table: str, columns: Sequence[str], values: Iterable[Sequence[
         with (
             connection.wrap_database_errors,
             connection.cursor() as cur,
-            cur.cursor.copy(sql) as copy,  # type: ignore[attr-defined]
+            cur.cursor.copy(sql) as copy,
         ):
             write = copy.write_row
             write(first)
@@ -204,3 +205,14 @@ def _check_width(table: str, columns: Sequence[str], row: Sequence[Any]) -> None
     # row of the wrong width, with the whole insert, either way).
     if len(row) != len(columns):
         raise ValueError(f"{table}: a row has {len(row)} values for {len(columns)} columns")
+
+
+def in_chunks(values: Sequence[Any], size: int = 10_000) -> Iterable[Sequence[Any]]:
+    """`values` in slices small enough for one `IN (...)` each (old SQLite builds allow only
+    999 parameters)."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        size = max(1, min(size, limit - 10))
+    for i in range(0, len(values), size):
+        yield values[i : i + size]

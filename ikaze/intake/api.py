@@ -8,7 +8,8 @@ from ninja.files import UploadedFile
 
 from config.api import ErrorOut
 from ikaze.accounts.access import Perm
-from ikaze.accounts.api_routing import GuardedRouter, actor_of
+from ikaze.accounts.actor import actor_of
+from ikaze.accounts.api_routing import GuardedRouter
 from ikaze.agreements.models import Agreement
 from ikaze.agreements.selectors import agreement_get_for
 from ikaze.core.errors import ValidationError

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sqlite3
 import time
 import uuid
 from collections.abc import Sequence
@@ -18,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 
@@ -28,20 +27,20 @@ from ikaze.accounts.guards import require
 from ikaze.agreements.parties import sending_party_require
 from ikaze.audit.services import EventSpec, audit_record, audit_record_many
 from ikaze.core import clock
-from ikaze.core.bulk import insert_rows, new_uuids
+from ikaze.core.bulk import in_chunks, insert_rows, new_uuids
 from ikaze.core.errors import IkazeError, NotFound, ValidationError
 from ikaze.intake import manifest
 from ikaze.intake.models import IntakeBatch, IntakeRowError
 from ikaze.intake.rows import CleanRow, Problem, validate_row, validate_rows
-from ikaze.people.models import (
-    Household,
-    HouseholdMember,
-    IdentityDocument,
-    Person,
-    SensitiveData,
+from ikaze.people.selectors import households_with_adults, person_ids_by_reference
+from ikaze.people.services import (
+    ScoredPair,
+    households_join_bulk,
+    match_candidates_propose,
+    people_changed_notify,
+    people_register_bulk,
 )
-from ikaze.people.services import ScoredPair, match_candidates_propose, people_changed_notify
-from ikaze.vetting.models import Referral
+from ikaze.vetting.selectors import people_referred
 from ikaze.vetting.services import (
     BulkReferralIn,
     agreement_check_in_force,
@@ -171,13 +170,7 @@ def _actor_of(batch: IntakeBatch) -> Actor:
 
 
 def _in_chunks(values: Sequence[Any]) -> Any:
-    size = IN_CHUNK
-    if connection.vendor == "sqlite":  # old SQLite builds allow only 999 parameters
-        connection.ensure_connection()
-        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        size = max(1, min(size, limit - 10))
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
+    return in_chunks(values, IN_CHUNK)
 
 
 def _fail(
@@ -312,21 +305,11 @@ def intake_batch_run(*, batch_id: uuid.UUID | str) -> IntakeBatch:
     refs = list({r.external_reference for r in clean})
     existing: dict[str, uuid.UUID] = {}
     for chunk in _in_chunks(refs):
-        existing.update(
-            Person.objects.filter(
-                sending_organisation=org, external_reference__in=chunk
-            ).values_list("external_reference", "pk")
-        )
+        existing.update(person_ids_by_reference(organisation_id=org.pk, references=chunk))
     households = list({r.household_reference for r in clean if r.household_reference})
     adult_households: set[str] = set()
     for chunk in _in_chunks(households):
-        adult_households.update(
-            HouseholdMember.objects.filter(
-                household__sending_organisation=org,
-                household__reference__in=chunk,
-                role__in=HouseholdMember.ADULT_ROLES,
-            ).values_list("household__reference", flat=True)
-        )
+        adult_households.update(households_with_adults(organisation_id=org.pk, references=chunk))
     clean, across = validate_rows(clean, known_adult_households=frozenset(adult_households))
     problems.extend(across)
     rejected_rows = sorted({p.row for p in problems})
@@ -344,11 +327,7 @@ def intake_batch_run(*, batch_id: uuid.UUID | str) -> IntakeBatch:
     already_referred: set[uuid.UUID] = set()
     known_ids = [existing[r.external_reference] for r in clean if r.external_reference in existing]
     for chunk in _in_chunks(known_ids):
-        already_referred.update(
-            Referral.objects.filter(agreement=batch.agreement, person_id__in=chunk).values_list(
-                "person_id", flat=True
-            )
-        )
+        already_referred.update(people_referred(agreement_id=batch.agreement_id, person_ids=chunk))
     new_rows: list[tuple[uuid.UUID, CleanRow]] = []
     rerefer: list[tuple[uuid.UUID, CleanRow]] = []
     duplicates = 0
@@ -424,26 +403,6 @@ def intake_batch_run(*, batch_id: uuid.UUID | str) -> IntakeBatch:
     return batch
 
 
-_PERSON_COLUMNS = (
-    "id",
-    "given_names",
-    "first_surname",
-    "second_surname",
-    "name_as_in_documents",
-    "aliases",
-    "sex",
-    "date_of_birth",
-    "dob_precision",
-    "place_of_birth",
-    "nationalities",
-    "languages",
-    "needs_interpreter",
-    "phone",
-    "external_reference",
-    "sending_organisation_id",
-)
-
-
 def _store(
     *,
     batch: IntakeBatch,
@@ -454,51 +413,12 @@ def _store(
     problems: Sequence[Problem],
 ) -> int:
     org = batch.organisation
-    # Plain tuples straight to the driver (ikaze.core.bulk): no model instance per row.
-    insert_rows(
-        Person,
-        _PERSON_COLUMNS,
-        [
-            (
-                pid,
-                r.given_names,
-                r.first_surname,
-                r.second_surname,
-                r.name_as_in_documents,
-                r.aliases,
-                r.sex,
-                r.date_of_birth,
-                r.dob_precision,
-                r.place_of_birth,
-                r.nationalities,
-                r.languages,
-                r.needs_interpreter,
-                r.phone,
-                r.external_reference,
-                org.pk,
-            )
-            for pid, r in new_rows
-        ],
-    )
-    insert_rows(
-        IdentityDocument,
-        ("person_id", "kind", "number", "issuing_state", "expiry"),
-        [
-            (pid, r.document_type, r.document_number, r.document_issuing_state, r.document_expiry)
-            for pid, r in new_rows
-        ],
-    )
-    insert_rows(
-        SensitiveData,
-        ("person_id", "health", "vulnerabilities", "health_consent"),
-        [
-            (pid, r.health, r.vulnerabilities, r.health_consent)
-            for pid, r in new_rows
-            if r.health or r.vulnerabilities
-        ],
-    )
-    joined = _store_households(
-        org_id=org.pk, rows=[*new_rows, *rerefer], registered={pid for pid, _ in rerefer}
+    people_register_bulk(actor=actor, organisation_id=org.pk, rows=new_rows)
+    joined = households_join_bulk(
+        actor=actor,
+        organisation_id=org.pk,
+        rows=[*new_rows, *rerefer],
+        registered={pid for pid, _ in rerefer},
     )
     referrals, specs = referrals_submit_bulk(
         actor=actor,
@@ -544,63 +464,6 @@ def _store(
     return len(
         match_candidates_propose(actor=actor, pairs=pairs, source=f"intake:{str(batch.pk)[:8]}")
     )
-
-
-def _store_households(
-    *,
-    org_id: uuid.UUID,
-    rows: Sequence[tuple[uuid.UUID, CleanRow]],
-    registered: set[uuid.UUID],
-) -> dict[uuid.UUID, list[uuid.UUID]]:
-    """Create the households and memberships of these rows in bulk. Return the people added to
-    each household whose findings may change: one that existed before, or one joined by a
-    person registered before (`registered`, who may hold an acceptance). A household of new
-    people only has no finding yet but the referrals screened with this batch."""
-    refs = sorted({r.household_reference for _, r in rows if r.household_reference})
-    if not refs:
-        return {}
-    known: dict[str, uuid.UUID] = {}
-    for chunk in _in_chunks(refs):
-        known.update(
-            Household.objects.filter(
-                sending_organisation_id=org_id, reference__in=chunk
-            ).values_list("reference", "pk")
-        )
-    new = [
-        Household(id=uuid.uuid4(), reference=ref, sending_organisation_id=org_id)
-        for ref in refs
-        if ref not in known
-    ]
-    existed = set(known.values())
-    Household.objects.bulk_create(new, batch_size=CHUNK)
-    known.update({h.reference: h.pk for h in new})
-    members_existing: set[tuple[uuid.UUID, uuid.UUID]] = set()
-    person_ids = [pid for pid, r in rows if r.household_reference]
-    for chunk in _in_chunks(person_ids):
-        members_existing.update(
-            HouseholdMember.objects.filter(person_id__in=chunk).values_list(
-                "household_id", "person_id"
-            )
-        )
-    added = [
-        HouseholdMember(
-            household_id=known[r.household_reference],
-            person_id=pid,
-            role=r.household_role,
-            relationship=r.relationship,
-        )
-        for pid, r in rows
-        if r.household_reference and (known[r.household_reference], pid) not in members_existing
-    ]
-    HouseholdMember.objects.bulk_create(added, batch_size=CHUNK)
-    joined: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for m in added:
-        joined.setdefault(m.household_id, []).append(m.person_id)
-    return {
-        household_id: people
-        for household_id, people in joined.items()
-        if household_id in existed or not registered.isdisjoint(people)
-    }
 
 
 def intake_summary(batch: IntakeBatch) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ikaze.accounts.access import Perm
+from ikaze.accounts.actor import actor_of
 from ikaze.accounts.decorators import requires
 from ikaze.agreements.selectors import agreement_get_for, agreement_list_for
 from ikaze.core.errors import IkazeError, PermissionDenied
@@ -23,7 +24,7 @@ from ikaze.intake.forms import UploadForm
 @requires(Perm.INTAKE_UPLOAD)
 @require_http_methods(["GET", "POST"])
 def batch_list(request: HttpRequest) -> HttpResponseBase:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     choices = [
         (a.code, f"{a.code} — {a.title}")
         for a in agreement_list_for(actor=actor).filter(status="in_force")
@@ -72,7 +73,7 @@ def batch_list(request: HttpRequest) -> HttpResponseBase:
 @requires(Perm.INTAKE_UPLOAD)
 @require_GET
 def batch_detail(request: HttpRequest, intakebatch_id: str) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     batch = selectors.batch_get_for(actor=actor, batch_id=intakebatch_id)
     errors = list(selectors.batch_errors(batch=batch)[:200])
     return render(request, "intake/batch_detail.html", {"batch": batch, "errors": errors})
@@ -81,7 +82,7 @@ def batch_detail(request: HttpRequest, intakebatch_id: str) -> HttpResponse:
 @requires(Perm.INTAKE_UPLOAD)
 @require_GET
 def batch_progress(request: HttpRequest, intakebatch_id: str) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     batch = selectors.batch_get_for(actor=actor, batch_id=intakebatch_id)
     response = render(request, "intake/_progress.html", {"batch": batch})
     if batch.finished and request.htmx:  # type: ignore[attr-defined]
@@ -93,7 +94,7 @@ def batch_progress(request: HttpRequest, intakebatch_id: str) -> HttpResponse:
 @requires(Perm.INTAKE_UPLOAD)
 @require_GET
 def batch_errors_csv(request: HttpRequest, intakebatch_id: str) -> HttpResponseBase:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     batch = selectors.batch_get_for(actor=actor, batch_id=intakebatch_id)
     response = StreamingHttpResponse(
         selectors.error_report_csv(batch=batch), content_type="text/csv; charset=utf-8"

@@ -6,7 +6,8 @@ from ninja import Query, Schema
 
 from config.api import ErrorOut
 from ikaze.accounts.access import Perm
-from ikaze.accounts.api_routing import GuardedRouter, actor_of
+from ikaze.accounts.actor import actor_of
+from ikaze.accounts.api_routing import GuardedRouter
 from ikaze.core.pagination import paginate
 from ikaze.people import selectors, services
 from ikaze.people.schemas import (

@@ -102,7 +102,7 @@ def _person(
         first, second = surnames or (rng.choice(HAITIAN_SURNAMES), "")
     else:
         given = rng.choice(GIVEN_F if sex == "F" else GIVEN_M)
-        first, second = surnames or tuple(rng.sample(SURNAMES, 2))  # type: ignore[assignment]
+        first, second = surnames or tuple(rng.sample(SURNAMES, 2))
     born = born or dt.date(rng.randint(1968, 2004), rng.randint(1, 12), rng.randint(1, 28))
     doc_no = f"{code}{rng.randint(1000000, 9999999)}"
     return PersonIn(

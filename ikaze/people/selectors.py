@@ -15,7 +15,13 @@ from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import require, scoped_get
 from ikaze.audit.services import audit_read
 from ikaze.core.errors import NotFound
-from ikaze.people.models import IdentityDocument, MatchCandidate, Person, SensitiveData
+from ikaze.people.models import (
+    HouseholdMember,
+    IdentityDocument,
+    MatchCandidate,
+    Person,
+    SensitiveData,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -237,3 +243,45 @@ def person_match_for(
     out = [(people[pid], prob) for pid, prob in hits if pid in people]
     _audit_reads(actor, "person", [p.pk for p, _ in out], "online match")
     return out
+
+
+def person_names(*, ids: Sequence[object]) -> dict[str, str]:
+    """Person id (as text) → full name, for the ids among these that name a registered person
+    (other values are left out): how other apps name the people their records point at."""
+    wanted: set[uuid.UUID] = set()
+    for value in ids:
+        try:
+            wanted.add(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    if not wanted:
+        return {}
+    return {
+        str(p.pk): p.full_name
+        for p in Person.objects.filter(pk__in=wanted).only(
+            "given_names", "first_surname", "second_surname"
+        )
+    }
+
+
+def person_ids_by_reference(
+    *, organisation_id: uuid.UUID, references: Sequence[str]
+) -> dict[str, uuid.UUID]:
+    """The sending organisation's reference → person id, for those of these references it has
+    registered (intake's duplicate check; the caller checked the upload permission)."""
+    return dict(
+        Person.objects.filter(
+            sending_organisation_id=organisation_id, external_reference__in=references
+        ).values_list("external_reference", "pk")
+    )
+
+
+def households_with_adults(*, organisation_id: uuid.UUID, references: Sequence[str]) -> set[str]:
+    """Those of the organisation's household references whose household has an adult member."""
+    return set(
+        HouseholdMember.objects.filter(
+            household__sending_organisation_id=organisation_id,
+            household__reference__in=references,
+            role__in=HouseholdMember.ADULT_ROLES,
+        ).values_list("household__reference", flat=True)
+    )

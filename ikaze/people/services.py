@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.utils.translation import gettext
@@ -16,6 +16,7 @@ from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import require
 from ikaze.audit.services import EventSpec, audit_record, audit_record_many
 from ikaze.core import clock
+from ikaze.core.bulk import in_chunks, insert_rows
 from ikaze.core.errors import Conflict, IllegalTransition, NotFound, ValidationError
 from ikaze.core.text import text_problem, text_problems
 from ikaze.people import validation as v
@@ -550,3 +551,214 @@ def people_changed_notify(
     intake adding members to households in bulk): the same hook `household_add_member` calls,
     in the caller's transaction (SAFEGUARDS F4)."""
     _people_changed(actor=actor, person_ids=person_ids, change=change)
+
+
+# --- many people at once (a manifest import) -------------------------------------------------
+
+
+class PersonRow(Protocol):
+    """One checked manifest row as people's bulk writers read it (ikaze.intake.rows.CleanRow)."""
+
+    @property
+    def given_names(self) -> str: ...
+
+    @property
+    def first_surname(self) -> str: ...
+
+    @property
+    def second_surname(self) -> str: ...
+
+    @property
+    def name_as_in_documents(self) -> str: ...
+
+    @property
+    def aliases(self) -> list[str]: ...
+
+    @property
+    def sex(self) -> str: ...
+
+    @property
+    def date_of_birth(self) -> dt.date: ...
+
+    @property
+    def dob_precision(self) -> str: ...
+
+    @property
+    def place_of_birth(self) -> str: ...
+
+    @property
+    def nationalities(self) -> list[str]: ...
+
+    @property
+    def languages(self) -> list[str]: ...
+
+    @property
+    def needs_interpreter(self) -> bool: ...
+
+    @property
+    def phone(self) -> str: ...
+
+    @property
+    def external_reference(self) -> str: ...
+
+    @property
+    def document_type(self) -> str: ...
+
+    @property
+    def document_number(self) -> str: ...
+
+    @property
+    def document_issuing_state(self) -> str: ...
+
+    @property
+    def document_expiry(self) -> dt.date | None: ...
+
+    @property
+    def health(self) -> str: ...
+
+    @property
+    def vulnerabilities(self) -> str: ...
+
+    @property
+    def health_consent(self) -> bool: ...
+
+    @property
+    def household_reference(self) -> str: ...
+
+    @property
+    def household_role(self) -> str: ...
+
+    @property
+    def relationship(self) -> str: ...
+
+
+_BULK_CHUNK = 2000
+_PERSON_COLUMNS = (
+    "id",
+    "given_names",
+    "first_surname",
+    "second_surname",
+    "name_as_in_documents",
+    "aliases",
+    "sex",
+    "date_of_birth",
+    "dob_precision",
+    "place_of_birth",
+    "nationalities",
+    "languages",
+    "needs_interpreter",
+    "phone",
+    "external_reference",
+    "sending_organisation_id",
+)
+
+
+def people_register_bulk(
+    *, actor: Actor, organisation_id: uuid.UUID, rows: Sequence[tuple[uuid.UUID, PersonRow]]
+) -> None:
+    """Register these people (with their document and sensitive data) for the sending
+    organisation, in the caller's transaction. The caller (intake) audits the batch as one
+    event and proposes the match candidates afterwards."""
+    require(actor, Perm.INTAKE_UPLOAD, target_type="person")
+    # Plain tuples straight to the driver (ikaze.core.bulk): no model instance per row.
+    insert_rows(
+        Person,
+        _PERSON_COLUMNS,
+        [
+            (
+                pid,
+                r.given_names,
+                r.first_surname,
+                r.second_surname,
+                r.name_as_in_documents,
+                r.aliases,
+                r.sex,
+                r.date_of_birth,
+                r.dob_precision,
+                r.place_of_birth,
+                r.nationalities,
+                r.languages,
+                r.needs_interpreter,
+                r.phone,
+                r.external_reference,
+                organisation_id,
+            )
+            for pid, r in rows
+        ],
+    )
+    insert_rows(
+        IdentityDocument,
+        ("person_id", "kind", "number", "issuing_state", "expiry"),
+        [
+            (pid, r.document_type, r.document_number, r.document_issuing_state, r.document_expiry)
+            for pid, r in rows
+        ],
+    )
+    insert_rows(
+        SensitiveData,
+        ("person_id", "health", "vulnerabilities", "health_consent"),
+        [
+            (pid, r.health, r.vulnerabilities, r.health_consent)
+            for pid, r in rows
+            if r.health or r.vulnerabilities
+        ],
+    )
+
+
+def households_join_bulk(
+    *,
+    actor: Actor,
+    organisation_id: uuid.UUID,
+    rows: Sequence[tuple[uuid.UUID, PersonRow]],
+    registered: set[uuid.UUID],
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Create the households and memberships of these rows in bulk. Return the people added to
+    each household whose findings may change: one that existed before, or one joined by a
+    person registered before (`registered`, who may hold an acceptance). A household of new
+    people only has no finding yet but the referrals screened with this batch."""
+    require(actor, Perm.INTAKE_UPLOAD, target_type="household")
+    refs = sorted({r.household_reference for _, r in rows if r.household_reference})
+    if not refs:
+        return {}
+    known: dict[str, uuid.UUID] = {}
+    for chunk in in_chunks(refs):
+        known.update(
+            Household.objects.filter(
+                sending_organisation_id=organisation_id, reference__in=chunk
+            ).values_list("reference", "pk")
+        )
+    new = [
+        Household(id=uuid.uuid4(), reference=ref, sending_organisation_id=organisation_id)
+        for ref in refs
+        if ref not in known
+    ]
+    existed = set(known.values())
+    Household.objects.bulk_create(new, batch_size=_BULK_CHUNK)
+    known.update({h.reference: h.pk for h in new})
+    members_existing: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    person_ids = [pid for pid, r in rows if r.household_reference]
+    for chunk in in_chunks(person_ids):
+        members_existing.update(
+            HouseholdMember.objects.filter(person_id__in=chunk).values_list(
+                "household_id", "person_id"
+            )
+        )
+    added = [
+        HouseholdMember(
+            household_id=known[r.household_reference],
+            person_id=pid,
+            role=r.household_role,
+            relationship=r.relationship,
+        )
+        for pid, r in rows
+        if r.household_reference and (known[r.household_reference], pid) not in members_existing
+    ]
+    HouseholdMember.objects.bulk_create(added, batch_size=_BULK_CHUNK)
+    joined: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for m in added:
+        joined.setdefault(m.household_id, []).append(m.person_id)
+    return {
+        household_id: people
+        for household_id, people in joined.items()
+        if household_id in existed or not registered.isdisjoint(people)
+    }

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ikaze.accounts.access import Perm
+from ikaze.accounts.actor import actor_of
 from ikaze.accounts.decorators import requires
 from ikaze.core.errors import IkazeError, PermissionDenied
 from ikaze.core.names import country_name, country_names
@@ -28,7 +29,7 @@ def _page_number(request: HttpRequest) -> int:
 @requires(Perm.PERSON_VIEW)
 @require_GET
 def person_list(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     q = request.GET.get("q", "").strip()
     page = paginate(selectors.person_list_for(actor=actor, q=q), page=_page_number(request))
     selectors.person_list_audited(actor=actor, people=page.items)
@@ -51,7 +52,7 @@ def _person_context(actor: object, person: Person) -> dict[str, object]:
 @requires(Perm.PERSON_VIEW)
 @require_GET
 def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     person = selectors.person_get_for(actor=actor, person_id=person_id)
     context = _person_context(actor, person)
     # Sensitive data only on request, so that each look is a deliberate, audited read.
@@ -68,7 +69,7 @@ def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
 @require_GET
 def match_check(request: HttpRequest) -> HttpResponse:
     """The "already known?" partial of the referral form (htmx)."""
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     record = {
         k: (request.GET.get(k, "").strip() or None)
         for k in (
@@ -102,7 +103,7 @@ def match_check(request: HttpRequest) -> HttpResponse:
 @requires(Perm.MATCH_ADJUDICATE)
 @require_GET
 def match_queue(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     status = request.GET.get("status", "open")
     if status not in MatchCandidate.Status.values:
         status = "open"
@@ -123,7 +124,7 @@ def match_queue(request: HttpRequest) -> HttpResponse:
 @requires(Perm.MATCH_ADJUDICATE)
 @require_http_methods(["GET", "POST"])
 def match_detail(request: HttpRequest, matchcandidate_id: str) -> HttpResponseBase:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     candidate = selectors.match_candidate_get_for(actor=actor, candidate_id=matchcandidate_id)
     form = DecideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -9,7 +9,8 @@ from ninja import Query, Schema
 
 from config.api import ErrorOut
 from ikaze.accounts.access import Perm
-from ikaze.accounts.api_routing import GuardedRouter, actor_of
+from ikaze.accounts.actor import actor_of
+from ikaze.accounts.api_routing import GuardedRouter
 from ikaze.agreements.selectors import agreement_get_for
 from ikaze.core import clock
 from ikaze.core.errors import NotFound, ValidationError

@@ -19,13 +19,12 @@ from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subque
 from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import out_of_scope, require, scoped_get
-from ikaze.accounts.models import User
+from ikaze.accounts.selectors import user_display_names
 from ikaze.agreements.parties import acts_from_command_line
-from ikaze.audit.models import AuditEvent
-from ikaze.audit.selectors import events_revealed
+from ikaze.audit.selectors import audit_target_changes, events_revealed
 from ikaze.audit.services import audit_read
 from ikaze.core.errors import NotFound
-from ikaze.people.models import Person
+from ikaze.people.selectors import person_names as people_names
 from ikaze.vetting.models import (
     OPEN_STATUSES,
     OVERRIDE_CLOSED,
@@ -128,15 +127,8 @@ def referral_history(
     values the chain seals show only for the `levels` the reader's permissions open
     (ikaze.audit.permissions.levels_for).
     """
-    events = list(
-        AuditEvent.objects.filter(target_type="referral", target_id=str(referral.pk))
-        .exclude(kind=AuditEvent.Kind.READ)
-        .order_by("seq")
-    )
-    people = {
-        str(u.pk): str(u)
-        for u in User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id})
-    }
+    events = audit_target_changes(target_type="referral", target_id=str(referral.pk))
+    people = user_display_names(ids={e.actor_id for e in events if e.actor_id})
     return [
         {
             "at": e["at_time"],
@@ -152,10 +144,7 @@ def referral_history(
 
 def officer_names(*, usernames: Sequence[object]) -> dict[str, str]:
     """Sign-in name → the name a page shows (full name, else the sign-in name) for these."""
-    wanted = {u for u in usernames if isinstance(u, str) and u}
-    if not wanted:
-        return {}
-    return {u.username: str(u) for u in User.objects.filter(username__in=wanted)}
+    return user_display_names(usernames=usernames)
 
 
 def person_names(*, ids: Sequence[object]) -> dict[str, str]:
@@ -164,20 +153,17 @@ def person_names(*, ids: Sequence[object]) -> dict[str, str]:
     A7's findings and household facts carry person ids; a page shows names. Other references
     (a member the sending state named by its own reference) are left out and shown as they are.
     """
-    wanted: set[uuid.UUID] = set()
-    for value in ids:
-        try:
-            wanted.add(uuid.UUID(str(value)))
-        except ValueError:
-            continue
-    if not wanted:
-        return {}
-    return {
-        str(p.pk): p.full_name
-        for p in Person.objects.filter(pk__in=wanted).only(
-            "given_names", "first_surname", "second_surname"
+    return people_names(ids=ids)
+
+
+def people_referred(*, agreement_id: uuid.UUID, person_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of these people who already have a referral under the agreement (intake's check
+    before it refers a registered person again)."""
+    return set(
+        Referral.objects.filter(agreement_id=agreement_id, person_id__in=person_ids).values_list(
+            "person_id", flat=True
         )
-    }
+    )
 
 
 # --- evaluating again after an upgrade of the rule set -------------------------------------

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ikaze.accounts.access import Perm
+from ikaze.accounts.actor import actor_of
 from ikaze.accounts.decorators import requires
 from ikaze.agreements.selectors import agreement_get_for, agreement_list_for
 from ikaze.audit.permissions import levels_for
@@ -60,7 +61,7 @@ def _page_number(request: HttpRequest) -> int:
 @requires(Perm.REFERRAL_VIEW)
 @require_GET
 def referral_list(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     filters = {k: request.GET.get(k, "").strip() for k in ("status", "agreement", "q")}
     qs = selectors.referral_list_for(actor=actor, **filters)
     page = paginate(qs, page=_page_number(request), size=50)
@@ -83,7 +84,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 @requires(Perm.REFERRAL_VIEW)
 @require_GET
 def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     referral = selectors.referral_get_for(actor=actor, referral_id=referral_id)
     own = referral.referring_organisation_id == actor.organisation_id
     status = referral.status
@@ -131,7 +132,7 @@ def _status_label(action: str, after: Any) -> str:
 @requires(Perm.REFERRAL_CREATE)
 @require_http_methods(["GET", "POST"])
 def referral_create(request: HttpRequest) -> HttpResponseBase:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     choices = [
         (a.code, f"{a.code} — {a.title}")
         for a in agreement_list_for(actor=actor).filter(status="in_force")
@@ -166,7 +167,7 @@ def referral_create(request: HttpRequest) -> HttpResponseBase:
 
 
 def _act(request: HttpRequest, referral_id: str, action: str) -> HttpResponseBase:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     referral = selectors.referral_get_for(actor=actor, referral_id=referral_id)
     reason = request.POST.get("reason", "")
     try:
@@ -246,7 +247,7 @@ def _shown_finding(
 @requires(Perm.REFERRAL_DECIDE)
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     filters = {
         k: request.GET.get(k, "").strip()
         for k in ("agreement", "nationality", "status", "has_blocks", "deadline")
@@ -286,7 +287,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 def rescreen(request: HttpRequest) -> HttpResponseBase:
     """Evaluate again what an older rule set evaluated last (the queue's button)."""
     try:
-        summary = services.referrals_rescreen(actor=request.actor)  # type: ignore[attr-defined]
+        summary = services.referrals_rescreen(actor=actor_of(request))
     except IkazeError as exc:
         if isinstance(exc, PermissionDenied):
             raise
@@ -312,7 +313,7 @@ def rescreen(request: HttpRequest) -> HttpResponseBase:
 
 
 def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> dict[str, Any]:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     ev = selectors.latest_evaluation_for(actor=actor, referral=referral)
     ordered = list(ev.ordered_findings) if ev is not None else []  # type: ignore[attr-defined]
     legal_facts = list(selectors.legal_facts_for(actor=actor, referral=referral))
@@ -404,7 +405,7 @@ def _removable(facts: list[LegalEventRecord], taken: set[Any]) -> list[tuple[str
 @requires(Perm.REFERRAL_VIEW)
 @require_GET
 def vetting_file(request: HttpRequest, referral_id: str) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
     return render(request, "vetting/vetting/file.html", _file_context(request, referral))
 
@@ -431,7 +432,7 @@ def _file_with_errors(request: HttpRequest, referral: Referral, **forms_: Any) -
 @requires(Perm.FACT_RECORD)
 @require_POST
 def fact_record(request: HttpRequest, referral_id: str) -> HttpResponseBase:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
     kind = request.POST.get("kind", "")
     if kind not in FORM_FACT_KINDS:
@@ -466,7 +467,7 @@ def fact_record(request: HttpRequest, referral_id: str) -> HttpResponseBase:
 @requires(Perm.REFERRAL_DECIDE)
 @require_POST
 def decide(request: HttpRequest, referral_id: str) -> HttpResponseBase:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
     form = DecideForm(request.POST)
     if form.is_valid():
@@ -493,7 +494,7 @@ def decide(request: HttpRequest, referral_id: str) -> HttpResponseBase:
 @requires(Perm.OVERRIDE_REQUEST)
 @require_POST
 def override_request(request: HttpRequest, referral_id: str) -> HttpResponseBase:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
     form = OverrideRequestForm(request.POST)
     if form.is_valid():
@@ -517,7 +518,7 @@ def override_request(request: HttpRequest, referral_id: str) -> HttpResponseBase
 @requires(Perm.NOTICE_ISSUE)
 @require_POST
 def notice_issue(request: HttpRequest, referral_id: str) -> HttpResponseBase:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
     form = NoticeForm(request.POST)
     if form.is_valid():
@@ -534,7 +535,7 @@ def notice_issue(request: HttpRequest, referral_id: str) -> HttpResponseBase:
 @requires(Perm.REFERRAL_VIEW)
 @require_GET
 def notice_pdf(request: HttpRequest, notice_id: str) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     notice = selectors.notice_get_for(actor=actor, notice_id=notice_id)
     response = HttpResponse(bytes(notice.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{notice.notice_ref}.pdf"'
@@ -544,7 +545,7 @@ def notice_pdf(request: HttpRequest, notice_id: str) -> HttpResponse:
 @requires(Perm.NOTICE_ISSUE)
 @require_POST
 def notice_service(request: HttpRequest, notice_id: str) -> HttpResponseBase:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     notice = selectors.notice_get_for(actor=actor, notice_id=notice_id)
     form = ServiceForm(request.POST, notice_id=notice.pk)
     if form.is_valid():
@@ -570,7 +571,7 @@ def notice_service(request: HttpRequest, notice_id: str) -> HttpResponseBase:
 @requires(Perm.NOTICE_ISSUE)
 @require_POST
 def notice_confirm_service(request: HttpRequest, notice_id: str) -> HttpResponseBase:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     notice = selectors.notice_get_for(actor=actor, notice_id=notice_id)
     try:
         services.notice_confirm_service(
@@ -593,7 +594,7 @@ def notice_confirm_service(request: HttpRequest, notice_id: str) -> HttpResponse
 @requires(Perm.FACT_RECORD)
 @require_POST
 def fact_removal_request(request: HttpRequest, referral_id: str) -> HttpResponseBase:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
     facts = selectors.legal_facts_for(actor=actor, referral=referral)
     form = FactRemovalForm(request.POST, facts=_removable(facts, set()))
@@ -620,7 +621,7 @@ def fact_removal_request(request: HttpRequest, referral_id: str) -> HttpResponse
 @requires(Perm.OVERRIDE_APPROVE)
 @require_POST
 def fact_removal_answer(request: HttpRequest, fact_removal_id: str) -> HttpResponseBase:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     removal = selectors.fact_removal_get_for(actor=actor, fact_removal_id=fact_removal_id)
     form = RemovalAnswerForm(request.POST, removal_id=removal.pk)
     decline = request.POST.get("action") == "decline"
@@ -664,7 +665,7 @@ def _with_alert_forms(alerts: Any, refused: AlertResolveForm | None) -> list[Any
 @requires(Perm.REFERRAL_DECIDE)
 @require_POST
 def alert_resolve(request: HttpRequest, alert_id: str) -> HttpResponseBase:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     alert = selectors.alert_get_for(actor=actor, alert_id=alert_id)
     referral = selectors.referral_vetting_get_for(actor=actor, referral_id=alert.referral_id)
     form = AlertResolveForm(request.POST, alert_id=alert.pk)
@@ -687,7 +688,7 @@ def alert_resolve(request: HttpRequest, alert_id: str) -> HttpResponseBase:
 @requires(Perm.OVERRIDE_APPROVE)
 @require_http_methods(["GET"])
 def override_list(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     status = request.GET.get("status", "requested")
     page = paginate(
         selectors.override_list_for(actor=actor, status=status), page=_page_number(request)
@@ -707,7 +708,7 @@ def override_list(request: HttpRequest) -> HttpResponse:
 @requires(Perm.OVERRIDE_APPROVE)
 @require_POST
 def override_second(request: HttpRequest, override_id: str) -> HttpResponseBase:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     override = selectors.override_get_for(actor=actor, override_id=override_id)
     form = JustificationForm(request.POST)
     decline = request.POST.get("action") == "decline"
@@ -741,7 +742,7 @@ def override_second(request: HttpRequest, override_id: str) -> HttpResponseBase:
 @requires(Perm.REFERRAL_VIEW)
 @require_GET
 def referral_decision(request: HttpRequest, referral_id: str) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = actor_of(request)
     referral = selectors.referral_get_for(actor=actor, referral_id=referral_id)
     return render(
         request,

@@ -61,7 +61,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def demo_live(live_server, transactional_db) -> str:  # type: ignore[no-untyped-def]
+def demo_live(live_server, transactional_db) -> str:
     """The live server's URL, with the demo scenario loaded."""
     from config.demo import load_demo
 
@@ -84,7 +84,7 @@ def _watch(page: Any) -> None:
 
 
 @pytest.fixture
-def page_as(browser, demo_live) -> Iterator[Callable[..., Any]]:  # type: ignore[no-untyped-def]
+def page_as(browser, demo_live) -> Iterator[Callable[..., Any]]:
     contexts: list[Any] = []
     used_steps: dict[str, int] = {}
 

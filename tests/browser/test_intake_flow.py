@@ -88,7 +88,7 @@ def _manifest() -> bytes:
     return out.getvalue().encode()
 
 
-def _page_for(browser, live_server, user):  # type: ignore[no-untyped-def]
+def _page_for(browser, live_server, user):
     from django.test import Client
 
     c = Client()
@@ -100,7 +100,7 @@ def _page_for(browser, live_server, user):  # type: ignore[no-untyped-def]
     return context.new_page()
 
 
-def test_upload_watch_download_adjudicate(browser, live_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_upload_watch_download_adjudicate(browser, live_server, tmp_path) -> None:
     from ikaze.intake.models import IntakeBatch
     from ikaze.intake.services import intake_batch_run
 

@@ -34,7 +34,7 @@ def _rows() -> tuple[int, ...]:
 
 
 @pytest.fixture
-def parties():  # type: ignore[no-untyped-def]
+def parties():
     rwanda = factories.organisation(OrgKind.RECEIVING_STATE)
     return {
         "rwanda": rwanda,

@@ -46,7 +46,7 @@ def _orm_memberships(user: User) -> list[tuple[str, uuid.UUID, str, str, str, st
     ]
 
 
-def _plain(memberships: list) -> list[tuple[str, uuid.UUID, str, str, str, str]]:  # type: ignore[type-arg]
+def _plain(memberships: list) -> list[tuple[str, uuid.UUID, str, str, str, str]]:
     return [(r, o.pk, o.name, o.short_name, o.kind, o.country) for r, o in memberships]
 
 

@@ -37,22 +37,22 @@ def state() -> dict[str, Any]:
 
 
 @pytest.fixture
-def admin(make_actor):  # type: ignore[no-untyped-def]
+def admin(make_actor):
     return make_actor(Role.ADMIN)
 
 
 @pytest.fixture
-def senior(make_actor):  # type: ignore[no-untyped-def]
+def senior(make_actor):
     return make_actor(Role.SENIOR_OFFICER)
 
 
 @pytest.fixture
-def finance(make_actor):  # type: ignore[no-untyped-def]
+def finance(make_actor):
     return make_actor(Role.FINANCE_OFFICER)
 
 
 @pytest.fixture
-def draft(admin):  # type: ignore[no-untyped-def]
+def draft(admin):
     return services.agreement_create(
         actor=admin,
         code="US-RW-2025",
@@ -60,7 +60,7 @@ def draft(admin):  # type: ignore[no-untyped-def]
     )
 
 
-def walk(actor, agreement, *steps):  # type: ignore[no-untyped-def]
+def walk(actor, agreement, *steps):
     for to in steps:
         agreement = services.agreement_transition(
             actor=actor, agreement=agreement, to=to, reason=f"to {to}"
@@ -69,5 +69,5 @@ def walk(actor, agreement, *steps):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def in_force(admin, draft):  # type: ignore[no-untyped-def]
+def in_force(admin, draft):
     return walk(admin, draft, "signed", "in_force")

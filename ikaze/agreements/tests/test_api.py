@@ -13,11 +13,11 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/agreements"
 
 
-def _post(client, url, data):  # type: ignore[no-untyped-def]
+def _post(client, url, data):
     return client.post(url, data=json.dumps(data, default=str), content_type="application/json")
 
 
-def _patch(client, url, data):  # type: ignore[no-untyped-def]
+def _patch(client, url, data):
     return client.patch(url, data=json.dumps(data), content_type="application/json")
 
 
@@ -28,7 +28,7 @@ def test_list_takes_a_constant_number_of_queries(admin, api_client_for, django_a
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    def create(i):  # type: ignore[no-untyped-def]
+    def create(i):
         services.agreement_create(
             actor=admin,
             code=f"A-{i:02d}",

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def loaded(admin):  # type: ignore[no-untyped-def]
+def loaded(admin):
     demo.load(admin=admin, orgs={}, users={"finance": factories.user(Role.FINANCE_OFFICER)})
 
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(admin):  # type: ignore[no-untyped-def]
+def world(admin):
     for i, sending in enumerate(["US", "GB", "US", "US", "GB", "US", "FR"]):
         a = services.agreement_create(
             actor=admin,
@@ -42,7 +42,7 @@ def world(admin):  # type: ignore[no-untyped-def]
     }
 
 
-def _expected(actor, status, page, size):  # type: ignore[no-untyped-def]
+def _expected(actor, status, page, size):
     qs = selectors.agreement_list_for(actor=actor)
     if status:
         qs = qs.filter(status=status)
@@ -55,7 +55,7 @@ def _expected(actor, status, page, size):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("who", ["officer", "us liaison", "auditor in a sending state", "no role"])
-def test_rows_are_the_scoped_querysets(world, who):  # type: ignore[no-untyped-def]
+def test_rows_are_the_scoped_querysets(world, who):
     actor = world[who]
     seen = 0
     for status in ("", "in_force", "draft", "suspended"):
@@ -77,7 +77,7 @@ def test_rows_are_the_scoped_querysets(world, who):  # type: ignore[no-untyped-d
     } == ({"US"} if who == "us liaison" else set() if who == "no role" else {"US", "GB", "FR"})
 
 
-def test_an_unknown_status_or_a_page_beyond_any_table_is_an_empty_or_clamped_page(world):  # type: ignore[no-untyped-def]
+def test_an_unknown_status_or_a_page_beyond_any_table_is_an_empty_or_clamped_page(world):
     officer = world["officer"]
     for status in ("nonsense", "in_force\x00", "\x00"):
         page = selectors.agreement_list_rows(actor=officer, status=status)
@@ -91,7 +91,7 @@ def test_an_unknown_status_or_a_page_beyond_any_table_is_an_empty_or_clamped_pag
     )[(page.number - 1) * 2 :]
 
 
-def test_the_api_answers_an_unknown_status_and_a_huge_page(world, client_for):  # type: ignore[no-untyped-def]
+def test_the_api_answers_an_unknown_status_and_a_huge_page(world, client_for):
     client = client_for(Role.VETTING_OFFICER)
     r = client.get("/api/v1/agreements", {"status": "in_force\x00"})
     # A NUL is refused where it enters (issue 9 item 15), naming the parameter.
@@ -129,7 +129,7 @@ def test_the_rows_deviations_are_below_standards():
             for k, shift in enumerate(shifts):
                 setting = SAFEGUARD_SETTINGS[(first + k) % len(SAFEGUARD_SETTINGS)]
                 values[setting] += shift
-            expected = [dataclasses.asdict(d) for d in below_standard(Settings(values))]  # type: ignore[arg-type]
+            expected = [dataclasses.asdict(d) for d in below_standard(Settings(values))]
             assert below_standard_of(values) == expected
             checked += bool(expected)
     assert checked > 0

@@ -28,7 +28,7 @@ FORM = {
 
 
 @pytest.fixture
-def uk(admin):  # type: ignore[no-untyped-def]
+def uk(admin):
     return services.agreement_create(
         actor=admin,
         code="UK-RW",
@@ -131,7 +131,7 @@ def test_detail_shows_figures_money_safeguards_and_history(client_for, admin, fi
 
 
 def test_actions_are_shown_only_to_roles_that_may_use_them(client_for, in_force):
-    def forms(role):  # type: ignore[no-untyped-def]
+    def forms(role):
         html = client_for(role).get("/agreements/US-RW-2025/").content.decode()
         return {
             name

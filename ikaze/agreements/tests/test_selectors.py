@@ -13,7 +13,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def _agreement(admin, code, sending, receiving="RW", **fields):  # type: ignore[no-untyped-def]
+def _agreement(admin, code, sending, receiving="RW", **fields):
     return services.agreement_create(
         actor=admin,
         code=code,
@@ -141,7 +141,7 @@ def test_relocated_count_adds_registered_counters(admin):
     a = _agreement(admin, "CNT", "US", relocated_before_system=4)
     assert selectors.relocated_count(a) == 4
 
-    def moved(agreement):  # type: ignore[no-untyped-def]
+    def moved(agreement):
         return 3
 
     selectors.register_relocated_counter(moved)

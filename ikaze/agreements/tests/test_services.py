@@ -240,7 +240,7 @@ PATH_TO = {
 SUSPENSION = {("in_force", "suspended"), ("suspended", "in_force")}
 
 
-def _at(status, admin, senior, draft):  # type: ignore[no-untyped-def]
+def _at(status, admin, senior, draft):
     a = draft
     for to in PATH_TO[status]:
         who = senior if (a.status, to) in SUSPENSION else admin
@@ -682,7 +682,7 @@ def test_compensation_line_add_refused_for_finance_officer(finance, draft):
     assert state() == before
 
 
-def _pay(actor, agreement, **kw):  # type: ignore[no-untyped-def]
+def _pay(actor, agreement, **kw):
     data = {
         "category": "fixed",
         "amount_minor": 100_00,

@@ -6,7 +6,19 @@ alters audit_auditevent must recreate them (test_database_refuses_update_and_del
 
 from django.db import migrations, models
 
-from ikaze.audit.triggers import statements
+# The SQL as it stood when this migration was written, copied here so that a later change to
+# ikaze.audit.triggers cannot change what this migration did.
+SQLITE_CREATE = [
+    """CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_auditevent
+       BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;""",
+    """CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_auditevent
+       BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;""",
+]
+
+
+def statements(vendor: str, *, create: bool) -> list[str]:
+    assert vendor == "sqlite" and create
+    return SQLITE_CREATE
 
 
 def recreate_sqlite_triggers(apps, schema_editor):

@@ -32,7 +32,7 @@ NAME, SURNAME, DOB, NATIONALITY = "María José", "García", "1990-04-03", "HN"
 FACT_KINDS = ("fear_expressed", "court_stay_granted")
 
 
-def _person_and_fear():  # type: ignore[no-untyped-def]
+def _person_and_fear():
     officer = factories.vetting_officer()
     referral = factories.vetting_referral(officer=officer)
     factories.fact(

@@ -107,7 +107,7 @@ _EVAL_COLUMNS = (
 )
 
 
-def _driver_row(model, columns, values):  # type: ignore[no-untyped-def]
+def _driver_row(model, columns, values):
     """One row of Python values in the driver's terms, through `converter` (as insert_rows)."""
     fields = {f.attname: f for f in model._meta.concrete_fields}
     out = []
@@ -117,14 +117,26 @@ def _driver_row(model, columns, values):  # type: ignore[no-untyped-def]
     return tuple(out)
 
 
-def _evaluation(referral_id, *, stage="referral", blocked=False):  # type: ignore[no-untyped-def]
+def _evaluation(referral_id, *, stage="referral", blocked=False):
     at = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
-    values = (uuid.uuid4(), at, at, referral_id, stage, "v1", "h" * 64, at, blocked, None, [])
+    values: tuple[object, ...] = (
+        uuid.uuid4(),
+        at,
+        at,
+        referral_id,
+        stage,
+        "v1",
+        "h" * 64,
+        at,
+        blocked,
+        None,
+        [],
+    )
     return _driver_row(Evaluation, _EVAL_COLUMNS, values)
 
 
 @pytest.fixture
-def referral():  # type: ignore[no-untyped-def]
+def referral():
     from tests import factories
 
     return factories.referral(
@@ -132,10 +144,10 @@ def referral():  # type: ignore[no-untyped-def]
     )
 
 
-def test_insert_values_streams_a_generator_and_counts_its_rows(referral) -> None:  # type: ignore[no-untyped-def]
+def test_insert_values_streams_a_generator_and_counts_its_rows(referral) -> None:
     seen: list[object] = []
 
-    def rows():  # type: ignore[no-untyped-def]
+    def rows():
         for i in range(3):
             yield _evaluation(referral.pk, blocked=i == 1)
             if connection.vendor == "postgresql":
@@ -160,26 +172,26 @@ def test_insert_values_streams_a_generator_and_counts_its_rows(referral) -> None
     assert row.evaluated_at == dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 
 
-def test_insert_values_takes_a_list(referral) -> None:  # type: ignore[no-untyped-def]
+def test_insert_values_takes_a_list(referral) -> None:
     rows = [_evaluation(referral.pk) for _ in range(2)]
     assert insert_values(Evaluation._meta.db_table, _EVAL_COLUMNS, rows) == 2
     assert Evaluation.objects.filter(referral=referral).count() == 2
 
 
 @pytest.mark.parametrize("empty", [[], iter(())], ids=["list", "iterator"])
-def test_insert_values_with_no_rows_writes_nothing(empty) -> None:  # type: ignore[no-untyped-def]
+def test_insert_values_with_no_rows_writes_nothing(empty) -> None:
     assert insert_values(Evaluation._meta.db_table, _EVAL_COLUMNS, empty) == 0
     assert Evaluation.objects.count() == 0
 
 
-def test_insert_values_refuses_a_row_of_the_wrong_width(referral) -> None:  # type: ignore[no-untyped-def]
+def test_insert_values_refuses_a_row_of_the_wrong_width(referral) -> None:
     rows = (r[:-1] for r in [_evaluation(referral.pk)])
     with pytest.raises(ValueError, match="a row has 10 values for 11 columns"):
         insert_values(Evaluation._meta.db_table, _EVAL_COLUMNS, rows)
     assert Evaluation.objects.count() == 0
 
 
-def test_a_refused_row_raises_djangos_error_and_writes_nothing(referral) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_row_raises_djangos_error_and_writes_nothing(referral) -> None:
     # The stage's check constraint refuses "lunch"; the driver's error comes out as Django's.
     rows = [_evaluation(referral.pk), _evaluation(referral.pk, stage="lunch")]
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -187,8 +199,8 @@ def test_a_refused_row_raises_djangos_error_and_writes_nothing(referral) -> None
     assert Evaluation.objects.count() == 0
 
 
-def test_an_error_while_making_the_rows_is_raised_as_it_is(referral) -> None:  # type: ignore[no-untyped-def]
-    def rows():  # type: ignore[no-untyped-def]
+def test_an_error_while_making_the_rows_is_raised_as_it_is(referral) -> None:
+    def rows():
         yield _evaluation(referral.pk)
         raise LookupError("the rules failed")
 

@@ -106,7 +106,7 @@ def test_every_length_check_matches_its_model_field() -> None:
             condition = constraint.condition
             assert isinstance(condition, LessThanOrEqual)
             assert isinstance(condition.lhs, Length)
-            field = model._meta.get_field(condition.lhs.source_expressions[0].name)
+            field = model._meta.get_field(condition.lhs.source_expressions[0].name)  # type: ignore[attr-defined]
             assert (constraint.name, condition.rhs) == (constraint.name, field.max_length)
             checked.append(constraint.name)
     assert "person_given_names_length" in checked

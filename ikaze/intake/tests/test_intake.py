@@ -19,18 +19,18 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def agreement():  # type: ignore[no-untyped-def]
+def agreement():
     return factories.agreement_in_force()
 
 
 @pytest.fixture
-def liaison():  # type: ignore[no-untyped-def]
+def liaison():
     return factories.liaison()
 
 
 def upload(
     liaison, agreement, content: bytes, *, name: str = "m.csv", mode: str = "lenient", capture=None
-) -> IntakeBatch:  # type: ignore[no-untyped-def]
+) -> IntakeBatch:
     with capture(execute=True):
         batch, _ = services.intake_batch_create(
             actor=liaison, agreement=agreement, file_name=name, content=content, mode=mode

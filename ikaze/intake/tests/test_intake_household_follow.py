@@ -42,7 +42,7 @@ def _accepted_head(liaison: Actor, agreement: Agreement) -> Referral:
     return Referral.objects.get(pk=r.pk)
 
 
-def _upload(liaison: Actor, agreement: Agreement, rows, capture) -> IntakeBatch:  # type: ignore[no-untyped-def]
+def _upload(liaison: Actor, agreement: Agreement, rows, capture) -> IntakeBatch:
     with capture(execute=True):
         batch, _ = services.intake_batch_create(
             actor=liaison, agreement=agreement, file_name="m.csv", content=csv_bytes(rows)

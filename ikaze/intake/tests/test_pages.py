@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def setup():  # type: ignore[no-untyped-def]
+def setup():
     agreement = factories.agreement_in_force()
     liaison = factories.liaison()
     c = Client()

@@ -715,7 +715,7 @@ class Matcher:
                 ]
             finally:
                 con.execute("DROP TABLE IF EXISTS batch_f")
-        pairs = pl.concat(frames).cast(PAIR_SCHEMA)  # type: ignore[arg-type]
+        pairs = pl.concat(frames).cast(PAIR_SCHEMA)
         return pairs.sort(["probability", "left_id", "right_id"], descending=[True, False, False])
 
     def _carry_names(self, rows: int, threshold: float) -> bool:
@@ -848,7 +848,7 @@ class Matcher:
             con.execute("DROP TABLE IF EXISTS batch_f")
             con.execute("DROP TABLE IF EXISTS batch_fb")
             con.execute("DROP TABLE IF EXISTS reg_fb")
-        pairs = pl.concat(frames).cast(PAIR_SCHEMA)  # type: ignore[arg-type]
+        pairs = pl.concat(frames).cast(PAIR_SCHEMA)
         return pairs.sort(["probability", "left_id", "right_id"], descending=[True, False, False])
 
     # ----- online ------------------------------------------------------------------------

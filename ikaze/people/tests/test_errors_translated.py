@@ -51,7 +51,7 @@ def test_person_create_refuses_in_spanish_and_changes_nothing() -> None:
 
 def test_a_manifest_row_reason_is_stored_in_english_whatever_the_uploaders_language(
     django_capture_on_commit_callbacks,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     agreement = f.agreement_in_force()
     c = Client()
     liaison = f.liaison()

@@ -15,14 +15,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def fresh(tmp_path):  # type: ignore[no-untyped-def]
+def fresh(tmp_path):
     identity.reset()
     with override_settings(VAR_DIR=str(tmp_path)):
         yield tmp_path
     identity.reset()
 
 
-def _ids(m) -> set[str]:  # type: ignore[no-untyped-def]
+def _ids(m) -> set[str]:
     return {r[0] for r in m._con.execute("SELECT unique_id FROM reg_f").fetchall()}
 
 
@@ -63,7 +63,7 @@ def test_a_restarted_process_restores_the_saved_features(fresh) -> None:
     assert again.registry_version == identity.registry_version()
 
 
-def identity_text(pk) -> str:  # type: ignore[no-untyped-def]
+def identity_text(pk) -> str:
     from ikaze.people.selectors import _id_text
 
     return _id_text(pk)

@@ -17,14 +17,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def fresh(tmp_path):  # type: ignore[no-untyped-def]
+def fresh(tmp_path):
     identity.reset()
     with override_settings(VAR_DIR=str(tmp_path)):
         yield tmp_path
     identity.reset()
 
 
-def _passport(number: str):  # type: ignore[no-untyped-def]
+def _passport(number: str):
     import datetime as dt
 
     from ikaze.people.services import DocumentIn
@@ -32,7 +32,7 @@ def _passport(number: str):  # type: ignore[no-untyped-def]
     return DocumentIn("passport", number, "HN", dt.date(2031, 1, 1))
 
 
-def _twins():  # type: ignore[no-untyped-def]
+def _twins():
     liaison = factories.liaison()
     a = factories.person(by=liaison, given_names="Rosa Elena", documents=[_passport("P1234567")])
     b = factories.person(by=liaison, given_names="Karla", documents=[_passport("Q7654398")])
@@ -42,7 +42,7 @@ def _twins():  # type: ignore[no-untyped-def]
     return MatchCandidate.objects.get()
 
 
-def _fields(explanation):  # type: ignore[no-untyped-def]
+def _fields(explanation):
     return {f["comparison"]: (f["level"], f["weight"]) for f in explanation["fields"]}
 
 

@@ -193,7 +193,9 @@ def test_training_rules_read_only_compared_columns():
         assert read and read <= compared, rule
 
 
-def blocking_keys(record: dict, frequent: frozenset[str] = frozenset()) -> dict[str, set]:
+def blocking_keys(
+    record: dict, frequent: frozenset[str] = frozenset()
+) -> dict[tuple[str, ...], set]:
     """Per blocking rule, the keys a record is joined on (stats_py's keys for an exploded rule)."""
     feat = features_py(record)
     feat.update(stats_py(feat, frequent_pairs=frequent, name_count=0))

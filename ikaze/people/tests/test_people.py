@@ -16,7 +16,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def _candidate(liaison):  # type: ignore[no-untyped-def]
+def _candidate(liaison):
     a = factories.person(by=liaison)
     b = factories.person(by=liaison, given_names="Maria Jose", first_surname="Garcia")
     services.match_candidates_propose(
@@ -146,7 +146,7 @@ def test_rescore_finds_a_registered_twin(django_capture_on_commit_callbacks) -> 
     assert {c.person_a_id, c.person_b_id} == {a.pk, b.pk}
 
 
-def a_documents(person):  # type: ignore[no-untyped-def]
+def a_documents(person):
     from ikaze.people.services import DocumentIn
 
     d = person.documents.get()
@@ -261,7 +261,7 @@ def test_list_and_queue_name_codes_in_french() -> None:
 def test_the_landing_page_counts_open_possible_duplicates_until_decided() -> None:
     from ikaze.accounts.navigation import nav_for
 
-    def waiting(actor):  # type: ignore[no-untyped-def]
+    def waiting(actor):
         url = reverse("people:match_queue")
         return next(
             str(i.get("waiting", "")) for i in nav_for(actor, waiting=True) if i["url"] == url

@@ -56,13 +56,13 @@ def _today(days: int = 0) -> str:
     return (clock.today_local() + dt.timedelta(days=days)).isoformat()
 
 
-def minor(officer):  # type: ignore[no-untyped-def]
+def minor(officer):
     return f.vetting_referral(
         officer=officer, date_of_birth=dt.date.today().replace(year=dt.date.today().year - 15)
     )
 
 
-def fear(officer):  # type: ignore[no-untyped-def]
+def fear(officer):
     r = f.vetting_referral(officer=officer)
     f.fact(
         by=officer,
@@ -79,7 +79,7 @@ def fear(officer):  # type: ignore[no-untyped-def]
     return r
 
 
-def appeal(officer):  # type: ignore[no-untyped-def]
+def appeal(officer):
     r = f.vetting_referral(officer=officer)
     f.fact(
         by=officer,
@@ -105,13 +105,13 @@ def appeal(officer):  # type: ignore[no-untyped-def]
     return r
 
 
-def stay(officer):  # type: ignore[no-untyped-def]
+def stay(officer):
     r = f.vetting_referral(officer=officer)
     f.court_stay(by=officer, referral=r, court="ECtHR", measure="ecthr_rule_39")
     return r
 
 
-def household_split(officer):  # type: ignore[no-untyped-def]
+def household_split(officer):
     r = f.vetting_referral(officer=officer)
     f.fact(
         by=officer,
@@ -136,7 +136,7 @@ PROTECTED = {
 }
 
 
-def _accept_via(path: str, r: Referral, officer) -> int:  # type: ignore[no-untyped-def]
+def _accept_via(path: str, r: Referral, officer) -> int:
     if path == "service":
         try:
             svc.referral_accept(actor=officer, referral=r, reason="trying")
@@ -160,7 +160,7 @@ def _accept_via(path: str, r: Referral, officer) -> int:  # type: ignore[no-unty
 
 @pytest.mark.parametrize("path", ["service", "api", "page"])
 @pytest.mark.parametrize("who", sorted(PROTECTED))
-def test_protected_person_cannot_be_accepted(who, path) -> None:  # type: ignore[no-untyped-def]
+def test_protected_person_cannot_be_accepted(who, path) -> None:
     officer = f.vetting_officer()
     make, rule = PROTECTED[who]
     r = make(officer)
@@ -185,7 +185,7 @@ def test_protected_person_cannot_be_accepted(who, path) -> None:  # type: ignore
 @pytest.mark.parametrize(
     "who", ["unaccompanied_minor", "open_fear_claim", "pending_appeal", "court_stay"]
 )
-def test_absolute_blocks_cannot_be_overridden_through_any_path(who) -> None:  # type: ignore[no-untyped-def]
+def test_absolute_blocks_cannot_be_overridden_through_any_path(who) -> None:
     officer = f.vetting_officer()
     org = officer.organisation
     s1 = f.vetting_officer(Role.SENIOR_OFFICER, organisation_=org)
@@ -264,7 +264,7 @@ def test_notice_not_ripe_blocks_at_movement() -> None:
 
 
 @pytest.mark.parametrize("path", ["service", "api"])
-def test_cap_full_refuses_through_every_path(path) -> None:  # type: ignore[no-untyped-def]
+def test_cap_full_refuses_through_every_path(path) -> None:
     officer = f.vetting_officer()
     ag = f.agreement(status="in_force", tranche_cap=1)
     svc.referral_accept(
@@ -276,7 +276,7 @@ def test_cap_full_refuses_through_every_path(path) -> None:  # type: ignore[no-u
     assert state(r) == before
 
 
-def test_liaison_and_monitor_cannot_decide_via_api(api_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_liaison_and_monitor_cannot_decide_via_api(api_client_for) -> None:
     r = f.vetting_referral()
     roles = (Role.SENDING_LIAISON, Role.MONITOR, Role.SENIOR_OFFICER, Role.ADMIN)
     clients = {role: api_client_for(role) for role in roles}
@@ -297,7 +297,7 @@ def test_liaison_and_monitor_cannot_decide_via_api(api_client_for) -> None:  # t
     )
 
 
-def test_machine_token_cannot_accept_even_with_the_role(api_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_machine_token_cannot_accept_even_with_the_role(api_client_for) -> None:
     """SAFEGUARDS A5: a named officer in person, never a token."""
     r = f.vetting_referral()
     client = api_client_for(Role.VETTING_OFFICER)
@@ -353,7 +353,7 @@ def test_no_command_decides() -> None:
 # --- side doors: household changes, closing an alert over a standing block (issue 9) ---------
 
 
-def _household(officer, *roles):  # type: ignore[no-untyped-def]
+def _household(officer, *roles):
     from ikaze.people.services import household_add_member
 
     ag = f.agreement(status="in_force", tranche_cap=10, acceptance_valid_days=10)
@@ -370,21 +370,21 @@ def _household(officer, *roles):  # type: ignore[no-untyped-def]
     return sender, out
 
 
-def _parent_withdrawn(officer):  # type: ignore[no-untyped-def]
+def _parent_withdrawn(officer):
     sender, (parent, child) = _household(officer, "head", "child")
     svc.referral_accept(actor=officer, referral=child, reason="With the parent.")
     svc.referral_withdraw(actor=sender, referral=parent, reason="Stays.")
     return child
 
 
-def _partner_refused(officer):  # type: ignore[no-untyped-def]
+def _partner_refused(officer):
     _sender, (partner, spouse) = _household(officer, "head", "spouse")
     svc.referral_accept(actor=officer, referral=spouse, reason="Eligible.")
     svc.referral_refuse(actor=officer, referral=partner, reason_codes=["not_eligible"])
     return spouse
 
 
-def _partner_expired(officer):  # type: ignore[no-untyped-def]
+def _partner_expired(officer):
     _sender, (partner, spouse) = _household(officer, "head", "spouse")
     svc.referral_accept(actor=officer, referral=partner, reason="Eligible.")
     svc.referral_accept(actor=officer, referral=spouse, reason="Eligible.")
@@ -394,7 +394,7 @@ def _partner_expired(officer):  # type: ignore[no-untyped-def]
     return spouse
 
 
-def _relative_added(officer):  # type: ignore[no-untyped-def]
+def _relative_added(officer):
     from ikaze.people.services import household_add_member
 
     sender, (head,) = _household(officer, "head")
@@ -408,7 +408,7 @@ def _relative_added(officer):  # type: ignore[no-untyped-def]
     return head
 
 
-def _parent_made_minor(officer):  # type: ignore[no-untyped-def]
+def _parent_made_minor(officer):
     from ikaze.people.services import person_update
 
     sender, (parent, child) = _household(officer, "head", "child")
@@ -435,7 +435,7 @@ HOUSEHOLD_CHANGES = {
 @pytest.mark.parametrize("change", sorted(HOUSEHOLD_CHANGES))
 def test_a_household_change_leaves_the_accepted_member_alerted_and_unmovable(
     change, api_client_for
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from ikaze.vetting.models import Alert, Notice
 
     officer = f.vetting_officer()
@@ -456,7 +456,7 @@ def test_a_household_change_leaves_the_accepted_member_alerted_and_unmovable(
 
 def test_closing_an_alert_over_a_standing_block_is_refused_through_every_path(
     client_for,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from ikaze.vetting.models import Alert
 
     officer = f.vetting_officer()
@@ -498,7 +498,7 @@ def test_two_officers_accepting_the_last_place_at_once() -> None:
     barrier = threading.Barrier(2)
     results: dict[str, object] = {}
 
-    def go(name, actor, referral):  # type: ignore[no-untyped-def]
+    def go(name, actor, referral):
         from django.db import connections
 
         try:
@@ -552,7 +552,7 @@ def _protective_facts(r: Referral) -> list[LegalEventRecord]:
 @pytest.mark.parametrize(
     "who", ["open_fear_claim", "pending_appeal", "court_stay", "household_split"]
 )
-def test_one_person_cannot_remove_a_protective_fact_and_accept(who, path, api_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_one_person_cannot_remove_a_protective_fact_and_accept(who, path, api_client_for) -> None:
     """F1: retracting or "correcting" the fact that protects the person, then accepting."""
     officer = f.vetting_officer()
     make, rule = PROTECTED[who]
@@ -615,7 +615,7 @@ def test_one_person_cannot_remove_a_protective_fact_and_accept(who, path, api_cl
 
 
 @pytest.mark.parametrize("path", ["service", "api"])
-def test_back_dated_or_typed_in_service_never_satisfies_a9(path, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_back_dated_or_typed_in_service_never_satisfies_a9(path, client_for) -> None:
     """F3: service 20 days before the notice was issued, or a notice_served fact typed in."""
     officer = f.vetting_officer()
     r = f.vetting_referral(officer=officer)

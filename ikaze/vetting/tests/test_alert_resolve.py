@@ -21,7 +21,7 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 
-def _stayed(officer):  # type: ignore[no-untyped-def]
+def _stayed(officer):
     """An accepted person a court stay recorded after acceptance now blocks (A8): one alert."""
     r = f.vetting_referral(officer=officer)
     svc.referral_accept(actor=officer, referral=r, reason="Eligible.")
@@ -29,7 +29,7 @@ def _stayed(officer):  # type: ignore[no-untyped-def]
     return Referral.objects.get(pk=r.pk), Alert.objects.get(referral=r)
 
 
-def _left_behind(officer, r: Referral):  # type: ignore[no-untyped-def]
+def _left_behind(officer, r: Referral):
     """A relative joins the accepted person's household without a referral: A7 alert."""
     sender = f.liaison(organisation_=r.referring_organisation)
     household_add_member(actor=sender, reference=f"H-{r.pk}", person=r.person, role="head")
@@ -109,7 +109,7 @@ def test_withdrawing_the_acceptance_closes_the_alerts() -> None:
     assert (event.target_id, event.after["alert"]) == (str(r.pk), str(alert.pk))
 
 
-def test_no_transfer_notice_while_an_alert_is_open_or_a_block_stands(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_no_transfer_notice_while_an_alert_is_open_or_a_block_stands(monkeypatch) -> None:
     officer = f.vetting_officer()
     r, _alert = _stayed(officer)
     before = state(r)
@@ -133,7 +133,7 @@ def test_no_transfer_notice_while_an_alert_is_open_or_a_block_stands(monkeypatch
     assert svc.notice_issue(actor=officer, referral=other, kind="decision").kind == "decision"
 
 
-def test_the_api_shows_the_refusal_naming_the_rules(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_shows_the_refusal_naming_the_rules(client_for) -> None:
     officer = f.vetting_officer()
     r, alert = _stayed(officer)
     client = client_for(Role.VETTING_OFFICER)
@@ -176,6 +176,6 @@ def test_the_vetting_file_shows_the_alert_and_the_refusal_to_close_it() -> None:
     # Once the acceptance is withdrawn the file shows the alert closed, with no form.
     sender = f.liaison(organisation_=r.referring_organisation)
     svc.referral_withdraw(actor=sender, referral=r, reason="The stay stands.")
-    page = c.get(f"/vetting/referrals/{r.pk}/vetting/").content.decode()
-    assert "Closed: the acceptance was withdrawn (The stay stands.)." in page
-    assert f"/vetting/alerts/{alert.pk}/resolve/" not in page
+    closed = c.get(f"/vetting/referrals/{r.pk}/vetting/").content.decode()
+    assert "Closed: the acceptance was withdrawn (The stay stands.)." in closed
+    assert f"/vetting/alerts/{alert.pk}/resolve/" not in closed

@@ -33,7 +33,7 @@ def _places(ag: Agreement) -> tuple[int, int]:
     return ag.places_used, ag.tranches.get().places_used
 
 
-def _accepted(ag: Agreement, officer, n: int = 1) -> list[Referral]:  # type: ignore[no-untyped-def]
+def _accepted(ag: Agreement, officer, n: int = 1) -> list[Referral]:
     out = []
     for _ in range(n):
         r = f.vetting_referral(agreement=ag, officer=officer)
@@ -42,7 +42,7 @@ def _accepted(ag: Agreement, officer, n: int = 1) -> list[Referral]:  # type: ig
     return out
 
 
-def _sender(r: Referral):  # type: ignore[no-untyped-def]
+def _sender(r: Referral):
     return f.liaison(organisation_=r.referring_organisation)
 
 
@@ -223,11 +223,11 @@ def test_the_job_runs_in_the_worker_and_schedules_its_next_run() -> None:
 # --- concurrent runs (PostgreSQL) ----------------------------------------------------------
 
 
-def _together(*calls):  # type: ignore[no-untyped-def]
+def _together(*calls):
     barrier = threading.Barrier(len(calls))
     results: list[object] = [None] * len(calls)
 
-    def go(i, fn):  # type: ignore[no-untyped-def]
+    def go(i, fn):
         from django.db import connections
 
         try:
@@ -260,8 +260,8 @@ def test_two_expiry_runs_at_once_release_each_place_exactly_once() -> None:
 
     results = _together(svc.acceptances_expire, svc.acceptances_expire)
 
-    assert sum(r["expired"] for r in results) == 4  # type: ignore[index]
-    assert sum(r["failed"] for r in results) == 0  # type: ignore[index]
+    assert sum(r["expired"] for r in results) == 4
+    assert sum(r["failed"] for r in results) == 0
     assert _places(ag) == (1, 1)
     assert (
         sorted(
@@ -294,5 +294,5 @@ def test_a_withdrawal_and_an_expiry_at_once_release_the_place_once() -> None:
     assert _places(ag) == (0, 0)
     assert AuditEvent.objects.filter(action="decision.release_place").count() == 1
     # Whichever came second found the acceptance ended and changed nothing.
-    expired = results[0]["expired"]  # type: ignore[index]
+    expired = results[0]["expired"]
     assert (expired, isinstance(results[1], IllegalTransition)) in ((1, True), (0, False))

@@ -77,12 +77,12 @@ def refusals(action: str) -> int:
 
 
 @pytest.fixture
-def officer():  # type: ignore[no-untyped-def]
+def officer():
     return f.vetting_officer()
 
 
 @pytest.fixture
-def seniors():  # type: ignore[no-untyped-def]
+def seniors():
     org = f.organisation(OrgKind.RECEIVING_STATE)
     return (
         f.vetting_officer(Role.SENIOR_OFFICER, organisation_=org),
@@ -93,7 +93,7 @@ def seniors():  # type: ignore[no-untyped-def]
 # --- facts ---------------------------------------------------------------------------------
 
 
-def test_fact_is_stored_validated_and_evaluates_at_once(officer) -> None:  # type: ignore[no-untyped-def]
+def test_fact_is_stored_validated_and_evaluates_at_once(officer) -> None:
     r = f.vetting_referral(officer=officer, clear=False)
     before = Evaluation.objects.filter(referral=r).count()
     rec = f.fact(
@@ -145,7 +145,7 @@ def test_fact_is_stored_validated_and_evaluates_at_once(officer) -> None:  # typ
         ),
     ],
 )
-def test_bad_fact_is_refused_and_changes_nothing(officer, kind, payload, field) -> None:  # type: ignore[no-untyped-def]
+def test_bad_fact_is_refused_and_changes_nothing(officer, kind, payload, field) -> None:
     r = f.vetting_referral(officer=officer, clear=False)
     before = state(r)
     with pytest.raises(ValidationError) as exc:
@@ -155,7 +155,7 @@ def test_bad_fact_is_refused_and_changes_nothing(officer, kind, payload, field) 
     assert refusals("legal_fact.record") == 1
 
 
-def test_fact_without_source_or_in_future_is_refused(officer) -> None:  # type: ignore[no-untyped-def]
+def test_fact_without_source_or_in_future_is_refused(officer) -> None:
     r = f.vetting_referral(officer=officer, clear=False)
     before = state(r)
     with pytest.raises(ValidationError) as exc:
@@ -181,7 +181,7 @@ def test_fact_without_source_or_in_future_is_refused(officer) -> None:  # type: 
     assert state(r) == before
 
 
-def test_correction_supersedes_and_never_edits(officer) -> None:  # type: ignore[no-untyped-def]
+def test_correction_supersedes_and_never_edits(officer) -> None:
     # A fact no rule protects the person with (legal advice) is corrected by one officer; a
     # protective one goes the four-eyes way (test_fact_removal.py).
     r = f.vetting_referral(officer=officer, clear=False)
@@ -217,7 +217,7 @@ def test_correction_supersedes_and_never_edits(officer) -> None:  # type: ignore
     assert ev.findings.filter(rule_id="A12", outcome="warn").exists()  # no advice stands
 
 
-def test_fact_by_sending_liaison_is_denied(officer) -> None:  # type: ignore[no-untyped-def]
+def test_fact_by_sending_liaison_is_denied(officer) -> None:
     r = f.vetting_referral(officer=officer, clear=False)
     liaison = f.liaison()
     before = state(r)
@@ -234,7 +234,7 @@ def test_fact_by_sending_liaison_is_denied(officer) -> None:  # type: ignore[no-
 # --- accept / refuse -----------------------------------------------------------------------
 
 
-def test_accept_records_decision_evaluation_place_and_expiry(officer) -> None:  # type: ignore[no-untyped-def]
+def test_accept_records_decision_evaluation_place_and_expiry(officer) -> None:
     ag = f.agreement(status="in_force", tranche_cap=5)
     r = f.vetting_referral(agreement=ag, officer=officer)
     d = svc.referral_accept(actor=officer, referral=r, reason="Meets the criteria.")
@@ -254,7 +254,7 @@ def test_accept_records_decision_evaluation_place_and_expiry(officer) -> None:  
     assert AuditEvent.objects.filter(action="referral.accept", target_id=str(r.pk)).count() == 1
 
 
-def test_accept_blocked_changes_nothing_and_is_recorded(officer) -> None:  # type: ignore[no-untyped-def]
+def test_accept_blocked_changes_nothing_and_is_recorded(officer) -> None:
     r = f.vetting_referral(officer=officer)
     f.fact(
         by=officer,
@@ -271,7 +271,7 @@ def test_accept_blocked_changes_nothing_and_is_recorded(officer) -> None:  # typ
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
-def test_accept_needs_a_reason(officer, reason) -> None:  # type: ignore[no-untyped-def]
+def test_accept_needs_a_reason(officer, reason) -> None:
     r = f.vetting_referral(officer=officer)
     before = state(r)
     with pytest.raises(ValidationError) as exc:
@@ -280,7 +280,7 @@ def test_accept_needs_a_reason(officer, reason) -> None:  # type: ignore[no-unty
     assert state(r) == before
 
 
-def test_accept_when_cap_full_is_refused(officer) -> None:  # type: ignore[no-untyped-def]
+def test_accept_when_cap_full_is_refused(officer) -> None:
     ag = f.agreement(status="in_force", tranche_cap=1)
     r1 = f.vetting_referral(agreement=ag, officer=officer)
     r2 = f.vetting_referral(agreement=ag, officer=officer)
@@ -292,7 +292,7 @@ def test_accept_when_cap_full_is_refused(officer) -> None:  # type: ignore[no-un
     assert state(r2) == before
 
 
-def test_cap_enforced_by_database_even_if_rules_saw_a_place(officer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_cap_enforced_by_database_even_if_rules_saw_a_place(officer, monkeypatch) -> None:
     ag = f.agreement(status="in_force", tranche_cap=1)
     r1 = f.vetting_referral(agreement=ag, officer=officer)
     r2 = f.vetting_referral(agreement=ag, officer=officer)
@@ -301,7 +301,7 @@ def test_cap_enforced_by_database_even_if_rules_saw_a_place(officer, monkeypatch
 
     real = screening.agreement_settings
 
-    def stale(agreements, *, on):  # type: ignore[no-untyped-def]
+    def stale(agreements, *, on):
         out = real(agreements, on=on)
         return {
             k: v.__class__(**{**{n: getattr(v, n) for n in v.__slots__}, "places_left": 1})
@@ -316,7 +316,7 @@ def test_cap_enforced_by_database_even_if_rules_saw_a_place(officer, monkeypatch
     assert state(r2) == before
 
 
-def test_token_cannot_decide(officer) -> None:  # type: ignore[no-untyped-def]
+def test_token_cannot_decide(officer) -> None:
     from ikaze.accounts.actor import Actor
 
     r = f.vetting_referral(officer=officer)
@@ -324,7 +324,7 @@ def test_token_cannot_decide(officer) -> None:  # type: ignore[no-untyped-def]
         user=officer.user,
         organisation=officer.organisation,
         roles=officer.roles,
-        token=SimpleNamespace(pk="token-1"),  # type: ignore[arg-type]
+        token=SimpleNamespace(pk="token-1"),
         label="token",
         perms=officer.perms,
     )
@@ -334,7 +334,7 @@ def test_token_cannot_decide(officer) -> None:  # type: ignore[no-untyped-def]
     assert state(r) == before
 
 
-def test_decided_referral_cannot_be_decided_again(officer) -> None:  # type: ignore[no-untyped-def]
+def test_decided_referral_cannot_be_decided_again(officer) -> None:
     r = f.vetting_referral(officer=officer)
     svc.referral_accept(actor=officer, referral=r, reason="ok")
     before = state(r)
@@ -345,7 +345,7 @@ def test_decided_referral_cannot_be_decided_again(officer) -> None:  # type: ign
     assert state(r) == before
 
 
-def test_refuse_with_codes(officer) -> None:  # type: ignore[no-untyped-def]
+def test_refuse_with_codes(officer) -> None:
     r = f.vetting_referral(officer=officer, clear=False)
     d = svc.referral_refuse(actor=officer, referral=r, reason_codes=["incomplete_referral"])
     r.refresh_from_db()
@@ -364,7 +364,7 @@ def test_refuse_with_codes(officer) -> None:  # type: ignore[no-untyped-def]
         (["other"], " ", {"reason": ['Explain the reason "other".']}),
     ],
 )
-def test_refuse_without_valid_reason_changes_nothing(officer, codes, reason, details) -> None:  # type: ignore[no-untyped-def]
+def test_refuse_without_valid_reason_changes_nothing(officer, codes, reason, details) -> None:
     r = f.vetting_referral(officer=officer)
     before = state(r)
     with pytest.raises(ValidationError) as exc:
@@ -386,7 +386,7 @@ def test_liaison_cannot_decide() -> None:
 # --- later facts on an accepted person -------------------------------------------------------
 
 
-def test_fact_after_acceptance_raises_alert_and_tells_monitor(officer) -> None:  # type: ignore[no-untyped-def]
+def test_fact_after_acceptance_raises_alert_and_tells_monitor(officer) -> None:
     r = f.vetting_referral(officer=officer)
     svc.referral_accept(actor=officer, referral=r, reason="ok")
     f.fact(
@@ -417,7 +417,7 @@ def test_fact_after_acceptance_raises_alert_and_tells_monitor(officer) -> None: 
     assert Alert.objects.get(pk=alert.pk).resolved_at is not None
 
 
-def test_harmless_fact_after_acceptance_raises_no_alert(officer) -> None:  # type: ignore[no-untyped-def]
+def test_harmless_fact_after_acceptance_raises_no_alert(officer) -> None:
     r = f.vetting_referral(officer=officer)
     svc.referral_accept(actor=officer, referral=r, reason="ok")
     f.fact(
@@ -432,7 +432,7 @@ def test_harmless_fact_after_acceptance_raises_no_alert(officer) -> None:  # typ
 # --- overrides -----------------------------------------------------------------------------
 
 
-def _blocked_by_a12(officer):  # type: ignore[no-untyped-def]
+def _blocked_by_a12(officer):
     """A referral whose only block is A12 (no legal advice): overridable."""
     import hashlib
 
@@ -451,7 +451,7 @@ def _blocked_by_a12(officer):  # type: ignore[no-untyped-def]
     return r
 
 
-def test_override_needs_two_different_seniors_and_then_accept_passes(officer, seniors) -> None:  # type: ignore[no-untyped-def]
+def test_override_needs_two_different_seniors_and_then_accept_passes(officer, seniors) -> None:
     first, second = seniors
     r = _blocked_by_a12(officer)
     with pytest.raises(RuleBlocked) as exc:
@@ -478,7 +478,7 @@ def test_override_needs_two_different_seniors_and_then_accept_passes(officer, se
 
 
 @pytest.mark.parametrize("rule", ["A8", "A1"])
-def test_absolute_rules_cannot_be_overridden(officer, seniors, rule) -> None:  # type: ignore[no-untyped-def]
+def test_absolute_rules_cannot_be_overridden(officer, seniors, rule) -> None:
     first, _second = seniors
     r = f.vetting_referral(officer=officer, date_of_birth=dt.date(2015, 1, 1))
     f.fact(
@@ -499,7 +499,7 @@ def _a5(evaluation: Evaluation) -> tuple[str, dict[str, object]]:
     return a5.outcome.value, a5.facts_used
 
 
-def test_a_referral_awaiting_its_decision_is_not_blocked_by_a5(officer, seniors) -> None:  # type: ignore[no-untyped-def]
+def test_a_referral_awaiting_its_decision_is_not_blocked_by_a5(officer, seniors) -> None:
     # SAFEGUARDS A5 at stage "decision" before anyone decided: the override request stores a
     # decision-stage evaluation, which must not show "no acceptance" as a block.
     first, _second = seniors
@@ -526,7 +526,7 @@ def test_a_referral_awaiting_its_decision_is_not_blocked_by_a5(officer, seniors)
     assert _a5(d.evaluation)[0] == "pass" and d.evaluation.blocked is False
 
 
-def test_without_an_acceptance_a5_blocks_a_movement(officer) -> None:  # type: ignore[no-untyped-def]
+def test_without_an_acceptance_a5_blocks_a_movement(officer) -> None:
     r = f.vetting_referral(officer=officer)
     for stage in ("manifest_lock", "departure"):
         ev = svc.referral_evaluate(actor=officer, referral=r, stage=stage)
@@ -539,7 +539,7 @@ def test_without_an_acceptance_a5_blocks_a_movement(officer) -> None:  # type: i
     assert _a5(ev)[0] == "block"
 
 
-def test_a_refusal_blocks_a5_in_its_own_evaluation_and_after(officer) -> None:  # type: ignore[no-untyped-def]
+def test_a_refusal_blocks_a5_in_its_own_evaluation_and_after(officer) -> None:
     r = f.vetting_referral(officer=officer)
     d = svc.referral_refuse(actor=officer, referral=r, reason_codes=["other"], reason="No.")
     assert _a5(d.evaluation) == ("block", {"accepted": False, "officer": officer.label})
@@ -548,7 +548,7 @@ def test_a_refusal_blocks_a5_in_its_own_evaluation_and_after(officer) -> None:  
     assert ev.findings.get(rule_id="A5").message == d.evaluation.findings.get(rule_id="A5").message
 
 
-def test_an_expired_acceptance_blocks_a5_at_decision(officer) -> None:  # type: ignore[no-untyped-def]
+def test_an_expired_acceptance_blocks_a5_at_decision(officer) -> None:
     r = f.vetting_referral(officer=officer)
     svc.referral_accept(actor=officer, referral=r, reason="ok")
     ev = svc.referral_evaluate(actor=officer, referral=r, stage="decision")
@@ -560,7 +560,7 @@ def test_an_expired_acceptance_blocks_a5_at_decision(officer) -> None:  # type: 
     assert _a5(ev)[0] == "block" and ev.blocked is True
 
 
-def test_vetting_officer_cannot_request_override(officer) -> None:  # type: ignore[no-untyped-def]
+def test_vetting_officer_cannot_request_override(officer) -> None:
     r = _blocked_by_a12(officer)
     before = state(r)
     with pytest.raises(svc.SeniorOfficerRequired):
@@ -568,7 +568,7 @@ def test_vetting_officer_cannot_request_override(officer) -> None:  # type: igno
     assert state(r) == before
 
 
-def test_override_request_needs_justification_and_a_standing_block(officer, seniors) -> None:  # type: ignore[no-untyped-def]
+def test_override_request_needs_justification_and_a_standing_block(officer, seniors) -> None:
     first, _ = seniors
     r = _blocked_by_a12(officer)
     before = state(r)
@@ -581,7 +581,7 @@ def test_override_request_needs_justification_and_a_standing_block(officer, seni
     assert state(r) == before
 
 
-def test_second_request_for_same_rule_conflicts(officer, seniors) -> None:  # type: ignore[no-untyped-def]
+def test_second_request_for_same_rule_conflicts(officer, seniors) -> None:
     first, second = seniors
     r = _blocked_by_a12(officer)
     svc.override_request(actor=first, referral=r, rule_id="A12", justification="x")
@@ -591,7 +591,7 @@ def test_second_request_for_same_rule_conflicts(officer, seniors) -> None:  # ty
     assert state(r) == before
 
 
-def test_decline_override(officer, seniors) -> None:  # type: ignore[no-untyped-def]
+def test_decline_override(officer, seniors) -> None:
     first, second = seniors
     r = _blocked_by_a12(officer)
     o = svc.override_request(actor=first, referral=r, rule_id="A12", justification="x")
@@ -610,7 +610,7 @@ def _closures(referral: Referral) -> list[tuple[object, object]]:
     ]
 
 
-def _advice(officer, r) -> None:  # type: ignore[no-untyped-def]
+def _advice(officer, r) -> None:
     f.fact(
         by=officer,
         referral=r,
@@ -619,7 +619,7 @@ def _advice(officer, r) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def test_accept_without_the_override_closes_the_pending_request(officer, seniors) -> None:  # type: ignore[no-untyped-def]
+def test_accept_without_the_override_closes_the_pending_request(officer, seniors) -> None:
     first, second = seniors
     r = _blocked_by_a12(officer)
     o = svc.override_request(actor=first, referral=r, rule_id="A12", justification="x")
@@ -645,7 +645,7 @@ def test_accept_without_the_override_closes_the_pending_request(officer, seniors
     assert state(r) == before
 
 
-def test_refusal_closes_the_pending_request_but_not_an_approved_one(officer, seniors) -> None:  # type: ignore[no-untyped-def]
+def test_refusal_closes_the_pending_request_but_not_an_approved_one(officer, seniors) -> None:
     first, second = seniors
     r = f.vetting_referral(officer=officer, clear=False)  # A3 and A12 block
     a12 = svc.override_request(actor=first, referral=r, rule_id="A12", justification="x")
@@ -660,7 +660,7 @@ def test_refusal_closes_the_pending_request_but_not_an_approved_one(officer, sen
 
 
 @pytest.mark.parametrize(("close", "status"), [("withdraw", "withdrawn"), ("expire", "expired")])
-def test_withdrawal_or_expiry_closes_the_pending_request(officer, seniors, close, status) -> None:  # type: ignore[no-untyped-def]
+def test_withdrawal_or_expiry_closes_the_pending_request(officer, seniors, close, status) -> None:
     first, _ = seniors
     r = _blocked_by_a12(officer)
     o = svc.override_request(actor=first, referral=r, rule_id="A12", justification="x")
@@ -677,7 +677,7 @@ def test_withdrawal_or_expiry_closes_the_pending_request(officer, seniors, close
     ]
 
 
-def test_asking_for_information_leaves_the_request_open(officer, seniors) -> None:  # type: ignore[no-untyped-def]
+def test_asking_for_information_leaves_the_request_open(officer, seniors) -> None:
     first, _ = seniors
     r = _blocked_by_a12(officer)
     o = svc.override_request(actor=first, referral=r, rule_id="A12", justification="x")
@@ -687,7 +687,7 @@ def test_asking_for_information_leaves_the_request_open(officer, seniors) -> Non
     assert _closures(r) == []
 
 
-def test_the_monitor_is_told_the_seniors_full_names(officer) -> None:  # type: ignore[no-untyped-def]
+def test_the_monitor_is_told_the_seniors_full_names(officer) -> None:
     from ikaze.accounts.actor import actor_for_user
     from ikaze.accounts.models import User
 
@@ -709,7 +709,7 @@ def test_the_monitor_is_told_the_seniors_full_names(officer) -> None:  # type: i
 # --- notices -------------------------------------------------------------------------------
 
 
-def test_notice_in_spanish_then_service_counts_for_a9(officer) -> None:  # type: ignore[no-untyped-def]
+def test_notice_in_spanish_then_service_counts_for_a9(officer) -> None:
     r = f.vetting_referral(officer=officer)
     svc.referral_accept(actor=officer, referral=r, reason="ok")
     n = svc.notice_issue(actor=officer, referral=r, kind="transfer")
@@ -733,7 +733,7 @@ def test_notice_in_spanish_then_service_counts_for_a9(officer) -> None:  # type:
     assert a9.facts_used["notice_ref"] == n.notice_ref
 
 
-def test_decision_notice_names_the_deciding_officer_in_full(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_decision_notice_names_the_deciding_officer_in_full(tmp_path) -> None:
     from ikaze.accounts.actor import actor_for_user
     from ikaze.accounts.models import User
     from ikaze.vetting.tests.test_notices import pdf_text
@@ -754,14 +754,14 @@ def test_decision_notice_names_the_deciding_officer_in_full(tmp_path) -> None:  
     assert "Emitido por Eric Kayitare" in pdf_text(bytes(transfer.pdf), tmp_path)
 
 
-def test_notice_in_language_without_template_needs_translation(officer) -> None:  # type: ignore[no-untyped-def]
+def test_notice_in_language_without_template_needs_translation(officer) -> None:
     r = f.vetting_referral(officer=officer, clear=False, languages=["ti"])
     svc.referral_refuse(actor=officer, referral=r, reason_codes=["not_eligible"])
     n = svc.notice_issue(actor=officer, referral=r, kind="decision")
     assert (n.language, n.template_language, n.needs_translation) == ("ti", "en", True)
 
 
-def test_notice_refusals_change_nothing(officer) -> None:  # type: ignore[no-untyped-def]
+def test_notice_refusals_change_nothing(officer) -> None:
     r = f.vetting_referral(officer=officer)
     before = state(r)
     with pytest.raises(IllegalTransition):
@@ -784,7 +784,7 @@ def test_notice_refusals_change_nothing(officer) -> None:  # type: ignore[no-unt
     assert state(r) == before
 
 
-def test_evaluate_stores_each_stage(officer) -> None:  # type: ignore[no-untyped-def]
+def test_evaluate_stores_each_stage(officer) -> None:
     r = f.vetting_referral(officer=officer)
     ev = svc.referral_evaluate(actor=officer, referral=r, stage="decision")
     assert ev.stage == "decision" and ev.ruleset_version == RULESET_VERSION

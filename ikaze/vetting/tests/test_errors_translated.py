@@ -18,14 +18,14 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 
-def _client(actor, lang: str) -> Client:  # type: ignore[no-untyped-def]
+def _client(actor, lang: str) -> Client:
     c = Client()
     c.force_login(actor.user)
     c.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
     return c
 
 
-def _blocked_referral(officer):  # type: ignore[no-untyped-def]
+def _blocked_referral(officer):
     r = f.vetting_referral(officer=officer)
     f.court_stay(by=officer, referral=r)
     return r
@@ -75,7 +75,7 @@ def test_a_fact_dated_after_it_was_recorded_is_refused_in_spanish() -> None:
 )
 def test_api_error_bodies_are_json_in_the_request_language(
     client_for, lang, message, reason
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from ikaze.accounts.access import Role
 
     officer_client = client_for(Role.VETTING_OFFICER)
@@ -108,7 +108,7 @@ def test_the_illegal_transition_names_statuses_by_their_labels_in_french() -> No
     assert exc.value.details == {"status": ["Refusée → Acceptée n'est pas autorisé."]}
 
 
-def test_schema_errors_of_a_fact_read_in_french_in_the_api(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_schema_errors_of_a_fact_read_in_french_in_the_api(client_for) -> None:
     from ikaze.accounts.access import Role
 
     officer_client = client_for(Role.VETTING_OFFICER)

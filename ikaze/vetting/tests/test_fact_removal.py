@@ -459,7 +459,7 @@ def _post(client: Client, url: str, body: dict[str, Any]) -> Any:
 
 def test_the_api_refuses_the_one_person_path_and_runs_the_four_eyes_one(
     client_for, api_client_for
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     base = "/api/v1/vetting"
     officer = f.vetting_officer()
     r = f.vetting_referral(officer=officer)

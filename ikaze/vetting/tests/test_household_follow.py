@@ -28,7 +28,7 @@ def _years_ago(years: int) -> dt.date:
     return today.replace(year=today.year - years)
 
 
-def family(*members: tuple[str, dt.date], agreement=None, officer=None):  # type: ignore[no-untyped-def]
+def family(*members: tuple[str, dt.date], agreement=None, officer=None):
     """Referrals of one household (role, date of birth), submitted, with the facts for acceptance."""
     ag = agreement or f.agreement_in_force()
     officer = officer or f.vetting_officer()
@@ -193,7 +193,7 @@ def test_two_members_withdrawn_at_once_leave_the_third_alerted() -> None:
     barrier = threading.Barrier(2)
     errors: list[Exception] = []
 
-    def go(referral):  # type: ignore[no-untyped-def]
+    def go(referral):
         from django.db import connections
 
         try:

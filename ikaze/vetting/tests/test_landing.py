@@ -16,12 +16,12 @@ pytestmark = pytest.mark.django_db
 QUEUE, REFERRALS, OVERRIDES = "/vetting/queue/", "/vetting/referrals/", "/vetting/overrides/"
 
 
-def _waiting(actor) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _waiting(actor) -> dict[str, str]:
     """Entry URL → what the landing page says waits there."""
     return {str(i["url"]): str(i.get("waiting", "")) for i in nav_for(actor, waiting=True)}
 
 
-def _landing(actor) -> str:  # type: ignore[no-untyped-def]
+def _landing(actor) -> str:
     c = Client()
     c.force_login(actor.user)
     res = c.get("/")

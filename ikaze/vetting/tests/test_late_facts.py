@@ -162,7 +162,7 @@ def test_a_fear_and_a_negative_screening_back_dated_in_one_sitting_still_block()
     assert ev is not None and ev.ruleset_version == RULESET_VERSION == "2026.12.1"
 
 
-def test_a_fact_recorded_late_tells_the_monitor_and_is_flagged_on_the_file(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_fact_recorded_late_tells_the_monitor_and_is_flagged_on_the_file(client_for) -> None:
     officer = f.vetting_officer()
     r = f.vetting_referral(officer=officer)
     notices = MonitorNotice.objects.count()

@@ -25,7 +25,7 @@ def e(
     recorded_at: dt.datetime,
     supersedes: str | None = None,
     **payload,
-):  # type: ignore[no-untyped-def]
+):
     return legal_event(
         id=id,
         kind=kind,
@@ -38,7 +38,7 @@ def e(
     )
 
 
-def stay(id: str, recorded_at: dt.datetime, **over):  # type: ignore[no-untyped-def]
+def stay(id: str, recorded_at: dt.datetime, **over):
     payload = {"stay_ref": "S-1", "court": "ECtHR", "measure": "ecthr_rule_39", **over}
     return e(id, EventKind.COURT_STAY_GRANTED, recorded_at.date(), recorded_at, **payload)
 
@@ -164,7 +164,7 @@ def test_consent_withdrawn_then_given_again() -> None:
         ({"supersedes": "E1"}, {"supersedes": ["an event cannot supersede itself"]}),
     ],
 )
-def test_invalid_events_are_refused_with_details(kwargs, details) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_events_are_refused_with_details(kwargs, details) -> None:
     base = {
         "id": "E1",
         "kind": EventKind.COURT_STAY_GRANTED,

@@ -80,7 +80,7 @@ def test_service_before_issue_is_refused_and_changes_nothing() -> None:
 
 
 @pytest.mark.parametrize("kind", sorted(SERVICE_ONLY_KINDS))
-def test_a_service_only_fact_cannot_be_typed_into_the_generic_path(client_for, kind) -> None:  # type: ignore[no-untyped-def]
+def test_a_service_only_fact_cannot_be_typed_into_the_generic_path(client_for, kind) -> None:
     officer = f.vetting_officer()
     r = _accepted(officer)
     c = client_for(Role.VETTING_OFFICER)

@@ -17,12 +17,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def agreement():  # type: ignore[no-untyped-def]
+def agreement():
     return factories.agreement_in_force()
 
 
 @pytest.fixture
-def liaison():  # type: ignore[no-untyped-def]
+def liaison():
     return factories.liaison()
 
 

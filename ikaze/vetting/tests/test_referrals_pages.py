@@ -11,7 +11,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def _client_as(actor):  # type: ignore[no-untyped-def]
+def _client_as(actor):
     from django.test import Client
 
     c = Client()

@@ -51,7 +51,7 @@ def test_only_referrals_of_an_older_rule_set_are_evaluated_again_unless_every() 
     )
 
 
-def test_an_accepted_person_a_block_now_stands_against_gets_one_alert(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_accepted_person_a_block_now_stands_against_gets_one_alert(monkeypatch) -> None:
     officer = f.vetting_officer()
     r = f.vetting_referral(officer=officer)
     svc.referral_accept(actor=officer, referral=r, reason="Eligible.")
@@ -102,7 +102,7 @@ def test_the_command_prints_its_summary_and_refuses_bad_input() -> None:
         call_command("rescreen", "--as", "nobody", stdout=io.StringIO())
 
 
-def test_the_api_evaluates_again_for_an_officer_and_refuses_a_liaison(api_client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_evaluates_again_for_an_officer_and_refuses_a_liaison(api_client_for) -> None:
     r = f.vetting_referral()
     Evaluation.objects.filter(referral=r).update(ruleset_version=OLD)
     liaison = api_client_for(Role.SENDING_LIAISON)

@@ -18,11 +18,11 @@ pytestmark = pytest.mark.django_db
 BASE = "/api/v1/vetting"
 
 
-def post(client, url, body):  # type: ignore[no-untyped-def]
+def post(client, url, body):
     return client.post(url, data=json.dumps(body), content_type="application/json")
 
 
-def test_block_then_fact_then_accept_then_liaison_sees_decision(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_block_then_fact_then_accept_then_liaison_sees_decision(client_for) -> None:
     officer_client = client_for(Role.VETTING_OFFICER)
     ag = f.agreement(status="in_force", tranche_cap=3)
     liaison = f.liaison(country=ag.sending_state)
@@ -78,7 +78,7 @@ def test_block_then_fact_then_accept_then_liaison_sees_decision(client_for) -> N
     assert other.get(f"{BASE}/referrals/{r.pk}/decisions").status_code == 404
 
 
-def test_bad_fact_is_422_and_stores_nothing(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_bad_fact_is_422_and_stores_nothing(client_for) -> None:
     c = client_for(Role.VETTING_OFFICER)
     r = f.vetting_referral(clear=False)
     before = LegalEventRecord.objects.count()
@@ -97,7 +97,7 @@ def test_bad_fact_is_422_and_stores_nothing(client_for) -> None:  # type: ignore
     assert LegalEventRecord.objects.count() == before
 
 
-def test_notice_pdf_download_in_spanish(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_notice_pdf_download_in_spanish(client_for) -> None:
     c = client_for(Role.VETTING_OFFICER)
     r = f.vetting_referral()
     assert post(c, f"{BASE}/referrals/{r.pk}/accept", {"reason": "ok"}).status_code == 201
@@ -110,7 +110,7 @@ def test_notice_pdf_download_in_spanish(client_for) -> None:  # type: ignore[no-
     assert pdf.content[:5] == b"%PDF-"
 
 
-def test_refuse_needs_codes(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_refuse_needs_codes(client_for) -> None:
     c = client_for(Role.VETTING_OFFICER)
     r = f.vetting_referral()
     res = post(c, f"{BASE}/referrals/{r.pk}/refuse", {"reason_codes": []})
@@ -121,7 +121,7 @@ def test_refuse_needs_codes(client_for) -> None:  # type: ignore[no-untyped-def]
     assert ok.json()["reason_codes"] == ["incomplete_referral"]
 
 
-def test_queue_query_count_is_pinned(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_queue_query_count_is_pinned(client_for) -> None:
     c = client_for(Role.VETTING_OFFICER)
     ag = f.agreement(status="in_force")
     f.vetting_referral(agreement=ag, clear=False)
@@ -142,5 +142,5 @@ def test_queue_query_count_is_pinned(client_for) -> None:  # type: ignore[no-unt
     assert len(many) == len(few)
 
 
-def test_liaison_cannot_use_the_queue(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_liaison_cannot_use_the_queue(client_for) -> None:
     assert client_for(Role.SENDING_LIAISON).get(f"{BASE}/queue").status_code == 403

@@ -16,7 +16,7 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(actor) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(actor) -> Client:
     c = Client()
     c.force_login(actor.user)
     return c
@@ -139,7 +139,7 @@ def test_referral_page_links_to_the_decision_and_to_the_vetting_file() -> None:
     assert file_url in signed_in(officer).get(f"/vetting/referrals/{r.pk}/").content
 
 
-def signed_in_with_2fa(actor) -> Client:  # type: ignore[no-untyped-def]
+def signed_in_with_2fa(actor) -> Client:
     from django_otp import DEVICE_ID_SESSION_KEY
 
     from tests.factories import totp_device
@@ -168,7 +168,7 @@ def test_a_request_closed_by_withdrawal_shows_why_and_leaves_the_waiting_list() 
     assert "The person left the country." in closed.content.decode()
 
 
-def named(role: Role, *, username: str, first: str = "", last: str = "", org=None):  # type: ignore[no-untyped-def]
+def named(role: Role, *, username: str, first: str = "", last: str = "", org=None):
     """An officer signed in as `username` whose account carries a full name (or none)."""
     from ikaze.accounts.actor import actor_for_user
     from ikaze.accounts.models import User
