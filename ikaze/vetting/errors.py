@@ -12,10 +12,6 @@ class IncompleteReferral(ValidationError):
     code = ErrorCode.INCOMPLETE_REFERRAL
 
 
-class AgreementNotInForce(RuleBlocked):
-    code = "agreement_not_in_force"
-
-
 class AlreadyReferred(Conflict):
     code = ErrorCode.ALREADY_REFERRED
 
