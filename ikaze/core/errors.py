@@ -39,7 +39,7 @@ class IkazeError(Exception):
 class ValidationError(IkazeError):
     """Input is wrong; `details` maps each field to its reasons."""
 
-    code = ErrorCode.INVALID
+    code: str = ErrorCode.INVALID
     status = 422
 
     @classmethod
@@ -52,34 +52,34 @@ class ValidationError(IkazeError):
 class NotFound(IkazeError):
     """The object does not exist or the actor may not know it exists (never a leak)."""
 
-    code = ErrorCode.NOT_FOUND
+    code: str = ErrorCode.NOT_FOUND
     status = 404
 
 
 class PermissionDenied(IkazeError):
-    code = ErrorCode.FORBIDDEN
+    code: str = ErrorCode.FORBIDDEN
     status = 403
 
 
 class Conflict(IkazeError):
     """The object changed under the actor (optimistic version) or a uniqueness rule."""
 
-    code = ErrorCode.CONFLICT
+    code: str = ErrorCode.CONFLICT
     status = 409
 
 
 class IllegalTransition(IkazeError):
-    code = ErrorCode.ILLEGAL_TRANSITION
+    code: str = ErrorCode.ILLEGAL_TRANSITION
     status = 409
 
 
 class RuleBlocked(IkazeError):
     """A safeguard blocks the action."""
 
-    code = ErrorCode.BLOCKED
+    code: str = ErrorCode.BLOCKED
     status = 409
 
 
 class CapacityExceeded(IkazeError):
-    code = ErrorCode.CAP_REACHED
+    code: str = ErrorCode.CAP_REACHED
     status = 409
