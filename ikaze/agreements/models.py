@@ -8,15 +8,18 @@ from django.utils.translation import gettext_lazy as _
 from ikaze.core.models import BaseModel
 
 
+class AgreementStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    NEGOTIATING = "negotiating", _("Negotiating")
+    SIGNED = "signed", _("Signed")
+    IN_FORCE = "in_force", _("In force")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATED = "terminated", _("Terminated")
+    DECLINED = "declined", _("Declined")
+
+
 class Agreement(BaseModel):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        NEGOTIATING = "negotiating", _("Negotiating")
-        SIGNED = "signed", _("Signed")
-        IN_FORCE = "in_force", _("In force")
-        SUSPENDED = "suspended", _("Suspended")
-        TERMINATED = "terminated", _("Terminated")
-        DECLINED = "declined", _("Declined")
+    Status = AgreementStatus
 
     class Instrument(models.TextChoices):
         MOU = "mou", _("Memorandum of understanding")
@@ -83,17 +86,7 @@ class Agreement(BaseModel):
                 name="agreement_validity_ordered",
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    status__in=[
-                        "draft",
-                        "negotiating",
-                        "signed",
-                        "in_force",
-                        "suspended",
-                        "terminated",
-                        "declined",
-                    ]
-                ),
+                condition=models.Q(status__in=AgreementStatus.values),
                 name="agreement_status_valid",
             ),
         ]
