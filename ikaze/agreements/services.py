@@ -26,6 +26,7 @@ from ikaze.agreements.errors import (
     StaleVersion,
 )
 from ikaze.agreements.models import (
+    EDITABLE_FIELDS,
     Agreement,
     CompensationCategory,
     CompensationLine,
@@ -66,21 +67,6 @@ CODE_RE = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
 MAX_DAYS = 3650
 MAX_AMOUNT_MINOR = 10**15
 
-EDITABLE_FIELDS: tuple[str, ...] = (
-    "title",
-    "description",
-    "sending_state",
-    "receiving_state",
-    "instrument",
-    "instrument_reference",
-    "voluntary",
-    "valid_from",
-    "valid_to",
-    "currency",
-    "cap_total",
-    "relocated_before_system",
-    *SAFEGUARD_SETTINGS,
-)
 _REQUIRED_ON_CREATE = ("title", "sending_state", "receiving_state")
 
 
