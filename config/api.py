@@ -22,6 +22,7 @@ from ikaze.accounts.actor import actor_or_none
 from ikaze.accounts.api_routing import AUTH, PUBLIC, GuardedRouter
 from ikaze.accounts.guards import record_denial
 from ikaze.accounts.schemas import ErrorBody, ErrorOut  # noqa: F401  (re-exported for app routers)
+from ikaze.core.error_codes import ErrorCode, ErrorCodes
 from ikaze.core.errors import IkazeError, PermissionDenied, ValidationError
 from ikaze.core.middleware import body_too_large_error
 from ikaze.core.text import ONE_LINE_PATTERN, character_problem
@@ -114,7 +115,35 @@ class IkazeAPI(NinjaAPI):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         _declare_body_errors(schema)
         _declare_parameter_characters(schema)
+        _declare_error_codes(schema)
         return schema
+
+
+# The apps whose `error_codes.py` declare the codes the API may answer with, the core first.
+ERROR_CODE_APPS = ("core", "accounts", "audit", "agreements", "people", "intake", "vetting")
+
+
+def error_code_enums() -> dict[str, type[ErrorCodes]]:
+    """Each app's declared error codes (issue 10 item 4), by app label."""
+    from importlib import import_module
+
+    return {app: import_module(f"ikaze.{app}.error_codes").ErrorCode for app in ERROR_CODE_APPS}
+
+
+def _declare_error_codes(schema: OpenAPISchema) -> None:
+    """Publish every code an error may carry: `x-ikaze-error-codes` lists each app's codes
+    with what they mean, and the error body's `code` names the list."""
+    schema["x-ikaze-error-codes"] = {
+        app: {member.value: member.description for member in enum}
+        for app, enum in error_code_enums().items()
+    }
+    body = schema.get("components", {}).get("schemas", {}).get("ErrorBody", {})
+    code = body.get("properties", {}).get("code")
+    if code is not None:
+        code["description"] = (
+            "A stable machine code; every code the API answers with is listed, with its "
+            "meaning, by app in `x-ikaze-error-codes`."
+        )
 
 
 def _declare_parameter_characters(schema: OpenAPISchema) -> None:
@@ -179,7 +208,7 @@ def _error(
 ) -> HttpResponse:
     return api.create_response(
         request,
-        {"error": {"code": code, "message": message, "details": details or {}}},
+        {"error": {"code": str(code), "message": message, "details": details or {}}},
         status=status,
     )
 
@@ -197,17 +226,17 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path")]
         details.setdefault(".".join(loc) or "request", []).append(str(err.get("msg", "invalid")))
-    return _error(request, 422, "invalid", "The request is not valid.", details)
+    return _error(request, 422, ErrorCode.INVALID, "The request is not valid.", details)
 
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "unauthenticated", "Sign in or send a valid bearer token.")
+    return _error(request, 401, ErrorCode.UNAUTHENTICATED, "Sign in or send a valid bearer token.")
 
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _error(request, 404, "not_found", "Not found.")
+    return _error(request, 404, ErrorCode.NOT_FOUND, "Not found.")
 
 
 @api.exception_handler(HttpError)
@@ -215,16 +244,18 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, ValidationError):  # a NUL in the body (ObjectJSONParser)
         return _ikaze_error(request, exc.__cause__)
     if exc.status_code == 400 and isinstance(exc.__cause__, NotAnObject):
-        return _error(request, 400, "not_an_object", "The request body must be a JSON object.")
+        return _error(
+            request, 400, ErrorCode.NOT_AN_OBJECT, "The request body must be a JSON object."
+        )
     if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
-        return _error(request, 400, "unparseable", "The request body is not valid JSON.")
-    return _error(request, exc.status_code, "http_error", str(exc))
+        return _error(request, 400, ErrorCode.UNPARSEABLE, "The request body is not valid JSON.")
+    return _error(request, exc.status_code, ErrorCode.HTTP_ERROR, str(exc))
 
 
 @api.exception_handler(MultiPartParserError)
 def _broken_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
     # A multipart Content-Type without a boundary, or a body that is not what it declares.
-    return _error(request, 400, "unparseable", "The request body cannot be read as a form.")
+    return _error(request, 400, ErrorCode.UNPARSEABLE, "The request body cannot be read as a form.")
 
 
 @api.exception_handler(RequestDataTooBig)
@@ -245,7 +276,10 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
     logging.getLogger("ikaze.api").exception("Unhandled API error")
     return _error(
-        request, 500, "server_error", "Something went wrong on our side; it has been logged."
+        request,
+        500,
+        ErrorCode.SERVER_ERROR,
+        "Something went wrong on our side; it has been logged.",
     )
 
 
@@ -269,7 +303,7 @@ def health(request: HttpRequest) -> Any:
     except Exception:
         return 503, {
             "error": {
-                "code": "database_unavailable",
+                "code": ErrorCode.DATABASE_UNAVAILABLE.value,
                 "message": "The database does not answer.",
                 "details": {},
             }

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
+from ikaze.accounts.error_codes import ErrorCode
 from ikaze.audit.services import audit_security
 from ikaze.core.errors import NotFound, PermissionDenied
 
@@ -37,7 +38,7 @@ class Denied(PermissionDenied):
 class SecondFactorRequired(Denied):
     """SAFEGUARDS F6: a privileged role has given its password but not its second factor."""
 
-    code = "two_factor_required"
+    code = ErrorCode.TWO_FACTOR_REQUIRED
 
     def __init__(self, perm: Perm, *, target_type: str = "", target_id: Any = "") -> None:
         super().__init__(perm, target_type=target_type, target_id=target_id)

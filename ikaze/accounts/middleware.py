@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 
 from ikaze.accounts.actor import actor_attach, actor_for_user, actor_or_none
 from ikaze.accounts.backends import take_memberships
+from ikaze.accounts.error_codes import ErrorCode
 from ikaze.accounts.sessions import forget_user_read_with_session
 
 # SAFEGUARDS F6: what a privileged person may reach before the second factor, by URL name:
@@ -88,7 +89,7 @@ class ActorMiddleware:
                 return JsonResponse(
                     {
                         "error": {
-                            "code": "two_factor_required",
+                            "code": ErrorCode.TWO_FACTOR_REQUIRED.value,
                             "message": "Complete two-factor sign-in before using the API with a session.",
                             "details": {},
                         }

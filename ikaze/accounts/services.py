@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ikaze.accounts.access import ROLE_ORG_KINDS, TWO_FACTOR_ROLES, OrgKind, Perm, Role
 from ikaze.accounts.actor import Actor, actor_for_token, actor_for_user
+from ikaze.accounts.error_codes import ErrorCode
 from ikaze.accounts.errors import (
     CredentialOutsideOrganisation,
     EnrolmentLinkInvalid,
@@ -315,7 +316,7 @@ def api_token_issue(
         raise ValidationError(gettext("The token is not valid."), details=errors)
     if actor.user is None:
         raise ValidationError(
-            gettext("Only a signed-in person can issue tokens."), code="person_required"
+            gettext("Only a signed-in person can issue tokens."), code=ErrorCode.PERSON_REQUIRED
         )
     clear, prefix, digest = new_token()
     token = ApiToken.objects.create(
@@ -383,7 +384,7 @@ def api_token_authenticate(*, clear: str, method: str, path: str) -> Actor:
     """Resolve a bearer token to its actor and audit the use; NotFound if unusable."""
     prefix = prefix_of(clear)
     if prefix is None:
-        raise NotFound("Unknown token.", code="invalid_token")
+        raise NotFound("Unknown token.", code=ErrorCode.INVALID_TOKEN)
     token = (
         ApiToken.objects.select_related("organisation")
         .filter(prefix=prefix, key_hash=hash_token(clear))
@@ -395,7 +396,7 @@ def api_token_authenticate(*, clear: str, method: str, path: str) -> Actor:
         or token.revoked_at is not None
         or (token.expires_at and token.expires_at <= now)
     ):
-        raise NotFound("Unknown, revoked or expired token.", code="invalid_token")
+        raise NotFound("Unknown, revoked or expired token.", code=ErrorCode.INVALID_TOKEN)
     actor = actor_for_token(token)
     with transaction.atomic():
         # The audit event records every use; last_used_at only tells an administrator whether
@@ -463,7 +464,8 @@ def enrolment_link_issue(*, actor: Actor | None, user: User) -> tuple[EnrolmentL
         )
     if actor is not None and actor.user is None:
         raise ValidationError(
-            gettext("Only a signed-in person can issue enrolment links."), code="person_required"
+            gettext("Only a signed-in person can issue enrolment links."),
+            code=ErrorCode.PERSON_REQUIRED,
         )
     now = clock.now()
     User.objects.select_for_update().filter(pk=user.pk).first()  # one issuer at a time
@@ -570,7 +572,7 @@ def _two_factor_enrol(
         raise ValidationError.for_field(
             "code",
             gettext("That code is not valid. Codes change every 30 seconds; try the current one."),
-            code="invalid_code",
+            code=ErrorCode.INVALID_CODE,
         )
     TOTPDevice.objects.filter(user=user).delete()
     device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True, key=key_hex)

@@ -4,37 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
+from ikaze.agreements.error_codes import ErrorCode
 from ikaze.core.errors import CapacityExceeded, Conflict, PermissionDenied, RuleBlocked
 
 
 class AgreementNotInForce(RuleBlocked):
-    """Places can be taken only under an agreement in force (and within its validity)."""
+    """No referral, manifest or place under an agreement that is not in force (or, on a given
+    day, outside its validity): the one error of `services.agreement_in_force_require`."""
 
-    code = "agreement_not_in_force"
+    code = ErrorCode.AGREEMENT_NOT_IN_FORCE
 
 
 class NoCapPeriod(CapacityExceeded):
     """The agreement has cap periods and none covers the date."""
 
-    code = "no_cap_period"
+    code = ErrorCode.NO_CAP_PERIOD
 
 
 class StaleVersion(Conflict):
     """Someone else changed the agreement since the form or request was prepared."""
 
-    code = "stale_version"
+    code = ErrorCode.STALE_VERSION
 
 
 class PaymentNotAllowed(RuleBlocked):
     """Inter-state payments are recorded only once an agreement has been signed."""
 
-    code = "agreement_not_signed"
+    code = ErrorCode.AGREEMENT_NOT_SIGNED
 
 
 class NotAParty(PermissionDenied):
     """Issue 9 item 10: officers act only on agreements their state is a party to."""
 
-    code = "not_a_party"
+    code = ErrorCode.NOT_A_PARTY
 
     def __init__(self, message: str, *, details: dict[str, Any], target_id: object = "") -> None:
         super().__init__(message, details=details)

@@ -7,9 +7,15 @@ from typing import Any, cast
 
 import pycountry
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ikaze.agreements.models import Agreement, CompensationCategory, SupportItem
+from ikaze.agreements.models import (
+    EDITABLE_FIELDS,
+    Agreement,
+    CompensationCategory,
+    SupportItem,
+)
 from ikaze.agreements.money import to_minor
 from ikaze.agreements.services import valid_currency
 from ikaze.agreements.standards import PROTECTIVE_DEFAULTS
@@ -81,21 +87,29 @@ class AgreementForm(forms.Form):
                 )
                 % {"value": std.value, "source": std.source},
             )
+        # A field added to the one list (models.EDITABLE_FIELDS) without a declaration here
+        # still reaches the page, as the model describes it (issue 10 item 4).
+        for name in EDITABLE_FIELDS:
+            model_field = Agreement._meta.get_field(name)
+            if (
+                name not in self.fields
+                and isinstance(model_field, models.Field)
+                and (form_field := model_field.formfield()) is not None
+            ):
+                self.fields[name] = form_field
         if editing:
             del self.fields["code"]
             self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput)
 
     def changes(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        data.pop("code", None)
-        data.pop("version", None)
+        """The editable fields, as the service takes them."""
+        data = {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}
         data["currency"] = data["currency"].upper()
         return data
 
 
 def agreement_initial(agreement: Agreement) -> dict[str, Any]:
-    fields = [*AgreementForm.base_fields, *PROTECTIVE_DEFAULTS, "version"]
-    return {f: getattr(agreement, f) for f in fields if hasattr(agreement, f)}
+    return {f: getattr(agreement, f) for f in (*EDITABLE_FIELDS, "version")}
 
 
 class TransitionForm(forms.Form):

@@ -5,18 +5,27 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ikaze.agreements.standards import PROTECTIVE_DEFAULTS, SAFEGUARD_SETTINGS
 from ikaze.core.models import BaseModel
 
 
+def _standard(setting: str) -> int:
+    # A new agreement starts at the protective standard (standards.py, SAFEGUARDS preamble).
+    return PROTECTIVE_DEFAULTS[setting].value
+
+
+class AgreementStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    NEGOTIATING = "negotiating", _("Negotiating")
+    SIGNED = "signed", _("Signed")
+    IN_FORCE = "in_force", _("In force")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATED = "terminated", _("Terminated")
+    DECLINED = "declined", _("Declined")
+
+
 class Agreement(BaseModel):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        NEGOTIATING = "negotiating", _("Negotiating")
-        SIGNED = "signed", _("Signed")
-        IN_FORCE = "in_force", _("In force")
-        SUSPENDED = "suspended", _("Suspended")
-        TERMINATED = "terminated", _("Terminated")
-        DECLINED = "declined", _("Declined")
+    Status = AgreementStatus
 
     class Instrument(models.TextChoices):
         MOU = "mou", _("Memorandum of understanding")
@@ -50,13 +59,19 @@ class Agreement(BaseModel):
     relocated_before_system = models.PositiveIntegerField(default=0)
 
     # Safeguard settings; the protective defaults and their sources are in standards.py.
-    assessment_max_age_days = models.PositiveIntegerField(default=30)  # A3
-    acceptance_valid_days = models.PositiveIntegerField(default=90)  # A5
-    notice_period_days = models.PositiveIntegerField(default=10)  # A9
-    review_window_days = models.PositiveIntegerField(default=15)  # A10
-    rights_briefing_days = models.PositiveIntegerField(default=7)  # B2
-    complaint_ack_days = models.PositiveIntegerField(default=5)  # C2
-    appeal_window_days = models.PositiveIntegerField(default=30)  # B5
+    assessment_max_age_days = models.PositiveIntegerField(
+        default=_standard("assessment_max_age_days")
+    )  # A3
+    acceptance_valid_days = models.PositiveIntegerField(
+        default=_standard("acceptance_valid_days")
+    )  # A5
+    notice_period_days = models.PositiveIntegerField(default=_standard("notice_period_days"))  # A9
+    review_window_days = models.PositiveIntegerField(default=_standard("review_window_days"))  # A10
+    rights_briefing_days = models.PositiveIntegerField(
+        default=_standard("rights_briefing_days")
+    )  # B2
+    complaint_ack_days = models.PositiveIntegerField(default=_standard("complaint_ack_days"))  # C2
+    appeal_window_days = models.PositiveIntegerField(default=_standard("appeal_window_days"))  # B5
 
     # Optimistic lock: every change bumps it; an edit carrying an older version is refused.
     version = models.PositiveIntegerField(default=1)
@@ -83,23 +98,34 @@ class Agreement(BaseModel):
                 name="agreement_validity_ordered",
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    status__in=[
-                        "draft",
-                        "negotiating",
-                        "signed",
-                        "in_force",
-                        "suspended",
-                        "terminated",
-                        "declined",
-                    ]
-                ),
+                condition=models.Q(status__in=AgreementStatus.values),
                 name="agreement_status_valid",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} — {self.title}"
+
+
+# The fields an agreement's parties set and change: the one list (issue 10 item 4) that the
+# service validates (`services.agreement_create`/`agreement_update`), the API's create and
+# patch bodies are built from (`schemas`), and the form and its page take (`forms`). The
+# code, the status, the counters and the version each have a service of their own.
+EDITABLE_FIELDS: tuple[str, ...] = (
+    "title",
+    "description",
+    "sending_state",
+    "receiving_state",
+    "instrument",
+    "instrument_reference",
+    "voluntary",
+    "valid_from",
+    "valid_to",
+    "currency",
+    "cap_total",
+    "relocated_before_system",
+    *SAFEGUARD_SETTINGS,
+)
 
 
 class Tranche(BaseModel):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 from typing import Annotated, Any
 
+from django.db import models
 from ninja import Schema
-from pydantic import BaseModel, StrictBool, StrictInt
+from pydantic import BaseModel, StrictBool, StrictInt, create_model
 
 from ikaze.agreements.models import (
+    EDITABLE_FIELDS,
     Agreement,
     CompensationLine,
     InterstatePayment,
@@ -21,61 +24,58 @@ from ikaze.agreements.services import PAYMENT_NOTE_MAX_CHARS
 from ikaze.agreements.standards import below_standard, below_standard_of
 from ikaze.core.text import FREE_TEXT_MAX_CHARS, IsoDate, ModelText, Text
 
-# The text limits of agreements' fields, where the service checks them (agreements/services.py).
-Title = Annotated[str, ModelText(Agreement, "title", required=True)]
-Description = Annotated[str, ModelText(Agreement, "description")]
-InstrumentReference = Annotated[str, ModelText(Agreement, "instrument_reference")]
-State = Annotated[str, ModelText(Agreement, "sending_state", required=True)]
-Instrument = Annotated[str, ModelText(Agreement, "instrument", required=True)]
-Currency = Annotated[str, ModelText(Agreement, "currency", required=True)]
+
+def _editable_type(name: str) -> Any:
+    """The API type of an editable field, read from the model field: text with the column's
+    limits (`ModelText`; required where the model refuses blanks), strict booleans and
+    integers, ISO dates; nullable where the column is. The service checks the values again."""
+    field = Agreement._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    kind: Any
+    if isinstance(field, models.BooleanField):
+        kind = StrictBool
+    elif isinstance(field, models.DateField):
+        kind = IsoDate
+    elif isinstance(field, models.IntegerField):
+        kind = StrictInt
+    else:
+        kind = Annotated[str, ModelText(Agreement, name, required=not field.blank)]
+    return kind | None if field.null else kind
 
 
-class AgreementCreateIn(Schema):
+def _create_default(name: str) -> Any:
+    """What an omitted field takes on create: the model's default, else empty or null; `...`
+    (required) for a field the model needs a value for."""
+    field = Agreement._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    if field.has_default():
+        default = field.get_default()
+        return default.value if isinstance(default, Enum) else default
+    if field.null:
+        return None
+    return "" if field.blank else ...
+
+
+# Built from the one list of editable fields (models.EDITABLE_FIELDS, issue 10 item 4): a field
+# added there is in both bodies, with the type and limits its column declares.
+_CREATE_FIELDS: dict[str, Any] = {
+    name: (_editable_type(name), _create_default(name)) for name in EDITABLE_FIELDS
+}
+_PATCH_FIELDS: dict[str, Any] = {
+    name: (_editable_type(name) | None, None) for name in EDITABLE_FIELDS
+}
+_AgreementCreateFields = create_model("_AgreementCreateFields", __base__=Schema, **_CREATE_FIELDS)
+_AgreementPatchFields = create_model("_AgreementPatchFields", __base__=Schema, **_PATCH_FIELDS)
+
+
+class AgreementCreateIn(_AgreementCreateFields):
     code: Annotated[str, ModelText(Agreement, "code", required=True)]
-    title: Title
-    sending_state: State
-    receiving_state: State
-    description: Description = ""
-    instrument: Instrument = Agreement.Instrument.ARRANGEMENT.value
-    instrument_reference: InstrumentReference = ""
-    voluntary: StrictBool = False
-    valid_from: IsoDate | None = None
-    valid_to: IsoDate | None = None
-    currency: Currency = "USD"
-    cap_total: StrictInt | None = None
-    relocated_before_system: StrictInt = 0
-    assessment_max_age_days: StrictInt = 30
-    acceptance_valid_days: StrictInt = 90
-    notice_period_days: StrictInt = 10
-    review_window_days: StrictInt = 15
-    rights_briefing_days: StrictInt = 7
-    complaint_ack_days: StrictInt = 5
-    appeal_window_days: StrictInt = 30
 
 
-class AgreementPatchIn(Schema):
+class AgreementPatchIn(_AgreementPatchFields):
     """Send the `version` you read and only the fields you change."""
 
     version: StrictInt
-    title: Title | None = None
-    description: Description | None = None
-    sending_state: State | None = None
-    receiving_state: State | None = None
-    instrument: Instrument | None = None
-    instrument_reference: InstrumentReference | None = None
-    voluntary: StrictBool | None = None
-    valid_from: IsoDate | None = None
-    valid_to: IsoDate | None = None
-    currency: Currency | None = None
-    cap_total: StrictInt | None = None
-    relocated_before_system: StrictInt | None = None
-    assessment_max_age_days: StrictInt | None = None
-    acceptance_valid_days: StrictInt | None = None
-    notice_period_days: StrictInt | None = None
-    review_window_days: StrictInt | None = None
-    rights_briefing_days: StrictInt | None = None
-    complaint_ack_days: StrictInt | None = None
-    appeal_window_days: StrictInt | None = None
 
 
 class TransitionIn(Schema):
@@ -249,31 +249,8 @@ class AgreementDetailOut(AgreementOut):
     money: MoneySummaryOut
 
 
-_FIELDS = (
-    "code",
-    "title",
-    "description",
-    "sending_state",
-    "receiving_state",
-    "status",
-    "instrument",
-    "instrument_reference",
-    "voluntary",
-    "valid_from",
-    "valid_to",
-    "currency",
-    "cap_total",
-    "places_used",
-    "relocated_before_system",
-    "assessment_max_age_days",
-    "acceptance_valid_days",
-    "notice_period_days",
-    "review_window_days",
-    "rights_briefing_days",
-    "complaint_ack_days",
-    "appeal_window_days",
-    "version",
-)
+# What the API shows of an agreement besides its names and deviations (AgreementOut).
+_FIELDS = ("code", "status", "places_used", "version", *EDITABLE_FIELDS)
 
 
 def _money(m: Money) -> dict[str, Any]:

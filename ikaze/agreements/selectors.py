@@ -60,6 +60,12 @@ def agreement_list_for(*, actor: Actor) -> QuerySet[Agreement]:
     return qs
 
 
+def agreement_in_force_list_for(*, actor: Actor) -> QuerySet[Agreement]:
+    """List the agreements in force the actor may see: those a referral or a manifest may
+    name (`services.agreement_in_force_require` is the same rule for one agreement)."""
+    return agreement_list_for(actor=actor).filter(status=Agreement.Status.IN_FORCE)
+
+
 # What the list shows of an agreement (schemas.agreement_list_item_out): the parties, cap use
 # and the safeguard settings it compares with the protective standard.
 LIST_FIELDS: tuple[str, ...] = (

@@ -26,6 +26,7 @@ from ikaze.agreements.errors import (
     StaleVersion,
 )
 from ikaze.agreements.models import (
+    EDITABLE_FIELDS,
     Agreement,
     CompensationCategory,
     CompensationLine,
@@ -66,21 +67,6 @@ CODE_RE = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
 MAX_DAYS = 3650
 MAX_AMOUNT_MINOR = 10**15
 
-EDITABLE_FIELDS: tuple[str, ...] = (
-    "title",
-    "description",
-    "sending_state",
-    "receiving_state",
-    "instrument",
-    "instrument_reference",
-    "voluntary",
-    "valid_from",
-    "valid_to",
-    "currency",
-    "cap_total",
-    "relocated_before_system",
-    *SAFEGUARD_SETTINGS,
-)
 _REQUIRED_ON_CREATE = ("title", "sending_state", "receiving_state")
 
 
@@ -543,29 +529,21 @@ def tranche_add(
     return tranche
 
 
-@transaction.atomic
-def agreement_take_place(*, agreement: Agreement, on: dt.date) -> Tranche | None:
-    """Take one place under the cap for the period covering `on`; CapacityExceeded if full.
+def agreement_in_force_require(agreement: Agreement, *, on: dt.date | None = None) -> None:
+    """Refuse (AgreementNotInForce) unless the agreement is in force and, given a day `on`,
+    the day is within its validity.
 
-    Called by the service that accepts a person (it checks the permission and writes the audit
-    event in the same transaction). The counters move with F() updates, so the check
-    constraints, not Python, enforce SAFEGUARDS A6 even when two officers accept at once.
-    Returns the cap period used (None if the agreement has no periods).
+    The one home of "is this agreement in force?" (issue 10 item 4): referrals, manifests and
+    the cap all ask it.
     """
-    status, valid_from, valid_to = (
-        Agreement.objects.filter(pk=agreement.pk)
-        .values_list("status", "valid_from", "valid_to")
-        .get()
-    )
-    if status != Status.IN_FORCE:
+    if agreement.status != Status.IN_FORCE:
+        status = Status(agreement.status).label
         raise AgreementNotInForce(
-            gettext("Places can be taken only while the agreement is in force (it is %(status)s).")
-            % {"status": str(Status(status).label).lower()},
-            details={
-                "agreement": [gettext("Status: %(status)s.") % {"status": Status(status).label}]
-            },
+            gettext("Agreement %(code)s is not in force.") % {"code": agreement.code},
+            details={"agreement": [gettext("Status: %(status)s.") % {"status": status}]},
         )
-    if (valid_from and on < valid_from) or (valid_to and on > valid_to):
+    valid_from, valid_to = agreement.valid_from, agreement.valid_to
+    if on is not None and ((valid_from and on < valid_from) or (valid_to and on > valid_to)):
         raise AgreementNotInForce(
             gettext("%(day)s is outside the agreement's validity.") % {"day": on},
             details={
@@ -575,6 +553,22 @@ def agreement_take_place(*, agreement: Agreement, on: dt.date) -> Tranche | None
                 ]
             },
         )
+
+
+@transaction.atomic
+def agreement_take_place(*, agreement: Agreement, on: dt.date) -> Tranche | None:
+    """Take one place under the cap for the period covering `on`; CapacityExceeded if full.
+
+    Called by the service that accepts a person (it checks the permission and writes the audit
+    event in the same transaction). The counters move with F() updates, so the check
+    constraints, not Python, enforce SAFEGUARDS A6 even when two officers accept at once.
+    Returns the cap period used (None if the agreement has no periods).
+    """
+    # The status as committed now, not as the caller's copy remembers it.
+    current = Agreement.objects.only("code", "status", "valid_from", "valid_to").get(
+        pk=agreement.pk
+    )
+    agreement_in_force_require(current, on=on)
     tranche = Tranche.objects.filter(
         agreement_id=agreement.pk, starts_on__lte=on, ends_on__gte=on
     ).first()

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ikaze.core.error_codes import ErrorCode
+
 
 class IkazeError(Exception):
-    code: str = "error"
+    code: str = ErrorCode.ERROR
     status: int = 400
 
     def __init__(
@@ -29,51 +31,55 @@ class IkazeError(Exception):
         self.details: dict[str, Any] = dict(details or {})
 
     def as_dict(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": str(self.message), "details": self.details}}
+        return {
+            "error": {"code": str(self.code), "message": str(self.message), "details": self.details}
+        }
 
 
 class ValidationError(IkazeError):
     """Input is wrong; `details` maps each field to its reasons."""
 
-    code = "invalid"
+    code: str = ErrorCode.INVALID
     status = 422
 
     @classmethod
-    def for_field(cls, field: str, reason: str, *, code: str = "invalid") -> ValidationError:
+    def for_field(
+        cls, field: str, reason: str, *, code: str = ErrorCode.INVALID
+    ) -> ValidationError:
         return cls(f"{field}: {reason}", code=code, details={field: [str(reason)]})
 
 
 class NotFound(IkazeError):
     """The object does not exist or the actor may not know it exists (never a leak)."""
 
-    code = "not_found"
+    code: str = ErrorCode.NOT_FOUND
     status = 404
 
 
 class PermissionDenied(IkazeError):
-    code = "forbidden"
+    code: str = ErrorCode.FORBIDDEN
     status = 403
 
 
 class Conflict(IkazeError):
     """The object changed under the actor (optimistic version) or a uniqueness rule."""
 
-    code = "conflict"
+    code: str = ErrorCode.CONFLICT
     status = 409
 
 
 class IllegalTransition(IkazeError):
-    code = "illegal_transition"
+    code: str = ErrorCode.ILLEGAL_TRANSITION
     status = 409
 
 
 class RuleBlocked(IkazeError):
     """A safeguard blocks the action."""
 
-    code = "blocked"
+    code: str = ErrorCode.BLOCKED
     status = 409
 
 
 class CapacityExceeded(IkazeError):
-    code = "cap_reached"
+    code: str = ErrorCode.CAP_REACHED
     status = 409

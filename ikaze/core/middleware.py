@@ -12,6 +12,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext
 
+from ikaze.core.error_codes import ErrorCode
 from ikaze.core.errors import IkazeError, ValidationError
 from ikaze.core.text import FREE_TEXT_MAX_CHARS, text_problem
 
@@ -21,7 +22,7 @@ _MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
 class PayloadTooLarge(IkazeError):
-    code = "too_large"
+    code = ErrorCode.TOO_LARGE
     status = 413
 
 

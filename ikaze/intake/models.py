@@ -9,16 +9,22 @@ from django.utils.translation import gettext_lazy as _
 from ikaze.core.models import BaseModel
 
 
-class IntakeBatch(BaseModel):
-    class Mode(models.TextChoices):
-        LENIENT = "lenient", _("Lenient: import the valid rows, report the others")
-        STRICT = "strict", _("Strict: import nothing if any row fails")
+class IntakeBatchMode(models.TextChoices):
+    LENIENT = "lenient", _("Lenient: import the valid rows, report the others")
+    STRICT = "strict", _("Strict: import nothing if any row fails")
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+
+class IntakeBatchStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class IntakeBatch(BaseModel):
+    Mode = IntakeBatchMode
+
+    Status = IntakeBatchStatus
 
     class Phase(models.TextChoices):
         # Set by intake/services.py as the job runs; shown next to the progress bar.
@@ -77,11 +83,11 @@ class IntakeBatch(BaseModel):
         constraints = [
             models.UniqueConstraint(fields=["agreement", "sha256"], name="intakebatch_same_file"),
             models.CheckConstraint(
-                condition=models.Q(status__in=["queued", "running", "done", "failed"]),
+                condition=models.Q(status__in=IntakeBatchStatus.values),
                 name="intakebatch_status_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(mode__in=["lenient", "strict"]),
+                condition=models.Q(mode__in=IntakeBatchMode.values),
                 name="intakebatch_mode_valid",
             ),
         ]

@@ -25,6 +25,7 @@ from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor, actor_for_token, actor_for_user
 from ikaze.accounts.guards import require
 from ikaze.agreements.parties import sending_party_require
+from ikaze.agreements.services import agreement_in_force_require
 from ikaze.audit.services import EventSpec, audit_record, audit_record_many
 from ikaze.core import clock
 from ikaze.core.bulk import in_chunks, insert_rows, new_uuids
@@ -43,7 +44,6 @@ from ikaze.people.services import (
 from ikaze.vetting.selectors import people_referred
 from ikaze.vetting.services import (
     BulkReferralIn,
-    agreement_check_in_force,
     referrals_submit_bulk,
 )
 
@@ -82,7 +82,7 @@ def intake_batch_create(
     org = actor.organisation
     sending_party_require(actor, agreement)  # issue 9 item 10: the sending party only
     assert org is not None
-    agreement_check_in_force(agreement)
+    agreement_in_force_require(agreement)
     errors: dict[str, list[str]] = {}
     if not content:
         errors["file"] = [gettext("The file is empty.")]
@@ -278,7 +278,7 @@ def intake_batch_run(*, batch_id: uuid.UUID | str) -> IntakeBatch:
         actor = _actor_of(batch)
         require(actor, Perm.INTAKE_UPLOAD, target_type="intake_batch", target_id=batch.pk)
         sending_party_require(actor, batch.agreement)
-        agreement_check_in_force(batch.agreement)
+        agreement_in_force_require(batch.agreement)
         fmt, parsed = manifest.parse(batch.file_name, bytes(batch.content), max_bytes=_max_bytes())
     except manifest.FileRefused as exc:
         return _fail(batch, actor, exc, t0)

@@ -13,7 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import actor_of
 from ikaze.accounts.decorators import requires
-from ikaze.agreements.selectors import agreement_get_for, agreement_list_for
+from ikaze.agreements.selectors import (
+    agreement_get_for,
+    agreement_in_force_list_for,
+)
 from ikaze.core.errors import IkazeError, PermissionDenied
 from ikaze.core.forms import add_service_errors
 from ikaze.core.pagination import paginate
@@ -25,10 +28,7 @@ from ikaze.intake.forms import UploadForm
 @require_http_methods(["GET", "POST"])
 def batch_list(request: HttpRequest) -> HttpResponseBase:
     actor = actor_of(request)
-    choices = [
-        (a.code, f"{a.code} — {a.title}")
-        for a in agreement_list_for(actor=actor).filter(status="in_force")
-    ]
+    choices = [(a.code, f"{a.code} — {a.title}") for a in agreement_in_force_list_for(actor=actor)]
     form = UploadForm(request.POST or None, request.FILES or None, agreements=choices)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -67,7 +67,7 @@ class Person(BaseModel):
                 name="person_external_reference_unique",
             ),
             models.CheckConstraint(
-                condition=models.Q(dob_precision__in=["exact", "month", "year"]),
+                condition=models.Q(dob_precision__in=DatePrecision.values),
                 name="person_dob_precision_valid",
             ),
             # Names and references are what identity rests on: their limits hold in the
@@ -214,6 +214,12 @@ class HouseholdMember(BaseModel):
         return f"{self.person_id} in {self.household_id} ({self.role})"
 
 
+class MatchCandidateStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for a decision")
+    SAME = "same", _("Same person")
+    NOT_SAME = "not_same", _("Not the same person")
+
+
 class MatchCandidate(BaseModel):
     """Two records that may be the same human, waiting for (or after) a person's decision.
 
@@ -221,10 +227,7 @@ class MatchCandidate(BaseModel):
     makes a pair impossible to propose twice, whatever was decided about it.
     """
 
-    class Status(models.TextChoices):
-        OPEN = "open", _("Waiting for a decision")
-        SAME = "same", _("Same person")
-        NOT_SAME = "not_same", _("Not the same person")
+    Status = MatchCandidateStatus
 
     person_a = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     person_b = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
@@ -251,7 +254,7 @@ class MatchCandidate(BaseModel):
                 name="matchcandidate_probability_range",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["open", "same", "not_same"]),
+                condition=models.Q(status__in=MatchCandidateStatus.values),
                 name="matchcandidate_status_valid",
             ),
         ]
@@ -271,6 +274,11 @@ class MatchCandidate(BaseModel):
         return self.source
 
 
+# What a decision on a pair can say (a candidate's status once decided). A list, as the
+# migration wrote it.
+MATCH_OUTCOMES = [MatchCandidateStatus.SAME, MatchCandidateStatus.NOT_SAME]
+
+
 class MatchDecision(BaseModel):
     """A person's decision on a candidate pair: a record, never overwritten (DESIGN.md)."""
 
@@ -287,7 +295,7 @@ class MatchDecision(BaseModel):
         ordering = ["created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(outcome__in=["same", "not_same"]),
+                condition=models.Q(outcome__in=MATCH_OUTCOMES),
                 name="matchdecision_outcome_valid",
             )
         ]

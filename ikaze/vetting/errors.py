@@ -3,59 +3,56 @@
 from __future__ import annotations
 
 from ikaze.core.errors import Conflict, PermissionDenied, RuleBlocked, ValidationError
+from ikaze.vetting.error_codes import ErrorCode
 
 
 class IncompleteReferral(ValidationError):
     """SAFEGUARDS A4: the referral lacks data the agreement requires."""
 
-    code = "incomplete_referral"
-
-
-class AgreementNotInForce(RuleBlocked):
-    code = "agreement_not_in_force"
+    code = ErrorCode.INCOMPLETE_REFERRAL
 
 
 class AlreadyReferred(Conflict):
-    code = "already_referred"
+    code = ErrorCode.ALREADY_REFERRED
 
 
 class OverrideRefused(RuleBlocked):
     """SAFEGUARDS preamble: absolute rules can never be overridden, by anyone."""
 
-    code = "absolute_rule"
+    code = ErrorCode.ABSOLUTE_RULE
 
 
 class FourEyes(Conflict):
     """The second approval must come from a different senior officer."""
 
-    code = "four_eyes"
+    code = ErrorCode.FOUR_EYES
 
 
 class SeniorOfficerRequired(PermissionDenied):
-    code = "senior_officer_required"
+    code = ErrorCode.SENIOR_OFFICER_REQUIRED
 
 
 class ProtectiveFactFourEyes(FourEyes):
     """SAFEGUARDS F1: taking a protective fact away needs a request and a second officer."""
 
-    code = "protective_fact_four_eyes"
+    code = ErrorCode.PROTECTIVE_FACT_FOUR_EYES
 
 
 class NamedOfficerRequired(SeniorOfficerRequired):
     """A named person must act (an API token never does); recorded like a senior refusal."""
 
-    code = "named_officer_required"
+    code = ErrorCode.NAMED_OFFICER_REQUIRED
 
 
 class BlockStands(RuleBlocked):
     """SAFEGUARDS F5: a block still stands against the accepted person (the rules are named in
     the details), so the alert about it stays open and no transfer notice is issued."""
 
-    code = "block_stands"
+    code = ErrorCode.BLOCK_STANDS
 
 
 class AlertOpen(RuleBlocked):
     """SAFEGUARDS F5: an alert on the accepted person is open; nothing moves them until the
     block it reports is gone or the acceptance is withdrawn."""
 
-    code = "alert_open"
+    code = ErrorCode.ALERT_OPEN

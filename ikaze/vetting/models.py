@@ -13,6 +13,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ikaze.core.models import BaseModel
+from ikaze.vetting.notices import NoticeKind
+from ikaze.vetting.rules.context import Stage
 
 
 def _shown_name(user: Any, stored: str) -> str:
@@ -24,17 +26,20 @@ def _shown_name(user: Any, stored: str) -> str:
     return str(user) if user is not None else stored
 
 
+class ReferralStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    UNDER_REVIEW = "under_review", _("Under review")
+    INFORMATION_REQUESTED = "information_requested", _("Information requested")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPIRED = "expired", _("Expired")
+    # The decided states (issue 4): set only by vetting/services/decisions.py, from a Decision.
+    ACCEPTED = "accepted", _("Accepted")
+    REFUSED = "refused", _("Refused")
+
+
 class Referral(BaseModel):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted")
-        UNDER_REVIEW = "under_review", _("Under review")
-        INFORMATION_REQUESTED = "information_requested", _("Information requested")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
-        EXPIRED = "expired", _("Expired")
-        # The decided states (issue 4): set only by vetting/services/decisions.py, from a Decision.
-        ACCEPTED = "accepted", _("Accepted")
-        REFUSED = "refused", _("Refused")
+    Status = ReferralStatus
 
     class Source(models.TextChoices):
         PAGE = "page", _("Form")
@@ -67,18 +72,7 @@ class Referral(BaseModel):
                 name="referral_external_reference_unique",
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    status__in=[
-                        "draft",
-                        "submitted",
-                        "under_review",
-                        "information_requested",
-                        "withdrawn",
-                        "expired",
-                        "accepted",
-                        "refused",
-                    ]
-                ),
+                condition=models.Q(status__in=ReferralStatus.values),
                 name="referral_status_valid",
             ),
         ]
@@ -189,11 +183,7 @@ class Evaluation(BaseModel):
     writes 35,000 rows and a few thousand findings instead of 450,000 rows.
     """
 
-    class Stage(models.TextChoices):
-        REFERRAL = "referral", _("At referral (advisory)")
-        DECISION = "decision", _("At decision")
-        MANIFEST_LOCK = "manifest_lock", _("At manifest lock")
-        DEPARTURE = "departure", _("At departure")
+    Stage = Stage  # the one definition, in the rules (issue 10 item 4)
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="evaluations")
     stage = models.CharField(max_length=16, choices=Stage.choices)
@@ -224,9 +214,7 @@ class Evaluation(BaseModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(
-                    stage__in=["referral", "decision", "manifest_lock", "departure"]
-                ),
+                condition=models.Q(stage__in=Stage.values),
                 name="evaluation_stage_valid",
             ),
         ]
@@ -274,12 +262,15 @@ class Finding(BaseModel):
         ).render_message()
 
 
+class DecisionOutcome(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    REFUSED = "refused", _("Refused")
+
+
 class Decision(BaseModel):
     """A receiving-state officer's decision on one person (SAFEGUARDS A5): a record."""
 
-    class Outcome(models.TextChoices):
-        ACCEPTED = "accepted", _("Accepted")
-        REFUSED = "refused", _("Refused")
+    Outcome = DecisionOutcome
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="decisions")
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
@@ -306,7 +297,7 @@ class Decision(BaseModel):
         ordering = ["-decided_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(outcome__in=["accepted", "refused"]),
+                condition=models.Q(outcome__in=DecisionOutcome.values),
                 name="decision_outcome_valid",
             ),
             models.CheckConstraint(
@@ -343,17 +334,30 @@ class Decision(BaseModel):
         return "" if only_codes else self.reason
 
 
+class OverrideStatus(models.TextChoices):
+    REQUESTED = "requested", _("Waiting for a second senior officer")
+    APPROVED = "approved", _("Approved by two senior officers")
+    DECLINED = "declined", _("Declined")
+    # Closed unanswered when the referral left the decidable states (services/_common.py).
+    SUPERSEDED = "superseded", _("Closed: the person was decided without it")
+    WITHDRAWN = "withdrawn", _("Closed: the referral was withdrawn")
+    EXPIRED = "expired", _("Closed: the referral expired")
+
+
+# Lists, not tuples: the constraints compare equal to the ones the migrations wrote.
+# A request still in play (one per rule and referral) and one closed unanswered.
+OVERRIDE_LIVE_STATUSES = [OverrideStatus.REQUESTED, OverrideStatus.APPROVED]
+OVERRIDE_CLOSED_STATUSES = [
+    OverrideStatus.SUPERSEDED,
+    OverrideStatus.WITHDRAWN,
+    OverrideStatus.EXPIRED,
+]
+
+
 class Override(BaseModel):
     """Four eyes on a non-absolute block (SAFEGUARDS preamble): two different senior officers."""
 
-    class Status(models.TextChoices):
-        REQUESTED = "requested", _("Waiting for a second senior officer")
-        APPROVED = "approved", _("Approved by two senior officers")
-        DECLINED = "declined", _("Declined")
-        # Closed unanswered when the referral left the decidable states (services/_common.py).
-        SUPERSEDED = "superseded", _("Closed: the person was decided without it")
-        WITHDRAWN = "withdrawn", _("Closed: the referral was withdrawn")
-        EXPIRED = "expired", _("Closed: the referral expired")
+    Status = OverrideStatus
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="overrides")
     rule_id = models.CharField(max_length=8)
@@ -394,26 +398,17 @@ class Override(BaseModel):
                 name="override_approved_is_seconded",
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    status__in=[
-                        "requested",
-                        "approved",
-                        "declined",
-                        "superseded",
-                        "withdrawn",
-                        "expired",
-                    ]
-                ),
+                condition=models.Q(status__in=OverrideStatus.values),
                 name="override_status_valid",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status__in=["superseded", "withdrawn", "expired"])
+                condition=~models.Q(status__in=OVERRIDE_CLOSED_STATUSES)
                 | models.Q(closed_at__isnull=False),
                 name="override_closed_has_time",
             ),
             models.UniqueConstraint(
                 fields=["referral", "rule_id"],
-                condition=models.Q(status__in=["requested", "approved"]),
+                condition=models.Q(status__in=OVERRIDE_LIVE_STATUSES),
                 name="override_one_live_per_rule",
             ),
         ]
@@ -446,6 +441,12 @@ OVERRIDE_CLOSED_BY: dict[str, str] = {
 }
 
 
+class FactRemovalStatus(models.TextChoices):
+    REQUESTED = "requested", _("Waiting for a second senior officer")
+    APPROVED = "approved", _("Seconded: the fact is removed")
+    DECLINED = "declined", _("Declined: the fact stands")
+
+
 class FactRemoval(BaseModel):
     """Four eyes on taking a protective fact away (SAFEGUARDS F1): a retraction of, or a
     correction superseding, a fact an absolute or blocking rule protects the person with.
@@ -455,10 +456,7 @@ class FactRemoval(BaseModel):
     correction (`event`) on the timeline; until then the fact stands. The monitor is told.
     """
 
-    class Status(models.TextChoices):
-        REQUESTED = "requested", _("Waiting for a second senior officer")
-        APPROVED = "approved", _("Seconded: the fact is removed")
-        DECLINED = "declined", _("Declined: the fact stands")
+    Status = FactRemovalStatus
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="fact_removals")
     target = models.ForeignKey(
@@ -493,7 +491,7 @@ class FactRemoval(BaseModel):
         ordering = ["-requested_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["requested", "approved", "declined"]),
+                condition=models.Q(status__in=FactRemovalStatus.values),
                 name="factremoval_status_valid",
             ),
             models.CheckConstraint(
@@ -589,9 +587,7 @@ class MonitorNotice(BaseModel):
 class Notice(BaseModel):
     """A decision or transfer notice issued as PDF, and its service (SAFEGUARDS A9)."""
 
-    class Kind(models.TextChoices):
-        DECISION = "decision", _("Decision notice")
-        TRANSFER = "transfer", _("Transfer notice")
+    Kind = NoticeKind
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="notices")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -634,7 +630,7 @@ class Notice(BaseModel):
         ordering = ["-issued_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind__in=["decision", "transfer"]), name="notice_kind_valid"
+                condition=models.Q(kind__in=NoticeKind.values), name="notice_kind_valid"
             ),
             models.CheckConstraint(
                 condition=models.Q(served_on_person_at__isnull=True)

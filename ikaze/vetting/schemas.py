@@ -26,6 +26,7 @@ from ikaze.vetting.models import (
     Override,
     Referral,
 )
+from ikaze.vetting.rules import Stage
 
 AgreementCode = Annotated[str, ModelText(Agreement, "code", required=True)]
 
@@ -192,7 +193,7 @@ class EvaluationOut(Schema):
 
 
 class StageIn(Schema):
-    stage: Annotated[str, ModelText(Evaluation, "stage", required=True)] = "decision"
+    stage: Annotated[str, ModelText(Evaluation, "stage", required=True)] = Stage.DECISION.value
 
 
 class RescreenIn(Schema):

@@ -21,7 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import actor_of
 from ikaze.accounts.decorators import requires
-from ikaze.agreements.selectors import agreement_get_for, agreement_list_for
+from ikaze.agreements.selectors import (
+    agreement_get_for,
+    agreement_in_force_list_for,
+    agreement_list_for,
+)
 from ikaze.audit.permissions import levels_for
 from ikaze.core.errors import IkazeError, PermissionDenied
 from ikaze.core.forms import add_service_errors
@@ -133,10 +137,7 @@ def _status_label(action: str, after: Any) -> str:
 @require_http_methods(["GET", "POST"])
 def referral_create(request: HttpRequest) -> HttpResponseBase:
     actor = actor_of(request)
-    choices = [
-        (a.code, f"{a.code} — {a.title}")
-        for a in agreement_list_for(actor=actor).filter(status="in_force")
-    ]
+    choices = [(a.code, f"{a.code} — {a.title}") for a in agreement_in_force_list_for(actor=actor)]
     form = ReferralForm(request.POST or None, agreements=choices)
     if request.method == "POST" and form.is_valid():
         try:

@@ -21,10 +21,8 @@ def test_a_draft_agreement_gives_no_place_and_says_so_in_french() -> None:
     draft = f.agreement()
     with translation.override("fr"), pytest.raises(IkazeError) as exc:
         agreement_take_place(agreement=draft, on=DAY)
-    assert exc.value.message == (
-        "Des places ne peuvent être prises que pendant que l'accord est en vigueur "
-        "(statut\u00a0: projet)."
-    )
+    # The one refusal of "is this agreement in force?" (issue 10 item 4), as referrals get it.
+    assert exc.value.message == f"L'accord {draft.code} n'est pas en vigueur."
     assert exc.value.details == {"agreement": ["Statut\u00a0: Projet."]}
     assert Agreement.objects.get(pk=draft.pk).places_used == 0
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
+from django.db.models import TextChoices
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 
 from ikaze.vetting.notices.texts import COUNTRY_NAMES, REASON_LABELS
 from ikaze.vetting.rules.procedure import notice_language_served
@@ -38,9 +39,11 @@ __all__ = [
 ]
 
 
-class NoticeKind(StrEnum):
-    DECISION = "decision"
-    TRANSFER = "transfer"
+class NoticeKind(TextChoices):
+    """The one definition (issue 10 item 4): `Notice.kind` takes its choices from it."""
+
+    DECISION = "decision", _("Decision notice")
+    TRANSFER = "transfer", _("Transfer notice")
 
 
 TEMPLATE_LANGUAGES: tuple[str, ...] = ("en", "es", "fr", "rw")

@@ -12,18 +12,25 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
 from ikaze.agreements.standards import PROTECTIVE_DEFAULTS
 from ikaze.core import clock
 from ikaze.vetting.legal_events import LegalState, Relationship
 
 
-class Stage(StrEnum):
-    """When the rules run (SAFEGUARDS preamble). At "referral" findings are advisory."""
+class Stage(TextChoices):
+    """When the rules run (SAFEGUARDS preamble). At "referral" findings are advisory.
 
-    REFERRAL = "referral"
-    DECISION = "decision"
-    MANIFEST_LOCK = "manifest_lock"
-    DEPARTURE = "departure"
+    The one definition (issue 10 item 4): `Evaluation.stage` takes its choices and its check
+    constraint from it, the services and the API parse stages with it.
+    """
+
+    REFERRAL = "referral", _("At referral (advisory)")
+    DECISION = "decision", _("At decision")
+    MANIFEST_LOCK = "manifest_lock", _("At manifest lock")
+    DEPARTURE = "departure", _("At departure")
 
 
 MOVEMENT_STAGES = frozenset({Stage.MANIFEST_LOCK, Stage.DEPARTURE})

@@ -16,7 +16,6 @@ audited in the same transaction.
 """
 
 from ikaze.vetting.errors import (
-    AgreementNotInForce,
     AlertOpen,
     AlreadyReferred,
     BlockStands,
@@ -53,10 +52,8 @@ from ikaze.vetting.services.notices import (
 )
 from ikaze.vetting.services.overrides import override_decline, override_request, override_second
 from ikaze.vetting.services.referrals import (
-    IN_FORCE,
     BulkReferralIn,
     HouseholdIn,
-    agreement_check_in_force,
     referral_create,
     referral_expire,
     referral_missing_data,
@@ -70,8 +67,6 @@ from ikaze.vetting.services.referrals import (
 
 __all__ = [
     "DECIDABLE",
-    "IN_FORCE",
-    "AgreementNotInForce",
     "AlertOpen",
     "AlreadyReferred",
     "BlockStands",
@@ -83,7 +78,6 @@ __all__ = [
     "SeniorOfficerRequired",
     "acceptances_due",
     "acceptances_expire",
-    "agreement_check_in_force",
     "alert_resolve",
     "approved_override_rules",
     "evaluation_run",

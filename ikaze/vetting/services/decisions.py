@@ -18,7 +18,7 @@ from ikaze.agreements.services import agreement_take_place
 from ikaze.audit.services import audit_record
 from ikaze.core import clock
 from ikaze.core.errors import RuleBlocked, ValidationError
-from ikaze.vetting.errors import SeniorOfficerRequired
+from ikaze.vetting.errors import NamedOfficerRequired
 from ikaze.vetting.models import Decision, Referral
 from ikaze.vetting.rules import DecisionFacts, RefusalReason, Stage
 from ikaze.vetting.services._common import (
@@ -37,9 +37,8 @@ from ikaze.vetting.services.evaluations import evaluation_run
 def _named_officer(actor: Actor) -> None:
     # SAFEGUARDS A5: "a named receiving-state officer": a person signed in, not a machine token.
     if actor.user is None or actor.token is not None or actor.org_kind != OrgKind.RECEIVING_STATE:
-        raise SeniorOfficerRequired(
-            gettext("Only a named receiving-state officer, signed in in person, can decide."),
-            code="named_officer_required",
+        raise NamedOfficerRequired(
+            gettext("Only a named receiving-state officer, signed in in person, can decide.")
         )
 
 

@@ -16,7 +16,7 @@ from ikaze.accounts.guards import require
 from ikaze.audit.services import audit_record
 from ikaze.core import clock
 from ikaze.core.errors import Conflict, IllegalTransition, ValidationError
-from ikaze.vetting.errors import FourEyes, NamedOfficerRequired, SeniorOfficerRequired
+from ikaze.vetting.errors import FourEyes, NamedOfficerRequired
 from ikaze.vetting.lateness import service_recorded_late
 from ikaze.vetting.legal_events import EventKind
 from ikaze.vetting.models import Decision, LegalEventRecord, MonitorNotice, Notice, Referral
@@ -68,9 +68,7 @@ def notice_issue(*, actor: Actor, referral: Referral, kind: str) -> Notice:
     require(actor, Perm.NOTICE_ISSUE, target_type="referral", target_id=referral.pk)
     _receiving(actor, referral)
     if actor.user is None:
-        raise SeniorOfficerRequired(
-            gettext("Notices are issued by a named officer."), code="named_officer_required"
-        )
+        raise NamedOfficerRequired(gettext("Notices are issued by a named officer."))
     try:
         kind = NoticeKind(kind).value
     except ValueError:

@@ -20,43 +20,19 @@ from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import out_of_scope, require
 from ikaze.agreements.parties import sending_party_require
+from ikaze.agreements.services import agreement_in_force_require
 from ikaze.audit.services import EventSpec, audit_record
 from ikaze.core import clock
 from ikaze.core.bulk import insert_rows, new_uuids
 from ikaze.core.errors import ValidationError
 from ikaze.people.models import IdentityDocument, Person
 from ikaze.people.services import PersonIn, household_add_member, person_create
-from ikaze.vetting.errors import AgreementNotInForce, AlreadyReferred, IncompleteReferral
+from ikaze.vetting.errors import AlreadyReferred, IncompleteReferral
 from ikaze.vetting.models import OPEN_STATUSES, Referral
 from ikaze.vetting.services._common import _lock, _refusal_recorded, _set_status
 
 if TYPE_CHECKING:
     from ikaze.agreements.models import Agreement
-
-IN_FORCE = "in_force"
-
-
-def agreement_check_in_force(agreement: Agreement) -> None:
-    """Refuse referrals under an agreement that is not in force."""
-    if agreement.status != IN_FORCE:
-        raise AgreementNotInForce(
-            gettext(
-                "Agreement %(code)s is not in force (it is %(status)s); "
-                "no referral can be made under it."
-            )
-            % {"code": agreement.code, "status": str(agreement.get_status_display()).lower()},
-            details={
-                "agreement": [
-                    gettext("Agreement %(code)s is not in force.") % {"code": agreement.code}
-                ]
-            },
-        )
-
-
-def _require_sending_party(actor: Actor, agreement: Agreement) -> None:
-    # Only the sending state named in the agreement refers people under it (issue 9 item 10):
-    # the one rule, shared with manifest intake (agreements.parties).
-    sending_party_require(actor, agreement)
 
 
 def referral_missing_data(
@@ -121,8 +97,8 @@ def referral_create(
 ) -> Referral:
     """Refer a person under an agreement (a draft until submitted)."""
     require(actor, Perm.REFERRAL_CREATE, target_type="referral")
-    _require_sending_party(actor, agreement)
-    agreement_check_in_force(agreement)
+    sending_party_require(actor, agreement)
+    agreement_in_force_require(agreement)
     if person.sending_organisation_id != actor.organisation_id:
         raise out_of_scope(
             Person, target_type="person", message=gettext("No such person."), pk=person.pk
@@ -182,7 +158,7 @@ def referral_submit(*, actor: Actor, referral: Referral) -> Referral:
     """Send a draft (or a referral whose information was requested) to the receiving state."""
     require(actor, Perm.REFERRAL_CREATE, target_type="referral", target_id=referral.pk)
     _own(actor, referral)
-    agreement_check_in_force(referral.agreement)
+    agreement_in_force_require(referral.agreement)
     missing = referral_missing_data(person=referral.person)
     if missing:
         # SAFEGUARDS A4: an incomplete referral is refused with reason "incomplete referral".
@@ -315,8 +291,8 @@ def referrals_submit_bulk(
     from ikaze.vetting.screening import screen
 
     require(actor, Perm.INTAKE_UPLOAD, target_type="referral")
-    _require_sending_party(actor, agreement)
-    agreement_check_in_force(agreement)
+    sending_party_require(actor, agreement)
+    agreement_in_force_require(agreement)
     assert actor.organisation_id is not None  # a sending party (checked above)
     if not items:
         return [], []
@@ -395,8 +371,8 @@ def referral_refer_person(
     All or nothing: if the person's data, the household or A4 is refused, nothing is stored.
     """
     require(actor, Perm.REFERRAL_CREATE, target_type="referral")
-    _require_sending_party(actor, agreement)
-    agreement_check_in_force(agreement)
+    sending_party_require(actor, agreement)
+    agreement_in_force_require(agreement)
     person = person_create(actor=actor, data=data)
     referral = referral_create(
         actor=actor,

@@ -5,11 +5,12 @@ import datetime as dt
 import pytest
 
 from ikaze.accounts.access import Role
+from ikaze.agreements.errors import AgreementNotInForce
 from ikaze.audit.models import AuditEvent
 from ikaze.core.errors import IllegalTransition, NotFound
 from ikaze.people.services import DocumentIn
 from ikaze.vetting import selectors, services
-from ikaze.vetting.errors import AgreementNotInForce, IncompleteReferral
+from ikaze.vetting.errors import IncompleteReferral
 from ikaze.vetting.models import Referral
 from tests import factories
 
