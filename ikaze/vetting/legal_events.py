@@ -334,6 +334,29 @@ PAYLOAD_SCHEMAS: dict[EventKind, type[Payload]] = {
 }
 
 
+def payload_json_schema() -> dict[str, Any]:
+    """The payload schemas of every kind, self-contained (no `$ref`), for the API document:
+    any of them (the kind says which), with each string's maxLength and pattern."""
+
+    def inline(node: Any, defs: dict[str, Any]) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return inline(defs[ref.removeprefix("#/$defs/")], defs)
+            return {k: inline(v, defs) for k, v in node.items() if k != "$defs"}
+        if isinstance(node, list):
+            return [inline(v, defs) for v in node]
+        return node
+
+    options = []
+    for kind, schema in PAYLOAD_SCHEMAS.items():
+        raw = schema.model_json_schema()
+        body = inline(raw, raw.get("$defs", {}))
+        body["title"] = kind.value
+        options.append(body)
+    return {"anyOf": options, "description": "The payload of the fact's kind (its schema by kind)."}
+
+
 # What a person reads for each kind of schema error (pydantic's own texts are English only).
 _SCHEMA_MESSAGES: dict[str, str] = {
     "missing": N_("this field is required"),

@@ -217,3 +217,18 @@ def test_the_service_and_the_api_refuse_them_and_change_nothing(
     assert response.status_code == 422, response.content
     assert response.json()["error"]["details"] == {f"payload.{name}": [reason]}
     assert state(r) == before
+
+
+@pytest.mark.django_db
+def test_the_api_document_shows_each_kinds_payload_with_its_limits(client: Any) -> None:
+    doc = client.get("/api/v1/openapi.json").json()
+    for name in ("FactIn", "FactRemovalIn"):
+        options = doc["components"]["schemas"][name]["properties"]["payload"]["anyOf"]
+        by_kind = {o["title"]: o for o in options}
+        assert set(by_kind) == {k.value for k in EventKind}
+        court = by_kind["court_stay_granted"]["properties"]["court"]
+        assert (court["maxLength"], court["pattern"]) == (200, ONE_LINE_PATTERN)
+        summary = by_kind["fear_expressed"]["properties"]["summary"]
+        assert (summary["maxLength"], summary["pattern"]) == (2000, FREE_TEXT_PATTERN)
+        # Self-contained: no reference left to a definition the document does not hold.
+        assert "$ref" not in str(options) and "$defs" not in str(options)
