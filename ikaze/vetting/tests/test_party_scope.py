@@ -533,7 +533,7 @@ def test_through_the_api_a_referral_under_another_pair_of_states_is_a_recorded_4
                 "person_reference": "MX-1",
                 "given_names": "Ana",
                 "first_surname": "López",
-                "sex": "female",
+                "sex": "F",
                 "date_of_birth": "1990-01-01",
                 "nationalities": ["VE"],
             }
