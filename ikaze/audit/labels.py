@@ -114,7 +114,9 @@ ACTIONS: dict[str, Label] = {
     "refused:fact_removal.second": _("Refused: seconding the removal of a protective fact"),
     "refused:fact_removal.decline": _("Refused: declining the removal of a protective fact"),
     "denied": _("Permission denied"),
-    "probe:out_of_scope": _("Lookup of a record outside the actor's organisation"),
+    "probe:out_of_scope": _(
+        "Lookup of a record outside the actor's scope (its organisation or its agreements)"
+    ),
 }
 
 PERMISSIONS: dict[str, Label] = {

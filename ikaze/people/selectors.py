@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -13,8 +13,8 @@ from django.db.models import Q, QuerySet
 from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import require, scoped_get
+from ikaze.agreements.parties import acts_from_command_line
 from ikaze.audit.services import audit_read
-from ikaze.core.errors import NotFound
 from ikaze.people.models import (
     HouseholdMember,
     IdentityDocument,
@@ -36,13 +36,37 @@ def _audit_reads(actor: Actor, target_type: str, ids: Iterable[object], purpose:
                 audit_read(actor=actor, target_type=target_type, target_ids=ids, purpose=purpose)
 
 
+# The people of the referrals an actor's side is party to. Referrals live in vetting, which
+# imports people: vetting registers this reader when it starts (VettingConfig.ready), as it
+# registers its people observer, so people never imports vetting.
+PartyPeople = Callable[[Actor], QuerySet[Any]]
+_party_people: PartyPeople | None = None
+
+
+def register_party_people(reader: PartyPeople) -> None:
+    """Set the reader of the person ids whose referrals the actor's side is party to."""
+    global _party_people
+    _party_people = reader
+
+
 def person_scope(actor: Actor) -> QuerySet[Person]:
-    """The people this actor may see (a sending state sees only those it referred)."""
+    """The people this actor may see (issue 9 item 10, as vetting reads).
+
+    A sending state: the people it registered. The receiving side (its state, its partners):
+    the people with a referral under an agreement whose receiving state is its country, not
+    those referred only between two other states (`vetting.selectors.referral_party_q`, one
+    rule for referrals and people, read through the registered reader; none without it).
+    The monitor (C1) and an operator's command: everyone.
+    """
     require(actor, Perm.PERSON_VIEW, target_type="person")
     qs = Person.objects.all()
     if actor.org_kind == OrgKind.SENDING_STATE:
-        qs = qs.filter(sending_organisation_id=actor.organisation_id)
-    return qs
+        return qs.filter(sending_organisation_id=actor.organisation_id)
+    if actor.org_kind == OrgKind.MONITORING_BODY or acts_from_command_line(actor):
+        return qs
+    if _party_people is None:
+        return qs.none()
+    return qs.filter(pk__in=_party_people(actor))
 
 
 def person_list_for(*, actor: Actor, q: str = "", nationality: str = "") -> QuerySet[Person]:
@@ -104,22 +128,30 @@ def sensitive_data_for(*, actor: Actor, person: Person, purpose: str = "") -> Se
 
 
 def match_candidate_list_for(*, actor: Actor, status: str = "open") -> QuerySet[MatchCandidate]:
-    """Candidate pairs for adjudication, most likely first."""
+    """Candidate pairs for adjudication, most likely first: only pairs of two people the
+    actor may see (deciding a pair would tell of a person out of its scope)."""
     require(actor, Perm.MATCH_ADJUDICATE, target_type="match_candidate")
-    qs = MatchCandidate.objects.select_related("person_a", "person_b")
+    qs = _match_candidate_scope(actor)
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-probability", "created_at", "pk")
 
 
+def _match_candidate_scope(actor: Actor) -> QuerySet[MatchCandidate]:
+    people = person_scope(actor)
+    qs = MatchCandidate.objects.select_related("person_a", "person_b", "decided_by")
+    return qs.filter(person_a__in=people, person_b__in=people)
+
+
 def match_candidate_get_for(*, actor: Actor, candidate_id: uuid.UUID | str) -> MatchCandidate:
+    """One candidate pair the actor may see, or NotFound (a pair out of scope: a probe)."""
     require(actor, Perm.MATCH_ADJUDICATE, target_type="match_candidate")
-    try:
-        return MatchCandidate.objects.select_related("person_a", "person_b", "decided_by").get(
-            pk=uuid.UUID(str(candidate_id))
-        )
-    except (MatchCandidate.DoesNotExist, ValueError):
-        raise NotFound("No such match candidate.") from None
+    return scoped_get(
+        _match_candidate_scope(actor),
+        target_type="match_candidate",
+        message="No such match candidate.",
+        pk=candidate_id,
+    )
 
 
 def match_candidate_explanation_for(*, actor: Actor, candidate: MatchCandidate) -> dict[str, Any]:

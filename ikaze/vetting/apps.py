@@ -17,3 +17,8 @@ class VettingConfig(AppConfig):
         from ikaze.vetting.services.households import people_changed
 
         register_people_observer(people_changed)
+        # Issue 9 item 10: the person registry keeps to the agreements the reader is party to.
+        from ikaze.people.selectors import register_party_people
+        from ikaze.vetting.selectors import people_of_party_referrals
+
+        register_party_people(people_of_party_referrals)

@@ -31,6 +31,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ikaze.core import clock
 from ikaze.core.errors import ValidationError
+from ikaze.core.text import Text as TextRule
 
 
 class EventKind(StrEnum):
@@ -113,11 +114,26 @@ def _language(value: str) -> str:
     return code
 
 
-CountryCode = Annotated[str, AfterValidator(_country)]
-LanguageCode = Annotated[str, AfterValidator(_language)]
-Ref = Annotated[str, Field(min_length=1, max_length=100)]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
-Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+# Codes declare their form too (the check itself is the validator's, after case folding).
+CountryCode = Annotated[
+    str,
+    Field(max_length=2, json_schema_extra={"pattern": "^[A-Za-z]{2}$"}),
+    AfterValidator(_country),
+]
+LanguageCode = Annotated[
+    str,
+    Field(max_length=3, json_schema_extra={"pattern": "^[A-Za-z]{2,3}$"}),
+    AfterValidator(_language),
+]
+# Every payload string is held to the core text rule (ikaze.core.text, issue 9 item 15): a
+# declared length, no control characters, and one line unless it is free text. The JSON schema
+# (the API document) declares the same maxLength and pattern.
+Ref = Annotated[str, Field(min_length=1), TextRule(max_length=100)]  # a reference or an id
+Name = Annotated[str, Field(min_length=1), TextRule(max_length=200)]  # who or where, one line
+Text = Annotated[str, Field(min_length=1), TextRule(max_length=2000, multiline=True)]
+OptionalName = Annotated[str, TextRule(max_length=200)]
+OptionalText = Annotated[str, TextRule(max_length=2000, multiline=True)]
+Sha256 = Annotated[str, Field(max_length=64, pattern=r"^[0-9a-f]{64}$")]
 
 
 class Payload(BaseModel):
@@ -129,7 +145,7 @@ class Payload(BaseModel):
 
 class AsylumClaimFiled(Payload):
     claim_ref: Ref
-    authority: Text  # who decides it in the sending state
+    authority: Name  # who decides it in the sending state
 
 
 class AsylumClaimDecided(Payload):
@@ -144,7 +160,7 @@ class AsylumClaimDecided(Payload):
 class AppealFiled(Payload):
     claim_ref: Ref
     appeal_ref: Ref
-    forum: Text
+    forum: Name
 
 
 class AppealDecided(Payload):
@@ -158,28 +174,28 @@ class AppealDecided(Payload):
 
 class CourtStayGranted(Payload):
     stay_ref: Ref
-    court: Text
+    court: Name
     measure: Literal["stay", "ecthr_rule_39", "interim_measure"]
     until: dt.date | None = None  # last day of a stay granted for a fixed period
 
 
 class CourtStayLifted(Payload):
     stay_ref: Ref
-    court: Text
+    court: Name
 
 
 class FearExpressed(Payload):
     fear_ref: Ref
     feared_country: CountryCode
     summary: Text
-    expressed_to: Text
+    expressed_to: Name
     screening_deadline: dt.date
 
 
 class FearScreeningDone(Payload):
     fear_ref: Ref
     outcome: Literal["positive", "negative"]
-    screener: Text
+    screener: Name
 
 
 class NoticeServed(Payload):
@@ -192,8 +208,8 @@ class NoticeServed(Payload):
     interpreter_language: LanguageCode | None = None
     served_on_person: bool
     served_on_counsel: bool
-    counsel_name: str | None = None
-    proof_reference: Text
+    counsel_name: OptionalName | None = None
+    proof_reference: Name
 
     @model_validator(mode="after")
     def _counsel_named(self) -> NoticeServed:
@@ -203,17 +219,17 @@ class NoticeServed(Payload):
 
 
 class LegalAdviceGiven(Payload):
-    provider: Text
+    provider: Name
     language: LanguageCode
     interpreter_language: LanguageCode | None = None
 
 
 class ConsentGiven(Payload):
-    scheme: Text
+    scheme: Name
     language: LanguageCode
     informed: bool  # destination, rights and the right to withdraw were explained
     payment_offered_minor: int | None = Field(default=None, ge=0)
-    payment_currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    payment_currency: str | None = Field(default=None, max_length=3, pattern=r"^[A-Z]{3}$")
     payment_conditional_on_claim_withdrawal: bool = False
 
     @model_validator(mode="after")
@@ -225,7 +241,7 @@ class ConsentGiven(Payload):
 
 class ConsentWithdrawn(Payload):
     # Withdrawal needs no reason (SAFEGUARDS A13: "withdrawable at any step").
-    reason: str = ""
+    reason: OptionalText = ""
 
 
 class AgeDisputeOpened(Payload):
@@ -241,7 +257,7 @@ class AgeDisputeResolved(Payload):
 
 
 class AssessmentSigned(Payload):
-    assessor: Text
+    assessor: Name
     individual: bool
     topics: frozenset[AssessmentTopic]
     text_sha256: Sha256
@@ -254,11 +270,11 @@ class AssessmentSigned(Payload):
 
 
 class BestInterestsDetermination(Payload):
-    determined_by: Text
+    determined_by: Name
     outcome: Literal["keep_together", "split_in_best_interests"]
     separated_members: frozenset[Ref] = frozenset()  # person ids who do not move
     consent_recorded: bool
-    consent_by: str | None = None
+    consent_by: OptionalName | None = None
 
     @field_serializer("separated_members")
     def _sorted_members(self, members: frozenset[str]) -> list[str]:
@@ -281,7 +297,7 @@ class HouseholdMembership(Payload):
 class DiplomaticAssuranceReceived(Payload):
     # SAFEGUARDS A11: recorded for the file; never satisfies A8–A10.
     from_state: CountryCode
-    reference: Text
+    reference: Name
     covers: Text
 
 
@@ -316,6 +332,29 @@ PAYLOAD_SCHEMAS: dict[EventKind, type[Payload]] = {
     EventKind.NATIONALITY_RECORDED: NationalityRecorded,
     EventKind.RETRACTION: Retraction,
 }
+
+
+def payload_json_schema() -> dict[str, Any]:
+    """The payload schemas of every kind, self-contained (no `$ref`), for the API document:
+    any of them (the kind says which), with each string's maxLength and pattern."""
+
+    def inline(node: Any, defs: dict[str, Any]) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return inline(defs[ref.removeprefix("#/$defs/")], defs)
+            return {k: inline(v, defs) for k, v in node.items() if k != "$defs"}
+        if isinstance(node, list):
+            return [inline(v, defs) for v in node]
+        return node
+
+    options = []
+    for kind, schema in PAYLOAD_SCHEMAS.items():
+        raw = schema.model_json_schema()
+        body = inline(raw, raw.get("$defs", {}))
+        body["title"] = kind.value
+        options.append(body)
+    return {"anyOf": options, "description": "The payload of the fact's kind (its schema by kind)."}
 
 
 # What a person reads for each kind of schema error (pydantic's own texts are English only).

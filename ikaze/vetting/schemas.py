@@ -16,6 +16,7 @@ from ikaze.people.models import Household, HouseholdMember, Person, SensitiveDat
 from ikaze.people.schemas import DocumentIn, PersonOut, person_out
 from ikaze.people.validation import ALIAS_MAX_CHARS, PHONE_INPUT_MAX_CHARS
 from ikaze.vetting.lateness import recorded_days_late
+from ikaze.vetting.legal_events import payload_json_schema
 from ikaze.vetting.models import (
     Alert,
     Decision,
@@ -112,7 +113,8 @@ def referral_out(r: Referral) -> dict[str, Any]:
 
 class FactIn(Schema):
     kind: Annotated[str, ModelText(LegalEventRecord, "kind", required=True)]
-    payload: dict[str, Any]
+    # The API document shows each kind's payload with its limits (issue 9 item 15).
+    payload: dict[str, Any] = Field(..., json_schema_extra=payload_json_schema())
     effective_at: IsoDate
     source_document: Annotated[str, ModelText(LegalEventRecord, "source_document", required=True)]
     supersedes: uuid.UUID | None = None
@@ -142,7 +144,7 @@ class FactRemovalIn(Schema):
         str, ModelText(FactRemoval, "request_source_document", required=True)
     ]
     kind: Annotated[str, ModelText(FactRemoval, "kind", required=True)] = "retraction"
-    payload: dict[str, Any] = Field(default_factory=dict)
+    payload: dict[str, Any] = Field(default_factory=dict, json_schema_extra=payload_json_schema())
     effective_at: IsoDate | None = None
 
 

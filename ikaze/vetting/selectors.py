@@ -65,6 +65,12 @@ def referral_party_q(actor: Actor, path: str = "") -> Q:
     return Q(pk__in=[])
 
 
+def people_of_party_referrals(actor: Actor) -> QuerySet[Any]:
+    """The person ids of the referrals the actor's side is party to (the people registry's
+    scope reads them through `people.selectors.register_party_people`)."""
+    return Referral.objects.filter(referral_party_q(actor)).values("person_id")
+
+
 def referral_scope(actor: Actor) -> QuerySet[Referral]:
     """Referrals the actor may see: those of the agreements its side is party to (a sending
     state: only its own organisation's); the monitor sees all."""

@@ -17,8 +17,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _candidate(liaison):
-    a = factories.person(by=liaison)
-    b = factories.person(by=liaison, given_names="Maria Jose", first_surname="Garcia")
+    # Referred under an agreement with Rwanda: the receiving side sees only the people referred
+    # under its agreements (issue 9 item 10).
+    agreement = factories.agreement_in_force(sending_state=str(liaison.organisation.country))
+    a = factories.referral(by=liaison, agreement=agreement).person
+    b = factories.referral(
+        by=liaison, agreement=agreement, given_names="Maria Jose", first_surname="Garcia"
+    ).person
     services.match_candidates_propose(
         actor=None, pairs=[services.ScoredPair(b.pk, a.pk, 0.97, 9.1)], source="test"
     )

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import ParamSpec, TypeVar
 
+from django.db import models
 from django.utils.translation import gettext
 
 from ikaze.accounts.access import OrgKind
@@ -22,7 +23,14 @@ from ikaze.accounts.guards import OutOfScope, out_of_scope, record_probe
 from ikaze.agreements.parties import acts_for_receiving_state, acts_for_sending_state
 from ikaze.audit.services import audit_record, audit_security
 from ikaze.core import clock
-from ikaze.core.errors import IkazeError, IllegalTransition, NotFound, PermissionDenied
+from ikaze.core.errors import (
+    IkazeError,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from ikaze.core.text import text_problems
 from ikaze.vetting.errors import SeniorOfficerRequired
 from ikaze.vetting.models import (
     DECIDABLE_STATUSES,
@@ -84,6 +92,33 @@ def _refusal_recorded(action: str) -> Callable[[Callable[P, T]], Callable[P, T]]
         return wrapper
 
     return decorator
+
+
+def text_require(
+    model: type[models.Model],
+    values: Mapping[str, str | None],
+    *,
+    fields: Mapping[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> None:
+    """Refuse text that the column storing it may not hold (ikaze.core.text: its length, no
+    control characters, one line in a one-line field), before anything is written (issue 9
+    item 15). `values` is keyed by the input's name; `fields` names the model field that stores
+    an input when the names differ. With `errors`, the reasons are added there (the caller
+    raises once); otherwise a ValidationError naming the fields is raised here.
+    """
+    found: dict[str, list[str]] = {}
+    for name, value in values.items():
+        field = (fields or {}).get(name, name)
+        problems = text_problems(model, {field: value})
+        if problems:
+            found[name] = problems[field]
+    if errors is not None:
+        for name, reasons in found.items():
+            errors.setdefault(name, []).extend(reasons)
+    elif found:
+        message = "; ".join(f"{name}: {reasons[0]}" for name, reasons in found.items())
+        raise ValidationError(message, details=found)
 
 
 def referral_party_require(actor: Actor, referral: Referral) -> None:

@@ -30,6 +30,7 @@ from ikaze.vetting.services._common import (
     _refusal_recorded,
     _set_status,
     approved_override_rules,
+    text_require,
 )
 from ikaze.vetting.services.evaluations import evaluation_run
 
@@ -53,6 +54,7 @@ def referral_accept(*, actor: Actor, referral: Referral, reason: str) -> Decisio
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError.for_field("reason", gettext("Give the reason for the acceptance."))
+    text_require(Decision, {"reason": reason})
     locked = _lock(referral, actor=actor)
     if locked.status not in DECIDABLE:
         raise _illegal_transition(locked, Referral.Status.ACCEPTED)
@@ -141,6 +143,7 @@ def referral_refuse(
     reason = (reason or "").strip()
     if RefusalReason.OTHER.value in codes and not reason:
         errors["reason"] = [gettext('Explain the reason "other".')]
+    text_require(Decision, {"reason": reason}, errors=errors)
     if errors:
         raise ValidationError(gettext("The refusal is not valid."), details=errors)
     locked = _lock(referral, actor=actor)

@@ -27,8 +27,15 @@ from ikaze.vetting.errors import FourEyes, NamedOfficerRequired, SeniorOfficerRe
 from ikaze.vetting.labels import fact_kind_label
 from ikaze.vetting.legal_events import EventKind, is_protective, legal_event, parse_payload
 from ikaze.vetting.models import FactRemoval, LegalEventRecord, MonitorNotice, Referral
-from ikaze.vetting.services._common import _notify_monitor, _receiving, _refusal_recorded
+from ikaze.vetting.services._common import (
+    _notify_monitor,
+    _receiving,
+    _refusal_recorded,
+    text_require,
+)
 from ikaze.vetting.services.facts import _fact_record, correction_check
+
+_SECOND = {"justification": "second_justification", "source_document": "second_source_document"}
 
 
 def _named(actor: Actor) -> None:
@@ -78,6 +85,15 @@ def fact_removal_request(
     )
     source_document = _required(
         errors, "source_document", source_document, _("A source document is required.")
+    )
+    text_require(
+        FactRemoval,
+        {"justification": justification, "source_document": source_document},
+        fields={
+            "justification": "request_justification",
+            "source_document": "request_source_document",
+        },
+        errors=errors,
     )
     if errors:
         raise ValidationError(_("The removal request is not valid."), details=errors)
@@ -156,6 +172,12 @@ def fact_removal_second(
     )
     source_document = _required(
         errors, "source_document", source_document, _("A source document is required.")
+    )
+    text_require(
+        FactRemoval,
+        {"justification": justification, "source_document": source_document},
+        fields=_SECOND,
+        errors=errors,
     )
     if errors:
         raise ValidationError(_("The second approval is not valid."), details=errors)
@@ -245,6 +267,7 @@ def fact_removal_decline(
     justification = (justification or "").strip()
     if not justification:
         raise ValidationError.for_field("justification", _("A written justification is required."))
+    text_require(FactRemoval, {"justification": justification}, fields=_SECOND)
     locked = FactRemoval.objects.select_for_update().get(pk=fact_removal.pk)
     if locked.status != FactRemoval.Status.REQUESTED:
         raise IllegalTransition(_("This removal is not waiting for a decision."))

@@ -44,6 +44,7 @@ from ikaze.vetting.services._common import (
     _receiving,
     _refusal_recorded,
     approved_override_rules,
+    text_require,
 )
 
 
@@ -171,6 +172,9 @@ def _fact_record(
         errors["supersedes"] = [_("The corrected fact belongs to another person.")]
     if isinstance(effective_at, dt.datetime) or not isinstance(effective_at, dt.date):
         raise ValidationError.for_field("effective_at", _("A date is required."))
+    text_require(
+        LegalEventRecord, {"source_document": (source_document or "").strip()}, errors=errors
+    )
     try:
         event = legal_event(
             id=str(new_id),
@@ -336,6 +340,7 @@ def alert_resolve(*, actor: Actor, alert: Alert, resolution: str) -> Alert:
     resolution = (resolution or "").strip()
     if not resolution:
         raise ValidationError.for_field("resolution", _("Say how the alert was resolved."))
+    text_require(Alert, {"resolution": resolution})
     # Fixed order: the referral, then its alert (as withdrawal and expiry lock them).
     referral = _lock(Referral(pk=alert.referral_id), actor=actor)
     locked = Alert.objects.select_for_update().get(pk=alert.pk)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import require
+from ikaze.audit.models import AuditEvent
 from ikaze.audit.services import audit_record
 from ikaze.core import clock
 from ikaze.core.errors import Conflict, IllegalTransition, ValidationError
@@ -27,6 +28,7 @@ from ikaze.vetting.services._common import (
     _notify_monitor,
     _receiving,
     _refusal_recorded,
+    text_require,
 )
 from ikaze.vetting.services.acceptances import transfer_clearance_require
 from ikaze.vetting.services.facts import _fact_record, _rescreen_person
@@ -161,6 +163,15 @@ def notice_record_service(
     now = clock.now()
     if not proof_reference:
         errors["proof_reference"] = [gettext("The proof of service (reference) is required.")]
+    text_require(
+        Notice,
+        {
+            "proof_reference": proof_reference,
+            "counsel_name": counsel_name,
+            "interpreter_language": interpreter_language,
+        },
+        errors=errors,
+    )
     if served_on_person_at is None or served_on_person_at > now:
         errors["served_on_person_at"] = [gettext("When the person was served (not in the future).")]
     if served_on_counsel_at is not None:
@@ -323,6 +334,8 @@ def notice_confirm_service(*, actor: Actor, notice: Notice, justification: str) 
         raise ValidationError.for_field(
             "justification", gettext("Say how the proof of service was checked.")
         )
+    # Kept as the audit event's reason (free text).
+    text_require(AuditEvent, {"justification": justification}, fields={"justification": "reason"})
     locked = Notice.objects.select_for_update().select_related("referral").get(pk=notice.pk)
     if not locked.awaiting_confirmation:
         raise IllegalTransition(

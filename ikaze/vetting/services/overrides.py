@@ -21,8 +21,11 @@ from ikaze.vetting.services._common import (
     _notify_monitor,
     _receiving,
     _refusal_recorded,
+    text_require,
 )
 from ikaze.vetting.services.evaluations import evaluation_run
+
+_SECOND = {"justification": "second_justification"}
 
 
 def _senior(actor: Actor) -> None:
@@ -46,6 +49,11 @@ def override_request(
     rule_id = (rule_id or "").strip().upper()
     if not justification:
         raise ValidationError.for_field("justification", _("A written justification is required."))
+    text_require(
+        Override,
+        {"justification": justification},
+        fields={"justification": "request_justification"},
+    )
     locked = _lock(referral, actor=actor)
     if locked.status not in DECIDABLE:
         raise IllegalTransition(
@@ -113,6 +121,7 @@ def override_second(*, actor: Actor, override: Override, justification: str) -> 
     justification = (justification or "").strip()
     if not justification:
         raise ValidationError.for_field("justification", _("A written justification is required."))
+    text_require(Override, {"justification": justification}, fields=_SECOND)
     locked = Override.objects.select_for_update().get(pk=override.pk)
     if locked.status != Override.Status.REQUESTED:
         raise IllegalTransition(
@@ -177,6 +186,7 @@ def override_decline(*, actor: Actor, override: Override, justification: str) ->
     justification = (justification or "").strip()
     if not justification:
         raise ValidationError.for_field("justification", _("A written justification is required."))
+    text_require(Override, {"justification": justification}, fields=_SECOND)
     locked = Override.objects.select_for_update().get(pk=override.pk)
     if locked.status != Override.Status.REQUESTED:
         raise IllegalTransition(_("This override is not waiting for a decision."))

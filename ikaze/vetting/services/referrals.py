@@ -29,10 +29,13 @@ from ikaze.people.models import IdentityDocument, Person
 from ikaze.people.services import PersonIn, household_add_member, person_create
 from ikaze.vetting.errors import AlreadyReferred, IncompleteReferral
 from ikaze.vetting.models import OPEN_STATUSES, Referral
-from ikaze.vetting.services._common import _lock, _refusal_recorded, _set_status
+from ikaze.vetting.services._common import _lock, _refusal_recorded, _set_status, text_require
 
 if TYPE_CHECKING:
     from ikaze.agreements.models import Agreement
+
+# A withdrawal or request for information is kept as the referral's status reason.
+_STATUS_REASON = {"reason": "status_reason"}
 
 
 def referral_missing_data(
@@ -104,7 +107,8 @@ def referral_create(
             Person, target_type="person", message=gettext("No such person."), pk=person.pk
         )
     assert actor.organisation_id is not None  # a sending party (checked above)
-    external_reference = external_reference.strip()
+    external_reference = (external_reference or "").strip()
+    text_require(Referral, {"external_reference": external_reference})
     if source not in Referral.Source.values:
         raise ValidationError.for_field(
             "source", gettext("%(source)s is not a referral source.") % {"source": repr(source)}
@@ -202,8 +206,9 @@ def referral_withdraw(*, actor: Actor, referral: Referral, reason: str) -> Refer
     """Withdraw a referral (the sending state changed its mind, or the person left)."""
     require(actor, Perm.REFERRAL_CREATE, target_type="referral", target_id=referral.pk)
     _own(actor, referral)
-    if not reason.strip():
+    if not (reason or "").strip():
         raise ValidationError.for_field("reason", gettext("Give the reason for withdrawing."))
+    text_require(Referral, {"reason": reason.strip()}, fields=_STATUS_REASON)
     return _transition(
         actor=actor,
         referral=referral,
@@ -228,8 +233,9 @@ def referral_start_review(*, actor: Actor, referral: Referral) -> Referral:
 def referral_request_information(*, actor: Actor, referral: Referral, reason: str) -> Referral:
     """Ask the sending state for more information; it answers by submitting again."""
     require(actor, Perm.REFERRAL_DECIDE, target_type="referral", target_id=referral.pk)
-    if not reason.strip():
+    if not (reason or "").strip():
         raise ValidationError.for_field("reason", gettext("Say what information is needed."))
+    text_require(Referral, {"reason": reason.strip()}, fields=_STATUS_REASON)
     return _transition(
         actor=actor,
         referral=referral,
