@@ -34,8 +34,18 @@ def _passport(number: str):
 
 def _twins():
     liaison = factories.liaison()
-    a = factories.person(by=liaison, given_names="Rosa Elena", documents=[_passport("P1234567")])
-    b = factories.person(by=liaison, given_names="Karla", documents=[_passport("Q7654398")])
+    # Referred under an agreement with Rwanda: the receiving side reads only the people of
+    # its agreements (issue 9 item 10).
+    agreement = factories.agreement_in_force(sending_state=str(liaison.organisation.country))
+    a = factories.referral(
+        by=liaison,
+        agreement=agreement,
+        given_names="Rosa Elena",
+        documents=[_passport("P1234567")],
+    ).person
+    b = factories.referral(
+        by=liaison, agreement=agreement, given_names="Karla", documents=[_passport("Q7654398")]
+    ).person
     services.match_candidates_propose(
         actor=None, pairs=[services.ScoredPair(a.pk, b.pk, 0.95, 4.2)], source="test"
     )
