@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ikaze.accounts import locks
 from ikaze.accounts.access import ROLE_ORG_KINDS, TWO_FACTOR_ROLES, OrgKind, Perm, Role
 from ikaze.accounts.actor import Actor, actor_for_token, actor_for_user
 from ikaze.accounts.errors import (
@@ -245,9 +246,7 @@ def membership_revoke(*, actor: Actor, membership: Membership, reason: str) -> M
     require(actor, Perm.USER_MANAGE, target_type="user", target_id=membership.user_id)
     if not reason.strip():
         raise ValidationError.for_field("reason", gettext("A reason is required."))
-    membership = (
-        Membership.objects.select_for_update().select_related("organisation", "user")
-    ).get(pk=membership.pk)
+    membership = locks.membership_lock(membership.pk)
     if membership.revoked_at is not None:
         return membership
     if membership.role == Role.MONITOR and not actor.administers_organisation(
@@ -353,7 +352,7 @@ def api_token_issue(
 @transaction.atomic
 def api_token_revoke(*, actor: Actor, token: ApiToken, reason: str = "") -> ApiToken:
     """Revoke a token of the actor's own organisation at once; later uses are refused."""
-    token = ApiToken.objects.select_for_update().select_related("organisation").get(pk=token.pk)
+    token = locks.api_token_lock(token.pk)
     _require_administers(
         actor, Perm.TOKEN_MANAGE, [token.organisation], target_type="api_token", target_id=token.pk
     )
@@ -469,7 +468,7 @@ def enrolment_link_issue(*, actor: Actor | None, user: User) -> tuple[EnrolmentL
             gettext("Only a signed-in person can issue enrolment links."), code="person_required"
         )
     now = clock.now()
-    User.objects.select_for_update().filter(pk=user.pk).first()  # one issuer at a time
+    locks.user_lock(user.pk)  # one issuer at a time
     EnrolmentLink.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=now, updated_at=now
     )
@@ -599,7 +598,7 @@ def account_enrol(*, clear: str, password: str, code: str = "") -> User:
     """Use a one-time enrolment link: set the person's password and, for a privileged role,
     enrol their authenticator (`code` from the key the link offered). The link is spent."""
     link = enrolment_link_get(clear=clear)
-    EnrolmentLink.objects.select_for_update().filter(pk=link.pk).first()
+    locks.enrolment_link_lock(link.pk)
     link = enrolment_link_get(clear=clear)  # again under the lock: two tabs, one use
     user = link.user
     errors: dict[str, list[str]] = {}

@@ -18,6 +18,7 @@ from ikaze.audit.services import EventSpec, audit_record, audit_record_many
 from ikaze.core import clock
 from ikaze.core.errors import Conflict, IllegalTransition, NotFound, ValidationError
 from ikaze.core.text import text_problem, text_problems
+from ikaze.people import locks
 from ikaze.people import validation as v
 from ikaze.people.models import (
     DatePrecision,
@@ -274,7 +275,7 @@ def person_update(*, actor: Actor, person: Person, changes: Mapping[str, Any]) -
             gettext("Some fields cannot be changed here."),
             details={k: [gettext("This field cannot be changed here.")] for k in unknown},
         )
-    person = Person.objects.select_for_update().get(pk=person.pk)
+    person = locks.person_lock(person.pk)
     data = PersonIn(
         given_names=person.given_names,
         first_surname=person.first_surname,
@@ -421,7 +422,7 @@ def match_candidate_decide(
     if errors:
         raise ValidationError(gettext("The decision is not valid."), details=errors)
     try:
-        locked = MatchCandidate.objects.select_for_update().get(pk=candidate.pk)
+        locked = locks.match_candidate_lock(candidate.pk)
     except MatchCandidate.DoesNotExist:
         raise NotFound(gettext("No such match candidate.")) from None
     if locked.status != MatchCandidate.Status.OPEN:
@@ -433,11 +434,7 @@ def match_candidate_decide(
     before_clusters: dict[str, str] = {}
     if outcome == MatchCandidate.Status.SAME:
         # Lock both records in a fixed order (by id) before re-pointing the cluster.
-        a, b = (
-            Person.objects.select_for_update()
-            .filter(pk__in=[locked.person_a_id, locked.person_b_id])
-            .order_by("pk")
-        )
+        a, b = locks.persons_lock([locked.person_a_id, locked.person_b_id])
         a, b = (a, b) if a.pk == locked.person_a_id else (b, a)
         before_clusters = {"a": str(a.identity_cluster), "b": str(b.identity_cluster)}
         if a.identity_cluster == b.identity_cluster:

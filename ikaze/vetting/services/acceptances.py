@@ -26,6 +26,7 @@ from ikaze.agreements.services import agreement_release_place
 from ikaze.audit.services import audit_record
 from ikaze.core import clock
 from ikaze.core.errors import IkazeError
+from ikaze.vetting import locks
 from ikaze.vetting.errors import AlertOpen, BlockStands
 from ikaze.vetting.models import SCREENED_STATUSES, Alert, Decision, Evaluation, Referral
 from ikaze.vetting.rules import Stage
@@ -119,18 +120,8 @@ def referral_status_followed(
 def _place_release(*, actor: Actor, referral: Referral, at: dt.datetime, reason: str) -> int:
     """Give back the place the acceptance holds (SAFEGUARDS A6), once: the decision row is
     locked and marked, so a concurrent release finds it done. Returns the places released."""
-    decisions = list(
-        Decision.objects.select_for_update(of=("self",))
-        .filter(
-            referral_id=referral.pk,
-            outcome=Decision.Outcome.ACCEPTED,
-            place_taken=True,
-            place_released_at__isnull=True,
-        )
-        .select_related("tranche")
-        .order_by("decided_at", "pk")
-    )
-    for decision in decisions:
+    decisions = locks.decisions_lock_holding_place(referral.pk)
+    for decision in sorted(decisions, key=lambda d: (d.decided_at, d.pk)):
         # Fixed order as when the place was taken: agreement row, then the period row.
         agreement_release_place(agreement=referral.agreement, tranche=decision.tranche)
         decision.place_released_at = at
@@ -161,12 +152,8 @@ def _alerts_close(
         if to == Referral.Status.WITHDRAWN
         else gettext("Closed: the acceptance expired (%(reason)s).")
     ) % {"reason": reason}
-    alerts = list(
-        Alert.objects.select_for_update()
-        .filter(referral_id=referral.pk, resolved_at__isnull=True)
-        .order_by("raised_at", "pk")
-    )
-    for alert in alerts:
+    alerts = locks.alerts_lock_open(referral.pk)
+    for alert in sorted(alerts, key=lambda a: (a.raised_at, a.pk)):
         alert.resolved_at = at
         alert.resolved_by = actor.user
         alert.resolution = resolution
