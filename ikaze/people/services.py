@@ -17,6 +17,7 @@ from ikaze.accounts.guards import require
 from ikaze.audit.services import EventSpec, audit_record, audit_record_many
 from ikaze.core import clock
 from ikaze.core.errors import Conflict, IllegalTransition, NotFound, ValidationError
+from ikaze.core.on_commit import task_enqueue_on_commit
 from ikaze.core.text import text_problem, text_problems
 from ikaze.people import locks
 from ikaze.people import validation as v
@@ -327,8 +328,7 @@ def person_update(*, actor: Actor, person: Person, changes: Mapping[str, Any]) -
 def _enqueue_rescore(person_ids: Sequence[uuid.UUID]) -> None:
     from ikaze.people.tasks import person_rescore_task
 
-    ids = [str(i) for i in person_ids]
-    transaction.on_commit(lambda: person_rescore_task.enqueue(person_ids=ids))
+    task_enqueue_on_commit(person_rescore_task, person_ids=[str(i) for i in person_ids])
 
 
 def canonical_pair(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:

@@ -16,6 +16,8 @@ from typing import Any
 from django.utils import timezone
 from django_tasks import task
 
+from ikaze.core.on_commit import task_enqueue_on_commit
+
 # How often acceptances past their validity are expired (SAFEGUARDS A5: "expires after
 # acceptance_valid_days"): within an hour of the moment, which is also the time a place
 # stays held after it should have gone back (A6).
@@ -49,5 +51,5 @@ def acceptances_expire_schedule(*, delay: dt.timedelta = dt.timedelta(0)) -> boo
     ).exists()
     if waiting:
         return False
-    acceptances_expire_task.using(run_after=timezone.now() + delay).enqueue()
+    task_enqueue_on_commit(acceptances_expire_task.using(run_after=timezone.now() + delay))
     return True
