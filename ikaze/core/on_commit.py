@@ -21,3 +21,10 @@ T = TypeVar("T")
 def task_enqueue_on_commit(task: Task[P, T], *args: P.args, **kwargs: P.kwargs) -> None:
     """Enqueue `task` when the current transaction commits; nothing if it rolls back."""
     transaction.on_commit(lambda: task.enqueue(*args, **kwargs))
+
+
+def task_enqueue_in_transaction(task: Task[P, T], *args: P.args, **kwargs: P.kwargs) -> None:
+    """Enqueue `task` now, as a row of the database queue written in the caller's transaction
+    (it rolls back with it). Only for a job that schedules its own next run: the check that
+    no run is waiting and the enqueue must be one step (`vetting.tasks`, ADR 0008)."""
+    task.enqueue(*args, **kwargs)

@@ -19,8 +19,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext
 
-from ikaze.accounts.access import Perm
-from ikaze.accounts.actor import Actor
+from ikaze.accounts.access import Perm, Role
+from ikaze.accounts.actor import Actor, command_line_actor
 from ikaze.accounts.guards import require
 from ikaze.agreements.services import agreement_release_place
 from ikaze.audit.services import audit_record
@@ -43,8 +43,9 @@ from ikaze.vetting.services._common import (
 log = logging.getLogger(__name__)
 
 # What the audit chain names when no person acts: the scheduled expiry of acceptances.
-SYSTEM_EXPIRY = Actor(
-    user=None, organisation=None, roles=frozenset(), label="system:acceptance-expiry"
+# An operator's command (no person, token or organisation) holding the decide permission.
+SYSTEM_EXPIRY = command_line_actor(
+    roles=frozenset({Role.VETTING_OFFICER}), label="system:acceptance-expiry"
 )
 # Statuses in which an acceptance ended without the person moving: its place goes back.
 ENDED_STATUSES = frozenset({Referral.Status.WITHDRAWN, Referral.Status.EXPIRED})
@@ -194,22 +195,19 @@ def acceptances_due(*, now: dt.datetime, party: Actor | None = None) -> list[Any
     )
 
 
-def acceptances_expire(
-    *, actor: Actor | None = None, now: dt.datetime | None = None
-) -> dict[str, int]:
+def acceptances_expire(*, actor: Actor, now: dt.datetime | None = None) -> dict[str, int]:
     """Expire every acceptance past its validity (SAFEGUARDS A5), each in its own transaction:
     the status becomes expired, the place goes back under the cap (A6), open alerts close and
     the household is evaluated again (F4). Also gives back a place still held by an acceptance
     that ended before places were released. Idempotent and safe to run concurrently.
 
-    Run by the scheduled job and `ikaze expire-acceptances` as the system; a person running it
-    needs the decide permission of the receiving state.
+    Run by the scheduled job and `ikaze expire-acceptances` as `SYSTEM_EXPIRY`;
+    a person running it needs the decide permission of the receiving state. A missing actor
+    is refused (`Denied`), never taken for the system.
     """
-    if actor is not None:
-        require(actor, Perm.REFERRAL_DECIDE, target_type="referral")
+    require(actor, Perm.REFERRAL_DECIDE, target_type="referral")
+    if not actor.from_command_line:
         _receiving_any(actor)
-    else:
-        actor = SYSTEM_EXPIRY
     now = now or clock.now()
     expired = failed = 0
     # An officer's run keeps to the agreements its state receives under (issue 9 item 10).
