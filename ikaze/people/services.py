@@ -345,7 +345,7 @@ class ScoredPair:
 
 
 def match_candidates_propose(
-    *, actor: Actor | None, pairs: Iterable[ScoredPair], source: str
+    *, actor: Actor, pairs: Iterable[ScoredPair], source: str
 ) -> list[MatchCandidate]:
     """Store likely matches as open candidates; pairs already seen (decided or not) are skipped.
 
