@@ -24,7 +24,7 @@ _ORG_DEFAULTS: dict[OrgKind, tuple[str, str]] = {
 
 
 # Accounts are bootstrapped as `ikaze invite` does: by an operator's command holding the
-# administrator's role (the services take no `actor=OPERATOR`).
+# administrator's role (the services take no `actor=None`).
 OPERATOR = command_line_actor(roles=frozenset({Role.ADMIN}), label="test fixture")
 
 
