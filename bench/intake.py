@@ -35,23 +35,27 @@ def _setup() -> tuple[Any, Any, Any]:
     """A receiving-state admin, a US liaison, an agreement in force, a registry organisation."""
     from ikaze.accounts import services as accounts
     from ikaze.accounts.access import Role
-    from ikaze.accounts.actor import actor_for_user
+    from ikaze.accounts.actor import actor_for_user, command_line_actor
     from ikaze.agreements import services as agreements
 
+    operator = command_line_actor(roles=frozenset({Role.ADMIN}), label="bench")
+
     rw = accounts.organisation_create(
-        actor=None, name="Bench RW", kind="receiving_state", country="RW"
+        actor=operator, name="Bench RW", kind="receiving_state", country="RW"
     )
     us = accounts.organisation_create(
-        actor=None, name="Bench US", kind="sending_state", country="US"
+        actor=operator, name="Bench US", kind="sending_state", country="US"
     )
     past = accounts.organisation_create(
-        actor=None, name="Bench US archive", kind="sending_state", country="US"
+        actor=operator, name="Bench US archive", kind="sending_state", country="US"
     )
-    admin_u = accounts.user_create(actor=None, username="bench-admin", password=BENCH_PASSWORD)
-    accounts.membership_grant(actor=None, user=admin_u, organisation=rw, role=Role.ADMIN)
-    liaison_u = accounts.user_create(actor=None, username="bench-liaison", password=BENCH_PASSWORD)
+    admin_u = accounts.user_create(actor=operator, username="bench-admin", password=BENCH_PASSWORD)
+    accounts.membership_grant(actor=operator, user=admin_u, organisation=rw, role=Role.ADMIN)
+    liaison_u = accounts.user_create(
+        actor=operator, username="bench-liaison", password=BENCH_PASSWORD
+    )
     accounts.membership_grant(
-        actor=None, user=liaison_u, organisation=us, role=Role.SENDING_LIAISON
+        actor=operator, user=liaison_u, organisation=us, role=Role.SENDING_LIAISON
     )
     admin = actor_for_user(admin_u, second_factor=True)
     a = agreements.agreement_create(

@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ikaze.accounts import services as accounts
 from ikaze.accounts.access import TWO_FACTOR_ROLES, OrgKind, Role
-from ikaze.accounts.actor import actor_for_user
+from ikaze.accounts.actor import actor_for_user, command_line_actor
 from ikaze.accounts.models import Organisation, User
 
 DEMO_PASSWORD = "ikaze-demo-2026"
@@ -92,16 +92,18 @@ def demo_loaded() -> bool:
 def load_demo() -> list[DemoAccount]:
     """Create the demo organisations, one user per role and an administrator per organisation
     (bootstrapped by the system, as `ikaze invite` does), and every app's demo data."""
+    # The demo's accounts are bootstrapped by an operator's command, as `ikaze invite` does.
+    operator = command_line_actor(roles=frozenset({Role.ADMIN}), label="demo loader")
     orgs: dict[str, Organisation] = {}
     for name, short, kind, country in DEMO_ORGANISATIONS:
         orgs[short] = accounts.organisation_create(
-            actor=None, name=name, short_name=short, kind=kind, country=country
+            actor=operator, name=name, short_name=short, kind=kind, country=country
         )
     out: list[DemoAccount] = []
     users: dict[str, User] = {}
     for username, role, org_short, first, last, lang in DEMO_USERS:
         user = accounts.user_create(
-            actor=None,
+            actor=operator,
             username=username,
             password=DEMO_PASSWORD,
             first_name=first,
@@ -109,7 +111,9 @@ def load_demo() -> list[DemoAccount]:
             email=f"{username}@demo.ikaze.invalid",
             preferred_language=lang,
         )
-        accounts.membership_grant(actor=None, user=user, organisation=orgs[org_short], role=role)
+        accounts.membership_grant(
+            actor=operator, user=user, organisation=orgs[org_short], role=role
+        )
         secret = None
         if role in TWO_FACTOR_ROLES:
             # Deterministic key so the demo is reproducible (never do this outside the demo).

@@ -9,7 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ikaze.accounts import services as accounts
 from ikaze.accounts.access import ROLE_ORG_KINDS, OrgKind, Role
-from ikaze.accounts.actor import Actor, actor_for_user
+from ikaze.accounts.actor import Actor, actor_for_user, command_line_actor
 from ikaze.accounts.models import Organisation, User
 
 PASSWORD = "correct-horse-battery-staple"
@@ -23,12 +23,17 @@ _ORG_DEFAULTS: dict[OrgKind, tuple[str, str]] = {
 }
 
 
+# Accounts are bootstrapped as `ikaze invite` does: by an operator's command holding the
+# administrator's role (the services take no `actor=None`).
+OPERATOR = command_line_actor(roles=frozenset({Role.ADMIN}), label="test fixture")
+
+
 def organisation(
     kind: OrgKind = OrgKind.RECEIVING_STATE, *, country: str | None = None, name: str | None = None
 ) -> Organisation:
     base, default_country = _ORG_DEFAULTS[kind]
     return accounts.organisation_create(
-        actor=None,
+        actor=OPERATOR,
         name=name or f"{base} {next(_seq)}",
         kind=kind,
         country=country or default_country,
@@ -55,11 +60,11 @@ def user(
     username: str | None = None,
 ) -> User:
     u = accounts.user_create(
-        actor=None, username=username or f"user{next(_seq)}", password=PASSWORD
+        actor=OPERATOR, username=username or f"user{next(_seq)}", password=PASSWORD
     )
     if role is not None:
         org = organisation_ or organisation(default_org_kind(role))
-        accounts.membership_grant(actor=None, user=u, organisation=org, role=role)
+        accounts.membership_grant(actor=OPERATOR, user=u, organisation=org, role=role)
     return u
 
 

@@ -90,6 +90,12 @@ class Actor:
         return self.token is None and bool(self.roles & TWO_FACTOR_ROLES)
 
     @property
+    def from_command_line(self) -> bool:
+        """An operator's command or a job (`command_line_actor`): no person, no token, no
+        organisation. No request can build one."""
+        return self.user is None and self.token is None and self.organisation is None
+
+    @property
     def awaiting_second_factor(self) -> bool:
         """A privileged person who has given only a password: may do nothing yet."""
         return self.needs_two_factor and not self.second_factor

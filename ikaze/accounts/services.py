@@ -1,9 +1,10 @@
 """Organisations, users, memberships, API tokens and enrolment. Every write is audited.
 
 SAFEGUARDS F6: an organisation's credentials (its accounts, their roles, its API tokens,
-enrolment links) are made only by an administrator of that very organisation, or by the
-system (the command line: `actor=None`, which bootstraps an organisation's first
-administrator). Each is told to the organisation (`CredentialNotice`), so a monitoring body
+enrolment links) are made only by an administrator of that very organisation, or by an
+operator's command (`command_line_actor` holding the administrator's role: `ikaze invite`
+bootstraps an organisation's first administrator, the demo loader its accounts). Every service
+takes an actor; there is no `None` that skips the check (issue 10 item 5). Each is told to the organisation (`CredentialNotice`), so a monitoring body
 reads whatever was made in its name.
 """
 
@@ -22,6 +23,7 @@ from django.utils.translation import gettext
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ikaze.accounts import locks
 from ikaze.accounts.access import ROLE_ORG_KINDS, TWO_FACTOR_ROLES, OrgKind, Perm, Role
 from ikaze.accounts.actor import Actor, actor_for_token, actor_for_user
 from ikaze.accounts.error_codes import ErrorCode
@@ -56,18 +58,19 @@ def _valid_country(code: str) -> bool:
 
 
 def _require_administers(
-    actor: Actor | None,
+    actor: Actor,
     perm: Perm,
     organisations: Iterable[Organisation],
     *,
     target_type: str,
     target_id: object = "",
 ) -> None:
-    """Refuse unless the actor is the system or an administrator of every one of
-    `organisations` (a person, second factor done, holding ADMIN or ORG_ADMIN there)."""
-    if actor is None:  # the command line: bootstraps an organisation's first administrator
-        return
+    """Refuse unless the actor holds `perm` and is an operator's command or an administrator
+    of every one of `organisations` (a person, second factor done, holding ADMIN or
+    ORG_ADMIN there). A missing actor is refused (`Denied`), never taken for the system."""
     require(actor, perm, target_type=target_type, target_id=target_id)
+    if actor.from_command_line:  # bootstraps an organisation's first administrator
+        return
     foreign = [o for o in organisations if not actor.administers_organisation(o.pk)]
     if foreign:
         raise CredentialOutsideOrganisation(
@@ -77,16 +80,16 @@ def _require_administers(
         )
 
 
-def _made_by(actor: Actor | None) -> str:
-    if actor is None:
-        return "system (command line)"
+def _made_by(actor: Actor) -> str:
+    if actor.from_command_line:
+        return f"{actor.label} (command line)"
     org = actor.organisation.name if actor.organisation is not None else ""
     return f"{actor.label} ({org})" if org else actor.label
 
 
 def _notify(
     *,
-    actor: Actor | None,
+    actor: Actor,
     organisation: Organisation,
     kind: str,
     subject: str,
@@ -99,17 +102,16 @@ def _notify(
         subject=subject[:200],
         role=role,
         made_by=_made_by(actor)[:200],
-        made_by_organisation_id=actor.organisation_id if actor is not None else None,
+        made_by_organisation_id=actor.organisation_id,
     )
 
 
 @transaction.atomic
 def organisation_create(
-    *, actor: Actor | None, name: str, kind: str, country: str, short_name: str = ""
+    *, actor: Actor, name: str, kind: str, country: str, short_name: str = ""
 ) -> Organisation:
     """Create an organisation (sending state, receiving state, partner, monitoring body)."""
-    if actor is not None:
-        require(actor, Perm.USER_MANAGE, target_type="organisation")
+    require(actor, Perm.USER_MANAGE, target_type="organisation")
     errors: dict[str, list[str]] = {}
     name = name.strip()
     if not name:
@@ -144,7 +146,7 @@ def organisation_create(
 @transaction.atomic
 def user_create(
     *,
-    actor: Actor | None,
+    actor: Actor,
     username: str,
     password: str | None,
     email: str = "",
@@ -156,8 +158,7 @@ def user_create(
 
     `password` None: the account has no usable password until its holder sets one through
     an enrolment link (`account_create`)."""
-    if actor is not None:
-        require(actor, Perm.USER_MANAGE, target_type="user")
+    require(actor, Perm.USER_MANAGE, target_type="user")
     errors: dict[str, list[str]] = {}
     username = username.strip()
     if not username:
@@ -194,10 +195,10 @@ def user_create(
 
 @transaction.atomic
 def membership_grant(
-    *, actor: Actor | None, user: User, organisation: Organisation, role: str
+    *, actor: Actor, user: User, organisation: Organisation, role: str
 ) -> Membership:
     """Give a user a role in an organisation; the role must fit the organisation's kind.
-    Only the organisation's own administrator (or the system) grants its roles."""
+    Only the organisation's own administrator (or an operator's command) grants its roles."""
     _require_administers(
         actor, Perm.USER_MANAGE, [organisation], target_type="user", target_id=user.pk
     )
@@ -245,9 +246,7 @@ def membership_revoke(*, actor: Actor, membership: Membership, reason: str) -> M
     require(actor, Perm.USER_MANAGE, target_type="user", target_id=membership.user_id)
     if not reason.strip():
         raise ValidationError.for_field("reason", gettext("A reason is required."))
-    membership = (
-        Membership.objects.select_for_update().select_related("organisation", "user")
-    ).get(pk=membership.pk)
+    membership = locks.membership_lock(membership.pk)
     if membership.revoked_at is not None:
         return membership
     if membership.role == Role.MONITOR and not actor.administers_organisation(
@@ -353,7 +352,7 @@ def api_token_issue(
 @transaction.atomic
 def api_token_revoke(*, actor: Actor, token: ApiToken, reason: str = "") -> ApiToken:
     """Revoke a token of the actor's own organisation at once; later uses are refused."""
-    token = ApiToken.objects.select_for_update().select_related("organisation").get(pk=token.pk)
+    token = locks.api_token_lock(token.pk)
     _require_administers(
         actor, Perm.TOKEN_MANAGE, [token.organisation], target_type="api_token", target_id=token.pk
     )
@@ -446,7 +445,7 @@ def _active_organisations(user: User) -> list[Organisation]:
 
 
 @transaction.atomic
-def enrolment_link_issue(*, actor: Actor | None, user: User) -> tuple[EnrolmentLink, str]:
+def enrolment_link_issue(*, actor: Actor, user: User) -> tuple[EnrolmentLink, str]:
     """Issue a one-time link (single use, expiring, stored hashed) through which `user` sets a
     password and enrols an authenticator; any earlier unused link of theirs stops working.
     Returns the link with its clear key, shown once to the administrator who made it.
@@ -457,18 +456,18 @@ def enrolment_link_issue(*, actor: Actor | None, user: User) -> tuple[EnrolmentL
     _require_administers(
         actor, Perm.USER_MANAGE, organisations, target_type="user", target_id=user.pk
     )
-    if actor is not None and not organisations:
+    if not actor.from_command_line and not organisations:
         raise CredentialOutsideOrganisation(
             gettext("This person holds no role in your organisation."),
             details={"user": [str(user.pk)]},
         )
-    if actor is not None and actor.user is None:
+    if not actor.from_command_line and actor.user is None:
         raise ValidationError(
             gettext("Only a signed-in person can issue enrolment links."),
             code=ErrorCode.PERSON_REQUIRED,
         )
     now = clock.now()
-    User.objects.select_for_update().filter(pk=user.pk).first()  # one issuer at a time
+    locks.user_lock(user.pk)  # one issuer at a time
     EnrolmentLink.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=now, updated_at=now
     )
@@ -476,7 +475,7 @@ def enrolment_link_issue(*, actor: Actor | None, user: User) -> tuple[EnrolmentL
     link = EnrolmentLink.objects.create(
         user=user,
         key_hash=_link_hash(clear),
-        created_by=actor.user if actor is not None else None,
+        created_by=actor.user,
         expires_at=now + ENROLMENT_LINK_VALID,
     )
     audit_record(
@@ -499,7 +498,7 @@ def enrolment_link_issue(*, actor: Actor | None, user: User) -> tuple[EnrolmentL
 @transaction.atomic
 def account_create(
     *,
-    actor: Actor | None,
+    actor: Actor,
     username: str,
     organisation: Organisation,
     role: str,
@@ -598,7 +597,7 @@ def account_enrol(*, clear: str, password: str, code: str = "") -> User:
     """Use a one-time enrolment link: set the person's password and, for a privileged role,
     enrol their authenticator (`code` from the key the link offered). The link is spent."""
     link = enrolment_link_get(clear=clear)
-    EnrolmentLink.objects.select_for_update().filter(pk=link.pk).first()
+    locks.enrolment_link_lock(link.pk)
     link = enrolment_link_get(clear=clear)  # again under the lock: two tabs, one use
     user = link.user
     errors: dict[str, list[str]] = {}

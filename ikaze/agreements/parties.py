@@ -26,7 +26,7 @@ _STATE_KINDS = frozenset({OrgKind.SENDING_STATE, OrgKind.RECEIVING_STATE})
 def acts_from_command_line(actor: Actor) -> bool:
     """An operator's command (the demo loader, an import of public agreements): no person
     signed in and no token; no request can build such an actor."""
-    return actor.user is None and actor.token is None and actor.organisation is None
+    return actor.from_command_line
 
 
 def actor_state(actor: Actor) -> str | None:

@@ -25,6 +25,7 @@ from ikaze.agreements.errors import (
     PaymentNotAllowed,
     StaleVersion,
 )
+from ikaze.agreements.locks import agreement_lock
 from ikaze.agreements.models import (
     EDITABLE_FIELDS,
     Agreement,
@@ -303,10 +304,6 @@ def _snapshot(agreement: Agreement, fields: tuple[str, ...] | list[str]) -> dict
     return {f: getattr(agreement, f) for f in fields}
 
 
-def _locked(agreement: Agreement) -> Agreement:
-    return Agreement.objects.select_for_update().get(pk=agreement.pk)
-
-
 def _require_party(actor: Actor, agreement: Agreement) -> None:
     # Issue 9 item 10: only the two parties' officers change an agreement (agreements.parties).
     require_party(
@@ -368,7 +365,7 @@ def agreement_update(
 ) -> Agreement:
     """Edit an agreement's set-up; refuse if it changed since `version` was read."""
     require(actor, Perm.AGREEMENT_MANAGE, target_type="agreement", target_id=agreement.pk)
-    agreement = _locked(agreement)
+    agreement = agreement_lock(agreement.pk)
     _require_party(actor, agreement)
     if not _is_int(version):
         raise ValidationError.for_field("version", gettext("Must be a whole number."))
@@ -419,7 +416,7 @@ def agreement_update(
 def agreement_transition(*, actor: Actor, agreement: Agreement, to: str, reason: str) -> Agreement:
     """Move an agreement to another status along the transition table, with a reason."""
     # Lock first: which permission applies depends on the status the agreement is in now.
-    agreement = _locked(agreement)
+    agreement = agreement_lock(agreement.pk)
     current = agreement.status
     known = to in Status.values
     require(
@@ -480,7 +477,7 @@ def tranche_add(
 ) -> Tranche:
     """Add a cap period to an agreement; periods of one agreement never overlap."""
     require(actor, Perm.AGREEMENT_MANAGE, target_type="agreement", target_id=agreement.pk)
-    agreement = _locked(agreement)  # serialises overlap checks for this agreement
+    agreement = agreement_lock(agreement.pk)  # serialises overlap checks for this agreement
     _require_party(actor, agreement)
     errors: dict[str, list[str]] = {}
     label = _text(errors, "label", label, max_length=80, required=True)
@@ -779,7 +776,7 @@ def interstate_payment_record(
 ) -> InterstatePayment:
     """Record money the sending state paid under the agreement (SAFEGUARDS C5)."""
     require(actor, Perm.INTERSTATE_PAYMENT_RECORD, target_type="agreement", target_id=agreement.pk)
-    agreement = _locked(agreement)
+    agreement = agreement_lock(agreement.pk)
     _require_party(actor, agreement)
     if agreement.status not in _PAYABLE_STATUSES:
         raise PaymentNotAllowed(

@@ -30,6 +30,7 @@ from ikaze.audit.services import EventSpec, audit_record, audit_record_many
 from ikaze.core import clock
 from ikaze.core.bulk import in_chunks, insert_rows, new_uuids
 from ikaze.core.errors import IkazeError, NotFound, ValidationError
+from ikaze.core.on_commit import task_enqueue_on_commit
 from ikaze.intake import manifest
 from ikaze.intake.models import IntakeBatch, IntakeRowError
 from ikaze.intake.rows import CleanRow, Problem, validate_row, validate_rows
@@ -131,8 +132,9 @@ def intake_batch_create(
         },
     )
     if enqueue:
-        batch_id = str(batch.pk)
-        transaction.on_commit(lambda: _enqueue(batch_id))
+        from ikaze.intake.tasks import intake_batch_task
+
+        task_enqueue_on_commit(intake_batch_task, str(batch.pk))
     return batch, True
 
 
@@ -148,12 +150,6 @@ def intake_rows_create(
     return intake_batch_create(
         actor=actor, agreement=agreement, file_name="rows.json", content=content, mode=mode
     )
-
-
-def _enqueue(batch_id: str) -> None:
-    from ikaze.intake.tasks import intake_batch_task
-
-    intake_batch_task.enqueue(batch_id)
 
 
 def _progress(batch_id: uuid.UUID, **fields: Any) -> None:

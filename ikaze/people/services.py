@@ -18,7 +18,9 @@ from ikaze.audit.services import EventSpec, audit_record, audit_record_many
 from ikaze.core import clock
 from ikaze.core.bulk import in_chunks, insert_rows
 from ikaze.core.errors import Conflict, IllegalTransition, NotFound, ValidationError
+from ikaze.core.on_commit import task_enqueue_on_commit
 from ikaze.core.text import text_problem, text_problems
+from ikaze.people import locks
 from ikaze.people import validation as v
 from ikaze.people.models import (
     DatePrecision,
@@ -275,7 +277,7 @@ def person_update(*, actor: Actor, person: Person, changes: Mapping[str, Any]) -
             gettext("Some fields cannot be changed here."),
             details={k: [gettext("This field cannot be changed here.")] for k in unknown},
         )
-    person = Person.objects.select_for_update().get(pk=person.pk)
+    person = locks.person_lock(person.pk)
     data = PersonIn(
         given_names=person.given_names,
         first_surname=person.first_surname,
@@ -327,8 +329,7 @@ def person_update(*, actor: Actor, person: Person, changes: Mapping[str, Any]) -
 def _enqueue_rescore(person_ids: Sequence[uuid.UUID]) -> None:
     from ikaze.people.tasks import person_rescore_task
 
-    ids = [str(i) for i in person_ids]
-    transaction.on_commit(lambda: person_rescore_task.enqueue(person_ids=ids))
+    task_enqueue_on_commit(person_rescore_task, person_ids=[str(i) for i in person_ids])
 
 
 def canonical_pair(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
@@ -345,7 +346,7 @@ class ScoredPair:
 
 
 def match_candidates_propose(
-    *, actor: Actor | None, pairs: Iterable[ScoredPair], source: str
+    *, actor: Actor, pairs: Iterable[ScoredPair], source: str
 ) -> list[MatchCandidate]:
     """Store likely matches as open candidates; pairs already seen (decided or not) are skipped.
 
@@ -422,7 +423,7 @@ def match_candidate_decide(
     if errors:
         raise ValidationError(gettext("The decision is not valid."), details=errors)
     try:
-        locked = MatchCandidate.objects.select_for_update().get(pk=candidate.pk)
+        locked = locks.match_candidate_lock(candidate.pk)
     except MatchCandidate.DoesNotExist:
         raise NotFound(gettext("No such match candidate.")) from None
     if locked.status != MatchCandidate.Status.OPEN:
@@ -434,11 +435,7 @@ def match_candidate_decide(
     before_clusters: dict[str, str] = {}
     if outcome == MatchCandidate.Status.SAME:
         # Lock both records in a fixed order (by id) before re-pointing the cluster.
-        a, b = (
-            Person.objects.select_for_update()
-            .filter(pk__in=[locked.person_a_id, locked.person_b_id])
-            .order_by("pk")
-        )
+        a, b = locks.persons_lock([locked.person_a_id, locked.person_b_id])
         a, b = (a, b) if a.pk == locked.person_a_id else (b, a)
         before_clusters = {"a": str(a.identity_cluster), "b": str(b.identity_cluster)}
         if a.identity_cluster == b.identity_cluster:

@@ -7,9 +7,13 @@ import uuid
 from django.db import transaction
 from django_tasks import task
 
+from ikaze.accounts.actor import command_line_actor
 from ikaze.people import identity
 from ikaze.people.models import IdentityDocument, Person
 from ikaze.people.services import ScoredPair, match_candidates_propose
+
+# Who the audit chain names for the rescoring job: no person, token or organisation.
+RESCORE_JOB = command_line_actor(roles=frozenset(), label="system:rescore")
 
 
 def person_rescore(*, person_ids: list[str]) -> int:
@@ -27,7 +31,7 @@ def person_rescore(*, person_ids: list[str]) -> int:
             if other != person.pk and prob >= identity.CANDIDATE_THRESHOLD:
                 pairs.append(ScoredPair(person.pk, other, prob))
     with transaction.atomic():
-        return len(match_candidates_propose(actor=None, pairs=pairs, source="rescore"))
+        return len(match_candidates_propose(actor=RESCORE_JOB, pairs=pairs, source="rescore"))
 
 
 @task()

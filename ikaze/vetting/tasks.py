@@ -16,6 +16,8 @@ from typing import Any
 from django.utils import timezone
 from django_tasks import task
 
+from ikaze.core.on_commit import task_enqueue_in_transaction
+
 # How often acceptances past their validity are expired (SAFEGUARDS A5: "expires after
 # acceptance_valid_days"): within an hour of the moment, which is also the time a place
 # stays held after it should have gone back (A6).
@@ -25,10 +27,10 @@ EXPIRY_EVERY = dt.timedelta(hours=1)
 @task()
 def acceptances_expire_task() -> dict[str, Any]:
     """Expire the acceptances past their validity, then schedule the next run."""
-    from ikaze.vetting.services import acceptances_expire
+    from ikaze.vetting.services import SYSTEM_EXPIRY, acceptances_expire
 
     try:
-        return acceptances_expire()
+        return acceptances_expire(actor=SYSTEM_EXPIRY)
     finally:
         acceptances_expire_schedule(delay=EXPIRY_EVERY)
 
@@ -49,5 +51,5 @@ def acceptances_expire_schedule(*, delay: dt.timedelta = dt.timedelta(0)) -> boo
     ).exists()
     if waiting:
         return False
-    acceptances_expire_task.using(run_after=timezone.now() + delay).enqueue()
+    task_enqueue_in_transaction(acceptances_expire_task.using(run_after=timezone.now() + delay))
     return True

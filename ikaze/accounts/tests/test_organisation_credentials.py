@@ -120,7 +120,7 @@ def test_the_monitoring_body_makes_its_own_and_reads_every_notice_in_its_name(pa
     assert ("enrolment_link_issued", "mon-admin", "") in notices
     assert notices[-1] == ("token_issued", f"monitor feed ({token.prefix})", "monitor")
     made_by = CredentialNotice.objects.filter(organisation=monitoring, subject="mon-admin")
-    assert set(made_by.values_list("made_by", flat=True)) == {"system (command line)"}
+    assert set(made_by.values_list("made_by", flat=True)) == {"ikaze invite (command line)"}
     # The monitor reads them, and the read is logged (SAFEGUARDS C1).
     monitor = factories.user(Role.MONITOR, organisation_=monitoring)
     from django.test import Client

@@ -47,7 +47,7 @@ def _twins():
         by=liaison, agreement=agreement, given_names="Karla", documents=[_passport("Q7654398")]
     ).person
     services.match_candidates_propose(
-        actor=None, pairs=[services.ScoredPair(a.pk, b.pk, 0.95, 4.2)], source="test"
+        actor=factories.OPERATOR, pairs=[services.ScoredPair(a.pk, b.pk, 0.95, 4.2)], source="test"
     )
     return MatchCandidate.objects.get()
 

@@ -47,7 +47,7 @@ def _client(actor: Actor) -> Client:
 
 def _pair(a: Person, b: Person) -> MatchCandidate:
     services.match_candidates_propose(
-        actor=None, pairs=[services.ScoredPair(a.pk, b.pk, 0.97, 9.1)], source="test"
+        actor=f.OPERATOR, pairs=[services.ScoredPair(a.pk, b.pk, 0.97, 9.1)], source="test"
     )
     lo, hi = sorted([a.pk, b.pk], key=lambda u: u.int)
     return MatchCandidate.objects.get(person_a_id=lo, person_b_id=hi)

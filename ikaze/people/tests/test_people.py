@@ -11,6 +11,7 @@ from ikaze.audit.models import AuditEvent
 from ikaze.core.errors import IllegalTransition, ValidationError
 from ikaze.people import selectors, services
 from ikaze.people.models import MatchCandidate, MatchDecision, Person
+from ikaze.people.tasks import RESCORE_JOB
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def _candidate(liaison):
         by=liaison, agreement=agreement, given_names="Maria Jose", first_surname="Garcia"
     ).person
     services.match_candidates_propose(
-        actor=None, pairs=[services.ScoredPair(b.pk, a.pk, 0.97, 9.1)], source="test"
+        actor=RESCORE_JOB, pairs=[services.ScoredPair(b.pk, a.pk, 0.97, 9.1)], source="test"
     )
     return a, b, MatchCandidate.objects.get()
 
@@ -35,7 +36,7 @@ def test_pairs_are_stored_in_canonical_order_once() -> None:
     a, b, c = _candidate(liaison)
     assert c.person_a_id.int < c.person_b_id.int
     again = services.match_candidates_propose(
-        actor=None, pairs=[services.ScoredPair(a.pk, b.pk, 0.99)], source="test"
+        actor=RESCORE_JOB, pairs=[services.ScoredPair(a.pk, b.pk, 0.99)], source="test"
     )
     assert again == []
     assert MatchCandidate.objects.count() == 1
@@ -67,7 +68,7 @@ def test_not_same_is_remembered_and_never_proposed_again() -> None:
     assert MatchDecision.objects.get().outcome == "not_same"
     assert (
         services.match_candidates_propose(
-            actor=None, pairs=[services.ScoredPair(a.pk, b.pk, 0.99)], source="x"
+            actor=RESCORE_JOB, pairs=[services.ScoredPair(a.pk, b.pk, 0.99)], source="x"
         )
         == []
     )

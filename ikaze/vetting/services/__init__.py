@@ -26,6 +26,7 @@ from ikaze.vetting.errors import (
 )
 from ikaze.vetting.services._common import DECIDABLE, approved_override_rules
 from ikaze.vetting.services.acceptances import (
+    SYSTEM_EXPIRY,
     acceptances_due,
     acceptances_expire,
     referral_blocks_standing,
@@ -67,6 +68,7 @@ from ikaze.vetting.services.referrals import (
 
 __all__ = [
     "DECIDABLE",
+    "SYSTEM_EXPIRY",
     "AlertOpen",
     "AlreadyReferred",
     "BlockStands",

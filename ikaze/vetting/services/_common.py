@@ -31,6 +31,7 @@ from ikaze.core.errors import (
     ValidationError,
 )
 from ikaze.core.text import text_problems
+from ikaze.vetting import locks
 from ikaze.vetting.errors import SeniorOfficerRequired
 from ikaze.vetting.models import (
     DECIDABLE_STATUSES,
@@ -162,14 +163,7 @@ def _receiving_any(actor: Actor) -> None:
 
 def _lock(referral: Referral, *, actor: Actor) -> Referral:
     """The referral's row, locked, once the actor is found to be a party on its side."""
-    # FOR NO KEY UPDATE (PostgreSQL): it serialises writers of the referral as FOR UPDATE
-    # does, but lets another transaction insert rows that point to it (an evaluation of a
-    # household member stored while that member is being withdrawn) instead of deadlocking.
-    locked = (
-        Referral.objects.select_related("agreement", "person")
-        .select_for_update(of=("self",), no_key=True)
-        .get(pk=referral.pk)
-    )
+    locked = locks.referral_lock(referral.pk)
     referral_party_require(actor, locked)
     return locked
 
@@ -230,12 +224,8 @@ def _overrides_close_pending(
     status = OVERRIDE_CLOSED_BY.get(to)
     if status is None:
         return
-    pending = (
-        Override.objects.select_for_update()
-        .filter(referral_id=referral.pk, status=Override.Status.REQUESTED)
-        .order_by("requested_at", "pk")
-    )
-    for override in pending:
+    pending = locks.overrides_lock_requested(referral.pk)
+    for override in sorted(pending, key=lambda o: (o.requested_at, o.pk)):
         override.status = status
         override.closed_at = at
         override.closed_reason = reason

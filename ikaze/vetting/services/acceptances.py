@@ -19,13 +19,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext
 
-from ikaze.accounts.access import Perm
-from ikaze.accounts.actor import Actor
+from ikaze.accounts.access import Perm, Role
+from ikaze.accounts.actor import Actor, command_line_actor
 from ikaze.accounts.guards import require
 from ikaze.agreements.services import agreement_release_place
 from ikaze.audit.services import audit_record
 from ikaze.core import clock
 from ikaze.core.errors import IkazeError
+from ikaze.vetting import locks
 from ikaze.vetting.errors import AlertOpen, BlockStands
 from ikaze.vetting.models import SCREENED_STATUSES, Alert, Decision, Evaluation, Referral
 from ikaze.vetting.rules import Stage
@@ -42,8 +43,9 @@ from ikaze.vetting.services._common import (
 log = logging.getLogger(__name__)
 
 # What the audit chain names when no person acts: the scheduled expiry of acceptances.
-SYSTEM_EXPIRY = Actor(
-    user=None, organisation=None, roles=frozenset(), label="system:acceptance-expiry"
+# An operator's command (no person, token or organisation) holding the decide permission.
+SYSTEM_EXPIRY = command_line_actor(
+    roles=frozenset({Role.VETTING_OFFICER}), label="system:acceptance-expiry"
 )
 # Statuses in which an acceptance ended without the person moving: its place goes back.
 ENDED_STATUSES = frozenset({Referral.Status.WITHDRAWN, Referral.Status.EXPIRED})
@@ -119,18 +121,8 @@ def referral_status_followed(
 def _place_release(*, actor: Actor, referral: Referral, at: dt.datetime, reason: str) -> int:
     """Give back the place the acceptance holds (SAFEGUARDS A6), once: the decision row is
     locked and marked, so a concurrent release finds it done. Returns the places released."""
-    decisions = list(
-        Decision.objects.select_for_update(of=("self",))
-        .filter(
-            referral_id=referral.pk,
-            outcome=Decision.Outcome.ACCEPTED,
-            place_taken=True,
-            place_released_at__isnull=True,
-        )
-        .select_related("tranche")
-        .order_by("decided_at", "pk")
-    )
-    for decision in decisions:
+    decisions = locks.decisions_lock_holding_place(referral.pk)
+    for decision in sorted(decisions, key=lambda d: (d.decided_at, d.pk)):
         # Fixed order as when the place was taken: agreement row, then the period row.
         agreement_release_place(agreement=referral.agreement, tranche=decision.tranche)
         decision.place_released_at = at
@@ -161,12 +153,8 @@ def _alerts_close(
         if to == Referral.Status.WITHDRAWN
         else gettext("Closed: the acceptance expired (%(reason)s).")
     ) % {"reason": reason}
-    alerts = list(
-        Alert.objects.select_for_update()
-        .filter(referral_id=referral.pk, resolved_at__isnull=True)
-        .order_by("raised_at", "pk")
-    )
-    for alert in alerts:
+    alerts = locks.alerts_lock_open(referral.pk)
+    for alert in sorted(alerts, key=lambda a: (a.raised_at, a.pk)):
         alert.resolved_at = at
         alert.resolved_by = actor.user
         alert.resolution = resolution
@@ -207,22 +195,19 @@ def acceptances_due(*, now: dt.datetime, party: Actor | None = None) -> list[Any
     )
 
 
-def acceptances_expire(
-    *, actor: Actor | None = None, now: dt.datetime | None = None
-) -> dict[str, int]:
+def acceptances_expire(*, actor: Actor, now: dt.datetime | None = None) -> dict[str, int]:
     """Expire every acceptance past its validity (SAFEGUARDS A5), each in its own transaction:
     the status becomes expired, the place goes back under the cap (A6), open alerts close and
     the household is evaluated again (F4). Also gives back a place still held by an acceptance
     that ended before places were released. Idempotent and safe to run concurrently.
 
-    Run by the scheduled job and `ikaze expire-acceptances` as the system; a person running it
-    needs the decide permission of the receiving state.
+    Run by the scheduled job and `ikaze expire-acceptances` as `SYSTEM_EXPIRY`;
+    a person running it needs the decide permission of the receiving state. A missing actor
+    is refused (`Denied`), never taken for the system.
     """
-    if actor is not None:
-        require(actor, Perm.REFERRAL_DECIDE, target_type="referral")
+    require(actor, Perm.REFERRAL_DECIDE, target_type="referral")
+    if not actor.from_command_line:
         _receiving_any(actor)
-    else:
-        actor = SYSTEM_EXPIRY
     now = now or clock.now()
     expired = failed = 0
     # An officer's run keeps to the agreements its state receives under (issue 9 item 10).

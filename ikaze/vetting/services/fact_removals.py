@@ -23,6 +23,7 @@ from ikaze.accounts.guards import require
 from ikaze.audit.services import audit_record
 from ikaze.core import clock
 from ikaze.core.errors import Conflict, IllegalTransition, ValidationError
+from ikaze.vetting import locks
 from ikaze.vetting.errors import FourEyes, NamedOfficerRequired, SeniorOfficerRequired
 from ikaze.vetting.labels import fact_kind_label
 from ikaze.vetting.legal_events import EventKind, is_protective, legal_event, parse_payload
@@ -181,11 +182,7 @@ def fact_removal_second(
     )
     if errors:
         raise ValidationError(_("The second approval is not valid."), details=errors)
-    locked = (
-        FactRemoval.objects.select_for_update(of=("self",))
-        .select_related("referral", "target")
-        .get(pk=fact_removal.pk)
-    )
+    locked = locks.fact_removal_lock(fact_removal.pk, with_referral_and_target=True)
     if locked.status != FactRemoval.Status.REQUESTED:
         raise IllegalTransition(
             _("This removal is not waiting for a second approval."),
@@ -196,7 +193,7 @@ def fact_removal_second(
             _("The second approval must come from a different senior officer."),
             details={"seconded_by": [_("You requested this removal.")]},
         )
-    target = LegalEventRecord.objects.select_for_update().get(pk=locked.target_id)
+    target = locks.legal_event_lock(locked.target_id)
     correction_check(kind=locked.kind, target=target, person_id=locked.referral.person_id)
     event = _fact_record(
         actor=actor,
@@ -268,7 +265,7 @@ def fact_removal_decline(
     if not justification:
         raise ValidationError.for_field("justification", _("A written justification is required."))
     text_require(FactRemoval, {"justification": justification}, fields=_SECOND)
-    locked = FactRemoval.objects.select_for_update().get(pk=fact_removal.pk)
+    locked = locks.fact_removal_lock(fact_removal.pk)
     if locked.status != FactRemoval.Status.REQUESTED:
         raise IllegalTransition(_("This removal is not waiting for a decision."))
     locked.status = FactRemoval.Status.DECLINED

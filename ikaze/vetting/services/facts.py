@@ -16,6 +16,7 @@ from ikaze.accounts.guards import require
 from ikaze.audit.services import audit_record
 from ikaze.core import clock
 from ikaze.core.errors import Conflict, ValidationError
+from ikaze.vetting import locks
 from ikaze.vetting.errors import ProtectiveFactFourEyes
 from ikaze.vetting.labels import fact_kind_label
 from ikaze.vetting.lateness import recorded_days_late
@@ -343,7 +344,7 @@ def alert_resolve(*, actor: Actor, alert: Alert, resolution: str) -> Alert:
     text_require(Alert, {"resolution": resolution})
     # Fixed order: the referral, then its alert (as withdrawal and expiry lock them).
     referral = _lock(Referral(pk=alert.referral_id), actor=actor)
-    locked = Alert.objects.select_for_update().get(pk=alert.pk)
+    locked = locks.alert_lock(alert.pk)
     if locked.resolved_at is not None:
         raise Conflict(_("The alert is already resolved."))
     evaluation = None

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from ikaze.accounts.actor import Actor
 from ikaze.audit.services import audit_record
-from ikaze.people.models import Household, HouseholdMember
+from ikaze.people import locks as people_locks
+from ikaze.people.models import HouseholdMember
 from ikaze.vetting.models import OPEN_STATUSES, SCREENED_STATUSES, Referral
 from ikaze.vetting.rules import Stage
 from ikaze.vetting.screening import screen
@@ -53,12 +54,7 @@ def household_reevaluate(
     if household_ids:
         # One change to a household at a time (rows locked in a fixed order): of two members
         # withdrawn at once, the second evaluates the others seeing the first one gone.
-        list(
-            Household.objects.select_for_update()
-            .filter(pk__in=household_ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        people_locks.households_lock(household_ids)
         members |= set(
             HouseholdMember.objects.filter(household_id__in=household_ids).values_list(
                 "person_id", flat=True

@@ -17,6 +17,7 @@ from ikaze.audit.models import AuditEvent
 from ikaze.audit.services import audit_record
 from ikaze.core import clock
 from ikaze.core.errors import Conflict, IllegalTransition, ValidationError
+from ikaze.vetting import locks
 from ikaze.vetting.errors import FourEyes, NamedOfficerRequired
 from ikaze.vetting.lateness import service_recorded_late
 from ikaze.vetting.legal_events import EventKind
@@ -181,7 +182,7 @@ def notice_record_service(
             errors["counsel_name"] = [gettext("Name the counsel served.")]
     if errors:
         raise ValidationError(gettext("The proof of service is not valid."), details=errors)
-    locked = Notice.objects.select_for_update().select_related("referral").get(pk=notice.pk)
+    locked = locks.notice_lock(notice.pk)
     # SAFEGUARDS F3: a service time cannot precede the notice it serves.
     issued = gettext("Service cannot be before the notice was issued (%(issued_at)s).") % {
         "issued_at": locked.issued_at.astimezone(clock.local_zone()).strftime("%Y-%m-%d %H:%M")
@@ -336,7 +337,7 @@ def notice_confirm_service(*, actor: Actor, notice: Notice, justification: str) 
         )
     # Kept as the audit event's reason (free text).
     text_require(AuditEvent, {"justification": justification}, fields={"justification": "reason"})
-    locked = Notice.objects.select_for_update().select_related("referral").get(pk=notice.pk)
+    locked = locks.notice_lock(notice.pk)
     if not locked.awaiting_confirmation:
         raise IllegalTransition(
             gettext("This notice has no service waiting for confirmation."),

@@ -11,6 +11,7 @@ from ikaze.accounts.guards import require
 from ikaze.audit.services import audit_record
 from ikaze.core import clock
 from ikaze.core.errors import Conflict, IllegalTransition, ValidationError
+from ikaze.vetting import locks
 from ikaze.vetting.errors import FourEyes, OverrideRefused, SeniorOfficerRequired
 from ikaze.vetting.models import Finding, MonitorNotice, Override, Referral
 from ikaze.vetting.rules import Stage
@@ -122,7 +123,7 @@ def override_second(*, actor: Actor, override: Override, justification: str) -> 
     if not justification:
         raise ValidationError.for_field("justification", _("A written justification is required."))
     text_require(Override, {"justification": justification}, fields=_SECOND)
-    locked = Override.objects.select_for_update().get(pk=override.pk)
+    locked = locks.override_lock(override.pk)
     if locked.status != Override.Status.REQUESTED:
         raise IllegalTransition(
             _("This override is not waiting for a second approval."),
@@ -187,7 +188,7 @@ def override_decline(*, actor: Actor, override: Override, justification: str) ->
     if not justification:
         raise ValidationError.for_field("justification", _("A written justification is required."))
     text_require(Override, {"justification": justification}, fields=_SECOND)
-    locked = Override.objects.select_for_update().get(pk=override.pk)
+    locked = locks.override_lock(override.pk)
     if locked.status != Override.Status.REQUESTED:
         raise IllegalTransition(_("This override is not waiting for a decision."))
     locked.status = Override.Status.DECLINED

@@ -390,7 +390,7 @@ def _partner_expired(officer):
     svc.referral_accept(actor=officer, referral=spouse, reason="Eligible.")
     # The partner's acceptance has run out (test_cap_release moves the clock instead).
     Decision.objects.filter(referral=partner).update(expires_at=clock.now() - dt.timedelta(days=1))
-    assert svc.acceptances_expire()["expired"] == 1
+    assert svc.acceptances_expire(actor=svc.SYSTEM_EXPIRY)["expired"] == 1
     return spouse
 
 

@@ -79,13 +79,21 @@ def test_an_acceptance_past_its_validity_expires_and_gives_its_place_back() -> N
     last_day = start.astimezone(zone).date() + dt.timedelta(days=10)
     with clock.frozen(dt.datetime.combine(last_day, dt.time(23, 59), tzinfo=zone)):
         assert "A5" not in svc.referral_blocks_standing(referral=r)[0]
-        assert svc.acceptances_expire() == {"expired": 0, "places_released": 0, "failed": 0}
+        assert svc.acceptances_expire(actor=svc.SYSTEM_EXPIRY) == {
+            "expired": 0,
+            "places_released": 0,
+            "failed": 0,
+        }
         assert Referral.objects.get(pk=r.pk).status == "accepted"
     with clock.frozen(
         dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
     ):
         assert "A5" in svc.referral_blocks_standing(referral=r)[0]  # the job agrees with A5
-        assert svc.acceptances_expire() == {"expired": 1, "places_released": 1, "failed": 0}
+        assert svc.acceptances_expire(actor=svc.SYSTEM_EXPIRY) == {
+            "expired": 1,
+            "places_released": 1,
+            "failed": 0,
+        }
         assert Referral.objects.get(pk=r.pk).status == "expired"
         assert _places(ag) == (0, 0)
         event = AuditEvent.objects.get(action="referral.expire", target_id=str(r.pk))
@@ -94,7 +102,11 @@ def test_an_acceptance_past_its_validity_expires_and_gives_its_place_back() -> N
         assert AuditEvent.objects.filter(action="decision.release_place").count() == 1
         # Idempotent: a second run changes nothing.
         before = state(r)
-        assert svc.acceptances_expire() == {"expired": 0, "places_released": 0, "failed": 0}
+        assert svc.acceptances_expire(actor=svc.SYSTEM_EXPIRY) == {
+            "expired": 0,
+            "places_released": 0,
+            "failed": 0,
+        }
         assert state(r) == before
         assert _places(ag) == (0, 0)
 
@@ -108,7 +120,11 @@ def test_a_withdrawn_acceptance_is_not_released_again_by_the_expiry() -> None:
         svc.referral_withdraw(actor=_sender(a), referral=a, reason="Left.")
     assert _places(ag) == (1, 1)
     with clock.frozen(start + dt.timedelta(days=11)):
-        assert svc.acceptances_expire() == {"expired": 1, "places_released": 1, "failed": 0}
+        assert svc.acceptances_expire(actor=svc.SYSTEM_EXPIRY) == {
+            "expired": 1,
+            "places_released": 1,
+            "failed": 0,
+        }
     assert _places(ag) == (0, 0)
     assert AuditEvent.objects.filter(action="decision.release_place").count() == 2
 
@@ -123,9 +139,17 @@ def test_a_place_still_held_by_an_acceptance_that_ended_earlier_is_given_back() 
     Agreement.objects.filter(pk=ag.pk).update(places_used=1)
     ag.tranches.update(places_used=1)
 
-    assert svc.acceptances_expire() == {"expired": 0, "places_released": 1, "failed": 0}
+    assert svc.acceptances_expire(actor=svc.SYSTEM_EXPIRY) == {
+        "expired": 0,
+        "places_released": 1,
+        "failed": 0,
+    }
     assert _places(ag) == (0, 0)
-    assert svc.acceptances_expire() == {"expired": 0, "places_released": 0, "failed": 0}
+    assert svc.acceptances_expire(actor=svc.SYSTEM_EXPIRY) == {
+        "expired": 0,
+        "places_released": 0,
+        "failed": 0,
+    }
 
 
 def test_an_ended_acceptance_closes_its_open_alerts() -> None:
@@ -137,7 +161,7 @@ def test_an_ended_acceptance_closes_its_open_alerts() -> None:
         f.court_stay(by=officer, referral=r)
     alert = r.alerts.get()
     with clock.frozen(start + dt.timedelta(days=11)):
-        svc.acceptances_expire()
+        svc.acceptances_expire(actor=svc.SYSTEM_EXPIRY)
     alert.refresh_from_db()
     assert alert.resolved_at is not None and alert.resolved_by is None
     assert alert.resolution.startswith("Closed: the acceptance expired")
@@ -169,6 +193,24 @@ def test_refusals_change_nothing() -> None:
     with pytest.raises(IllegalTransition):
         svc.referral_withdraw(actor=sender, referral=r, reason="Again.")
     assert (state(r), _places(ag)) == after
+
+
+def test_the_expiry_without_an_actor_is_refused_and_changes_nothing() -> None:
+    """Issue 10 item 5: no `actor=None` taken for the system; the job names its actor."""
+    from ikaze.accounts.guards import Denied
+
+    officer = f.vetting_officer()
+    ag = f.agreement(status="in_force", tranche_cap=5, acceptance_valid_days=10)
+    start = clock.now()
+    with clock.frozen(start):
+        (r,) = _accepted(ag, officer)
+    with clock.frozen(start + dt.timedelta(days=11)):
+        before = state(r), _places(ag), AuditEvent.objects.count()
+        with pytest.raises(Denied):
+            svc.acceptances_expire(actor=None)
+        assert (state(r), _places(ag), AuditEvent.objects.count()) == before
+        summary = svc.acceptances_expire(actor=svc.SYSTEM_EXPIRY)
+    assert summary == {"expired": 1, "places_released": 1, "failed": 0}
 
 
 def test_the_command_expires_and_prints_a_summary() -> None:
@@ -258,7 +300,10 @@ def test_two_expiry_runs_at_once_release_each_place_exactly_once() -> None:
     kept = _accepted(ag, officer, 1)
     assert _places(ag) == (5, 5)
 
-    results = _together(svc.acceptances_expire, svc.acceptances_expire)
+    def expire() -> dict[str, int]:
+        return svc.acceptances_expire(actor=svc.SYSTEM_EXPIRY)
+
+    results = _together(expire, expire)
 
     assert sum(r["expired"] for r in results) == 4
     assert sum(r["failed"] for r in results) == 0
@@ -286,7 +331,7 @@ def test_a_withdrawal_and_an_expiry_at_once_release_the_place_once() -> None:
     sender = _sender(r)
 
     results = _together(
-        svc.acceptances_expire,
+        lambda: svc.acceptances_expire(actor=svc.SYSTEM_EXPIRY),
         lambda: svc.referral_withdraw(actor=sender, referral=r, reason="Left."),
     )
 

@@ -103,7 +103,7 @@ def test_a_partner_whose_acceptance_expires_leaves_the_move() -> None:
     with clock.frozen(start + dt.timedelta(days=5)):
         svc.referral_accept(actor=officer, referral=spouse, reason="Eligible.")
     with clock.frozen(start + dt.timedelta(days=11)):
-        summary = svc.acceptances_expire()
+        summary = svc.acceptances_expire(actor=svc.SYSTEM_EXPIRY)
         assert summary["expired"] == 1
         assert Referral.objects.get(pk=head.pk).status == "expired"
         assert _alert_rules(spouse) == [["A7"]]

@@ -345,7 +345,7 @@ def test_an_officers_expiry_run_leaves_other_states_acceptances(
     assert Referral.objects.get(pk=costa_rica["accepted"].pk).status == "accepted"
     assert Agreement.objects.get(pk=costa_rica["agreement"].pk).places_used == 2
     # The scheduled job (no person) still expires every state's acceptances.
-    result = svc.acceptances_expire(now=later)
+    result = svc.acceptances_expire(actor=svc.SYSTEM_EXPIRY, now=later)
     assert result == {"expired": 2, "places_released": 2, "failed": 0}
 
 

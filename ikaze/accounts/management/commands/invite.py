@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from ikaze.accounts import services
 from ikaze.accounts.access import OrgKind, Role
+from ikaze.accounts.actor import command_line_actor
 from ikaze.accounts.models import Organisation, User
 from ikaze.core.errors import IkazeError
 
@@ -45,17 +46,19 @@ class Command(BaseCommand):
             Role.ADMIN if org.kind == OrgKind.RECEIVING_STATE else Role.ORG_ADMIN
         )
         user = User.objects.filter(username__iexact=opts["username"]).first()
+        # An operator's command bootstraps the organisation's first administrator.
+        operator = command_line_actor(roles=frozenset({Role.ADMIN}), label="ikaze invite")
         try:
             if user is None:
                 user, clear = services.account_create(
-                    actor=None,
+                    actor=operator,
                     username=opts["username"],
                     organisation=org,
                     role=role,
                     email=opts["email"],
                 )
             else:
-                _link, clear = services.enrolment_link_issue(actor=None, user=user)
+                _link, clear = services.enrolment_link_issue(actor=operator, user=user)
         except IkazeError as exc:
             raise CommandError(f"{exc.code}: {exc.message} {exc.details or ''}") from exc
         path = reverse("accounts:enrol", kwargs={"key": clear})

@@ -22,6 +22,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from ikaze.vetting.services import acceptances_expire
+        from ikaze.vetting.services import SYSTEM_EXPIRY, acceptances_expire
 
-        self.stdout.write(json.dumps(acceptances_expire(), ensure_ascii=False))
+        summary = acceptances_expire(actor=SYSTEM_EXPIRY)
+        self.stdout.write(json.dumps(summary, ensure_ascii=False))
