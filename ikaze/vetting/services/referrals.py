@@ -312,7 +312,7 @@ def referrals_submit_bulk(
     transaction.
     """
     from ikaze.vetting.rules import Stage
-    from ikaze.vetting.screening import screen
+    from ikaze.vetting.screening import screen_bulk
 
     require(actor, Perm.INTAKE_UPLOAD, target_type="referral")
     _require_sending_party(actor, agreement)
@@ -341,7 +341,7 @@ def referrals_submit_bulk(
     # SAFEGUARDS preamble: submission evaluates at once (advisory; a block refuses nothing).
     evaluated = {
         screened.referral_id: (ev, row)
-        for screened, ev, row in screen(
+        for screened, ev, row in screen_bulk(
             # The batch id is indexed; a `pk IN (...)` of 35,000 ids would not be.
             Referral.objects.filter(intake_batch_id=intake_batch_id),
             stage=Stage.REFERRAL,
