@@ -10,8 +10,9 @@ then, timed as `seconds`, `ikaze.vetting.screening` loads them all (`build_conte
 few queries, rows read as text without the adapters' per-value conversions), evaluates the rule
 set and stores one `Evaluation` per referral (every finding in its JSON column) plus a `Finding`
 row per block or warning (`evaluate_and_store`: on PostgreSQL in one pass, each evaluation
-written as it is made): exactly what `screen()` runs for the services (one referral) and intake
-(a batch). Phases: `load_seconds`, `evaluate_store_seconds`. The baseline
+written as it is made): exactly what `screen_bulk()` runs for intake and `rescreen`, with the
+collector paused as the `rescreen` command pauses it (the services' one-referral path,
+`screen()`, stores the same rows through the ORM). Phases: `load_seconds`, `evaluate_store_seconds`. The baseline
 (`baseline_orm_loop`) does the same one referral at a time through the ORM, on
 `--baseline-sample` referrals. `--pure` times the engine alone.
 """
@@ -64,6 +65,7 @@ from ikaze.vetting.rules import (
     evaluate_many,
 )
 from ikaze.vetting.rules.context import DEFAULT_REQUIRED_FIELDS
+from ikaze.vetting.rules.engine import cyclic_gc_paused
 
 NOW = dt.datetime(2026, 11, 16, 9, 0, tzinfo=dt.UTC)
 NATIONALITIES = ("HN", "GT", "SV", "VE", "CO", "ER", "SD", "AF", "SY", "IR", "VN", "AL")
@@ -364,7 +366,8 @@ def screen(referrals: Sequence[GeneratedReferral], *, now: dt.datetime = NOW) ->
         )
         for r in referrals
     ]
-    return evaluate_many(contexts)
+    with cyclic_gc_paused():
+        return evaluate_many(contexts)
 
 
 def peak_rss_mb() -> float:
@@ -627,8 +630,9 @@ def run_database(n: int, *, seed: int, sample: int, keep: bool = False) -> dict[
         gc.collect()
         with clock.frozen(NOW):
             t0, c0 = time.perf_counter(), time.process_time()
-            # What `screen()` runs, in its two steps (timed apart).
-            with transaction.atomic():
+            # What `screen_bulk()` runs, in its two steps (timed apart), in a process that
+            # does nothing else meanwhile, as the `rescreen` command: the collector rests.
+            with transaction.atomic(), cyclic_gc_paused():
                 with h.timed("load and build contexts") as load:
                     screened = build_contexts(Referral.objects.all(), stage=Stage.REFERRAL, now=NOW)
                 with h.timed("evaluate and store evaluations and findings") as ev_store:

@@ -132,7 +132,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # Django's, reading a request's user with their memberships in one query.
+    # Django's (with the fast path: the user read with their memberships in one query).
     "ikaze.accounts.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
@@ -162,8 +162,11 @@ AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "Ikaze"
 
-# Django's database sessions, read with one plain query (ikaze/accounts/sessions.py).
+# Django's database sessions (ikaze/accounts/sessions.py).
 SESSION_ENGINE = "ikaze.accounts.sessions"
+# The signed-in request's fast path (docs/adr/0013-request-fast-path.md): "0" for Django's
+# own session store, backend and ORM reads.
+IKAZE_FAST_REQUEST_PATH = os.environ.get("IKAZE_FAST_REQUEST_PATH", "1") != "0"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 8

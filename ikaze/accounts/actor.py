@@ -5,13 +5,9 @@ Services take an `Actor`, never a request; pages, the API, jobs and the CLI buil
 
 from __future__ import annotations
 
-import functools
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-from django.core.exceptions import ValidationError
-from django.db import connections, models, router
+from typing import TYPE_CHECKING
 
 from ikaze.accounts.access import (
     ADMIN_ROLES,
@@ -23,7 +19,6 @@ from ikaze.accounts.access import (
     Role,
 )
 from ikaze.accounts.models import ApiToken, Membership, Organisation, User
-from ikaze.core.hot import hot_cursor
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -126,7 +121,7 @@ def actor_for_user(
     """Build the actor for a signed-in person from their active memberships.
 
     `memberships`: as `active_memberships` returns them, read in the same request with the
-    user (`user_with_memberships`); otherwise they are read now. Never kept across requests:
+    user (`fast_request.user_with_memberships`); otherwise they are read now. Never kept across requests:
     a revoked membership takes effect at the next request.
 
     `second_factor`: the person's session is verified (`request.user.is_verified()`), or the
@@ -149,161 +144,15 @@ def actor_for_user(
     )
 
 
-# The organisation's fields the actor carries; the rest (created_at, ...) load on access.
-_ORG_FIELDS = ("id", "name", "short_name", "kind", "country")
-_USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields)
-
-
-# The queries below are written once per database from the models' names: compiling the
-# equivalent querysets (filter, select_related, order_by) cost more than running them, on
-# every request (issue 2). Tests pin their answers against the ORM's.
-def _column(model: type[models.Model], name: str) -> str:
-    field = model._meta.get_field(name)
-    assert isinstance(field, models.Field)
-    return str(field.column)
-
-
-MEMBERSHIPS, USER, SESSION = "memberships", "user", "session"
-
-
-# Identifiers come from the models and are quoted; every value is a parameter.
-@functools.cache
-def _memberships_sql(alias: str, shape: str) -> str:
-    """MEMBERSHIPS: (role, organisation) rows of a user (parameter: the user's key).
-    USER: the user's columns, then those, one row per membership (at least one row).
-    SESSION: a live session's data, then as USER (parameters: the user's key, the session
-    key, the instant; no row if the session is unknown or expired)."""
-    q = connections[alias].ops.quote_name
-    u, m, o = User._meta, Membership._meta, Organisation._meta
-    org_cols = ", ".join(f"o.{q(_column(Organisation, f))}" for f in _ORG_FIELDS)
-    member = {
-        f: f"m.{q(_column(Membership, f))}"
-        for f in ("id", "role", "user", "organisation", "revoked_at", "created_at")
-    }
-    org_join = f"{q(o.db_table)} o ON o.{q(o.pk.column)} = {member['organisation']}"
-    order = f"ORDER BY {member['created_at']}, {member['id']}"
-    if shape == MEMBERSHIPS:
-        return (
-            f"SELECT {member['role']}, {org_cols} FROM {q(m.db_table)} m JOIN {org_join} "  # noqa: S608
-            f"WHERE {member['user']} = %s AND {member['revoked_at']} IS NULL {order}"
-        )
-    user_cols = ", ".join(f"u.{q(f.column)}" for f in u.concrete_fields)
-    joins = (
-        f"LEFT JOIN {q(m.db_table)} m ON {member['user']} = u.{q(u.pk.column)} "
-        f"AND {member['revoked_at']} IS NULL LEFT JOIN {org_join}"
-    )
-    if shape == USER:
-        return (
-            f"SELECT {user_cols}, {member['role']}, {org_cols} FROM {q(u.db_table)} u "  # noqa: S608
-            f"{joins} WHERE u.{q(u.pk.column)} = %s {order}"
-        )
-    assert shape == SESSION
-    from django.contrib.sessions.models import Session
-
-    return (
-        f"SELECT s.{q(_column(Session, 'session_data'))}, {user_cols}, {member['role']}, "  # noqa: S608
-        f"{org_cols} FROM {q(Session._meta.db_table)} s "
-        f"LEFT JOIN {q(u.db_table)} u ON u.{q(u.pk.column)} = %s {joins} "
-        f"WHERE s.{q(_column(Session, 'session_key'))} = %s "
-        f"AND s.{q(_column(Session, 'expire_date'))} > %s {order}"
-    )
-
-
-@functools.cache
-def _user_converters(alias: str) -> list[tuple[Any, list[Any]]]:
-    """Per user column, the converters the ORM applies to the driver's value on this database
-    (SQLite hands back text for instants and UUIDs, integers for booleans)."""
-    conn = connections[alias]
-    out = []
-    for f in User._meta.concrete_fields:
-        col = f.get_col(User._meta.db_table)
-        out.append((col, [*conn.ops.get_db_converters(col), *col.get_db_converters(conn)]))
-    return out
-
-
-def _organisation(db: str, org_id: Any, rest: list[Any]) -> Organisation:
-    return Organisation.from_db(db, _ORG_FIELDS, (Organisation._meta.pk.to_python(org_id), *rest))
-
-
 def active_memberships(user: User) -> list[tuple[str, Organisation]]:
-    """(role, organisation) of the user's active memberships, oldest first, in one query."""
-    db = router.db_for_read(Membership)
-    conn = connections[db]
-    with hot_cursor(db) as cursor:
-        cursor.execute(
-            _memberships_sql(db, MEMBERSHIPS), [User._meta.pk.get_db_prep_value(user.pk, conn)]
-        )
-        rows = cursor.fetchall()
-    return [(role, _organisation(db, org_id, rest)) for role, org_id, *rest in rows]
-
-
-UserWithMemberships = tuple[User, list[tuple[str, Organisation]]]
-
-
-def _user_from_rows(db: str, rows: list[Any], start: int) -> UserWithMemberships | None:
-    """The user (columns from `start`) and their memberships (after them) of USER rows."""
-    n = start + len(_USER_FIELDS)
-    if not rows or rows[0][start + _USER_FIELDS.index(User._meta.pk.attname)] is None:
-        return None
-    conn = connections[db]
-    values = []
-    for value, (col, converters) in zip(rows[0][start:n], _user_converters(db), strict=True):
-        for convert in converters:
-            value = convert(value, col, conn)
-        values.append(value)
-    user = User.from_db(db, _USER_FIELDS, values)
-    memberships = [
-        (row[n], _organisation(db, row[n + 1], list(row[n + 2 :])))
-        for row in rows
-        if row[n] is not None  # the user's row alone: no active membership
+    """(role, organisation) of the user's active memberships, oldest first (the ORM; the
+    signed-in request reads them with the user: `ikaze.accounts.fast_request`)."""
+    return [
+        (m.role, m.organisation)
+        for m in Membership.objects.filter(user=user, revoked_at__isnull=True)
+        .select_related("organisation")
+        .order_by("created_at", "pk")
     ]
-    return user, memberships
-
-
-def _user_pk(user_id: Any) -> Any:
-    try:
-        return User._meta.pk.to_python(user_id)
-    except ValidationError:  # not a UUID: names nobody
-        return None
-
-
-def user_with_memberships(user_id: Any) -> UserWithMemberships | None:
-    """The user with this primary key and their active memberships (as `active_memberships`),
-    in one query; None if there is no such user."""
-    pk = _user_pk(user_id)
-    if pk is None:
-        return None
-    db = router.db_for_read(User)
-    conn = connections[db]
-    with hot_cursor(db) as cursor:
-        cursor.execute(_memberships_sql(db, USER), [User._meta.pk.get_db_prep_value(pk, conn)])
-        return _user_from_rows(db, cursor.fetchall(), 0)
-
-
-def session_with_user(
-    session_key: str, user_id: Any, now: Any
-) -> tuple[str, UserWithMemberships | None] | None:
-    """A live session's stored data with, read in the same query, the user `user_id` and
-    their active memberships (None if there is no such user); None if the session is unknown
-    or expired at `now`. The caller checks that the session names that user."""
-    from django.contrib.sessions.models import Session
-
-    db = router.db_for_read(Session)
-    conn = connections[db]
-    pk = _user_pk(user_id)
-    with hot_cursor(db) as cursor:
-        cursor.execute(
-            _memberships_sql(db, SESSION),
-            [
-                None if pk is None else User._meta.pk.get_db_prep_value(pk, conn),
-                session_key,
-                conn.ops.adapt_datetimefield_value(now),
-            ],
-        )
-        rows = cursor.fetchall()
-    if not rows:
-        return None
-    return str(rows[0][0]), _user_from_rows(db, rows, 1)
 
 
 def actor_for_token(token: ApiToken) -> Actor:

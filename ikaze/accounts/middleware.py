@@ -11,9 +11,8 @@ from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 
 from ikaze.accounts.actor import actor_attach, actor_for_user, actor_or_none
-from ikaze.accounts.backends import take_memberships
 from ikaze.accounts.error_codes import ErrorCode
-from ikaze.accounts.sessions import forget_user_read_with_session
+from ikaze.accounts.fast_request import forget_user_read_with_session, take_memberships
 
 # SAFEGUARDS F6: what a privileged person may reach before the second factor, by URL name:
 # signing in and out, the second factor itself, the one-time enrolment link, switching the
@@ -58,7 +57,7 @@ class ActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # Only a session loaded for this request may hand its user over (sessions.py).
+        # Only a session loaded for this request may hand its user over (fast_request.py).
         forget_user_read_with_session()
         if request.path.startswith("/api/") and request.headers.get("Authorization", "").startswith(
             "Bearer "

@@ -9,7 +9,8 @@ its own cursors, and the statements go through Django's cursor wrapper (query lo
 `CaptureQueriesContext` see them). Django's own queries are never prepared. A connection
 pooler in transaction mode in front of PostgreSQL must support prepared statements
 (PgBouncer 1.21 or later with max_prepared_statements set). On SQLite it is Django's own
-cursor (the driver keeps its compiled statements).
+cursor (the driver keeps its compiled statements). With `IKAZE_FAST_REQUEST_PATH` off it is
+Django's own cursor on every database (docs/adr/0013-request-fast-path.md).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
 
 _NEVER_BY_COUNT = 2**62
@@ -36,7 +38,7 @@ def _preparing_cursor_class() -> type[Any]:
 def hot_cursor(alias: str) -> Any:
     """A cursor (use it as a context manager) on the database `alias`."""
     conn = connections[alias]
-    if conn.vendor != "postgresql":
+    if conn.vendor != "postgresql" or not getattr(settings, "IKAZE_FAST_REQUEST_PATH", True):
         return conn.cursor()
     conn.close_if_health_check_failed()
     conn.ensure_connection()

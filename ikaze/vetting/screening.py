@@ -4,11 +4,22 @@
 queryset of referrals with a constant number of queries (referrals with person and agreement,
 their legal events, documents, health flags, households and who of them is present, the
 assessment texts shared between people, the acceptances, the cap periods), then builds one
-`RuleContext` per referral. `store_evaluations(...)` writes the `Evaluation` rows and their
-`Finding` rows in bulk. Both are used for one referral (the services in decisions.py) and for
-35,000 (`ikaze bench screening`): one code path, so the benchmark measures what runs.
+`RuleContext` per referral: one meaning of the rules' inputs, for one referral and for 35,000.
 
-Nothing here checks permissions or writes audit events: the callers (services) do.
+Two ways to store what the rules say, named for what they are for (issue 10 item 2):
+
+- `screen(...)`: a referral, a person, a household (every acceptance, decision and new fact,
+  in a web worker). Plain Django: the rows are written with `bulk_create`, nothing
+  process-wide or connection-wide is touched.
+- `screen_bulk(...)`: a whole batch (manifest intake, `rescreen`, `ikaze bench screening`).
+  The rows go to the driver as plain values (`insert_values`: COPY on PostgreSQL), the
+  returned instances are built without `Model.__init__`, and SQLite gets a bigger page cache
+  for the insert when it needs one (restored after). It never pauses the garbage collector:
+  only a process's own entry point may (`rules.engine.cyclic_gc_paused`: the `rescreen`
+  command, the benchmark), never a service or a web request.
+
+Both store the same evaluations and findings for the same inputs (tests pin it). Nothing here
+checks permissions or writes audit events: the callers (services) do.
 """
 
 from __future__ import annotations
@@ -66,7 +77,7 @@ from ikaze.vetting.rules import (
 )
 from ikaze.vetting.rules._helpers import ADULT_AGE
 from ikaze.vetting.rules.context import age_on
-from ikaze.vetting.rules.engine import cyclic_gc_paused, iter_evaluations
+from ikaze.vetting.rules.engine import iter_evaluations
 from ikaze.vetting.rules.findings import Finding, Outcome, RuleKind
 from ikaze.vetting.rules.messages import message_keys
 
@@ -283,14 +294,13 @@ def build_contexts(
     members count as present when they have a referral under the same agreement that is open
     or accepted.
     """
-    with cyclic_gc_paused():
-        return _build_contexts(
-            referrals,
-            stage=stage,
-            now=now,
-            decisions=decisions,
-            planned_departure=planned_departure,
-        )
+    return _build_contexts(
+        referrals,
+        stage=stage,
+        now=now,
+        decisions=decisions,
+        planned_departure=planned_departure,
+    )
 
 
 def _build_contexts(
@@ -527,8 +537,7 @@ def store_evaluations(
     block or warning, in bulk; return the evaluation rows (built here, not re-read)."""
     if not pairs:
         return []
-    with cyclic_gc_paused():
-        return _store_evaluations(pairs, len(pairs), evaluated_by_id)
+    return _store_evaluations(pairs, len(pairs), evaluated_by_id)
 
 
 def evaluate_and_store(
@@ -555,8 +564,7 @@ def evaluate_and_store(
             made.append(ev)
             yield s.referral_id, ev
 
-    with cyclic_gc_paused():
-        rows = _store_evaluations(pairs(), len(screened), evaluated_by_id)
+    rows = _store_evaluations(pairs(), len(screened), evaluated_by_id)
     return made, rows
 
 
@@ -732,18 +740,77 @@ def _sqlite_datetime(v: dt.datetime) -> str:
 def _page_cache(rows: int) -> Iterator[None]:
     """On SQLite, a page cache big enough for a bulk insert (about 2 KiB a row, at most 64 MiB)
     for its duration: with the default 2 MiB, SQLite spills pages of the transaction to the
-    WAL and rewrites them. Restored afterwards; nothing else changes on PostgreSQL."""
+    WAL and rewrites them. Only ever raised, never shrunk (the settings may give the
+    connection more already), and set back to the connection's own value afterwards, even
+    on an error; nothing changes on PostgreSQL."""
     if connection.vendor != "sqlite" or rows < 2000:
         yield
         return
     with connection.cursor() as cur:
         cur.execute("PRAGMA cache_size")
         (previous,) = cur.fetchone()
-        cur.execute(f"PRAGMA cache_size = {-min(2 * rows, 65536):d}")
+        previous = int(previous)
+        cur.execute("PRAGMA page_size")
+        (page_size,) = cur.fetchone()
+        # Negative: KiB; positive: pages.
+        previous_kib = -previous if previous < 0 else previous * int(page_size) // 1024
+        wanted_kib = min(2 * rows, 65536)
+        if wanted_kib <= previous_kib:
+            yield
+            return
+        cur.execute(f"PRAGMA cache_size = {-wanted_kib:d}")
         try:
             yield
         finally:
-            cur.execute(f"PRAGMA cache_size = {int(previous):d}")
+            cur.execute(f"PRAGMA cache_size = {previous:d}")
+
+
+def _json(value: Any) -> Any:
+    """`value` as JSON reads it back (tuples as lists, enums and dates as text), as
+    `_store_evaluations` writes it through orjson."""
+    return orjson.loads(orjson.dumps(value))
+
+
+def store_evaluations_plain(
+    pairs: Sequence[tuple[Any, Evaluation]], *, evaluated_by_id: Any = None
+) -> list[EvaluationRow]:
+    """What `store_evaluations` writes, through the ORM (`bulk_create`): the path of one
+    referral, a person or a household. Two inserts, whatever the number of evaluations."""
+    if not pairs:
+        return []
+    encode = message_keys()
+    rows: list[EvaluationRow] = []
+    findings: list[FindingRow] = []
+    for referral_id, ev in pairs:
+        row = EvaluationRow(
+            referral_id=referral_id,
+            stage=ev.stage.value,
+            ruleset_version=ev.ruleset_version,
+            inputs_hash=ev.inputs_hash,
+            evaluated_at=ev.evaluated_at,
+            blocked=ev.blocked,
+            evaluated_by_id=evaluated_by_id,
+            findings_data=_json(
+                [(r, o, k, encode(m, m), fa, ov) for r, o, k, m, fa, ov in ev.findings]
+            ),
+        )
+        rows.append(row)
+        findings.extend(
+            FindingRow(
+                evaluation=row,
+                rule_id=f.rule_id,
+                outcome=f.outcome.value,
+                kind=f.kind.value,
+                message=f.message,
+                facts_used=_json(f.facts_used),
+                overridable=f.overridable,
+            )
+            for f in ev.findings
+            if f.outcome is not _PASS
+        )
+    EvaluationRow.objects.bulk_create(rows)
+    FindingRow.objects.bulk_create(findings)
+    return rows
 
 
 def screen(
@@ -755,12 +822,30 @@ def screen(
     evaluated_by_id: Any = None,
     store: bool = True,
 ) -> list[tuple[Screened, Evaluation, EvaluationRow | None]]:
-    """Build, evaluate and (by default) store: the whole pipeline for a set of referrals."""
+    """Build, evaluate and (by default) store, for a referral, a person or a household: plain
+    Django, nothing process-wide or connection-wide touched (see the module's docstring)."""
     screened = build_contexts(referrals, stage=stage, now=now, decisions=decisions)
+    evaluations = evaluate_screened(screened)
     rows: list[EvaluationRow | None] = [None] * len(screened)
     if store:
-        evaluations, stored = evaluate_and_store(screened, evaluated_by_id=evaluated_by_id)
-        rows = list(stored)
-    else:
-        evaluations = evaluate_screened(screened)
+        rows = list(
+            store_evaluations_plain(
+                [(s.referral_id, ev) for s, ev in zip(screened, evaluations, strict=True)],
+                evaluated_by_id=evaluated_by_id,
+            )
+        )
+    return list(zip(screened, evaluations, rows, strict=True))
+
+
+def screen_bulk(
+    referrals: QuerySet[Referral],
+    *,
+    stage: Stage,
+    now: dt.datetime | None = None,
+    evaluated_by_id: Any = None,
+) -> list[tuple[Screened, Evaluation, EvaluationRow]]:
+    """`screen` for a whole batch (intake, `rescreen`, the benchmark), stored the bulk way:
+    the same evaluations and findings as `screen` would store (see the module's docstring)."""
+    screened = build_contexts(referrals, stage=stage, now=now)
+    evaluations, rows = evaluate_and_store(screened, evaluated_by_id=evaluated_by_id)
     return list(zip(screened, evaluations, rows, strict=True))

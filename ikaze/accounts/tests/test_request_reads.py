@@ -1,12 +1,17 @@
 """What a signed-in request reads (issue 2): its session, its user and their memberships, in
 one plain query (two the first time a process sees the session) instead of three compiled ORM
-ones, with the same answers, and still afresh on every request (a sign-out, a deactivation, a revoked membership or a changed password take
-effect at the next request)."""
+ones, with the same answers, and still afresh on every request (a sign-out, a deactivation, a
+revoked membership or a changed password take effect at the next request).
+
+Issue 10 item 3: every behavioural test runs twice, with the fast path
+(`IKAZE_FAST_REQUEST_PATH`, ikaze/accounts/fast_request.py) on and off (Django's own session
+store, backend and ORM reads): both answer the same."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
@@ -17,15 +22,31 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ikaze.accounts import services, sessions
+from ikaze.accounts import fast_request, services
+from ikaze.accounts import fast_request as sessions
 from ikaze.accounts.access import OrgKind, Role
-from ikaze.accounts.actor import active_memberships, actor_for_user, user_with_memberships
-from ikaze.accounts.backends import MEMBERSHIPS_ATTR, ModelBackend, take_memberships
+from ikaze.accounts.actor import active_memberships, actor_for_user
+from ikaze.accounts.backends import ModelBackend
+from ikaze.accounts.fast_request import MEMBERSHIPS_ATTR, take_memberships, user_with_memberships
 from ikaze.accounts.models import Membership, User
 from ikaze.accounts.sessions import SessionStore
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=[True, False], ids=["fast", "plain"], autouse=True)
+def fast(request: pytest.FixtureRequest, settings: Any) -> bool:
+    """The same tests with the fast path on and off."""
+    settings.IKAZE_FAST_REQUEST_PATH = request.param
+    sessions._USER_OF_SESSION.clear()
+    return bool(request.param)
+
+
+def _fast_only(fast: bool) -> None:
+    if not fast:
+        pytest.skip("the fast path's own machinery")
+
 
 LIST = "/api/v1/agreements"
 
@@ -96,15 +117,19 @@ def test_a_user_without_memberships_and_unknown_ids():
     assert user_with_memberships("not-a-uuid") is None
 
 
-def test_the_backend_refuses_an_inactive_user_and_hands_memberships_over_once():
+def test_the_backend_refuses_an_inactive_user_and_hands_memberships_over_once(fast: bool):
     u = factories.user(Role.VETTING_OFFICER)
     backend = ModelBackend()
     user = backend.get_user(str(u.pk))
-    assert user is not None
+    assert user is not None and user.pk == u.pk
     taken = take_memberships(user)
-    assert taken is not None and [r for r, _o in taken] == [Role.VETTING_OFFICER]
+    if fast:
+        assert taken is not None and [r for r, _o in taken] == [Role.VETTING_OFFICER]
+    else:  # Django's backend: the actor reads them
+        assert taken is None
     assert take_memberships(user) is None  # once: a later actor reads them afresh
     assert not hasattr(user, MEMBERSHIPS_ATTR)
+    assert actor_for_user(user).roles == {Role.VETTING_OFFICER}
     User.objects.filter(pk=u.pk).update(is_active=False)
     assert backend.get_user(str(u.pk)) is None
 
@@ -141,24 +166,25 @@ def _signed_in(role: Role = Role.VETTING_OFFICER) -> tuple[Client, User]:
     return c, u
 
 
-def test_a_session_request_reads_session_user_and_memberships_in_one_query():
+def test_a_session_request_reads_session_user_and_memberships_in_one_query(fast: bool):
     client, _u = _signed_in()
     with CaptureQueriesContext(connection) as first:
         assert client.get(LIST).status_code == 200
     # This process has not seen the session yet: the session, the user with their
-    # memberships, the page.
-    assert len(first) == 3, [q["sql"] for q in first]
+    # memberships, the page (plain: the session, the user, the memberships, the page).
+    assert len(first) == (3 if fast else 4), [q["sql"] for q in first]
     with CaptureQueriesContext(connection) as queries:
         r = client.get(LIST)
     assert r.status_code == 200
     # Then the session with its user and their memberships, and the page (`ikaze bench api`
     # relies on it).
-    assert len(queries) == 2, [q["sql"] for q in queries]
+    assert len(queries) == (2 if fast else 4), [q["sql"] for q in queries]
     assert r.json()["total"] == 0
     assert client.session[BACKEND_SESSION_KEY] == "ikaze.accounts.backends.ModelBackend"
 
 
-def test_the_user_read_with_a_session_is_taken_only_if_the_session_names_them():
+def test_the_user_read_with_a_session_is_taken_only_if_the_session_names_them(fast: bool):
+    _fast_only(fast)
     client, u = _signed_in()
     other = factories.user(Role.SENDING_LIAISON)
     client.get(LIST)
@@ -190,6 +216,7 @@ def test_a_hinted_session_that_is_gone_or_expired_is_refused():
     )
     assert client.get(LIST).status_code == 401
     assert key not in sessions._USER_OF_SESSION
+    assert client.get(LIST).status_code == 401
 
 
 def test_revocation_deactivation_sign_out_and_password_change_take_effect_at_once():
@@ -226,3 +253,37 @@ def test_a_session_of_another_backend_is_not_honoured():
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.RemoteUserBackend"
     session.save()
     assert client.get(LIST).status_code == 401
+
+
+def test_with_the_fast_path_off_nothing_of_it_runs(fast: bool, monkeypatch: pytest.MonkeyPatch):
+    """Off: Django's store, backend and ORM reads alone (no hint kept, no joined read, no
+    memberships parked on the user, no plain SQL)."""
+    if fast:
+        pytest.skip("the plain path's own check")
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the fast path ran with IKAZE_FAST_REQUEST_PATH off")
+
+    for name in ("load_session", "get_user", "user_with_memberships", "session_with_user"):
+        monkeypatch.setattr(fast_request, name, refuse)
+    client, u = _signed_in()
+    for _ in range(2):
+        r = client.get(LIST)
+        assert r.status_code == 200 and r.json()["total"] == 0
+    assert fast_request._USER_OF_SESSION == {}
+    User.objects.filter(pk=u.pk).update(is_active=False)
+    assert client.get(LIST).status_code == 401
+
+
+def test_the_session_store_overrides_only_public_methods():
+    """Django's private `_get_session_from_db` is not overridden: the store's only override
+    is `load()`, public API of `SessionBase` (issue 10 item 3)."""
+    from django.contrib.sessions.backends.base import SessionBase
+
+    overridden = {
+        name
+        for name, value in vars(SessionStore).items()
+        if callable(value) and not name.startswith("__")
+    }
+    assert overridden == {"load"}
+    assert "load" in vars(SessionBase)

@@ -49,3 +49,15 @@ def test_on_postgresql_its_statements_are_prepared_and_djangos_are_not():
     assert any("session_key <> $1" in s for s in prepared), prepared
     assert not any("django_session" in s and "session_key <> $1" not in s for s in prepared)
     assert sum("session_key <> $1" in s for s in prepared) == 1  # once per connection
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
+def test_with_the_fast_request_path_off_nothing_is_prepared(settings):
+    """Issue 10 item 3: `IKAZE_FAST_REQUEST_PATH` off, the cursor is Django's own."""
+    settings.IKAZE_FAST_REQUEST_PATH = False
+    sql = "SELECT count(*) FROM django_session WHERE session_key <> %s AND 1 = 1"
+    for _ in range(3):
+        with hot_cursor("default") as cursor:
+            cursor.execute(sql, ["z" * 32])
+            assert cursor.fetchone()[0] >= 0
+    assert not any("1 = 1" in s for s in _prepared())

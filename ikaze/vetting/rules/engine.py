@@ -309,7 +309,12 @@ def cyclic_gc_paused() -> Iterator[None]:
 
     A screening builds hundreds of thousands of acyclic objects (contexts, payloads, findings,
     rows) and keeps them: the collector would walk every live one again and again for nothing
-    (a fifth to a third of the time). Used by the bulk screening's three steps.
+    (a fifth to a third of the time).
+
+    Process-wide: only for a process's own entry point that screens a whole batch and nothing
+    else meanwhile (the `rescreen` command, `ikaze bench screening`). Never in a service or a
+    web request: another thread of the worker would run without the collector (issue 10
+    item 2).
     """
     collecting = gc.isenabled()
     gc.disable()
@@ -328,8 +333,7 @@ def cyclic_gc_paused() -> Iterator[None]:
 
 def evaluate_many(contexts: Iterable[RuleContext]) -> list[Evaluation]:
     """Run the rule set on many contexts (screening, re-evaluation after a new fact)."""
-    with cyclic_gc_paused():
-        return list(iter_evaluations(contexts))
+    return list(iter_evaluations(contexts))
 
 
 def iter_evaluations(contexts: Iterable[RuleContext]) -> Iterator[Evaluation]:

@@ -18,7 +18,7 @@ from ikaze.core.errors import ValidationError
 from ikaze.vetting.models import Evaluation, Referral
 from ikaze.vetting.rules import RULESET_VERSION, DecisionFacts, Stage
 from ikaze.vetting.rules import Evaluation as RuleEvaluation
-from ikaze.vetting.screening import screen
+from ikaze.vetting.screening import screen, screen_bulk
 from ikaze.vetting.selectors import referral_party_q, referrals_to_rescreen
 from ikaze.vetting.services._common import _receiving, _receiving_any, _refusal_recorded
 from ikaze.vetting.services.facts import rescreen_accepted
@@ -32,7 +32,7 @@ def evaluation_run(
     decision: DecisionFacts | None = None,
     store: bool = True,
 ) -> tuple[RuleEvaluation, Evaluation | None]:
-    """Evaluate one referral through the bulk pipeline; store it unless told not to.
+    """Evaluate one referral (the plain path, `screen`); store it unless told not to.
 
     The one path for every stage: submission (advisory), decision, and the movements issue's
     manifest lock and departure. No permission check: callers are services that made theirs.
@@ -129,7 +129,7 @@ def referrals_rescreen(
         ).select_related("agreement")
     )
     by = actor.user.pk if actor.user else None
-    results = screen(open_qs, stage=Stage.REFERRAL, evaluated_by_id=by)
+    results = screen_bulk(open_qs, stage=Stage.REFERRAL, evaluated_by_id=by)
     blocked = sum(1 for _s, ev, _row in results if ev.blocked)
     alerts = rescreen_accepted(
         actor=actor,
@@ -138,6 +138,7 @@ def referrals_rescreen(
         reason=_("Evaluated again with rule set %(version)s: a block now stands (%(rules)s)."),
         reason_params={"version": RULESET_VERSION},
         unless_open=True,
+        bulk=True,
     )
     summary: dict[str, Any] = {
         "ruleset_version": RULESET_VERSION,

@@ -37,7 +37,7 @@ from ikaze.vetting.models import (
     Referral,
 )
 from ikaze.vetting.rules import Stage
-from ikaze.vetting.screening import screen
+from ikaze.vetting.screening import screen, screen_bulk
 from ikaze.vetting.services._common import (
     _block_details,
     _lock,
@@ -268,15 +268,17 @@ def rescreen_accepted(
     reason: str,
     reason_params: dict[str, str] | None = None,
     unless_open: bool = False,
+    bulk: bool = False,
 ) -> int:
     """Evaluate accepted people again at stage "decision"; raise an alert (audited, the monitor
     told) for each one a block now stands against. `reason` names the rules with %(rules)s,
     and whatever else `reason_params` gives.
     With `unless_open`, a person whose open alert already names the same rules gets no second
-    one. Returns the number of alerts raised."""
+    one. With `bulk` (a whole rescreen), stored through `screen_bulk`. Returns the number of
+    alerts raised."""
     if not accepted:
         return 0
-    results = screen(
+    results = (screen_bulk if bulk else screen)(
         Referral.objects.filter(pk__in=[r.pk for r in accepted]),
         stage=Stage.DECISION,
         evaluated_by_id=actor.user.pk if actor.user else None,

@@ -294,7 +294,7 @@ def referrals_submit_bulk(
     transaction.
     """
     from ikaze.vetting.rules import Stage
-    from ikaze.vetting.screening import screen
+    from ikaze.vetting.screening import screen_bulk
 
     require(actor, Perm.INTAKE_UPLOAD, target_type="referral")
     sending_party_require(actor, agreement)
@@ -323,7 +323,7 @@ def referrals_submit_bulk(
     # SAFEGUARDS preamble: submission evaluates at once (advisory; a block refuses nothing).
     evaluated = {
         screened.referral_id: (ev, row)
-        for screened, ev, row in screen(
+        for screened, ev, row in screen_bulk(
             # The batch id is indexed; a `pk IN (...)` of 35,000 ids would not be.
             Referral.objects.filter(intake_batch_id=intake_batch_id),
             stage=Stage.REFERRAL,
@@ -343,7 +343,7 @@ def referrals_submit_bulk(
                 "status": r.status,
                 "source": "manifest",
                 "batch": str(intake_batch_id),
-                "evaluation": str(evaluated[r.pk][1].pk),  # type: ignore[union-attr]
+                "evaluation": str(evaluated[r.pk][1].pk),
                 "ruleset_version": evaluated[r.pk][0].ruleset_version,
                 "blocked": evaluated[r.pk][0].blocked,
                 "blocking_rules": sorted({f.rule_id for f in evaluated[r.pk][0].blocking}),

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.db import connection
 
 from ikaze.core import clock
 from ikaze.vetting.legal_events import (
@@ -22,6 +23,7 @@ from ikaze.vetting.screening import (
     evaluate_and_store,
     evaluate_screened,
     screen,
+    screen_bulk,
 )
 from tests import factories
 
@@ -32,7 +34,7 @@ def test_returned_rows_are_the_stored_rows() -> None:
     r = factories.vetting_referral(clear=False)
     officer = factories.vetting_officer()
     assert officer.user is not None
-    ((_s, ev, row),) = screen(
+    ((_s, ev, row),) = screen_bulk(
         Referral.objects.filter(pk=r.pk), stage=Stage.DECISION, evaluated_by_id=officer.user.pk
     )
     assert row is not None
@@ -203,3 +205,104 @@ def test_evaluate_and_store_is_evaluate_then_store() -> None:
     assert Finding.objects.count() - before == noteworthy > 0
     assert {ev.blocked for ev in evaluations} == {True, False}
     assert evaluate_and_store([]) == ([], [])
+
+
+# --- issue 10 item 2: the plain path and the bulk path store the same thing -----------------
+
+
+def _stored(evaluation_ids: list[uuid.UUID]) -> list[tuple[object, ...]]:
+    """What is stored in these evaluations, without ids and row timestamps: each evaluation
+    with its findings (the `Finding` rows, sorted), by referral."""
+    out: list[tuple[object, ...]] = []
+    for ev in Evaluation.objects.filter(pk__in=evaluation_ids).order_by("referral_id"):
+        findings = sorted(
+            (f.rule_id, f.outcome, f.kind, f.message, f.facts_used, f.overridable)
+            for f in Finding.objects.filter(evaluation=ev)
+        )
+        out.append(
+            (
+                ev.referral_id,
+                ev.stage,
+                ev.ruleset_version,
+                ev.inputs_hash,
+                ev.evaluated_at,
+                ev.blocked,
+                ev.evaluated_by_id,
+                ev.findings_data,
+                findings,
+            )
+        )
+    return out
+
+
+@pytest.mark.parametrize("stage", [Stage.REFERRAL, Stage.DECISION])
+def test_screen_and_screen_bulk_store_the_same_evaluations_and_findings(stage: Stage) -> None:
+    agreement = factories.agreement_in_force()
+    officer = factories.vetting_officer()
+    assert officer.user is not None
+    referrals = [
+        factories.vetting_referral(agreement=agreement),
+        factories.vetting_referral(agreement=agreement, clear=False),
+        factories.vetting_referral(agreement=agreement, date_of_birth=dt.date(2015, 1, 1)),
+        factories.vetting_referral(agreement=agreement),
+    ]
+    factories.court_stay(by=officer, referral=referrals[0])
+    ids = [r.pk for r in referrals]
+    qs = Referral.objects.filter(pk__in=ids)
+    now = clock.now()
+    before = set(Evaluation.objects.values_list("pk", flat=True))
+
+    plain = screen(qs, stage=stage, now=now, evaluated_by_id=officer.user.pk)
+    plain_ids = [row.pk for _s, _ev, row in plain if row is not None]
+    bulk = screen_bulk(qs, stage=stage, now=now, evaluated_by_id=officer.user.pk)
+    bulk_ids = [row.pk for _s, _ev, row in bulk]
+    assert set(Evaluation.objects.values_list("pk", flat=True)) - before == {
+        *plain_ids,
+        *bulk_ids,
+    }
+    stored_plain, stored_bulk = _stored(plain_ids), _stored(bulk_ids)
+
+    assert stored_plain == stored_bulk
+    assert len(stored_plain) == 4
+    assert {row[5] for row in stored_plain} == {True, False}
+    assert sum(len(row[8]) for row in stored_plain) > 0
+    assert [ev for _s, ev, _r in plain] == [ev for _s, ev, _r in bulk]
+    # The returned rows are the stored ones, on both paths.
+    for results in (plain, bulk):
+        for s, ev, row in results:
+            assert row is not None and row.referral_id == s.referral_id
+            assert row.inputs_hash == ev.inputs_hash
+
+
+def test_screen_bulk_of_nothing_stores_nothing() -> None:
+    nobody = Referral.objects.filter(pk=uuid.uuid4())
+    before = Evaluation.objects.count()
+    assert screen_bulk(nobody, stage=Stage.REFERRAL) == []
+    assert screen(nobody, stage=Stage.REFERRAL) == []
+    assert Evaluation.objects.count() == before
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's page cache")
+def test_the_bulk_page_cache_never_shrinks_and_is_restored() -> None:
+    from ikaze.vetting.screening import _page_cache
+
+    def cache_size() -> int:
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA cache_size")
+            return int(cur.fetchone()[0])
+
+    configured = cache_size()
+    assert configured == -131072  # the 128 MiB the settings give each connection
+    with _page_cache(30_000):  # would want 60 MiB: less than configured, left alone
+        assert cache_size() == configured
+    assert cache_size() == configured
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA cache_size = -2000")
+    try:
+        with pytest.raises(RuntimeError), _page_cache(5_000):
+            assert cache_size() == -10_000
+            raise RuntimeError
+        assert cache_size() == -2000  # restored to what it was, even on an error
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f"PRAGMA cache_size = {configured:d}")

@@ -42,14 +42,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        from ikaze.vetting.rules.engine import cyclic_gc_paused
         from ikaze.vetting.services import referrals_rescreen
 
         # The operator at the command line stands for the second factor.
         actor = actor_for_user(self._officer(opts["username"]), second_factor=True)
         try:
-            summary = referrals_rescreen(
-                actor=actor, agreement_code=opts["agreement"], every=opts["every"]
-            )
+            # This process screens and does nothing else meanwhile: the collector may rest.
+            with cyclic_gc_paused():
+                summary = referrals_rescreen(
+                    actor=actor, agreement_code=opts["agreement"], every=opts["every"]
+                )
         except IkazeError as exc:
             raise CommandError(f"{exc.code}: {exc.message} {exc.details or ''}") from exc
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
