@@ -12,6 +12,7 @@ databases, declared in the OpenAPI document.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -310,13 +311,30 @@ def _request_strings(openapi: dict[str, Any]) -> Iterator[tuple[str, dict[str, A
                 yield from walk(label, content["schema"])
 
 
+# A closed class of letters and digits, anchored: it admits no control character either (a
+# country "^[A-Za-z]{2}$", a fingerprint "^[0-9a-f]{64}$").
+_CLOSED_PATTERN = re.compile(r"\^\[[A-Za-z0-9-]+\](\{\d+(,\d+)?\})?\$")
+
+
+def _declares_its_limit(schema: dict[str, Any]) -> bool:
+    """A closed set of values (an enum), or a length and a pattern refusing control
+    characters: the core text rule's, or a closed class of letters and digits."""
+    if "enum" in schema or "const" in schema:
+        return True
+    pattern = schema.get("pattern", "")
+    return "maxLength" in schema and (
+        pattern.startswith("^[^\\x00-") or bool(_CLOSED_PATTERN.fullmatch(pattern))
+    )
+
+
 def test_every_request_string_declares_its_limit_and_refuses_control_characters(openapi) -> None:
     undeclared = [
-        where
-        for where, schema in _request_strings(openapi)
-        if "maxLength" not in schema or not schema.get("pattern", "").startswith("^[^\\x00-")
+        where for where, schema in _request_strings(openapi) if not _declares_its_limit(schema)
     ]
     assert undeclared == []
+    # The rule itself: an open pattern or a missing length is not a declaration.
+    assert not _declares_its_limit({"type": "string", "maxLength": 9, "pattern": "^.*$"})
+    assert not _declares_its_limit({"type": "string", "pattern": "^[A-Z]{3}$"})
 
 
 def test_the_schema_says_what_the_model_holds(openapi) -> None:
