@@ -241,6 +241,37 @@ def _overrides_close_pending(
         )
 
 
+def _second_answer_record(
+    locked: Override | FactRemoval,
+    *,
+    actor: Actor,
+    status: str,
+    justification: str,
+    at: dt.datetime | None = None,
+    **extra: object,
+) -> None:
+    """Stamp the second officer's answer (four eyes: overrides, fact removals) on a locked
+    request and save exactly those fields."""
+    locked.status = status
+    locked.seconded_by = actor.user
+    locked.seconded_by_name = actor.label
+    locked.second_justification = justification
+    locked.seconded_at = at or clock.now()
+    for name, value in extra.items():
+        setattr(locked, name, value)
+    locked.save(
+        update_fields=[
+            "status",
+            "seconded_by",
+            "seconded_by_name",
+            "second_justification",
+            "seconded_at",
+            *extra,
+            "updated_at",
+        ]
+    )
+
+
 def _block_details(ev: RuleEvaluation, skip: Iterable[str] = ()) -> dict[str, list[str]]:
     skip = set(skip)
     out: dict[str, list[str]] = {}

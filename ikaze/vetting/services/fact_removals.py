@@ -32,6 +32,7 @@ from ikaze.vetting.services._common import (
     _notify_monitor,
     _receiving,
     _refusal_recorded,
+    _second_answer_record,
     text_require,
 )
 from ikaze.vetting.services.facts import _fact_record, correction_check
@@ -205,24 +206,14 @@ def fact_removal_second(
         supersedes=target,
     )
     now = clock.now()
-    locked.status = FactRemoval.Status.APPROVED
-    locked.seconded_by = actor.user
-    locked.seconded_by_name = actor.label
-    locked.second_justification = justification
-    locked.second_source_document = source_document
-    locked.seconded_at = now
-    locked.event = event
-    locked.save(
-        update_fields=[
-            "status",
-            "seconded_by",
-            "seconded_by_name",
-            "second_justification",
-            "second_source_document",
-            "seconded_at",
-            "event",
-            "updated_at",
-        ]
+    _second_answer_record(
+        locked,
+        actor=actor,
+        status=FactRemoval.Status.APPROVED,
+        justification=justification,
+        at=now,
+        second_source_document=source_document,
+        event=event,
     )
     audit_record(
         actor=actor,
@@ -268,20 +259,8 @@ def fact_removal_decline(
     locked = locks.fact_removal_lock(fact_removal.pk)
     if locked.status != FactRemoval.Status.REQUESTED:
         raise IllegalTransition(_("This removal is not waiting for a decision."))
-    locked.status = FactRemoval.Status.DECLINED
-    locked.seconded_by = actor.user
-    locked.seconded_by_name = actor.label
-    locked.second_justification = justification
-    locked.seconded_at = clock.now()
-    locked.save(
-        update_fields=[
-            "status",
-            "seconded_by",
-            "seconded_by_name",
-            "second_justification",
-            "seconded_at",
-            "updated_at",
-        ]
+    _second_answer_record(
+        locked, actor=actor, status=FactRemoval.Status.DECLINED, justification=justification
     )
     audit_record(
         actor=actor,

@@ -22,6 +22,7 @@ from ikaze.vetting.services._common import (
     _notify_monitor,
     _receiving,
     _refusal_recorded,
+    _second_answer_record,
     text_require,
 )
 from ikaze.vetting.services.evaluations import evaluation_run
@@ -136,20 +137,8 @@ def override_second(*, actor: Actor, override: Override, justification: str) -> 
         )
     if locked.rule_kind != RuleKind.BLOCK.value:  # belt and braces: also a check constraint
         raise OverrideRefused(_("Rule %(rule)s is absolute.") % {"rule": locked.rule_id})
-    locked.status = Override.Status.APPROVED
-    locked.seconded_by = actor.user
-    locked.seconded_by_name = actor.label
-    locked.second_justification = justification
-    locked.seconded_at = clock.now()
-    locked.save(
-        update_fields=[
-            "status",
-            "seconded_by",
-            "seconded_by_name",
-            "second_justification",
-            "seconded_at",
-            "updated_at",
-        ]
+    _second_answer_record(
+        locked, actor=actor, status=Override.Status.APPROVED, justification=justification
     )
     audit_record(
         actor=actor,
