@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -105,6 +106,10 @@ REQUIRED = frozenset(c.name for c in COLUMNS if c.required)
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 MAX_UNCOMPRESSED_RATIO = 100
 MAX_CELL_CHARS = 2000
+# Bounds of one file (docs/intake-format.md), whatever the file declares of itself.
+MAX_ROWS = 250_000
+MAX_COLUMNS = 64
+MAX_JSON_DEPTH = 8
 
 
 class FileRefused(Exception):
@@ -230,6 +235,49 @@ def _xlsx_cell(value: Any) -> str:
     return str(value)
 
 
+def _xlsx_rows(ws: Any) -> list[tuple[int, dict[str, str]]]:
+    """The sheet's rows, read up to the limits only (issue 17 item 9).
+
+    The dimension a sheet declares (`A1:XFD1048576`) is not trusted: it is forgotten, so
+    openpyxl pads neither rows nor columns up to it; a row past MAX_ROWS or a cell past
+    MAX_COLUMNS refuses the file the moment it is reached, without reading further.
+    """
+    ws.reset_dimensions()
+    it: Iterator[tuple[Any, ...]] = ws.iter_rows(values_only=True)
+    try:
+        headers = [_xlsx_cell(v) for v in next(it)[: MAX_COLUMNS + 1]]
+    except StopIteration:
+        raise FileRefused("The file is empty.") from None
+    while headers and not headers[-1]:
+        headers.pop()
+    if len(headers) > MAX_COLUMNS:
+        raise FileRefused(f"The header has more than {MAX_COLUMNS} columns.", row=1)
+    names = _check_headers(headers)
+    rows: list[tuple[int, dict[str, str]]] = []
+    for row_no, values in enumerate(it, start=2):
+        if row_no > MAX_ROWS + 1:
+            raise FileRefused(
+                f"The sheet has rows past row {MAX_ROWS + 1:,}; the limit is {MAX_ROWS:,} rows "
+                "per file. Split it into smaller files.",
+                row=row_no,
+            )
+        if len(values) > MAX_COLUMNS and any(
+            v is not None and str(v).strip() for v in values[MAX_COLUMNS:]
+        ):
+            raise FileRefused(
+                f"Row {row_no} has a value past column {MAX_COLUMNS}; the limit is "
+                f"{MAX_COLUMNS} columns.",
+                row=row_no,
+            )
+        cells = [_xlsx_cell(v) for v in values[:MAX_COLUMNS]]
+        if not any(c.strip() for c in cells):
+            continue
+        rows.append(
+            (row_no, {n: (cells[i] if i < len(cells) else "") for i, n in enumerate(names) if n})
+        )
+    return rows
+
+
 def parse_xlsx(content: bytes, *, max_bytes: int) -> Parsed:
     check_zip(content, max_bytes=max_bytes)
     import openpyxl
@@ -240,25 +288,7 @@ def parse_xlsx(content: bytes, *, max_bytes: int) -> Parsed:
         raise FileRefused(f"The XLSX cannot be read ({exc.__class__.__name__}).") from None
     try:
         ws = wb.worksheets[0]
-        it: Iterator[tuple[Any, ...]] = ws.iter_rows(values_only=True)
-        try:
-            headers = [_xlsx_cell(v) for v in next(it)]
-        except StopIteration:
-            raise FileRefused("The file is empty.") from None
-        while headers and not headers[-1]:
-            headers.pop()
-        names = _check_headers(headers)
-        rows: list[tuple[int, dict[str, str]]] = []
-        for row_no, values in enumerate(it, start=2):
-            cells = [_xlsx_cell(v) for v in values]
-            if not any(c.strip() for c in cells):
-                continue
-            rows.append(
-                (
-                    row_no,
-                    {n: (cells[i] if i < len(cells) else "") for i, n in enumerate(names) if n},
-                )
-            )
+        rows = _xlsx_rows(ws)
     finally:
         wb.close()
     if not rows:
@@ -266,8 +296,28 @@ def parse_xlsx(content: bytes, *, max_bytes: int) -> Parsed:
     return Parsed(rows=rows, encoding="xlsx")
 
 
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_depth_check(content: bytes) -> None:
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH before parsing it (a parser recurses)."""
+    depth = 0
+    for m in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', content)):
+        if m.group() in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise FileRefused(
+                    f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep; send a list "
+                    "of objects whose values are text, numbers or lists of text."
+                )
+        else:
+            depth -= 1
+
+
 def parse_json(content: bytes) -> Parsed:
     """JSON rows through the API: a list of objects keyed by column name."""
+    json_depth_check(content)
     try:
         data = json.loads(content.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
