@@ -228,6 +228,8 @@ IKAZE_AUDIT_KEY_FILE = os.environ.get("IKAZE_AUDIT_KEY_FILE", "")
 # A signed checkpoint every this many events (0: only `ikaze audit checkpoint` and exports).
 IKAZE_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("IKAZE_AUDIT_CHECKPOINT_EVERY", "1000"))
 IKAZE_UPLOAD_MAX_BYTES = int(os.environ.get("IKAZE_UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))
+# The wall-clock limit of one manifest import (docs/intake-format.md, ADR 0015).
+IKAZE_INTAKE_MAX_SECONDS = int(os.environ.get("IKAZE_INTAKE_MAX_SECONDS", "1200"))
 
 # --- jobs ----------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -86,8 +86,9 @@ def upload_rows(request: HttpRequest, payload: RowsIn) -> Any:
 
 @router.get("/batches/{intakebatch_id}", perm=Perm.INTAKE_UPLOAD, response={200: BatchOut, **_READ})
 def get_batch(request: HttpRequest, intakebatch_id: uuid.UUID) -> Any:
-    """A batch's status and progress counters."""
-    return batch_out(selectors.batch_get_for(actor=actor_of(request), batch_id=intakebatch_id))
+    """A batch's status and progress counters (a batch whose worker died reads as failed)."""
+    batch = selectors.batch_get_for(actor=actor_of(request), batch_id=intakebatch_id)
+    return batch_out(services.intake_batch_fail_stale(batch=batch))
 
 
 @router.get(
@@ -101,7 +102,13 @@ def get_errors(request: HttpRequest, intakebatch_id: uuid.UUID, query: Query[Pag
     page = paginate(selectors.batch_errors(batch=batch), page=query.page, size=query.size)
     return {
         "items": [
-            {"row": e.row, "column": e.column, "value": e.value, "reason": e.reason}
+            {
+                "row": e.row,
+                "kind": e.kind,
+                "column": e.column,
+                "value": e.value,
+                "reason": e.reason,
+            }
             for e in page.items
         ],
         "page": page.number,

@@ -69,6 +69,9 @@ class IntakeBatch(BaseModel):
     rejected = models.PositiveIntegerField(default=0)
     # Rows whose person (same external reference) this agreement already has: nothing new.
     duplicates = models.PositiveIntegerField(default=0)
+    # Rows of a registered person whose identity differs from the registry: nothing stored,
+    # each listed for a person to review (ADR 0015).
+    conflicts = models.PositiveIntegerField(default=0)
     # Match candidates the batch raised for a person to adjudicate.
     possible_duplicates = models.PositiveIntegerField(default=0)
     failure = models.TextField(blank=True, help_text="Why the whole file was refused.")
@@ -81,7 +84,12 @@ class IntakeBatch(BaseModel):
         ordering = ["-created_at"]
         verbose_name_plural = "intake batches"
         constraints = [
-            models.UniqueConstraint(fields=["agreement", "sha256"], name="intakebatch_same_file"),
+            # A failed attempt does not hold its file: uploading it again tries afresh.
+            models.UniqueConstraint(
+                fields=["agreement", "sha256"],
+                condition=~models.Q(status=IntakeBatchStatus.FAILED),
+                name="intakebatch_same_file",
+            ),
             models.CheckConstraint(
                 condition=models.Q(status__in=IntakeBatchStatus.values),
                 name="intakebatch_status_valid",
@@ -111,8 +119,16 @@ class IntakeBatch(BaseModel):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
 
+class IntakeRowErrorKind(models.TextChoices):
+    ERROR = "error", _("Error")
+    # The row's person is registered with other identity data (ADR 0015).
+    CONFLICT = "conflict", _("Conflict with the registry")
+
+
 class IntakeRowError(BaseModel):
     """One problem with one row (or the whole file, row 0): the downloadable error report."""
+
+    Kind = IntakeRowErrorKind
 
     batch = models.ForeignKey(IntakeBatch, on_delete=models.CASCADE, related_name="errors")
     # Row numbers count the header as row 1, as a spreadsheet shows them; 0 = the whole file.
@@ -120,10 +136,17 @@ class IntakeRowError(BaseModel):
     column = models.CharField(max_length=60, blank=True)
     value = models.CharField(max_length=200, blank=True)
     reason = models.CharField(max_length=400)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ERROR)
 
     class Meta:
         ordering = ["batch", "row", "column"]
         indexes = [models.Index(fields=["batch", "row"], name="intakerowerror_batch_row")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=IntakeRowErrorKind.values),
+                name="intakerowerror_kind_valid",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"row {self.row} {self.column}: {self.reason}"

@@ -28,6 +28,7 @@ class BatchOut(Schema):
     imported: int
     rejected: int
     duplicates: int
+    conflicts: int
     possible_duplicates: int
     failure: str
     notes: list[str]
@@ -54,6 +55,7 @@ class RowsIn(Schema):
 
 class RowErrorOut(Schema):
     row: int
+    kind: str
     column: str
     value: str
     reason: str
@@ -82,6 +84,7 @@ def batch_out(b: IntakeBatch, *, created: bool = False) -> dict[str, Any]:
         "imported": b.imported,
         "rejected": b.rejected,
         "duplicates": b.duplicates,
+        "conflicts": b.conflicts,
         "possible_duplicates": b.possible_duplicates,
         "failure": b.failure,
         "notes": [str(n) for n in (b.notes or [])],

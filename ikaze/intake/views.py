@@ -74,7 +74,9 @@ def batch_list(request: HttpRequest) -> HttpResponseBase:
 @require_GET
 def batch_detail(request: HttpRequest, intakebatch_id: str) -> HttpResponse:
     actor = actor_of(request)
-    batch = selectors.batch_get_for(actor=actor, batch_id=intakebatch_id)
+    batch = services.intake_batch_fail_stale(
+        batch=selectors.batch_get_for(actor=actor, batch_id=intakebatch_id)
+    )
     errors = list(selectors.batch_errors(batch=batch)[:200])
     return render(request, "intake/batch_detail.html", {"batch": batch, "errors": errors})
 
@@ -83,7 +85,10 @@ def batch_detail(request: HttpRequest, intakebatch_id: str) -> HttpResponse:
 @require_GET
 def batch_progress(request: HttpRequest, intakebatch_id: str) -> HttpResponse:
     actor = actor_of(request)
-    batch = selectors.batch_get_for(actor=actor, batch_id=intakebatch_id)
+    # A batch whose worker died is failed here, so the page stops polling (ADR 0015).
+    batch = services.intake_batch_fail_stale(
+        batch=selectors.batch_get_for(actor=actor, batch_id=intakebatch_id)
+    )
     response = render(request, "intake/_progress.html", {"batch": batch})
     if batch.finished and request.htmx:  # type: ignore[attr-defined]
         # Reload the page once, so the summary and the error table appear.

@@ -308,6 +308,16 @@ def person_ids_by_reference(
     )
 
 
+def person_identities(*, person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Who the registry says these people are (intake's check of a re-sent row for changed
+    data; the caller checked the upload permission)."""
+    fields = ("given_names", "first_surname", "second_surname", "sex", "date_of_birth")
+    return {
+        row["pk"]: row
+        for row in Person.objects.filter(pk__in=person_ids).values("pk", *fields, "nationalities")
+    }
+
+
 def households_with_adults(*, organisation_id: uuid.UUID, references: Sequence[str]) -> set[str]:
     """Those of the organisation's household references whose household has an adult member."""
     return set(

@@ -172,6 +172,20 @@ def people_referred(*, agreement_id: uuid.UUID, person_ids: Sequence[uuid.UUID])
     )
 
 
+def referral_references_taken(
+    *, agreement_id: uuid.UUID, organisation_id: uuid.UUID, references: Sequence[str]
+) -> dict[str, str]:
+    """Those of these referral references the organisation already used under the agreement,
+    each with its person's external reference (intake's uniqueness check before writing)."""
+    return dict(
+        Referral.objects.filter(
+            agreement_id=agreement_id,
+            referring_organisation_id=organisation_id,
+            external_reference__in=references,
+        ).values_list("external_reference", "person__external_reference")
+    )
+
+
 # --- evaluating again after an upgrade of the rule set -------------------------------------
 
 
