@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -296,32 +295,35 @@ def parse_xlsx(content: bytes, *, max_bytes: int) -> Parsed:
     return Parsed(rows=rows, encoding="xlsx")
 
 
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+_TOO_DEEP = (
+    f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep; send a list of objects whose "
+    "values are text, numbers or lists of text."
+)
 
 
-def json_depth_check(content: bytes) -> None:
-    """Refuse JSON nested deeper than MAX_JSON_DEPTH before parsing it (a parser recurses)."""
-    depth = 0
-    for m in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', content)):
-        if m.group() in (b"[", b"{"):
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                raise FileRefused(
-                    f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep; send a list "
-                    "of objects whose values are text, numbers or lists of text."
-                )
-        else:
-            depth -= 1
+def json_depth_check(data: Any) -> None:
+    """Refuse parsed JSON nested deeper than MAX_JSON_DEPTH (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > MAX_JSON_DEPTH:
+                    raise FileRefused(_TOO_DEEP)
+                stack.append((child, depth + 1))
 
 
 def parse_json(content: bytes) -> Parsed:
     """JSON rows through the API: a list of objects keyed by column name."""
-    json_depth_check(content)
     try:
         data = json.loads(content.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FileRefused(f"The JSON cannot be read: {exc}.") from None
+    except RecursionError:  # the parser's own bound, far deeper than ours
+        raise FileRefused(_TOO_DEEP) from None
+    if isinstance(data, list):
+        json_depth_check(data)
     if not isinstance(data, list) or not data:
         raise FileRefused("Send a non-empty list of rows.")
     headers: list[str] = []

@@ -68,6 +68,10 @@ def test_deeply_nested_json_fails_the_batch_with_a_message(
     )
     assert (batch.status, batch.phase, batch.failure) == ("failed", "failed", message)
     assert report(batch) == [(0, "error", "", "", message)]
+    # Deeper than the limit but not than the parser's own bound: refused the same way.
+    nested = json.dumps([{**row(2), "aliases": [[[[[[[[["x"]]]]]]]]]}]).encode()
+    batch = upload(liaison, agreement, nested, django_capture_on_commit_callbacks, name="d.json")
+    assert (batch.status, batch.failure) == ("failed", message)
     assert Person.objects.count() == 0
 
 
