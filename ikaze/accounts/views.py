@@ -363,7 +363,10 @@ def _role_form(actor: Any, user: Any, data: Any = None) -> RoleChangeForm:
         data,
         prefix="role",
         memberships=[
-            (str(m.pk), f"{m.get_role_display()} · {m.organisation.name}")
+            (
+                str(m.pk),
+                f"{m.get_role_display()} · {m.organisation.short_name or m.organisation.name}",
+            )
             for m in account.memberships
         ],
         roles=account.roles_available,

@@ -142,7 +142,7 @@ def test_second_factor_reset_removes_the_authenticator_and_the_person_enrols_aga
     org = office["org"]
     senior = factories.user(Role.SENIOR_OFFICER, organisation_=org, username="jp")
     factories.totp_device(senior)
-    link, clear = services.second_factor_reset(actor=office["admin"], user=senior)
+    _link, clear = services.second_factor_reset(actor=office["admin"], user=senior)
     assert TOTPDevice.objects.filter(user=senior).count() == 0
     assert ("second_factor_reset", "jp", "") in _notices(org)
 
