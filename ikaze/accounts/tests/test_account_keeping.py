@@ -125,6 +125,23 @@ def test_unlock_clears_the_lockout_from_every_device(office):
     assert ("account_unlocked", "aline", "") in _notices(office["org"])
 
 
+def test_unlock_starts_the_count_of_lockouts_afresh(office):
+    from ikaze.accounts.lockout import lockout_reason, lockouts_in_window
+    from ikaze.audit.services import audit_security
+
+    for _ in range(2):
+        audit_security(
+            actor=None,
+            action="login.locked_out",
+            target_type="user",
+            target_id=office["person"].pk,
+            reason=lockout_reason("aline", "10.0.0.1"),
+        )
+    assert lockouts_in_window(username="aline", client="10.0.0.1") == 2
+    services.user_unlock(actor=office["admin"], user=office["person"])
+    assert lockouts_in_window(username="aline", client="10.0.0.1") == 0
+
+
 def test_password_reset_ends_the_old_password_and_the_link_sets_a_new_one(office):
     person = office["person"]
     link, clear = services.password_reset_link_issue(actor=office["admin"], user=person)
