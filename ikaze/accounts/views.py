@@ -222,7 +222,12 @@ def enrol(request: HttpRequest, key: str) -> HttpResponse:
     try:
         link = services.enrolment_link_get(clear=key)
     except EnrolmentLinkInvalid as exc:
-        return render(request, "accounts/enrol_invalid.html", {"message": exc.message}, status=404)
+        return render(
+            request,
+            "accounts/enrol_invalid.html",
+            {"message": exc.message, "hide_nav": True},
+            status=404,
+        )
     needs_two_factor = services.enrolment_offers_two_factor(link)
     form = EnrolForm(request.POST or None, purpose=link.purpose, two_factor=needs_two_factor)
     if request.method == "POST" and form.is_valid():
@@ -234,7 +239,10 @@ def enrol(request: HttpRequest, key: str) -> HttpResponse:
             )
         except EnrolmentLinkInvalid as exc:
             return render(
-                request, "accounts/enrol_invalid.html", {"message": exc.message}, status=404
+                request,
+                "accounts/enrol_invalid.html",
+                {"message": exc.message, "hide_nav": True},
+                status=404,
             )
         except ValidationError as exc:
             if exc.code == "wrong_password":

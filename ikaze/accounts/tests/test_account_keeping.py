@@ -425,3 +425,14 @@ def test_preferred_language_applies_at_sign_in_and_the_switcher_wins_after(offic
     assert client.get("/").headers["Content-Language"] == "rw"
     client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
     assert client.get("/").headers["Content-Language"] == "fr"
+
+
+def test_no_navigation_on_the_enrolment_pages(office):
+    person = office["person"]
+    _link, clear = services.password_reset_link_issue(actor=office["admin"], user=person)
+    client = session_client(factories.user(Role.VETTING_OFFICER, organisation_=office["org"]))
+    assert 'class="mainnav"' in client.get("/").content.decode()
+    page = client.get(f"/accounts/enrol/{clear}/").content.decode()
+    assert "Choose a new password" in page
+    assert 'class="mainnav"' not in page
+    assert 'class="mainnav"' not in client.get("/accounts/enrol/not-a-key/").content.decode()
