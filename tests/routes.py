@@ -32,7 +32,17 @@ THIRD_PARTY_PUBLIC: dict[str, str] = {
 PARAM_VALUES: dict[str, Callable[[], str]] = {
     # The enrolment link's key: any value reaches the page (it answers "not valid" itself).
     "key": lambda: "not-a-real-enrolment-key",
+    # A person the demo's `admin` keeps (RW-MINEMA's reception officer), so the account pages
+    # answer that administrator for real; other roles and organisations get 403 or 404.
+    "user_id": lambda: str(_demo_user_pk("reception")),
 }
+
+
+def _demo_user_pk(username: str) -> Any:
+    from ikaze.accounts.models import User
+
+    return User.objects.get(username=username).pk
+
 
 # route ("page GET /x/<int:n>/" or "api GET /api/v1/x/{n}") -> why its parameters can't be filled
 UNFILLABLE: dict[str, str] = {}

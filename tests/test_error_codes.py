@@ -228,6 +228,9 @@ WIRE_CODES = {
         "person_required",
         "invalid_token",
         "invalid_code",
+        "self_lockout",
+        "last_administrator",
+        "wrong_password",
     },
     "audit": set(),
     "agreements": {

@@ -26,6 +26,15 @@ class ErrorCode(ErrorCodes):
         "two_factor_required",
         "A privileged role must complete two-factor sign-in first (SAFEGUARDS F6).",
     )
+    SELF_LOCKOUT = (
+        "self_lockout",
+        "An administrator cannot deactivate their own account or drop their own administrator role.",
+    )
+    LAST_ADMINISTRATOR = (
+        "last_administrator",
+        "The change would leave an organisation with no active administrator.",
+    )
+    WRONG_PASSWORD = "wrong_password", "The current password is not right."
     PERSON_REQUIRED = "person_required", "Only a signed-in person can do this (not a token)."
     INVALID_TOKEN = "invalid_token", "The bearer token is unknown, revoked or expired."
     INVALID_CODE = "invalid_code", "The one-time code is not valid."

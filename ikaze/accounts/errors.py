@@ -1,5 +1,5 @@
 from ikaze.accounts.error_codes import ErrorCode
-from ikaze.core.errors import NotFound, PermissionDenied, ValidationError
+from ikaze.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
 
 class RoleNotAllowedForOrganisation(ValidationError):
@@ -22,3 +22,23 @@ class EnrolmentLinkInvalid(NotFound):
     """The enrolment link is unknown, used, replaced or expired."""
 
     code = ErrorCode.ENROLMENT_LINK_INVALID
+
+
+class SelfLockout(Conflict):
+    """An administrator cannot lock themselves out (deactivate themselves, drop their own
+    administrator role): another administrator does it."""
+
+    code = ErrorCode.SELF_LOCKOUT
+
+
+class LastAdministrator(Conflict):
+    """An organisation keeps at least one active administrator (SAFEGUARDS F6: its
+    credentials are made by that organisation, so someone there must be able to)."""
+
+    code = ErrorCode.LAST_ADMINISTRATOR
+
+
+class WrongPassword(ValidationError):
+    """The current password given to change it is not right."""
+
+    code = ErrorCode.WRONG_PASSWORD

@@ -48,6 +48,14 @@ class _OwnOrganisationForm(forms.Form):
         field.queryset = organisations if organisations is not None else Organisation.objects.none()
 
 
+LANGUAGE_CHOICES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("rw", "Ikinyarwanda"),
+]
+
+
 class UserCreateForm(_OwnOrganisationForm):
     username = forms.CharField(label=_("Username"), max_length=150)
     first_name = forms.CharField(label=_("Given name"), max_length=150, required=False)
@@ -55,10 +63,65 @@ class UserCreateForm(_OwnOrganisationForm):
     email = forms.EmailField(label=_("Email"), required=False)
     field_order = ["username", "first_name", "last_name", "email", "organisation"]
     role = forms.ChoiceField(label=_("Role"), choices=[(r.value, r.label) for r in Role])
+    preferred_language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES)
+
+
+class UserEditForm(forms.Form):
+    first_name = forms.CharField(label=_("Given name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Family name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
     preferred_language = forms.ChoiceField(
         label=_("Language"),
-        choices=[("en", "English"), ("fr", "Français"), ("es", "Español"), ("rw", "Ikinyarwanda")],
+        choices=LANGUAGE_CHOICES,
+        help_text=_("Ikaze opens in this language when the person signs in."),
     )
+
+
+class RoleChangeForm(forms.Form):
+    """Replace one of a person's roles by another in the same organisation."""
+
+    membership = forms.ChoiceField(label=_("Role to change"))
+    role = forms.ChoiceField(label=_("New role"))
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+    def __init__(
+        self,
+        *args: Any,
+        memberships: list[tuple[str, str]] | None = None,
+        roles: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        membership = self.fields["membership"]
+        role = self.fields["role"]
+        assert isinstance(membership, forms.ChoiceField) and isinstance(role, forms.ChoiceField)
+        membership.choices = memberships or []
+        role.choices = [("", _("Choose a role")), *(roles or [])]
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters."),
+    )
+    new_password_again = forms.CharField(
+        label=_("The new password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("new_password") and data.get("new_password") != data.get("new_password_again"):
+            self.add_error("new_password_again", _("The two passwords differ."))
+        return data
 
 
 class TokenIssueForm(_OwnOrganisationForm):
@@ -95,8 +158,27 @@ class EnrolForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
+    def __init__(
+        self, *args: Any, purpose: str = "enrol", two_factor: bool = True, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if purpose == "second_factor_reset":
+            # The password stays: the person proves it, then enrols a new authenticator.
+            password = self.fields["password"]
+            password.label = _("Your current password")
+            password.help_text = ""
+            password.widget.attrs["autocomplete"] = "current-password"
+            del self.fields["password_again"]
+            self.fields["code"].required = True
+        if not two_factor:
+            del self.fields["code"]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("password") and data.get("password") != data.get("password_again"):
+        if (
+            "password_again" in self.fields
+            and data.get("password")
+            and data.get("password") != data.get("password_again")
+        ):
             self.add_error("password_again", _("The two passwords differ."))
         return data

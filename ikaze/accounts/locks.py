@@ -1,6 +1,7 @@
 """Row locks of accounts: every `select_for_update` of its rows is here.
 
-Order, when a change locks several: user → membership → enrolment link → API token. Each
+Order, when a change locks several: organisation → user → membership → enrolment link →
+API token. Each
 helper takes a primary key and returns the row read afresh under the lock.
 """
 
@@ -8,7 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ikaze.accounts.models import ApiToken, EnrolmentLink, Membership, User
+from ikaze.accounts.models import ApiToken, EnrolmentLink, Membership, Organisation, User
+
+
+def organisations_lock(pks: list[Any]) -> list[Organisation]:
+    """Organisations, locked in key order: one change to their administrators at a time (the
+    last-administrator rule counts them)."""
+    return list(Organisation.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
 
 
 def user_lock(pk: Any) -> User | None:

@@ -109,7 +109,17 @@ class EnrolmentLink(BaseModel):
     factor (SAFEGUARDS F6: no trust on first sign-in). Stored as a SHA-256 hash; the clear
     link is shown once, to the administrator who made it."""
 
+    class Purpose(models.TextChoices):
+        # A new account, or a person who lost both: a password and, for a privileged role,
+        # an authenticator.
+        ENROL = "enrol", _("Set up the account")
+        # A forgotten password: a new one; the authenticator stays.
+        PASSWORD_RESET = "password_reset", _("Reset the password")
+        # A lost authenticator: a new one, with the person's current password.
+        SECOND_FACTOR_RESET = "second_factor_reset", _("Reset the second factor")
+
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="enrolment_links")
+    purpose = models.CharField(max_length=24, choices=Purpose.choices, default=Purpose.ENROL)
     key_hash = models.CharField(max_length=64, unique=True)
     # None: made from the command line (the bootstrap of an organisation's first administrator).
     created_by = models.ForeignKey(
@@ -138,6 +148,11 @@ class CredentialNotice(BaseModel):
         TOKEN_REVOKED = "token_revoked", _("API token revoked")
         ENROLMENT_LINK_ISSUED = "enrolment_link_issued", _("Enrolment link issued")
         TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Authenticator enrolled")
+        ACCOUNT_DEACTIVATED = "account_deactivated", _("Account deactivated")
+        ACCOUNT_REACTIVATED = "account_reactivated", _("Account reactivated")
+        ACCOUNT_UNLOCKED = "account_unlocked", _("Sign-in lock-out cleared")
+        PASSWORD_RESET_ISSUED = "password_reset_issued", _("Password reset link issued")
+        SECOND_FACTOR_RESET = "second_factor_reset", _("Second factor reset")
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="credential_notices"

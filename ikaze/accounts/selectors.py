@@ -4,15 +4,26 @@ organisation's accounts and tokens (SAFEGUARDS F6)."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.db.models import QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ikaze.accounts.access import Perm
+from ikaze.accounts.access import ROLE_ORG_KINDS, TWO_FACTOR_ROLES, OrgKind, Perm, Role
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import require
-from ikaze.accounts.models import ApiToken, CredentialNotice, Organisation, User
+from ikaze.accounts.models import (
+    ApiToken,
+    CredentialNotice,
+    EnrolmentLink,
+    Membership,
+    Organisation,
+    User,
+)
 from ikaze.audit.selectors import audit_security_events
 from ikaze.audit.services import audit_read
 from ikaze.core.errors import NotFound
@@ -42,6 +53,57 @@ def user_get_for(*, actor: Actor, user_id: str) -> User:
         return user_list_for(actor=actor).get(pk=user_id)
     except (User.DoesNotExist, ValueError) as exc:
         raise NotFound("No such user.") from exc
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """What an administrator sees of a person's account besides its fields."""
+
+    memberships: list[Membership]  # active, in the organisations the actor administers
+    roles_available: list[tuple[str, str]]  # roles those organisations may hold
+    locked_out: bool  # sign-in paused from some device (django-axes)
+    has_authenticator: bool
+    needs_two_factor: bool
+
+
+def account_state_for(*, actor: Actor, user: User) -> AccountState:
+    """The roles, lock-out and authenticator of a person of the actor's organisations."""
+    require(actor, Perm.USER_MANAGE)
+    memberships = list(
+        Membership.objects.filter(
+            user=user, organisation__in=actor.administers, revoked_at__isnull=True
+        )
+        .select_related("organisation")
+        .order_by("created_at", "pk")
+    )
+    kinds = {OrgKind(m.organisation.kind) for m in memberships}
+    roles_available = [
+        (r.value, r.label) for r in Role if kinds and kinds <= set(ROLE_ORG_KINDS[r])
+    ] or [(r.value, r.label) for r in Role if kinds & set(ROLE_ORG_KINDS[r])]
+    all_roles = set(
+        Membership.objects.filter(user=user, revoked_at__isnull=True).values_list("role", flat=True)
+    )
+    return AccountState(
+        memberships=memberships,
+        roles_available=roles_available,
+        locked_out=AccessAttempt.objects.filter(
+            username__iexact=user.username,
+            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+        ).exists(),
+        has_authenticator=TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        needs_two_factor=any(Role(r) in TWO_FACTOR_ROLES for r in all_roles),
+    )
+
+
+def membership_get_for(*, actor: Actor, membership_id: str) -> Membership:
+    """An active membership in an organisation the actor administers, or NotFound."""
+    require(actor, Perm.USER_MANAGE)
+    try:
+        return Membership.objects.select_related("organisation", "user").get(
+            pk=membership_id, organisation__in=actor.administers, revoked_at__isnull=True
+        )
+    except (Membership.DoesNotExist, ValueError) as exc:
+        raise NotFound("No such role.") from exc
 
 
 def organisation_list_for(*, actor: Actor) -> QuerySet[Organisation]:
@@ -130,3 +192,14 @@ def sign_in_failures_since(*, user_id: object, since: dt.datetime | None) -> lis
         client = next((p[len("client=") :] for p in reason.split() if p.startswith("client=")), "")
         out.append(SignInFailure(at=at, client=client))
     return out
+
+
+def second_factor_reset_pending(*, user_id: uuid.UUID | str) -> bool:
+    """Whether an administrator reset the person's second factor and the link to enrol a new
+    one is still unused (the second-factor page says so)."""
+    return EnrolmentLink.objects.filter(
+        user_id=user_id,
+        purpose=EnrolmentLink.Purpose.SECOND_FACTOR_RESET,
+        used_at__isnull=True,
+        revoked_at__isnull=True,
+    ).exists()

@@ -16,22 +16,36 @@ import secrets
 from collections.abc import Iterable
 
 import pycountry
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ikaze.accounts import locks
-from ikaze.accounts.access import ROLE_ORG_KINDS, TWO_FACTOR_ROLES, OrgKind, Perm, Role
+from ikaze.accounts.access import (
+    ADMIN_ROLES,
+    ROLE_ORG_KINDS,
+    TWO_FACTOR_ROLES,
+    OrgKind,
+    Perm,
+    Role,
+)
 from ikaze.accounts.actor import Actor, actor_for_token, actor_for_user
 from ikaze.accounts.error_codes import ErrorCode
 from ikaze.accounts.errors import (
     CredentialOutsideOrganisation,
     EnrolmentLinkInvalid,
+    LastAdministrator,
     MonitorRevocationRefused,
     RoleNotAllowedForOrganisation,
+    SelfLockout,
+    WrongPassword,
 )
 from ikaze.accounts.guards import require
 from ikaze.accounts.models import (
@@ -268,6 +282,20 @@ def membership_revoke(*, actor: Actor, membership: Membership, reason: str) -> M
         target_type="user",
         target_id=membership.user_id,
     )
+    if Role(membership.role) in ADMIN_ROLES:
+        if actor.user is not None and membership.user_id == actor.user.pk:
+            raise SelfLockout(
+                gettext(
+                    "You cannot remove your own administrator role: another administrator of "
+                    "your organisation can."
+                ),
+                details={"role": [gettext("This is your own administrator role.")]},
+            )
+        locks.organisations_lock([membership.organisation_id])
+        _refuse_last_administrator(
+            organisation=membership.organisation,
+            leaving=Membership.objects.filter(pk=membership.pk),
+        )
     membership.revoked_at = clock.now()
     membership.save(update_fields=["revoked_at", "updated_at"])
     audit_record(
@@ -444,14 +472,9 @@ def _active_organisations(user: User) -> list[Organisation]:
     ]
 
 
-@transaction.atomic
-def enrolment_link_issue(*, actor: Actor, user: User) -> tuple[EnrolmentLink, str]:
-    """Issue a one-time link (single use, expiring, stored hashed) through which `user` sets a
-    password and enrols an authenticator; any earlier unused link of theirs stops working.
-    Returns the link with its clear key, shown once to the administrator who made it.
-
-    The administrator must administer every organisation the person holds a role in: the link
-    replaces the person's password and second factor."""
+def _require_administers_user(actor: Actor, user: User) -> list[Organisation]:
+    """Refuse unless the actor administers every organisation `user` holds a role in (a change
+    to the account reaches all of them); return those organisations."""
     organisations = _active_organisations(user)
     _require_administers(
         actor, Perm.USER_MANAGE, organisations, target_type="user", target_id=user.pk
@@ -461,6 +484,18 @@ def enrolment_link_issue(*, actor: Actor, user: User) -> tuple[EnrolmentLink, st
             gettext("This person holds no role in your organisation."),
             details={"user": [str(user.pk)]},
         )
+    return organisations
+
+
+_LINK_NOTICES: dict[str, str] = {
+    EnrolmentLink.Purpose.ENROL: CredentialNotice.Kind.ENROLMENT_LINK_ISSUED,
+    EnrolmentLink.Purpose.PASSWORD_RESET: CredentialNotice.Kind.PASSWORD_RESET_ISSUED,
+    EnrolmentLink.Purpose.SECOND_FACTOR_RESET: CredentialNotice.Kind.SECOND_FACTOR_RESET,
+}
+
+
+def _link_issue(*, actor: Actor, user: User, purpose: str) -> tuple[EnrolmentLink, str]:
+    organisations = _require_administers_user(actor, user)
     if not actor.from_command_line and actor.user is None:
         raise ValidationError(
             gettext("Only a signed-in person can issue enrolment links."),
@@ -474,6 +509,7 @@ def enrolment_link_issue(*, actor: Actor, user: User) -> tuple[EnrolmentLink, st
     clear = secrets.token_urlsafe(32)
     link = EnrolmentLink.objects.create(
         user=user,
+        purpose=purpose,
         key_hash=_link_hash(clear),
         created_by=actor.user,
         expires_at=now + ENROLMENT_LINK_VALID,
@@ -483,15 +519,60 @@ def enrolment_link_issue(*, actor: Actor, user: User) -> tuple[EnrolmentLink, st
         action="account.enrolment_link.issue",
         target_type="user",
         target_id=user.pk,
-        after={"link": str(link.pk), "expires_at": link.expires_at},
+        after={"link": str(link.pk), "purpose": purpose, "expires_at": link.expires_at},
     )
     for organisation in organisations:
         _notify(
             actor=actor,
             organisation=organisation,
-            kind=CredentialNotice.Kind.ENROLMENT_LINK_ISSUED,
+            kind=_LINK_NOTICES[purpose],
             subject=user.username,
         )
+    return link, clear
+
+
+@transaction.atomic
+def enrolment_link_issue(*, actor: Actor, user: User) -> tuple[EnrolmentLink, str]:
+    """Issue a one-time link (single use, expiring, stored hashed) through which `user` sets a
+    password and enrols an authenticator; any earlier unused link of theirs stops working.
+    Returns the link with its clear key, shown once to the administrator who made it.
+
+    The administrator must administer every organisation the person holds a role in: the link
+    replaces the person's password and second factor."""
+    return _link_issue(actor=actor, user=user, purpose=EnrolmentLink.Purpose.ENROL)
+
+
+@transaction.atomic
+def password_reset_link_issue(*, actor: Actor, user: User) -> tuple[EnrolmentLink, str]:
+    """Reset a person's password: the old one stops working at once (their sessions end) and
+    a one-time link (clear key returned, shown once) lets them choose a new one. Their
+    authenticator stays. No password is ever shown or sent in clear."""
+    link, clear = _link_issue(actor=actor, user=user, purpose=EnrolmentLink.Purpose.PASSWORD_RESET)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=actor, action="account.password_reset", target_type="user", target_id=user.pk
+    )
+    return link, clear
+
+
+@transaction.atomic
+def second_factor_reset(*, actor: Actor, user: User) -> tuple[EnrolmentLink, str]:
+    """Remove a person's authenticators (a lost or stolen phone): a privileged role can do
+    nothing until they enrol a new one, through the one-time link returned (clear key, shown
+    once) and their current password (SAFEGUARDS F6: a password alone never adds one)."""
+    link, clear = _link_issue(
+        actor=actor, user=user, purpose=EnrolmentLink.Purpose.SECOND_FACTOR_RESET
+    )
+    devices = sorted(d.persistent_id for d in TOTPDevice.objects.filter(user=user))
+    TOTPDevice.objects.filter(user=user).delete()
+    audit_record(
+        actor=actor,
+        action="two_factor.reset",
+        target_type="user",
+        target_id=user.pk,
+        before={"devices": devices},
+    )
     return link, clear
 
 
@@ -556,10 +637,6 @@ def enrolment_link_get(*, clear: str) -> EnrolmentLink:
     return link
 
 
-def enrolment_needs_two_factor(link: EnrolmentLink) -> bool:
-    return _needs_two_factor(link.user)
-
-
 def _two_factor_enrol(
     *, holder: Actor, user: User, key_hex: str, code: str, link: EnrolmentLink
 ) -> TOTPDevice:
@@ -594,26 +671,39 @@ def _two_factor_enrol(
 
 @transaction.atomic
 def account_enrol(*, clear: str, password: str, code: str = "") -> User:
-    """Use a one-time enrolment link: set the person's password and, for a privileged role,
-    enrol their authenticator (`code` from the key the link offered). The link is spent."""
+    """Use a one-time link: set the person's password and, for a privileged role, enrol their
+    authenticator (`code` from the key the link offered); a password-reset link sets the
+    password only; a second-factor reset link enrols the authenticator, `password` being the
+    person's current one. The link is spent."""
     link = enrolment_link_get(clear=clear)
     locks.enrolment_link_lock(link.pk)
     link = enrolment_link_get(clear=clear)  # again under the lock: two tabs, one use
     user = link.user
-    errors: dict[str, list[str]] = {}
-    try:
-        validate_password(password, user=user)
-    except DjangoValidationError as exc:
-        errors["password"] = [str(m) for m in exc.messages]
-    if errors:
-        raise ValidationError(gettext("The password is not valid."), details=errors)
+    sets_password = link.purpose != EnrolmentLink.Purpose.SECOND_FACTOR_RESET
+    if sets_password:
+        try:
+            validate_password(password, user=user)
+        except DjangoValidationError as exc:
+            raise ValidationError(
+                gettext("The password is not valid."),
+                details={"password": [str(m) for m in exc.messages]},
+            ) from exc
+    elif not user.check_password(password):
+        raise WrongPassword.for_field(
+            "password",
+            gettext("That is not your current password."),
+            code=ErrorCode.WRONG_PASSWORD,
+        )
     holder = actor_for_user(user)  # the person holding the link (for the record only)
-    if _needs_two_factor(user):
+    if link.purpose == EnrolmentLink.Purpose.SECOND_FACTOR_RESET or (
+        link.purpose == EnrolmentLink.Purpose.ENROL and _needs_two_factor(user)
+    ):
         _two_factor_enrol(
             holder=holder, user=user, key_hex=enrolment_totp_key(clear), code=code, link=link
         )
-    user.set_password(password)
-    user.save(update_fields=["password"])
+    if sets_password:
+        user.set_password(password)
+        user.save(update_fields=["password"])
     now = clock.now()
     EnrolmentLink.objects.filter(pk=link.pk).update(used_at=now, updated_at=now)
     audit_record(
@@ -621,6 +711,233 @@ def account_enrol(*, clear: str, password: str, code: str = "") -> User:
         action="account.enrol",
         target_type="user",
         target_id=user.pk,
-        after={"link": str(link.pk), "username": user.username},
+        after={"link": str(link.pk), "purpose": link.purpose, "username": user.username},
+    )
+    return user
+
+
+def enrolment_offers_two_factor(link: EnrolmentLink) -> bool:
+    """Whether the link's page offers an authenticator to enrol."""
+    if link.purpose == EnrolmentLink.Purpose.SECOND_FACTOR_RESET:
+        return True
+    return link.purpose == EnrolmentLink.Purpose.ENROL and _needs_two_factor(link.user)
+
+
+# --- keeping an account: edit, deactivate, unlock, role, own password (issue 11 item 11) ------
+
+LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
+
+
+def _refuse_last_administrator(
+    *, organisation: Organisation, leaving: QuerySet[Membership]
+) -> None:
+    """Refuse a change that leaves `organisation` with no active administrator (an active
+    account holding ADMIN_ROLES there), `leaving` being the memberships it would take away."""
+    admins = Membership.objects.filter(
+        organisation=organisation,
+        role__in=[r.value for r in ADMIN_ROLES],
+        revoked_at__isnull=True,
+        user__is_active=True,
+    )
+    if admins.exists() and not admins.exclude(pk__in=leaving.values("pk")).exists():
+        raise LastAdministrator(
+            gettext(
+                "%(organisation)s would have no administrator left. Make another person its "
+                "administrator first."
+            )
+            % {"organisation": organisation.name},
+            details={"organisation": [str(organisation.pk)]},
+        )
+
+
+@transaction.atomic
+def user_update(
+    *,
+    actor: Actor,
+    user: User,
+    first_name: str,
+    last_name: str,
+    email: str,
+    preferred_language: str,
+) -> User:
+    """Change a person's name, email and preferred language (applied at their next sign-in)."""
+    _require_administers_user(actor, user)
+    errors: dict[str, list[str]] = {}
+    email = email.strip()
+    if email:
+        try:
+            validate_email(email)
+        except DjangoValidationError:
+            errors["email"] = [gettext("Enter a valid email address.")]
+    if preferred_language not in LANGUAGE_CODES:
+        errors["preferred_language"] = [gettext("Choose en, fr, es or rw.")]
+    if errors:
+        raise ValidationError(gettext("The user is not valid."), details=errors)
+    locked = locks.user_lock(user.pk)
+    assert locked is not None
+    fields = ("first_name", "last_name", "email", "preferred_language")
+    before = {f: getattr(locked, f) for f in fields}
+    after = {
+        "first_name": first_name.strip(),
+        "last_name": last_name.strip(),
+        "email": email,
+        "preferred_language": preferred_language,
+    }
+    if before == after:
+        return locked
+    for f, value in after.items():
+        setattr(locked, f, value)
+    locked.save(update_fields=list(fields))
+    audit_record(
+        actor=actor,
+        action="user.update",
+        target_type="user",
+        target_id=user.pk,
+        before={f: v for f, v in before.items() if v != after[f]},
+        after={f: v for f, v in after.items() if v != before[f]},
+    )
+    return locked
+
+
+@transaction.atomic
+def user_deactivate(*, actor: Actor, user: User, reason: str) -> User:
+    """Stop an account: no sign-in, its sessions end at their next request, its enrolment
+    links stop working. Its roles and records stay; `user_reactivate` undoes it."""
+    organisations = _require_administers_user(actor, user)
+    if not reason.strip():
+        raise ValidationError.for_field("reason", gettext("A reason is required."))
+    if actor.user is not None and actor.user.pk == user.pk:
+        raise SelfLockout(
+            gettext("You cannot deactivate your own account: another administrator can."),
+            details={"user": [gettext("This is your own account.")]},
+        )
+    locks.organisations_lock([o.pk for o in organisations])
+    locked = locks.user_lock(user.pk)
+    assert locked is not None
+    if not locked.is_active:
+        return locked
+    for organisation in organisations:
+        _refuse_last_administrator(
+            organisation=organisation, leaving=Membership.objects.filter(user=locked)
+        )
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action="user.deactivate",
+        target_type="user",
+        target_id=user.pk,
+        before={"is_active": True},
+        after={"is_active": False},
+        reason=reason,
+    )
+    for organisation in organisations:
+        _notify(
+            actor=actor,
+            organisation=organisation,
+            kind=CredentialNotice.Kind.ACCOUNT_DEACTIVATED,
+            subject=user.username,
+        )
+    return locked
+
+
+@transaction.atomic
+def user_reactivate(*, actor: Actor, user: User) -> User:
+    """Let a deactivated account sign in again (with its old password and authenticator)."""
+    organisations = _require_administers_user(actor, user)
+    locked = locks.user_lock(user.pk)
+    assert locked is not None
+    if locked.is_active:
+        return locked
+    locked.is_active = True
+    locked.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action="user.reactivate",
+        target_type="user",
+        target_id=user.pk,
+        before={"is_active": False},
+        after={"is_active": True},
+    )
+    for organisation in organisations:
+        _notify(
+            actor=actor,
+            organisation=organisation,
+            kind=CredentialNotice.Kind.ACCOUNT_REACTIVATED,
+            subject=user.username,
+        )
+    return locked
+
+
+@transaction.atomic
+def user_unlock(*, actor: Actor, user: User) -> int:
+    """Clear the sign-in lock-outs of a person's account, from every device (django-axes'
+    failure counters for the username); return how many counters were cleared. The failures
+    stay in the audit log."""
+    organisations = _require_administers_user(actor, user)
+    cleared, _by_model = AccessAttempt.objects.filter(username__iexact=user.username).delete()
+    audit_record(
+        actor=actor,
+        action="account.unlock",
+        target_type="user",
+        target_id=user.pk,
+        after={"cleared": cleared},
+    )
+    for organisation in organisations:
+        _notify(
+            actor=actor,
+            organisation=organisation,
+            kind=CredentialNotice.Kind.ACCOUNT_UNLOCKED,
+            subject=user.username,
+        )
+    return cleared
+
+
+@transaction.atomic
+def membership_role_change(
+    *, actor: Actor, membership: Membership, role: str, reason: str
+) -> Membership:
+    """Give a person another role in the same organisation, in place of `membership`: the new
+    role is granted and the old revoked (both told to the organisation). The role must fit the
+    organisation; its last administrator keeps the role, and no one drops their own."""
+    if not reason.strip():
+        raise ValidationError.for_field("reason", gettext("A reason is required."))
+    if membership.revoked_at is not None:
+        raise ValidationError.for_field("membership", gettext("This role was already revoked."))
+    if membership.role == role:
+        raise ValidationError.for_field("role", gettext("The person already holds this role here."))
+    new = membership_grant(
+        actor=actor, user=membership.user, organisation=membership.organisation, role=role
+    )
+    membership_revoke(actor=actor, membership=membership, reason=reason)
+    return new
+
+
+@transaction.atomic
+def password_change(*, actor: Actor, current_password: str, new_password: str) -> User:
+    """Change the signed-in person's own password: the current one is required, the new one
+    must pass the password rules."""
+    user = actor.user
+    if user is None:
+        raise ValidationError(
+            gettext("Only a signed-in person has a password."), code=ErrorCode.PERSON_REQUIRED
+        )
+    if not user.check_password(current_password):
+        raise WrongPassword.for_field(
+            "current_password",
+            gettext("That is not your current password."),
+            code=ErrorCode.WRONG_PASSWORD,
+        )
+    try:
+        validate_password(new_password, user=user)
+    except DjangoValidationError as exc:
+        raise ValidationError(
+            gettext("The new password is not valid."),
+            details={"new_password": [str(m) for m in exc.messages]},
+        ) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=actor, action="account.password_change", target_type="user", target_id=user.pk
     )
     return user

@@ -6,11 +6,13 @@ import base64
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import localtime
@@ -29,15 +31,18 @@ from ikaze.accounts.errors import EnrolmentLinkInvalid
 from ikaze.accounts.forms import (
     EnrolForm,
     LoginForm,
+    PasswordChangeForm,
     RevokeForm,
+    RoleChangeForm,
     TokenCodeForm,
     TokenIssueForm,
     UserCreateForm,
+    UserEditForm,
 )
 from ikaze.accounts.lockout import client_address, lockout_reason
 from ikaze.accounts.navigation import nav_for
 from ikaze.audit.services import audit_security
-from ikaze.core.errors import ValidationError
+from ikaze.core.errors import Conflict, ValidationError
 from ikaze.core.forms import add_service_errors
 
 
@@ -91,14 +96,36 @@ def login_view(request: HttpRequest) -> HttpResponse:
             _tell_failed_attempts(request, user, since=previous_sign_in)
             actor = actor_for_user(user)
             if actor.needs_two_factor:
-                return redirect(f"/accounts/two-factor/?next={_safe_next(request)}")
-            return redirect(_safe_next(request))
+                response = redirect(f"/accounts/two-factor/?next={_safe_next(request)}")
+            else:
+                response = redirect(_safe_next(request))
+            return _open_in_preferred_language(response, user)
     return render(
         request,
         "accounts/login.html",
         {"form": form, "next": _safe_next(request)},
         status=200 if not form.errors else 400,
     )
+
+
+def _open_in_preferred_language(response: HttpResponse, user: Any) -> HttpResponse:
+    """Issue 11 item 11: a person's account opens in their preferred language. It is set at
+    sign-in only, as the language switcher sets it (the language cookie), so a language the
+    person picks afterwards wins until their next sign-in."""
+    language = user.preferred_language
+    if language in {code for code, _name in settings.LANGUAGES}:
+        translation.activate(language)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
 
 
 def _tell_failed_attempts(request: HttpRequest, user: Any, *, since: Any) -> None:
@@ -177,6 +204,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form,
         "has_device": has_device,
+        "second_factor_reset": not has_device
+        and selectors.second_factor_reset_pending(user_id=user.pk),
         "next": _safe_next(request),
     }
     status = 200 if not form.errors else 400
@@ -193,28 +222,47 @@ def enrol(request: HttpRequest, key: str) -> HttpResponse:
     try:
         link = services.enrolment_link_get(clear=key)
     except EnrolmentLinkInvalid as exc:
-        return render(request, "accounts/enrol_invalid.html", {"message": exc.message}, status=404)
-    needs_two_factor = services.enrolment_needs_two_factor(link)
-    form = EnrolForm(request.POST or None)
+        return render(
+            request,
+            "accounts/enrol_invalid.html",
+            {"message": exc.message, "hide_nav": True},
+            status=404,
+        )
+    needs_two_factor = services.enrolment_offers_two_factor(link)
+    form = EnrolForm(request.POST or None, purpose=link.purpose, two_factor=needs_two_factor)
     if request.method == "POST" and form.is_valid():
         try:
             services.account_enrol(
-                clear=key, password=form.cleaned_data["password"], code=form.cleaned_data["code"]
+                clear=key,
+                password=form.cleaned_data["password"],
+                code=form.cleaned_data.get("code", ""),
             )
         except EnrolmentLinkInvalid as exc:
             return render(
-                request, "accounts/enrol_invalid.html", {"message": exc.message}, status=404
+                request,
+                "accounts/enrol_invalid.html",
+                {"message": exc.message, "hide_nav": True},
+                status=404,
             )
         except ValidationError as exc:
+            if exc.code == "wrong_password":
+                audit_security(
+                    actor=None,
+                    action="enrol.wrong_password",
+                    target_type="user",
+                    target_id=link.user_id,
+                )
             add_service_errors(form, exc)
         else:
             logout(request)
-            messages.success(request, _("Your account is ready. Sign in with your new password."))
+            messages.success(request, _("Your account is ready. Sign in with your password."))
             return redirect("accounts:login")
     context: dict[str, Any] = {
         "form": form,
         "username": link.user.username,
         "needs_two_factor": needs_two_factor,
+        "purpose": link.purpose,
+        "hide_nav": True,
     }
     if needs_two_factor:
         key_hex = services.enrolment_totp_key(key)
@@ -276,6 +324,146 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _user_page(
+    request: HttpRequest,
+    user: Any,
+    *,
+    status: int = 200,
+    link: str = "",
+    link_purpose: str = "",
+    edit_form: UserEditForm | None = None,
+    role_form: RoleChangeForm | None = None,
+    deactivate_form: RevokeForm | None = None,
+) -> HttpResponse:
+    """A person's account: what an administrator sees and can do (issue 11 item 11)."""
+    actor = actor_of(request)
+    account = selectors.account_state_for(actor=actor, user=user)
+    response = render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "person": user,
+            "account": account,
+            "edit_form": edit_form
+            or UserEditForm(
+                initial={
+                    "first_name": user.first_name,
+                    "last_name": user.last_name,
+                    "email": user.email,
+                    "preferred_language": user.preferred_language,
+                },
+                prefix="edit",
+            ),
+            "role_form": role_form or _role_form(actor, user),
+            "deactivate_form": deactivate_form or RevokeForm(prefix="deactivate"),
+            "link": link,
+            "link_purpose": link_purpose,
+        },
+        status=status,
+    )
+    response["Cache-Control"] = "no-store"  # a one-time link, shown once
+    return response
+
+
+def _role_form(actor: Any, user: Any, data: Any = None) -> RoleChangeForm:
+    account = selectors.account_state_for(actor=actor, user=user)
+    return RoleChangeForm(
+        data,
+        prefix="role",
+        memberships=[
+            (
+                str(m.pk),
+                f"{m.get_role_display()} · {m.organisation.short_name or m.organisation.name}",
+            )
+            for m in account.memberships
+        ],
+        roles=account.roles_available,
+    )
+
+
+@requires(Perm.USER_MANAGE)
+@require_http_methods(["GET", "POST"])
+def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
+    """A person's account; POST changes their name, email and preferred language."""
+    actor = actor_of(request)
+    user = selectors.user_get_for(actor=actor, user_id=user_id)
+    if request.method != "POST":
+        return _user_page(request, user)
+    form = UserEditForm(request.POST, prefix="edit")
+    if form.is_valid():
+        try:
+            services.user_update(actor=actor, user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The account of %(name)s is saved.") % {"name": user})
+            return redirect("accounts:user_detail", user_id=user.pk)
+    return _user_page(request, user, status=400, edit_form=form)
+
+
+@requires(Perm.USER_MANAGE)
+@require_POST
+def user_deactivate(request: HttpRequest, user_id: str) -> HttpResponse:
+    actor = actor_of(request)
+    user = selectors.user_get_for(actor=actor, user_id=user_id)
+    form = RevokeForm(request.POST, prefix="deactivate")
+    if form.is_valid():
+        try:
+            services.user_deactivate(actor=actor, user=user, reason=form.cleaned_data["reason"])
+        except (ValidationError, Conflict) as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The account of %(name)s is deactivated.") % {"name": user})
+            return redirect("accounts:user_detail", user_id=user.pk)
+    status = 409 if form.errors and not form.has_error("reason") else 400
+    return _user_page(request, user, status=status, deactivate_form=form)
+
+
+@requires(Perm.USER_MANAGE)
+@require_POST
+def user_reactivate(request: HttpRequest, user_id: str) -> HttpResponse:
+    actor = actor_of(request)
+    user = selectors.user_get_for(actor=actor, user_id=user_id)
+    services.user_reactivate(actor=actor, user=user)
+    messages.success(request, _("The account of %(name)s is active again.") % {"name": user})
+    return redirect("accounts:user_detail", user_id=user.pk)
+
+
+@requires(Perm.USER_MANAGE)
+@require_POST
+def user_unlock(request: HttpRequest, user_id: str) -> HttpResponse:
+    actor = actor_of(request)
+    user = selectors.user_get_for(actor=actor, user_id=user_id)
+    services.user_unlock(actor=actor, user=user)
+    messages.success(request, _("Sign-in to the account of %(name)s is unlocked.") % {"name": user})
+    return redirect("accounts:user_detail", user_id=user.pk)
+
+
+@requires(Perm.USER_MANAGE)
+@require_POST
+def user_role_change(request: HttpRequest, user_id: str) -> HttpResponse:
+    actor = actor_of(request)
+    user = selectors.user_get_for(actor=actor, user_id=user_id)
+    form = _role_form(actor, user, request.POST)
+    if form.is_valid():
+        membership = selectors.membership_get_for(
+            actor=actor, membership_id=form.cleaned_data["membership"]
+        )
+        try:
+            services.membership_role_change(
+                actor=actor,
+                membership=membership,
+                role=form.cleaned_data["role"],
+                reason=form.cleaned_data["reason"],
+            )
+        except (ValidationError, Conflict) as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The role of %(name)s is changed.") % {"name": user})
+            return redirect("accounts:user_detail", user_id=user.pk)
+    return _user_page(request, user, status=400, role_form=form)
+
+
 @requires(Perm.USER_MANAGE)
 @require_POST
 def user_enrolment_link(request: HttpRequest, user_id: str) -> HttpResponse:
@@ -283,17 +471,62 @@ def user_enrolment_link(request: HttpRequest, user_id: str) -> HttpResponse:
     actor = actor_of(request)
     user = selectors.user_get_for(actor=actor, user_id=user_id)
     _link, clear = services.enrolment_link_issue(actor=actor, user=user)
-    users = selectors.user_list_for(actor=actor)
-    form = UserCreateForm(organisations=selectors.organisations_administered_by(actor=actor))
+    return _user_page(
+        request, user, link=_enrolment_url(request, clear), link_purpose=_link.purpose
+    )
+
+
+@requires(Perm.USER_MANAGE)
+@require_POST
+def user_password_reset(request: HttpRequest, user_id: str) -> HttpResponse:
+    """Reset a person's password: the old one stops working; a one-time link, shown once."""
+    actor = actor_of(request)
+    user = selectors.user_get_for(actor=actor, user_id=user_id)
+    link, clear = services.password_reset_link_issue(actor=actor, user=user)
+    return _user_page(request, user, link=_enrolment_url(request, clear), link_purpose=link.purpose)
+
+
+@requires(Perm.USER_MANAGE)
+@require_POST
+def user_second_factor_reset(request: HttpRequest, user_id: str) -> HttpResponse:
+    """Remove a person's authenticator; a one-time link, shown once, to enrol a new one."""
+    actor = actor_of(request)
+    user = selectors.user_get_for(actor=actor, user_id=user_id)
+    link, clear = services.second_factor_reset(actor=actor, user=user)
+    return _user_page(request, user, link=_enrolment_url(request, clear), link_purpose=link.purpose)
+
+
+@requires(SIGNED_IN)
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change my own password (every signed-in person)."""
+    actor = actor_of(request)
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.password_change(
+                actor=actor,
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except ValidationError as exc:
+            if exc.code == "wrong_password":
+                audit_security(
+                    actor=actor,
+                    action="password_change.wrong_password",
+                    target_type="user",
+                    target_id=actor.audit_actor_id or "",
+                )
+            add_service_errors(form, exc)
+        else:
+            update_session_auth_hash(request, user)  # this session stays signed in
+            messages.success(request, _("Your password is changed."))
+            return redirect("home")
     response = render(
         request,
-        "accounts/user_list.html",
-        {
-            "users": users,
-            "form": form,
-            "enrolment_link": _enrolment_url(request, clear),
-            "enrolment_for": user.username,
-        },
+        "accounts/password_change.html",
+        {"form": form},
+        status=400 if form.errors else 200,
     )
     response["Cache-Control"] = "no-store"
     return response

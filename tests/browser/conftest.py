@@ -6,7 +6,8 @@ Reuse them in any test under tests/browser/ (mark the module `pytest.mark.browse
   test) with the demo scenario loaded; returns the live server URL.
 - `page_as(role)`: a new browser context signed in as the demo account of `role` through the real
   login page (and the two-factor page, typing the current TOTP code, for privileged roles);
-  returns the Playwright `Page`, sitting on the role's landing page. Each page collects console
+  returns the Playwright `Page`, sitting on the role's landing page, in English (`language=`
+  another code, or None for the account's preferred language). Each page collects console
   errors, uncaught exceptions and CSP violations in `page.ikaze_errors` (a list of str); assert
   it is empty at the end of your test.
 - `browser`: the session's Chromium (Playwright cannot download browsers here).
@@ -88,7 +89,9 @@ def page_as(browser, demo_live) -> Iterator[Callable[..., Any]]:
     contexts: list[Any] = []
     used_steps: dict[str, int] = {}
 
-    def sign_in(role: Role, *, viewport: dict[str, int] | None = None) -> Any:
+    def sign_in(
+        role: Role, *, viewport: dict[str, int] | None = None, language: str | None = "en"
+    ) -> Any:
         username = support.DEMO_USERNAME[role]
         context = browser.new_context(
             base_url=demo_live,
@@ -115,6 +118,12 @@ def page_as(browser, demo_live) -> Iterator[Callable[..., Any]]:
             )
             page.click("main form button[type=submit]")
         page.wait_for_url(f"{demo_live}/")
+        if language is not None:
+            # The account opened in its holder's preferred language (the demo's vetting officer
+            # prefers Kinyarwanda); the test reads the page in `language`, as the language menu
+            # would set it. `language=None` keeps the account's own.
+            context.add_cookies([{"name": "django_language", "value": language, "url": demo_live}])
+            page.reload()
         return page
 
     yield sign_in

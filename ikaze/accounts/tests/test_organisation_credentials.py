@@ -158,7 +158,7 @@ def test_users_and_tokens_pages_show_only_the_administrators_organisation(
     )
     client = admin_client_for(parties["rwanda"])
     users = client.get("/accounts/users/").content.decode()
-    assert "<td>ours</td>" in users and "<td>theirs</td>" not in users
+    assert ">ours</a></td>" in users and ">theirs</a></td>" not in users
     tokens = client.get("/accounts/tokens/").content.decode()
     assert "their system" not in tokens
     # Another organisation is not even a choice on the forms.
