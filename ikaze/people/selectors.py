@@ -130,7 +130,7 @@ def sensitive_data_for(*, actor: Actor, person: Person, purpose: str = "") -> Se
 def match_candidate_list_for(*, actor: Actor, status: str = "open") -> QuerySet[MatchCandidate]:
     """Candidate pairs for adjudication, most likely first: only pairs of two people the
     actor may see (deciding a pair would tell of a person out of its scope)."""
-    require(actor, Perm.MATCH_ADJUDICATE, target_type="match_candidate")
+    require(actor, Perm.MATCH_VIEW, target_type="match_candidate")
     qs = _match_candidate_scope(actor)
     if status:
         qs = qs.filter(status=status)
@@ -145,7 +145,7 @@ def _match_candidate_scope(actor: Actor) -> QuerySet[MatchCandidate]:
 
 def match_candidate_get_for(*, actor: Actor, candidate_id: uuid.UUID | str) -> MatchCandidate:
     """One candidate pair the actor may see, or NotFound (a pair out of scope: a probe)."""
-    require(actor, Perm.MATCH_ADJUDICATE, target_type="match_candidate")
+    require(actor, Perm.MATCH_VIEW, target_type="match_candidate")
     return scoped_get(
         _match_candidate_scope(actor),
         target_type="match_candidate",
@@ -160,7 +160,7 @@ def match_candidate_explanation_for(*, actor: Actor, candidate: MatchCandidate) 
 
     from ikaze.people import identity
 
-    require(actor, Perm.MATCH_ADJUDICATE, target_type="match_candidate")
+    require(actor, Perm.MATCH_VIEW, target_type="match_candidate")
     out = identity.explain_pair(candidate.person_a, candidate.person_b)
     out["fields"] = [
         {**f, "label": gettext(f["label"]), "level": gettext(f["level"])} for f in out["fields"]

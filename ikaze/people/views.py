@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import actor_of
 from ikaze.accounts.decorators import requires
+from ikaze.accounts.guards import require
 from ikaze.core.errors import IkazeError, PermissionDenied
 from ikaze.core.names import country_name, country_names
 from ikaze.core.pagination import paginate
@@ -100,7 +101,7 @@ def match_check(request: HttpRequest) -> HttpResponse:
     return render(request, "people/_match_hits.html", {"hits": hits, "asked": any(record.values())})
 
 
-@requires(Perm.MATCH_ADJUDICATE)
+@requires(Perm.MATCH_VIEW)
 @require_GET
 def match_queue(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
@@ -121,10 +122,13 @@ def match_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@requires(Perm.MATCH_ADJUDICATE)
+@requires(Perm.MATCH_VIEW)
 @require_http_methods(["GET", "POST"])
 def match_detail(request: HttpRequest, matchcandidate_id: str) -> HttpResponseBase:
     actor = actor_of(request)
+    if request.method == "POST":
+        # The monitor reads the pair; deciding it is the officers' (no form is shown to others).
+        require(actor, Perm.MATCH_ADJUDICATE, target_type="match_candidate")
     candidate = selectors.match_candidate_get_for(actor=actor, candidate_id=matchcandidate_id)
     form = DecideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -155,6 +159,7 @@ def match_detail(request: HttpRequest, matchcandidate_id: str) -> HttpResponseBa
             "rows": rows,
             "explanation": explanation,
             "form": form,
+            "can_decide": actor.can(Perm.MATCH_ADJUDICATE),
             "decisions": candidate.decisions.select_related("decided_by"),
         },
         status=400 if request.method == "POST" else 200,
