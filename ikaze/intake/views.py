@@ -34,7 +34,7 @@ def _chosen_agreement(
     one) and then shown with its parties for the uploader to confirm (issue 11 item 7)."""
     data = request.POST if request.method == "POST" else request.GET
     choices = agreement_choices(agreements)
-    if "agreement" in data:
+    if "agreement" in data or request.method == "POST":
         form = AgreementChoiceForm(data, agreements=choices)
     elif len(agreements) == 1:
         form = AgreementChoiceForm({"agreement": agreements[0].code}, agreements=choices)
