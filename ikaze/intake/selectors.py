@@ -71,3 +71,15 @@ def error_report_csv(*, batch: IntakeBatch) -> Iterator[str]:
         value = "'" + e[2] if e[2][:1] in ("=", "+", "-", "@") else e[2]
         w.writerow([e[0], e[1], value, e[3]])
         yield buf.getvalue()
+
+
+def batch_audit_names(actor: Actor, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Batch id → (file name, the batch's page) for the batches the actor may open."""
+    from django.urls import reverse
+
+    from ikaze.audit.targets import valid_uuids
+
+    if not actor.can(Perm.INTAKE_VIEW):
+        return {}
+    rows = batch_list_for(actor=actor).filter(pk__in=valid_uuids(ids))
+    return {str(b.pk): (b.file_name, reverse("intake:batch_detail", args=[b.pk])) for b in rows}

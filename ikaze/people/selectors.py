@@ -317,3 +317,44 @@ def households_with_adults(*, organisation_id: uuid.UUID, references: Sequence[s
             role__in=HouseholdMember.ADULT_ROLES,
         ).values_list("household__reference", flat=True)
     )
+
+
+# --- the audit log names people and pairs (issue 11 item 10) ---------------------------------
+
+
+def person_audit_names(actor: Actor, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Person id → (full name, the person's page) for those the actor may open."""
+    from django.urls import reverse
+
+    from ikaze.audit.targets import valid_uuids
+
+    if not actor.can(Perm.PERSON_VIEW):
+        return {}
+    rows = person_scope(actor).filter(pk__in=valid_uuids(ids))
+    return {str(p.pk): (p.full_name, reverse("people:person_detail", args=[p.pk])) for p in rows}
+
+
+def people_named(actor: Actor, name: str) -> list[str]:
+    """The ids (as text) of the people the actor may open whose name or reference matches."""
+    if not actor.can(Perm.PERSON_VIEW):
+        return []
+    qs = person_list_for(actor=actor, q=name)
+    return [str(pk) for pk in qs.values_list("pk", flat=True)[:500]]
+
+
+def match_candidate_audit_names(actor: Actor, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Pair id → ("A / B", the pair's page) for the pairs the actor may open."""
+    from django.urls import reverse
+
+    from ikaze.audit.targets import valid_uuids
+
+    if not actor.can(Perm.MATCH_VIEW):
+        return {}
+    rows = _match_candidate_scope(actor).filter(pk__in=valid_uuids(ids))
+    return {
+        str(c.pk): (
+            f"{c.person_a.full_name} / {c.person_b.full_name}",
+            reverse("people:match_detail", args=[c.pk]),
+        )
+        for c in rows
+    }

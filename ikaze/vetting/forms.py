@@ -474,6 +474,7 @@ class QueueFilterForm(_ReferralFilters):
     deadline = forms.DateField(
         label=_("Due by"),
         widget=forms.DateInput(attrs={"type": "date"}),
+        input_formats=["%Y-%m-%d"],  # one unambiguous form: 05/12 is not read as May or December
         error_messages={"invalid": _("Enter the date as YYYY-MM-DD.")},
     )
 

@@ -496,3 +496,30 @@ def fact_removal_get_for(*, actor: Actor, fact_removal_id: uuid.UUID | str) -> F
 def fact_get_for(*, actor: Actor, fact_id: uuid.UUID | str) -> LegalEventRecord:
     scope = _facts_scope(actor)
     return scoped_get(scope, target_type="legal_fact", message="No such fact.", pk=fact_id)
+
+
+# --- the audit log names referrals (issue 11 item 10) ---------------------------------------
+
+
+def referral_audit_names(actor: Actor, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Referral id → (the person's name, the referral's page) for those the actor may open."""
+    from django.urls import reverse
+
+    from ikaze.audit.targets import valid_uuids
+
+    if not actor.can(Perm.REFERRAL_VIEW):
+        return {}
+    rows = referral_scope(actor).filter(pk__in=valid_uuids(ids))
+    return {
+        str(r.pk): (r.person.full_name, reverse("vetting:referral_detail", args=[r.pk]))
+        for r in rows
+    }
+
+
+def referrals_named(actor: Actor, name: str) -> list[str]:
+    """The ids (as text) of the referrals the actor may open whose person's name or whose
+    reference matches `name` (at most 500)."""
+    if not actor.can(Perm.REFERRAL_VIEW):
+        return []
+    qs = referral_list_for(actor=actor, q=name)
+    return [str(pk) for pk in qs.values_list("pk", flat=True)[:500]]
