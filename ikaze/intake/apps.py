@@ -12,3 +12,8 @@ class IntakeConfig(AppConfig):
         from ikaze.intake.selectors import batch_audit_names
 
         register_target_kind("intake_batch", TargetKind(batch_audit_names))
+        # Issue 11 item 13: a possible duplicate found by an import names the manifest's file.
+        from ikaze.intake.selectors import batch_file_names_by_prefix
+        from ikaze.people.selectors import register_source_names
+
+        register_source_names(batch_file_names_by_prefix)

@@ -7,7 +7,7 @@ import io
 import uuid
 from collections.abc import Iterator
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor
@@ -83,3 +83,23 @@ def batch_audit_names(actor: Actor, ids: list[str]) -> dict[str, tuple[str, str]
         return {}
     rows = batch_list_for(actor=actor).filter(pk__in=valid_uuids(ids))
     return {str(b.pk): (b.file_name, reverse("intake:batch_detail", args=[b.pk])) for b in rows}
+
+
+def batch_file_names_by_prefix(*, prefixes: list[str]) -> dict[str, str]:
+    """The first eight characters of a batch id (as a possible duplicate records where it was
+    found: "intake:<8>") → the name of the file uploaded, for these prefixes."""
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    wanted = {p.lower() for p in prefixes if len(p) == 8}
+    if not wanted:
+        return {}
+    q = Q()
+    for prefix in wanted:
+        q |= Q(pk_text__startswith=prefix)
+    rows = (
+        IntakeBatch.objects.annotate(pk_text=Cast("pk", CharField()))
+        .filter(q)
+        .values_list("pk", "file_name")
+    )
+    return {str(pk)[:8]: name for pk, name in rows}

@@ -111,7 +111,11 @@ def batch_detail(request: HttpRequest, intakebatch_id: str) -> HttpResponse:
     actor = actor_of(request)
     batch = selectors.batch_get_for(actor=actor, batch_id=intakebatch_id)
     errors = list(selectors.batch_errors(batch=batch)[:200])
-    return render(request, "intake/batch_detail.html", {"batch": batch, "errors": errors})
+    return render(
+        request,
+        "intake/batch_detail.html",
+        {"batch": batch, "errors": errors, "can_read_duplicates": actor.can(Perm.MATCH_VIEW)},
+    )
 
 
 @requires(Perm.INTAKE_VIEW)

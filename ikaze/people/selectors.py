@@ -49,6 +49,83 @@ def register_party_people(reader: PartyPeople) -> None:
     _party_people = reader
 
 
+# A person's referrals, for the person page (issue 11 item 13): vetting registers the reader
+# (people never imports vetting). Each: {"id", "agreement", "status", "reference", "url"}.
+PersonReferrals = Callable[[Actor, Person], list[dict[str, Any]]]
+_person_referrals: PersonReferrals | None = None
+
+
+def register_person_referrals(reader: PersonReferrals) -> None:
+    """Set the reader of a person's referrals as the actor may see them."""
+    global _person_referrals
+    _person_referrals = reader
+
+
+def person_referrals_for(*, actor: Actor, person: Person) -> list[dict[str, Any]]:
+    """The person's referrals the actor may see, newest first (none before vetting starts)."""
+    return _person_referrals(actor, person) if _person_referrals is not None else []
+
+
+def household_members_for(*, actor: Actor, person: Person) -> list[dict[str, Any]]:
+    """The person's households, each with its other members: linked when the actor may open
+    that member's record, else named only by their role (no name of a person out of scope)."""
+    memberships = list(person.memberships.select_related("household"))
+    others = list(
+        HouseholdMember.objects.filter(household_id__in=[m.household_id for m in memberships])
+        .exclude(person_id=person.pk)
+        .select_related("person")
+        .order_by("household_id", "role", "person__first_surname", "pk")
+    )
+    visible = set(
+        person_scope(actor)
+        .filter(pk__in=[o.person_id for o in others])
+        .values_list("pk", flat=True)
+    )
+    _audit_reads(actor, "person", visible, "household members")
+    return [
+        {
+            "membership": m,
+            "members": [
+                {"member": o, "person": o.person if o.person_id in visible else None}
+                for o in others
+                if o.household_id == m.household_id
+            ],
+        }
+        for m in memberships
+    ]
+
+
+# The file names of the manifests that found possible duplicates (intake registers it: people
+# never imports intake). Takes the 8-character batch prefixes a candidate's source records.
+SourceNames = Callable[..., dict[str, str]]
+_source_names: SourceNames | None = None
+
+
+def register_source_names(reader: SourceNames) -> None:
+    global _source_names
+    _source_names = reader
+
+
+def match_sources_named(*, candidates: Iterable[MatchCandidate]) -> dict[str, str]:
+    """Candidate id (as text) → where it was found, in the reader's language: a manifest by
+    its file name ("Manifest us-rw-nov.csv"), never by an id."""
+    from django.utils.translation import gettext
+
+    candidates = list(candidates)
+    prefixes = [
+        c.source.partition(":")[2] for c in candidates if c.source.partition(":")[0] == "intake"
+    ]
+    files = _source_names(prefixes=prefixes) if _source_names and prefixes else {}
+    out = {}
+    for c in candidates:
+        kind, _sep, ref = c.source.partition(":")
+        if kind == "intake" and ref in files:
+            out[str(c.pk)] = gettext("Manifest %(file)s") % {"file": files[ref]}
+        else:
+            out[str(c.pk)] = c.source_label
+    return out
+
+
 def person_scope(actor: Actor) -> QuerySet[Person]:
     """The people this actor may see (issue 9 item 10, as vetting reads).
 

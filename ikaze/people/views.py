@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -46,7 +48,8 @@ def _person_context(actor: object, person: Person) -> dict[str, object]:
         "person": person,
         "documents": selectors.person_documents(person=person),
         "cluster": selectors.person_cluster(actor=actor, person=person),  # type: ignore[arg-type]
-        "households": person.memberships.select_related("household"),
+        "households": selectors.household_members_for(actor=actor, person=person),  # type: ignore[arg-type]
+        "referrals": selectors.person_referrals_for(actor=actor, person=person),  # type: ignore[arg-type]
     }
 
 
@@ -110,6 +113,9 @@ def match_queue(request: HttpRequest) -> HttpResponse:
         status = "open"
     qs = selectors.match_candidate_list_for(actor=actor, status=status)
     page = paginate(qs, page=_page_number(request))
+    found_by = selectors.match_sources_named(candidates=page.items)
+    for c in page.items:
+        c.found_by = found_by[str(c.pk)]
     return render(
         request,
         "people/match_queue.html",
@@ -118,6 +124,7 @@ def match_queue(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": MatchCandidate.Status.choices,
             "querystring_base": f"status={status}&",
+            "can_decide": actor.can(Perm.MATCH_ADJUDICATE),
         },
     )
 
@@ -154,6 +161,7 @@ def match_detail(request: HttpRequest, matchcandidate_id: str) -> HttpResponseBa
         "people/match_detail.html",
         {
             "candidate": candidate,
+            "found_by": selectors.match_sources_named(candidates=[candidate])[str(candidate.pk)],
             "a": a,
             "b": b,
             "rows": rows,
@@ -190,4 +198,26 @@ def _side_by_side(a: Person, b: Person) -> list[dict[str, object]]:
         (_("Sending state's reference"), a.external_reference, b.external_reference),
         (_("Registered"), f"{a.created_at:%Y-%m-%d}", f"{b.created_at:%Y-%m-%d}"),
     ]
-    return [{"label": label, "a": va, "b": vb, "same": va == vb} for label, va, vb in fields]
+    return [
+        {"label": label, "a": va, "b": vb, "difference": _difference(str(va), str(vb))}
+        for label, va, vb in fields
+    ]
+
+
+def _without_accents(text: str) -> str:
+    return "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+
+
+def _difference(a: str, b: str) -> str:
+    """How two values differ: "" (equal), "case" (only in capitals), "accents" (only in
+    accents, capitals aside) or "differs": a reviewer reads "GARCIA" and "García" as the same
+    name written two ways, not as a difference (issue 11 item 13)."""
+    if a == b:
+        return ""
+    if a.casefold() == b.casefold():
+        return "case"
+    if _without_accents(a).casefold() == _without_accents(b).casefold():
+        return "accents"
+    return "differs"

@@ -451,7 +451,12 @@ class _ReferralFilters(FilterForm):
 
 
 class ReferralFilterForm(_ReferralFilters):
-    """The referral list's filters."""
+    """The referral list's filters (`batch`: those a manifest created, its page links here)."""
+
+    batch = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={"invalid": _("Unknown manifest: open it from the manifest's page.")},
+    )
 
     def __init__(self, data: Any = None, *, agreements: Iterable[str], **kwargs: Any) -> None:
         super().__init__(data, agreements=agreements, **kwargs)

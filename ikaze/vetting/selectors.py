@@ -81,10 +81,18 @@ def referral_scope(actor: Actor) -> QuerySet[Referral]:
 
 
 def referral_list_for(
-    *, actor: Actor, status: str = "", agreement: str = "", q: str = ""
+    *,
+    actor: Actor,
+    status: str = "",
+    agreement: str = "",
+    q: str = "",
+    batch: uuid.UUID | str = "",
 ) -> QuerySet[Referral]:
-    """Referrals newest first, filtered by status, agreement code and a name or reference."""
+    """Referrals newest first, filtered by status, agreement code, a name or reference and the
+    manifest that created them."""
     qs = referral_scope(actor)
+    if batch:
+        qs = qs.filter(intake_batch_id=batch)
     if status:
         qs = qs.filter(status=status)
     if agreement:
@@ -523,3 +531,25 @@ def referrals_named(actor: Actor, name: str) -> list[str]:
         return []
     qs = referral_list_for(actor=actor, q=name)
     return [str(pk) for pk in qs.values_list("pk", flat=True)[:500]]
+
+
+def person_referrals(actor: Actor, person: Any) -> list[dict[str, Any]]:
+    """A person's referrals the actor may see, newest first, for the person page (people reads
+    them through `people.selectors.person_referrals_for`)."""
+    from django.urls import reverse
+
+    if not actor.can(Perm.REFERRAL_VIEW):
+        return []
+    rows = list(referral_scope(actor).filter(person_id=person.pk).order_by("-created_at", "pk"))
+    _audited(actor, "referral", [r.pk for r in rows], "person's referrals")
+    return [
+        {
+            "id": r.pk,
+            "agreement": r.agreement.code,
+            "status": r.get_status_display(),
+            "reference": r.external_reference,
+            "since": r.status_changed_at,
+            "url": reverse("vetting:referral_detail", args=[r.pk]),
+        }
+        for r in rows
+    ]
