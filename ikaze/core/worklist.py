@@ -32,7 +32,7 @@ CSV_ROWS_MAX = 50_000  # an export is the filtered view, bounded like any other 
 @dataclass(frozen=True)
 class Column:
     """One column of a list: `key` names it in the URL; `order_by` are the fields that sort it
-    (empty: the column does not sort)."""
+    ascending ("-field" for one that sorts the other way; empty: the column does not sort)."""
 
     key: str
     label: str | Promise
@@ -76,10 +76,12 @@ def sort_order(columns: Sequence[Column], sort: str, default: str) -> tuple[str,
     if key not in by_key:
         sort, key = default, default.removeprefix("-")
     descending = sort.startswith("-")
-    order: list[Any] = [
-        F(f).desc(nulls_last=True) if descending else F(f).asc(nulls_last=True)
-        for f in by_key[key].order_by
-    ]
+    order: list[Any] = []
+    for field in by_key[key].order_by:
+        # A field written "-name" sorts the other way round ("days waiting": newest last).
+        down = descending != field.startswith("-")
+        expr = F(field.removeprefix("-"))
+        order.append(expr.desc(nulls_last=True) if down else expr.asc(nulls_last=True))
     return sort, [*order, "-pk" if descending else "pk"]
 
 

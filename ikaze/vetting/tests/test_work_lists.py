@@ -215,3 +215,20 @@ def test_a_monitor_reads_the_queue_overrides_and_notices_each_read_audited() -> 
     # The monitor reads; it never answers.
     denied = c.post(f"/vetting/overrides/{o.pk}/second/", {"justification": "x"})
     assert denied.status_code == 403
+
+
+def test_days_waiting_sorts_the_longest_wait_first_when_descending() -> None:
+    import datetime as dt
+
+    from ikaze.core import clock
+
+    officer = f.vetting_officer()
+    ag = f.agreement_in_force()
+    with clock.frozen(clock.now() - dt.timedelta(days=3)):
+        old = f.vetting_referral(agreement=ag, officer=officer)
+    new = f.vetting_referral(agreement=ag, officer=officer)
+    c = signed_in(officer)
+    res = c.get(QUEUE + "?sort=-waiting")
+    assert [r["r"].pk for r in res.context["rows"]] == [old.pk, new.pk]
+    assert [r["waiting"] for r in res.context["rows"]] == [3, 0]
+    assert [r.pk for r in c.get(QUEUE + "?sort=waiting").context["page"].items] == [new.pk, old.pk]
