@@ -70,6 +70,16 @@ def test_the_walk_covers_the_lists_the_issue_names() -> None:
         "/api/v1/vetting/monitor-notices",
         "/api/v1/audit/events",
         "/audit/",
+        # Issue 11 item 9: the lists the officers work from, and the monitor's notices.
+        "/vetting/queue/",
+        "/vetting/queue/export.csv",
+        "/vetting/overrides/",
+        "/vetting/monitor-notices/",
+        "/people/duplicates/",
+        "/people/duplicates/<uuid:matchcandidate_id>/",
+        "/intake/",
+        "/intake/<uuid:intakebatch_id>/",
+        "/audit/events.csv",
     ):
         assert path in walked, path
 

@@ -66,12 +66,22 @@ class Perm(StrEnum):
     REFERRAL_VIEW = "vetting.referral.view"
     REFERRAL_CREATE = "vetting.referral.create"
     INTAKE_UPLOAD = "intake.upload"
+    # Read the intake batches (the uploading organisation's; the monitor's, all: C1).
+    INTAKE_VIEW = "intake.view"
+    # Read the possible duplicates (deciding them is MATCH_ADJUDICATE).
+    MATCH_VIEW = "people.match.view"
     # vetting (vetting issue)
     FACT_RECORD = "vetting.fact.record"
     REFERRAL_DECIDE = "vetting.referral.decide"
     OVERRIDE_REQUEST = "vetting.override.request"
     OVERRIDE_APPROVE = "vetting.override.approve"
     NOTICE_ISSUE = "vetting.notice.issue"
+    # Read the vetting queue and the override requests (issue 11 item 9: the monitor reads them,
+    # SAFEGUARDS C1); answering them stays with REFERRAL_DECIDE and OVERRIDE_APPROVE.
+    QUEUE_VIEW = "vetting.queue.view"
+    OVERRIDE_VIEW = "vetting.override.view"
+    # What the monitor was told (overrides approved, alerts raised).
+    MONITOR_NOTICE_VIEW = "vetting.monitor_notice.view"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -92,13 +102,21 @@ _EVERYONE = frozenset({Perm.AGREEMENT_VIEW})
 
 MATRIX: dict[Role, frozenset[Perm]] = {
     Role.SENDING_LIAISON: _EVERYONE
-    | {Perm.REFERRAL_VIEW, Perm.REFERRAL_CREATE, Perm.INTAKE_UPLOAD, Perm.PERSON_VIEW},
+    | {
+        Perm.REFERRAL_VIEW,
+        Perm.REFERRAL_CREATE,
+        Perm.INTAKE_UPLOAD,
+        Perm.INTAKE_VIEW,
+        Perm.PERSON_VIEW,
+    },
     Role.VETTING_OFFICER: _EVERYONE
     | {
         Perm.PERSON_VIEW,
         Perm.SENSITIVE_VIEW,
         Perm.MATCH_ADJUDICATE,
+        Perm.MATCH_VIEW,
         Perm.REFERRAL_VIEW,
+        Perm.QUEUE_VIEW,
         Perm.FACT_RECORD,
         Perm.REFERRAL_DECIDE,
         Perm.OVERRIDE_REQUEST,
@@ -110,10 +128,12 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.PERSON_VIEW,
         Perm.SENSITIVE_VIEW,
         Perm.MATCH_ADJUDICATE,
+        Perm.MATCH_VIEW,
         Perm.REFERRAL_VIEW,
         Perm.FACT_RECORD,
         Perm.OVERRIDE_REQUEST,
         Perm.OVERRIDE_APPROVE,
+        Perm.OVERRIDE_VIEW,
         Perm.NOTICE_ISSUE,
     },
     Role.RECEPTION_OFFICER: _EVERYONE | {Perm.PERSON_VIEW},
@@ -128,6 +148,12 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.SENSITIVE_VIEW,
         Perm.REFERRAL_VIEW,
         Perm.CREDENTIAL_NOTICE_VIEW,
+        # SAFEGUARDS C1: the monitor reads every list the officers work from (issue 11 item 9).
+        Perm.QUEUE_VIEW,
+        Perm.OVERRIDE_VIEW,
+        Perm.MATCH_VIEW,
+        Perm.INTAKE_VIEW,
+        Perm.MONITOR_NOTICE_VIEW,
     },
     Role.AUDITOR: _EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT},
     # USER_MANAGE and TOKEN_MANAGE reach only the administrator's own organisation

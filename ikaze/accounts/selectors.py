@@ -203,3 +203,26 @@ def second_factor_reset_pending(*, user_id: uuid.UUID | str) -> bool:
         used_at__isnull=True,
         revoked_at__isnull=True,
     ).exists()
+
+
+def user_ids_named(*, name: str, limit: int = 200) -> list[str]:
+    """The ids (as text) of the users whose full name or sign-in name contains `name` (the
+    audit log finds an actor by the name people know them by)."""
+    from django.db.models import Q
+
+    words = name.split()
+    if not words:
+        return []
+    qs = User.objects.all()
+    for word in words:
+        qs = qs.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(username__icontains=word)
+        )
+    return [str(pk) for pk in qs.values_list("pk", flat=True)[:limit]]
+
+
+def user_audit_names(actor: object, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """User id → (the name a page shows, no link) for the audit log."""
+    return {k: (v, "") for k, v in user_display_names(ids=ids).items() if k in set(ids)}

@@ -5,3 +5,10 @@ class AgreementsConfig(AppConfig):
     name = "ikaze.agreements"
     label = "agreements"
     verbose_name = "Agreements"
+
+    def ready(self) -> None:
+        # Issue 11 item 10: the audit log names agreements.
+        from ikaze.agreements.selectors import agreement_audit_names
+        from ikaze.audit.targets import TargetKind, register_target_kind
+
+        register_target_kind("agreement", TargetKind(agreement_audit_names))

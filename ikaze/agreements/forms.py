@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, cast
 
@@ -19,6 +20,7 @@ from ikaze.agreements.models import (
 from ikaze.agreements.money import to_minor
 from ikaze.agreements.services import valid_currency
 from ikaze.agreements.standards import PROTECTIVE_DEFAULTS
+from ikaze.core.names import country_name
 
 
 def _country_choices() -> list[tuple[str, str]]:
@@ -184,3 +186,22 @@ class PaymentForm(_MoneyForm):
     paid_on = forms.DateField(label=_("Paid on"), widget=DateInput)
     reference = forms.CharField(label=_("Reference"), max_length=120)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea)
+
+
+def agreement_label(agreement: Agreement) -> str:
+    """ "US-CR-2025 — Title (United States → Costa Rica)": the code, the name and the parties,
+    so that a form never lets a person pick an agreement by its code alone."""
+    return (
+        f"{agreement.code} — {agreement.title} "
+        f"({country_name(agreement.sending_state)} → {country_name(agreement.receiving_state)})"
+    )
+
+
+def agreement_choices(agreements: Iterable[Agreement]) -> list[tuple[str, str]]:
+    """The choices of a form's agreement field: none chosen in advance (a first entry asks to
+    choose), unless the person has only one agreement (issue 11 item 7: a preselected first
+    agreement sent people under the wrong one)."""
+    choices = [(a.code, agreement_label(a)) for a in agreements]
+    if len(choices) == 1:
+        return choices
+    return [("", str(_("Choose an agreement"))), *choices]

@@ -310,3 +310,16 @@ def country_name(code: str) -> str:
 def agreement_history(*, agreement: Agreement) -> QuerySet[AuditEvent]:
     """The agreement's recorded changes (creation, edits, status, money), newest first."""
     return audit_event_list(target_type="agreement", target_id=str(agreement.pk))
+
+
+def agreement_audit_names(actor: Actor, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Agreement id → ("code — title", its page) for the agreements the actor may see."""
+    from django.urls import reverse
+
+    from ikaze.audit.targets import valid_uuids
+
+    rows = agreement_list_for(actor=actor).filter(pk__in=valid_uuids(ids))
+    return {
+        str(a.pk): (f"{a.code} — {a.title}", reverse("agreements:detail", args=[a.code]))
+        for a in rows
+    }

@@ -138,11 +138,16 @@ PERMISSIONS: dict[str, Label] = {
     Perm.REFERRAL_VIEW: _("view referrals"),
     Perm.REFERRAL_CREATE: _("create referrals"),
     Perm.INTAKE_UPLOAD: _("upload manifests"),
+    Perm.INTAKE_VIEW: _("read manifest imports"),
+    Perm.MATCH_VIEW: _("read possible duplicates"),
     Perm.FACT_RECORD: _("record legal facts"),
     Perm.REFERRAL_DECIDE: _("decide referrals"),
     Perm.OVERRIDE_REQUEST: _("request overrides"),
     Perm.OVERRIDE_APPROVE: _("approve overrides"),
     Perm.NOTICE_ISSUE: _("issue notices"),
+    Perm.QUEUE_VIEW: _("read the vetting queue"),
+    Perm.OVERRIDE_VIEW: _("read override requests"),
+    Perm.MONITOR_NOTICE_VIEW: _("read the monitor's notices"),
 }
 
 

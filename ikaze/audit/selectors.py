@@ -7,13 +7,14 @@ open (`levels`, see ikaze.audit.permissions) and get those values put back; the 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from ikaze.audit import signing
 from ikaze.audit.chain import (
@@ -206,10 +207,28 @@ def _against_checkpoints(
 
 
 def audit_event_list(
-    *, action: str = "", kind: str = "", target_type: str = "", target_id: str = "", actor: str = ""
+    *,
+    action: str = "",
+    kind: str = "",
+    target_type: str = "",
+    target_id: str = "",
+    actor: str = "",
+    actor_ids: Sequence[str] | None = None,
+    target_ids: Sequence[str] | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    zone: Any = None,
 ) -> QuerySet[AuditEvent]:
-    """Events newest first, filtered."""
+    """Events newest first, filtered. `actor` matches the label the chain recorded, or any of
+    `actor_ids` (people found by their full name); `target_ids` keeps events about these
+    targets; `since`/`until` are whole days (inclusive) in `zone` (UTC when None)."""
     qs = AuditEvent.objects.order_by("-seq")
+    if since is not None:
+        qs = qs.filter(at__gte=_day_start(since, zone))
+    if until is not None:
+        qs = qs.filter(at__lt=_day_start(until + dt.timedelta(days=1), zone))
+    if target_ids is not None:
+        qs = qs.filter(target_id__in=list(target_ids))
     if action:
         qs = qs.filter(action__startswith=action)
     if kind:
@@ -219,8 +238,12 @@ def audit_event_list(
     if target_id:
         qs = qs.filter(target_id=target_id)
     if actor:
-        qs = qs.filter(actor_label__icontains=actor)
+        qs = qs.filter(Q(actor_label__icontains=actor) | Q(actor_id__in=list(actor_ids or [])))
     return qs
+
+
+def _day_start(day: dt.date, zone: Any) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=zone or dt.UTC)
 
 
 def audit_security_events(

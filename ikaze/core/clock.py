@@ -23,6 +23,11 @@ def today_local() -> dt.date:
     return now().astimezone(local_zone()).date()
 
 
+def local_date(at: dt.datetime) -> dt.date:
+    """Return the date an aware datetime falls on in the receiving state's time zone."""
+    return at.astimezone(local_zone()).date()
+
+
 def local_zone() -> ZoneInfo:
     return ZoneInfo(settings.IKAZE_RECEIVING_TIME_ZONE)
 

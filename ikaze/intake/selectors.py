@@ -7,24 +7,25 @@ import io
 import uuid
 from collections.abc import Iterator
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from ikaze.accounts.access import Perm
+from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import require, scoped_get
 from ikaze.intake.models import IntakeBatch, IntakeRowError
 
 
 def batch_list_for(*, actor: Actor) -> QuerySet[IntakeBatch]:
-    """The actor's organisation's batches, newest first (the file content is not loaded)."""
-    require(actor, Perm.INTAKE_UPLOAD, target_type="intake_batch")
-    if actor.organisation_id is None:
-        return IntakeBatch.objects.none()
+    """The actor's organisation's batches (the monitor's: every batch, SAFEGUARDS C1), newest
+    first (the file content is not loaded)."""
+    require(actor, Perm.INTAKE_VIEW, target_type="intake_batch")
+    qs = IntakeBatch.objects.all()
+    if actor.org_kind != OrgKind.MONITORING_BODY:
+        if actor.organisation_id is None:
+            return IntakeBatch.objects.none()
+        qs = qs.filter(organisation_id=actor.organisation_id)
     return (
-        IntakeBatch.objects.filter(organisation_id=actor.organisation_id)
-        .select_related("agreement", "uploaded_by")
-        .defer("content")
-        .order_by("-created_at", "pk")
+        qs.select_related("agreement", "uploaded_by").defer("content").order_by("-created_at", "pk")
     )
 
 
@@ -36,6 +37,19 @@ def batch_get_for(*, actor: Actor, batch_id: uuid.UUID | str) -> IntakeBatch:
         message="No such intake batch.",
         pk=batch_id,
     )
+
+
+def batch_file_names(*, ids: list[str]) -> dict[str, str]:
+    """Batch id (as text) → the name of the file uploaded, for these ids (pages name a
+    manifest by its file, never by its id)."""
+    valid = []
+    for value in ids:
+        try:
+            valid.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    rows = IntakeBatch.objects.filter(pk__in=valid).values_list("pk", "file_name")
+    return {str(pk): name for pk, name in rows}
 
 
 def batch_errors(*, batch: IntakeBatch) -> QuerySet[IntakeRowError]:
@@ -57,3 +71,35 @@ def error_report_csv(*, batch: IntakeBatch) -> Iterator[str]:
         value = "'" + e[2] if e[2][:1] in ("=", "+", "-", "@") else e[2]
         w.writerow([e[0], e[1], value, e[3]])
         yield buf.getvalue()
+
+
+def batch_audit_names(actor: Actor, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Batch id → (file name, the batch's page) for the batches the actor may open."""
+    from django.urls import reverse
+
+    from ikaze.audit.targets import valid_uuids
+
+    if not actor.can(Perm.INTAKE_VIEW):
+        return {}
+    rows = batch_list_for(actor=actor).filter(pk__in=valid_uuids(ids))
+    return {str(b.pk): (b.file_name, reverse("intake:batch_detail", args=[b.pk])) for b in rows}
+
+
+def batch_file_names_by_prefix(*, prefixes: list[str]) -> dict[str, str]:
+    """The first eight characters of a batch id (as a possible duplicate records where it was
+    found: "intake:<8>") → the name of the file uploaded, for these prefixes."""
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    wanted = {p.lower() for p in prefixes if len(p) == 8}
+    if not wanted:
+        return {}
+    q = Q()
+    for prefix in wanted:
+        q |= Q(pk_text__startswith=prefix)
+    rows = (
+        IntakeBatch.objects.annotate(pk_text=Cast("pk", CharField()))
+        .filter(q)
+        .values_list("pk", "file_name")
+    )
+    return {str(pk)[:8]: name for pk, name in rows}

@@ -13,24 +13,55 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import actor_of
 from ikaze.accounts.decorators import requires
+from ikaze.accounts.guards import require
+from ikaze.agreements.forms import agreement_choices
+from ikaze.agreements.models import Agreement
 from ikaze.agreements.selectors import (
-    agreement_get_for,
     agreement_in_force_list_for,
 )
 from ikaze.core.errors import IkazeError, PermissionDenied
 from ikaze.core.forms import add_service_errors
 from ikaze.core.pagination import paginate
+from ikaze.core.worklist import page_number
 from ikaze.intake import manifest, selectors, services
-from ikaze.intake.forms import UploadForm
+from ikaze.intake.forms import AgreementChoiceForm, UploadForm
 
 
-@requires(Perm.INTAKE_UPLOAD)
+def _chosen_agreement(
+    request: HttpRequest, agreements: list[Agreement]
+) -> tuple[AgreementChoiceForm, Agreement | None]:
+    """Step one of an upload: the agreement, chosen (never preselected, unless it is the only
+    one) and then shown with its parties for the uploader to confirm (issue 11 item 7)."""
+    data = request.POST if request.method == "POST" else request.GET
+    choices = agreement_choices(agreements)
+    if "agreement" in data or request.method == "POST":
+        form = AgreementChoiceForm(data, agreements=choices)
+    elif len(agreements) == 1:
+        form = AgreementChoiceForm({"agreement": agreements[0].code}, agreements=choices)
+    else:
+        form = AgreementChoiceForm(agreements=choices)
+    if not form.is_bound or not form.is_valid():
+        return form, None
+    return form, next(a for a in agreements if a.code == form.cleaned_data["agreement"])
+
+
+@requires(Perm.INTAKE_VIEW)
 @require_http_methods(["GET", "POST"])
 def batch_list(request: HttpRequest) -> HttpResponseBase:
     actor = actor_of(request)
-    choices = [(a.code, f"{a.code} — {a.title}") for a in agreement_in_force_list_for(actor=actor)]
-    form = UploadForm(request.POST or None, request.FILES or None, agreements=choices)
-    if request.method == "POST" and form.is_valid():
+    can_upload = actor.can(Perm.INTAKE_UPLOAD)
+    if request.method == "POST":
+        # The monitor reads the batches; uploading is the sending state's (no form is shown).
+        require(actor, Perm.INTAKE_UPLOAD, target_type="intake_batch")
+    agreements = list(agreement_in_force_list_for(actor=actor)) if can_upload else []
+    choice, agreement = _chosen_agreement(request, agreements)
+    form = UploadForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"agreement": agreement.code if agreement else ""},
+    )
+    refused = request.method == "POST" or (choice.is_bound and agreement is None)
+    if request.method == "POST" and agreement is not None and form.is_valid():
         upload = form.cleaned_data["file"]
         limit = int(settings.IKAZE_UPLOAD_MAX_BYTES)
         if upload.size > limit:
@@ -41,7 +72,6 @@ def batch_list(request: HttpRequest) -> HttpResponseBase:
             )
         else:
             try:
-                agreement = agreement_get_for(actor=actor, code=form.cleaned_data["agreement"])
                 batch, created = services.intake_batch_create(
                     actor=actor,
                     agreement=agreement,
@@ -57,20 +87,25 @@ def batch_list(request: HttpRequest) -> HttpResponseBase:
                 if not created:
                     messages.info(request, _("This file was already uploaded; here is its import."))
                 return redirect("intake:batch_detail", intakebatch_id=batch.pk)
-    try:
-        number = int(request.GET.get("page", "1"))
-    except ValueError:
-        number = 1
-    page = paginate(selectors.batch_list_for(actor=actor), page=number, size=25)
+    page = paginate(selectors.batch_list_for(actor=actor), page=page_number(request), size=25)
     return render(
         request,
         "intake/batch_list.html",
-        {"form": form, "page": page, "has_agreements": bool(choices), "querystring_base": ""},
-        status=400 if request.method == "POST" else 200,
+        {
+            "choice_form": choice,
+            "agreement": agreement,
+            "form": form,
+            "page": page,
+            "can_upload": can_upload,
+            "has_agreements": bool(agreements),
+            "only_agreement": len(agreements) == 1,
+            "querystring_base": "",
+        },
+        status=400 if refused else 200,
     )
 
 
-@requires(Perm.INTAKE_UPLOAD)
+@requires(Perm.INTAKE_VIEW)
 @require_GET
 def batch_detail(request: HttpRequest, intakebatch_id: str) -> HttpResponse:
     actor = actor_of(request)
@@ -78,10 +113,14 @@ def batch_detail(request: HttpRequest, intakebatch_id: str) -> HttpResponse:
         batch=selectors.batch_get_for(actor=actor, batch_id=intakebatch_id)
     )
     errors = list(selectors.batch_errors(batch=batch)[:200])
-    return render(request, "intake/batch_detail.html", {"batch": batch, "errors": errors})
+    return render(
+        request,
+        "intake/batch_detail.html",
+        {"batch": batch, "errors": errors, "can_read_duplicates": actor.can(Perm.MATCH_VIEW)},
+    )
 
 
-@requires(Perm.INTAKE_UPLOAD)
+@requires(Perm.INTAKE_VIEW)
 @require_GET
 def batch_progress(request: HttpRequest, intakebatch_id: str) -> HttpResponse:
     actor = actor_of(request)
@@ -96,7 +135,7 @@ def batch_progress(request: HttpRequest, intakebatch_id: str) -> HttpResponse:
     return response
 
 
-@requires(Perm.INTAKE_UPLOAD)
+@requires(Perm.INTAKE_VIEW)
 @require_GET
 def batch_errors_csv(request: HttpRequest, intakebatch_id: str) -> HttpResponseBase:
     actor = actor_of(request)

@@ -11,3 +11,13 @@ class PeopleConfig(AppConfig):
         from ikaze.people import landing
 
         landing.register()
+        # Issue 11 item 10: the audit log names people and pairs, and finds people by name.
+        from ikaze.audit.targets import TargetKind, register_target_kind
+        from ikaze.people.selectors import (
+            match_candidate_audit_names,
+            people_named,
+            person_audit_names,
+        )
+
+        register_target_kind("person", TargetKind(person_audit_names, people_named))
+        register_target_kind("match_candidate", TargetKind(match_candidate_audit_names))

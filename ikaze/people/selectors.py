@@ -49,6 +49,83 @@ def register_party_people(reader: PartyPeople) -> None:
     _party_people = reader
 
 
+# A person's referrals, for the person page (issue 11 item 13): vetting registers the reader
+# (people never imports vetting). Each: {"id", "agreement", "status", "reference", "url"}.
+PersonReferrals = Callable[[Actor, Person], list[dict[str, Any]]]
+_person_referrals: PersonReferrals | None = None
+
+
+def register_person_referrals(reader: PersonReferrals) -> None:
+    """Set the reader of a person's referrals as the actor may see them."""
+    global _person_referrals
+    _person_referrals = reader
+
+
+def person_referrals_for(*, actor: Actor, person: Person) -> list[dict[str, Any]]:
+    """The person's referrals the actor may see, newest first (none before vetting starts)."""
+    return _person_referrals(actor, person) if _person_referrals is not None else []
+
+
+def household_members_for(*, actor: Actor, person: Person) -> list[dict[str, Any]]:
+    """The person's households, each with its other members: linked when the actor may open
+    that member's record, else named only by their role (no name of a person out of scope)."""
+    memberships = list(person.memberships.select_related("household"))
+    others = list(
+        HouseholdMember.objects.filter(household_id__in=[m.household_id for m in memberships])
+        .exclude(person_id=person.pk)
+        .select_related("person")
+        .order_by("household_id", "role", "person__first_surname", "pk")
+    )
+    visible = set(
+        person_scope(actor)
+        .filter(pk__in=[o.person_id for o in others])
+        .values_list("pk", flat=True)
+    )
+    _audit_reads(actor, "person", visible, "household members")
+    return [
+        {
+            "membership": m,
+            "members": [
+                {"member": o, "person": o.person if o.person_id in visible else None}
+                for o in others
+                if o.household_id == m.household_id
+            ],
+        }
+        for m in memberships
+    ]
+
+
+# The file names of the manifests that found possible duplicates (intake registers it: people
+# never imports intake). Takes the 8-character batch prefixes a candidate's source records.
+SourceNames = Callable[..., dict[str, str]]
+_source_names: SourceNames | None = None
+
+
+def register_source_names(reader: SourceNames) -> None:
+    global _source_names
+    _source_names = reader
+
+
+def match_sources_named(*, candidates: Iterable[MatchCandidate]) -> dict[str, str]:
+    """Candidate id (as text) → where it was found, in the reader's language: a manifest by
+    its file name ("Manifest us-rw-nov.csv"), never by an id."""
+    from django.utils.translation import gettext
+
+    candidates = list(candidates)
+    prefixes = [
+        c.source.partition(":")[2] for c in candidates if c.source.partition(":")[0] == "intake"
+    ]
+    files = _source_names(prefixes=prefixes) if _source_names and prefixes else {}
+    out = {}
+    for c in candidates:
+        kind, _sep, ref = c.source.partition(":")
+        if kind == "intake" and ref in files:
+            out[str(c.pk)] = gettext("Manifest %(file)s") % {"file": files[ref]}
+        else:
+            out[str(c.pk)] = c.source_label
+    return out
+
+
 def person_scope(actor: Actor) -> QuerySet[Person]:
     """The people this actor may see (issue 9 item 10, as vetting reads).
 
@@ -130,7 +207,7 @@ def sensitive_data_for(*, actor: Actor, person: Person, purpose: str = "") -> Se
 def match_candidate_list_for(*, actor: Actor, status: str = "open") -> QuerySet[MatchCandidate]:
     """Candidate pairs for adjudication, most likely first: only pairs of two people the
     actor may see (deciding a pair would tell of a person out of its scope)."""
-    require(actor, Perm.MATCH_ADJUDICATE, target_type="match_candidate")
+    require(actor, Perm.MATCH_VIEW, target_type="match_candidate")
     qs = _match_candidate_scope(actor)
     if status:
         qs = qs.filter(status=status)
@@ -145,7 +222,7 @@ def _match_candidate_scope(actor: Actor) -> QuerySet[MatchCandidate]:
 
 def match_candidate_get_for(*, actor: Actor, candidate_id: uuid.UUID | str) -> MatchCandidate:
     """One candidate pair the actor may see, or NotFound (a pair out of scope: a probe)."""
-    require(actor, Perm.MATCH_ADJUDICATE, target_type="match_candidate")
+    require(actor, Perm.MATCH_VIEW, target_type="match_candidate")
     return scoped_get(
         _match_candidate_scope(actor),
         target_type="match_candidate",
@@ -160,7 +237,7 @@ def match_candidate_explanation_for(*, actor: Actor, candidate: MatchCandidate) 
 
     from ikaze.people import identity
 
-    require(actor, Perm.MATCH_ADJUDICATE, target_type="match_candidate")
+    require(actor, Perm.MATCH_VIEW, target_type="match_candidate")
     out = identity.explain_pair(candidate.person_a, candidate.person_b)
     out["fields"] = [
         {**f, "label": gettext(f["label"]), "level": gettext(f["level"])} for f in out["fields"]
@@ -327,3 +404,44 @@ def households_with_adults(*, organisation_id: uuid.UUID, references: Sequence[s
             role__in=HouseholdMember.ADULT_ROLES,
         ).values_list("household__reference", flat=True)
     )
+
+
+# --- the audit log names people and pairs (issue 11 item 10) ---------------------------------
+
+
+def person_audit_names(actor: Actor, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Person id → (full name, the person's page) for those the actor may open."""
+    from django.urls import reverse
+
+    from ikaze.audit.targets import valid_uuids
+
+    if not actor.can(Perm.PERSON_VIEW):
+        return {}
+    rows = person_scope(actor).filter(pk__in=valid_uuids(ids))
+    return {str(p.pk): (p.full_name, reverse("people:person_detail", args=[p.pk])) for p in rows}
+
+
+def people_named(actor: Actor, name: str) -> list[str]:
+    """The ids (as text) of the people the actor may open whose name or reference matches."""
+    if not actor.can(Perm.PERSON_VIEW):
+        return []
+    qs = person_list_for(actor=actor, q=name)
+    return [str(pk) for pk in qs.values_list("pk", flat=True)[:500]]
+
+
+def match_candidate_audit_names(actor: Actor, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Pair id → ("A / B", the pair's page) for the pairs the actor may open."""
+    from django.urls import reverse
+
+    from ikaze.audit.targets import valid_uuids
+
+    if not actor.can(Perm.MATCH_VIEW):
+        return {}
+    rows = _match_candidate_scope(actor).filter(pk__in=valid_uuids(ids))
+    return {
+        str(c.pk): (
+            f"{c.person_a.full_name} / {c.person_b.full_name}",
+            reverse("people:match_detail", args=[c.pk]),
+        )
+        for c in rows
+    }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -11,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import actor_of
 from ikaze.accounts.decorators import requires
+from ikaze.accounts.guards import require
 from ikaze.core.errors import IkazeError, PermissionDenied
 from ikaze.core.names import country_name, country_names
 from ikaze.core.pagination import paginate
@@ -45,7 +48,8 @@ def _person_context(actor: object, person: Person) -> dict[str, object]:
         "person": person,
         "documents": selectors.person_documents(person=person),
         "cluster": selectors.person_cluster(actor=actor, person=person),  # type: ignore[arg-type]
-        "households": person.memberships.select_related("household"),
+        "households": selectors.household_members_for(actor=actor, person=person),  # type: ignore[arg-type]
+        "referrals": selectors.person_referrals_for(actor=actor, person=person),  # type: ignore[arg-type]
     }
 
 
@@ -100,7 +104,7 @@ def match_check(request: HttpRequest) -> HttpResponse:
     return render(request, "people/_match_hits.html", {"hits": hits, "asked": any(record.values())})
 
 
-@requires(Perm.MATCH_ADJUDICATE)
+@requires(Perm.MATCH_VIEW)
 @require_GET
 def match_queue(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
@@ -109,6 +113,9 @@ def match_queue(request: HttpRequest) -> HttpResponse:
         status = "open"
     qs = selectors.match_candidate_list_for(actor=actor, status=status)
     page = paginate(qs, page=_page_number(request))
+    found_by = selectors.match_sources_named(candidates=page.items)
+    for c in page.items:
+        c.found_by = found_by[str(c.pk)]
     return render(
         request,
         "people/match_queue.html",
@@ -117,14 +124,18 @@ def match_queue(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": MatchCandidate.Status.choices,
             "querystring_base": f"status={status}&",
+            "can_decide": actor.can(Perm.MATCH_ADJUDICATE),
         },
     )
 
 
-@requires(Perm.MATCH_ADJUDICATE)
+@requires(Perm.MATCH_VIEW)
 @require_http_methods(["GET", "POST"])
 def match_detail(request: HttpRequest, matchcandidate_id: str) -> HttpResponseBase:
     actor = actor_of(request)
+    if request.method == "POST":
+        # The monitor reads the pair; deciding it is the officers' (no form is shown to others).
+        require(actor, Perm.MATCH_ADJUDICATE, target_type="match_candidate")
     candidate = selectors.match_candidate_get_for(actor=actor, candidate_id=matchcandidate_id)
     form = DecideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -150,11 +161,13 @@ def match_detail(request: HttpRequest, matchcandidate_id: str) -> HttpResponseBa
         "people/match_detail.html",
         {
             "candidate": candidate,
+            "found_by": selectors.match_sources_named(candidates=[candidate])[str(candidate.pk)],
             "a": a,
             "b": b,
             "rows": rows,
             "explanation": explanation,
             "form": form,
+            "can_decide": actor.can(Perm.MATCH_ADJUDICATE),
             "decisions": candidate.decisions.select_related("decided_by"),
         },
         status=400 if request.method == "POST" else 200,
@@ -185,4 +198,26 @@ def _side_by_side(a: Person, b: Person) -> list[dict[str, object]]:
         (_("Sending state's reference"), a.external_reference, b.external_reference),
         (_("Registered"), f"{a.created_at:%Y-%m-%d}", f"{b.created_at:%Y-%m-%d}"),
     ]
-    return [{"label": label, "a": va, "b": vb, "same": va == vb} for label, va, vb in fields]
+    return [
+        {"label": label, "a": va, "b": vb, "difference": _difference(str(va), str(vb))}
+        for label, va, vb in fields
+    ]
+
+
+def _without_accents(text: str) -> str:
+    return "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+
+
+def _difference(a: str, b: str) -> str:
+    """How two values differ: "" (equal), "case" (only in capitals), "accents" (only in
+    accents, capitals aside) or "differs": a reviewer reads "GARCIA" and "García" as the same
+    name written two ways, not as a difference (issue 11 item 13)."""
+    if a == b:
+        return ""
+    if a.casefold() == b.casefold():
+        return "case"
+    if _without_accents(a).casefold() == _without_accents(b).casefold():
+        return "accents"
+    return "differs"

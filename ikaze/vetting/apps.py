@@ -22,3 +22,13 @@ class VettingConfig(AppConfig):
         from ikaze.vetting.selectors import people_of_party_referrals
 
         register_party_people(people_of_party_referrals)
+        # Issue 11 item 13: the person page lists the person's referrals.
+        from ikaze.people.selectors import register_person_referrals
+        from ikaze.vetting.selectors import person_referrals
+
+        register_person_referrals(person_referrals)
+        # Issue 11 item 10: the audit log names referrals and finds them by name.
+        from ikaze.audit.targets import TargetKind, register_target_kind
+        from ikaze.vetting.selectors import referral_audit_names, referrals_named
+
+        register_target_kind("referral", TargetKind(referral_audit_names, referrals_named))

@@ -18,11 +18,13 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ikaze.core import clock
+from ikaze.core.worklist import FilterForm, choice_error
 from ikaze.people import validation as v
 from ikaze.people.models import HouseholdMember, IdentityDocument, Sex
 from ikaze.people.services import DocumentIn, PersonIn
 from ikaze.vetting import labels
 from ikaze.vetting.legal_events import PAYLOAD_SCHEMAS, SERVICE_ONLY_KINDS, EventKind
+from ikaze.vetting.models import ReferralStatus
 from ikaze.vetting.rules import RULES, RefusalReason, RuleKind
 from ikaze.vetting.services import HouseholdIn
 
@@ -425,3 +427,71 @@ class AlertResolveForm(forms.Form):
         kwargs.setdefault("auto_id", f"id_alert_{str(alert_id)[:8]}_%s")
         super().__init__(*args, **kwargs)
         self.alert_id = alert_id
+
+
+# --- work-list filters (issue 11 item 6) ---------------------------------------------------
+
+UNKNOWN_AGREEMENT = _("Unknown agreement: choose one from the list.")
+UNKNOWN_STATUS = _("Unknown status: choose one from the list.")
+
+
+class _ReferralFilters(FilterForm):
+    q = forms.CharField(label=_("Name or reference"), max_length=200)
+    agreement = forms.ChoiceField(
+        label=_("Agreement"), error_messages=choice_error(UNKNOWN_AGREEMENT)
+    )
+    status = forms.ChoiceField(label=_("Status"), error_messages=choice_error(UNKNOWN_STATUS))
+
+    def __init__(self, data: Any = None, *, agreements: Iterable[str], **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.fields["q"].widget = forms.TextInput(attrs={"type": "search"})
+        agreement = self.fields["agreement"]
+        assert isinstance(agreement, forms.ChoiceField)
+        agreement.choices = [("", _("All")), *((code, code) for code in agreements)]
+
+
+class ReferralFilterForm(_ReferralFilters):
+    """The referral list's filters (`batch`: those a manifest created, its page links here)."""
+
+    batch = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={"invalid": _("Unknown manifest: open it from the manifest's page.")},
+    )
+
+    def __init__(self, data: Any = None, *, agreements: Iterable[str], **kwargs: Any) -> None:
+        super().__init__(data, agreements=agreements, **kwargs)
+        status = self.fields["status"]
+        assert isinstance(status, forms.ChoiceField)
+        status.choices = [("", _("All")), *ReferralStatus.choices]
+
+
+class QueueFilterForm(_ReferralFilters):
+    """The vetting queue's filters: by default the referrals waiting for a decision; accepted
+    people (and every other status) only when chosen."""
+
+    nationality = forms.CharField(
+        label=_("Nationality"), max_length=2, help_text=_("Two-letter code, e.g. HN.")
+    )
+    has_blocks = forms.ChoiceField(
+        label=_("Safeguard blocks"),
+        choices=[("", _("All")), ("yes", _("Blocked")), ("no", _("Not blocked"))],
+    )
+    deadline = forms.DateField(
+        label=_("Due by"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        input_formats=["%Y-%m-%d"],  # one unambiguous form: 05/12 is not read as May or December
+        error_messages={"invalid": _("Enter the date as YYYY-MM-DD.")},
+    )
+
+    def __init__(self, data: Any = None, *, agreements: Iterable[str], **kwargs: Any) -> None:
+        super().__init__(data, agreements=agreements, **kwargs)
+        status = self.fields["status"]
+        assert isinstance(status, forms.ChoiceField)
+        status.choices = [("", _("Waiting for a decision")), *ReferralStatus.choices]
+        self.fields["nationality"].widget.attrs["size"] = 4
+
+    def clean_nationality(self) -> str:
+        code = str(self.cleaned_data.get("nationality") or "").strip().upper()
+        if code and not (len(code) == 2 and code.isalpha()):
+            raise forms.ValidationError(_("Enter a two-letter country code, e.g. HN."))
+        return code

@@ -8,22 +8,18 @@ from __future__ import annotations
 
 from django.utils.translation import ngettext
 
-from ikaze.accounts.access import OrgKind
+from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.navigation import register_waiting
 from ikaze.vetting import selectors
 from ikaze.vetting.models import Referral
 
-WAITING_FOR_DECISION = (
-    Referral.Status.SUBMITTED,
-    Referral.Status.UNDER_REVIEW,
-    Referral.Status.INFORMATION_REQUESTED,
-)
-
 
 def queue_waiting(actor: Actor) -> str:
-    """The vetting queue: referrals without a decision, and open alerts on accepted people."""
-    waiting = selectors.referral_scope(actor).filter(status__in=WAITING_FOR_DECISION).count()
+    """The vetting queue: referrals without a decision, and open alerts on accepted people.
+
+    The count is the queue's own default view (one selector: the two never disagree)."""
+    waiting = selectors.referral_queue_for(actor=actor).count()
     alerts = selectors.alert_list_for(actor=actor).count()
     parts = []
     if waiting:
@@ -60,6 +56,8 @@ def referrals_waiting(actor: Actor) -> str:
 
 def overrides_waiting(actor: Actor) -> str:
     """Override requests a second senior officer may answer: not the reader's own requests."""
+    if not actor.can(Perm.OVERRIDE_APPROVE):
+        return ""  # the monitor reads the list; nothing there waits for it
     n = (
         selectors.override_list_for(actor=actor)
         .exclude(requested_by_id=actor.user.pk if actor.user else None)

@@ -32,6 +32,7 @@ from ikaze.vetting.models import (
     Decision,
     Evaluation,
     FactRemoval,
+    Finding,
     LegalEventRecord,
     MonitorNotice,
     Notice,
@@ -80,22 +81,24 @@ def referral_scope(actor: Actor) -> QuerySet[Referral]:
 
 
 def referral_list_for(
-    *, actor: Actor, status: str = "", agreement: str = "", q: str = ""
+    *,
+    actor: Actor,
+    status: str = "",
+    agreement: str = "",
+    q: str = "",
+    batch: uuid.UUID | str = "",
 ) -> QuerySet[Referral]:
-    """Referrals newest first, filtered by status, agreement code and a name or reference."""
+    """Referrals newest first, filtered by status, agreement code, a name or reference and the
+    manifest that created them."""
     qs = referral_scope(actor)
+    if batch:
+        qs = qs.filter(intake_batch_id=batch)
     if status:
         qs = qs.filter(status=status)
     if agreement:
         qs = qs.filter(agreement__code=agreement)
     for word in q.split():
-        qs = qs.filter(
-            Q(person__given_names__icontains=word)
-            | Q(person__first_surname__icontains=word)
-            | Q(person__second_surname__icontains=word)
-            | Q(external_reference__iexact=word)
-            | Q(person__external_reference__iexact=word)
-        )
+        qs = qs.filter(_name_or_reference_q(word))
     return qs.order_by("-created_at", "pk")
 
 
@@ -273,6 +276,33 @@ def _latest_blocked() -> Subquery:
     )
 
 
+# The queue's default view: referrals waiting for a decision. Accepted people show only when
+# asked for (their open alerts are counted apart on the landing page).
+QUEUE_WAITING = (
+    Referral.Status.SUBMITTED,
+    Referral.Status.UNDER_REVIEW,
+    Referral.Status.INFORMATION_REQUESTED,
+)
+
+
+def _name_or_reference_q(word: str) -> Q:
+    return (
+        Q(person__given_names__icontains=word)
+        | Q(person__first_surname__icontains=word)
+        | Q(person__second_surname__icontains=word)
+        | Q(external_reference__iexact=word)
+        | Q(person__external_reference__iexact=word)
+    )
+
+
+def _acceptance_expiry() -> Subquery:
+    return Subquery(
+        Decision.objects.filter(referral=OuterRef("pk"), outcome=Decision.Outcome.ACCEPTED)
+        .order_by("-decided_at")
+        .values("expires_at")[:1]
+    )
+
+
 def referral_queue_for(
     *,
     actor: Actor,
@@ -281,29 +311,24 @@ def referral_queue_for(
     status: str = "",
     has_blocks: str = "",
     deadline: dt.date | None = None,
+    q: str = "",
 ) -> QuerySet[Referral]:
-    """The vetting queue: referrals waiting for (or holding) a decision, oldest first.
+    """The vetting queue: referrals waiting for a decision (with `status`, those of that status,
+    accepted included), oldest first. The landing page counts this same queryset.
 
     `has_blocks` "yes"/"no" filters on the latest evaluation; `deadline` keeps referrals
-    submitted on or before that day or whose acceptance expires by then (SAFEGUARDS A5).
+    submitted on or before that day or whose acceptance expires by then (SAFEGUARDS A5); `q`
+    matches names and references word by word. Each row carries `latest_blocked`, `open_alert`
+    and `due_at` (the acceptance's expiry, for an accepted person).
     """
     require(actor, Perm.REFERRAL_VIEW, target_type="referral")
     _working_file(actor)
     qs = referral_scope(actor).annotate(
         latest_blocked=_latest_blocked(),
         open_alert=Exists(Alert.objects.filter(referral=OuterRef("pk"), resolved_at__isnull=True)),
+        due_at=_acceptance_expiry(),
     )
-    if status:
-        qs = qs.filter(status=status)
-    else:
-        qs = qs.filter(
-            status__in=[
-                Referral.Status.SUBMITTED,
-                Referral.Status.UNDER_REVIEW,
-                Referral.Status.INFORMATION_REQUESTED,
-                Referral.Status.ACCEPTED,
-            ]
-        )
+    qs = qs.filter(status=status) if status else qs.filter(status__in=QUEUE_WAITING)
     if agreement:
         qs = qs.filter(agreement__code=agreement)
     if nationality:
@@ -321,7 +346,32 @@ def referral_queue_for(
                 decisions__expires_at__date__lte=deadline,
             )
         ).distinct()
+    for word in q.split():
+        qs = qs.filter(_name_or_reference_q(word))
     return qs.order_by("submitted_at", "pk")
+
+
+def blocking_rules_for(*, referrals: Sequence[Referral]) -> dict[uuid.UUID, list[Finding]]:
+    """Referral id → the blocks of its latest evaluation, in rule order (one query for a page
+    of the queue)."""
+    latest = Evaluation.objects.filter(referral=OuterRef("evaluation__referral_id")).order_by(
+        "-evaluated_at", "-created_at"
+    )
+    rows = (
+        Finding.objects.filter(
+            evaluation__referral_id__in=[r.pk for r in referrals],
+            outcome="block",
+            evaluation_id=Subquery(latest.values("pk")[:1]),
+        )
+        .select_related("evaluation")
+        .only("rule_id", "kind", "overridable", "evaluation__referral_id")
+    )
+    out: dict[uuid.UUID, list[Finding]] = {}
+    for f in rows:
+        out.setdefault(f.evaluation.referral_id, []).append(f)
+    for findings in out.values():
+        findings.sort(key=lambda f: int(f.rule_id[1:]))
+    return out
 
 
 def referral_vetting_get_for(*, actor: Actor, referral_id: uuid.UUID | str) -> Referral:
@@ -437,9 +487,9 @@ def alert_get_for(*, actor: Actor, alert_id: uuid.UUID | str) -> Alert:
 def monitor_notice_list_for(*, actor: Actor) -> QuerySet[MonitorNotice]:
     """What the monitor was told (overrides approved, alerts raised), newest first."""
     _working_file(actor)
-    return _working_scope(actor, MonitorNotice.objects.select_related("referral")).order_by(
-        "-created_at", "pk"
-    )
+    return _working_scope(
+        actor, MonitorNotice.objects.select_related("referral", "referral__person", "override")
+    ).order_by("-created_at", "pk")
 
 
 def fact_removals_for(*, actor: Actor, referral: Referral) -> list[FactRemoval]:
@@ -468,3 +518,52 @@ def fact_removal_get_for(*, actor: Actor, fact_removal_id: uuid.UUID | str) -> F
 def fact_get_for(*, actor: Actor, fact_id: uuid.UUID | str) -> LegalEventRecord:
     scope = _facts_scope(actor)
     return scoped_get(scope, target_type="legal_fact", message="No such fact.", pk=fact_id)
+
+
+# --- the audit log names referrals (issue 11 item 10) ---------------------------------------
+
+
+def referral_audit_names(actor: Actor, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Referral id → (the person's name, the referral's page) for those the actor may open."""
+    from django.urls import reverse
+
+    from ikaze.audit.targets import valid_uuids
+
+    if not actor.can(Perm.REFERRAL_VIEW):
+        return {}
+    rows = referral_scope(actor).filter(pk__in=valid_uuids(ids))
+    return {
+        str(r.pk): (r.person.full_name, reverse("vetting:referral_detail", args=[r.pk]))
+        for r in rows
+    }
+
+
+def referrals_named(actor: Actor, name: str) -> list[str]:
+    """The ids (as text) of the referrals the actor may open whose person's name or whose
+    reference matches `name` (at most 500)."""
+    if not actor.can(Perm.REFERRAL_VIEW):
+        return []
+    qs = referral_list_for(actor=actor, q=name)
+    return [str(pk) for pk in qs.values_list("pk", flat=True)[:500]]
+
+
+def person_referrals(actor: Actor, person: Any) -> list[dict[str, Any]]:
+    """A person's referrals the actor may see, newest first, for the person page (people reads
+    them through `people.selectors.person_referrals_for`)."""
+    from django.urls import reverse
+
+    if not actor.can(Perm.REFERRAL_VIEW):
+        return []
+    rows = list(referral_scope(actor).filter(person_id=person.pk).order_by("-created_at", "pk"))
+    _audited(actor, "referral", [r.pk for r in rows], "person's referrals")
+    return [
+        {
+            "id": r.pk,
+            "agreement": r.agreement.code,
+            "status": r.get_status_display(),
+            "reference": r.external_reference,
+            "since": r.status_changed_at,
+            "url": reverse("vetting:referral_detail", args=[r.pk]),
+        }
+        for r in rows
+    ]

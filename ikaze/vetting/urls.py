@@ -5,6 +5,7 @@ from ikaze.vetting import views
 app_name = "vetting"
 urlpatterns = [
     path("referrals/", views.referral_list, name="referral_list"),
+    path("referrals/export.csv", views.referral_list_csv, name="referral_list_csv"),
     path("referrals/new/", views.referral_create, name="referral_create"),
     path("referrals/<uuid:referral_id>/", views.referral_detail, name="referral_detail"),
     path("referrals/<uuid:referral_id>/submit/", views.referral_submit, name="referral_submit"),
@@ -23,6 +24,7 @@ urlpatterns = [
     ),
     # Vetting (issue 4): the queue, the vetting file, decisions, overrides, notices.
     path("queue/", views.queue, name="queue"),
+    path("queue/export.csv", views.queue_csv, name="queue_csv"),
     path("rescreen/", views.rescreen, name="rescreen"),
     path("referrals/<uuid:referral_id>/vetting/", views.vetting_file, name="vetting_file"),
     path(
@@ -58,6 +60,7 @@ urlpatterns = [
     ),
     path("alerts/<uuid:alert_id>/resolve/", views.alert_resolve, name="alert_resolve"),
     path("overrides/", views.override_list, name="override_list"),
+    path("monitor-notices/", views.monitor_notice_list, name="monitor_notice_list"),
     path(
         "overrides/<uuid:override_id>/second/",
         views.override_second,

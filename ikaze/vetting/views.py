@@ -7,7 +7,6 @@ the override list for senior officers, and the decision as the sending liaison s
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
@@ -15,21 +14,25 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import actor_of
 from ikaze.accounts.decorators import requires
+from ikaze.agreements.forms import agreement_choices
 from ikaze.agreements.selectors import (
     agreement_get_for,
     agreement_in_force_list_for,
     agreement_list_for,
 )
 from ikaze.audit.permissions import levels_for
+from ikaze.core import clock
 from ikaze.core.errors import IkazeError, PermissionDenied
 from ikaze.core.forms import add_service_errors
 from ikaze.core.pagination import paginate
+from ikaze.core.worklist import Column, csv_response, page_number, sorted_for_export, work_list
 from ikaze.people.selectors import person_documents
 from ikaze.vetting import labels, selectors, services
 from ikaze.vetting.forms import (
@@ -43,7 +46,9 @@ from ikaze.vetting.forms import (
     JustificationForm,
     NoticeForm,
     OverrideRequestForm,
+    QueueFilterForm,
     ReasonForm,
+    ReferralFilterForm,
     ReferralForm,
     RemovalAnswerForm,
     ServiceForm,
@@ -54,34 +59,98 @@ from ikaze.vetting.models import Decision, FactRemoval, LegalEventRecord, Overri
 from ikaze.vetting.rules import RULES, RULESET_VERSION
 from ikaze.vetting.rules.findings import Finding as RuleFinding
 
+REFERRAL_COLUMNS = (
+    Column("person", _lazy("Person"), ("person__first_surname", "person__given_names")),
+    Column("born", _lazy("Born"), ("person__date_of_birth",)),
+    Column("nationality", _lazy("Nationality")),
+    Column("reference", _lazy("Reference"), ("external_reference",)),
+    Column("agreement", _lazy("Agreement"), ("agreement__code",)),
+    Column("referred_by", _lazy("Referred by"), ("referring_organisation__name",)),
+    Column("status", _lazy("Status"), ("status",)),
+    Column("since", _lazy("Since"), ("status_changed_at",)),
+)
 
-def _page_number(request: HttpRequest) -> int:
-    try:
-        return int(request.GET.get("page", "1"))
-    except ValueError:
-        return 1
+
+def _referral_filters(request: HttpRequest) -> tuple[ReferralFilterForm, Any]:
+    actor = actor_of(request)
+    form = ReferralFilterForm(
+        request.GET, agreements=[a.code for a in agreement_list_for(actor=actor)]
+    )
+    if not form.is_valid():
+        return form, None
+    return form, selectors.referral_list_for(actor=actor, **form.values())
 
 
 @requires(Perm.REFERRAL_VIEW)
 @require_GET
 def referral_list(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    filters = {k: request.GET.get(k, "").strip() for k in ("status", "agreement", "q")}
-    qs = selectors.referral_list_for(actor=actor, **filters)
-    page = paginate(qs, page=_page_number(request), size=50)
-    selectors.referral_list_audited(actor=actor, referrals=page.items)
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    form, qs = _referral_filters(request)
+    listing = work_list(
+        request,
+        qs=qs if qs is not None else Referral.objects.none(),
+        columns=REFERRAL_COLUMNS,
+        default_sort="-since",
+        filters=form.params(),
+    )
+    selectors.referral_list_audited(actor=actor, referrals=listing.page.items)
     return render(
         request,
         "vetting/referral_list.html",
         {
-            "page": page,
-            "filters": filters,
-            "statuses": Referral.Status.choices,
-            "agreements": agreement_list_for(actor=actor),
-            "querystring_base": query + "&" if query else "",
+            "form": form,
+            "list": listing,
+            "page": listing.page,
+            "querystring_base": listing.querystring_base,
             "can_create": actor.can(Perm.REFERRAL_CREATE),
         },
+        status=200 if qs is not None else 400,
+    )
+
+
+@requires(Perm.REFERRAL_VIEW)
+@require_GET
+def referral_list_csv(request: HttpRequest) -> HttpResponseBase:
+    """The referral list as filtered and sorted on the page, as CSV."""
+    actor = actor_of(request)
+    form, qs = _referral_filters(request)
+    if qs is None:
+        return _refused_filters(request, form)
+    rows = list(sorted_for_export(request, qs=qs, columns=REFERRAL_COLUMNS, default_sort="-since"))
+    selectors.referral_list_audited(actor=actor, referrals=rows)
+    return csv_response(
+        filename="referrals.csv",
+        header=[
+            _("Person"),
+            _("Born"),
+            _("Nationality"),
+            _("Reference"),
+            _("Agreement"),
+            _("Referred by"),
+            _("Status"),
+            _("Since"),
+        ],
+        rows=(
+            [
+                r.person.full_name,
+                r.person.date_of_birth_display,
+                " ".join(r.person.nationalities or []),
+                r.external_reference,
+                r.agreement.code,
+                r.referring_organisation.name,
+                r.get_status_display(),
+                f"{r.status_changed_at:%Y-%m-%d}" if r.status_changed_at else "",
+            ]
+            for r in rows
+        ),
+    )
+
+
+def _refused_filters(request: HttpRequest, form: Any) -> HttpResponse:
+    """An export asked with filters the list refuses: the reasons, as plain text."""
+    reasons = [str(e) for errors in form.errors.values() for e in errors]
+    return HttpResponse(
+        "\n".join(reasons) + "\n", status=400, content_type="text/plain; charset=utf-8"
     )
 
 
@@ -137,8 +206,8 @@ def _status_label(action: str, after: Any) -> str:
 @require_http_methods(["GET", "POST"])
 def referral_create(request: HttpRequest) -> HttpResponseBase:
     actor = actor_of(request)
-    choices = [(a.code, f"{a.code} — {a.title}") for a in agreement_in_force_list_for(actor=actor)]
-    form = ReferralForm(request.POST or None, agreements=choices)
+    agreements = list(agreement_in_force_list_for(actor=actor))
+    form = ReferralForm(request.POST or None, agreements=agreement_choices(agreements))
     if request.method == "POST" and form.is_valid():
         try:
             agreement = agreement_get_for(actor=actor, code=form.cleaned_data["agreement"])
@@ -162,7 +231,7 @@ def referral_create(request: HttpRequest) -> HttpResponseBase:
     return render(
         request,
         "vetting/referral_form.html",
-        {"form": form, "has_agreements": bool(choices)},
+        {"form": form, "has_agreements": bool(agreements)},
         status=status,
     )
 
@@ -245,41 +314,114 @@ def _shown_finding(
 # --- the queue ----------------------------------------------------------------------------
 
 
-@requires(Perm.REFERRAL_DECIDE)
+QUEUE_COLUMNS = (
+    Column("person", _lazy("Person"), ("person__first_surname", "person__given_names")),
+    Column("reference", _lazy("Reference"), ("external_reference",)),
+    Column("nationality", _lazy("Nationality")),
+    Column("agreement", _lazy("Agreement"), ("agreement__code",)),
+    Column("status", _lazy("Status"), ("status",)),
+    Column("blocks", _lazy("Blocking rules"), ("latest_blocked",)),
+    Column("submitted", _lazy("Submitted"), ("submitted_at",)),
+    Column("waiting", _lazy("Days waiting"), ("-submitted_at",)),
+    Column("due", _lazy("Due"), ("due_at",)),
+)
+
+
+def _queue_filters(request: HttpRequest) -> tuple[QueueFilterForm, Any]:
+    actor = actor_of(request)
+    form = QueueFilterForm(
+        request.GET, agreements=[a.code for a in agreement_list_for(actor=actor)]
+    )
+    if not form.is_valid():
+        return form, None
+    values = form.values()
+    values["deadline"] = values["deadline"] or None
+    return form, selectors.referral_queue_for(actor=actor, **values)
+
+
+def _queue_rows(referrals: list[Referral]) -> list[dict[str, Any]]:
+    """Each referral of a page with its blocks, days waiting and due date."""
+    blocks = selectors.blocking_rules_for(referrals=referrals)
+    today = clock.today_local()
+    return [
+        {
+            "r": r,
+            "blocks": [
+                {"rule_id": f.rule_id, "title": _(RULES[f.rule_id].title)}
+                for f in blocks.get(r.pk, [])
+            ],
+            "waiting": (today - clock.local_date(r.submitted_at)).days if r.submitted_at else None,
+            "due": clock.local_date(r.due_at) if r.due_at else None,  # type: ignore[attr-defined]
+        }
+        for r in referrals
+    ]
+
+
+@requires(Perm.QUEUE_VIEW)
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    filters = {
-        k: request.GET.get(k, "").strip()
-        for k in ("agreement", "nationality", "status", "has_blocks", "deadline")
-    }
-    try:
-        deadline = dt.date.fromisoformat(filters["deadline"]) if filters["deadline"] else None
-    except ValueError:
-        deadline = None
-        filters["deadline"] = ""
-    qs = selectors.referral_queue_for(
-        actor=actor,
-        agreement=filters["agreement"],
-        nationality=filters["nationality"],
-        status=filters["status"],
-        has_blocks=filters["has_blocks"],
-        deadline=deadline,
+    form, qs = _queue_filters(request)
+    listing = work_list(
+        request,
+        qs=qs if qs is not None else Referral.objects.none(),
+        columns=QUEUE_COLUMNS,
+        default_sort="submitted",
+        filters=form.params(),
     )
-    page = paginate(qs, page=_page_number(request), size=50)
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
     return render(
         request,
         "vetting/vetting/queue.html",
         {
-            "page": page,
-            "filters": filters,
-            "statuses": Referral.Status.choices,
-            "agreements": agreement_list_for(actor=actor),
-            "querystring_base": query + "&" if query else "",
+            "form": form,
+            "list": listing,
+            "page": listing.page,
+            "rows": _queue_rows(listing.page.items),
+            "querystring_base": listing.querystring_base,
             "rescreen_pending": selectors.rescreen_pending_count(actor=actor),
             "ruleset_version": RULESET_VERSION,
         },
+        status=200 if qs is not None else 400,
+    )
+
+
+@requires(Perm.QUEUE_VIEW)
+@require_GET
+def queue_csv(request: HttpRequest) -> HttpResponseBase:
+    """The queue as filtered and sorted on the page, as CSV."""
+    form, qs = _queue_filters(request)
+    if qs is None:
+        return _refused_filters(request, form)
+    rows = _queue_rows(
+        list(sorted_for_export(request, qs=qs, columns=QUEUE_COLUMNS, default_sort="submitted"))
+    )
+    return csv_response(
+        filename="vetting-queue.csv",
+        header=[
+            _("Person"),
+            _("Reference"),
+            _("Nationality"),
+            _("Agreement"),
+            _("Status"),
+            _("Blocking rules"),
+            _("Submitted"),
+            _("Days waiting"),
+            _("Due"),
+        ],
+        rows=(
+            [
+                row["r"].person.full_name,
+                row["r"].external_reference,
+                " ".join(row["r"].person.nationalities or []),
+                row["r"].agreement.code,
+                row["r"].get_status_display(),
+                " ".join(b["rule_id"] for b in row["blocks"]),
+                f"{row['r'].submitted_at:%Y-%m-%d}" if row["r"].submitted_at else "",
+                "" if row["waiting"] is None else row["waiting"],
+                row["due"].isoformat() if row["due"] else "",
+            ]
+            for row in rows
+        ),
     )
 
 
@@ -686,13 +828,13 @@ def alert_resolve(request: HttpRequest, alert_id: str) -> HttpResponseBase:
 # --- overrides (senior officers) ------------------------------------------------------------
 
 
-@requires(Perm.OVERRIDE_APPROVE)
+@requires(Perm.OVERRIDE_VIEW)
 @require_http_methods(["GET"])
 def override_list(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     status = request.GET.get("status", "requested")
     page = paginate(
-        selectors.override_list_for(actor=actor, status=status), page=_page_number(request)
+        selectors.override_list_for(actor=actor, status=status), page=page_number(request)
     )
     return render(
         request,
@@ -702,7 +844,21 @@ def override_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "form": JustificationForm(),
             "querystring_base": f"status={status}&",
+            "can_answer": actor.can(Perm.OVERRIDE_APPROVE),
         },
+    )
+
+
+@requires(Perm.MONITOR_NOTICE_VIEW)
+@require_GET
+def monitor_notice_list(request: HttpRequest) -> HttpResponse:
+    """What the monitor was told: overrides approved, alerts raised, facts removed or late."""
+    actor = actor_of(request)
+    page = paginate(selectors.monitor_notice_list_for(actor=actor), page=page_number(request))
+    return render(
+        request,
+        "vetting/vetting/monitor_notice_list.html",
+        {"page": page, "querystring_base": ""},
     )
 
 
@@ -732,7 +888,13 @@ def override_second(request: HttpRequest, override_id: str) -> HttpResponseBase:
     return render(
         request,
         "vetting/vetting/override_list.html",
-        {"page": page, "status": "requested", "form": form, "failed": override.pk},
+        {
+            "page": page,
+            "status": "requested",
+            "form": form,
+            "failed": override.pk,
+            "can_answer": True,
+        },
         status=400,
     )
 
