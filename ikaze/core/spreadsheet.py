@@ -46,6 +46,9 @@ class SafeCsvWriter:
     """`csv.writer` whose every cell passes through `formula_safe`."""
 
     def __init__(self, out: Any, **kwargs: Any) -> None:
+        # Lines end in CRLF (RFC 4180): the csv module quotes only the characters of its line
+        # terminator, so with "\n" a carriage return inside a value would split the row.
+        kwargs["lineterminator"] = "\r\n"
         self._writer = csv.writer(out, **kwargs)
 
     def writerow(self, row: Iterable[Any]) -> Any:

@@ -18,7 +18,7 @@ def _csv(rows: list[dict[str, str]]) -> bytes:
     from ikaze.core.spreadsheet import csv_writer
 
     out = io.StringIO()
-    w = csv_writer(out, lineterminator="\n")
+    w = csv_writer(out)
     w.writerow(COLUMN_NAMES)
     for r in rows:
         w.writerow([r.get(c, "") for c in COLUMN_NAMES])

@@ -532,7 +532,7 @@ def parse(file_name: str, content: bytes, *, max_bytes: int) -> tuple[str, Parse
 def template_csv() -> bytes:
     """The CSV template: the header and one example row, UTF-8."""
     out = io.StringIO()
-    w = csv_writer(out, lineterminator="\n")
+    w = csv_writer(out)
     w.writerow(COLUMN_NAMES)
     w.writerow([c.example for c in COLUMNS])
     return out.getvalue().encode("utf-8")

@@ -45,7 +45,7 @@ def batch_errors(*, batch: IntakeBatch) -> QuerySet[IntakeRowError]:
 def error_report_csv(*, batch: IntakeBatch) -> Iterator[str]:
     """The error report as CSV lines: row, column, value, reason."""
     buf = io.StringIO()
-    w = csv_writer(buf, lineterminator="\n")
+    w = csv_writer(buf)
     w.writerow(["row", "column", "value", "reason"])
     yield buf.getvalue()
     for e in (
