@@ -214,11 +214,11 @@ def test_the_referral_page_refuses_a_zero_width_space(client_for) -> None:
 
 def test_json_values_that_are_not_text_are_refused_by_cell(send) -> None:
     rows: list[dict[str, Any]] = [
-        row(1, given_names={"a": 1}),  # type: ignore[arg-type]
-        row(2, first_surname=["x"]),  # type: ignore[arg-type]
-        row(3, document_number=True),  # type: ignore[arg-type]
-        row(4, document_number=1.5e10),  # type: ignore[arg-type]
-        row(5, needs_interpreter=True),  # type: ignore[arg-type]
+        row(1, given_names={"a": 1}),
+        row(2, first_surname=["x"]),
+        row(3, document_number=True),
+        row(4, document_number=1.5e10),
+        row(5, needs_interpreter=True),
     ]
     batch = send(json.dumps(rows).encode(), name="rows.json")
     assert errors_of(batch) == [
@@ -235,7 +235,7 @@ def test_the_api_refuses_a_number_as_a_document_number(
     api_client_for, agreement, django_capture_on_commit_callbacks
 ) -> None:
     client = api_client_for(Role.SENDING_LIAISON)
-    body = {"agreement": agreement.code, "rows": [row(1, document_number=1.5e10), row(2)]}  # type: ignore[arg-type]
+    body = {"agreement": agreement.code, "rows": [row(1, document_number=1.5e10), row(2)]}
     with django_capture_on_commit_callbacks(execute=True):
         r = client.post("/api/v1/intake/batches/rows", body, content_type="application/json")
     batch = IntakeBatch.objects.get(pk=r.json()["id"])
