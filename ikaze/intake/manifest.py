@@ -139,6 +139,23 @@ class CellRefused(str):
         return cell
 
 
+class RefusedCells(dict[str, str]):
+    """A row holding cells the reader refused: `refused` maps their columns to the reason."""
+
+    refused: dict[str, str]
+
+
+def _row(names: list[str], values: list[str]) -> dict[str, str]:
+    """The row keyed by column; a RefusedCells when some cell is a CellRefused."""
+    row = {n: (values[i] if i < len(values) else "") for i, n in enumerate(names) if n}
+    refused = {n: v.reason for n, v in row.items() if isinstance(v, CellRefused)}
+    if not refused:
+        return row
+    out = RefusedCells(row)
+    out.refused = refused
+    return out
+
+
 @dataclass
 class Parsed:
     """Rows of text keyed by column, numbered as a spreadsheet shows them (header = row 1)."""
@@ -231,7 +248,10 @@ _WESTERN = frozenset(
 def _row_of(content: bytes, offset: int) -> int:
     """The spreadsheet row (header = 1) of the CSV record holding byte `offset`."""
     prefix = content[:offset].decode("utf-8", errors="replace")
-    records = sum(1 for _ in csv.reader(io.StringIO(prefix, newline="")))
+    try:
+        records = sum(1 for _ in csv.reader(io.StringIO(prefix, newline="")))
+    except csv.Error:  # a broken quote or a huge field before it: count lines instead
+        records = prefix.count("\n") + (not prefix.endswith("\n"))
     return records + 1 if not prefix or prefix.endswith(("\n", "\r")) else records
 
 
@@ -315,11 +335,11 @@ def _csv_field_limit(max_bytes: int) -> None:
 
 
 def parse_csv(content: bytes, *, max_bytes: int = 0) -> Parsed:
+    _csv_field_limit(max(max_bytes, len(content)))
     text, encoding = decode(content)
     notes = [note] if (note := encoding_note(encoding)) else []
     if not text.strip():
         raise FileRefused("The file is empty.")
-    _csv_field_limit(max(max_bytes, len(content)))
     sample = text[:4096]
     delimiter = (
         ";" if sample.split("\n", 1)[0].count(";") > sample.split("\n", 1)[0].count(",") else ","
@@ -451,12 +471,7 @@ def parse_xlsx(content: bytes, *, max_bytes: int) -> Parsed:
             if not any(v.strip() for v in values):
                 continue
             _refuse_unnamed(names, row_no, values)
-            rows.append(
-                (
-                    row_no,
-                    {n: (values[i] if i < len(values) else "") for i, n in enumerate(names) if n},
-                )
-            )
+            rows.append((row_no, _row(names, values)))
     finally:
         wb.close()
     if not rows:
@@ -511,7 +526,7 @@ def parse_json(content: bytes) -> Parsed:
                 "every value needs its column name.",
                 row=i,
             )
-        rows.append((i, {n: _json_cell(n, lowered.get(n)) for n in names if n}))
+        rows.append((i, _row(names, [_json_cell(n, lowered.get(n)) for n in names])))
     return Parsed(rows=rows, encoding="utf-8")
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ikaze.core.text import ONE_LINE_REFUSED, limit_of, normalise_text, shown, text_problem
-from ikaze.intake.manifest import FORMULA_PREFIXES, MAX_CELL_CHARS, REQUIRED, CellRefused
+from ikaze.intake.manifest import FORMULA_PREFIXES, MAX_CELL_CHARS, REQUIRED, RefusedCells
 from ikaze.people import validation as v
 from ikaze.people.models import (
     Household,
@@ -154,14 +155,20 @@ def validate_row(
     problems: list[Problem] = []
     cells: dict[str, str] = {}
     values = ["" if value is None else str(value) for value in raw.values()]
+    # Cells the reader could not take as text (a JSON object, an XLSX error cell, ...):
+    # manifest.RefusedCells carries them, so a row without any costs one look.
+    refused = raw.refused if isinstance(raw, RefusedCells) else None
     # Most rows are clean: one look at all their text for control, format characters and
-    # line breaks, and the per-cell checks only where a cell could fail them.
+    # line breaks, and for text not in NFC; the per-cell checks only where a cell could fail.
     joined = "".join(values)
     suspect = ONE_LINE_REFUSED.search(joined) is not None
-    for column, value, sent in zip(raw, values, raw.values(), strict=True):
-        if isinstance(sent, CellRefused):
-            # Not text of its column (a JSON object, an XLSX error cell, ...): manifest.py.
-            problems.append(Problem(row, column, _shown(value), sent.reason))
+    # A text in NFC has each of its cells in NFC (the reverse need not hold: a cell may
+    # start with an accent that composes with the end of the one before).
+    unnormalised = not joined.isascii() and not unicodedata.is_normalized("NFC", joined)
+    for column, value in zip(raw, values, strict=True):
+        limit = _LIMITS.get(column, MAX_CELL_CHARS)
+        if refused is not None and column in refused:
+            problems.append(Problem(row, column, _shown(value), refused[column]))
             value = ""
         elif (
             value
@@ -182,20 +189,13 @@ def validate_row(
                 Problem(row, column, _shown(value), f"Longer than {MAX_CELL_CHARS} characters.")
             )
             value = ""
-        elif (suspect or len(value) > _LIMITS.get(column, MAX_CELL_CHARS)) and (
-            problem := text_problem(
-                value.strip(),
-                max_length=_LIMITS.get(column, MAX_CELL_CHARS),
-                multiline=column in _FREE_TEXT,
-            )
+        elif (suspect or len(value) > limit) and (
+            problem := text_problem(value.strip(), max_length=limit, multiline=column in _FREE_TEXT)
         ):
             problems.append(Problem(row, column, _shown(value), str(problem)))
             value = ""
-        elif not value.isascii() and len(value := normalise_text(value)) > _LIMITS.get(
-            column, MAX_CELL_CHARS
-        ):
+        elif unnormalised and len(value := normalise_text(value)) > limit:
             # Unicode normalisation (NFC, ikaze.core.text) made it longer than its field.
-            limit = _LIMITS.get(column, MAX_CELL_CHARS)
             problems.append(Problem(row, column, _shown(value), f"At most {limit} characters."))
             value = ""
         cells[column] = value.strip()
