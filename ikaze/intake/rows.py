@@ -333,7 +333,8 @@ def validate_row(
 def validate_rows(
     rows: list[CleanRow], *, known_adult_households: frozenset[str] = frozenset()
 ) -> tuple[list[CleanRow], list[Problem]]:
-    """Checks across rows: repeated references, and children without an adult (A7).
+    """Checks across rows: repeated references, one head per household, and children
+    without an adult (A7).
 
     `rows` are rows that passed `validate_row`; returns those that still pass and the problems.
     `known_adult_households` are household references that already have an adult on record.
