@@ -10,6 +10,16 @@ Two rules, the same on SQLite (which stores any length and any character) and Po
 - **Characters.** Control characters are refused: NUL and the other C0 controls, DEL, the C1
   controls and lone surrogates (which no database can store as UTF-8). Free text keeps tab,
   line feed and carriage return; a one-line field (a `CharField`) keeps none of them.
+- **Invisible characters** (Unicode's format characters, category Cf) are refused, not
+  stripped: a right-to-left override (U+202E) or a zero-width space inside a name makes two
+  names that look alike compare different, and stripping them would store something other
+  than what was sent without the sender knowing. Free text keeps the few that ordinary writing
+  needs (the joiners U+200C/U+200D, the direction marks U+200E/U+200F/U+061C and the soft
+  hyphen); a one-line field (a name, a reference) keeps none. The line and paragraph
+  separators U+2028/U+2029 are refused everywhere (write an ordinary line break).
+- **One form.** Accepted text is stored in Unicode normalisation form C (NFC), so "José"
+  typed with a combining accent and "José" typed precomposed are the same name.
+  `normalise_text` does it; the limits are checked on the normalised text.
 
 Services call `text_problems` (field → reasons) before they write; the API schemas annotate
 their strings with `Text`/`ModelText`, which run the same check; manifest intake calls
@@ -20,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -35,17 +46,36 @@ from pydantic_core import PydanticCustomError, core_schema
 
 FREE_TEXT_MAX_CHARS = 10_000
 
+# Format characters (Unicode category Cf, as of Unicode 14, Python 3.11's tables;
+# `ikaze/core/tests/test_text.py` keeps the list in step), in the Basic Multilingual Plane.
+# Free text keeps the soft hyphen, the Arabic letter mark, the joiners and the direction marks.
+_FORMAT_KEPT_IN_FREE_TEXT = r"\xad\u061c\u200c-\u200f"
+_FORMAT_BMP = r"\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+# Outside it (not in the published patterns: an ECMA-262 pattern without the u flag cannot
+# name them; the rule below still refuses them).
+_FORMAT_ASTRAL = (
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
+_SEPARATORS = r"\u2028\u2029"
+
 # JSON Schema patterns (ECMA-262 and Python read them alike): what the API document declares.
-_ONE_LINE_CLASS = r"[^\x00-\x1f\x7f-\x9f]"
-_FREE_TEXT_CLASS = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+_ONE_LINE_EXCLUDED = rf"\x00-\x1f\x7f-\x9f{_FORMAT_KEPT_IN_FREE_TEXT}{_FORMAT_BMP}{_SEPARATORS}"
+_FREE_TEXT_EXCLUDED = rf"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_FORMAT_BMP}{_SEPARATORS}"
+_ONE_LINE_CLASS = rf"[^{_ONE_LINE_EXCLUDED}]"
+_FREE_TEXT_CLASS = rf"[^{_FREE_TEXT_EXCLUDED}]"
 ONE_LINE_PATTERN = rf"^{_ONE_LINE_CLASS}*$"
 FREE_TEXT_PATTERN = rf"^{_FREE_TEXT_CLASS}*$"
-# Not blank: at least one character that is neither a control nor white space.
-ONE_LINE_REQUIRED_PATTERN = rf"^{_ONE_LINE_CLASS}*[^\s\x00-\x1f\x7f-\x9f]{_ONE_LINE_CLASS}*$"
-FREE_TEXT_REQUIRED_PATTERN = rf"^{_FREE_TEXT_CLASS}*[^\s\x00-\x1f\x7f-\x9f]{_FREE_TEXT_CLASS}*$"
+# Not blank: at least one character that is neither refused nor white space.
+ONE_LINE_REQUIRED_PATTERN = rf"^{_ONE_LINE_CLASS}*[^\s{_ONE_LINE_EXCLUDED}]{_ONE_LINE_CLASS}*$"
+FREE_TEXT_REQUIRED_PATTERN = rf"^{_FREE_TEXT_CLASS}*[^\s{_FREE_TEXT_EXCLUDED}]{_FREE_TEXT_CLASS}*$"
 
-_ONE_LINE_BAD = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_FREE_TEXT_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_ONE_LINE_BAD = re.compile(rf"[{_ONE_LINE_EXCLUDED}{_FORMAT_ASTRAL}\ud800-\udfff]")
+_FREE_TEXT_BAD = re.compile(rf"[{_FREE_TEXT_EXCLUDED}{_FORMAT_ASTRAL}\ud800-\udfff]")
+# Every character some text field refuses (a one-line field refuses the most): a value
+# without any passes every character rule, so bulk paths look once per row.
+ONE_LINE_REFUSED = _ONE_LINE_BAD
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class TextProblem(ValueError):
@@ -73,6 +103,29 @@ def is_free_text(model: type[models.Model], field: str) -> bool:
     return isinstance(model._meta.get_field(field), models.TextField)
 
 
+def normalise_text(value: str) -> str:
+    """`value` in Unicode normalisation form C (the one form Ikaze stores text in)."""
+    if value.isascii():  # the usual case: ASCII is its own NFC
+        return value
+    try:
+        return unicodedata.normalize("NFC", value)
+    except UnicodeError:  # pragma: no cover - lone surrogates are refused before
+        return value
+
+
+def shown(value: str, *, limit: int = 200) -> str:
+    """`value` as a message may quote it: at most `limit` characters, every control, format
+    or undecodable character written as its code (`\\u0000`), never the raw character."""
+    return "".join(
+        c
+        if c == " " or (c.isprintable() and unicodedata.category(c) != "Cf")
+        else f"\\u{ord(c):04x}"
+        if ord(c) <= 0xFFFF
+        else f"\\U{ord(c):08x}"
+        for c in value[:limit]
+    )
+
+
 def character_problem(value: str, *, multiline: bool = False) -> TextProblem | None:
     """Why `value` holds a character no text field may hold (in one line: tab, line break)."""
     bad = (_FREE_TEXT_BAD if multiline else _ONE_LINE_BAD).search(value)
@@ -80,28 +133,40 @@ def character_problem(value: str, *, multiline: bool = False) -> TextProblem | N
         char = bad.group()
         if char in "\t\n\r":
             return TextProblem(N_("Write this on one line (no tabs or line breaks)."))
+        if _CONTROLS.match(char):
+            return TextProblem(
+                N_("Contains a control character (U+%(code)s), which is not allowed."),
+                code=f"{ord(char):04X}",
+            )
         return TextProblem(
-            N_("Contains a control character (U+%(code)s), which is not allowed."),
+            N_(
+                "Contains an invisible formatting character (U+%(code)s), which is not "
+                "allowed; remove it and send the text again."
+            ),
             code=f"{ord(char):04X}",
         )
     return None
 
 
 def text_problem(value: str, *, max_length: int, multiline: bool = False) -> TextProblem | None:
-    """Why `value` may not be stored in a field of `max_length` characters, or None."""
+    """Why `value` may not be stored in a field of `max_length` characters, or None.
+
+    The length counted is that of the normalised text (`normalise_text`), which is what is
+    stored: a few characters decompose under NFC into more.
+    """
     if problem := character_problem(value, multiline=multiline):
         return problem
-    if len(value) > max_length:
+    if len(value) > max_length or (not value.isascii() and len(normalise_text(value)) > max_length):
         return TextProblem(N_("At most %(n)s characters."), n=max_length)
     return None
 
 
 def check_text(value: str, *, max_length: int, multiline: bool = False) -> str:
-    """Return `value`, or raise TextProblem."""
+    """Return `value` normalised (`normalise_text`), or raise TextProblem."""
     problem = text_problem(value, max_length=max_length, multiline=multiline)
     if problem is not None:
         raise problem
-    return value
+    return normalise_text(value)
 
 
 def text_problems(
@@ -160,7 +225,7 @@ class Text:
             raise _invalid(problem.text())
         if self.required and not value.strip():
             raise _invalid(gettext("This field is required."))
-        return value
+        return normalise_text(value)
 
     def pattern(self) -> str:
         if self.required:

@@ -13,14 +13,15 @@ CODE = "US-RW-2025"
 
 
 def _csv(rows: list[dict[str, str]]) -> bytes:
-    import csv
     import io
 
+    from ikaze.core.spreadsheet import csv_writer
+
     out = io.StringIO()
-    w = csv.DictWriter(out, fieldnames=COLUMN_NAMES, lineterminator="\n")
-    w.writeheader()
+    w = csv_writer(out)
+    w.writerow(COLUMN_NAMES)
     for r in rows:
-        w.writerow({c: r.get(c, "") for c in COLUMN_NAMES})
+        w.writerow([r.get(c, "") for c in COLUMN_NAMES])
     return out.getvalue().encode("utf-8")
 
 

@@ -10,12 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+
+from ikaze.core.spreadsheet import csv_writer, xlsx_append
+from ikaze.core.text import normalise_text, shown
 
 
 @dataclass(frozen=True)
@@ -112,13 +116,48 @@ MAX_JSON_DEPTH = 8
 
 
 class FileRefused(Exception):
-    """The whole file is unusable; the reason names what is wrong (and where)."""
+    """The whole file is unusable; the reason names what is wrong (and where).
+
+    The reason is made printable (`ikaze.core.text.shown`): a NUL or an undecoded byte in a
+    header never reaches a message, a database or a page as itself.
+    """
 
     def __init__(self, reason: str, *, row: int = 0, column: str = "") -> None:
+        reason = shown(reason, limit=2000)
         super().__init__(reason)
         self.reason = reason
         self.row = row
         self.column = column
+
+
+class CellRefused(str):
+    """A cell whose value cannot be taken as text of its column (a JSON object, an XLSX
+    error cell, a number where text is expected). It reads as the value as sent; the row
+    validator (`ikaze.intake.rows`) refuses the row, naming the cell and `reason`."""
+
+    reason: str
+
+    def __new__(cls, value: str, reason: str) -> CellRefused:
+        cell = super().__new__(cls, value)
+        cell.reason = reason
+        return cell
+
+
+class RefusedCells(dict[str, str]):
+    """A row holding cells the reader refused: `refused` maps their columns to the reason."""
+
+    refused: dict[str, str]
+
+
+def _row(names: list[str], values: list[str]) -> dict[str, str]:
+    """The row keyed by column; a RefusedCells when some cell is a CellRefused."""
+    row = {n: (values[i] if i < len(values) else "") for i, n in enumerate(names) if n}
+    refused = {n: v.reason for n, v in row.items() if isinstance(v, CellRefused)}
+    if not refused:
+        return row
+    out = RefusedCells(row)
+    out.refused = refused
+    return out
 
 
 @dataclass
@@ -138,8 +177,18 @@ def detect_format(file_name: str, content: bytes) -> str:
     return "csv"
 
 
+def column_label(index: int) -> str:
+    """A column as a spreadsheet names it: 0 -> A, 25 -> Z, 26 -> AA."""
+    label = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        label = chr(ord("A") + rest) + label
+    return label
+
+
 def _check_headers(headers: list[str]) -> list[str]:
-    cleaned = [h.strip().lower() for h in headers]
+    cleaned = [normalise_text(h.strip().lower()) for h in headers]
     problems: list[str] = []
     unknown = [h for h in cleaned if h and h not in COLUMN_NAMES]
     missing = [c for c in COLUMN_NAMES if c in REQUIRED and c not in cleaned]
@@ -157,19 +206,142 @@ def _check_headers(headers: list[str]) -> list[str]:
     return cleaned
 
 
-def decode(content: bytes) -> tuple[str, str]:
-    """Text of a CSV: UTF-8 (with or without BOM), else Latin-1 (which always decodes)."""
+def _refuse_unnamed(names: list[str], row_no: int, values: list[str]) -> None:
+    """A cell under a column without a name: refused, never dropped (its data would be lost)."""
+    for i, value in enumerate(values):
+        if value.strip() and (i >= len(names) or not names[i]):
+            label = column_label(i)
+            if i >= len(names):
+                raise FileRefused(
+                    f"Row {row_no} has {len(values)} cells but the header has {len(names)}; "
+                    f"cell {label}{row_no} has no column.",
+                    row=row_no,
+                    column=label,
+                )
+            raise FileRefused(
+                f"Column {label} (number {i + 1}) has no name in the header (row 1) but holds "
+                f"data in row {row_no}; name the column or remove its data.",
+                row=1,
+                column=label,
+            )
+
+
+# --- CSV: decoding -------------------------------------------------------------------------
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32", "utf-32"),
+    (b"\xff\xfe", "utf-16", "utf-16"),
+    (b"\xfe\xff", "utf-16", "utf-16"),
+)
+# A valid UTF-8 sequence of two to four bytes: a file holding one is UTF-8 that went wrong
+# somewhere, not a file in another encoding (whose letters almost never form them).
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+# Single-byte Western code pages that charset-normalizer often cannot tell apart on a few
+# names; Windows-1252 (what Excel on Windows saves in Western locales) is taken among them.
+_WESTERN = frozenset(
+    {"cp1252", "cp1250", "cp1254", "cp1257", "cp1258", "latin_1", "iso8859_15", "iso8859_2"}
+)
+
+
+def _row_of(content: bytes, offset: int) -> int:
+    """The spreadsheet row (header = 1) of the CSV record holding byte `offset`."""
+    prefix = content[:offset].decode("utf-8", errors="replace")
     try:
-        return content.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        return content.decode("latin-1"), "latin-1"
+        records = sum(1 for _ in csv.reader(io.StringIO(prefix, newline="")))
+    except csv.Error:  # a broken quote or a huge field before it: count lines instead
+        records = prefix.count("\n") + (not prefix.endswith("\n"))
+    return records + 1 if not prefix or prefix.endswith(("\n", "\r")) else records
 
 
-def parse_csv(content: bytes) -> Parsed:
+def decode(content: bytes) -> tuple[str, str]:
+    """Text of a CSV and the encoding it was read in; raise FileRefused if it has none.
+
+    UTF-8 with or without BOM, strictly; UTF-16 and UTF-32 by their BOM; a file that is UTF-8
+    but for some bytes is refused naming the first bad byte (never read in another encoding
+    wholesale, never part one and part another); any other file in the encoding
+    charset-normalizer finds, which the batch names.
+    """
+    for bom, codec, name in _BOMS:
+        if content.startswith(bom):
+            try:
+                return content.decode(codec), name
+            except UnicodeDecodeError as exc:
+                raise FileRefused(
+                    f"The file starts as {name.upper()} (byte order mark) but byte offset "
+                    f"{exc.start} is not {name.upper()}; save it again as UTF-8."
+                ) from None
+    try:
+        return content.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        bad = exc
+    if _UTF8_MULTIBYTE.search(content) is not None:
+        row = _row_of(content, bad.start)
+        raise FileRefused(
+            f"The file is UTF-8 except for byte 0x{content[bad.start]:02X} at byte offset "
+            f"{bad.start} (row {row}), which is not UTF-8. Correct that row or save the whole "
+            "file again as UTF-8; it is not read in another encoding.",
+            row=row,
+        )
+    import charset_normalizer
+
+    results = list(charset_normalizer.from_bytes(content))
+    if not results:
+        raise FileRefused(
+            "The file is not text in an encoding Ikaze recognises (UTF-8, UTF-16, UTF-32 or a "
+            "known code page); save it as UTF-8 CSV."
+        )
+    best = results[0]
+    encoding = best.encoding
+    lowest = min(m.chaos for m in results)
+    if any(
+        "cp1252" in m.could_be_from_charset and m.chaos <= lowest
+        for m in results
+        if m.encoding in _WESTERN
+    ):
+        encoding = "cp1252"
+    try:
+        return content.decode(encoding), encoding
+    except (UnicodeDecodeError, LookupError):
+        return str(best), best.encoding
+
+
+_ENCODING_NAMES = {"cp1252": "Windows-1252", "utf-16": "UTF-16", "utf-32": "UTF-32"}
+
+
+def encoding_note(encoding: str) -> str | None:
+    """What the batch says about an encoding other than UTF-8, or None for UTF-8."""
+    if encoding in ("utf-8", "xlsx", ""):
+        return None
+    if encoding in ("utf-16", "utf-32"):
+        return f"The file is {_ENCODING_NAMES[encoding]} (byte order mark); it was read as such."
+    name = _ENCODING_NAMES.get(encoding, encoding)
+    return (
+        f"The file is not UTF-8; it was read as {name} (detected). Check the names of the "
+        "imported people; save the file as UTF-8 CSV to be sure."
+    )
+
+
+# --- CSV: reading --------------------------------------------------------------------------
+
+
+def _csv_field_limit(max_bytes: int) -> None:
+    # The csv module refuses a field over 131,072 characters with its own message (row 0, no
+    # column). Up to the upload limit it reads it, and the row check refuses the cell with
+    # the documented message, naming row and column.
+    if csv.field_size_limit() < max_bytes:
+        csv.field_size_limit(max_bytes)
+
+
+def parse_csv(content: bytes, *, max_bytes: int = 0) -> Parsed:
+    _csv_field_limit(max(max_bytes, len(content)))
     text, encoding = decode(content)
-    notes = []
-    if encoding == "latin-1":
-        notes.append("The file is not UTF-8; it was read as Latin-1 (ISO-8859-1).")
+    notes = [note] if (note := encoding_note(encoding)) else []
     if not text.strip():
         raise FileRefused("The file is empty.")
     sample = text[:4096]
@@ -178,22 +350,18 @@ def parse_csv(content: bytes) -> Parsed:
     )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        headers = next(reader)
-    except StopIteration:
-        raise FileRefused("The file is empty.") from None
-    names = _check_headers(headers)
-    rows: list[tuple[int, dict[str, str]]] = []
-    try:
+        try:
+            headers = next(reader)
+        except StopIteration:
+            raise FileRefused("The file is empty.") from None
+        while headers and not headers[-1].strip():
+            headers.pop()
+        names = _check_headers(headers)
+        rows: list[tuple[int, dict[str, str]]] = []
         for line_no, values in enumerate(reader, start=2):
             if not any(v.strip() for v in values):
                 continue
-            if len(values) > len(names):
-                extra = values[len(names) :]
-                if any(v.strip() for v in extra):
-                    raise FileRefused(
-                        f"Row {line_no} has {len(values)} cells but the header has {len(names)}.",
-                        row=line_no,
-                    )
+            _refuse_unnamed(names, line_no, values)
             row = {n: (values[i] if i < len(values) else "") for i, n in enumerate(names) if n}
             rows.append((line_no, row))
     except csv.Error as exc:
@@ -219,61 +387,109 @@ def check_zip(content: bytes, *, max_bytes: int) -> None:
         )
 
 
-def _xlsx_cell(value: Any) -> str:
+# --- XLSX ----------------------------------------------------------------------------------
+
+DATE_COLUMNS = frozenset({"date_of_birth", "document_expiry"})
+YES_NO_COLUMNS = frozenset({"needs_interpreter", "health_consent"})
+# The largest integer a spreadsheet's number (a double) holds exactly.
+_EXACT_INTEGER = 2**53
+
+
+def _typed_cell(column: str, value: Any, *, error: bool = False) -> str:
+    """A cell's value as the text of `column`, or a CellRefused saying why it cannot be.
+
+    Text is text; a real date cell is that date in a date column; a yes/no column takes a
+    logical cell; a whole number (below 2**53) is its digits, written exactly (never
+    "1.5e10"); any other number, a date in a text column and an error cell are refused.
+    """
     import datetime as dt
 
     if value is None:
         return ""
-    if isinstance(value, dt.datetime):
-        # A real date cell is unambiguous; time of day is meaningless here.
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    if error:
+        return CellRefused(
+            str(value), f"The cell holds the spreadsheet error {value}, not a value."
+        )
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        if column in YES_NO_COLUMNS:
+            return "yes" if value else "no"
+        return CellRefused(str(value).upper(), "A logical (TRUE/FALSE) cell; write text.")
+    if isinstance(value, (dt.datetime, dt.date)):
+        if column in DATE_COLUMNS:
+            # A real date cell is unambiguous; time of day is meaningless here.
+            day = value.date() if isinstance(value, dt.datetime) else value
+            return day.isoformat()
+        return CellRefused(
+            str(value), "A date cell in a column that is not a date; format the cell as text."
+        )
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, float) and not value.is_integer():
+            return CellRefused(
+                repr(value), "A number with a fraction; format the cell as text and type it."
+            )
+        number = int(value)
+        if abs(number) >= _EXACT_INTEGER:
+            return CellRefused(
+                str(number),
+                "A number too long for a spreadsheet to hold exactly (its last digits may "
+                "be lost); format the cell as text and type it.",
+            )
+        return str(number)
+    return CellRefused(str(value), "A value of a kind a manifest cell cannot hold.")
+
+
+def _header_cell(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def _xlsx_rows(ws: Any) -> list[tuple[int, dict[str, str]]]:
-    """The sheet's rows, read up to the limits only (issue 17 item 9).
+    """The sheet's rows, each cell typed by its column, read up to the limits only.
 
-    The dimension a sheet declares (`A1:XFD1048576`) is not trusted: it is forgotten, so
-    openpyxl pads neither rows nor columns up to it; a row past MAX_ROWS or a cell past
-    MAX_COLUMNS refuses the file the moment it is reached, without reading further.
+    The dimension a sheet declares (`A1:XFD1048576`) is not trusted (issue 17 item 9): it is
+    forgotten, so openpyxl pads neither rows nor columns up to it; a row past MAX_ROWS or a
+    cell past MAX_COLUMNS refuses the file the moment it is reached, without reading further.
     """
     ws.reset_dimensions()
-    it: Iterator[tuple[Any, ...]] = ws.iter_rows(values_only=True)
+    it: Iterator[tuple[Any, ...]] = ws.iter_rows()
     try:
-        headers = [_xlsx_cell(v) for v in next(it)[: MAX_COLUMNS + 1]]
+        headers = [_header_cell(c.value) for c in next(it)[: MAX_COLUMNS + 1]]
     except StopIteration:
         raise FileRefused("The file is empty.") from None
-    while headers and not headers[-1]:
+    while headers and not headers[-1].strip():
         headers.pop()
     if len(headers) > MAX_COLUMNS:
         raise FileRefused(f"The header has more than {MAX_COLUMNS} columns.", row=1)
     names = _check_headers(headers)
     rows: list[tuple[int, dict[str, str]]] = []
-    for row_no, values in enumerate(it, start=2):
+    for row_no, cells in enumerate(it, start=2):
         if row_no > MAX_ROWS + 1:
             raise FileRefused(
                 f"The sheet has rows past row {MAX_ROWS + 1:,}; the limit is {MAX_ROWS:,} rows "
                 "per file. Split it into smaller files.",
                 row=row_no,
             )
-        if len(values) > MAX_COLUMNS and any(
-            v is not None and str(v).strip() for v in values[MAX_COLUMNS:]
+        if len(cells) > MAX_COLUMNS and any(
+            c.value is not None and str(c.value).strip() for c in cells[MAX_COLUMNS:]
         ):
             raise FileRefused(
                 f"Row {row_no} has a value past column {MAX_COLUMNS}; the limit is "
                 f"{MAX_COLUMNS} columns.",
                 row=row_no,
             )
-        cells = [_xlsx_cell(v) for v in values[:MAX_COLUMNS]]
-        if not any(c.strip() for c in cells):
+        values = [
+            _typed_cell(
+                names[i] if i < len(names) else "",
+                c.value,
+                error=getattr(c, "data_type", "") == "e",
+            )
+            for i, c in enumerate(cells[:MAX_COLUMNS])
+        ]
+        if not any(v.strip() for v in values):
             continue
-        rows.append(
-            (row_no, {n: (cells[i] if i < len(cells) else "") for i, n in enumerate(names) if n})
-        )
+        _refuse_unnamed(names, row_no, values)
+        rows.append((row_no, _row(names, values)))
     return rows
 
 
@@ -314,6 +530,30 @@ def json_depth_check(data: Any) -> None:
                 stack.append((child, depth + 1))
 
 
+# --- JSON ----------------------------------------------------------------------------------
+
+
+def _json_cell(column: str, value: Any) -> str:
+    """A JSON value as the text of `column`, or a CellRefused saying why it cannot be.
+
+    Every column is text: a string is taken as it is; a yes/no column also takes true or
+    false; numbers, objects and arrays are refused (a number would lose its leading zeros
+    or be written "1.5e10" as a document number).
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    shown_value = json.dumps(value, ensure_ascii=False)[:200]
+    if isinstance(value, bool):
+        if column in YES_NO_COLUMNS:
+            return "yes" if value else "no"
+        return CellRefused(shown_value, "true/false is not text; send a string.")
+    if isinstance(value, int | float):
+        return CellRefused(shown_value, "A number is not text here; send it as a string.")
+    return CellRefused(shown_value, "An object or a list is not text; send a string.")
+
+
 def parse_json(content: bytes) -> Parsed:
     """JSON rows through the API: a list of objects keyed by column name."""
     try:
@@ -334,8 +574,14 @@ def parse_json(content: bytes) -> Parsed:
     names = _check_headers(headers)
     rows = []
     for i, item in enumerate(data, start=2):
-        lowered = {str(k).strip().lower(): v for k, v in item.items()}
-        rows.append((i, {n: "" if lowered.get(n) is None else str(lowered[n]) for n in names}))
+        lowered = {normalise_text(str(k).strip().lower()): v for k, v in item.items()}
+        if (unnamed := lowered.get("")) not in (None, ""):
+            raise FileRefused(
+                f"Row {i} has a value under an empty key: {json.dumps(unnamed)[:60]}; "
+                "every value needs its column name.",
+                row=i,
+            )
+        rows.append((i, _row(names, [_json_cell(n, lowered.get(n)) for n in names])))
     return Parsed(rows=rows, encoding="utf-8")
 
 
@@ -350,13 +596,13 @@ def parse(file_name: str, content: bytes, *, max_bytes: int) -> tuple[str, Parse
         return fmt, parse_xlsx(content, max_bytes=max_bytes)
     if fmt == "json":
         return fmt, parse_json(content)
-    return fmt, parse_csv(content)
+    return fmt, parse_csv(content, max_bytes=max_bytes)
 
 
 def template_csv() -> bytes:
     """The CSV template: the header and one example row, UTF-8."""
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
+    w = csv_writer(out)
     w.writerow(COLUMN_NAMES)
     w.writerow([c.example for c in COLUMNS])
     return out.getvalue().encode("utf-8")
@@ -369,15 +615,15 @@ def template_xlsx() -> bytes:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "manifest"
-    ws.append(COLUMN_NAMES)
+    xlsx_append(ws, COLUMN_NAMES)
     # Written as text so spreadsheet programs keep dates and numbers as typed.
-    ws.append([c.example for c in COLUMNS])
+    xlsx_append(ws, [c.example for c in COLUMNS])
     for cell in ws[2]:
         cell.number_format = "@"
     info = wb.create_sheet("dictionary")
-    info.append(["column", "required", "description", "example"])
+    xlsx_append(info, ["column", "required", "description", "example"])
     for c in COLUMNS:
-        info.append([c.name, "yes" if c.required else "no", c.description, c.example])
+        xlsx_append(info, [c.name, "yes" if c.required else "no", c.description, c.example])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

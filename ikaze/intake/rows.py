@@ -5,13 +5,14 @@ Pure functions over text (no database), so hypothesis can feed them anything.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
-import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ikaze.core.text import limit_of, text_problem
-from ikaze.intake.manifest import FORMULA_PREFIXES, MAX_CELL_CHARS, REQUIRED
+from ikaze.core.text import ONE_LINE_REFUSED, limit_of, normalise_text, shown, text_problem
+from ikaze.intake.manifest import FORMULA_PREFIXES, MAX_CELL_CHARS, REQUIRED, RefusedCells
 from ikaze.people import validation as v
 from ikaze.people.models import (
     Household,
@@ -22,15 +23,14 @@ from ikaze.people.models import (
     Sex,
 )
 from ikaze.vetting.models import Referral
+from ikaze.vetting.rules.context import age_on
+from ikaze.vetting.screening import ADULT_AGE  # SAFEGUARDS A1: the age of majority
 
 _YES = {"yes", "y", "true", "1", "si", "sí", "oui"}
 _NO = {"", "no", "n", "false", "0", "non"}
 _DOC_KINDS = frozenset(IdentityDocument.Kind.values)
 _ROLES = frozenset(HouseholdMember.Role.values)
 _ADULT_ROLES = HouseholdMember.ADULT_ROLES
-# Refused in every cell (ikaze.core.text): C0 controls but tab and line breaks, DEL, C1.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-_BREAKS = re.compile(r"[\t\n\r]")
 # Only free text keeps tab and line breaks; every other cell is one line.
 _FREE_TEXT = frozenset({"health", "vulnerabilities"})
 # What the cell's field holds (ikaze.core.text): refused per cell, naming row and column,
@@ -115,9 +115,37 @@ def _looks_like_formula(column: str, value: str) -> bool:
     return not (column == "phone" and v.E164.match(value.replace(" ", "")))
 
 
-def _shown(value: str) -> str:
-    """A refused cell as the error report shows it: its start, controls made visible."""
-    return "".join(c if c.isprintable() or c == " " else f"\\u{ord(c):04x}" for c in value[:200])
+_shown = shown  # a refused cell as the error report shows it (ikaze.core.text)
+
+
+def _birth_period(dob: dt.date, precision: str) -> tuple[dt.date, dt.date]:
+    """The earliest and the latest birthday a date known to `precision` allows."""
+    if precision == "year":
+        return dob, dt.date(dob.year, 12, 31)
+    if precision == "month":
+        return dob, dt.date(dob.year, dob.month, calendar.monthrange(dob.year, dob.month)[1])
+    return dob, dob
+
+
+def _role_against_age(role: str, dob: dt.date, precision: str, today: dt.date) -> str | None:
+    """Why a household role cannot be this person's at their age (SAFEGUARDS A1, A7), or None.
+
+    Protective reading, as the rules read a date known only to the month or year: an adult
+    role needs 18 years even on the latest birthday the date allows; "child" is refused only
+    for someone 18 even on the earliest (an adult son or daughter is an other_adult).
+    """
+    earliest, latest = _birth_period(dob, precision)
+    if role in _ADULT_ROLES and (age := age_on(latest, today)) < ADULT_AGE:
+        return (
+            f"A {role} must be at least {ADULT_AGE}; this person may be {age} "
+            "(SAFEGUARDS A1, A7: a child is never the adult of a household)."
+        )
+    if role == "child" and (age := age_on(earliest, today)) >= ADULT_AGE:
+        return (
+            f"This person is at least {age}; an adult is not a child of the household "
+            "(write other_adult, or spouse or head)."
+        )
+    return None
 
 
 def validate_row(
@@ -127,12 +155,22 @@ def validate_row(
     problems: list[Problem] = []
     cells: dict[str, str] = {}
     values = ["" if value is None else str(value) for value in raw.values()]
-    # Most rows are clean: one look at all their text for control characters and line
-    # breaks, and the per-cell checks only where a cell could fail them.
+    # Cells the reader could not take as text (a JSON object, an XLSX error cell, ...):
+    # manifest.RefusedCells carries them, so a row without any costs one look.
+    refused = raw.refused if isinstance(raw, RefusedCells) else None
+    # Most rows are clean: one look at all their text for control, format characters and
+    # line breaks, and for text not in NFC; the per-cell checks only where a cell could fail.
     joined = "".join(values)
-    suspect = _CONTROL.search(joined) is not None or _BREAKS.search(joined) is not None
+    suspect = ONE_LINE_REFUSED.search(joined) is not None
+    # A text in NFC has each of its cells in NFC (the reverse need not hold: a cell may
+    # start with an accent that composes with the end of the one before).
+    unnormalised = not joined.isascii() and not unicodedata.is_normalized("NFC", joined)
     for column, value in zip(raw, values, strict=True):
-        if (
+        limit = _LIMITS.get(column, MAX_CELL_CHARS)
+        if refused is not None and column in refused:
+            problems.append(Problem(row, column, _shown(value), refused[column]))
+            value = ""
+        elif (
             value
             and (value[0] in _FORMULA_FIRST or value[0].isspace())
             and _looks_like_formula(column, value.lstrip())
@@ -151,14 +189,14 @@ def validate_row(
                 Problem(row, column, _shown(value), f"Longer than {MAX_CELL_CHARS} characters.")
             )
             value = ""
-        elif (suspect or len(value) > _LIMITS.get(column, MAX_CELL_CHARS)) and (
-            problem := text_problem(
-                value.strip(),
-                max_length=_LIMITS.get(column, MAX_CELL_CHARS),
-                multiline=column in _FREE_TEXT,
-            )
+        elif (suspect or len(value) > limit) and (
+            problem := text_problem(value.strip(), max_length=limit, multiline=column in _FREE_TEXT)
         ):
             problems.append(Problem(row, column, _shown(value), str(problem)))
+            value = ""
+        elif unnormalised and len(value := normalise_text(value)) > limit:
+            # Unicode normalisation (NFC, ikaze.core.text) made it longer than its field.
+            problems.append(Problem(row, column, _shown(value), f"At most {limit} characters."))
             value = ""
         cells[column] = value.strip()
 
@@ -240,6 +278,13 @@ def validate_row(
         bad("household_role", f"Write one of {', '.join(sorted(_ROLES))}.")
     elif role and not household:
         bad("household_reference", "A household role needs a household reference.")
+    elif role and dob is not None and (reason := _role_against_age(role, dob, precision, today)):
+        bad("household_role", reason)
+
+    document_number = get("document_number").upper()
+    if len(document_number) > _LIMITS["document_number"]:
+        # Upper case can be longer than what was sent ("ß" is "SS").
+        bad("document_number", f"At most {_LIMITS['document_number']} characters in capitals.")
 
     aliases = v.split_list(get("aliases"))
     if any(len(a) > v.ALIAS_MAX_CHARS for a in aliases):
@@ -270,7 +315,7 @@ def validate_row(
             needs_interpreter=needs_interpreter,
             phone=phone,
             document_type=doc_type,
-            document_number=get("document_number").upper(),
+            document_number=document_number,
             document_issuing_state=issuing,
             document_expiry=expiry,
             household_reference=household,
@@ -288,7 +333,8 @@ def validate_row(
 def validate_rows(
     rows: list[CleanRow], *, known_adult_households: frozenset[str] = frozenset()
 ) -> tuple[list[CleanRow], list[Problem]]:
-    """Checks across rows: repeated references, and children without an adult (A7).
+    """Checks across rows: repeated references, one head per household, and children
+    without an adult (A7).
 
     `rows` are rows that passed `validate_row`; returns those that still pass and the problems.
     `known_adult_households` are household references that already have an adult on record.
@@ -310,6 +356,7 @@ def validate_rows(
             continue
         first_seen[r.external_reference] = r.row
         kept.append(r)
+    kept = _one_head_each(kept, problems)
     adults: dict[str, int] = defaultdict(int)
     for r in kept:
         if r.household_reference and r.household_role in _ADULT_ROLES:
@@ -334,3 +381,25 @@ def validate_rows(
             continue
         out.append(r)
     return out, problems
+
+
+def _one_head_each(rows: list[CleanRow], problems: list[Problem]) -> list[CleanRow]:
+    """A household has one head: a second head row is refused, naming the first."""
+    heads: dict[str, int] = {}
+    out: list[CleanRow] = []
+    for r in rows:
+        if r.household_reference and r.household_role == "head":
+            first = heads.setdefault(r.household_reference, r.row)
+            if first != r.row:
+                problems.append(
+                    Problem(
+                        r.row,
+                        "household_role",
+                        r.household_role,
+                        f"Household {r.household_reference} already has its head in row "
+                        f"{first}; a household has one head.",
+                    )
+                )
+                continue
+        out.append(r)
+    return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ from django.db.models import Q, QuerySet
 from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import require, scoped_get
+from ikaze.core.spreadsheet import csv_writer
 from ikaze.intake.models import IntakeBatch, IntakeRowError
 
 
@@ -59,7 +59,7 @@ def batch_errors(*, batch: IntakeBatch) -> QuerySet[IntakeRowError]:
 def error_report_csv(*, batch: IntakeBatch) -> Iterator[str]:
     """The error report as CSV lines: row, column, value, reason."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv_writer(buf)
     w.writerow(["row", "column", "value", "reason"])
     yield buf.getvalue()
     for e in (
@@ -67,9 +67,8 @@ def error_report_csv(*, batch: IntakeBatch) -> Iterator[str]:
     ):
         buf.seek(0)
         buf.truncate()
-        # Spreadsheet programs would evaluate a value starting with = + - @: quote it.
-        value = "'" + e[2] if e[2][:1] in ("=", "+", "-", "@") else e[2]
-        w.writerow([e[0], e[1], value, e[3]])
+        # No cell is a live formula (ikaze.core.spreadsheet).
+        w.writerow(e)
         yield buf.getvalue()
 
 

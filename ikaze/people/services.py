@@ -19,7 +19,7 @@ from ikaze.core import clock
 from ikaze.core.bulk import in_chunks, insert_rows
 from ikaze.core.errors import Conflict, IllegalTransition, NotFound, ValidationError
 from ikaze.core.on_commit import task_enqueue_on_commit
-from ikaze.core.text import text_problem, text_problems
+from ikaze.core.text import normalise_text, text_problem, text_problems
 from ikaze.people import locks
 from ikaze.people import validation as v
 from ikaze.people.models import (
@@ -97,6 +97,8 @@ def person_clean(data: PersonIn, *, today: dt.date | None = None) -> dict[str, l
 
     # Limits and characters first, on the values as typed (issue 9 item 15): the same on
     # SQLite, which would store anything, and PostgreSQL, which refuses a NUL with an error.
+    # Normalised first: the limits hold what is stored (an upper-cased "ß" is "SS").
+    _normalise(data)
     errors.update(_text_errors(data))
     data.given_names = " ".join(data.given_names.split())
     data.first_surname = " ".join(data.first_surname.split())
@@ -151,6 +153,34 @@ def person_clean(data: PersonIn, *, today: dt.date | None = None) -> dict[str, l
     if data.health.strip() and not data.health_consent:
         add("health", gettext("Health information may only be shared with the person's consent."))
     return errors
+
+
+_TEXT_FIELDS = (
+    "given_names",
+    "first_surname",
+    "second_surname",
+    "name_as_in_documents",
+    "place_of_birth",
+    "external_reference",
+    "health",
+    "vulnerabilities",
+)
+
+
+def _normalise(data: PersonIn) -> None:
+    # One form for every path (forms, API, manifests): NFC (ikaze.core.text).
+    for name in _TEXT_FIELDS:
+        setattr(data, name, normalise_text(getattr(data, name)))
+    data.aliases = [normalise_text(a) for a in data.aliases]
+    data.documents = [
+        DocumentIn(
+            kind=d.kind,
+            number=normalise_text(d.number.strip().upper()),
+            issuing_state=d.issuing_state,
+            expiry=d.expiry,
+        )
+        for d in data.documents
+    ]
 
 
 def _text_errors(data: PersonIn) -> dict[str, list[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Annotated
 
 import pytest
@@ -29,7 +30,29 @@ from ikaze.core.text import (
     ("value", "multiline", "reason"),
     [
         ("María José", False, None),
-        ("Nguyễn\u200dThị", False, None),  # a zero-width joiner is part of some scripts
+        # Issue 17 item 2: a name holds no invisible character; free text keeps the joiners
+        # and direction marks writing needs, never an override or a zero-width space.
+        ("👨\u200d👩", True, None),
+        (
+            "Nguyễn\u200dThị",
+            False,
+            "Contains an invisible formatting character (U+200D), which is not allowed; "
+            "remove it and send the text again.",
+        ),
+        (
+            "Ana\u202eZ",
+            True,
+            "Contains an invisible formatting character (U+202E), which is not allowed; "
+            "remove it and send the text again.",
+        ),
+        (
+            "a\u2028b",
+            True,
+            "Contains an invisible formatting character (U+2028), which is "
+            "not allowed; remove it and send the text again.",
+        ),
+        ("Jose\u0301" * 40, False, None),  # 200 characters as sent, 160 after NFC
+        ("\u0958" * 150, False, "At most 200 characters."),  # 150 as sent, 300 after NFC
         ("a\x00b", False, "Contains a control character (U+0000), which is not allowed."),
         ("a\x7f", True, "Contains a control character (U+007F), which is not allowed."),
         ("a\x9b", True, "Contains a control character (U+009B), which is not allowed."),
@@ -46,7 +69,14 @@ def test_the_rule(value: str, multiline: bool, reason: str | None) -> None:
 
 # Lone surrogates are refused by the rule but not named by the patterns: they are not
 # characters a JSON document can carry as Unicode, so no client reads the pattern for them.
-@pytest.mark.parametrize("char", [chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)]])
+@pytest.mark.parametrize(
+    "char",
+    [
+        chr(c)
+        for c in [*range(0x20), *range(0x7F, 0xA0), *range(0xA0, 0x10000)]
+        if c < 0xA0 or unicodedata.category(chr(c)) in ("Cf", "Zl", "Zp")
+    ],
+)
 def test_the_published_patterns_refuse_what_the_rule_refuses(char: str) -> None:
     one_line_refused = text_problem(f"a{char}b", max_length=10) is not None
     free_text_refused = text_problem(f"a{char}b", max_length=10, multiline=True) is not None
@@ -115,3 +145,15 @@ def test_every_length_check_matches_its_model_field() -> None:
 
 def test_free_text_has_one_limit() -> None:
     assert FREE_TEXT_MAX_CHARS == 10_000
+
+
+def test_every_format_character_is_refused_in_a_name() -> None:
+    # Issue 17 item 2: the rule's list is Unicode's category Cf, all planes.
+    for code in range(0x110000):
+        char = chr(code)
+        if unicodedata.category(char) == "Cf":
+            assert text_problem(f"a{char}b", max_length=10) is not None, hex(code)
+
+
+def test_accepted_text_is_stored_in_nfc() -> None:
+    assert _In.model_validate({"name": "Jose\u0301"}).name == "Jos\u00e9"

@@ -37,7 +37,8 @@ def csv_bytes(
 ) -> bytes:
     out = io.StringIO()
     cols = columns or COLUMN_NAMES
-    w = csv.DictWriter(out, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+    # CRLF: the csv module quotes a carriage return only when it ends its lines.
+    w = csv.DictWriter(out, fieldnames=cols, extrasaction="ignore", lineterminator="\r\n")
     w.writeheader()
     for r in rows:
         w.writerow({c: r.get(c, "") for c in cols})

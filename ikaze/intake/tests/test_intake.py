@@ -167,8 +167,9 @@ def test_latin1_file_is_read_and_said_so(
         csv_bytes([row(1, given_names="Iñaki")], encoding="latin-1"),
         capture=django_capture_on_commit_callbacks,
     )
-    assert batch.encoding == "latin-1"
-    assert "Latin-1" in batch.notes[0]
+    # Latin-1's letters are Windows-1252's (issue 17 item 1: the encoding found is named).
+    assert batch.encoding == "cp1252"
+    assert "Windows-1252" in batch.notes[0]
     assert Person.objects.get().given_names == "Iñaki"
 
 
