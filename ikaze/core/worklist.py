@@ -4,14 +4,13 @@ A list page declares its columns (which ones sort, by which fields), validates i
 with a form (a refused filter shows its reason, never an empty list that looks like an
 answer), then calls `work_list`: the sorted page, the column headers with their sort links
 and `aria-sort`, the query string that pagination and the CSV link carry. `csv_response`
-writes the filtered view as CSV, every cell through `csv_cell` (formula-safe). Later apps copy
+writes the filtered view as CSV, every cell through `core.spreadsheet` (formula-safe). Later apps copy
 this pattern: `core/_worklist_head.html` renders the header row, `core/_pagination.html` the
 pages.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from django.utils.functional import Promise
 from django.utils.http import urlencode
 
 from ikaze.core.pagination import Page, paginate
+from ikaze.core.spreadsheet import csv_writer
 
 SORT_PARAM = "sort"
 CSV_ROWS_MAX = 50_000  # an export is the filtered view, bounded like any other answer
@@ -127,31 +127,18 @@ def sorted_for_export(
     return qs.order_by(*order)[:CSV_ROWS_MAX]
 
 
-# Spreadsheet programs evaluate a cell that starts with one of these (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> str:
-    """One CSV cell as text, a leading formula character made inert with a quote.
-
-    The one place an export neutralises formulas: swap it for the shared neutraliser when
-    core has one."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def csv_response(
     *, filename: str, header: Sequence[str | Promise], rows: Iterable[Sequence[object]]
 ) -> StreamingHttpResponse:
-    """Stream `rows` under `header` as a CSV download, every cell through `csv_cell`."""
+    """Stream `rows` under `header` as a CSV download, written formula-safe."""
 
     def lines() -> Iterable[str]:
         buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\r\n")
+        writer = csv_writer(buf)
         for row in _chain(header, rows):
             buf.seek(0)
             buf.truncate()
-            writer.writerow([csv_cell(v) for v in row])
+            writer.writerow(["" if v is None else str(v) for v in row])
             yield buf.getvalue()
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
