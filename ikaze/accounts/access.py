@@ -72,6 +72,9 @@ class Perm(StrEnum):
     OVERRIDE_REQUEST = "vetting.override.request"
     OVERRIDE_APPROVE = "vetting.override.approve"
     NOTICE_ISSUE = "vetting.notice.issue"
+    # documents (issue 11 item 3): which records is asked of the record's owner
+    DOCUMENT_VIEW = "documents.document.view"
+    DOCUMENT_UPLOAD = "documents.document.upload"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -92,7 +95,14 @@ _EVERYONE = frozenset({Perm.AGREEMENT_VIEW})
 
 MATRIX: dict[Role, frozenset[Perm]] = {
     Role.SENDING_LIAISON: _EVERYONE
-    | {Perm.REFERRAL_VIEW, Perm.REFERRAL_CREATE, Perm.INTAKE_UPLOAD, Perm.PERSON_VIEW},
+    | {
+        Perm.REFERRAL_VIEW,
+        Perm.REFERRAL_CREATE,
+        Perm.INTAKE_UPLOAD,
+        Perm.PERSON_VIEW,
+        Perm.DOCUMENT_VIEW,
+        Perm.DOCUMENT_UPLOAD,
+    },
     Role.VETTING_OFFICER: _EVERYONE
     | {
         Perm.PERSON_VIEW,
@@ -103,6 +113,8 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.REFERRAL_DECIDE,
         Perm.OVERRIDE_REQUEST,
         Perm.NOTICE_ISSUE,
+        Perm.DOCUMENT_VIEW,
+        Perm.DOCUMENT_UPLOAD,
     },
     Role.SENIOR_OFFICER: _EVERYONE
     | {
@@ -115,9 +127,18 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.OVERRIDE_REQUEST,
         Perm.OVERRIDE_APPROVE,
         Perm.NOTICE_ISSUE,
+        Perm.DOCUMENT_VIEW,
+        Perm.DOCUMENT_UPLOAD,
     },
     Role.RECEPTION_OFFICER: _EVERYONE | {Perm.PERSON_VIEW},
-    Role.CASEWORKER: _EVERYONE | {Perm.PERSON_VIEW, Perm.SENSITIVE_VIEW, Perm.FACT_RECORD},
+    Role.CASEWORKER: _EVERYONE
+    | {
+        Perm.PERSON_VIEW,
+        Perm.SENSITIVE_VIEW,
+        Perm.FACT_RECORD,
+        Perm.DOCUMENT_VIEW,
+        Perm.DOCUMENT_UPLOAD,
+    },
     Role.FINANCE_OFFICER: _EVERYONE | {Perm.INTERSTATE_PAYMENT_RECORD},
     Role.FINANCE_APPROVER: _EVERYONE,
     Role.MONITOR: _EVERYONE
@@ -128,6 +149,7 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.SENSITIVE_VIEW,
         Perm.REFERRAL_VIEW,
         Perm.CREDENTIAL_NOTICE_VIEW,
+        Perm.DOCUMENT_VIEW,
     },
     Role.AUDITOR: _EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT},
     # USER_MANAGE and TOKEN_MANAGE reach only the administrator's own organisation

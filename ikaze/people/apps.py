@@ -11,3 +11,8 @@ class PeopleConfig(AppConfig):
         from ikaze.people import landing
 
         landing.register()
+        # Issue 11 item 3: a person's documents are read and attached as the registry scopes
+        # the person.
+        from ikaze.people.services import register_person_documents
+
+        register_person_documents()

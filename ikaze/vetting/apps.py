@@ -22,3 +22,8 @@ class VettingConfig(AppConfig):
         from ikaze.vetting.selectors import people_of_party_referrals
 
         register_party_people(people_of_party_referrals)
+        # Issue 11 item 3: documents attached to referrals, facts, notices and messages are
+        # read and attached as this app scopes those records.
+        from ikaze.vetting import attachments
+
+        attachments.register()
