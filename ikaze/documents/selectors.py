@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import IO
 
 from django.db import transaction
@@ -19,7 +20,8 @@ from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import OutOfScope, require
 from ikaze.audit.services import audit_read
-from ikaze.core.errors import NotFound
+from ikaze.core.errors import NotFound, PermissionDenied
+from ikaze.documents.forms import DocumentForm
 from ikaze.documents.models import Document, TargetType
 from ikaze.documents.storage import document_storage
 from ikaze.documents.targets import target_access
@@ -85,3 +87,51 @@ def document_read_for(*, actor: Actor, document_id: uuid.UUID | str) -> tuple[Do
             purpose=f"download ({document.target_type} {document.target_id})",
         )
     return document, handle
+
+
+def document_attach_allowed(*, actor: Actor, target_type: str, target_id: uuid.UUID) -> bool:
+    """Whether the actor may attach documents to the record (to offer the form or not)."""
+    if not actor.can(Perm.DOCUMENT_UPLOAD):
+        return False
+    try:
+        target_access(target_type).attach(actor, target_id)
+    except (NotFound, PermissionDenied):
+        return False
+    return True
+
+
+@dataclass
+class DocumentPanel:
+    """What a page shows of one record's documents: the list, and the upload form if allowed."""
+
+    target_type: str
+    target_id: uuid.UUID
+    documents: list[Document]
+    form: DocumentForm | None
+    next_url: str
+    key: str
+
+
+def document_panel_for(
+    *,
+    actor: Actor,
+    target_type: str,
+    target_id: uuid.UUID,
+    next_url: str,
+    documents: list[Document] | None = None,
+    key: str = "",
+) -> DocumentPanel:
+    """One record's documents for a page whose record the caller has read through its own
+    scoped selector; `key` keeps the form's ids unique when a page shows several."""
+    if documents is None:
+        documents = document_list_for(actor=actor, target_type=target_type, target_id=target_id)
+    key = key or f"{target_type}_{str(target_id)[:8]}"
+    allowed = document_attach_allowed(actor=actor, target_type=target_type, target_id=target_id)
+    return DocumentPanel(
+        target_type=target_type,
+        target_id=target_id,
+        documents=documents,
+        form=DocumentForm(auto_id=f"id_doc_{key}_%s") if allowed else None,
+        next_url=next_url,
+        key=key,
+    )
