@@ -37,6 +37,7 @@ from ikaze.vetting.models import (
     Notice,
     Override,
     Referral,
+    ReferralMessage,
 )
 from ikaze.vetting.rules import RULESET_VERSION
 
@@ -454,3 +455,12 @@ def fact_removal_get_for(*, actor: Actor, fact_removal_id: uuid.UUID | str) -> F
 def fact_get_for(*, actor: Actor, fact_id: uuid.UUID | str) -> LegalEventRecord:
     scope = _facts_scope(actor)
     return scoped_get(scope, target_type="legal_fact", message="No such fact.", pk=fact_id)
+
+
+def referral_thread_for(*, actor: Actor, referral: Referral) -> list[ReferralMessage]:
+    """The referral's information thread, oldest first: both parties and the monitor read it
+    (the referral was read through `referral_get_for`, which scoped and audited it)."""
+    require(actor, Perm.REFERRAL_VIEW, target_type="referral")
+    return list(
+        ReferralMessage.objects.filter(referral=referral).select_related("author", "organisation")
+    )
