@@ -32,7 +32,16 @@ THIRD_PARTY_PUBLIC: dict[str, str] = {
 PARAM_VALUES: dict[str, Callable[[], str]] = {
     # The enrolment link's key: any value reaches the page (it answers "not valid" itself).
     "key": lambda: "not-a-real-enrolment-key",
+    # Documents attach to records of several apps (issue 11 item 3): a referral's, say.
+    "target_type": lambda: "referral",
+    "target_id": lambda: str(_first("vetting.Referral")),
 }
+
+
+def _first(label: str) -> object:
+    model = apps.get_model(label)
+    return model.objects.order_by("created_at", "pk").values_list("pk", flat=True).first()
+
 
 # route ("page GET /x/<int:n>/" or "api GET /api/v1/x/{n}") -> why its parameters can't be filled
 UNFILLABLE: dict[str, str] = {}
