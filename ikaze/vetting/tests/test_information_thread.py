@@ -194,3 +194,52 @@ def test_both_parties_and_the_monitor_read_the_thread(doc_storage: Path) -> None
     stranger = support.session_client(f.liaison(country="GB").user)
     assert stranger.get(f"/vetting/referrals/{referral.pk}/").status_code == 404
     assert stranger.get(f"/documents/{doc.pk}/").status_code == 404
+
+
+def test_the_api_lists_and_answers_the_thread(doc_storage: Path) -> None:  # noqa: F811
+    liaison, _officer, referral = _asked()
+    client = support.session_client(liaison.user)
+    url = f"/api/v1/vetting/referrals/{referral.pk}"
+    assert [m["kind"] for m in client.get(f"{url}/messages").json()] == ["question"]
+    refused = client.post(
+        f"{url}/answer",
+        {"answer": "ok", "corrections": {"given_names": ""}},
+        content_type="application/json",
+    )
+    assert refused.status_code == 422
+    answered = client.post(
+        f"{url}/answer",
+        {"answer": "Done.", "corrections": {"place_of_birth": "La Ceiba"}, "resubmit": True},
+        content_type="application/json",
+    )
+    assert answered.status_code == 201, answered.content
+    body = answered.json()
+    assert (body["kind"], body["corrected_fields"], body["resubmitted"]) == (
+        "answer",
+        ["place_of_birth"],
+        True,
+    )
+    attached = client.post(
+        "/api/v1/documents",
+        {
+            "target_type": "referral_message",
+            "target_id": body["id"],
+            "kind": "birth_certificate",
+            "file": SimpleUploadedFile("bc.pdf", PDF),
+        },
+    )
+    assert attached.status_code == 201, attached.content
+    officer_view = support.session_client(_officer.user).get(f"{url}/messages").json()
+    assert [m["kind"] for m in officer_view] == ["question", "answer"]
+    # The other side cannot attach to the liaison's answer.
+    other = support.session_client(_officer.user).post(
+        "/api/v1/documents",
+        {
+            "target_type": "referral_message",
+            "target_id": body["id"],
+            "kind": "other",
+            "file": SimpleUploadedFile("x.pdf", PDF),
+        },
+    )
+    assert other.status_code == 404
+    assert Document.objects.count() == 1
