@@ -68,7 +68,9 @@ def document_get_for(*, actor: Actor, document_id: uuid.UUID | str) -> Document:
         raise NotFound(message) from None
     try:
         target_access(document.target_type).read(actor, document.target_id)
-    except NotFound as exc:
+    except (NotFound, PermissionDenied) as exc:
+        # Whatever the owner's reason (out of scope, or a record its role never reads), the
+        # document is "not found": a 403 would tell that it exists.
         if isinstance(exc, OutOfScope):
             exc.recorded = True  # the probe is on the document, recorded by the interface
         raise OutOfScope(message, target_type="document", target_id=document.pk) from None

@@ -222,3 +222,41 @@ def test_the_api_uploads_lists_and_downloads(doc_storage: Path, settings) -> Non
     assert refused.json()["error"]["code"] == "document_type_refused"
     assert Document.objects.count() == 1
     assert len(stored_files(doc_storage)) == 1
+
+
+def test_a_role_that_never_reads_the_record_gets_not_found(doc_storage: Path) -> None:
+    liaison = f.liaison()
+    referral = f.referral(by=liaison, agreement=f.agreement_in_force())
+    doc = _upload(liaison, referral, PDF)
+    caseworker = f.actor(Role.CASEWORKER)  # reads documents, but never a referral
+    with pytest.raises(OutOfScope):
+        selectors.document_get_for(actor=caseworker, document_id=doc.pk)
+
+
+def test_the_upload_page_refuses_a_fake_pdf_and_stays_on_this_site(doc_storage: Path) -> None:
+    liaison = f.liaison()
+    referral = f.referral(by=liaison, agreement=f.agreement_in_force())
+    client = support.session_client(liaison.user)
+    response = client.post(
+        f"/documents/upload/referral/{referral.pk}/",
+        {
+            "kind": "birth_certificate",
+            "file": SimpleUploadedFile("birth.pdf", b"%PDF-1.4 not a pdf at all"),
+            "next": "https://evil.example/",
+        },
+        follow=True,
+    )
+    assert response.redirect_chain[0] == ("/", 302)
+    assert "The document was not uploaded." in response.content.decode()
+    assert Document.objects.count() == 0
+    assert stored_files(doc_storage) == []
+    ok = client.post(
+        f"/documents/upload/referral/{referral.pk}/",
+        {
+            "kind": "birth_certificate",
+            "file": SimpleUploadedFile("birth.pdf", PDF),
+            "next": f"/vetting/referrals/{referral.pk}/",
+        },
+    )
+    assert (ok.status_code, ok["Location"]) == (302, f"/vetting/referrals/{referral.pk}/")
+    assert Document.objects.get().original_name == "birth.pdf"
