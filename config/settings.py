@@ -14,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 
 from config.home import stored_secret_key, var_dir
+from config.storage import documents_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = var_dir()
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "ikaze.people",
     "ikaze.intake",
     "ikaze.vetting",
+    "ikaze.documents",
     "config",  # the composition root: `ikaze demo` wires every app (config/management)
 ]
 
@@ -216,7 +218,12 @@ MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Uploaded documents (ADR 0017): var/documents under IKAZE_HOME, or an S3-compatible
+    # bucket with IKAZE_DOCUMENT_STORAGE=s3 (config/storage.py lists the variables).
+    "documents": documents_storage(os.environ, VAR_DIR),
 }
+# The largest document accepted (bytes); also bounded by IKAZE_UPLOAD_MAX_BYTES, the body limit.
+IKAZE_DOCUMENT_MAX_BYTES = int(os.environ.get("IKAZE_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 WHITENOISE_USE_FINDERS = True
 # The largest body of a form or an API call (a manifest: IKAZE_UPLOAD_MAX_BYTES); bigger ones
 # are answered 413 before they are read (ikaze.core.middleware.RequestLimitsMiddleware).

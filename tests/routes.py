@@ -35,6 +35,9 @@ PARAM_VALUES: dict[str, Callable[[], str]] = {
     # A person the demo's `admin` keeps (RW-MINEMA's reception officer), so the account pages
     # answer that administrator for real; other roles and organisations get 403 or 404.
     "user_id": lambda: str(_demo_user_pk("reception")),
+    # Documents attach to records of several apps (issue 11 item 3): a referral's, say.
+    "target_type": lambda: "referral",
+    "target_id": lambda: str(_first("vetting.Referral")),
 }
 
 
@@ -42,6 +45,11 @@ def _demo_user_pk(username: str) -> Any:
     from ikaze.accounts.models import User
 
     return User.objects.get(username=username).pk
+
+
+def _first(label: str) -> object:
+    model = apps.get_model(label)
+    return model.objects.order_by("created_at", "pk").values_list("pk", flat=True).first()
 
 
 # route ("page GET /x/<int:n>/" or "api GET /api/v1/x/{n}") -> why its parameters can't be filled

@@ -253,6 +253,8 @@ WIRE_CODES = {
         "block_stands",
         "alert_open",
     },
+    # Issue 11 item 3: the refusals of an upload.
+    "documents": {"document_too_large", "document_type_refused", "document_empty"},
 }
 
 

@@ -82,6 +82,9 @@ class Perm(StrEnum):
     OVERRIDE_VIEW = "vetting.override.view"
     # What the monitor was told (overrides approved, alerts raised).
     MONITOR_NOTICE_VIEW = "vetting.monitor_notice.view"
+    # documents (issue 11 item 3): which records is asked of the record's owner
+    DOCUMENT_VIEW = "documents.document.view"
+    DOCUMENT_UPLOAD = "documents.document.upload"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -108,6 +111,8 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.INTAKE_UPLOAD,
         Perm.INTAKE_VIEW,
         Perm.PERSON_VIEW,
+        Perm.DOCUMENT_VIEW,
+        Perm.DOCUMENT_UPLOAD,
     },
     Role.VETTING_OFFICER: _EVERYONE
     | {
@@ -121,6 +126,8 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.REFERRAL_DECIDE,
         Perm.OVERRIDE_REQUEST,
         Perm.NOTICE_ISSUE,
+        Perm.DOCUMENT_VIEW,
+        Perm.DOCUMENT_UPLOAD,
     },
     Role.SENIOR_OFFICER: _EVERYONE
     | {
@@ -135,9 +142,18 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.OVERRIDE_APPROVE,
         Perm.OVERRIDE_VIEW,
         Perm.NOTICE_ISSUE,
+        Perm.DOCUMENT_VIEW,
+        Perm.DOCUMENT_UPLOAD,
     },
     Role.RECEPTION_OFFICER: _EVERYONE | {Perm.PERSON_VIEW},
-    Role.CASEWORKER: _EVERYONE | {Perm.PERSON_VIEW, Perm.SENSITIVE_VIEW, Perm.FACT_RECORD},
+    Role.CASEWORKER: _EVERYONE
+    | {
+        Perm.PERSON_VIEW,
+        Perm.SENSITIVE_VIEW,
+        Perm.FACT_RECORD,
+        Perm.DOCUMENT_VIEW,
+        Perm.DOCUMENT_UPLOAD,
+    },
     Role.FINANCE_OFFICER: _EVERYONE | {Perm.INTERSTATE_PAYMENT_RECORD},
     Role.FINANCE_APPROVER: _EVERYONE,
     Role.MONITOR: _EVERYONE
@@ -154,6 +170,7 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.MATCH_VIEW,
         Perm.INTAKE_VIEW,
         Perm.MONITOR_NOTICE_VIEW,
+        Perm.DOCUMENT_VIEW,
     },
     Role.AUDITOR: _EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT},
     # USER_MANAGE and TOKEN_MANAGE reach only the administrator's own organisation

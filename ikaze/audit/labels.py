@@ -61,6 +61,8 @@ ACTIONS: dict[str, Label] = {
     "referral.withdraw": _("Referral withdrawn"),
     "referral.start_review": _("Review started"),
     "referral.request_information": _("Information requested"),
+    "referral.answer_information": _("Information request answered"),
+    "document.upload": _("Document uploaded"),
     "referral.expire": _("Referral expired"),
     "referral.evaluate": _("Safeguards evaluated"),
     "referral.rescreen": _("Referrals screened again with the rules in force"),
@@ -93,6 +95,7 @@ ACTIONS: dict[str, Label] = {
     "legal_event.read": _("Legal facts viewed"),
     "fact_removal.read": _("Removal requests of protective facts viewed"),
     "notice.read": _("Notice viewed"),
+    "document.read": _("Document downloaded"),
     "route.read": _("Page or API read by a monitor"),
     # refused attempts (vetting services record what they refuse)
     "refused:referral.accept": _("Refused: accepting the referral"),
@@ -101,6 +104,8 @@ ACTIONS: dict[str, Label] = {
     "refused:referral.start_review": _("Refused: taking the referral into review"),
     "refused:referral.request_information": _("Refused: asking for more information"),
     "refused:referral.expire": _("Refused: closing the referral as expired"),
+    "refused:referral.answer_information": _("Refused: answering a request for information"),
+    "refused:document.upload": _("Refused: uploading a document"),
     "refused:referral.evaluate": _("Refused: evaluating the referral"),
     "refused:legal_fact.record": _("Refused: recording a legal fact"),
     "refused:alert.resolve": _("Refused: resolving an alert"),
@@ -148,6 +153,8 @@ PERMISSIONS: dict[str, Label] = {
     Perm.QUEUE_VIEW: _("read the vetting queue"),
     Perm.OVERRIDE_VIEW: _("read override requests"),
     Perm.MONITOR_NOTICE_VIEW: _("read the monitor's notices"),
+    Perm.DOCUMENT_VIEW: _("download documents"),
+    Perm.DOCUMENT_UPLOAD: _("upload documents"),
 }
 
 

@@ -21,3 +21,8 @@ class PeopleConfig(AppConfig):
 
         register_target_kind("person", TargetKind(person_audit_names, people_named))
         register_target_kind("match_candidate", TargetKind(match_candidate_audit_names))
+        # Issue 11 item 3: a person's documents are read and attached as the registry scopes
+        # the person.
+        from ikaze.people.services import register_person_documents
+
+        register_person_documents()

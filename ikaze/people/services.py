@@ -356,6 +356,29 @@ def person_update(*, actor: Actor, person: Person, changes: Mapping[str, Any]) -
     return person
 
 
+def person_attach_require(actor: Actor, person_id: uuid.UUID) -> Person:
+    """The person, if the actor may attach documents to them: in the actor's scope and one
+    the actor's side writes (the sending state its own people, the receiving side with
+    FACT_RECORD)."""
+    from ikaze.people.selectors import person_get_for
+
+    person = person_get_for(actor=actor, person_id=person_id)
+    _require_person_writer(actor, target_id=person.pk)
+    return person
+
+
+def register_person_documents() -> None:
+    """Register with the documents app who reads and attaches documents to a person."""
+    from ikaze.documents.models import TargetType
+    from ikaze.documents.targets import register_target
+    from ikaze.people.selectors import person_get_for
+
+    def read(actor: Actor, pk: uuid.UUID) -> None:
+        person_get_for(actor=actor, person_id=pk)
+
+    register_target(TargetType.PERSON, read=read, attach=person_attach_require)
+
+
 def _enqueue_rescore(person_ids: Sequence[uuid.UUID]) -> None:
     from ikaze.people.tasks import person_rescore_task
 

@@ -7,6 +7,7 @@ import unicodedata
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -17,6 +18,8 @@ from ikaze.accounts.guards import require
 from ikaze.core.errors import IkazeError, PermissionDenied
 from ikaze.core.names import country_name, country_names
 from ikaze.core.pagination import paginate
+from ikaze.documents.models import TargetType
+from ikaze.documents.selectors import document_panel_for
 from ikaze.people import selectors, services
 from ikaze.people.forms import DecideForm
 from ikaze.people.models import MatchCandidate, Person
@@ -66,6 +69,14 @@ def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
         )
         context["sensitive_shown"] = True
     context["can_see_sensitive"] = actor.can(Perm.SENSITIVE_VIEW)
+    if actor.can(Perm.DOCUMENT_VIEW):
+        # Issue 11 item 3: uploaded documents (birth certificates, assessments, ...).
+        context["uploaded"] = document_panel_for(
+            actor=actor,
+            target_type=TargetType.PERSON,
+            target_id=person.pk,
+            next_url=reverse("people:person_detail", args=[person.pk]),
+        )
     return render(request, "people/person_detail.html", context)
 
 

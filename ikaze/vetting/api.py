@@ -24,6 +24,7 @@ from ikaze.vetting.schemas import (
     AcceptIn,
     AlertOut,
     AlertPage,
+    AnswerIn,
     DecisionOut,
     EvaluationOut,
     FactIn,
@@ -31,6 +32,7 @@ from ikaze.vetting.schemas import (
     FactRemovalIn,
     FactRemovalOut,
     JustificationIn,
+    MessageOut,
     MonitorNoticePage,
     NoticeIn,
     NoticeOut,
@@ -54,6 +56,7 @@ from ikaze.vetting.schemas import (
     evaluation_out,
     fact_out,
     fact_removal_out,
+    message_out,
     notice_out,
     override_out,
     referral_out,
@@ -203,6 +206,39 @@ def request_information(request: HttpRequest, referral_id: uuid.UUID, payload: R
     referral = selectors.referral_get_for(actor=actor, referral_id=referral_id)
     services.referral_request_information(actor=actor, referral=referral, reason=payload.reason)
     return referral_out(selectors.referral_get_for(actor=actor, referral_id=referral_id))
+
+
+@router.get(
+    "/referrals/{referral_id}/messages",
+    perm=Perm.REFERRAL_VIEW,
+    response={200: list[MessageOut], **_READ},
+)
+def list_messages(request: HttpRequest, referral_id: uuid.UUID) -> Any:
+    """The referral's information thread, oldest first: questions and answers."""
+    actor = actor_of(request)
+    referral = selectors.referral_get_for(actor=actor, referral_id=referral_id)
+    return [message_out(m) for m in selectors.referral_thread_for(actor=actor, referral=referral)]
+
+
+@router.post(
+    "/referrals/{referral_id}/answer",
+    perm=Perm.REFERRAL_CREATE,
+    response={201: MessageOut, **_WRITE},
+)
+def answer_information(request: HttpRequest, referral_id: uuid.UUID, payload: AnswerIn) -> Any:
+    """Answer a request for information: text, corrections of the person, and (unless
+    `resubmit` is false) the referral submitted again. Attach documents to the answer through
+    `POST /api/v1/documents` with `target_type=referral_message`."""
+    actor = actor_of(request)
+    referral = selectors.referral_get_for(actor=actor, referral_id=referral_id)
+    message = services.referral_information_answer(
+        actor=actor,
+        referral=referral,
+        answer=payload.answer,
+        corrections=payload.corrections.model_dump(exclude_none=True),
+        resubmit=payload.resubmit,
+    )
+    return 201, message_out(message)
 
 
 # --- vetting (issue 4) ---------------------------------------------------------------------

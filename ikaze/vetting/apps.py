@@ -32,3 +32,8 @@ class VettingConfig(AppConfig):
         from ikaze.vetting.selectors import referral_audit_names, referrals_named
 
         register_target_kind("referral", TargetKind(referral_audit_names, referrals_named))
+        # Issue 11 item 3: documents attached to referrals, facts, notices and messages are
+        # read and attached as this app scopes those records.
+        from ikaze.vetting import attachments
+
+        attachments.register()

@@ -67,10 +67,37 @@ def _refer(*, agreement: Agreement, orgs: dict[str, Organisation], users: dict[s
                 referral=referral,
                 reason="Please send the birth certificate and the asylum case file number.",
             )
+            if i == 3:
+                _documents(liaison=liaison, referral=referral)
         if i == 4:
             services.referral_withdraw(
                 actor=liaison, referral=referral, reason="The person left the United States."
             )
+
+
+# A one-page PDF (the demo's stand-in for a scanned certificate).
+_DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _documents(*, liaison: Actor, referral: Referral) -> None:
+    """Issue 11 item 3: a birth certificate uploaded to the person by the sending state."""
+    import io
+
+    from ikaze.documents.services import document_upload
+
+    document_upload(
+        actor=liaison,
+        target_type="person",
+        target_id=referral.person_id,
+        kind="birth_certificate",
+        file=io.BytesIO(_DEMO_PDF),
+        name="birth-certificate.pdf",
+    )
 
 
 def _day(days_ago: int) -> dt.date:

@@ -264,10 +264,24 @@ class FactForm(forms.Form):
     )
     source_document = forms.CharField(label=_("Source document"), max_length=200)
 
-    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        kind: str,
+        source_files: Iterable[tuple[str, str]] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].initial = kind
         self.fields["kind"].widget = forms.HiddenInput()
+        # Issue 11 item 3: the source may be a document uploaded to the person or referral.
+        files = list(source_files)
+        if files:
+            self.fields["source_file"] = forms.ChoiceField(
+                label=_("Uploaded source document (optional)"),
+                required=False,
+                choices=[("", _("None")), *files],
+            )
         self.payload_fields: list[str] = []
         schema = PAYLOAD_SCHEMAS[EventKind(kind)]
         hints = typing.get_type_hints(schema, include_extras=True)
@@ -495,3 +509,79 @@ class QueueFilterForm(_ReferralFilters):
         if code and not (len(code) == 2 and code.isalpha()):
             raise forms.ValidationError(_("Enter a two-letter country code, e.g. HN."))
         return code
+
+
+# --- the information thread (issue 11 item 4) ------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.tif,.tiff,.webp"})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+# The person's fields a liaison may correct with an answer: a subset of the people registry's
+# editable fields (`people.services.person_update` checks them again).
+ANSWER_CORRECTABLE = (
+    "given_names",
+    "first_surname",
+    "second_surname",
+    "name_as_in_documents",
+    "place_of_birth",
+)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 4}))
+    attachments = MultipleFileField(
+        label=_("Documents (optional)"),
+        required=False,
+        help_text=_("PDF, PNG, JPEG, TIFF or WebP; you may choose several. Checked by content."),
+    )
+    attachments_kind = forms.ChoiceField(
+        label=_("What the documents are"),
+        required=False,
+        choices=[],
+    )
+    given_names = forms.CharField(label=_("Given names"), required=False)
+    first_surname = forms.CharField(label=_("First surname"), required=False)
+    second_surname = forms.CharField(label=_("Second surname"), required=False)
+    name_as_in_documents = forms.CharField(label=_("Name as in documents"), required=False)
+    place_of_birth = forms.CharField(label=_("Place of birth"), required=False)
+    resubmit = forms.BooleanField(
+        label=_("Submit the referral again with this answer"), required=False, initial=True
+    )
+
+    def __init__(self, *args: Any, person: Any, **kwargs: Any) -> None:
+        from ikaze.documents.models import DocumentKind
+
+        initial = {name: getattr(person, name) for name in ANSWER_CORRECTABLE}
+        kwargs["initial"] = {**initial, "resubmit": True, **kwargs.get("initial", {})}
+        super().__init__(*args, **kwargs)
+        self.person = person
+        kind = self.fields["attachments_kind"]
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = DocumentKind.choices
+        kind.initial = DocumentKind.CORRESPONDENCE
+
+    def corrections(self) -> dict[str, str]:
+        """The correctable fields the liaison changed (the rest are left alone)."""
+        return {
+            name: self.cleaned_data[name].strip()
+            for name in ANSWER_CORRECTABLE
+            if self.cleaned_data[name].strip() != (getattr(self.person, name) or "")
+        }

@@ -143,6 +143,14 @@ class LegalEventRecord(BaseModel):
     effective_at = models.DateField()
     recorded_at = models.DateTimeField()
     source_document = models.CharField(max_length=200)
+    # The uploaded document the source names, when there is one (issue 11 item 3).
+    source_file = models.ForeignKey(
+        "documents.Document",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -646,3 +654,53 @@ class Notice(BaseModel):
     def awaiting_confirmation(self) -> bool:
         """Service recorded late, waiting for a second officer (SAFEGUARDS F3)."""
         return self.served_on_person_at is not None and self.service_event_id is None
+
+
+class ReferralMessageKind(models.TextChoices):
+    # SAFEGUARDS A4: the receiving state asks for what the referral lacks; the sending state
+    # answers (issue 11 item 4). The question is written by `referral_request_information`,
+    # the answer by `referral_information_answer`: one write path each.
+    QUESTION = "question", _("Question from the vetting officer")
+    ANSWER = "answer", _("Answer from the sending state")
+
+
+class ReferralMessage(BaseModel):
+    """One message of a referral's information thread, in the order written; never edited.
+
+    Both parties and the monitor read the thread; documents attach to an answer
+    (`ikaze.documents`, target type "referral_message")."""
+
+    Kind = ReferralMessageKind
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="messages")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    body = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    author_label = models.CharField(max_length=150)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    written_at = models.DateTimeField()
+    # The person's fields the sending state corrected with this answer (names only).
+    corrected_fields = models.JSONField(default=list, blank=True)
+    resubmitted = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["written_at", "created_at", "id"]
+        indexes = [models.Index(fields=["referral", "written_at"], name="referralmessage_thread")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ReferralMessageKind.values),
+                name="referralmessage_kind_valid",
+            ),
+            models.CheckConstraint(condition=~models.Q(body=""), name="referralmessage_has_body"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.referral_id}"
+
+    @property
+    def author_display(self) -> str:
+        return _shown_name(self.author if self.author_id else None, self.author_label)

@@ -26,6 +26,7 @@ from ikaze.vetting.models import (
     Notice,
     Override,
     Referral,
+    ReferralMessage,
 )
 from ikaze.vetting.rules import Stage
 
@@ -492,4 +493,47 @@ def alert_out(a: Alert) -> dict[str, Any]:
         "raised_at": a.raised_at,
         "resolved_at": a.resolved_at,
         "resolution": a.resolution,
+    }
+
+
+# --- the information thread (issue 11 item 4) ------------------------------------------------
+
+
+class CorrectionsIn(Schema):
+    """The person's fields a liaison may correct with an answer (`person_update` checks them)."""
+
+    given_names: Annotated[str, ModelText(Person, "given_names", required=True)] | None = None
+    first_surname: Annotated[str, ModelText(Person, "first_surname", required=True)] | None = None
+    second_surname: Annotated[str, ModelText(Person, "second_surname")] | None = None
+    name_as_in_documents: Annotated[str, ModelText(Person, "name_as_in_documents")] | None = None
+    place_of_birth: Annotated[str, ModelText(Person, "place_of_birth")] | None = None
+
+
+class AnswerIn(Schema):
+    answer: Annotated[str, ModelText(ReferralMessage, "body", required=True)]
+    corrections: CorrectionsIn = Field(default_factory=CorrectionsIn)
+    resubmit: StrictBool = True
+
+
+class MessageOut(Schema):
+    id: uuid.UUID
+    kind: str
+    body: str
+    author: str
+    organisation: str
+    written_at: dt.datetime
+    corrected_fields: list[str]
+    resubmitted: bool
+
+
+def message_out(m: ReferralMessage) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "kind": m.kind,
+        "body": m.body,
+        "author": m.author_display,
+        "organisation": m.organisation.name if m.organisation is not None else "",
+        "written_at": m.written_at,
+        "corrected_fields": list(m.corrected_fields),
+        "resubmitted": m.resubmitted,
     }

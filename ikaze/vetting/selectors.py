@@ -38,6 +38,7 @@ from ikaze.vetting.models import (
     Notice,
     Override,
     Referral,
+    ReferralMessage,
 )
 from ikaze.vetting.rules import RULESET_VERSION
 
@@ -567,3 +568,12 @@ def person_referrals(actor: Actor, person: Any) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def referral_thread_for(*, actor: Actor, referral: Referral) -> list[ReferralMessage]:
+    """The referral's information thread, oldest first: both parties and the monitor read it
+    (the referral was read through `referral_get_for`, which scoped and audited it)."""
+    require(actor, Perm.REFERRAL_VIEW, target_type="referral")
+    return list(
+        ReferralMessage.objects.filter(referral=referral).select_related("author", "organisation")
+    )

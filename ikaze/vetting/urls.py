@@ -9,6 +9,7 @@ urlpatterns = [
     path("referrals/new/", views.referral_create, name="referral_create"),
     path("referrals/<uuid:referral_id>/", views.referral_detail, name="referral_detail"),
     path("referrals/<uuid:referral_id>/submit/", views.referral_submit, name="referral_submit"),
+    path("referrals/<uuid:referral_id>/answer/", views.referral_answer, name="referral_answer"),
     path(
         "referrals/<uuid:referral_id>/withdraw/", views.referral_withdraw, name="referral_withdraw"
     ),

@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
@@ -33,12 +34,21 @@ from ikaze.core.errors import IkazeError, PermissionDenied
 from ikaze.core.forms import add_service_errors
 from ikaze.core.pagination import paginate
 from ikaze.core.worklist import Column, csv_response, page_number, sorted_for_export, work_list
+from ikaze.documents.models import DocumentKind, TargetType
+from ikaze.documents.selectors import (
+    document_get_for,
+    document_list_for,
+    document_panel_for,
+    documents_of,
+)
+from ikaze.documents.services import document_prepare
 from ikaze.people.selectors import person_documents
 from ikaze.vetting import labels, selectors, services
 from ikaze.vetting.forms import (
     ERROR_FIELDS,
     FORM_FACT_KINDS,
     AlertResolveForm,
+    AnswerForm,
     DecideForm,
     FactForm,
     FactKindForm,
@@ -154,42 +164,121 @@ def _refused_filters(request: HttpRequest, form: Any) -> HttpResponse:
     )
 
 
+def _thread(actor: Any, referral: Referral) -> list[dict[str, Any]]:
+    """The information thread with each message's documents (issue 11 item 4)."""
+    thread = selectors.referral_thread_for(actor=actor, referral=referral)
+    docs = documents_of(target_type=TargetType.REFERRAL_MESSAGE, target_ids=[m.pk for m in thread])
+    return [
+        {
+            "message": m,
+            "documents": docs.get(m.pk, []),
+            "corrected": [str(AnswerForm.base_fields[k].label) for k in m.corrected_fields],
+        }
+        for m in thread
+    ]
+
+
+def _detail_context(
+    request: HttpRequest, referral: Referral, answer_form: AnswerForm | None = None
+) -> dict[str, Any]:
+    actor = actor_of(request)
+    own = referral.referring_organisation_id == actor.organisation_id
+    status = referral.status
+    S = Referral.Status
+    can_answer = own and actor.can(Perm.REFERRAL_CREATE) and status == S.INFORMATION_REQUESTED
+    here = reverse("vetting:referral_detail", args=[referral.pk])
+    return {
+        "referral": referral,
+        "person": referral.person,
+        "documents": person_documents(person=referral.person),
+        "history": [
+            {**h, "to": _status_label(h["action"], h["after"])}
+            for h in selectors.referral_history(referral=referral, levels=levels_for(actor))
+        ],
+        "missing": [
+            (labels.code_label("missing", field), [_(r) for r in reasons])
+            for field, reasons in services.referral_missing_data(person=referral.person).items()
+        ],
+        # A referral whose information was requested is answered on its thread (and
+        # submitted again from there), not by a bare Submit.
+        "can_submit": own and actor.can(Perm.REFERRAL_CREATE) and status == S.DRAFT,
+        "can_withdraw": own
+        and actor.can(Perm.REFERRAL_CREATE)
+        and status in (S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED),
+        "can_review": actor.can(Perm.REFERRAL_DECIDE) and status == S.SUBMITTED,
+        "can_request_information": actor.can(Perm.REFERRAL_DECIDE) and status == S.UNDER_REVIEW,
+        "reason_form": ReasonForm(),
+        "thread": _thread(actor, referral),
+        "answer_form": (answer_form or AnswerForm(person=referral.person)) if can_answer else None,
+        "referral_documents": document_panel_for(
+            actor=actor,
+            target_type=TargetType.REFERRAL,
+            target_id=referral.pk,
+            next_url=here,
+        )
+        if actor.can(Perm.DOCUMENT_VIEW)
+        else None,
+        # The sending liaison follows the decision; the receiving side opens the file.
+        "has_decision": Decision.objects.filter(referral=referral).exists(),
+        "can_vet": actor.org_kind in selectors.WORKING_FILE,
+    }
+
+
 @requires(Perm.REFERRAL_VIEW)
 @require_GET
 def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
     actor = actor_of(request)
     referral = selectors.referral_get_for(actor=actor, referral_id=referral_id)
-    own = referral.referring_organisation_id == actor.organisation_id
-    status = referral.status
-    S = Referral.Status
+    return render(request, "vetting/referral_detail.html", _detail_context(request, referral))
+
+
+@requires(Perm.REFERRAL_CREATE)
+@require_POST
+def referral_answer(request: HttpRequest, referral_id: str) -> HttpResponseBase:
+    """The liaison's answer to a request for information: text, documents, corrections."""
+    actor = actor_of(request)
+    referral = selectors.referral_get_for(actor=actor, referral_id=referral_id)
+    form = AnswerForm(request.POST, request.FILES, person=referral.person)
+    if form.is_valid():
+        try:
+            kind = form.cleaned_data["attachments_kind"] or DocumentKind.CORRESPONDENCE
+            # Every file checked before anything is written (a bad file refuses the answer).
+            prepared = []
+            for upload in form.cleaned_data["attachments"]:
+                try:
+                    prepared.append(
+                        document_prepare(file=upload, name=upload.name or "", kind=kind)
+                    )
+                except IkazeError as exc:
+                    raise type(exc)(
+                        f"{upload.name}: {exc.message}",
+                        details={"attachments": [f"{upload.name}: {exc.message}"]},
+                    ) from exc
+            services.referral_information_answer(
+                actor=actor,
+                referral=referral,
+                answer=form.cleaned_data["answer"],
+                corrections=form.corrections(),
+                attachments=prepared,
+                resubmit=form.cleaned_data["resubmit"],
+            )
+        except PermissionDenied:
+            raise
+        except IkazeError as exc:
+            add_service_errors(form, exc, message="first", label_unknown=True)
+        else:
+            messages.success(
+                request,
+                _("Your answer is sent and the referral is submitted again.")
+                if form.cleaned_data["resubmit"]
+                else _("Your answer is sent."),
+            )
+            return redirect("vetting:referral_detail", referral_id=referral.pk)
     return render(
         request,
         "vetting/referral_detail.html",
-        {
-            "referral": referral,
-            "person": referral.person,
-            "documents": person_documents(person=referral.person),
-            "history": [
-                {**h, "to": _status_label(h["action"], h["after"])}
-                for h in selectors.referral_history(referral=referral, levels=levels_for(actor))
-            ],
-            "missing": [
-                (labels.code_label("missing", field), [_(r) for r in reasons])
-                for field, reasons in services.referral_missing_data(person=referral.person).items()
-            ],
-            "can_submit": own
-            and actor.can(Perm.REFERRAL_CREATE)
-            and status in (S.DRAFT, S.INFORMATION_REQUESTED),
-            "can_withdraw": own
-            and actor.can(Perm.REFERRAL_CREATE)
-            and status in (S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED),
-            "can_review": actor.can(Perm.REFERRAL_DECIDE) and status == S.SUBMITTED,
-            "can_request_information": actor.can(Perm.REFERRAL_DECIDE) and status == S.UNDER_REVIEW,
-            "reason_form": ReasonForm(),
-            # The sending liaison follows the decision; the receiving side opens the file.
-            "has_decision": Decision.objects.filter(referral=referral).exists(),
-            "can_vet": actor.org_kind in selectors.WORKING_FILE,
-        },
+        _detail_context(request, referral, answer_form=form),
+        status=400,
     )
 
 
@@ -471,6 +560,10 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
     removals = selectors.fact_removals_for(actor=actor, referral=referral)
     pending_targets = {r.target_id for r in removals if r.status == FactRemoval.Status.REQUESTED}
     superseded = {e.supersedes_id for e in legal_facts if e.supersedes_id}
+    here = reverse("vetting:vetting_file", args=[referral.pk])
+    fact_docs = documents_of(
+        target_type=TargetType.LEGAL_EVENT, target_ids=[e.pk for e in legal_facts]
+    )
     ctx = {
         "referral": referral,
         "person": referral.person,
@@ -488,6 +581,13 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
                 ),
                 "removed": e.pk in superseded,
                 "removal_pending": e.pk in pending_targets,
+                "documents": document_panel_for(
+                    actor=actor,
+                    target_type=TargetType.LEGAL_EVENT,
+                    target_id=e.pk,
+                    next_url=here,
+                    documents=fact_docs.get(e.pk, []),
+                ),
             }
             for e in legal_facts
         ],
@@ -512,8 +612,12 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
         "can_second_removal": actor.can(Perm.OVERRIDE_APPROVE),
         "decisions": selectors.decisions_for(actor=actor, referral=referral),
         "overrides": selectors.overrides_for(actor=actor, referral=referral),
-        "notices": _with_service_forms(
-            selectors.notices_for(actor=actor, referral=referral), forms_.get("service_form")
+        "notices": _with_documents(
+            _with_service_forms(
+                selectors.notices_for(actor=actor, referral=referral), forms_.get("service_form")
+            ),
+            actor=actor,
+            next_url=here,
         ),
         "alerts": _with_alert_forms(
             selectors.alert_list_for(actor=actor, open_only=False).filter(referral=referral),
@@ -521,7 +625,18 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
         ),
         "can_resolve": actor.can(Perm.REFERRAL_DECIDE),
         "kind_form": FactKindForm(initial={"kind": kind}),
-        "fact_form": forms_.get("fact_form") or FactForm(kind=kind),
+        "fact_form": forms_.get("fact_form")
+        or FactForm(kind=kind, source_files=_source_files(actor, referral)),
+        "file_documents": document_panel_for(
+            actor=actor,
+            target_type=TargetType.REFERRAL,
+            target_id=referral.pk,
+            next_url=here,
+        ),
+        "person_documents": document_list_for(
+            actor=actor, target_type=TargetType.PERSON, target_id=referral.person_id
+        ),
+        "thread": _thread(actor, referral),
         "decide_form": forms_.get("decide_form") or DecideForm(),
         "override_form": forms_.get("override_form") or OverrideRequestForm(),
         "notice_form": forms_.get("notice_form") or NoticeForm(),
@@ -531,6 +646,31 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
         "can_notice": actor.can(Perm.NOTICE_ISSUE),
     }
     return ctx
+
+
+def _source_files(actor: Any, referral: Referral) -> list[tuple[str, str]]:
+    """The documents of the person and of the referral, as choices for a fact's source."""
+    docs = [
+        *document_list_for(
+            actor=actor, target_type=TargetType.PERSON, target_id=referral.person_id
+        ),
+        *document_list_for(actor=actor, target_type=TargetType.REFERRAL, target_id=referral.pk),
+    ]
+    return [(str(d.pk), f"{d.original_name} ({d.get_kind_display()})") for d in docs]
+
+
+def _with_documents(notices: list[Any], *, actor: Any, next_url: str) -> list[Any]:
+    """Each notice with its documents (signed receipts, proof of service) and upload form."""
+    docs = documents_of(target_type=TargetType.NOTICE, target_ids=[n.pk for n in notices])
+    for n in notices:
+        n.documents_panel = document_panel_for(
+            actor=actor,
+            target_type=TargetType.NOTICE,
+            target_id=n.pk,
+            next_url=next_url,
+            documents=docs.get(n.pk, []),
+        )
+    return notices
 
 
 def _removable(facts: list[LegalEventRecord], taken: set[Any]) -> list[tuple[str, str]]:
@@ -588,9 +728,10 @@ def fact_record(request: HttpRequest, referral_id: str) -> HttpResponseBase:
             else _("Choose a kind of fact."),
         )
         return _file_with_errors(request, referral, fact_form=form)
-    form = FactForm(request.POST, kind=kind)
+    form = FactForm(request.POST, kind=kind, source_files=_source_files(actor, referral))
     if form.is_valid():
         try:
+            chosen = form.cleaned_data.get("source_file")
             services.legal_fact_record(
                 actor=actor,
                 referral=referral,
@@ -598,6 +739,7 @@ def fact_record(request: HttpRequest, referral_id: str) -> HttpResponseBase:
                 payload=form.payload(),
                 effective_at=form.cleaned_data["effective_at"],
                 source_document=form.cleaned_data["source_document"],
+                source_file=document_get_for(actor=actor, document_id=chosen) if chosen else None,
             )
         except IkazeError as exc:
             _attach(form, exc)

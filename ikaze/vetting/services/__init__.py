@@ -46,6 +46,7 @@ from ikaze.vetting.services.fact_removals import (
     removal_summary,
 )
 from ikaze.vetting.services.facts import alert_resolve, legal_fact_record
+from ikaze.vetting.services.messages import referral_information_answer
 from ikaze.vetting.services.notices import (
     notice_confirm_service,
     notice_issue,
@@ -99,6 +100,7 @@ __all__ = [
     "referral_create",
     "referral_evaluate",
     "referral_expire",
+    "referral_information_answer",
     "referral_missing_data",
     "referral_refer_person",
     "referral_refuse",

@@ -16,6 +16,7 @@ from ikaze.accounts.guards import require
 from ikaze.audit.services import audit_record
 from ikaze.core import clock
 from ikaze.core.errors import Conflict, ValidationError
+from ikaze.documents.models import Document, TargetType
 from ikaze.vetting import locks
 from ikaze.vetting.errors import ProtectiveFactFourEyes
 from ikaze.vetting.labels import fact_kind_label
@@ -60,6 +61,7 @@ def legal_fact_record(
     effective_at: dt.date,
     source_document: str,
     supersedes: LegalEventRecord | None = None,
+    source_file: Document | None = None,
 ) -> LegalEventRecord:
     """Record a legal fact on the person's timeline and re-screen their referrals at once.
 
@@ -95,7 +97,20 @@ def legal_fact_record(
         effective_at=effective_at,
         source_document=source_document,
         supersedes=supersedes,
+        source_file=source_file,
     )
+
+
+def _source_file_check(source_file: Document, *, referral: Referral) -> None:
+    """An uploaded source is one of this person's or this referral's documents (issue 11)."""
+    mine = {
+        (TargetType.PERSON.value, referral.person_id),
+        (TargetType.REFERRAL.value, referral.pk),
+    }
+    if (source_file.target_type, source_file.target_id) not in mine:
+        raise ValidationError.for_field(
+            "source_file", _("Choose a document uploaded to this person or this referral.")
+        )
 
 
 def _protects(record: LegalEventRecord) -> bool:
@@ -162,6 +177,7 @@ def _fact_record(
     supersedes: LegalEventRecord | None = None,
     flag_late: bool = True,
     rescreen: bool = True,
+    source_file: Document | None = None,
 ) -> LegalEventRecord:
     """The one write path of a fact (generic, notice service, removals): validate, store,
     audit, tell the monitor when it is late (F2), and, unless the caller does it once its own
@@ -169,6 +185,9 @@ def _fact_record(
     now = clock.now()
     new_id = uuid.uuid4()
     errors: dict[str, list[str]] = {}
+    if source_file is not None:
+        _source_file_check(source_file, referral=referral)
+        source_document = (source_document or "").strip() or source_file.original_name
     if supersedes is not None and supersedes.person_id != referral.person_id:
         errors["supersedes"] = [_("The corrected fact belongs to another person.")]
     if isinstance(effective_at, dt.datetime) or not isinstance(effective_at, dt.date):
@@ -204,6 +223,7 @@ def _fact_record(
         recorded_by=actor.user,
         recorded_by_label=event.recorded_by,
         supersedes=supersedes,
+        source_file=source_file,
     )
     # The payload may hold protection-claim details (SAFEGUARDS D1): the audit names the fact,
     # not its content.
@@ -218,6 +238,7 @@ def _fact_record(
             "effective_at": record.effective_at,
             "referral": str(referral.pk),
             "supersedes": str(supersedes.pk) if supersedes else None,
+            "source_file": str(source_file.pk) if source_file else None,
         },
     )
     late = recorded_days_late(effective_at=record.effective_at, recorded_at=now)

@@ -231,18 +231,24 @@ def referral_start_review(*, actor: Actor, referral: Referral) -> Referral:
 @_refusal_recorded("referral.request_information")
 @transaction.atomic
 def referral_request_information(*, actor: Actor, referral: Referral, reason: str) -> Referral:
-    """Ask the sending state for more information; it answers by submitting again."""
+    """Ask the sending state for more information; it answers on the referral's thread
+    (`referral_information_answer`) and submits again."""
     require(actor, Perm.REFERRAL_DECIDE, target_type="referral", target_id=referral.pk)
     if not (reason or "").strip():
         raise ValidationError.for_field("reason", gettext("Say what information is needed."))
     text_require(Referral, {"reason": reason.strip()}, fields=_STATUS_REASON)
-    return _transition(
+    locked = _transition(
         actor=actor,
         referral=referral,
         to=Referral.Status.INFORMATION_REQUESTED,
         action="request_information",
         reason=reason,
     )
+    # The question opens (or continues) the referral's thread (issue 11 item 4).
+    from ikaze.vetting.services.messages import referral_question_write
+
+    referral_question_write(actor=actor, referral=locked, question=reason.strip())
+    return locked
 
 
 @_refusal_recorded("referral.expire")
