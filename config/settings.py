@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "ikaze.people",
     "ikaze.intake",
     "ikaze.vetting",
+    "ikaze.movements",
+    "ikaze.reception",
     "config",  # the composition root: `ikaze demo` wires every app (config/management)
 ]
 

@@ -72,6 +72,17 @@ class Perm(StrEnum):
     OVERRIDE_REQUEST = "vetting.override.request"
     OVERRIDE_APPROVE = "vetting.override.approve"
     NOTICE_ISSUE = "vetting.notice.issue"
+    # movements (movements issue)
+    MOVEMENT_VIEW = "movements.movement.view"
+    MOVEMENT_PROPOSE = "movements.movement.propose"
+    MANIFEST_LOCK = "movements.manifest.lock"
+    MOVEMENT_BOARD = "movements.movement.board"
+    MOVEMENT_ARRIVE = "movements.movement.arrive"
+    INCIDENT_EXPLAIN = "movements.incident.explain"
+    # reception (movements issue)
+    FACILITY_VIEW = "reception.facility.view"
+    FACILITY_MANAGE = "reception.facility.manage"
+    STAY_MANAGE = "reception.stay.manage"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -92,7 +103,14 @@ _EVERYONE = frozenset({Perm.AGREEMENT_VIEW})
 
 MATRIX: dict[Role, frozenset[Perm]] = {
     Role.SENDING_LIAISON: _EVERYONE
-    | {Perm.REFERRAL_VIEW, Perm.REFERRAL_CREATE, Perm.INTAKE_UPLOAD, Perm.PERSON_VIEW},
+    | {
+        Perm.REFERRAL_VIEW,
+        Perm.REFERRAL_CREATE,
+        Perm.INTAKE_UPLOAD,
+        Perm.PERSON_VIEW,
+        Perm.MOVEMENT_VIEW,
+        Perm.MOVEMENT_PROPOSE,
+    },
     Role.VETTING_OFFICER: _EVERYONE
     | {
         Perm.PERSON_VIEW,
@@ -103,6 +121,8 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.REFERRAL_DECIDE,
         Perm.OVERRIDE_REQUEST,
         Perm.NOTICE_ISSUE,
+        Perm.MOVEMENT_VIEW,
+        Perm.MOVEMENT_PROPOSE,
     },
     Role.SENIOR_OFFICER: _EVERYONE
     | {
@@ -115,9 +135,26 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.OVERRIDE_REQUEST,
         Perm.OVERRIDE_APPROVE,
         Perm.NOTICE_ISSUE,
+        Perm.MOVEMENT_VIEW,
+        Perm.MOVEMENT_PROPOSE,
+        Perm.MANIFEST_LOCK,
+        Perm.MOVEMENT_BOARD,
+        Perm.INCIDENT_EXPLAIN,
+        Perm.FACILITY_VIEW,
     },
-    Role.RECEPTION_OFFICER: _EVERYONE | {Perm.PERSON_VIEW},
-    Role.CASEWORKER: _EVERYONE | {Perm.PERSON_VIEW, Perm.SENSITIVE_VIEW, Perm.FACT_RECORD},
+    Role.RECEPTION_OFFICER: _EVERYONE
+    | {
+        Perm.PERSON_VIEW,
+        Perm.MOVEMENT_VIEW,
+        Perm.MOVEMENT_BOARD,
+        Perm.MOVEMENT_ARRIVE,
+        Perm.INCIDENT_EXPLAIN,
+        Perm.FACILITY_VIEW,
+        Perm.FACILITY_MANAGE,
+        Perm.STAY_MANAGE,
+    },
+    Role.CASEWORKER: _EVERYONE
+    | {Perm.PERSON_VIEW, Perm.SENSITIVE_VIEW, Perm.FACT_RECORD, Perm.FACILITY_VIEW},
     Role.FINANCE_OFFICER: _EVERYONE | {Perm.INTERSTATE_PAYMENT_RECORD},
     Role.FINANCE_APPROVER: _EVERYONE,
     Role.MONITOR: _EVERYONE
@@ -128,6 +165,8 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.SENSITIVE_VIEW,
         Perm.REFERRAL_VIEW,
         Perm.CREDENTIAL_NOTICE_VIEW,
+        Perm.MOVEMENT_VIEW,
+        Perm.FACILITY_VIEW,
     },
     Role.AUDITOR: _EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT},
     # USER_MANAGE and TOKEN_MANAGE reach only the administrator's own organisation

@@ -1,0 +1,1 @@
+"""Reads of reception, scoped to the actor."""
