@@ -120,7 +120,17 @@ class IkazeAPI(NinjaAPI):
 
 
 # The apps whose `error_codes.py` declare the codes the API may answer with, the core first.
-ERROR_CODE_APPS = ("core", "accounts", "audit", "agreements", "people", "intake", "vetting")
+ERROR_CODE_APPS = (
+    "core",
+    "accounts",
+    "audit",
+    "agreements",
+    "people",
+    "intake",
+    "vetting",
+    "movements",
+    "reception",
+)
 
 
 def error_code_enums() -> dict[str, type[ErrorCodes]]:
@@ -317,7 +327,16 @@ api.add_router("", health_router)
 def _mount_app_routers() -> None:
     from importlib import import_module
 
-    for app in ("accounts", "audit", "agreements", "people", "intake", "vetting"):
+    for app in (
+        "accounts",
+        "audit",
+        "agreements",
+        "people",
+        "intake",
+        "vetting",
+        "movements",
+        "reception",
+    ):
         try:
             module = import_module(f"ikaze.{app}.api")
         except ModuleNotFoundError as exc:

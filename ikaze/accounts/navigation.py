@@ -59,6 +59,24 @@ NAV: list[NavItem] = [
         _("Override requests waiting for a second senior officer."),
     ),
     NavItem(
+        _("Movements"),
+        "movements:board",
+        Perm.MOVEMENT_VIEW,
+        _("Flights and convoys, their manifests, reconciliation and incidents."),
+    ),
+    NavItem(
+        _("Arrivals desk"),
+        "reception:desk",
+        Perm.STAY_MANAGE,
+        _("Find an arriving person and check their household in, even offline."),
+    ),
+    NavItem(
+        _("Facilities"),
+        "reception:facility_list",
+        Perm.FACILITY_VIEW,
+        _("Reception facilities, their units and nightly occupancy."),
+    ),
+    NavItem(
         _("Audit log"),
         "audit:event_list",
         Perm.AUDIT_VIEW,

@@ -319,7 +319,7 @@ def households_with_adults(*, organisation_id: uuid.UUID, references: Sequence[s
     )
 
 
-def households_of_people(*, person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:
+def households_of_people(*, person_ids: Sequence[Any]) -> dict[uuid.UUID, set[uuid.UUID]]:
     """Household id → every member's person id, for the households the given people belong to
     (movements: a household travels whole, SAFEGUARDS A7)."""
     households = HouseholdMember.objects.filter(person_id__in=list(person_ids)).values_list(
@@ -353,3 +353,8 @@ def person_ids_matching(*, text: str) -> QuerySet[Any]:
     for word in text.split()[:4]:
         q |= Q(given_names__icontains=word) | Q(first_surname__icontains=word)
     return Person.objects.filter(q).values("pk")
+
+
+def person_sexes(*, person_ids: Sequence[Any]) -> dict[uuid.UUID, str]:
+    """Person id → recorded sex ("F", "M", "X" or ""), for shared rooms by sex (reception)."""
+    return dict(Person.objects.filter(pk__in=list(person_ids)).values_list("pk", "sex"))

@@ -502,3 +502,13 @@ def accepted_referrals_of(*, agreement_id: Any, person_ids: Sequence[Any]) -> di
             status=Referral.Status.ACCEPTED,
         ).values_list("person_id", "pk")
     )
+
+
+def accepted_referrals_under(*, agreement_id: Any) -> list[tuple[Any, Any]]:
+    """(referral id, person id) of every accepted referral under the agreement, oldest first
+    (a movement's page offers them for its manifest)."""
+    return list(
+        Referral.objects.filter(agreement_id=agreement_id, status=Referral.Status.ACCEPTED)
+        .order_by("created_at", "pk")
+        .values_list("pk", "person_id")
+    )
