@@ -250,6 +250,28 @@ WIRE_CODES = {
         "block_stands",
         "alert_open",
     },
+    "movements": {
+        "not_accepted",
+        "acceptance_expired",
+        "person_blocked",
+        "already_manifested",
+        "duplicate_person",
+        "household_split",
+        "seats_exceeded",
+        "not_boarded",
+        "not_arrived",
+        "paxlst_invalid",
+        "mrz_check_digit",
+    },
+    "reception": {
+        "no_bed",
+        "unit_unavailable",
+        "unit_unsuitable",
+        "already_checked_in",
+        "idempotency_reused",
+        "stay_closed",
+        "no_placement",
+    },
 }
 
 

@@ -32,6 +32,10 @@ class Boarding(models.TextChoices):
     REMOVED_AT_GATE = "removed_at_gate", _("Removed at the gate")
 
 
+# The boarding outcomes that leave a seat empty (the person may be manifested again).
+NOT_BOARDED = (Boarding.NO_SHOW.value, Boarding.REMOVED_AT_GATE.value)
+
+
 class Movement(BaseModel):
     Status = MovementStatus
     Kind = MovementKind
@@ -98,7 +102,7 @@ class ManifestEntry(BaseModel):
             models.UniqueConstraint(
                 fields=["person"],
                 condition=models.Q(removed_at__isnull=True)
-                & ~models.Q(boarding__in=["no_show", "removed_at_gate"]),
+                & ~models.Q(boarding__in=NOT_BOARDED),
                 name="manifestentry_person_once",
             ),
             models.CheckConstraint(

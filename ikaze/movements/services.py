@@ -45,7 +45,14 @@ from ikaze.movements.errors import (
     PersonBlocked,
     SeatsExceeded,
 )
-from ikaze.movements.models import Boarding, Incident, ManifestEntry, Movement, MovementStatus
+from ikaze.movements.models import (
+    NOT_BOARDED,
+    Boarding,
+    Incident,
+    ManifestEntry,
+    Movement,
+    MovementStatus,
+)
 from ikaze.movements.reconciliation import EntryFacts, reconcile
 from ikaze.people import selectors as people
 from ikaze.vetting import selectors as vetting_selectors

@@ -70,7 +70,7 @@ class Unit(BaseModel):
                 condition=models.Q(status__in=UnitStatus.values), name="unit_status_valid"
             ),
             models.CheckConstraint(
-                condition=models.Q(shared_by__in=["", "F", "M"]), name="unit_shared_by_valid"
+                condition=models.Q(shared_by__in=SharedBy.values), name="unit_shared_by_valid"
             ),
         ]
 
