@@ -101,8 +101,7 @@ class ManifestEntry(BaseModel):
             # a person is never on two manifests at once).
             models.UniqueConstraint(
                 fields=["person"],
-                condition=models.Q(removed_at__isnull=True)
-                & ~models.Q(boarding__in=NOT_BOARDED),
+                condition=models.Q(removed_at__isnull=True) & ~models.Q(boarding__in=NOT_BOARDED),
                 name="manifestentry_person_once",
             ),
             models.CheckConstraint(

@@ -46,7 +46,6 @@ from ikaze.movements.errors import (
     SeatsExceeded,
 )
 from ikaze.movements.models import (
-    NOT_BOARDED,
     Boarding,
     Incident,
     ManifestEntry,
