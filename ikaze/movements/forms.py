@@ -93,3 +93,9 @@ class ArriveForm(forms.Form):
 
 class ExplainForm(forms.Form):
     explanation = forms.CharField(label=_("Explanation"), max_length=2000, widget=forms.Textarea)
+
+
+class PaxlstForm(forms.Form):
+    file = forms.FileField(
+        label=_("Carrier's PAXLST message"), help_text=_("Who it lists boarded; the rest did not.")
+    )

@@ -626,3 +626,67 @@ def incident_explain(*, actor: Actor, incident: Incident, explanation: str) -> I
         after={"incident": str(incident.pk), "explanation": text},
     )
     return incident
+
+
+def movement_flight(*, movement: Movement) -> Any:
+    """The movement's passengers on the manifest, as a PAXLST flight (for writing)."""
+    from ikaze.movements.paxlst import Flight, Passenger
+
+    entries = list(movement.entries.filter(removed_at__isnull=True).order_by("created_at", "pk"))
+    ids = [e.person_id for e in entries]
+    facts = people.person_travel_facts(person_ids=ids)
+    docs = people.person_travel_documents(person_ids=ids)
+    passengers = []
+    for e in entries:
+        f, d = facts.get(e.person_id, {}), docs.get(e.person_id)
+        passengers.append(
+            Passenger(
+                surname=str(f.get("surname", "")).upper(),
+                given_names=str(f.get("given_names", "")).upper(),
+                sex=str(f.get("sex", "")),
+                date_of_birth=f.get("date_of_birth"),
+                nationality=str(f.get("nationality", "")),
+                document_kind=d.kind if d else "",
+                document_number=d.number if d else "",
+                document_expiry=d.expiry if d else None,
+                issuing_state=d.issuing_state if d else "",
+            )
+        )
+    return Flight(
+        movement.flight_number,
+        movement.origin,
+        movement.destination,
+        movement.departure_date,
+        tuple(passengers),
+    )
+
+
+@_refusal_recorded("movement.depart")
+def movement_depart_from_paxlst(*, actor: Actor, movement: Movement, text: str) -> Movement:
+    """Record the departure from the carrier's PAXLST: whoever it lists boarded, anyone else on
+    the manifest is a no-show. A message naming someone not on the manifest is refused."""
+    from ikaze.movements.errors import PaxlstInvalid
+    from ikaze.movements.paxlst import paxlst_read
+
+    require(actor, Perm.MOVEMENT_BOARD, target_type="movement", target_id=movement.pk)
+    flight = paxlst_read(text)
+    entries = list(movement.entries.filter(removed_at__isnull=True))
+    docs = people.person_travel_documents(person_ids=[e.person_id for e in entries])
+    by_doc = {docs[e.person_id].number: e for e in entries if e.person_id in docs}
+    unknown = [p.document_number for p in flight.passengers if p.document_number not in by_doc]
+    if unknown:
+        raise PaxlstInvalid(
+            gettext("The carrier's list names %(n)d people not on the manifest.")
+            % {"n": len(unknown)},
+            details={"paxlst": unknown},
+        )
+    listed = {p.document_number for p in flight.passengers}
+    boarding = {
+        str(e.pk): (Boarding.BOARDED, "")
+        if number in listed
+        else (Boarding.NO_SHOW, gettext("Not on the carrier's passenger list."))
+        for number, e in by_doc.items()
+    }
+    for e in entries:
+        boarding.setdefault(str(e.pk), (Boarding.NO_SHOW, gettext("No travel document.")))
+    return movement_depart(actor=actor, movement=movement, boarding=boarding)

@@ -14,4 +14,7 @@ urlpatterns = [
     path("<uuid:pk>/depart/", views.movement_depart, name="depart"),
     path("<uuid:pk>/arrive/", views.movement_arrive, name="arrive"),
     path("<uuid:pk>/cancel/", views.movement_cancel, name="cancel"),
+    path("<uuid:pk>/manifest.pdf", views.manifest_pdf, name="pdf"),
+    path("<uuid:pk>/paxlst/", views.manifest_paxlst, name="paxlst"),
+    path("<uuid:pk>/paxlst/import/", views.paxlst_import, name="paxlst_import"),
 ]

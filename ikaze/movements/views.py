@@ -27,6 +27,7 @@ from ikaze.movements.forms import (
     ExplainForm,
     ManifestAddForm,
     MovementForm,
+    PaxlstForm,
 )
 from ikaze.movements.models import Boarding, Movement, MovementStatus
 from ikaze.people import selectors as people
@@ -133,6 +134,8 @@ def _detail(
         forms["depart"] = bound.get("depart") or DepartForm(
             prefix="depart", entries=[(str(r.entry.pk), r.name) for r in on_manifest]
         )
+    if movement.status == MovementStatus.LOCKED and actor.can(Perm.MOVEMENT_BOARD):
+        forms["paxlst"] = bound.get("paxlst") or PaxlstForm(prefix="paxlst")
     if movement.status == MovementStatus.DEPARTED and actor.can(Perm.MOVEMENT_ARRIVE):
         forms["arrive"] = bound.get("arrive") or ArriveForm(
             prefix="arrive",
@@ -311,3 +314,64 @@ def incident_explain(request: HttpRequest, pk: str) -> HttpResponse:
     else:
         messages.error(request, _("Write an explanation."))
     return redirect("movements:detail", pk=incident.movement_id)
+
+
+@requires(Perm.MOVEMENT_VIEW)
+@require_GET
+def manifest_pdf(request: HttpRequest, pk: str) -> HttpResponse:
+    """The printable manifest (WeasyPrint, nothing fetched from outside, as the notices)."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    from ikaze.vetting.notices import LocalOnlyFetcher
+
+    movement = selectors.movement_get_for(actor=actor_of(request), movement_id=pk)
+    html = render_to_string(
+        "movements/manifest_pdf.html",
+        {
+            "movement": movement,
+            "rows": selectors.manifest_rows(movement=movement),
+            "rec": selectors.movement_reconciliation(movement=movement),
+        },
+    )
+    pdf = HTML(string=html, url_fetcher=LocalOnlyFetcher()).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="manifest-{movement.flight_number}.pdf"'
+    return response
+
+
+@requires(Perm.MOVEMENT_VIEW)
+@require_GET
+def manifest_paxlst(request: HttpRequest, pk: str) -> HttpResponse:
+    """The manifest as a UN/EDIFACT PAXLST message."""
+    from ikaze.core import clock
+    from ikaze.movements.paxlst import paxlst_write
+
+    movement = selectors.movement_get_for(actor=actor_of(request), movement_id=pk)
+    text = paxlst_write(
+        flight=services.movement_flight(movement=movement),
+        sender="IKAZE",
+        recipient=movement.destination,
+        reference=str(movement.pk.int % 10**10),
+        now=clock.now(),
+    )
+    response = HttpResponse(text, content_type="application/edifact")
+    response["Content-Disposition"] = f'attachment; filename="paxlst-{movement.flight_number}.edi"'
+    return response
+
+
+@requires(Perm.MOVEMENT_BOARD)
+@require_POST
+def paxlst_import(request: HttpRequest, pk: str) -> HttpResponse:
+    def call(actor: Actor, m: Movement, f: Form) -> Any:
+        data = f.cleaned_data["file"].read(1_000_000).decode("latin-1")
+        return services.movement_depart_from_paxlst(actor=actor, movement=m, text=data)
+
+    return _action(
+        request,
+        pk,
+        "paxlst",
+        lambda m: PaxlstForm(request.POST, request.FILES, prefix="paxlst"),
+        call,
+        _("Departure recorded from the carrier's list."),
+    )

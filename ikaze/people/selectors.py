@@ -358,3 +358,27 @@ def person_ids_matching(*, text: str) -> QuerySet[Any]:
 def person_sexes(*, person_ids: Sequence[Any]) -> dict[uuid.UUID, str]:
     """Person id → recorded sex ("F", "M", "X" or ""), for shared rooms by sex (reception)."""
     return dict(Person.objects.filter(pk__in=list(person_ids)).values_list("pk", "sex"))
+
+
+def person_travel_facts(*, person_ids: Sequence[Any]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Person id → what a passenger list carries: surnames, given names, sex, date of birth,
+    first nationality (movements' PAXLST and printable manifest)."""
+    out: dict[uuid.UUID, dict[str, Any]] = {}
+    rows = Person.objects.filter(pk__in=list(person_ids)).values_list(
+        "pk",
+        "given_names",
+        "first_surname",
+        "second_surname",
+        "sex",
+        "date_of_birth",
+        "nationalities",
+    )
+    for pk, given, first, second, sex, dob, nats in rows:
+        out[pk] = {
+            "surname": f"{first} {second}".strip(),
+            "given_names": given,
+            "sex": sex,
+            "date_of_birth": dob,
+            "nationality": (nats or [""])[0],
+        }
+    return out

@@ -33,7 +33,7 @@ def test_two_locks_at_once_make_one(world) -> None:
     def lock(actor: object) -> None:
         try:
             barrier.wait()
-            services.manifest_lock(actor=actor, movement=m)  # type: ignore[arg-type]
+            services.manifest_lock(actor=actor, movement=m)
             results.append("ok")
         except IkazeError as exc:
             results.append(str(exc.code))
