@@ -71,6 +71,12 @@ NAV: list[NavItem] = [
         _("Find an arriving person and check their household in, even offline."),
     ),
     NavItem(
+        _("Allocation review"),
+        "reception:allocation",
+        Perm.STAY_MANAGE,
+        _("The proposed housing of the households waiting, to change and confirm."),
+    ),
+    NavItem(
         _("Facilities"),
         "reception:facility_list",
         Perm.FACILITY_VIEW,

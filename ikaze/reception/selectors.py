@@ -133,3 +133,9 @@ def occupancy_svg(rows: list[Night], *, title: str) -> str:
             )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def allocation_units(*, actor: Actor) -> list[Unit]:
+    """Units that can take someone now: available, a free bed, and a private unit only when
+    empty (one household per private unit)."""
+    return [u for u in units_with_free_beds(actor=actor) if u.shared_by or u.occupied == 0]

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor, actor_of
@@ -281,3 +281,101 @@ def desk_check_in(request: HttpRequest) -> HttpResponse:
     else:
         messages.error(request, _("Choose a unit."))
     return redirect("reception:desk")
+
+
+# --- allocation review -----------------------------------------------------------------------
+
+
+def _proposal(actor: Actor) -> tuple[list[dict[str, Any]], Any, list[Any]]:
+    """The waiting households, the units, and CP-SAT's proposal (ADR 0022)."""
+    from ikaze.reception import allocation
+
+    entries = list(movements.arrived_entries_for(actor=actor)[:500])
+    ids = [e.person_id for e in entries]
+    facts = people.person_travel_facts(person_ids=ids)
+    names = people.person_names(ids=ids)
+    grouped: dict[Any, list[Any]] = defaultdict(list)
+    for e in entries:
+        grouped[e.household_id or e.person_id].append(e)
+    households = []
+    rows = []
+    for key, members in grouped.items():
+        sexes = {str(facts.get(m.person_id, {}).get("sex", "")) for m in members}
+        single = len(members) == 1
+        households.append(
+            allocation.Household(
+                key=str(key),
+                size=len(members),
+                sex=sexes.pop() if single and sexes else "",
+                services=("legal_aid",) + (("school",) if len(members) >= 3 else ()),
+            )
+        )
+        rows.append(
+            {
+                "key": str(key),
+                "names": ", ".join(names.get(str(m.person_id), "") for m in members),
+                "people": ",".join(str(m.person_id) for m in members),
+            }
+        )
+    units = selectors.allocation_units(actor=actor)
+    specs = [
+        allocation.Unit(
+            key=str(u.pk),
+            facility=u.facility.name,
+            beds=u.free,
+            accessible=u.accessible,
+            shared_by=u.shared_by,
+            distances=tuple(
+                sorted(
+                    (s["service"], 0.0 if s.get("on_site") else float(s.get("km", 0)))
+                    for s in u.facility.services
+                )
+            ),
+        )
+        for u in units
+    ]
+    result = allocation.solve(households, specs, seconds=5) if households else None
+    return rows, result, units
+
+
+@requires(Perm.STAY_MANAGE)
+@require_http_methods(["GET", "POST"])
+def allocation_review(request: HttpRequest) -> HttpResponse:
+    """CP-SAT's proposal for the households waiting; change any unit by hand and confirm:
+    every check-in goes through the same service, which checks every rule again."""
+    actor = actor_of(request)
+    rows, result, units = _proposal(actor)
+    choices = [("", "—")] + [
+        (str(u.pk), f"{u.facility.name} · {u.label} ({u.free}/{u.beds})") for u in units
+    ]
+    problems: dict[str, str] = {}
+    if request.method == "POST":
+        done = 0
+        for row in rows:
+            chosen = request.POST.get(f"unit-{row['key']}", "")
+            if not chosen:
+                continue
+            try:
+                unit = selectors.unit_get_for(actor=actor, unit_id=chosen)
+                services.stays_check_in(actor=actor, unit=unit, person_ids=row["people"].split(","))
+            except IkazeError as exc:
+                if exc.status == 403:
+                    raise
+                problems[row["key"]] = exc.message
+            else:
+                done += 1
+        if done:
+            messages.success(request, _("%(n)d households checked in.") % {"n": done})
+        if not problems:
+            return redirect("reception:allocation")
+    for row in rows:
+        proposed = result.placement.get(row["key"], "") if result else ""
+        row["unit"] = request.POST.get(f"unit-{row['key']}", proposed)
+        row["problem"] = problems.get(row["key"], "")
+        row["why"] = ", ".join(result.problems.get(row["key"], [])) if result else ""
+    return render(
+        request,
+        "reception/allocation.html",
+        {"rows": rows, "result": result, "choices": choices},
+        status=409 if problems else 200,
+    )
