@@ -145,3 +145,30 @@ def test_lock_depart_arrive_and_check_a_family_in_offline(page_as: Any) -> None:
         _shot(reception, "7-reconciled")
     assert ManifestEntry.objects.filter(movement=m, checked_in_at__isnull=False).count() == 2
     assert senior.ikaze_errors == [] and reception.ikaze_errors == []
+
+
+def test_movement_and_reception_pages_pass_axe(page_as: Any) -> None:
+    from ikaze.movements.models import Movement
+    from ikaze.reception.models import Facility
+
+    movement = Movement.objects.get(flight_number="WB711")
+    facility = Facility.objects.get(name="Hope Hostel")
+    reception = page_as(Role.RECEPTION_OFFICER)
+    for path in (
+        "/movements/",
+        f"/movements/{movement.pk}/",
+        "/movements/incidents/",
+        "/reception/",
+        f"/reception/{facility.pk}/",
+        "/reception/desk/",
+        "/reception/allocation/",
+    ):
+        response = reception.goto(path)
+        assert response is not None and response.status == 200, path
+        assert _violations(reception) == [], path
+    _shot(reception, "8-allocation")
+    liaison = page_as(Role.SENDING_LIAISON)
+    liaison.goto(f"/movements/{movement.pk}/")
+    assert _violations(liaison) == []
+    _shot(liaison, "9-liaison-manifest")
+    assert reception.ikaze_errors == [] and liaison.ikaze_errors == []
