@@ -49,14 +49,16 @@ def generate(households: int, units: int, seed: int = 13) -> tuple[list[Househol
         name, near = FACILITIES[j % len(FACILITIES)]
         if j < dorms:
             shared, beds = ("M" if j % 10 < 7 else "F"), 18
+            accessible = j % 3 == 0 or j % 10 == 7  # women's rooms too
         else:
             shared, beds = "", rng.choice([2, 2, 3, 4, 4, 5, 6, 8, 10])
+            accessible = rng.random() < 0.3
         us.append(
             Unit(
                 key=j,
                 facility=name,
                 beds=beds,
-                accessible=rng.random() < 0.3,
+                accessible=accessible,
                 shared_by=shared,
                 distances=tuple(sorted(near.items())),
             )
@@ -69,7 +71,7 @@ def main(argv: list[str]) -> None:
         argv,
         __doc__,
         sizes={"households": 2000, "units": 600},
-        smoke={"households": 100, "units": 30},
+        smoke={"households": 200, "units": 60},
         extra={"seconds": (float, 10.0, "CP-SAT time limit")},
     )
     households, units = generate(args.households, args.units)
