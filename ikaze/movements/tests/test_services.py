@@ -275,3 +275,14 @@ def test_incident_explained_once(world) -> None:
     with pytest.raises(IllegalTransition):
         services.incident_explain(actor=world.reception, incident=inc, explanation="Again.")
     assert state() == before
+
+
+def test_refresh_opens_the_incident_of_someone_not_housed_within_24_hours(world) -> None:
+    m, entries = _departed(world, ["boarded"])
+    with departure_day():
+        services.movement_arrive(actor=world.reception, movement=m, arrived=[str(entries[0].pk)])
+    with clock.frozen(clock.now() + dt.timedelta(days=15, hours=23)):
+        assert services.movement_incidents_refresh(actor=world.reception, movement=m) == []
+    with clock.frozen(clock.now() + dt.timedelta(days=15, hours=25)):
+        (incident,) = services.movement_incidents_refresh(actor=world.reception, movement=m)
+    assert (incident.kind, incident.entry_id) == ("late_check_in", entries[0].pk)
