@@ -129,6 +129,8 @@ ERROR_CODE_APPS = (
     "intake",
     "vetting",
     "documents",
+    "movements",
+    "reception",
 )
 
 
@@ -326,7 +328,17 @@ api.add_router("", health_router)
 def _mount_app_routers() -> None:
     from importlib import import_module
 
-    for app in ("accounts", "audit", "agreements", "people", "intake", "vetting", "documents"):
+    for app in (
+        "accounts",
+        "audit",
+        "agreements",
+        "people",
+        "intake",
+        "vetting",
+        "movements",
+        "reception",
+        "documents",
+    ):
         try:
             module = import_module(f"ikaze.{app}.api")
         except ModuleNotFoundError as exc:

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "ikaze.intake",
     "ikaze.vetting",
     "ikaze.documents",
+    "ikaze.movements",
+    "ikaze.reception",
     "config",  # the composition root: `ikaze demo` wires every app (config/management)
 ]
 

@@ -24,7 +24,7 @@ def _optional(app: str) -> None:
     urlpatterns.append(path(f"{app}/", include(f"ikaze.{app}.urls")))
 
 
-for _app in ("agreements", "people", "intake", "vetting", "documents"):
+for _app in ("agreements", "people", "intake", "vetting", "documents", "movements", "reception"):
     _optional(_app)
 
 handler403 = "ikaze.core.views.permission_denied"

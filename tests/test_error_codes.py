@@ -255,6 +255,28 @@ WIRE_CODES = {
     },
     # Issue 11 item 3: the refusals of an upload.
     "documents": {"document_too_large", "document_type_refused", "document_empty"},
+    "movements": {
+        "not_accepted",
+        "acceptance_expired",
+        "person_blocked",
+        "already_manifested",
+        "duplicate_person",
+        "household_split",
+        "seats_exceeded",
+        "not_boarded",
+        "not_arrived",
+        "paxlst_invalid",
+        "mrz_check_digit",
+    },
+    "reception": {
+        "no_bed",
+        "unit_unavailable",
+        "unit_unsuitable",
+        "already_checked_in",
+        "idempotency_reused",
+        "stay_closed",
+        "no_placement",
+    },
 }
 
 

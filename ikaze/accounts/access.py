@@ -85,6 +85,17 @@ class Perm(StrEnum):
     # documents (issue 11 item 3): which records is asked of the record's owner
     DOCUMENT_VIEW = "documents.document.view"
     DOCUMENT_UPLOAD = "documents.document.upload"
+    # movements (movements issue)
+    MOVEMENT_VIEW = "movements.movement.view"
+    MOVEMENT_PROPOSE = "movements.movement.propose"
+    MANIFEST_LOCK = "movements.manifest.lock"
+    MOVEMENT_BOARD = "movements.movement.board"
+    MOVEMENT_ARRIVE = "movements.movement.arrive"
+    INCIDENT_EXPLAIN = "movements.incident.explain"
+    # reception (movements issue)
+    FACILITY_VIEW = "reception.facility.view"
+    FACILITY_MANAGE = "reception.facility.manage"
+    STAY_MANAGE = "reception.stay.manage"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -113,6 +124,8 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.PERSON_VIEW,
         Perm.DOCUMENT_VIEW,
         Perm.DOCUMENT_UPLOAD,
+        Perm.MOVEMENT_VIEW,
+        Perm.MOVEMENT_PROPOSE,
     },
     Role.VETTING_OFFICER: _EVERYONE
     | {
@@ -128,6 +141,8 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.NOTICE_ISSUE,
         Perm.DOCUMENT_VIEW,
         Perm.DOCUMENT_UPLOAD,
+        Perm.MOVEMENT_VIEW,
+        Perm.MOVEMENT_PROPOSE,
     },
     Role.SENIOR_OFFICER: _EVERYONE
     | {
@@ -142,15 +157,32 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.OVERRIDE_APPROVE,
         Perm.OVERRIDE_VIEW,
         Perm.NOTICE_ISSUE,
+        Perm.MOVEMENT_VIEW,
+        Perm.MOVEMENT_PROPOSE,
+        Perm.MANIFEST_LOCK,
+        Perm.MOVEMENT_BOARD,
+        Perm.INCIDENT_EXPLAIN,
+        Perm.FACILITY_VIEW,
         Perm.DOCUMENT_VIEW,
         Perm.DOCUMENT_UPLOAD,
     },
-    Role.RECEPTION_OFFICER: _EVERYONE | {Perm.PERSON_VIEW},
+    Role.RECEPTION_OFFICER: _EVERYONE
+    | {
+        Perm.PERSON_VIEW,
+        Perm.MOVEMENT_VIEW,
+        Perm.MOVEMENT_BOARD,
+        Perm.MOVEMENT_ARRIVE,
+        Perm.INCIDENT_EXPLAIN,
+        Perm.FACILITY_VIEW,
+        Perm.FACILITY_MANAGE,
+        Perm.STAY_MANAGE,
+    },
     Role.CASEWORKER: _EVERYONE
     | {
         Perm.PERSON_VIEW,
         Perm.SENSITIVE_VIEW,
         Perm.FACT_RECORD,
+        Perm.FACILITY_VIEW,
         Perm.DOCUMENT_VIEW,
         Perm.DOCUMENT_UPLOAD,
     },
@@ -171,6 +203,8 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.INTAKE_VIEW,
         Perm.MONITOR_NOTICE_VIEW,
         Perm.DOCUMENT_VIEW,
+        Perm.MOVEMENT_VIEW,
+        Perm.FACILITY_VIEW,
     },
     Role.AUDITOR: _EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT},
     # USER_MANAGE and TOKEN_MANAGE reach only the administrator's own organisation

@@ -71,6 +71,30 @@ NAV: list[NavItem] = [
         _("What the monitor was told: overrides approved, alerts raised."),
     ),
     NavItem(
+        _("Movements"),
+        "movements:board",
+        Perm.MOVEMENT_VIEW,
+        _("Flights and convoys, their manifests, reconciliation and incidents."),
+    ),
+    NavItem(
+        _("Arrivals desk"),
+        "reception:desk",
+        Perm.STAY_MANAGE,
+        _("Find an arriving person and check their household in, even offline."),
+    ),
+    NavItem(
+        _("Allocation review"),
+        "reception:allocation",
+        Perm.STAY_MANAGE,
+        _("The proposed housing of the households waiting, to change and confirm."),
+    ),
+    NavItem(
+        _("Facilities"),
+        "reception:facility_list",
+        Perm.FACILITY_VIEW,
+        _("Reception facilities, their units and nightly occupancy."),
+    ),
+    NavItem(
         _("Audit log"),
         "audit:event_list",
         Perm.AUDIT_VIEW,

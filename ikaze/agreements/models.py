@@ -55,6 +55,9 @@ class Agreement(BaseModel):
     # the check constraint below is what enforces the cap, even under concurrency.
     cap_total = models.PositiveIntegerField(null=True, blank=True)
     places_used = models.PositiveIntegerField(default=0)
+    # Of the places used, those consumed by a person who arrived (ADR 0021): the cap is
+    # consumed at arrival; a place held by an acceptance is reserved until then.
+    places_arrived = models.PositiveIntegerField(default=0)
     # People relocated before Ikaze recorded movements (e.g. the 4 UK–Rwanda volunteers).
     relocated_before_system = models.PositiveIntegerField(default=0)
 
@@ -90,6 +93,11 @@ class Agreement(BaseModel):
             ),
             models.CheckConstraint(
                 condition=models.Q(places_used__gte=0), name="agreement_places_not_negative"
+            ),
+            # An arrived person's place is never given back (ADR 0021).
+            models.CheckConstraint(
+                condition=models.Q(places_arrived__lte=models.F("places_used")),
+                name="agreement_arrived_within_used",
             ),
             models.CheckConstraint(
                 condition=models.Q(valid_from__isnull=True)

@@ -609,6 +609,28 @@ def agreement_release_place(*, agreement: Agreement, tranche: Tranche | None) ->
         ) from exc
 
 
+@transaction.atomic
+def agreement_consume_place(*, agreement: Agreement, count: int = 1) -> None:
+    """Mark `count` places held under the cap as consumed by people who arrived (ADR 0021).
+
+    The place was reserved by the acceptance (`agreement_take_place`); arrival makes it final:
+    the check constraint keeps consumed places within the places used, so a place consumed by
+    an arrival can no longer be given back (SAFEGUARDS A6).
+    """
+    if count < 1:
+        return
+    try:
+        with transaction.atomic():
+            Agreement.objects.filter(pk=agreement.pk).update(
+                places_arrived=F("places_arrived") + count
+            )
+    except IntegrityError as exc:
+        raise CapacityExceeded(
+            gettext("More people arrived than hold a place under the agreement's cap."),
+            details={"cap": [gettext("No reserved place is left to consume (SAFEGUARDS A6).")]},
+        ) from exc
+
+
 # --- support package and money -------------------------------------------------------------
 
 

@@ -445,3 +445,68 @@ def match_candidate_audit_names(actor: Actor, ids: list[str]) -> dict[str, tuple
         )
         for c in rows
     }
+
+
+def households_of_people(*, person_ids: Sequence[Any]) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """Household id → every member's person id, for the households the given people belong to
+    (movements: a household travels whole, SAFEGUARDS A7)."""
+    households = HouseholdMember.objects.filter(person_id__in=list(person_ids)).values_list(
+        "household_id", flat=True
+    )
+    out: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for household_id, person_id in HouseholdMember.objects.filter(
+        household_id__in=households
+    ).values_list("household_id", "person_id"):
+        out.setdefault(household_id, set()).add(person_id)
+    return out
+
+
+def person_travel_documents(
+    *, person_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, IdentityDocument]:
+    """Each person's travel document (passport first, then laissez-passer), for a manifest."""
+    out: dict[uuid.UUID, IdentityDocument] = {}
+    for doc in IdentityDocument.objects.filter(
+        person_id__in=list(person_ids), kind__in=IdentityDocument.TRAVEL_KINDS
+    ).order_by("person_id", "-kind", "number"):
+        out.setdefault(doc.person_id, doc)
+    return out
+
+
+def person_ids_matching(*, text: str) -> QuerySet[Any]:
+    """Ids of people whose name or travel document number contains `text` (the arrivals desk;
+    the caller scopes the result to the people it may show)."""
+    text = text.strip()
+    q = Q(documents__number__iexact=text.replace(" ", "").upper())
+    for word in text.split()[:4]:
+        q |= Q(given_names__icontains=word) | Q(first_surname__icontains=word)
+    return Person.objects.filter(q).values("pk")
+
+
+def person_sexes(*, person_ids: Sequence[Any]) -> dict[uuid.UUID, str]:
+    """Person id → recorded sex ("F", "M", "X" or ""), for shared rooms by sex (reception)."""
+    return dict(Person.objects.filter(pk__in=list(person_ids)).values_list("pk", "sex"))
+
+
+def person_travel_facts(*, person_ids: Sequence[Any]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Person id → what a passenger list carries: surnames, given names, sex, date of birth,
+    first nationality (movements' PAXLST and printable manifest)."""
+    out: dict[uuid.UUID, dict[str, Any]] = {}
+    rows = Person.objects.filter(pk__in=list(person_ids)).values_list(
+        "pk",
+        "given_names",
+        "first_surname",
+        "second_surname",
+        "sex",
+        "date_of_birth",
+        "nationalities",
+    )
+    for pk, given, first, second, sex, dob, nats in rows:
+        out[pk] = {
+            "surname": f"{first} {second}".strip(),
+            "given_names": given,
+            "sex": sex,
+            "date_of_birth": dob,
+            "nationality": (nats or [""])[0],
+        }
+    return out

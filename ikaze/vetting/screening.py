@@ -821,10 +821,13 @@ def screen(
     decisions: Mapping[Any, DecisionFacts] | None = None,
     evaluated_by_id: Any = None,
     store: bool = True,
+    planned_departure: dt.date | None = None,
 ) -> list[tuple[Screened, Evaluation, EvaluationRow | None]]:
     """Build, evaluate and (by default) store, for a referral, a person or a household: plain
     Django, nothing process-wide or connection-wide touched (see the module's docstring)."""
-    screened = build_contexts(referrals, stage=stage, now=now, decisions=decisions)
+    screened = build_contexts(
+        referrals, stage=stage, now=now, decisions=decisions, planned_departure=planned_departure
+    )
     evaluations = evaluate_screened(screened)
     rows: list[EvaluationRow | None] = [None] * len(screened)
     if store:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -576,4 +577,61 @@ def referral_thread_for(*, actor: Actor, referral: Referral) -> list[ReferralMes
     require(actor, Perm.REFERRAL_VIEW, target_type="referral")
     return list(
         ReferralMessage.objects.filter(referral=referral).select_related("author", "organisation")
+    )
+
+
+@dataclass(frozen=True)
+class AcceptanceState:
+    """What a manifest needs to know of a referral (movements: who may take a seat)."""
+
+    referral_id: uuid.UUID
+    agreement_id: uuid.UUID
+    person_id: uuid.UUID
+    status: str
+    expires_at: dt.datetime | None
+    open_alert: bool
+
+
+def acceptance_states(*, referral_ids: Sequence[Any]) -> dict[uuid.UUID, AcceptanceState]:
+    """Referral id → its status, the expiry of the acceptance it holds and whether an alert on
+    it is open (SAFEGUARDS A5, F5), for the referrals given."""
+    expiry = (
+        Decision.objects.filter(
+            referral_id=OuterRef("pk"),
+            outcome=Decision.Outcome.ACCEPTED,
+            place_released_at__isnull=True,
+        )
+        .order_by("-decided_at")
+        .values("expires_at")[:1]
+    )
+    alert = Alert.objects.filter(referral_id=OuterRef("pk"), resolved_at__isnull=True)
+    rows = (
+        Referral.objects.filter(pk__in=list(referral_ids))
+        .annotate(_expires=Subquery(expiry), _alert=Exists(alert))
+        .values_list("pk", "agreement_id", "person_id", "status", "_expires", "_alert")
+    )
+    return {
+        pk: AcceptanceState(pk, agreement_id, person_id, status, expires, bool(alert_open))
+        for pk, agreement_id, person_id, status, expires, alert_open in rows
+    }
+
+
+def accepted_referrals_of(*, agreement_id: Any, person_ids: Sequence[Any]) -> dict[Any, Any]:
+    """Person id → their accepted referral's id under the agreement (a household's members)."""
+    return dict(
+        Referral.objects.filter(
+            agreement_id=agreement_id,
+            person_id__in=list(person_ids),
+            status=Referral.Status.ACCEPTED,
+        ).values_list("person_id", "pk")
+    )
+
+
+def accepted_referrals_under(*, agreement_id: Any) -> list[tuple[Any, Any]]:
+    """(referral id, person id) of every accepted referral under the agreement, oldest first
+    (a movement's page offers them for its manifest)."""
+    return list(
+        Referral.objects.filter(agreement_id=agreement_id, status=Referral.Status.ACCEPTED)
+        .order_by("created_at", "pk")
+        .values_list("pk", "person_id")
     )

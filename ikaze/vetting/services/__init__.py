@@ -37,6 +37,7 @@ from ikaze.vetting.services.evaluations import (
     latest_evaluation,
     referral_evaluate,
     referrals_rescreen,
+    referrals_screen_for_movement,
     referrals_to_rescreen,
 )
 from ikaze.vetting.services.fact_removals import (
@@ -109,6 +110,7 @@ __all__ = [
     "referral_submit",
     "referral_withdraw",
     "referrals_rescreen",
+    "referrals_screen_for_movement",
     "referrals_submit_bulk",
     "referrals_to_rescreen",
     "removal_summary",

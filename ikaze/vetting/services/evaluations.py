@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -14,13 +15,21 @@ from ikaze.accounts.guards import out_of_scope, require
 from ikaze.agreements.models import Agreement
 from ikaze.agreements.parties import acts_for_receiving_state
 from ikaze.audit.services import audit_record
+from ikaze.core import clock
 from ikaze.core.errors import ValidationError
-from ikaze.vetting.models import Evaluation, Referral
+from ikaze.vetting.models import Alert, Evaluation, MonitorNotice, Referral
 from ikaze.vetting.rules import RULESET_VERSION, DecisionFacts, Stage
 from ikaze.vetting.rules import Evaluation as RuleEvaluation
 from ikaze.vetting.screening import screen, screen_bulk
 from ikaze.vetting.selectors import referral_party_q, referrals_to_rescreen
-from ikaze.vetting.services._common import _receiving, _receiving_any, _refusal_recorded
+from ikaze.vetting.services._common import (
+    _block_details,
+    _notify_monitor,
+    _receiving,
+    _receiving_any,
+    _refusal_recorded,
+    approved_override_rules,
+)
 from ikaze.vetting.services.facts import rescreen_accepted
 
 
@@ -155,3 +164,64 @@ def referrals_rescreen(
     )
     summary["seconds"] = round(time.perf_counter() - t0, 3)
     return summary
+
+
+def referrals_screen_for_movement(
+    *,
+    actor: Actor,
+    referrals: list[Referral],
+    stage: Stage,
+    cause: dict[str, Any],
+    planned_departure: dt.date | None = None,
+) -> dict[Any, dict[str, list[str]]]:
+    """Evaluate people on a manifest at a movement stage (manifest lock, departure), stored.
+
+    For each person a block now stands against (an approved override lifts an overridable
+    rule's block, never an absolute one), raise an alert, audited, and tell the monitor.
+    Returns referral id → the rules that block, with their messages. Called by the movements
+    service that locks the movement and made its permission check.
+    """
+    if stage not in (Stage.MANIFEST_LOCK, Stage.DEPARTURE):
+        raise ValidationError.for_field("stage", f"{stage!r} is not a movement stage.")
+    if not referrals:
+        return {}
+    results = screen(
+        Referral.objects.filter(pk__in=[r.pk for r in referrals]),
+        stage=stage,
+        evaluated_by_id=actor.user.pk if actor.user else None,
+        planned_departure=planned_departure,
+    )
+    by_pk = {r.pk: r for r in referrals}
+    blocked: dict[Any, dict[str, list[str]]] = {}
+    for screened, ev, row in results:
+        referral = by_pk[screened.referral_id]
+        lifted = approved_override_rules(referral)
+        if not ev.blocked_ignoring(lifted):
+            continue
+        assert row is not None
+        details = _block_details(ev, lifted)
+        blocked[referral.pk] = details
+        rules = sorted(details)
+        alert = Alert.objects.create(
+            referral=referral,
+            reason=_("Blocked at %(stage)s: %(rules)s.")
+            % {"stage": stage.label, "rules": ", ".join(rules)},
+            rule_ids=rules,
+            evaluation=row,
+            raised_at=clock.now(),
+        )
+        audit_record(
+            actor=actor,
+            action="alert.raise",
+            target_type="referral",
+            target_id=referral.pk,
+            after={"alert": str(alert.pk), "rules": rules, "stage": stage.value, **cause},
+        )
+        _notify_monitor(
+            actor=actor,
+            kind=MonitorNotice.Kind.ALERT_RAISED,
+            referral=referral,
+            alert=alert,
+            message=alert.reason,
+        )
+    return blocked

@@ -1,0 +1,381 @@
+"""Reception pages: facilities with occupancy, units, the arrivals desk."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ikaze.accounts.access import Perm
+from ikaze.accounts.actor import Actor, actor_of
+from ikaze.accounts.decorators import requires
+from ikaze.core.errors import IkazeError
+from ikaze.core.forms import add_service_errors
+from ikaze.movements import selectors as movements
+from ikaze.people import selectors as people
+from ikaze.reception import selectors, services
+from ikaze.reception.forms import CheckInForm, CheckOutForm, FacilityForm, UnitForm, UnitStatusForm
+from ikaze.reception.models import Facility
+
+
+@requires(Perm.FACILITY_VIEW)
+@require_GET
+def facility_list(request: HttpRequest) -> HttpResponse:
+    return _list(request)
+
+
+def _list(
+    request: HttpRequest, *, form: FacilityForm | None = None, status: int = 200
+) -> HttpResponse:
+    actor = actor_of(request)
+    rows = []
+    for f in selectors.facility_list_for(actor=actor).prefetch_related("units"):
+        units = list(f.units.all())
+        rows.append(
+            {
+                "facility": f,
+                "units": len(units),
+                "beds": sum(u.beds for u in units),
+                "occupied": sum(u.occupied for u in units),
+            }
+        )
+    can_manage = actor.can(Perm.FACILITY_MANAGE)
+    return render(
+        request,
+        "reception/facility_list.html",
+        {"rows": rows, "form": (form or FacilityForm(prefix="facility")) if can_manage else None},
+        status=status,
+    )
+
+
+@requires(Perm.FACILITY_MANAGE)
+@require_POST
+def facility_create(request: HttpRequest) -> HttpResponse:
+    form = FacilityForm(request.POST, prefix="facility")
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            f = services.facility_create(
+                actor=actor_of(request),
+                name=d["name"],
+                district=d["district"],
+                address=d["address"],
+                contact=d["contact"],
+                services=form.services_list(),
+            )
+        except IkazeError as exc:
+            if exc.status == 403:
+                raise
+            add_service_errors(form, exc)
+            return _list(request, form=form, status=exc.status)
+        messages.success(request, _("Facility registered."))
+        return redirect("reception:facility_detail", facility_id=f.pk)
+    return _list(request, form=form, status=400)
+
+
+def _detail(
+    request: HttpRequest, facility: Facility, *, bound: Form | None = None, status: int = 200
+) -> HttpResponse:
+    actor = actor_of(request)
+    nights = selectors.occupancy_by_night(facility=facility)
+    units = list(facility.units.order_by("label"))
+    stays = {u.pk: selectors.open_stays(unit=u) for u in units}
+    names = people.person_names(ids=[s.person_id for ss in stays.values() for s in ss])
+    can_manage = actor.can(Perm.FACILITY_MANAGE)
+    return render(
+        request,
+        "reception/facility_detail.html",
+        {
+            "facility": facility,
+            "units": [
+                (
+                    u,
+                    [(s, names.get(str(s.person_id), "")) for s in stays[u.pk]],
+                    UnitStatusForm(prefix=f"status-{u.pk}", initial={"status": u.status}),
+                )
+                for u in units
+            ],
+            "nights": nights,
+            "chart": mark_safe(  # built from numbers and escaped text only
+                selectors.occupancy_svg(nights, title=_("People housed per night"))
+            ),
+            "form": (bound or UnitForm(prefix="unit")) if can_manage else None,
+            "can_manage": can_manage,
+            "can_stay": actor.can(Perm.STAY_MANAGE),
+            "checkout_form": CheckOutForm(prefix="out"),
+        },
+        status=status,
+    )
+
+
+@requires(Perm.FACILITY_VIEW)
+@require_GET
+def facility_detail(request: HttpRequest, facility_id: str) -> HttpResponse:
+    facility = selectors.facility_get_for(actor=actor_of(request), facility_id=facility_id)
+    return _detail(request, facility)
+
+
+@requires(Perm.FACILITY_MANAGE)
+@require_POST
+def unit_add(request: HttpRequest, facility_id: str) -> HttpResponse:
+    actor = actor_of(request)
+    facility = selectors.facility_get_for(actor=actor, facility_id=facility_id)
+    form = UnitForm(request.POST, prefix="unit")
+    if form.is_valid():
+        try:
+            services.unit_add(actor=actor, facility=facility, **form.cleaned_data)
+        except IkazeError as exc:
+            if exc.status == 403:
+                raise
+            add_service_errors(form, exc)
+            return _detail(request, facility, bound=form, status=exc.status)
+        messages.success(request, _("Unit added."))
+        return redirect("reception:facility_detail", facility_id=facility.pk)
+    return _detail(request, facility, bound=form, status=400)
+
+
+@requires(Perm.FACILITY_MANAGE)
+@require_POST
+def unit_status(request: HttpRequest, pk: str) -> HttpResponse:
+    actor = actor_of(request)
+    unit = selectors.unit_get_for(actor=actor, unit_id=pk)
+    form = UnitStatusForm(request.POST, prefix=f"status-{unit.pk}")
+    if form.is_valid():
+        try:
+            services.unit_set_status(actor=actor, unit=unit, status=form.cleaned_data["status"])
+        except IkazeError as exc:
+            if exc.status == 403:
+                raise
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Unit status changed."))
+    return redirect("reception:facility_detail", facility_id=unit.facility_id)
+
+
+@requires(Perm.STAY_MANAGE)
+@require_POST
+def stay_check_out(request: HttpRequest, pk: str) -> HttpResponse:
+    actor = actor_of(request)
+    stay = selectors.stay_get_for(actor=actor, stay_id=pk)
+    form = CheckOutForm(request.POST, prefix="out")
+    if form.is_valid():
+        try:
+            services.stay_check_out(actor=actor, stay=stay, reason=form.cleaned_data["reason"])
+        except IkazeError as exc:
+            if exc.status == 403:
+                raise
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Checked out."))
+    else:
+        messages.error(request, _("Say why the person leaves."))
+    return redirect("reception:facility_detail", facility_id=stay.unit.facility_id)
+
+
+# --- the arrivals desk ---------------------------------------------------------------------
+
+
+def _unit_choices(actor: Actor) -> list[tuple[str, str]]:
+    return [
+        (str(u.pk), f"{u.facility.name} · {u.label} ({u.free}/{u.beds})")
+        for u in selectors.units_with_free_beds(actor=actor)
+    ]
+
+
+def _groups(actor: Actor, q: str) -> list[dict[str, Any]]:
+    entries = list(movements.arrived_entries_for(actor=actor, q=q)[:200])
+    if q:
+        # A household arrives together: one member found brings the others.
+        households = {e.household_id for e in entries if e.household_id}
+        if households:
+            entries = list(
+                movements.arrived_entries_for(actor=actor).filter(household_id__in=households)
+            ) + [e for e in entries if not e.household_id]
+    names = people.person_names(ids=[e.person_id for e in entries])
+    docs = people.person_travel_documents(person_ids=[e.person_id for e in entries])
+    grouped: dict[Any, list[Any]] = defaultdict(list)
+    for e in entries:
+        grouped[e.household_id or e.person_id].append(e)
+    out = []
+    for key, members in grouped.items():
+        out.append(
+            {
+                "key": str(key),
+                "people": [
+                    {
+                        "id": str(e.person_id),
+                        "name": names.get(str(e.person_id), ""),
+                        "document": docs[e.person_id].number if e.person_id in docs else "",
+                        "arrived_at": e.arrived_at,
+                    }
+                    for e in members
+                ],
+                "ids": ",".join(str(e.person_id) for e in members),
+            }
+        )
+    return out
+
+
+@requires(Perm.STAY_MANAGE)
+@require_GET
+def desk(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    q = request.GET.get("q", "").strip()[:100]
+    mrz = ""
+    if q.count("<") >= 5:  # a machine-readable zone typed in by a document reader
+        from ikaze.movements.mrz import mrz_parse
+
+        try:
+            parsed = mrz_parse(q)
+        except IkazeError as exc:
+            messages.error(request, exc.message)
+            q = ""
+        else:
+            mrz, q = parsed.document_number, parsed.document_number
+    units = _unit_choices(actor)
+    groups = _groups(actor, q)
+    for g in groups:
+        g["form"] = CheckInForm(
+            prefix=f"g{g['key'][:8]}",
+            units=units,
+            initial={"people": g["ids"], "idempotency_key": uuid.uuid4().hex},
+        )
+    return render(
+        request,
+        "reception/desk.html",
+        {"groups": groups, "q": q, "mrz": mrz, "has_units": bool(units)},
+    )
+
+
+@requires(Perm.STAY_MANAGE)
+@require_POST
+def desk_check_in(request: HttpRequest) -> HttpResponse:
+    """The desk's form without JavaScript (with it, the page sends to the API and queues)."""
+    actor = actor_of(request)
+    prefix = request.POST.get("prefix", "")[:20]
+    form = CheckInForm(request.POST, prefix=prefix, units=_unit_choices(actor))
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            unit = selectors.unit_get_for(actor=actor, unit_id=d["unit"])
+            services.stays_check_in(
+                actor=actor,
+                unit=unit,
+                person_ids=[p for p in d["people"].split(",") if p],
+                idempotency_key=d["idempotency_key"],
+            )
+        except IkazeError as exc:
+            if exc.status == 403:
+                raise
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Checked in."))
+    else:
+        messages.error(request, _("Choose a unit."))
+    return redirect("reception:desk")
+
+
+# --- allocation review -----------------------------------------------------------------------
+
+
+def _proposal(actor: Actor) -> tuple[list[dict[str, Any]], Any, list[Any]]:
+    """The waiting households, the units, and CP-SAT's proposal (ADR 0022)."""
+    from ikaze.reception import allocation
+
+    entries = list(movements.arrived_entries_for(actor=actor)[:500])
+    ids = [e.person_id for e in entries]
+    facts = people.person_travel_facts(person_ids=ids)
+    names = people.person_names(ids=ids)
+    grouped: dict[Any, list[Any]] = defaultdict(list)
+    for e in entries:
+        grouped[e.household_id or e.person_id].append(e)
+    households = []
+    rows = []
+    for key, members in grouped.items():
+        sexes = {str(facts.get(m.person_id, {}).get("sex", "")) for m in members}
+        single = len(members) == 1
+        households.append(
+            allocation.Household(
+                key=str(key),
+                size=len(members),
+                sex=sexes.pop() if single and sexes else "",
+                services=("legal_aid",) + (("school",) if len(members) >= 3 else ()),
+            )
+        )
+        rows.append(
+            {
+                "key": str(key),
+                "names": ", ".join(names.get(str(m.person_id), "") for m in members),
+                "people": ",".join(str(m.person_id) for m in members),
+            }
+        )
+    units = selectors.allocation_units(actor=actor)
+    specs = [
+        allocation.Unit(
+            key=str(u.pk),
+            facility=u.facility.name,
+            beds=u.free,
+            accessible=u.accessible,
+            shared_by=u.shared_by,
+            distances=tuple(
+                sorted(
+                    (s["service"], 0.0 if s.get("on_site") else float(s.get("km", 0)))
+                    for s in u.facility.services
+                )
+            ),
+        )
+        for u in units
+    ]
+    result = allocation.solve(households, specs, seconds=5) if households else None
+    return rows, result, units
+
+
+@requires(Perm.STAY_MANAGE)
+@require_http_methods(["GET", "POST"])
+def allocation_review(request: HttpRequest) -> HttpResponse:
+    """CP-SAT's proposal for the households waiting; change any unit by hand and confirm:
+    every check-in goes through the same service, which checks every rule again."""
+    actor = actor_of(request)
+    rows, result, units = _proposal(actor)
+    choices = [("", "—")] + [
+        (str(u.pk), f"{u.facility.name} · {u.label} ({u.free}/{u.beds})") for u in units
+    ]
+    problems: dict[str, str] = {}
+    if request.method == "POST":
+        done = 0
+        for row in rows:
+            chosen = request.POST.get(f"unit-{row['key']}", "")
+            if not chosen:
+                continue
+            try:
+                unit = selectors.unit_get_for(actor=actor, unit_id=chosen)
+                services.stays_check_in(actor=actor, unit=unit, person_ids=row["people"].split(","))
+            except IkazeError as exc:
+                if exc.status == 403:
+                    raise
+                problems[row["key"]] = exc.message
+            else:
+                done += 1
+        if done:
+            messages.success(request, _("%(n)d households checked in.") % {"n": done})
+        if not problems:
+            return redirect("reception:allocation")
+    for row in rows:
+        proposed = result.placement.get(row["key"], "") if result else ""
+        row["unit"] = request.POST.get(f"unit-{row['key']}", proposed)
+        row["problem"] = problems.get(row["key"], "")
+        row["why"] = ", ".join(result.problems.get(row["key"], [])) if result else ""
+    return render(
+        request,
+        "reception/allocation.html",
+        {"rows": rows, "result": result, "choices": choices},
+        status=409 if problems else 200,
+    )
