@@ -64,6 +64,7 @@ ACTIONS: dict[str, Label] = {
     "referral.answer_information": _("Information request answered"),
     "document.upload": _("Document uploaded"),
     "referral.expire": _("Referral expired"),
+    "referral.acceptance_use": _("Acceptance used: the person boarded"),
     "referral.evaluate": _("Safeguards evaluated"),
     "referral.rescreen": _("Referrals screened again with the rules in force"),
     "referral.accept": _("Referral accepted"),

@@ -416,6 +416,12 @@ def movement_depart(
         entry.boarding = outcome
         entry.boarding_reason = reason.strip()
         entry.save(update_fields=["boarding", "boarding_reason", "updated_at"])
+    # The boarded have used their acceptance: it no longer expires (SAFEGUARDS A5, ADR 0021).
+    vetting.acceptances_use(
+        actor=actor,
+        referral_ids=[e.referral_id for e in entries if e.boarding == Boarding.BOARDED],
+        at=now,
+    )
     movement.status = MovementStatus.DEPARTED
     movement.departed_at = now
     movement.save(update_fields=["status", "departed_at", "updated_at"])

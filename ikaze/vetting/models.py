@@ -300,6 +300,9 @@ class Decision(BaseModel):
     # SAFEGUARDS A6: when the place went back under the cap (the acceptance withdrawn or
     # expired). Set once, with the decision row locked: a place is never released twice.
     place_released_at = models.DateTimeField(null=True, blank=True)
+    # SAFEGUARDS A5: when the acceptance was used (the person boarded a movement). A used
+    # acceptance no longer expires: its place is consumed at arrival (ADR 0021).
+    used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-decided_at"]

@@ -286,3 +286,29 @@ def test_refresh_opens_the_incident_of_someone_not_housed_within_24_hours(world)
     with clock.frozen(clock.now() + dt.timedelta(days=15, hours=25)):
         (incident,) = services.movement_incidents_refresh(actor=world.reception, movement=m)
     assert (incident.kind, incident.entry_id) == ("late_check_in", entries[0].pk)
+
+
+def test_an_acceptance_used_by_boarding_does_not_expire_before_arrival(world) -> None:
+    """SAFEGUARDS A5 / ADR 0021: boarding uses the acceptance; the expiry job, run after its
+    term while the person is in the air, expires the no-show's acceptance only, and the
+    boarded person's arrival still consumes a place."""
+    from ikaze.vetting import services as vetting
+    from ikaze.vetting.models import Decision, Referral
+
+    m, entries = _departed(world, ["boarded", "no_show"])
+    boarded, no_show = entries
+    used = Decision.objects.filter(outcome="accepted", used_at__isnull=False)
+    assert list(used.values_list("referral_id", flat=True)) == [boarded.referral_id]
+    with clock.frozen(clock.now() + dt.timedelta(days=400)):
+        result = vetting.acceptances_expire(actor=world.officer)
+        statuses = dict(
+            Referral.objects.filter(pk__in=[boarded.referral_id, no_show.referral_id]).values_list(
+                "pk", "status"
+            )
+        )
+        services.movement_arrive(actor=world.reception, movement=m, arrived=[str(boarded.pk)])
+    assert result == {"expired": 1, "places_released": 1, "failed": 0}
+    assert statuses == {boarded.referral_id: "accepted", no_show.referral_id: "expired"}
+    after = Agreement.objects.get(pk=world.agreement.pk)
+    assert (after.places_used, after.places_arrived) == (1, 1)
+    assert AuditEvent.objects.filter(action="referral.acceptance_use").count() == 1

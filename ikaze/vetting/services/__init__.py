@@ -29,6 +29,7 @@ from ikaze.vetting.services.acceptances import (
     SYSTEM_EXPIRY,
     acceptances_due,
     acceptances_expire,
+    acceptances_use,
     referral_blocks_standing,
 )
 from ikaze.vetting.services.decisions import referral_accept, referral_refuse
@@ -82,6 +83,7 @@ __all__ = [
     "SeniorOfficerRequired",
     "acceptances_due",
     "acceptances_expire",
+    "acceptances_use",
     "alert_resolve",
     "approved_override_rules",
     "evaluation_run",

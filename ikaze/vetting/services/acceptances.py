@@ -188,6 +188,7 @@ def acceptances_due(*, now: dt.datetime, party: Actor | None = None) -> list[Any
             status=Referral.Status.ACCEPTED,
             decisions__outcome=Decision.Outcome.ACCEPTED,
             decisions__expires_at__lt=_expired_before(now),
+            decisions__used_at__isnull=True,
         )
         .order_by("pk")
         .values_list("pk", flat=True)
@@ -241,18 +242,46 @@ def acceptances_expire(*, actor: Actor, now: dt.datetime | None = None) -> dict[
 
 
 @transaction.atomic
+def acceptances_use(*, actor: Actor, referral_ids: list[Any], at: dt.datetime) -> int:
+    """Mark the acceptances of these referrals used: the people boarded a movement, so their
+    acceptance no longer expires (SAFEGUARDS A5; the place is consumed at arrival, ADR 0021).
+    Called by movements at departure; an acceptance already used or released is left alone."""
+    require(actor, Perm.MOVEMENT_BOARD, target_type="referral")
+    ids = sorted(str(pk) for pk in referral_ids)
+    for pk in ids:
+        _lock(Referral(pk=pk), actor=actor)
+    used = Decision.objects.filter(
+        referral_id__in=ids,
+        referral__status=Referral.Status.ACCEPTED,
+        outcome=Decision.Outcome.ACCEPTED,
+        place_released_at__isnull=True,
+        used_at__isnull=True,
+    ).update(used_at=at)
+    for pk in ids:
+        audit_record(
+            actor=actor,
+            action="referral.acceptance_use",
+            target_type="referral",
+            target_id=pk,
+            after={"used_at": at.isoformat()},
+        )
+    return used
+
+
+@transaction.atomic
 def _expire_one(*, actor: Actor, referral_id: Any, now: dt.datetime) -> int:
     referral = _lock(Referral(pk=referral_id), actor=actor)
-    expires = (
+    expires, used_at = (
         Decision.objects.filter(referral_id=referral_id, outcome=Decision.Outcome.ACCEPTED)
         .order_by("-decided_at")
-        .values_list("expires_at", flat=True)
+        .values_list("expires_at", "used_at")
         .first()
-    )
-    # Checked again under the lock: another run, or a withdrawal, may have come first.
+    ) or (None, None)
+    # Checked again under the lock: another run, a withdrawal or a boarding may have come first.
     if (
         referral.status != Referral.Status.ACCEPTED
         or expires is None
+        or used_at is not None
         or expires >= _expired_before(now)
     ):
         return 0
