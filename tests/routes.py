@@ -32,6 +32,10 @@ THIRD_PARTY_PUBLIC: dict[str, str] = {
 PARAM_VALUES: dict[str, Callable[[], str]] = {
     # The enrolment link's key: any value reaches the page (it answers "not valid" itself).
     "key": lambda: "not-a-real-enrolment-key",
+    # An inter-state payment (agreements.InterstatePayment; no model is called "payment").
+    "payment_id": lambda: str(
+        apps.get_model("agreements", "InterstatePayment").objects.order_by("created_at")[0].pk
+    ),
 }
 
 # route ("page GET /x/<int:n>/" or "api GET /api/v1/x/{n}") -> why its parameters can't be filled
