@@ -252,6 +252,8 @@ WIRE_CODES = {
         "named_officer_required",
         "block_stands",
         "alert_open",
+        "notice_untranslated",
+        "notice_settings_missing",
     },
 }
 

@@ -8,6 +8,7 @@ from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import actor_of
 from ikaze.accounts.api_routing import GuardedRouter
 from ikaze.agreements import selectors, services
+from ikaze.agreements.notice_settings import NoticeSettings
 from ikaze.agreements.schemas import (
     AgreementCreateIn,
     AgreementDetailOut,
@@ -30,6 +31,7 @@ from ikaze.agreements.schemas import (
     decimal_or_text,
     payment_out,
 )
+from ikaze.core.errors import NotFound
 
 router = GuardedRouter(tags=["agreements"])
 
@@ -139,6 +141,37 @@ def reverse_payment(request: HttpRequest, code: str, payment_id: str, payload: R
         actor=actor, agreement=agreement, payment_id=payment_id, **payload.model_dump()
     )
     return 201, payment_out(r, unscheduled=r.line_id is None, reversed_=False)
+
+
+@router.put(
+    "/{code}/notice-settings",
+    perm=Perm.AGREEMENT_MANAGE,
+    response={200: NoticeSettings, **_WRITE},
+)
+def set_notice_settings(request: HttpRequest, code: str, payload: NoticeSettings) -> Any:
+    """Set what the agreement's notices name, per language (en, es, fr, rw): the authorities
+    with their articles, the issuing office and its address, the place of signature, the
+    appeal body, the legal-aid provider and the monitor, with their contacts."""
+    actor = actor_of(request)
+    agreement = selectors.agreement_get_for(actor=actor, code=code)
+    agreement = services.agreement_notice_settings_set(
+        actor=actor, agreement=agreement, settings=payload.model_dump()
+    )
+    return agreement.notice_settings
+
+
+@router.get(
+    "/{code}/notice-settings",
+    perm=Perm.AGREEMENT_VIEW,
+    response={200: NoticeSettings, **_READ},
+)
+def get_notice_settings(request: HttpRequest, code: str) -> Any:
+    """What the agreement's notices name, per language (404 until set)."""
+    agreement = selectors.agreement_get_for(actor=actor_of(request), code=code)
+    current = selectors.agreement_notice_settings(agreement)
+    if current is None:
+        raise NotFound("The notice settings of this agreement are not set.")
+    return current
 
 
 @router.post("/{code}/tranches", perm=Perm.AGREEMENT_MANAGE, response={201: TrancheOut, **_WRITE})

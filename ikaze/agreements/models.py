@@ -73,6 +73,10 @@ class Agreement(BaseModel):
     complaint_ack_days = models.PositiveIntegerField(default=_standard("complaint_ack_days"))  # C2
     appeal_window_days = models.PositiveIntegerField(default=_standard("appeal_window_days"))  # B5
 
+    # What its notices name, per language (notice_settings.NoticeSettings; issue 11 item 14):
+    # set by `services.agreement_notice_settings_set`, empty until then.
+    notice_settings = models.JSONField(default=dict, blank=True)
+
     # Optimistic lock: every change bumps it; an edit carrying an older version is refused.
     version = models.PositiveIntegerField(default=1)
 

@@ -23,6 +23,7 @@ from ikaze.agreements.models import (
     InterstatePayment,
 )
 from ikaze.agreements.money import Money
+from ikaze.agreements.notice_settings import NoticeSettings, notice_settings_parse
 from ikaze.agreements.standards import SAFEGUARD_SETTINGS
 from ikaze.audit.selectors import audit_event_list
 from ikaze.core.errors import NotFound
@@ -347,6 +348,13 @@ def money_summary(
         unscheduled_payment_ids=unscheduled,
         arrears_total=arrears_total,
     )
+
+
+def agreement_notice_settings(agreement: Agreement) -> NoticeSettings | None:
+    """What the agreement's notices name, per language; None until its administrator set it."""
+    if not agreement.notice_settings:
+        return None
+    return notice_settings_parse(agreement.notice_settings)
 
 
 # --- presentation helpers ------------------------------------------------------------------

@@ -17,6 +17,7 @@ import pycountry
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext
+from pydantic import ValidationError as PydanticValidationError
 
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
@@ -41,6 +42,7 @@ from ikaze.agreements.models import (
     Tranche,
 )
 from ikaze.agreements.money import precision, to_major
+from ikaze.agreements.notice_settings import notice_settings_parse
 from ikaze.agreements.parties import require_party
 from ikaze.agreements.standards import SAFEGUARD_SETTINGS
 from ikaze.audit.services import audit_record
@@ -470,6 +472,42 @@ def agreement_transition(*, actor: Actor, agreement: Agreement, to: str, reason:
         before={"status": current},
         after={"status": to, "version": agreement.version},
         reason=reason.strip(),
+    )
+    return agreement
+
+
+@transaction.atomic
+def agreement_notice_settings_set(
+    *, actor: Actor, agreement: Agreement, settings: Mapping[str, Any]
+) -> Agreement:
+    """Set what the agreement's notices name, per language: authorities, office, address,
+    appeal body, legal aid, monitor (notice_settings.NoticeSettings; issue 11 item 14)."""
+    require(actor, Perm.AGREEMENT_MANAGE, target_type="agreement", target_id=agreement.pk)
+    agreement = agreement_lock(agreement.pk)
+    _require_party(actor, agreement)
+    try:
+        clean = notice_settings_parse(dict(settings)).model_dump()
+    except PydanticValidationError as exc:
+        details: dict[str, list[str]] = {}
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "settings"
+            details.setdefault(field, []).append(str(err["msg"]))
+        raise ValidationError(
+            gettext("The notice settings are not valid."), details=details
+        ) from None
+    before = agreement.notice_settings
+    if before == clean:
+        return agreement
+    # Not the terms of the agreement: an edit of the terms (its version) is not stale for it.
+    agreement.notice_settings = clean
+    agreement.save(update_fields=["notice_settings", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="agreement.notice_settings.set",
+        target_type="agreement",
+        target_id=agreement.pk,
+        before={"notice_settings": before},
+        after={"notice_settings": clean},
     )
     return agreement
 
