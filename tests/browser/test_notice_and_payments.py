@@ -31,9 +31,10 @@ from tests.browser.test_accessibility import _violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+SPANISH_REASON = "Faltan el certificado de nacimiento y el número del expediente de asilo."
 PHONE = {"width": 375, "height": 812}
 NOTICES = Path(settings.BASE_DIR) / "ikaze" / "vetting" / "templates" / "vetting" / "notices"
-OFFICERS_REASON = "Eligible; every safeguard is met."
+OFFICERS_REASON = "The birth certificate and the asylum case file number are missing."
 
 
 @pytest.fixture
@@ -97,8 +98,8 @@ def english_source_strings() -> list[str]:
 def test_a_spanish_notice_has_no_english_and_opens_on_its_pdf(
     december: None, page_as: Any, tmp_path: Path
 ) -> None:
-    # The demo's referral blocked only by A12 (a Spanish speaker): legal advice is recorded
-    # and the officer accepts, with a reason written in English.
+    # The demo's referral blocked only by A12 (a Spanish speaker) is refused, with a reason
+    # written in English.
     referral = Referral.objects.get(
         pk=Override.objects.get(rule_id="A12", status="requested").referral_id
     )
@@ -106,15 +107,12 @@ def test_a_spanish_notice_has_no_english_and_opens_on_its_pdf(
     officer_actor = actor_for_user(
         User.objects.get(username=support.DEMO_USERNAME[Role.VETTING_OFFICER])
     )
-    svc.legal_fact_record(
+    svc.referral_refuse(
         actor=officer_actor,
         referral=referral,
-        kind="legal_advice_given",
-        payload={"provider": "Legal Aid Forum Rwanda", "language": "es"},
-        effective_at=clock.today_local(),
-        source_document="LAF/2026/0042",
+        reason_codes=["incomplete_referral", "other"],
+        reason=OFFICERS_REASON,
     )
-    svc.referral_accept(actor=officer_actor, referral=referral, reason=OFFICERS_REASON)
 
     officer = page_as(Role.VETTING_OFFICER)
     officer.goto(f"/vetting/referrals/{referral.pk}/vetting/")
@@ -123,14 +121,14 @@ def test_a_spanish_notice_has_no_english_and_opens_on_its_pdf(
     notice.locator("button[type=submit]").click()
     # Refused: the officer's reason is in English and neither translated nor interpreted.
     errors = officer.locator("form[action$='/notices/'] .form-errors")
-    assert "The officer's reason is written in English" in errors.inner_text()
+    assert "The refusal's reason is written in English" in errors.inner_text()
     _shot(officer, "notice-1-refused")
 
     notice = officer.locator("form[action$='/notices/']")
     notice.locator("select[name=kind]").select_option("decision")
     notice.get_by_label(
         "The decision's written reason, translated into the notice's language"
-    ).fill("Cumple las condiciones; se respetan todas las garantías.")
+    ).fill(SPANISH_REASON)
     notice.locator("button[type=submit]").click()
     officer.wait_for_url(f"**/vetting/referrals/{referral.pk}/vetting/?issued=*")
     panel = officer.locator("#notice-issued")
@@ -156,7 +154,9 @@ def test_a_spanish_notice_has_no_english_and_opens_on_its_pdf(
         "Las autoridades de los Estados Unidos han pedido que el Gobierno de la República de "
         "Ruanda le acoja",
         "Dirección General de Inmigración",
-        "Cumple las condiciones; se respetan todas las garantías.",
+        SPANISH_REASON,
+        "La solicitud de traslado no contenía la información que exige el acuerdo.",
+        "ha rechazado acogerle",
         "la Secretaría de Recursos del Ministerio de Gestión de Emergencias",
         "el Foro de Asistencia Jurídica de Ruanda",
         "Firmado por la oficina emisora",

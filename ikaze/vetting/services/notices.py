@@ -216,16 +216,21 @@ def notice_issue(
         )
     decision = locked.decisions.order_by("-decided_at").first()
     written = decision.reason.strip() if decision is not None and kind == "decision" else ""
+    # SAFEGUARDS B4: a refusal is reasoned in the person's language. An acceptance's note is
+    # the officer's, not a reason the person must answer: printed only as translated.
+    refused = decision is not None and decision.outcome == Decision.Outcome.REFUSED
     reason_text, reason_interpreted = written, False
     if written and template_language != OFFICE_LANGUAGE:
         if reason_translation:
             reason_text = reason_translation
+        elif not refused:
+            reason_text = ""
         elif interpreted:
             reason_interpreted = True
         else:
             raise NoticeUntranslated(
                 gettext(
-                    "The officer's reason is written in English: give its translation into "
+                    "The refusal's reason is written in English: give its translation into "
                     "the notice's language, or record the interpreter who interprets it."
                 ),
                 details={"reason_translation": [gettext("Translate the reason.")]},

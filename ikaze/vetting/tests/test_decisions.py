@@ -748,10 +748,11 @@ def test_decision_notice_names_the_deciding_officer_in_full(tmp_path) -> None:
     decider, issuer = officers
     r = f.vetting_referral(officer=decider)
     svc.referral_accept(actor=decider, referral=r, reason="ok")
-    decision = svc.notice_issue(
-        actor=issuer, referral=r, kind="decision", reason_translation="Conforme."
-    )
-    assert "Decidido por Amina Uwase" in pdf_text(bytes(decision.pdf), tmp_path)
+    decision = svc.notice_issue(actor=issuer, referral=r, kind="decision")
+    text = pdf_text(bytes(decision.pdf), tmp_path)
+    assert "Decidido por Amina Uwase" in text
+    # The acceptance's note ("ok") is the officer's, in English: not printed untranslated.
+    assert "Motivos" not in text
     transfer = svc.notice_issue(actor=issuer, referral=r, kind="transfer")
     text = pdf_text(bytes(transfer.pdf), tmp_path)
     # The signature block names the issuing officer, their role, the date and the place.
