@@ -184,10 +184,17 @@ def agreement(
             **fields,
         },
     )
-    if receiving_state == "RW":  # what Rwanda's notices name (issue 11 item 14)
-        a = agreements.agreement_notice_settings_set(
-            actor=admin, agreement=a, settings=rwanda_notice_settings(sending_state)
-        )
+    # What the agreement's notices name (issue 11 item 14): Rwanda's demo texts, another
+    # receiving state named as "the receiving state".
+    notice_settings = rwanda_notice_settings(sending_state)
+    if receiving_state != "RW":
+        notice_settings["receiving_authority"] = {
+            "en": "the Government of the receiving state",
+            "es": "el Gobierno del Estado de acogida",
+            "fr": "le Gouvernement de l’État d’accueil",
+            "rw": "Guverinoma y’igihugu cyakira",
+        }
+    a = agreements.agreement_notice_settings_set(actor=admin, agreement=a, settings=notice_settings)
     if tranche_cap is not None:
         agreements.tranche_add(
             actor=admin,
