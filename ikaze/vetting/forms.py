@@ -398,8 +398,8 @@ class NoticeForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
-            "Needed for a decision notice in another language than English when the decision "
-            "has a written reason, unless an interpreter is recorded below."
+            "Needed for the notice of a refusal in another language than English when the "
+            "refusal has a written reason, unless an interpreter is recorded below."
         ),
     )
     interpreter_name = forms.CharField(
