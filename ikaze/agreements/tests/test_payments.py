@@ -364,3 +364,41 @@ def test_the_payment_form_refuses_misgrouped_amounts(client_for, in_force):
         in r.content.decode()
     )
     assert state() == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_officers_reversing_one_payment_at_once_reverse_it_once(finance, in_force, grant):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and concurrency are tested on PostgreSQL")
+    p = _pay(finance, in_force)
+    barrier = threading.Barrier(4)
+    results: list[str] = []
+
+    def reverse(n: int) -> None:
+        try:
+            barrier.wait()
+            services.interstate_payment_reverse(
+                actor=finance,
+                agreement=in_force,
+                payment_id=str(p.pk),
+                reference=f"REV-{n}",
+                reason="Paid twice.",
+            )
+            results.append("ok")
+        except Conflict as exc:
+            results.append(str(exc.code))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=reverse, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["ok"] + ["payment_already_reversed"] * 3
+    assert InterstatePayment.objects.filter(reverses=p).count() == 1
