@@ -91,12 +91,16 @@ def totp_device(u: User) -> TOTPDevice:
 def agreement_in_force(*, code: str | None = None, sending_state: str = "US"):
     """An agreement in force between `sending_state` and Rwanda, built through its services."""
     from ikaze.agreements import services as agreements
+    from ikaze.agreements.demo import rwanda_notice_settings
 
     admin = actor(Role.ADMIN)
     a = agreements.agreement_create(
         actor=admin,
         code=code or f"T-{sending_state}-RW-{next(_seq)}",
         fields={"title": "Test agreement", "sending_state": sending_state, "receiving_state": "RW"},
+    )
+    a = agreements.agreement_notice_settings_set(
+        actor=admin, agreement=a, settings=rwanda_notice_settings(sending_state)
     )
     for to in ("signed", "in_force"):
         a = agreements.agreement_transition(actor=admin, agreement=a, to=to, reason="test")
@@ -167,6 +171,7 @@ def agreement(
     import datetime as dt
 
     from ikaze.agreements import services as agreements
+    from ikaze.agreements.demo import rwanda_notice_settings
 
     admin = by or actor(Role.ADMIN)
     a = agreements.agreement_create(
@@ -179,6 +184,17 @@ def agreement(
             **fields,
         },
     )
+    # What the agreement's notices name (issue 11 item 14): Rwanda's demo texts, another
+    # receiving state named as "the receiving state".
+    notice_settings = rwanda_notice_settings(sending_state)
+    if receiving_state != "RW":
+        notice_settings["receiving_authority"] = {
+            "en": "the Government of the receiving state",
+            "es": "el Gobierno del Estado de acogida",
+            "fr": "le Gouvernement de l’État d’accueil",
+            "rw": "Guverinoma y’igihugu cyakira",
+        }
+    a = agreements.agreement_notice_settings_set(actor=admin, agreement=a, settings=notice_settings)
     if tranche_cap is not None:
         agreements.tranche_add(
             actor=admin,

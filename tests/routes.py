@@ -38,6 +38,10 @@ PARAM_VALUES: dict[str, Callable[[], str]] = {
     # Documents attach to records of several apps (issue 11 item 3): a referral's, say.
     "target_type": lambda: "referral",
     "target_id": lambda: str(_first("vetting.Referral")),
+    # An inter-state payment (agreements.InterstatePayment; no model is called "payment").
+    "payment_id": lambda: str(
+        apps.get_model("agreements", "InterstatePayment").objects.order_by("created_at")[0].pk
+    ),
 }
 
 

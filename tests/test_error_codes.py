@@ -238,6 +238,9 @@ WIRE_CODES = {
         "no_cap_period",
         "stale_version",
         "agreement_not_signed",
+        "payment_already_reversed",
+        "payment_currency_mismatch",
+        "payment_is_reversal",
         "not_a_party",
     },
     "people": set(),
@@ -252,6 +255,8 @@ WIRE_CODES = {
         "named_officer_required",
         "block_stands",
         "alert_open",
+        "notice_untranslated",
+        "notice_settings_missing",
     },
     # Issue 11 item 3: the refusals of an upload.
     "documents": {"document_too_large", "document_type_refused", "document_empty"},

@@ -8,6 +8,7 @@ from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import actor_of
 from ikaze.accounts.api_routing import GuardedRouter
 from ikaze.agreements import selectors, services
+from ikaze.agreements.notice_settings import NoticeSettings
 from ikaze.agreements.schemas import (
     AgreementCreateIn,
     AgreementDetailOut,
@@ -18,6 +19,7 @@ from ikaze.agreements.schemas import (
     CompensationLineOut,
     PaymentIn,
     PaymentOut,
+    ReversalIn,
     SupportItemIn,
     SupportItemOut,
     TrancheIn,
@@ -26,7 +28,10 @@ from ikaze.agreements.schemas import (
     agreement_detail_out,
     agreement_list_item_out,
     agreement_out,
+    decimal_or_text,
+    payment_out,
 )
+from ikaze.core.errors import NotFound
 
 router = GuardedRouter(tags=["agreements"])
 
@@ -107,21 +112,66 @@ def transition_agreement(request: HttpRequest, code: str, payload: TransitionIn)
     "/{code}/payments", perm=Perm.INTERSTATE_PAYMENT_RECORD, response={201: PaymentOut, **_WRITE}
 )
 def record_payment(request: HttpRequest, code: str, payload: PaymentIn) -> Any:
-    """Record a payment from the sending state, by category of the schedule (SAFEGUARDS C5)."""
+    """Record a payment from the sending state against a schedule line (SAFEGUARDS C5).
+
+    One currency per line: a payment in another currency is refused
+    (`payment_currency_mismatch`) unless `exchange_rate`, `rate_on` and `rate_source` are given.
+    """
     actor = actor_of(request)
     agreement = selectors.agreement_get_for(actor=actor, code=code)
-    p = services.interstate_payment_record(actor=actor, agreement=agreement, **payload.model_dump())
-    has_line = agreement.compensation_lines.filter(category=p.category).exists()
-    return 201, {
-        "id": str(p.pk),
-        "category": p.category,
-        "amount_minor": p.amount_minor,
-        "currency": p.currency,
-        "paid_on": p.paid_on,
-        "reference": p.reference,
-        "note": p.note,
-        "unscheduled": not has_line,
-    }
+    data = payload.model_dump()
+    data["exchange_rate"] = decimal_or_text(data["exchange_rate"])
+    p = services.interstate_payment_record(actor=actor, agreement=agreement, **data)
+    return 201, payment_out(p, unscheduled=p.line_id is None, reversed_=False)
+
+
+@router.post(
+    "/{code}/payments/{payment_id}/reversal",
+    perm=Perm.INTERSTATE_PAYMENT_RECORD,
+    response={201: PaymentOut, **_WRITE},
+)
+def reverse_payment(request: HttpRequest, code: str, payment_id: str, payload: ReversalIn) -> Any:
+    """Reverse a payment with a new record that points to it (a payment is never edited).
+
+    Refused: `payment_already_reversed`, `payment_is_reversal`.
+    """
+    actor = actor_of(request)
+    agreement = selectors.agreement_get_for(actor=actor, code=code)
+    r = services.interstate_payment_reverse(
+        actor=actor, agreement=agreement, payment_id=payment_id, **payload.model_dump()
+    )
+    return 201, payment_out(r, unscheduled=r.line_id is None, reversed_=False)
+
+
+@router.put(
+    "/{code}/notice-settings",
+    perm=Perm.AGREEMENT_MANAGE,
+    response={200: NoticeSettings, **_WRITE},
+)
+def set_notice_settings(request: HttpRequest, code: str, payload: NoticeSettings) -> Any:
+    """Set what the agreement's notices name, per language (en, es, fr, rw): the authorities
+    with their articles, the issuing office and its address, the place of signature, the
+    appeal body, the legal-aid provider and the monitor, with their contacts."""
+    actor = actor_of(request)
+    agreement = selectors.agreement_get_for(actor=actor, code=code)
+    agreement = services.agreement_notice_settings_set(
+        actor=actor, agreement=agreement, settings=payload.model_dump()
+    )
+    return agreement.notice_settings
+
+
+@router.get(
+    "/{code}/notice-settings",
+    perm=Perm.AGREEMENT_VIEW,
+    response={200: NoticeSettings, **_READ},
+)
+def get_notice_settings(request: HttpRequest, code: str) -> Any:
+    """What the agreement's notices name, per language (404 until set)."""
+    agreement = selectors.agreement_get_for(actor=actor_of(request), code=code)
+    current = selectors.agreement_notice_settings(agreement)
+    if current is None:
+        raise NotFound("The notice settings of this agreement are not set.")
+    return current
 
 
 @router.post("/{code}/tranches", perm=Perm.AGREEMENT_MANAGE, response={201: TrancheOut, **_WRITE})
@@ -179,4 +229,7 @@ def add_compensation_line(request: HttpRequest, code: str, payload: Compensation
         "trigger_people": line.trigger_people,
         "per_person": line.per_person,
         "due_so_far": {"amount_minor": due.minor, "currency": due.currency},
+        # A new line has no payment against it yet: all that is due is in arrears.
+        "paid": {"amount_minor": 0, "currency": line.currency},
+        "arrears": {"amount_minor": due.minor, "currency": due.currency},
     }

@@ -30,6 +30,104 @@ def _create(admin: Actor, code: str, **fields: Any) -> Agreement:
     return services.agreement_create(actor=admin, code=code, fields=fields)
 
 
+# What Rwanda's notices name (issue 11 item 14), per sending state: the authorities with
+# their articles, in the four notice languages. The Kinyarwanda texts need review by a native
+# translator (docs/adr/0003). Addresses and post-office boxes are demo values.
+_SENDING_AUTHORITIES: dict[str, dict[str, str]] = {
+    "US": {
+        "en": "the authorities of the United States",
+        "es": "las autoridades de los Estados Unidos",
+        "fr": "les autorités des États-Unis",
+        "rw": "inzego z’ubuyobozi za Leta Zunze Ubumwe z’Amerika",
+    },
+    "GB": {
+        "en": "the authorities of the United Kingdom",
+        "es": "las autoridades del Reino Unido",
+        "fr": "les autorités du Royaume-Uni",
+        "rw": "inzego z’ubuyobozi z’Ubwami bw’Ubwongereza",
+    },
+}
+_AGREEMENT_NAMES: dict[str, dict[str, str]] = {
+    "US": {
+        "en": "the arrangement between the United States and Rwanda on the relocation of "
+        "third-country nationals",
+        "es": "el acuerdo entre los Estados Unidos y Ruanda sobre el traslado de nacionales de "
+        "terceros países",
+        "fr": "l’arrangement entre les États-Unis et le Rwanda relatif à la relocalisation de "
+        "ressortissants de pays tiers",
+        "rw": "amasezerano hagati ya Leta Zunze Ubumwe z’Amerika n’u Rwanda yerekeye kwimura "
+        "abenegihugu b’ibindi bihugu",
+    },
+    "GB": {
+        "en": "the Migration and Economic Development Partnership between the United Kingdom "
+        "and Rwanda",
+        "es": "la Asociación para la Migración y el Desarrollo Económico entre el Reino Unido y "
+        "Ruanda",
+        "fr": "le Partenariat pour la migration et le développement économique entre le "
+        "Royaume-Uni et le Rwanda",
+        "rw": "Ubufatanye mu by’Abimukira n’Iterambere ry’Ubukungu hagati y’Ubwongereza n’u Rwanda",
+    },
+}
+
+
+def rwanda_notice_settings(sending_state: str) -> dict[str, Any]:
+    """The notice settings of an agreement under which Rwanda receives people from
+    `sending_state` (US or GB; another state is named as "the sending state", for tests)."""
+    other = {
+        "en": "the authorities of the sending state",
+        "es": "las autoridades del Estado de envío",
+        "fr": "les autorités de l’État d’envoi",
+        "rw": "inzego z’ubuyobozi z’igihugu cyohereza",
+    }
+    return {
+        "agreement_name": _AGREEMENT_NAMES.get(
+            sending_state,
+            {
+                "en": "the relocation agreement",
+                "es": "el acuerdo de traslado",
+                "fr": "l’accord de relocalisation",
+                "rw": "amasezerano yo kwimura abantu",
+            },
+        ),
+        "sending_authority": _SENDING_AUTHORITIES.get(sending_state, other),
+        "receiving_authority": {
+            "en": "the Government of the Republic of Rwanda",
+            "es": "el Gobierno de la República de Ruanda",
+            "fr": "le Gouvernement de la République du Rwanda",
+            "rw": "Guverinoma ya Repubulika y’u Rwanda",
+        },
+        "issuing_office": {
+            "en": "Directorate General of Immigration and Emigration",
+            "es": "Dirección General de Inmigración y Emigración",
+            "fr": "Direction générale de l’immigration et de l’émigration",
+            "rw": "Urwego Rukuru rushinzwe Abinjira n’Abasohoka mu Gihugu",
+        },
+        "address": "KG 7 Ave, Kacyiru, B.P. 6229, Kigali, Rwanda",
+        "place": "Kigali",
+        "appeal_body": {
+            "en": "the Appeals Secretariat of the Ministry in charge of Emergency Management",
+            "es": "la Secretaría de Recursos del Ministerio de Gestión de Emergencias",
+            "fr": "le Secrétariat des recours du Ministère en charge de la gestion des urgences",
+            "rw": "Ubunyamabanga bushinzwe ubujurire bwa Minisiteri ishinzwe Ubutabazi",
+        },
+        "appeal_contact": "KG 7 Ave, B.P. 4386, Kigali",
+        "legal_aid_provider": {
+            "en": "the Rwanda Legal Aid Forum",
+            "es": "el Foro de Asistencia Jurídica de Ruanda",
+            "fr": "le Forum d’aide juridique du Rwanda",
+            "rw": "Ihuriro ry’Ubufasha mu by’Amategeko mu Rwanda",
+        },
+        "legal_aid_contact": "KN 2 Ave, B.P. 2345, Kigali",
+        "monitor": {
+            "en": "the Independent Monitoring Committee",
+            "es": "el Comité de Supervisión Independiente",
+            "fr": "le Comité de suivi indépendant",
+            "rw": "Komite Yigenga Ishinzwe Igenzura",
+        },
+        "monitor_contact": "KN 3 Rd, B.P. 7105, Kigali",
+    }
+
+
 def load(*, admin: Actor, orgs: dict[str, Organisation], users: dict[str, User]) -> None:
     finance = actor_for_user(users["finance"])
     _us_rwanda(admin, finance)
@@ -98,6 +196,9 @@ def _us_rwanda(admin: Actor, finance: Actor) -> None:
         description="Grant to the Government of Rwanda (reported as about USD 7.5 million)",
         amount_minor=7_500_000_00,
         currency="USD",
+    )
+    a = services.agreement_notice_settings_set(
+        actor=admin, agreement=a, settings=rwanda_notice_settings("US")
     )
     a = _walk(
         admin,
@@ -170,6 +271,9 @@ def _uk_rwanda(admin: Actor, finance: Actor) -> None:
             trigger_people=trigger,
             per_person=per_person,
         )
+    a = services.agreement_notice_settings_set(
+        actor=admin, agreement=a, settings=rwanda_notice_settings("GB")
+    )
     a = _walk(
         admin,
         a,

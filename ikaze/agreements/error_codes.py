@@ -18,3 +18,16 @@ class ErrorCode(ErrorCodes):
         "Inter-state payments are recorded only once the agreement has been signed.",
     )
     NOT_A_PARTY = "not_a_party", "The caller's state is not a party to the agreement."
+    PAYMENT_CURRENCY_MISMATCH = (
+        "payment_currency_mismatch",
+        "The payment's currency is not its schedule line's and no exchange rate (with its date "
+        "and source) is recorded.",
+    )
+    PAYMENT_ALREADY_REVERSED = (
+        "payment_already_reversed",
+        "The payment has been reversed already; record a new payment instead.",
+    )
+    PAYMENT_IS_REVERSAL = (
+        "payment_is_reversal",
+        "A reversal cannot be reversed; record the payment again instead.",
+    )

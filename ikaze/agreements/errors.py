@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from ikaze.agreements.error_codes import ErrorCode
-from ikaze.core.errors import CapacityExceeded, Conflict, PermissionDenied, RuleBlocked
+from ikaze.core.errors import (
+    CapacityExceeded,
+    Conflict,
+    PermissionDenied,
+    RuleBlocked,
+    ValidationError,
+)
 
 
 class AgreementNotInForce(RuleBlocked):
@@ -43,3 +49,21 @@ class NotAParty(PermissionDenied):
         self.perm = "agreement.party"
         self.target_type = "agreement"
         self.target_id = str(target_id or "")
+
+
+class PaymentCurrencyMismatch(ValidationError):
+    """One currency per schedule line: another currency needs a recorded exchange rate."""
+
+    code = ErrorCode.PAYMENT_CURRENCY_MISMATCH
+
+
+class PaymentAlreadyReversed(Conflict):
+    """A payment is reversed once; a second reversal would count it back twice."""
+
+    code = ErrorCode.PAYMENT_ALREADY_REVERSED
+
+
+class PaymentIsReversal(Conflict):
+    """A reversal stands; the payment it took back is recorded again as a new payment."""
+
+    code = ErrorCode.PAYMENT_IS_REVERSAL

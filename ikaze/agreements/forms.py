@@ -15,11 +15,13 @@ from ikaze.agreements.models import (
     EDITABLE_FIELDS,
     Agreement,
     CompensationCategory,
+    CompensationLine,
     SupportItem,
 )
 from ikaze.agreements.money import to_minor
 from ikaze.agreements.services import valid_currency
 from ikaze.agreements.standards import PROTECTIVE_DEFAULTS
+from ikaze.core.forms import AmountField
 from ikaze.core.names import country_name
 
 
@@ -124,7 +126,8 @@ class TransitionForm(forms.Form):
 
 
 class _MoneyForm(forms.Form):
-    """An amount typed in major units (370000000.00) with its currency."""
+    """An amount typed in major units with the reader's digit grouping (370,000,000.00 in
+    English, 370 000 000,00 in French: `core.forms.AmountField`) with its currency."""
 
     amount_field = "amount"
 
@@ -153,7 +156,7 @@ class TrancheForm(forms.Form):
 class SupportItemForm(_MoneyForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=SupportItem.Kind.choices)
     description = forms.CharField(label=_("Description"), max_length=300)
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Amount"),
         required=False,
         min_value=0,
@@ -167,7 +170,7 @@ class SupportItemForm(_MoneyForm):
 class CompensationLineForm(_MoneyForm):
     category = forms.ChoiceField(label=_("Category"), choices=CompensationCategory.choices)
     description = forms.CharField(label=_("Description"), max_length=300)
-    amount = forms.DecimalField(label=_("Amount"), min_value=0)
+    amount = AmountField(label=_("Amount"), min_value=0)
     currency = forms.CharField(label=_("Currency (ISO 4217)"), max_length=3)
     trigger_people = forms.IntegerField(
         label=_("Milestone: due when this many people are relocated"), required=False, min_value=1
@@ -181,11 +184,62 @@ class CompensationLineForm(_MoneyForm):
 
 class PaymentForm(_MoneyForm):
     category = forms.ChoiceField(label=_("Category"), choices=CompensationCategory.choices)
-    amount = forms.DecimalField(label=_("Amount"), min_value=0)
-    currency = forms.CharField(label=_("Currency (ISO 4217)"), max_length=3)
+    line = forms.ChoiceField(
+        label=_("Schedule line paid"),
+        required=False,
+        help_text=_("Needed when the category has several lines."),
+    )
+    amount = AmountField(label=_("Amount"), min_value=0)
+    currency = forms.CharField(
+        label=_("Currency (ISO 4217)"),
+        max_length=3,
+        help_text=_("The line's currency; another needs the exchange rate below."),
+    )
+    exchange_rate = AmountField(
+        label=_("Exchange rate (units of the line's currency for one unit paid)"),
+        required=False,
+        help_text=_("Only for a payment in another currency than its line's."),
+    )
+    rate_on = forms.DateField(label=_("Date of the rate"), required=False, widget=DateInput)
+    rate_source = forms.CharField(
+        label=_("Source of the rate"),
+        max_length=200,
+        required=False,
+        help_text=_("e.g. National Bank of Rwanda reference rate"),
+    )
     paid_on = forms.DateField(label=_("Paid on"), widget=DateInput)
     reference = forms.CharField(label=_("Reference"), max_length=120)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea)
+
+    def __init__(self, *args: Any, lines: list[CompensationLine], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = dict(CompensationCategory.choices)
+        cast(forms.ChoiceField, self.fields["line"]).choices = [("", "—")] + [
+            (
+                str(line.pk),
+                f"{labels[line.category]}: {line.description} ({line.currency})",
+            )
+            for line in lines
+        ]
+
+
+class ReversalForm(forms.Form):
+    """Reverse one payment with a new record (never an edit)."""
+
+    payment = forms.CharField(widget=forms.HiddenInput)
+    reference = forms.CharField(
+        label=_("Reference of the reversal"),
+        max_length=120,
+        help_text=_("The sending state's reference for the money taken back or corrected."),
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    reversed_on = forms.DateField(label=_("Reversed on"), widget=DateInput)
+
+    def __init__(self, *args: Any, payment_id: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_reverse_{str(payment_id)[:8]}_%s")
+        kwargs.setdefault("initial", {"payment": str(payment_id)})
+        super().__init__(*args, **kwargs)
+        self.payment_id = payment_id
 
 
 def agreement_label(agreement: Agreement) -> str:

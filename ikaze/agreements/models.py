@@ -76,6 +76,10 @@ class Agreement(BaseModel):
     complaint_ack_days = models.PositiveIntegerField(default=_standard("complaint_ack_days"))  # C2
     appeal_window_days = models.PositiveIntegerField(default=_standard("appeal_window_days"))  # B5
 
+    # What its notices name, per language (notice_settings.NoticeSettings; issue 11 item 14):
+    # set by `services.agreement_notice_settings_set`, empty until then.
+    notice_settings = models.JSONField(default=dict, blank=True)
+
     # Optimistic lock: every change bumps it; an edit carrying an older version is refused.
     version = models.PositiveIntegerField(default=1)
 
@@ -246,15 +250,40 @@ class CompensationLine(BaseModel):
 
 
 class InterstatePayment(BaseModel):
-    """Money actually paid by the sending state to the receiving state."""
+    """Money actually paid by the sending state to the receiving state.
+
+    A payment counts against one schedule line, in that line's currency: a payment in another
+    currency carries the exchange rate used, its date and its source, and the amount it counts
+    for in the line's currency (issue 11 item 12). A record is never edited: a reversal is a
+    new record pointing to the payment it reverses, and counts negatively; a correction is a
+    reversal followed by the right payment.
+    """
 
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="payments")
     category = models.CharField(max_length=12, choices=CompensationCategory.choices)
+    # The schedule line paid; null only when the category has no line (flagged, C5).
+    line = models.ForeignKey(
+        CompensationLine,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+    )
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
+    # Units of the line's currency for one unit of the payment's (only across currencies).
+    exchange_rate = models.DecimalField(max_digits=24, decimal_places=10, null=True, blank=True)
+    rate_on = models.DateField(null=True, blank=True)
+    rate_source = models.CharField(max_length=200, blank=True)
+    # What the payment counts for against its line, in the line's currency.
+    line_amount_minor = models.BigIntegerField(null=True, blank=True)
     paid_on = models.DateField()
     reference = models.CharField(max_length=120)
     note = models.TextField(blank=True)
+    # A reversal: the payment it takes back (once only: the one-to-one is unique).
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
 
     class Meta:
         ordering = ["paid_on", "created_at"]
@@ -265,7 +294,21 @@ class InterstatePayment(BaseModel):
             models.UniqueConstraint(
                 fields=["agreement", "reference"], name="interstate_payment_reference_unique"
             ),
+            models.CheckConstraint(
+                condition=models.Q(exchange_rate__isnull=True)
+                | (
+                    models.Q(exchange_rate__gt=0)
+                    & models.Q(rate_on__isnull=False)
+                    & ~models.Q(rate_source="")
+                ),
+                name="interstate_payment_rate_dated_and_sourced",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.amount_minor} {self.currency}"
+
+    @property
+    def sign(self) -> int:
+        """-1 for a reversal, 1 for a payment."""
+        return -1 if self.reverses_id is not None else 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Annotated, Any
 
@@ -19,7 +20,7 @@ from ikaze.agreements.models import (
     Tranche,
 )
 from ikaze.agreements.money import Money
-from ikaze.agreements.selectors import MoneySummary, country_name, money_summary
+from ikaze.agreements.selectors import LineDue, country_name, money_summary
 from ikaze.agreements.services import PAYMENT_NOTE_MAX_CHARS
 from ikaze.agreements.standards import below_standard, below_standard_of
 from ikaze.core.text import FREE_TEXT_MAX_CHARS, IsoDate, ModelText, Text
@@ -111,11 +112,34 @@ class CompensationLineIn(Schema):
 
 class PaymentIn(Schema):
     category: Annotated[str, ModelText(InterstatePayment, "category", required=True)]
+    # The schedule line's id; needed when the category has several lines.
+    line: Annotated[str, Text(max_length=36)] | None = None
     amount_minor: StrictInt
     currency: Annotated[str, ModelText(InterstatePayment, "currency", required=True)]
+    # Only across currencies: units of the line's currency for one unit paid, as a decimal
+    # string ("1450.25"), with the rate's date and source.
+    exchange_rate: Annotated[str, Text(max_length=40)] | None = None
+    rate_on: IsoDate | None = None
+    rate_source: Annotated[str, ModelText(InterstatePayment, "rate_source")] = ""
     paid_on: IsoDate
     reference: Annotated[str, ModelText(InterstatePayment, "reference", required=True)]
     note: Annotated[str, Text(max_length=PAYMENT_NOTE_MAX_CHARS, multiline=True)] = ""
+
+
+def decimal_or_text(value: str | None) -> Decimal | str | None:
+    """A decimal string as a Decimal; anything else as it came, for the service to refuse."""
+    if value is None:
+        return None
+    try:
+        return Decimal(value.strip())
+    except InvalidOperation:
+        return value
+
+
+class ReversalIn(Schema):
+    reference: Annotated[str, ModelText(InterstatePayment, "reference", required=True)]
+    reason: Annotated[str, Text(max_length=PAYMENT_NOTE_MAX_CHARS, multiline=True, required=True)]
+    reversed_on: IsoDate | None = None
 
 
 class MoneyOut(Schema):
@@ -212,23 +236,33 @@ class CompensationLineOut(Schema):
     trigger_people: int | None
     per_person: bool
     due_so_far: MoneyOut
+    paid: MoneyOut  # net of reversals, in the line's currency
+    arrears: MoneyOut  # due and not paid; never negative
 
 
 class PaymentOut(Schema):
     id: str
     category: str
+    line: str | None
     amount_minor: int
     currency: str
+    exchange_rate: str | None
+    rate_on: dt.date | None
+    rate_source: str
+    line_amount_minor: int | None
     paid_on: dt.date
     reference: str
     note: str
     unscheduled: bool
+    reverses: str | None  # a reversal: the payment it takes back
+    reversed: bool
 
 
 class CategoryMoneyOut(Schema):
     category: str
     due: list[MoneyOut]
     paid: list[MoneyOut]
+    arrears: list[MoneyOut]
     unscheduled: bool
     over_due: bool
 
@@ -237,6 +271,7 @@ class MoneySummaryOut(Schema):
     relocated: int
     due_total: list[MoneyOut]
     paid_total: list[MoneyOut]
+    arrears_total: list[MoneyOut]
     cost_per_person: list[MoneyOut] | None
     categories: list[CategoryMoneyOut]
 
@@ -285,17 +320,31 @@ def agreement_list_item_out(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _payment_out(p: InterstatePayment, summary: MoneySummary) -> dict[str, Any]:
+def payment_out(p: InterstatePayment, *, unscheduled: bool, reversed_: bool) -> dict[str, Any]:
+    """A payment or a reversal as the API shows it."""
     return {
         "id": str(p.pk),
         "category": p.category,
+        "line": str(p.line_id) if p.line_id else None,
         "amount_minor": p.amount_minor,
         "currency": p.currency,
+        "exchange_rate": (
+            format(p.exchange_rate.normalize(), "f") if p.exchange_rate is not None else None
+        ),
+        "rate_on": p.rate_on,
+        "rate_source": p.rate_source,
+        "line_amount_minor": p.line_amount_minor,
         "paid_on": p.paid_on,
         "reference": p.reference,
         "note": p.note,
-        "unscheduled": str(p.pk) in summary.unscheduled_payment_ids,
+        "unscheduled": unscheduled,
+        "reverses": str(p.reverses_id) if p.reverses_id else None,
+        "reversed": reversed_,
     }
+
+
+def _paid(d: LineDue) -> Money:
+    return d.paid if d.paid is not None else Money(0, d.line.currency)
 
 
 def agreement_detail_out(agreement: Agreement) -> dict[str, Any]:
@@ -303,7 +352,8 @@ def agreement_detail_out(agreement: Agreement) -> dict[str, Any]:
     lines = list(agreement.compensation_lines.all())
     payments = list(agreement.payments.all())
     summary = money_summary(agreement=agreement, lines=lines, payments=payments)
-    due_by_line = {str(d.line.pk): d.due for c in summary.categories for d in c.lines}
+    due_by_line = {str(d.line.pk): d for c in summary.categories for d in c.lines}
+    reversed_ids = {str(p.reverses_id) for p in payments if p.reverses_id is not None}
     out = agreement_out(agreement)
     out["tranches"] = [
         {
@@ -337,15 +387,25 @@ def agreement_detail_out(agreement: Agreement) -> dict[str, Any]:
             "currency": line.currency,
             "trigger_people": line.trigger_people,
             "per_person": line.per_person,
-            "due_so_far": _money(due_by_line[str(line.pk)]),
+            "due_so_far": _money(due_by_line[str(line.pk)].due),
+            "paid": _money(_paid(due_by_line[str(line.pk)])),
+            "arrears": _money(due_by_line[str(line.pk)].arrears),
         }
         for line in lines
     ]
-    out["payments"] = [_payment_out(p, summary) for p in payments]
+    out["payments"] = [
+        payment_out(
+            p,
+            unscheduled=str(p.pk) in summary.unscheduled_payment_ids,
+            reversed_=str(p.pk) in reversed_ids,
+        )
+        for p in payments
+    ]
     out["money"] = {
         "relocated": summary.relocated,
         "due_total": [_money(m) for m in summary.due_total],
         "paid_total": [_money(m) for m in summary.paid_total],
+        "arrears_total": [_money(m) for m in summary.arrears_total],
         "cost_per_person": (
             [_money(m) for m in summary.cost_per_person]
             if summary.cost_per_person is not None
@@ -356,6 +416,7 @@ def agreement_detail_out(agreement: Agreement) -> dict[str, Any]:
                 "category": c.category,
                 "due": [_money(m) for m in c.due],
                 "paid": [_money(m) for m in c.paid],
+                "arrears": [_money(m) for m in c.arrears],
                 "unscheduled": c.unscheduled,
                 "over_due": c.over_due,
             }

@@ -23,6 +23,7 @@ from ikaze.agreements.models import (
     InterstatePayment,
 )
 from ikaze.agreements.money import Money
+from ikaze.agreements.notice_settings import NoticeSettings, notice_settings_parse
 from ikaze.agreements.standards import SAFEGUARD_SETTINGS
 from ikaze.audit.selectors import audit_event_list
 from ikaze.core.errors import NotFound
@@ -205,6 +206,19 @@ class LineDue:
     line: CompensationLine
     due: Money
     reached: bool  # for a milestone: the trigger is met
+    # Paid against the line, net of reversals, in the line's currency (payments in another
+    # currency count at their recorded rate).
+    paid: Money | None = None
+
+    @property
+    def arrears(self) -> Money:
+        """What is due and not paid (issue 11 item 12): never negative."""
+        paid = self.paid.minor if self.paid is not None else 0
+        return Money(max(self.due.minor - paid, 0), self.line.currency)
+
+    @property
+    def over(self) -> bool:
+        return self.paid is not None and self.paid.minor > self.due.minor
 
 
 @dataclass
@@ -214,6 +228,7 @@ class CategoryMoney:
     lines: list[LineDue] = field(default_factory=list)
     due: list[Money] = field(default_factory=list)
     paid: list[Money] = field(default_factory=list)
+    arrears: list[Money] = field(default_factory=list)
     payments: int = 0
 
     @property
@@ -223,8 +238,11 @@ class CategoryMoney:
 
     @property
     def over_due(self) -> bool:
-        due = {m.currency: m.minor for m in self.due}
-        return any(m.minor > due.get(m.currency, 0) for m in self.paid)
+        return any(d.over for d in self.lines)
+
+    @property
+    def in_arrears(self) -> bool:
+        return any(m.minor > 0 for m in self.arrears)
 
 
 @dataclass
@@ -235,6 +253,7 @@ class MoneySummary:
     paid_total: list[Money]
     cost_per_person: list[Money] | None  # None when nobody has been relocated
     unscheduled_payment_ids: set[str]
+    arrears_total: list[Money] = field(default_factory=list)
 
     @property
     def has_unscheduled(self) -> bool:
@@ -242,6 +261,7 @@ class MoneySummary:
 
 
 def _totals(pairs: Iterable[tuple[str, int]]) -> list[Money]:
+    """Sums per currency, never across currencies (issue 11 item 12)."""
     sums: dict[str, int] = defaultdict(int)
     for currency, minor in pairs:
         sums[currency] += minor
@@ -257,33 +277,67 @@ def line_due(line: CompensationLine, relocated: int) -> LineDue:
     return LineDue(line, Money(line.amount_minor * times, line.currency), True)
 
 
+def payment_line_id(payment: InterstatePayment, lines: list[CompensationLine]) -> str | None:
+    """The line a payment counts against: its own, or (recorded before payments named a line)
+    the only line of its category."""
+    if payment.line_id is not None:
+        return str(payment.line_id)
+    same = [ln for ln in lines if ln.category == payment.category]
+    return str(same[0].pk) if len(same) == 1 else None
+
+
+def _counted(payment: InterstatePayment, line: CompensationLine) -> int:
+    """What the payment counts for against `line`, in its currency, signed."""
+    if payment.line_amount_minor is not None:
+        return payment.sign * payment.line_amount_minor
+    if payment.currency == line.currency:
+        return payment.sign * payment.amount_minor
+    return 0  # an older record in another currency, without a rate: not counted
+
+
 def money_summary(
     *,
     agreement: Agreement,
     lines: list[CompensationLine] | None = None,
     payments: list[InterstatePayment] | None = None,
 ) -> MoneySummary:
-    """Promised (due so far) against paid, per category, and cost per person relocated."""
+    """Promised (due so far) against paid and in arrears, per line, per category and in total,
+    per currency; and cost per person relocated."""
     relocated = relocated_count(agreement)
     if lines is None:
         lines = list(agreement.compensation_lines.all())
     if payments is None:
         payments = list(agreement.payments.all())
+    by_line: dict[str, int] = defaultdict(int)
+    line_of = {str(ln.pk): ln for ln in lines}
+    for p in payments:
+        lid = payment_line_id(p, lines)
+        if lid is not None and lid in line_of:
+            by_line[lid] += _counted(p, line_of[lid])
     categories: list[CategoryMoney] = []
     unscheduled: set[str] = set()
     for value, label in CompensationCategory.choices:
         cat = CategoryMoney(category=value, label=label)
-        cat.lines = [line_due(line, relocated) for line in lines if line.category == value]
+        for line in lines:
+            if line.category == value:
+                d = line_due(line, relocated)
+                cat.lines.append(
+                    LineDue(d.line, d.due, d.reached, Money(by_line[str(line.pk)], line.currency))
+                )
         cat_payments = [p for p in payments if p.category == value]
         cat.payments = len(cat_payments)
         cat.due = _totals((d.due.currency, d.due.minor) for d in cat.lines)
-        cat.paid = _totals((p.currency, p.amount_minor) for p in cat_payments)
+        cat.paid = _totals((p.currency, p.sign * p.amount_minor) for p in cat_payments)
+        cat.arrears = _totals((d.arrears.currency, d.arrears.minor) for d in cat.lines)
         if cat.unscheduled:
             unscheduled |= {str(p.pk) for p in cat_payments}
         if cat.lines or cat.payments:
             categories.append(cat)
-    paid_total = _totals((p.currency, p.amount_minor) for p in payments)
+    paid_total = _totals((p.currency, p.sign * p.amount_minor) for p in payments)
     due_total = _totals((d.due.currency, d.due.minor) for cat in categories for d in cat.lines)
+    arrears_total = _totals(
+        (d.arrears.currency, d.arrears.minor) for cat in categories for d in cat.lines
+    )
     cost = [Money(m.minor // relocated, m.currency) for m in paid_total] if relocated else None
     return MoneySummary(
         relocated=relocated,
@@ -292,7 +346,15 @@ def money_summary(
         paid_total=paid_total,
         cost_per_person=cost,
         unscheduled_payment_ids=unscheduled,
+        arrears_total=arrears_total,
     )
+
+
+def agreement_notice_settings(agreement: Agreement) -> NoticeSettings | None:
+    """What the agreement's notices name, per language; None until its administrator set it."""
+    if not agreement.notice_settings:
+        return None
+    return notice_settings_parse(agreement.notice_settings)
 
 
 # --- presentation helpers ------------------------------------------------------------------

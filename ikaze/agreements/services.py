@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Mapping
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import pycountry
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext
+from pydantic import ValidationError as PydanticValidationError
 
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
@@ -22,6 +25,9 @@ from ikaze.accounts.guards import require
 from ikaze.agreements.errors import (
     AgreementNotInForce,
     NoCapPeriod,
+    PaymentAlreadyReversed,
+    PaymentCurrencyMismatch,
+    PaymentIsReversal,
     PaymentNotAllowed,
     StaleVersion,
 )
@@ -35,11 +41,19 @@ from ikaze.agreements.models import (
     SupportItem,
     Tranche,
 )
+from ikaze.agreements.money import precision, to_major
+from ikaze.agreements.notice_settings import notice_settings_parse
 from ikaze.agreements.parties import require_party
 from ikaze.agreements.standards import SAFEGUARD_SETTINGS
 from ikaze.audit.services import audit_record
 from ikaze.core import clock
-from ikaze.core.errors import CapacityExceeded, Conflict, IllegalTransition, ValidationError
+from ikaze.core.errors import (
+    CapacityExceeded,
+    Conflict,
+    IllegalTransition,
+    NotFound,
+    ValidationError,
+)
 from ikaze.core.text import FREE_TEXT_MAX_CHARS, text_problem
 
 # A payment's note is shorter than other free text: it is printed on the statement.
@@ -462,6 +476,42 @@ def agreement_transition(*, actor: Actor, agreement: Agreement, to: str, reason:
     return agreement
 
 
+@transaction.atomic
+def agreement_notice_settings_set(
+    *, actor: Actor, agreement: Agreement, settings: Mapping[str, Any]
+) -> Agreement:
+    """Set what the agreement's notices name, per language: authorities, office, address,
+    appeal body, legal aid, monitor (notice_settings.NoticeSettings; issue 11 item 14)."""
+    require(actor, Perm.AGREEMENT_MANAGE, target_type="agreement", target_id=agreement.pk)
+    agreement = agreement_lock(agreement.pk)
+    _require_party(actor, agreement)
+    try:
+        clean = notice_settings_parse(dict(settings)).model_dump()
+    except PydanticValidationError as exc:
+        details: dict[str, list[str]] = {}
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "settings"
+            details.setdefault(field, []).append(str(err["msg"]))
+        raise ValidationError(
+            gettext("The notice settings are not valid."), details=details
+        ) from None
+    before = agreement.notice_settings
+    if before == clean:
+        return agreement
+    # Not the terms of the agreement: an edit of the terms (its version) is not stale for it.
+    agreement.notice_settings = clean
+    agreement.save(update_fields=["notice_settings", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="agreement.notice_settings.set",
+        target_type="agreement",
+        target_id=agreement.pk,
+        before={"notice_settings": before},
+        after={"notice_settings": clean},
+    )
+    return agreement
+
+
 # --- caps ----------------------------------------------------------------------------------
 
 
@@ -784,6 +834,34 @@ def compensation_line_add(
     return line
 
 
+def _payment_line(
+    errors: dict[str, list[str]], agreement: Agreement, category: str, line_id: object
+) -> CompensationLine | None:
+    """The schedule line a payment counts against: the one named, else the category's only
+    line; None when the category has no line (an unscheduled payment, flagged by C5)."""
+    lines = [ln for ln in agreement.compensation_lines.all() if ln.category == category]
+    if line_id in (None, ""):
+        if len(lines) > 1:
+            _add(
+                errors,
+                "line",
+                gettext("This category has %(n)s schedule lines: choose the one paid.")
+                % {"n": len(lines)},
+            )
+            return None
+        return lines[0] if lines else None
+    line = next((ln for ln in lines if str(ln.pk) == str(line_id)), None)
+    if line is None:
+        _add(errors, "line", gettext("Not a schedule line of this agreement in this category."))
+    return line
+
+
+def _line_amount(amount_minor: int, currency: str, rate: Decimal, line_currency: str) -> int:
+    """`amount_minor` of `currency` at `rate`, in minor units of `line_currency` (half even)."""
+    major = to_major(amount_minor, currency) * rate
+    return int(major.scaleb(precision(line_currency)).to_integral_value(ROUND_HALF_EVEN))
+
+
 @transaction.atomic
 def interstate_payment_record(
     *,
@@ -795,19 +873,20 @@ def interstate_payment_record(
     paid_on: dt.date,
     reference: str,
     note: str = "",
+    line: str | None = None,
+    exchange_rate: Decimal | None = None,
+    rate_on: dt.date | None = None,
+    rate_source: str = "",
 ) -> InterstatePayment:
-    """Record money the sending state paid under the agreement (SAFEGUARDS C5)."""
+    """Record money the sending state paid against a schedule line (SAFEGUARDS C5).
+
+    One currency per line: a payment in another currency is refused
+    (PaymentCurrencyMismatch) unless the exchange rate, its date and its source are given.
+    """
     require(actor, Perm.INTERSTATE_PAYMENT_RECORD, target_type="agreement", target_id=agreement.pk)
     agreement = agreement_lock(agreement.pk)
     _require_party(actor, agreement)
-    if agreement.status not in _PAYABLE_STATUSES:
-        raise PaymentNotAllowed(
-            gettext("Payments are recorded only under a signed agreement (this one is %(status)s).")
-            % {"status": agreement.status},
-            details={
-                "agreement": [gettext("Status is %(status)s.") % {"status": agreement.status}]
-            },
-        )
+    _require_payable(agreement)
     errors: dict[str, list[str]] = {}
     if category not in CompensationCategory.values:
         _add(
@@ -827,14 +906,62 @@ def interstate_payment_record(
     )
     if reference and agreement.payments.filter(reference=reference).exists():
         _add(errors, "reference", gettext("A payment with this reference is already recorded."))
+    paid_line = (
+        _payment_line(errors, agreement, category, line)
+        if category in CompensationCategory.values
+        else None
+    )
+    rate, rate_day, source = _rate(errors, exchange_rate, rate_on, rate_source)
     if errors:
         raise ValidationError(gettext("The payment is not valid."), details=errors)
     assert amount is not None and day is not None
+    line_amount = amount
+    across = paid_line is not None and cur != paid_line.currency
+    if across and rate is None:
+        assert paid_line is not None
+        raise PaymentCurrencyMismatch(
+            gettext(
+                "This schedule line is in %(line)s; a payment in %(paid)s needs the exchange "
+                "rate used, its date and its source."
+            )
+            % {"line": paid_line.currency, "paid": cur},
+            details={
+                "currency": [
+                    gettext("The line is in %(line)s, not %(paid)s.")
+                    % {"line": paid_line.currency, "paid": cur}
+                ],
+                "exchange_rate": [
+                    gettext("Record the rate (%(line)s for one %(paid)s), its date and source.")
+                    % {"line": paid_line.currency, "paid": cur}
+                ],
+            },
+        )
+    if rate is not None and not across:
+        raise ValidationError.for_field(
+            "exchange_rate",
+            gettext("The payment is in the line's currency: no exchange rate applies."),
+        )
+    if across:
+        assert paid_line is not None and rate is not None and rate_day is not None
+        if rate_day > day:
+            raise ValidationError.for_field(
+                "rate_on", gettext("The rate cannot be dated after the payment.")
+            )
+        line_amount = _line_amount(amount, cur, rate, paid_line.currency)
+        if not 1 <= line_amount <= MAX_AMOUNT_MINOR:
+            raise ValidationError.for_field(
+                "exchange_rate", gettext("At this rate the amount is out of range.")
+            )
     payment = InterstatePayment.objects.create(
         agreement=agreement,
         category=category,
+        line=paid_line,
         amount_minor=amount,
         currency=cur,
+        exchange_rate=rate,
+        rate_on=rate_day,
+        rate_source=source,
+        line_amount_minor=line_amount if paid_line is not None else None,
         paid_on=day,
         reference=reference,
         note=note,
@@ -847,11 +974,153 @@ def interstate_payment_record(
         after={
             "payment": str(payment.pk),
             "category": category,
+            "line": str(paid_line.pk) if paid_line is not None else None,
             "amount_minor": amount,
             "currency": cur,
+            "exchange_rate": str(rate) if rate is not None else None,
+            "rate_on": rate_day,
+            "rate_source": source,
+            "line_amount_minor": payment.line_amount_minor,
             "paid_on": day,
             "reference": reference,
         },
         reason=note,
     )
     return payment
+
+
+def _require_payable(agreement: Agreement) -> None:
+    if agreement.status not in _PAYABLE_STATUSES:
+        raise PaymentNotAllowed(
+            gettext("Payments are recorded only under a signed agreement (this one is %(status)s).")
+            % {"status": agreement.status},
+            details={
+                "agreement": [gettext("Status is %(status)s.") % {"status": agreement.status}]
+            },
+        )
+
+
+def _rate(
+    errors: dict[str, list[str]], rate: object, rate_on: object, source: object
+) -> tuple[Decimal | None, dt.date | None, str]:
+    """An exchange rate comes with its date and its source, or not at all."""
+    given = rate is not None or rate_on is not None or bool(source)
+    if not given:
+        return None, None, ""
+    if isinstance(rate, (int, float)) and not isinstance(rate, bool):
+        rate = Decimal(str(rate))
+    clean: Decimal | None = None
+    if not isinstance(rate, Decimal) or not rate.is_finite():
+        _add(errors, "exchange_rate", gettext("Give the exchange rate as a number."))
+    elif not Decimal("0") < rate < Decimal("10") ** 12:
+        _add(errors, "exchange_rate", gettext("The exchange rate must be above 0."))
+    elif rate.as_tuple().exponent < -10:  # type: ignore[operator]
+        _add(errors, "exchange_rate", gettext("At most 10 decimal places."))
+    else:
+        clean = rate
+    day = _date(errors, "rate_on", rate_on, nullable=False)
+    if day is not None and day > clock.today_local():
+        _add(errors, "rate_on", gettext("The rate's date cannot be in the future."))
+    text = _text(errors, "rate_source", source, max_length=200, required=True)
+    return clean, day, text
+
+
+@transaction.atomic
+def interstate_payment_reverse(
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    payment_id: str,
+    reference: str,
+    reason: str,
+    reversed_on: dt.date | None = None,
+) -> InterstatePayment:
+    """Reverse a recorded payment with a new record that points to it (never an edit).
+
+    A correction is a reversal followed by the right payment. A payment is reversed once, and a
+    reversal is never reversed (record the payment again instead).
+    """
+    require(actor, Perm.INTERSTATE_PAYMENT_RECORD, target_type="agreement", target_id=agreement.pk)
+    agreement = agreement_lock(agreement.pk)
+    _require_party(actor, agreement)
+    _require_payable(agreement)
+    pk = _uuid_or_none(payment_id)
+    original = (
+        InterstatePayment.objects.filter(agreement=agreement, pk=pk).first()
+        if pk is not None
+        else None
+    )
+    if original is None:
+        raise NotFound(gettext("No such payment under this agreement."))
+    if original.reverses_id is not None:
+        raise PaymentIsReversal(
+            gettext("Payment %(ref)s is a reversal; record the payment again instead.")
+            % {"ref": original.reference},
+            details={"payment": [gettext("A reversal cannot be reversed.")]},
+        )
+    if InterstatePayment.objects.filter(reverses=original).exists():
+        raise PaymentAlreadyReversed(
+            gettext("Payment %(ref)s is already reversed.") % {"ref": original.reference},
+            details={"payment": [gettext("Already reversed.")]},
+        )
+    errors: dict[str, list[str]] = {}
+    reference = _text(errors, "reference", reference, max_length=120, required=True)
+    reason = _text(
+        errors, "reason", reason, max_length=PAYMENT_NOTE_MAX_CHARS, required=True, multiline=True
+    )
+    day = _date(errors, "reversed_on", reversed_on or clock.today_local(), nullable=False)
+    if day is not None and day > clock.today_local():
+        _add(errors, "reversed_on", gettext("A reversal cannot be recorded before it is made."))
+    if day is not None and day < original.paid_on:
+        _add(errors, "reversed_on", gettext("A reversal cannot precede the payment it reverses."))
+    if reference and agreement.payments.filter(reference=reference).exists():
+        _add(errors, "reference", gettext("A payment with this reference is already recorded."))
+    if errors:
+        raise ValidationError(gettext("The reversal is not valid."), details=errors)
+    assert day is not None
+    try:
+        with transaction.atomic():
+            reversal = InterstatePayment.objects.create(
+                agreement=agreement,
+                category=original.category,
+                line_id=original.line_id,
+                amount_minor=original.amount_minor,
+                currency=original.currency,
+                exchange_rate=original.exchange_rate,
+                rate_on=original.rate_on,
+                rate_source=original.rate_source,
+                line_amount_minor=original.line_amount_minor,
+                paid_on=day,
+                reference=reference,
+                note=reason,
+                reverses=original,
+            )
+    except IntegrityError as exc:  # a concurrent reversal of the same payment
+        raise PaymentAlreadyReversed(
+            gettext("Payment %(ref)s is already reversed.") % {"ref": original.reference},
+            details={"payment": [gettext("Already reversed.")]},
+        ) from exc
+    audit_record(
+        actor=actor,
+        action="agreement.payment.reverse",
+        target_type="agreement",
+        target_id=agreement.pk,
+        before={"payment": str(original.pk), "reference": original.reference},
+        after={
+            "reversal": str(reversal.pk),
+            "reverses": str(original.pk),
+            "amount_minor": original.amount_minor,
+            "currency": original.currency,
+            "paid_on": day,
+            "reference": reference,
+        },
+        reason=reason,
+    )
+    return reversal
+
+
+def _uuid_or_none(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None

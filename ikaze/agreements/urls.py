@@ -10,6 +10,7 @@ urlpatterns = [
     path("<str:code>/edit/", views.agreement_edit, name="edit"),
     path("<str:code>/transition/", views.agreement_transition, name="transition"),
     path("<str:code>/payments/", views.payment_add, name="payment_add"),
+    path("<str:code>/payments/reverse/", views.payment_reverse, name="payment_reverse"),
     path("<str:code>/tranches/", views.tranche_add, name="tranche_add"),
     path("<str:code>/support-items/", views.support_item_add, name="support_item_add"),
     path(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +20,7 @@ from ikaze.agreements.forms import (
     AgreementForm,
     CompensationLineForm,
     PaymentForm,
+    ReversalForm,
     SupportItemForm,
     TrancheForm,
     TransitionForm,
@@ -26,6 +28,7 @@ from ikaze.agreements.forms import (
 )
 from ikaze.agreements.models import Agreement
 from ikaze.agreements.standards import PROTECTIVE_DEFAULTS, below_standard, is_weaker
+from ikaze.core import clock
 from ikaze.core.errors import IkazeError, ValidationError
 from ikaze.core.forms import add_service_errors
 
@@ -85,11 +88,15 @@ def _render_detail(
         or (TransitionForm(prefix="transition", choices=choices) if choices else None),
         "payment": bound.get("payment")
         or (
-            PaymentForm(prefix="payment", initial={"currency": agreement.currency})
+            PaymentForm(prefix="payment", initial={"currency": agreement.currency}, lines=lines)
             if actor.can(Perm.INTERSTATE_PAYMENT_RECORD)
             else None
         ),
     }
+    can_reverse = actor.can(Perm.INTERSTATE_PAYMENT_RECORD)
+    refused_reversal = bound.get("reverse")
+    reversed_ids = {str(p.reverses_id) for p in payments if p.reverses_id is not None}
+    by_id = {str(p.pk): p for p in payments}
     if actor.can(Perm.AGREEMENT_MANAGE):
         forms["tranche"] = bound.get("tranche") or TrancheForm(prefix="tranche")
         forms["support"] = bound.get("support") or SupportItemForm(
@@ -121,7 +128,29 @@ def _render_detail(
             "support_items": list(agreement.support_items.all()),
             "lines": lines,
             "payment_rows": [
-                {"payment": p, "unscheduled": str(p.pk) in summary.unscheduled_payment_ids}
+                {
+                    "payment": p,
+                    "unscheduled": str(p.pk) in summary.unscheduled_payment_ids,
+                    "reverses": by_id.get(str(p.reverses_id)) if p.reverses_id else None,
+                    "reversed": str(p.pk) in reversed_ids,
+                    "reverse_form": (
+                        (
+                            refused_reversal
+                            if isinstance(refused_reversal, ReversalForm)
+                            and str(refused_reversal.payment_id) == str(p.pk)
+                            else ReversalForm(
+                                prefix="reverse",
+                                payment_id=p.pk,
+                                initial={
+                                    "payment": str(p.pk),
+                                    "reversed_on": clock.today_local(),
+                                },
+                            )
+                        )
+                        if can_reverse and p.reverses_id is None and str(p.pk) not in reversed_ids
+                        else None
+                    ),
+                }
                 for p in payments
             ],
             "money": summary,
@@ -198,11 +227,18 @@ def agreement_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _action(
-    request: HttpRequest, code: str, key: str, form: Form, call: Any, done: str
+    request: HttpRequest,
+    code: str,
+    key: str,
+    form: Form | Callable[[Agreement], Form],
+    call: Any,
+    done: str,
 ) -> HttpResponse:
     """Run one detail-page action: valid → service → redirect; refused → page with errors."""
     actor = _actor(request)
     agreement = selectors.agreement_get_for(actor=actor, code=code)
+    if not isinstance(form, Form):
+        form = form(agreement)
     if form.is_valid():
         try:
             call(actor, agreement, form.cleaned_data)
@@ -249,18 +285,45 @@ def payment_add(request: HttpRequest, code: str) -> HttpResponse:
         request,
         code,
         "payment",
-        PaymentForm(request.POST, prefix="payment"),
+        lambda a: PaymentForm(
+            request.POST, prefix="payment", lines=list(a.compensation_lines.all())
+        ),
         lambda actor, a, d: services.interstate_payment_record(
             actor=actor,
             agreement=a,
             category=d["category"],
+            line=d["line"] or None,
             amount_minor=d["amount_minor"],
             currency=d["currency"],
+            exchange_rate=d["exchange_rate"],
+            rate_on=d["rate_on"],
+            rate_source=d["rate_source"],
             paid_on=d["paid_on"],
             reference=d["reference"],
             note=d["note"],
         ),
         _("Payment recorded."),
+    )
+
+
+@requires(Perm.INTERSTATE_PAYMENT_RECORD)
+@require_POST
+def payment_reverse(request: HttpRequest, code: str) -> HttpResponse:
+    payment_id = request.POST.get("reverse-payment", "")
+    return _action(
+        request,
+        code,
+        "reverse",
+        ReversalForm(request.POST, prefix="reverse", payment_id=payment_id),
+        lambda actor, a, d: services.interstate_payment_reverse(
+            actor=actor,
+            agreement=a,
+            payment_id=d["payment"],
+            reference=d["reference"],
+            reason=d["reason"],
+            reversed_on=d["reversed_on"],
+        ),
+        _("Reversal recorded: the payment no longer counts."),
     )
 
 

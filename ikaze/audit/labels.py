@@ -43,6 +43,8 @@ ACTIONS: dict[str, Label] = {
     "agreement.support_item.add": _("Support item added"),
     "agreement.compensation_line.add": _("Compensation line added"),
     "agreement.payment.record": _("Payment recorded"),
+    "agreement.payment.reverse": _("Payment reversed"),
+    "agreement.notice_settings.set": _("Notice settings set"),
     # audit
     "audit.export": _("Audit log exported"),
     # people and intake

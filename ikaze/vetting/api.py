@@ -627,9 +627,17 @@ def list_notices(request: HttpRequest, referral_id: uuid.UUID) -> Any:
 def issue_notice(request: HttpRequest, referral_id: uuid.UUID, payload: NoticeIn) -> Any:
     """Issue a decision or transfer notice as PDF in the person's language. No transfer
     notice while an alert on the person is open (409 `alert_open`) or a block stands (409
-    `block_stands`)."""
+    `block_stands`). Everything the notice says is in its language: a decision's written reason
+    comes translated (`reason_translation`), or an interpreter is recorded
+    (`interpreter_name`, `interpreter_language`); else 409 `notice_untranslated`. 409
+    `notice_settings_missing` until the agreement's notice settings name its authorities."""
     n = services.notice_issue(
-        actor=actor_of(request), referral=_referral(request, referral_id), kind=payload.kind
+        actor=actor_of(request),
+        referral=_referral(request, referral_id),
+        kind=payload.kind,
+        reason_translation=payload.reason_translation,
+        interpreter_name=payload.interpreter_name,
+        interpreter_language=payload.interpreter_language,
     )
     return 201, notice_out(n)
 

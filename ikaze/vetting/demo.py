@@ -241,7 +241,17 @@ def _vet(*, users: dict[str, User]) -> None:
             actor=officer, referral=r, reason="Eligible; every safeguard is met."
         )
     for kind in ("decision", "transfer"):
-        notice = services.notice_issue(actor=officer, referral=accepted, kind=kind)
+        notice = services.notice_issue(
+            actor=officer,
+            referral=accepted,
+            kind=kind,
+            # The reason was written in English; the Spanish notice carries its translation.
+            reason_translation=(
+                "Cumple las condiciones; se respetan todas las garantías."
+                if kind == "decision"
+                else ""
+            ),
+        )
         # Served as it was issued (the demo's clock stands still; service never precedes issue).
         served_at = notice.issued_at
         services.notice_record_service(

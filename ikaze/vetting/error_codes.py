@@ -24,3 +24,13 @@ class ErrorCode(ErrorCodes):
     )
     BLOCK_STANDS = "block_stands", "A block still stands against the accepted person (F5)."
     ALERT_OPEN = "alert_open", "An alert on the accepted person is open (SAFEGUARDS F5)."
+    NOTICE_UNTRANSLATED = (
+        "notice_untranslated",
+        "The notice's reasons are not in its language: give their translation, or an "
+        "interpreter's record (name and language).",
+    )
+    NOTICE_SETTINGS_MISSING = (
+        "notice_settings_missing",
+        "The agreement's notice settings (authorities, appeal body, legal aid, monitor) are not "
+        "set in the notice's language.",
+    )

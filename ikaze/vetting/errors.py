@@ -56,3 +56,17 @@ class AlertOpen(RuleBlocked):
     block it reports is gone or the acceptance is withdrawn."""
 
     code = ErrorCode.ALERT_OPEN
+
+
+class NoticeUntranslated(RuleBlocked):
+    """SAFEGUARDS A9/B4: a notice is served in a language the person understands; what is not
+    translated is issued only with an interpreter's record (issue 11 item 14)."""
+
+    code = ErrorCode.NOTICE_UNTRANSLATED
+
+
+class NoticeSettingsMissing(RuleBlocked):
+    """A notice never names an English placeholder: the agreement's settings must be set in
+    the notice's language (issue 11 item 14)."""
+
+    code = ErrorCode.NOTICE_SETTINGS_MISSING

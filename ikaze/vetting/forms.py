@@ -13,11 +13,13 @@ import typing
 from collections.abc import Iterable
 from typing import Any
 
+from babel import Locale
 from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ikaze.core import clock
+from ikaze.core.amounts import babel_locale
 from ikaze.core.worklist import FilterForm, choice_error
 from ikaze.people import validation as v
 from ikaze.people.models import HouseholdMember, IdentityDocument, Sex
@@ -391,10 +393,42 @@ class RemovalAnswerForm(forms.Form):
         self.removal_id = removal_id
 
 
+def _language_choices() -> list[tuple[str, str]]:
+    """Languages by name in the reader's language (CLDR), for an interpreter's language."""
+    loc = babel_locale()
+    names = Locale.parse(loc).languages
+    named = sorted(
+        ((code, str(name)) for code, name in names.items() if len(code) in (2, 3)),
+        key=lambda pair: pair[1].casefold(),
+    )
+    return [("", "—"), *named]
+
+
 class NoticeForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Notice"),
         choices=[("decision", _("Decision notice")), ("transfer", _("Transfer notice"))],
+    )
+    reason_translation = forms.CharField(
+        label=_("The decision's written reason, translated into the notice's language"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Needed for the notice of a refusal in another language than English when the "
+            "refusal has a written reason, unless an interpreter is recorded below."
+        ),
+    )
+    interpreter_name = forms.CharField(
+        label=_("Interpreter (name)"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Needed when the notice or its reason is not in the person's language: the "
+            "interpreter interprets it to them."
+        ),
+    )
+    interpreter_language = forms.ChoiceField(
+        label=_("Interpreter's language (the person's)"), required=False, choices=_language_choices
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

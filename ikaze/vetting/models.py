@@ -608,6 +608,11 @@ class Notice(BaseModel):
     needs_translation = models.BooleanField()
     translation_recorded = models.BooleanField(default=False)
     interpreter_language = models.CharField(max_length=3, blank=True)
+    # Issue 11 item 14: an interpreter recorded when the notice was issued (what is not in the
+    # person's language is interpreted), and the officer's reason as translated for it.
+    issue_interpreter_name = models.CharField(max_length=200, blank=True)
+    issue_interpreter_language = models.CharField(max_length=3, blank=True)
+    reason_translation = models.TextField(blank=True)
     destination = models.CharField(max_length=2)
     pdf = models.BinaryField()
     pdf_sha256 = models.CharField(max_length=64)

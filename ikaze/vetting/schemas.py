@@ -277,6 +277,11 @@ class OverridePage(Schema):
 
 class NoticeIn(Schema):
     kind: Annotated[str, ModelText(Notice, "kind", required=True)]
+    # Issue 11 item 14: a notice not in English carries the decision's written reason in its
+    # language, or is issued with an interpreter's record (else 409 `notice_untranslated`).
+    reason_translation: Annotated[str, ModelText(Notice, "reason_translation")] = ""
+    interpreter_name: Annotated[str, ModelText(Notice, "issue_interpreter_name")] = ""
+    interpreter_language: Annotated[str, ModelText(Notice, "issue_interpreter_language")] = ""
 
 
 class NoticeOut(Schema):

@@ -546,6 +546,9 @@ def rescreen(request: HttpRequest) -> HttpResponseBase:
 
 def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> dict[str, Any]:
     actor = actor_of(request)
+    notices = _with_service_forms(
+        selectors.notices_for(actor=actor, referral=referral), forms_.get("service_form")
+    )
     ev = selectors.latest_evaluation_for(actor=actor, referral=referral)
     ordered = list(ev.ordered_findings) if ev is not None else []  # type: ignore[attr-defined]
     legal_facts = list(selectors.legal_facts_for(actor=actor, referral=referral))
@@ -612,12 +615,9 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
         "can_second_removal": actor.can(Perm.OVERRIDE_APPROVE),
         "decisions": selectors.decisions_for(actor=actor, referral=referral),
         "overrides": selectors.overrides_for(actor=actor, referral=referral),
-        "notices": _with_documents(
-            _with_service_forms(
-                selectors.notices_for(actor=actor, referral=referral), forms_.get("service_form")
-            ),
-            actor=actor,
-            next_url=here,
+        "notices": _with_documents(notices, actor=actor, next_url=here),
+        "issued_notice": next(
+            (n for n in notices if str(n.pk) == request.GET.get("issued", "")), None
         ),
         "alerts": _with_alert_forms(
             selectors.alert_list_for(actor=actor, open_only=False).filter(referral=referral),
@@ -807,13 +807,22 @@ def notice_issue(request: HttpRequest, referral_id: str) -> HttpResponseBase:
     referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
     form = NoticeForm(request.POST)
     if form.is_valid():
+        d = form.cleaned_data
         try:
-            services.notice_issue(actor=actor, referral=referral, kind=form.cleaned_data["kind"])
+            notice = services.notice_issue(
+                actor=actor,
+                referral=referral,
+                kind=d["kind"],
+                reason_translation=d["reason_translation"],
+                interpreter_name=d["interpreter_name"],
+                interpreter_language=d["interpreter_language"],
+            )
         except IkazeError as exc:
             _attach(form, exc)
         else:
-            messages.success(request, _("The notice is issued."))
-            return redirect("vetting:vetting_file", referral.pk)
+            # The file opens on a success panel with the PDF at the top (issue 11 item 14).
+            url = reverse("vetting:vetting_file", args=[referral.pk])
+            return redirect(f"{url}?issued={notice.pk}")
     return _file_with_errors(request, referral, notice_form=form)
 
 

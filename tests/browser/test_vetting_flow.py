@@ -92,8 +92,10 @@ def test_block_seen_resolved_accepted_decision_seen_notice_in_spanish(
     # The decision notice, in the person's language (Spanish), downloads as a PDF.
     notice = officer.locator("form[action$='/notices/']")
     notice.locator("select[name=kind]").select_option("decision")
+    # The reason was written in English: the Spanish notice carries its translation.
+    notice.locator("[name=reason_translation]").fill("Cumple todas las garantías.")
     notice.locator("button[type=submit]").click()
-    officer.wait_for_url(f"**/vetting/referrals/{referral.pk}/vetting/")
+    officer.wait_for_url(f"**/vetting/referrals/{referral.pk}/vetting/?issued=*")
     _shot(officer, "5-notice-issued")
     link = officer.locator("#h-notices ~ ul a", has_text="Decision notice")
     assert "(PDF, Spanish)" in link.inner_text()
@@ -103,7 +105,7 @@ def test_block_seen_resolved_accepted_decision_seen_notice_in_spanish(
     download.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
     text = _pdf_text(pdf)
-    assert "GOBIERNO DE RUANDA" in text and "Decisión" in text and "Fecha" in text
+    assert "GOBIERNO DE LA REPÚBLICA DE RUANDA" in text and "Decisión" in text and "Fecha" in text
     # The only console error is the refused acceptance's 400 (a form with errors).
     assert [e for e in officer.ikaze_errors if "status of 400" not in e] == []
     assert len(officer.ikaze_errors) == 1

@@ -125,6 +125,7 @@ def test_detail_and_scope(admin, api_client_for):
         "relocated": 0,
         "due_total": [],
         "paid_total": [],
+        "arrears_total": [],
         "cost_per_person": None,
         "categories": [],
     }

@@ -20,6 +20,7 @@ from babel import Locale
 from babel.dates import format_date
 from django.db.models import TextChoices
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from ikaze.vetting.notices.texts import COUNTRY_NAMES, REASON_LABELS
@@ -33,6 +34,7 @@ __all__ = [
     "NoticeKind",
     "choose_template_language",
     "country_name",
+    "notice_date",
     "notice_language_served",
     "render_html",
     "render_notice",
@@ -87,6 +89,20 @@ class NoticeContext:
     decided_by: str = ""  # the deciding officer's name (officer_name is who issues the notice)
     reasons: tuple[RefusalReason, ...] = ()
     reason_text: str = ""
+    # Issue 11 item 14: what the agreement's notice settings name in the notice's language
+    # (agreements.notice_settings), and the signature block.
+    agreement_name: str = ""
+    sending_authority: str = ""
+    receiving_authority: str = ""
+    issuing_office: str = ""
+    office_address: str = ""
+    place: str = ""
+    officer_role: str = ""
+    # An interpreter recorded at issue (name, and the language's name in the notice's
+    # language); `reason_interpreted`: the officer's free-text reason is printed as written.
+    interpreter_name: str = ""
+    interpreter_language: str = ""
+    reason_interpreted: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -122,10 +138,16 @@ def country_name(code: str, language: str) -> str:
         return str(Locale("en").territories.get(code, code))
 
 
-def _date(day: dt.date | None, language: str) -> str:
+def notice_date(day: dt.date | None, language: str) -> str:
+    """A date as the notice's language writes it (babel's long form: "2 de diciembre de 2026",
+    "2 décembre 2026", "December 2, 2026")."""
     if day is None:
         return ""
-    return format_date(day, "d MMMM y", locale=language)
+    # CLDR's Kinyarwanda long date is "2026 Ukuboza 2"; notices write "2 Ukuboza 2026".
+    return str(format_date(day, _DATE_PATTERNS.get(language, "long"), locale=language))
+
+
+_DATE_PATTERNS: dict[str, str] = {"rw": "d MMMM y"}
 
 
 def render_html(
@@ -139,7 +161,24 @@ def render_html(
     t = template_language
     earliest = context.issued_on + dt.timedelta(days=context.notice_period_days)
     labels = REASON_LABELS[t]
-    html = render_to_string(
+    # The shared parts (letterhead, signature block) are gettext strings: in the notice's
+    # language, whatever the reader's page is in.
+    with translation.override(t):
+        html = _render(kind, t, context, labels, earliest, language, needs_translation)
+    return html, template_language, needs_translation
+
+
+def _render(
+    kind: NoticeKind,
+    t: str,
+    context: NoticeContext,
+    labels: dict[str, str],
+    earliest: dt.date,
+    language: str,
+    needs_translation: bool,
+) -> str:
+    _date = notice_date
+    return render_to_string(
         f"vetting/notices/{t}/{kind.value}.html",
         {
             "n": context,
@@ -154,7 +193,6 @@ def render_html(
             "requested_language": language,
         },
     )
-    return html, template_language, needs_translation
 
 
 def render_notice(kind: NoticeKind | str, language: str, context: NoticeContext) -> NoticeDocument:

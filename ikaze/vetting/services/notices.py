@@ -7,22 +7,35 @@ import hashlib
 import uuid
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext
 
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import require
+from ikaze.agreements.selectors import agreement_notice_settings
 from ikaze.audit.models import AuditEvent
 from ikaze.audit.services import audit_record
 from ikaze.core import clock
 from ikaze.core.errors import Conflict, IllegalTransition, ValidationError
 from ikaze.vetting import locks
-from ikaze.vetting.errors import FourEyes, NamedOfficerRequired
+from ikaze.vetting.errors import (
+    FourEyes,
+    NamedOfficerRequired,
+    NoticeSettingsMissing,
+    NoticeUntranslated,
+)
 from ikaze.vetting.lateness import service_recorded_late
 from ikaze.vetting.legal_events import EventKind
 from ikaze.vetting.models import Decision, LegalEventRecord, MonitorNotice, Notice, Referral
-from ikaze.vetting.notices import NoticeContext, NoticeKind, render_notice
+from ikaze.vetting.notices import (
+    NoticeContext,
+    NoticeKind,
+    choose_template_language,
+    render_notice,
+)
 from ikaze.vetting.rules import RefusalReason
 from ikaze.vetting.services._common import (
     _lock,
@@ -34,11 +47,38 @@ from ikaze.vetting.services._common import (
 from ikaze.vetting.services.acceptances import transfer_clearance_require
 from ikaze.vetting.services.facts import _fact_record, _rescreen_person
 
+# The language officers write their free-text reasons in (the product's source language): a
+# notice in another language carries the reason's translation, or an interpreter's record.
+OFFICE_LANGUAGE = "en"
 
-def _notice_context(referral: Referral, *, officer: str, ref: str, today: dt.date) -> NoticeContext:
+
+def _language_name(code: str, in_language: str) -> str:
+    try:
+        return str(Locale.parse(in_language).languages.get(code) or code)
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def _notice_context(
+    referral: Referral,
+    *,
+    actor: Actor,
+    ref: str,
+    today: dt.date,
+    texts: dict[str, str],
+    template_language: str,
+    reason_text: str,
+    reason_interpreted: bool,
+    interpreter_name: str,
+    interpreter_language: str,
+) -> NoticeContext:
     decision = referral.decisions.select_related("officer").order_by("-decided_at").first()
     agreement = referral.agreement
     person = referral.person
+    assert actor.user is not None
+    role = actor.primary_role
+    with translation.override(template_language):
+        role_label = str(role.label) if role is not None else ""
     return NoticeContext(
         notice_ref=ref,
         person_name=person.full_name,
@@ -47,27 +87,56 @@ def _notice_context(referral: Referral, *, officer: str, ref: str, today: dt.dat
         destination=agreement.receiving_state,
         sending_state=agreement.sending_state,
         agreement_title=agreement.title,
-        officer_name=officer,
-        monitor_name="Independent monitoring committee",
-        monitor_contact="monitor@ikaze.example",
-        legal_advice_provider="Legal aid provider on record",
-        legal_advice_contact="legal-aid@ikaze.example",
-        appeal_body="Appeal tribunal",
-        appeal_contact="appeals@ikaze.example",
+        # The notice names the officer as a person, not by their sign-in name.
+        officer_name=actor.user.get_full_name() or actor.label,
+        officer_role=role_label,
+        monitor_name=texts["monitor"],
+        monitor_contact=texts["monitor_contact"],
+        legal_advice_provider=texts["legal_aid_provider"],
+        legal_advice_contact=texts["legal_aid_contact"],
+        appeal_body=texts["appeal_body"],
+        appeal_contact=texts["appeal_contact"],
+        agreement_name=texts["agreement_name"],
+        sending_authority=texts["sending_authority"],
+        receiving_authority=texts["receiving_authority"],
+        issuing_office=texts["issuing_office"],
+        office_address=texts["address"],
+        place=texts["place"],
         understood_languages=tuple(person.languages or ()),
         notice_period_days=agreement.notice_period_days,
         appeal_days=agreement.appeal_window_days,
         accepted=None if decision is None else decision.outcome == Decision.Outcome.ACCEPTED,
         decided_by=decision.officer_display if decision else "",
         reasons=tuple(RefusalReason(c) for c in (decision.reason_codes if decision else [])),
-        reason_text=decision.reason if decision else "",
+        reason_text=reason_text,
+        reason_interpreted=reason_interpreted,
+        interpreter_name=interpreter_name,
+        interpreter_language=(
+            _language_name(interpreter_language, template_language) if interpreter_name else ""
+        ),
     )
 
 
 @_refusal_recorded("notice.issue")
 @transaction.atomic
-def notice_issue(*, actor: Actor, referral: Referral, kind: str) -> Notice:
-    """Render a decision or transfer notice as PDF in the person's language (SAFEGUARDS A9)."""
+def notice_issue(
+    *,
+    actor: Actor,
+    referral: Referral,
+    kind: str,
+    reason_translation: str = "",
+    interpreter_name: str = "",
+    interpreter_language: str = "",
+) -> Notice:
+    """Render a decision or transfer notice as PDF in the person's language (SAFEGUARDS A9).
+
+    Issue 11 item 14: everything the notice says is in its language. Where it cannot be (no
+    template for the person's language, or a decision's free-text reason not translated into
+    the notice's language: give `reason_translation`), the notice is issued only with an
+    interpreter's record (`interpreter_name`, `interpreter_language` = the person's
+    language); otherwise NoticeUntranslated. The agreement's notice settings must name the
+    authorities, appeal body, legal aid and monitor in that language (NoticeSettingsMissing).
+    """
     require(actor, Perm.NOTICE_ISSUE, target_type="referral", target_id=referral.pk)
     _receiving(actor, referral)
     if actor.user is None:
@@ -78,6 +147,26 @@ def notice_issue(*, actor: Actor, referral: Referral, kind: str) -> Notice:
         raise ValidationError.for_field(
             "kind", gettext("%(kind)s is not a notice kind.") % {"kind": repr(kind)}
         ) from None
+    reason_translation = (reason_translation or "").strip()
+    interpreter_name = (interpreter_name or "").strip()
+    interpreter_language = (interpreter_language or "").strip().lower()
+    text_require(
+        Notice,
+        {
+            "reason_translation": reason_translation,
+            "interpreter_name": interpreter_name,
+            "interpreter_language": interpreter_language,
+        },
+        fields={
+            "interpreter_name": "issue_interpreter_name",
+            "interpreter_language": "issue_interpreter_language",
+        },
+    )
+    if bool(interpreter_name) != bool(interpreter_language):
+        field = "interpreter_language" if interpreter_name else "interpreter_name"
+        raise ValidationError.for_field(
+            field, gettext("An interpreter's record names the interpreter and the language.")
+        )
     locked = _lock(referral, actor=actor)
     if kind == NoticeKind.DECISION and locked.status not in (
         Referral.Status.ACCEPTED,
@@ -96,14 +185,76 @@ def notice_issue(*, actor: Actor, referral: Referral, kind: str) -> Notice:
         transfer_clearance_require(referral=locked)  # SAFEGUARDS F5
     languages = list(locked.person.languages or ())
     language = languages[0] if languages else "en"
+    template_language, needs_translation = choose_template_language(language, tuple(languages))
+    if interpreter_language and interpreter_language != language:
+        raise ValidationError.for_field(
+            "interpreter_language",
+            gettext("The interpreter interprets into the person's language (%(language)s).")
+            % {"language": language},
+        )
+    settings_ = agreement_notice_settings(locked.agreement)
+    missing = settings_.missing(template_language) if settings_ is not None else ["notice_settings"]
+    if missing:
+        raise NoticeSettingsMissing(
+            gettext(
+                "The agreement's notice settings are not set in %(language)s: an administrator "
+                "sets them on the agreement."
+            )
+            % {"language": template_language},
+            details={"notice_settings": missing},
+        )
+    assert settings_ is not None
+    interpreted = bool(interpreter_name)
+    if needs_translation and not interpreted:
+        raise NoticeUntranslated(
+            gettext(
+                "There is no notice text in %(language)s: record the interpreter who will "
+                "interpret it (name and language)."
+            )
+            % {"language": language},
+            details={"interpreter_name": [gettext("An interpreter is needed.")]},
+        )
+    decision = locked.decisions.order_by("-decided_at").first()
+    written = decision.reason.strip() if decision is not None and kind == "decision" else ""
+    # SAFEGUARDS B4: a refusal is reasoned in the person's language. An acceptance's note is
+    # the officer's, not a reason the person must answer: printed only as translated.
+    refused = decision is not None and decision.outcome == Decision.Outcome.REFUSED
+    reason_text, reason_interpreted = written, False
+    if written and template_language != OFFICE_LANGUAGE:
+        if reason_translation:
+            reason_text = reason_translation
+        elif not refused:
+            reason_text = ""
+        elif interpreted:
+            reason_interpreted = True
+        else:
+            raise NoticeUntranslated(
+                gettext(
+                    "The refusal's reason is written in English: give its translation into "
+                    "the notice's language, or record the interpreter who interprets it."
+                ),
+                details={"reason_translation": [gettext("Translate the reason.")]},
+            )
+    elif reason_translation:
+        raise ValidationError.for_field(
+            "reason_translation", gettext("This notice has no reason to translate.")
+        )
     today = clock.today_local()
     ref = f"N-{today:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
     doc = render_notice(
         kind,
         language,
-        # The notice names the officer as a person, not by their sign-in name.
         _notice_context(
-            locked, officer=actor.user.get_full_name() or actor.label, ref=ref, today=today
+            locked,
+            actor=actor,
+            ref=ref,
+            today=today,
+            texts=settings_.texts(template_language),
+            template_language=template_language,
+            reason_text=reason_text,
+            reason_interpreted=reason_interpreted,
+            interpreter_name=interpreter_name,
+            interpreter_language=interpreter_language,
         ),
     )
     notice = Notice.objects.create(
@@ -113,6 +264,9 @@ def notice_issue(*, actor: Actor, referral: Referral, kind: str) -> Notice:
         language=language,
         template_language=doc.template_language,
         needs_translation=doc.needs_translation,
+        issue_interpreter_name=interpreter_name,
+        issue_interpreter_language=interpreter_language,
+        reason_translation=reason_text if reason_translation else "",
         destination=locked.agreement.receiving_state,
         pdf=doc.pdf,
         pdf_sha256=hashlib.sha256(doc.pdf).hexdigest(),
@@ -130,6 +284,9 @@ def notice_issue(*, actor: Actor, referral: Referral, kind: str) -> Notice:
             "language": language,
             "template_language": doc.template_language,
             "needs_translation": doc.needs_translation,
+            "interpreter_name": interpreter_name,
+            "interpreter_language": interpreter_language,
+            "reason_translated": bool(reason_translation),
             "sha256": notice.pdf_sha256,
         },
     )

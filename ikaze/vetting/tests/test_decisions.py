@@ -25,7 +25,7 @@ from ikaze.core.errors import (
 )
 from ikaze.vetting import selectors
 from ikaze.vetting import services as svc
-from ikaze.vetting.errors import BlockStands
+from ikaze.vetting.errors import BlockStands, NoticeSettingsMissing, NoticeUntranslated
 from ikaze.vetting.models import (
     Alert,
     Decision,
@@ -749,16 +749,84 @@ def test_decision_notice_names_the_deciding_officer_in_full(tmp_path) -> None:
     r = f.vetting_referral(officer=decider)
     svc.referral_accept(actor=decider, referral=r, reason="ok")
     decision = svc.notice_issue(actor=issuer, referral=r, kind="decision")
-    assert "Decidido por Amina Uwase" in pdf_text(bytes(decision.pdf), tmp_path)
+    text = pdf_text(bytes(decision.pdf), tmp_path)
+    assert "Decidido por Amina Uwase" in text
+    # The acceptance's note ("ok") is the officer's, in English: not printed untranslated.
+    assert "Motivos" not in text
     transfer = svc.notice_issue(actor=issuer, referral=r, kind="transfer")
-    assert "Emitido por Eric Kayitare" in pdf_text(bytes(transfer.pdf), tmp_path)
+    text = pdf_text(bytes(transfer.pdf), tmp_path)
+    # The signature block names the issuing officer, their role, the date and the place.
+    assert "Funcionario Eric Kayitare" in text
+    assert "Cargo Funcionario de examen" in text
+    assert "Lugar Kigali" in text
 
 
-def test_notice_in_language_without_template_needs_translation(officer) -> None:
+def test_notice_in_language_without_template_needs_an_interpreter(officer) -> None:
     r = f.vetting_referral(officer=officer, clear=False, languages=["ti"])
     svc.referral_refuse(actor=officer, referral=r, reason_codes=["not_eligible"])
-    n = svc.notice_issue(actor=officer, referral=r, kind="decision")
+    before = state(r)
+    with pytest.raises(NoticeUntranslated) as exc:
+        svc.notice_issue(actor=officer, referral=r, kind="decision")
+    assert exc.value.code == "notice_untranslated"
+    with pytest.raises(ValidationError) as invalid:
+        svc.notice_issue(actor=officer, referral=r, kind="decision", interpreter_name="S. Tesfay")
+    assert invalid.value.details == {
+        "interpreter_language": ["An interpreter's record names the interpreter and the language."]
+    }
+    with pytest.raises(ValidationError) as invalid:
+        svc.notice_issue(
+            actor=officer,
+            referral=r,
+            kind="decision",
+            interpreter_name="S. Tesfay",
+            interpreter_language="am",
+        )
+    assert invalid.value.details == {
+        "interpreter_language": ["The interpreter interprets into the person's language (ti)."]
+    }
+    assert state(r) == before
+    n = svc.notice_issue(
+        actor=officer,
+        referral=r,
+        kind="decision",
+        interpreter_name="S. Tesfay",
+        interpreter_language="ti",
+    )
     assert (n.language, n.template_language, n.needs_translation) == ("ti", "en", True)
+    assert (n.issue_interpreter_name, n.issue_interpreter_language) == ("S. Tesfay", "ti")
+
+
+def test_a_spanish_notice_needs_the_reason_translated_or_an_interpreter(officer) -> None:
+    r = f.vetting_referral(officer=officer, clear=False, languages=["es"])
+    svc.referral_refuse(
+        actor=officer, referral=r, reason_codes=["other"], reason="No travel document."
+    )
+    before = state(r)
+    with pytest.raises(NoticeUntranslated) as exc:
+        svc.notice_issue(actor=officer, referral=r, kind="decision")
+    assert exc.value.details == {"reason_translation": ["Translate the reason."]}
+    assert state(r) == before
+    n = svc.notice_issue(
+        actor=officer, referral=r, kind="decision", reason_translation="Sin documento de viaje."
+    )
+    assert n.reason_translation == "Sin documento de viaje."
+    assert b"No travel document" not in bytes(n.pdf)
+
+
+def test_a_notice_needs_the_agreements_notice_settings(officer) -> None:
+    from ikaze.agreements.models import Agreement
+
+    r = f.vetting_referral(officer=officer)
+    svc.referral_accept(actor=officer, referral=r, reason="ok")
+    Agreement.objects.filter(pk=r.agreement_id).update(notice_settings={})
+    before = state(r)
+    with pytest.raises(NoticeSettingsMissing) as exc:
+        svc.notice_issue(actor=officer, referral=r, kind="transfer")
+    assert (exc.value.code, exc.value.details) == (
+        "notice_settings_missing",
+        {"notice_settings": ["notice_settings"]},
+    )
+    assert state(r) == before
 
 
 def test_notice_refusals_change_nothing(officer) -> None:

@@ -41,12 +41,26 @@ CONTEXT = NoticeContext(
     accepted=False,
     reasons=(RefusalReason.INCOMPLETE_REFERRAL,),
     reason_text="",
+    agreement_name="the arrangement between the United States and Rwanda",
+    sending_authority="the authorities of the United States",
+    receiving_authority="the Government of the Republic of Rwanda",
+    issuing_office="Directorate General of Immigration and Emigration",
+    office_address="KG 7 Ave, Kigali",
+    place="Kigali",
+    officer_role="Vetting officer",
 )
 
 # What each language must say: the destination and the rights, in that language.
 EXPECTED = {
-    "en": ["Rwanda", "legal advice", "court", "fear", "monitor", "26 November 2026"],
-    "es": ["Ruanda", "asesoría jurídica", "tribunal", "teme", "supervisión", "26 noviembre 2026"],
+    "en": ["Rwanda", "legal advice", "court", "fear", "monitor", "November 26, 2026"],
+    "es": [
+        "Ruanda",
+        "asesoría jurídica",
+        "tribunal",
+        "teme",
+        "supervisión",
+        "26 de noviembre de 2026",
+    ],
     "fr": ["Rwanda", "conseil juridique", "tribunal", "craignez", "contrôle", "26 novembre 2026"],
     "rw": ["U Rwanda", "amategeko", "urukiko", "ubwoba", "umugenzuzi", "26 Ugushyingo 2026"],
 }

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vetting', '0007_fact_source_file_and_referral_messages'),
+        ('vetting', '0008_notice_issue_interpreter'),
     ]
 
     operations = [
