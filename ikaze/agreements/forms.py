@@ -113,7 +113,14 @@ def agreement_initial(agreement: Agreement) -> dict[str, Any]:
 
 
 class TransitionForm(forms.Form):
-    to = forms.ChoiceField(label=_("New status"))
+    to = forms.ChoiceField(
+        label=_("New status"),
+        error_messages={
+            "invalid_choice": _(
+                "You cannot move this agreement to that status now: choose one of those offered."
+            )
+        },
+    )
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea)
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
