@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 import typing
 from collections.abc import Iterable
 from typing import Any
@@ -254,9 +255,14 @@ def _field_for(name: str, annotation: Any, required: bool) -> forms.Field:
 
 
 class FactForm(forms.Form):
-    """The common part of a fact; the payload fields are added from the kind's schema."""
+    """The common part of a fact; the payload fields are added from the kind's schema.
 
-    kind = forms.ChoiceField(label=_("Kind of fact"), choices=FACT_KINDS)
+    `fields_kind` (hidden) names the kind whose fields the page showed: the kind picker sits in
+    the same form (FactKindForm), and a fact is recorded only when the two agree, so a changed
+    picker never records one kind with another kind's fields (issue 11 item 2).
+    """
+
+    fields_kind = forms.ChoiceField(choices=FACT_KINDS, widget=forms.HiddenInput)
     effective_at = forms.DateField(
         label=_("Took effect on"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -264,15 +270,33 @@ class FactForm(forms.Form):
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].initial = kind
-        self.fields["kind"].widget = forms.HiddenInput()
+        self.kind = kind
+        self.fields["fields_kind"].initial = kind
         self.payload_fields: list[str] = []
         schema = PAYLOAD_SCHEMAS[EventKind(kind)]
         hints = typing.get_type_hints(schema, include_extras=True)
         for name, info in schema.model_fields.items():
+            if name in COMPUTED_FIELDS:
+                continue
             key = f"p_{name}"
             self.fields[key] = _field_for(name, hints.get(name, str), info.is_required())
             self.payload_fields.append(key)
+        if EventKind(kind) is EventKind.ASSESSMENT_SIGNED:
+            self.fields["assessment_text"] = forms.CharField(
+                label=_("Text of the signed assessment"),
+                widget=forms.Textarea(attrs={"rows": 6}),
+                max_length=200_000,
+                help_text=_("Paste the text: Ikaze computes its SHA-256 fingerprint."),
+            )
+
+    def clean_fields_kind(self) -> str:
+        shown = str(self.cleaned_data["fields_kind"])
+        if shown != self.kind:
+            raise forms.ValidationError(
+                _("The fields below are now those of “%(kind)s”: fill them in and record again.")
+                % {"kind": labels.fact_kind_label(self.kind)}
+            )
+        return shown
 
     def payload(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -286,17 +310,25 @@ class FactForm(forms.Form):
             if isinstance(self.fields[key], forms.CharField) and self.fields[key].help_text:
                 value = [part.strip() for part in str(value).split(",") if part.strip()]
             out[name] = value
+        if "assessment_text" in self.fields:
+            # The fingerprint of what was signed: computed here, never typed (issue 11 item 2).
+            text = self.cleaned_data["assessment_text"].replace("\r\n", "\n")
+            out["text_sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
         return out
 
 
+# Payload fields Ikaze computes itself: the form never asks for them.
+COMPUTED_FIELDS = frozenset({"text_sha256"})
+
+
 class FactKindForm(forms.Form):
-    """Chooses which fact form to show (a GET form beside the fact form on the same page:
-    its own element ids, so each label names one field)."""
+    """The kind picker of the fact form (same <form>: on change, htmx swaps the fields of the
+    chosen kind in; without JS, the server shows them after the first submit)."""
 
     kind = forms.ChoiceField(label=_("Kind of fact"), choices=FACT_KINDS)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", "id_choose_%s")
+        kwargs.setdefault("auto_id", "id_fact_%s")
         super().__init__(*args, **kwargs)
 
 
@@ -329,10 +361,22 @@ OVERRIDABLE_RULES = [
 
 
 class OverrideRequestForm(forms.Form):
+    """Ask to override a block; `rules` are the rules that block this person now (and may be
+    overridden): the form offers nothing else."""
+
     rule_id = forms.ChoiceField(label=_("Rule whose block to override"), choices=OVERRIDABLE_RULES)
     justification = forms.CharField(
         label=_("Justification"), widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def __init__(self, *args: Any, rules: Iterable[str] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_override_%s")
+        super().__init__(*args, **kwargs)
+        if rules is not None:
+            wanted = set(rules)
+            field = self.fields["rule_id"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [(r, label) for r, label in OVERRIDABLE_RULES if r in wanted]
 
 
 class JustificationForm(forms.Form):

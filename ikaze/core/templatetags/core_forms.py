@@ -50,9 +50,10 @@ def _top_errors(form: forms.BaseForm) -> list[str]:
 def form_errors_noted(context: Context, form: forms.BaseForm) -> dict[str, Any]:
     """Note a form's errors for the page's summary; return those shown on top of the form."""
     noted: list[forms.BaseForm] | None = context.get(_NOTED)
-    if noted is not None and form.is_bound and form.errors and form not in noted:
+    # An unbound form may carry errors too: a view refusing before any field was read.
+    if noted is not None and form.errors and form not in noted:
         noted.append(form)
-    return {"anchor": _anchor(form), "errors": _top_errors(form) if form.is_bound else []}
+    return {"anchor": _anchor(form), "errors": _top_errors(form)}
 
 
 def _errors_of(form: forms.BaseForm) -> list[SummaryError]:
