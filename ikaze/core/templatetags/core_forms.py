@@ -60,7 +60,10 @@ def _errors_of(form: forms.BaseForm) -> list[SummaryError]:
     top = f"#{_anchor(form)}"
     out = [SummaryError(e, top) for e in _top_errors(form)]
     for bound in form.visible_fields():
-        out.extend(SummaryError(str(e), f"#{_field_anchor(bound)}") for e in bound.errors)
+        # The summary names the field: "Stay reference: This field is required."
+        out.extend(
+            SummaryError(f"{bound.label}: {e}", f"#{_field_anchor(bound)}") for e in bound.errors
+        )
     return out
 
 

@@ -124,7 +124,7 @@ def test_a_field_error_links_to_its_field() -> None:
     )
     assert res.status_code == 400
     html = res.content.decode()
-    assert summary_links(html) == [("#id_p_stay_ref", "This field is required.")]
+    assert summary_links(html) == [("#id_p_stay_ref", "Stay reference: This field is required.")]
     # The field says it is invalid and names its error for assistive technology.
     assert re.search(
         r'<input[^>]*aria-describedby="id_p_stay_ref_error"[^>]*aria-invalid="true"'
