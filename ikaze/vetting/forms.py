@@ -19,11 +19,18 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ikaze.core import clock
+from ikaze.core.pickers import CodePickerField
 from ikaze.people import validation as v
 from ikaze.people.models import HouseholdMember, IdentityDocument, Sex
 from ikaze.people.services import DocumentIn, PersonIn
 from ikaze.vetting import labels
-from ikaze.vetting.legal_events import PAYLOAD_SCHEMAS, SERVICE_ONLY_KINDS, EventKind
+from ikaze.vetting.legal_events import (
+    PAYLOAD_SCHEMAS,
+    SERVICE_ONLY_KINDS,
+    CountryCode,
+    EventKind,
+    LanguageCode,
+)
 from ikaze.vetting.rules import RULES, RefusalReason, RuleKind
 from ikaze.vetting.services import HouseholdIn
 
@@ -67,12 +74,9 @@ class ReferralForm(forms.Form):
         help_text=_("YYYY-MM-DD; YYYY-MM or YYYY when only the month or year is known."),
     )
     place_of_birth = forms.CharField(label=_("Place of birth"), max_length=200, required=False)
-    nationalities = forms.CharField(
-        label=_("Nationalities"),
-        help_text=_("ISO 3166 two-letter codes separated by ';', e.g. HN; GT."),
-    )
-    languages = forms.CharField(
-        label=_("Languages"), required=False, help_text=_("ISO 639 codes, e.g. es; ht.")
+    nationalities = CodePickerField(kind="country", multiple=True, label=_("Nationalities"))
+    languages = CodePickerField(
+        kind="language", multiple=True, label=_("Languages"), required=False
     )
     needs_interpreter = forms.BooleanField(label=_("Needs an interpreter"), required=False)
     phone = forms.CharField(
@@ -82,9 +86,7 @@ class ReferralForm(forms.Form):
         label=_("Document type"), choices=IdentityDocument.Kind.choices
     )
     document_number = forms.CharField(label=_("Document number"), max_length=60)
-    document_issuing_state = forms.CharField(
-        label=_("Issuing state"), max_length=2, help_text=_("ISO 3166 two-letter code.")
-    )
+    document_issuing_state = CodePickerField(kind="country", label=_("Issuing state"))
     document_expiry = forms.CharField(
         label=_("Document expiry"), required=False, help_text=_("YYYY-MM-DD.")
     )
@@ -224,9 +226,14 @@ def _field_for(name: str, annotation: Any, required: bool) -> forms.Field:
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     if origin is typing.Union or str(origin) == "types.UnionType":
         return _field_for(name, args[0], False)
+    label = labels.FIELDS.get(name) or name.replace("_", " ").capitalize()
+    if annotation == CountryCode:
+        # Chosen by name in the reader's language; the payload keeps the code.
+        return CodePickerField(kind="country", label=label, required=required)
+    if annotation == LanguageCode:
+        return CodePickerField(kind="language", label=label, required=required)
     if origin is typing.Annotated:
         return _field_for(name, args[0], required)
-    label = labels.FIELDS.get(name) or name.replace("_", " ").capitalize()
     if origin is typing.Literal:
         return forms.ChoiceField(label=label, choices=_choices(name, args), required=required)
     if origin is frozenset:
@@ -307,7 +314,12 @@ class FactForm(forms.Form):
                 continue
             if isinstance(value, dt.date):
                 value = value.isoformat()
-            if isinstance(self.fields[key], forms.CharField) and self.fields[key].help_text:
+            field = self.fields[key]
+            if (
+                isinstance(field, forms.CharField)
+                and not isinstance(field, CodePickerField)
+                and field.help_text
+            ):
                 value = [part.strip() for part in str(value).split(",") if part.strip()]
             out[name] = value
         if "assessment_text" in self.fields:
@@ -443,8 +455,8 @@ class ServiceForm(forms.Form):
     )
     counsel_name = forms.CharField(label=_("Counsel"), max_length=200, required=False)
     translation_recorded = forms.BooleanField(label=_("A translation was provided"), required=False)
-    interpreter_language = forms.CharField(
-        label=_("Interpreter's language (ISO 639)"), max_length=3, required=False
+    interpreter_language = CodePickerField(
+        kind="language", label=_("Interpreter's language"), required=False
     )
 
     def __init__(self, *args: Any, notice_id: Any, **kwargs: Any) -> None:

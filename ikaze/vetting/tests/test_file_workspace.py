@@ -350,3 +350,26 @@ def test_the_override_form_offers_only_the_rules_that_block_this_person() -> Non
     assert res.status_code == 400
     assert [h for h, _t in summary_links(res.content.decode())] == ["#id_override_rule_id"]
     assert Override.objects.count() == before
+
+
+def test_a_fact_names_its_language_in_french_and_stores_the_code() -> None:
+    from django.conf import settings
+
+    officer = f.vetting_officer()
+    r = f.vetting_referral(officer=officer, clear=False)
+    c = signed_in(officer)
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    res = c.post(
+        f"/vetting/referrals/{r.pk}/facts/",
+        {
+            "kind": "legal_advice_given",
+            "fields_kind": "legal_advice_given",
+            "effective_at": clock.today_local().isoformat(),
+            "source_document": "LAF-1",
+            "p_provider": "Legal Aid Rwanda",
+            "p_language": "espagnol",
+        },
+    )
+    assert res.status_code == 302
+    fact = LegalEventRecord.objects.get(referral=r, kind="legal_advice_given")
+    assert fact.payload["language"] == "es"
