@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, cast
 
-import pycountry
 from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -19,16 +18,7 @@ from ikaze.agreements.models import (
 from ikaze.agreements.money import to_minor
 from ikaze.agreements.services import valid_currency
 from ikaze.agreements.standards import PROTECTIVE_DEFAULTS
-
-
-def _country_choices() -> list[tuple[str, str]]:
-    countries = sorted(
-        pycountry.countries,
-        key=lambda c: str(getattr(c, "common_name", None) or c.name),
-    )
-    return [("", "—")] + [
-        (c.alpha_2, f"{getattr(c, 'common_name', None) or c.name} ({c.alpha_2})") for c in countries
-    ]
+from ikaze.core.pickers import CodePickerField
 
 
 class DateInput(forms.DateInput):
@@ -45,8 +35,9 @@ class AgreementForm(forms.Form):
     description = forms.CharField(
         label=_("Description and notes"), required=False, widget=forms.Textarea
     )
-    sending_state = forms.ChoiceField(label=_("Sending state"), choices=_country_choices)
-    receiving_state = forms.ChoiceField(label=_("Receiving state"), choices=_country_choices)
+    # Chosen by name in the reader's language (issue 11 item 2); cleaned to the ISO code.
+    sending_state = CodePickerField(kind="country", label=_("Sending state"))
+    receiving_state = CodePickerField(kind="country", label=_("Receiving state"))
     instrument = forms.ChoiceField(
         label=_("Binding instrument"), choices=Agreement.Instrument.choices
     )

@@ -25,6 +25,12 @@ def _code_for(kind: Kind, text: str) -> str | None:
     return names.country_code_for(text) if kind == "country" else names.language_code_for(text)
 
 
+def _is_code(kind: Kind, text: str) -> bool:
+    if kind == "country":
+        return text.upper() == text and names.country_code_for(text) == text
+    return text.lower() == text and names.language_code_for(text) == text
+
+
 def _name_of(kind: Kind, code: str) -> str:
     return names.country_name(code) if kind == "country" else names.language_name(code)
 
@@ -42,6 +48,8 @@ class NamePicker(forms.TextInput):
         # Codes (an initial value, a record being edited) show as names.
         if isinstance(value, list | tuple):
             return "; ".join(_name_of(self.kind, v) for v in value)
+        if isinstance(value, str) and _is_code(self.kind, value):
+            return _name_of(self.kind, value)
         return super().format_value(value)
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:

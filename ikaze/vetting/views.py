@@ -28,8 +28,8 @@ from ikaze.agreements.selectors import (
     agreement_list_for,
 )
 from ikaze.audit.permissions import levels_for
-from ikaze.core.errors import IkazeError, PermissionDenied
-from ikaze.core.forms import add_service_errors
+from ikaze.core.errors import IkazeError, PermissionDenied, ValidationError
+from ikaze.core.forms import MessagePlace, add_service_errors
 from ikaze.core.pagination import paginate
 from ikaze.people.selectors import person_documents
 from ikaze.vetting import labels, selectors, services
@@ -191,8 +191,13 @@ def _act(request: HttpRequest, referral_id: str, action: str) -> HttpResponseBas
     except PermissionDenied:
         raise
     except IkazeError as exc:
-        problems = [f"{k}: {', '.join(map(str, v))}" for k, v in exc.details.items()]
-        messages.error(request, " ".join([exc.message, *problems]))
+        # Shown in the page's error summary: the service's sentence, then each reason (never
+        # an internal key such as "reason: …").
+        if not (isinstance(exc, ValidationError) and exc.details):
+            messages.error(request, exc.message)  # a ValidationError's only sums up its reasons
+        for reasons in exc.details.values():
+            for reason in _as_list(reasons):
+                messages.error(request, str(reason))
     else:
         messages.success(request, _("Referral updated."))
     return redirect("vetting:referral_detail", referral_id=referral.pk)
@@ -241,7 +246,9 @@ def _attach(form: forms.Form, exc: IkazeError) -> None:
         else reasons
         for key, reasons in exc.details.items()
     }
-    add_service_errors(form, shown, prefix_aliases=FIELD_ALIASES, message="first")
+    # A ValidationError's sentence only sums up its reasons ("field: reason"): reasons only.
+    place: MessagePlace = "auto" if isinstance(exc, ValidationError) else "first"
+    add_service_errors(form, shown, prefix_aliases=FIELD_ALIASES, message=place)
 
 
 def _as_list(reasons: Any) -> list[Any]:

@@ -355,3 +355,13 @@ def test_history_names_statuses_in_french(client_for, in_force, senior):
     page = c.get("/agreements/US-RW-2025/").content.decode()
     assert "En vigueur → Suspendu" in page
     assert "in_force →" not in page and "→ suspended" not in page
+
+
+def test_the_states_are_shown_and_chosen_by_name(client_for, in_force):
+    # Issue 11 item 2: one picker for every code; a code shows as the name, a name is accepted.
+    admin = client_for(Role.ADMIN)
+    page = admin.get("/agreements/US-RW-2025/edit/").content.decode()
+    assert 'name="sending_state" list="id_sending_state_names"' in page
+    assert 'value="United States"' in page
+    form = admin.get("/agreements/US-RW-2025/edit/").context["form"]
+    assert form.fields["receiving_state"].clean("rwanda") == "RW"

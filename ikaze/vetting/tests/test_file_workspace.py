@@ -373,3 +373,16 @@ def test_a_fact_names_its_language_in_french_and_stores_the_code() -> None:
     assert res.status_code == 302
     fact = LegalEventRecord.objects.get(referral=r, kind="legal_advice_given")
     assert fact.payload["language"] == "es"
+
+
+def test_a_refused_request_for_information_reads_without_internal_keys() -> None:
+    officer = f.vetting_officer()
+    ag = f.agreement(status="in_force")
+    r = f.referral(by=f.liaison(country=ag.sending_state), agreement=ag)
+    svc.referral_start_review(actor=officer, referral=r)
+    res = signed_in(officer).post(
+        f"/vetting/referrals/{r.pk}/request-information/", {"reason": ""}, follow=True
+    )
+    texts = summary_texts(res.content.decode())
+    assert texts and not any(t.startswith("reason:") for t in texts)
+    assert Referral.objects.get(pk=r.pk).status == "under_review"
