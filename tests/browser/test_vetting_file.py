@@ -131,3 +131,30 @@ def test_the_senior_officers_pages(page_as: Any) -> None:
             assert _violations(senior) == [], path
             _shot(senior, name + suffix)
         assert _unexpected(senior) == []
+
+
+def test_the_pickers_and_a_refused_status_change(page_as: Any) -> None:
+    for viewport, suffix in [(None, ""), (PHONE, "-phone")]:
+        liaison = page_as(Role.SENDING_LIAISON, viewport=viewport)
+        liaison.goto("/vetting/referrals/new/")
+        assert _violations(liaison) == []
+        # A language by its name: the datalist offers it, the form takes it.
+        field = liaison.locator("#id_languages")
+        assert field.get_attribute("list") == "id_languages_names"
+        assert liaison.locator("#id_languages_names option[value='Spanish']").count() == 1
+        _shot(liaison, "referral-form" + suffix)
+        admin = page_as(Role.SENIOR_OFFICER, viewport=viewport)
+        admin.goto("/agreements/US-RW-2025/")
+        panel = admin.locator("details", has_text="Change status")
+        panel.locator("summary").click()
+        options = panel.locator("select option").all_inner_texts()
+        assert "Draft" not in options
+        # A refused change (no reason): the error on top, the same choices offered.
+        panel.locator("button[type=submit]").click()
+        admin.wait_for_load_state()
+        assert "There is a problem" in admin.locator(".error-summary").inner_text()
+        again = admin.locator("details", has_text="Change status")
+        assert again.locator("select option").all_inner_texts() == options
+        assert _violations(admin) == []
+        _shot(admin, "agreement-refused" + suffix)
+        assert _unexpected(admin) == [] and _unexpected(liaison) == []
