@@ -53,6 +53,12 @@ NAV: list[NavItem] = [
         _("Referrals waiting for a decision, with their safeguard findings."),
     ),
     NavItem(
+        _("Alerts"),
+        "vetting:alert_list",
+        Perm.REFERRAL_DECIDE,
+        _("Accepted people a new fact now blocks: read and close each alert."),
+    ),
+    NavItem(
         _("Possible duplicates"),
         "people:match_queue",
         Perm.MATCH_VIEW,

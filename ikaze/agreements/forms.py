@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, cast
 
-import pycountry
 from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -23,16 +22,7 @@ from ikaze.agreements.services import valid_currency
 from ikaze.agreements.standards import PROTECTIVE_DEFAULTS
 from ikaze.core.forms import AmountField
 from ikaze.core.names import country_name
-
-
-def _country_choices() -> list[tuple[str, str]]:
-    countries = sorted(
-        pycountry.countries,
-        key=lambda c: str(getattr(c, "common_name", None) or c.name),
-    )
-    return [("", "—")] + [
-        (c.alpha_2, f"{getattr(c, 'common_name', None) or c.name} ({c.alpha_2})") for c in countries
-    ]
+from ikaze.core.pickers import CodePickerField
 
 
 class DateInput(forms.DateInput):
@@ -49,8 +39,9 @@ class AgreementForm(forms.Form):
     description = forms.CharField(
         label=_("Description and notes"), required=False, widget=forms.Textarea
     )
-    sending_state = forms.ChoiceField(label=_("Sending state"), choices=_country_choices)
-    receiving_state = forms.ChoiceField(label=_("Receiving state"), choices=_country_choices)
+    # Chosen by name in the reader's language (issue 11 item 2); cleaned to the ISO code.
+    sending_state = CodePickerField(kind="country", label=_("Sending state"))
+    receiving_state = CodePickerField(kind="country", label=_("Receiving state"))
     instrument = forms.ChoiceField(
         label=_("Binding instrument"), choices=Agreement.Instrument.choices
     )
@@ -117,7 +108,14 @@ def agreement_initial(agreement: Agreement) -> dict[str, Any]:
 
 
 class TransitionForm(forms.Form):
-    to = forms.ChoiceField(label=_("New status"))
+    to = forms.ChoiceField(
+        label=_("New status"),
+        error_messages={
+            "invalid_choice": _(
+                "You cannot move this agreement to that status now: choose one of those offered."
+            )
+        },
+    )
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea)
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:

@@ -260,11 +260,12 @@ def _action(
 @requires(Perm.AGREEMENT_TRANSITION)
 @require_POST
 def agreement_transition(request: HttpRequest, code: str) -> HttpResponse:
-    agreement = selectors.agreement_get_for(actor=_actor(request), code=code)
+    actor = _actor(request)
+    agreement = selectors.agreement_get_for(actor=actor, code=code)
+    # Only the transitions this reader may make from the current status, on every render: a
+    # refused choice is a form error, never a 403 (issue 11 item 8).
     form = TransitionForm(
-        request.POST,
-        prefix="transition",
-        choices=[(s, str(label)) for s, label in Agreement.Status.choices],
+        request.POST, prefix="transition", choices=_transition_choices(actor, agreement)
     )
     return _action(
         request,

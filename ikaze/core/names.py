@@ -126,3 +126,74 @@ def country_names(codes: Iterable[str], language: str | None = None) -> list[str
 
 def language_names(codes: Iterable[str], language: str | None = None) -> list[str]:
     return [language_name(c, language) for c in codes]
+
+
+# --- choosing by name (the pickers of ikaze.core.pickers, issue 11 item 2) -------------------
+
+
+def _fold(text: str) -> str:
+    """ "Espagnol", "espagnol " and "ESPAÑOL" compare equal: case and accents set aside."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@functools.cache
+def _country_codes() -> tuple[str, ...]:
+    return tuple(sorted(c.alpha_2 for c in pycountry.countries))
+
+
+@functools.cache
+def _language_codes() -> tuple[str, ...]:
+    # The languages with a two-letter code: those CLDR names in every reader's language.
+    return tuple(sorted(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2")))
+
+
+def country_choices(language: str | None = None) -> list[tuple[str, str]]:
+    """Every ISO 3166-1 country as (code, name in `language`), sorted by name."""
+    return _country_choices(language or get_language() or "en")
+
+
+def language_choices(language: str | None = None) -> list[tuple[str, str]]:
+    """Every two-letter ISO 639 language as (code, name in `language`), sorted by name."""
+    return _language_choices(language or get_language() or "en")
+
+
+@functools.lru_cache(maxsize=16)
+def _country_choices(lang: str) -> list[tuple[str, str]]:
+    return sorted(((c, _country(c, lang)) for c in _country_codes()), key=lambda p: _fold(p[1]))
+
+
+@functools.lru_cache(maxsize=16)
+def _language_choices(lang: str) -> list[tuple[str, str]]:
+    return sorted(((c, _language(c, lang)) for c in _language_codes()), key=lambda p: _fold(p[1]))
+
+
+@functools.lru_cache(maxsize=16)
+def _by_name(kind: str, language: str) -> dict[str, str]:
+    choices = country_choices if kind == "country" else language_choices
+    found: dict[str, str] = {}
+    # The reader's names win over English ones ("Georgia" is a country in both).
+    for lang in reversed(_languages_to_try(language)):
+        for code, name in choices(lang):
+            found[_fold(name)] = code
+    return found
+
+
+def country_code_for(text: str, language: str | None = None) -> str | None:
+    """The ISO code of a country typed by code ("es") or by name in the reader's language or
+    in English ("Spain", "Espagne"); None when nothing matches."""
+    key = text.strip().upper()
+    if key in _country_codes():
+        return key
+    return _by_name("country", language or get_language() or "en").get(_fold(text))
+
+
+def language_code_for(text: str, language: str | None = None) -> str | None:
+    """The ISO 639 code of a language typed by code ("es", "hat") or by name ("Spanish",
+    "espagnol"); None when nothing matches."""
+    key = text.strip().lower()
+    if key in _language_codes() or (len(key) == 3 and pycountry.languages.get(alpha_3=key)):
+        return key
+    return _by_name("language", language or get_language() or "en").get(_fold(text))

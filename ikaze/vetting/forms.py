@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 import typing
 from collections.abc import Iterable
 from typing import Any
@@ -20,12 +21,19 @@ from django.utils.translation import gettext_lazy as _
 
 from ikaze.core import clock
 from ikaze.core.amounts import babel_locale
+from ikaze.core.pickers import CodePickerField
 from ikaze.core.worklist import FilterForm, choice_error
 from ikaze.people import validation as v
 from ikaze.people.models import HouseholdMember, IdentityDocument, Sex
 from ikaze.people.services import DocumentIn, PersonIn
 from ikaze.vetting import labels
-from ikaze.vetting.legal_events import PAYLOAD_SCHEMAS, SERVICE_ONLY_KINDS, EventKind
+from ikaze.vetting.legal_events import (
+    PAYLOAD_SCHEMAS,
+    SERVICE_ONLY_KINDS,
+    CountryCode,
+    EventKind,
+    LanguageCode,
+)
 from ikaze.vetting.models import ReferralStatus
 from ikaze.vetting.rules import RULES, RefusalReason, RuleKind
 from ikaze.vetting.services import HouseholdIn
@@ -70,12 +78,9 @@ class ReferralForm(forms.Form):
         help_text=_("YYYY-MM-DD; YYYY-MM or YYYY when only the month or year is known."),
     )
     place_of_birth = forms.CharField(label=_("Place of birth"), max_length=200, required=False)
-    nationalities = forms.CharField(
-        label=_("Nationalities"),
-        help_text=_("ISO 3166 two-letter codes separated by ';', e.g. HN; GT."),
-    )
-    languages = forms.CharField(
-        label=_("Languages"), required=False, help_text=_("ISO 639 codes, e.g. es; ht.")
+    nationalities = CodePickerField(kind="country", multiple=True, label=_("Nationalities"))
+    languages = CodePickerField(
+        kind="language", multiple=True, label=_("Languages"), required=False
     )
     needs_interpreter = forms.BooleanField(label=_("Needs an interpreter"), required=False)
     phone = forms.CharField(
@@ -85,9 +90,7 @@ class ReferralForm(forms.Form):
         label=_("Document type"), choices=IdentityDocument.Kind.choices
     )
     document_number = forms.CharField(label=_("Document number"), max_length=60)
-    document_issuing_state = forms.CharField(
-        label=_("Issuing state"), max_length=2, help_text=_("ISO 3166 two-letter code.")
-    )
+    document_issuing_state = CodePickerField(kind="country", label=_("Issuing state"))
     document_expiry = forms.CharField(
         label=_("Document expiry"), required=False, help_text=_("YYYY-MM-DD.")
     )
@@ -227,9 +230,14 @@ def _field_for(name: str, annotation: Any, required: bool) -> forms.Field:
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     if origin is typing.Union or str(origin) == "types.UnionType":
         return _field_for(name, args[0], False)
+    label = labels.FIELDS.get(name) or name.replace("_", " ").capitalize()
+    if annotation == CountryCode:
+        # Chosen by name in the reader's language; the payload keeps the code.
+        return CodePickerField(kind="country", label=label, required=required)
+    if annotation == LanguageCode:
+        return CodePickerField(kind="language", label=label, required=required)
     if origin is typing.Annotated:
         return _field_for(name, args[0], required)
-    label = labels.FIELDS.get(name) or name.replace("_", " ").capitalize()
     if origin is typing.Literal:
         return forms.ChoiceField(label=label, choices=_choices(name, args), required=required)
     if origin is frozenset:
@@ -258,9 +266,14 @@ def _field_for(name: str, annotation: Any, required: bool) -> forms.Field:
 
 
 class FactForm(forms.Form):
-    """The common part of a fact; the payload fields are added from the kind's schema."""
+    """The common part of a fact; the payload fields are added from the kind's schema.
 
-    kind = forms.ChoiceField(label=_("Kind of fact"), choices=FACT_KINDS)
+    `fields_kind` (hidden) names the kind whose fields the page showed: the kind picker sits in
+    the same form (FactKindForm), and a fact is recorded only when the two agree, so a changed
+    picker never records one kind with another kind's fields (issue 11 item 2).
+    """
+
+    fields_kind = forms.ChoiceField(choices=FACT_KINDS, widget=forms.HiddenInput)
     effective_at = forms.DateField(
         label=_("Took effect on"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -274,8 +287,8 @@ class FactForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].initial = kind
-        self.fields["kind"].widget = forms.HiddenInput()
+        self.kind = kind
+        self.fields["fields_kind"].initial = kind
         # Issue 11 item 3: the source may be a document uploaded to the person or referral.
         files = list(source_files)
         if files:
@@ -288,9 +301,27 @@ class FactForm(forms.Form):
         schema = PAYLOAD_SCHEMAS[EventKind(kind)]
         hints = typing.get_type_hints(schema, include_extras=True)
         for name, info in schema.model_fields.items():
+            if name in COMPUTED_FIELDS:
+                continue
             key = f"p_{name}"
             self.fields[key] = _field_for(name, hints.get(name, str), info.is_required())
             self.payload_fields.append(key)
+        if EventKind(kind) is EventKind.ASSESSMENT_SIGNED:
+            self.fields["assessment_text"] = forms.CharField(
+                label=_("Text of the signed assessment"),
+                widget=forms.Textarea(attrs={"rows": 6}),
+                max_length=200_000,
+                help_text=_("Paste the text: Ikaze computes its SHA-256 fingerprint."),
+            )
+
+    def clean_fields_kind(self) -> str:
+        shown = str(self.cleaned_data["fields_kind"])
+        if shown != self.kind:
+            raise forms.ValidationError(
+                _("The fields below are now those of “%(kind)s”: fill them in and record again.")
+                % {"kind": labels.fact_kind_label(self.kind)}
+            )
+        return shown
 
     def payload(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -301,20 +332,33 @@ class FactForm(forms.Form):
                 continue
             if isinstance(value, dt.date):
                 value = value.isoformat()
-            if isinstance(self.fields[key], forms.CharField) and self.fields[key].help_text:
+            field = self.fields[key]
+            if (
+                isinstance(field, forms.CharField)
+                and not isinstance(field, CodePickerField)
+                and field.help_text
+            ):
                 value = [part.strip() for part in str(value).split(",") if part.strip()]
             out[name] = value
+        if "assessment_text" in self.fields:
+            # The fingerprint of what was signed: computed here, never typed (issue 11 item 2).
+            text = self.cleaned_data["assessment_text"].replace("\r\n", "\n")
+            out["text_sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
         return out
 
 
+# Payload fields Ikaze computes itself: the form never asks for them.
+COMPUTED_FIELDS = frozenset({"text_sha256"})
+
+
 class FactKindForm(forms.Form):
-    """Chooses which fact form to show (a GET form beside the fact form on the same page:
-    its own element ids, so each label names one field)."""
+    """The kind picker of the fact form (same <form>: on change, htmx swaps the fields of the
+    chosen kind in; without JS, the server shows them after the first submit)."""
 
     kind = forms.ChoiceField(label=_("Kind of fact"), choices=FACT_KINDS)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", "id_choose_%s")
+        kwargs.setdefault("auto_id", "id_fact_%s")
         super().__init__(*args, **kwargs)
 
 
@@ -347,10 +391,22 @@ OVERRIDABLE_RULES = [
 
 
 class OverrideRequestForm(forms.Form):
+    """Ask to override a block; `rules` are the rules that block this person now (and may be
+    overridden): the form offers nothing else."""
+
     rule_id = forms.ChoiceField(label=_("Rule whose block to override"), choices=OVERRIDABLE_RULES)
     justification = forms.CharField(
         label=_("Justification"), widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def __init__(self, *args: Any, rules: Iterable[str] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_override_%s")
+        super().__init__(*args, **kwargs)
+        if rules is not None:
+            wanted = set(rules)
+            field = self.fields["rule_id"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [(r, label) for r, label in OVERRIDABLE_RULES if r in wanted]
 
 
 class JustificationForm(forms.Form):
@@ -449,8 +505,8 @@ class ServiceForm(forms.Form):
     )
     counsel_name = forms.CharField(label=_("Counsel"), max_length=200, required=False)
     translation_recorded = forms.BooleanField(label=_("A translation was provided"), required=False)
-    interpreter_language = forms.CharField(
-        label=_("Interpreter's language (ISO 639)"), max_length=3, required=False
+    interpreter_language = CodePickerField(
+        kind="language", label=_("Interpreter's language"), required=False
     )
 
     def __init__(self, *args: Any, notice_id: Any, **kwargs: Any) -> None:

@@ -16,26 +16,24 @@ from ikaze.vetting.models import Referral
 
 
 def queue_waiting(actor: Actor) -> str:
-    """The vetting queue: referrals without a decision, and open alerts on accepted people.
-
-    The count is the queue's own default view (one selector: the two never disagree)."""
+    """The vetting queue: referrals waiting for a decision. The count is the queue's own
+    default view (one selector: the two never disagree)."""
     waiting = selectors.referral_queue_for(actor=actor).count()
+    if not waiting:
+        return ""
+    return ngettext(
+        "%(count)s referral waiting for a decision",
+        "%(count)s referrals waiting for a decision",
+        waiting,
+    ) % {"count": waiting}
+
+
+def alerts_waiting(actor: Actor) -> str:
+    """The alerts list: open alerts on accepted people (the count links to the list)."""
     alerts = selectors.alert_list_for(actor=actor).count()
-    parts = []
-    if waiting:
-        parts.append(
-            ngettext(
-                "%(count)s referral waiting for a decision",
-                "%(count)s referrals waiting for a decision",
-                waiting,
-            )
-            % {"count": waiting}
-        )
-    if alerts:
-        parts.append(
-            ngettext("%(count)s open alert", "%(count)s open alerts", alerts) % {"count": alerts}
-        )
-    return " · ".join(parts)
+    if not alerts:
+        return ""
+    return ngettext("%(count)s open alert", "%(count)s open alerts", alerts) % {"count": alerts}
 
 
 def referrals_waiting(actor: Actor) -> str:
@@ -74,5 +72,6 @@ def overrides_waiting(actor: Actor) -> str:
 
 def register() -> None:
     register_waiting("vetting:queue", queue_waiting)
+    register_waiting("vetting:alert_list", alerts_waiting)
     register_waiting("vetting:referral_list", referrals_waiting)
     register_waiting("vetting:override_list", overrides_waiting)

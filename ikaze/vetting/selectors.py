@@ -473,11 +473,23 @@ def notice_get_for(*, actor: Actor, notice_id: uuid.UUID | str) -> Notice:
     return notice
 
 
-def alert_list_for(*, actor: Actor, open_only: bool = True) -> QuerySet[Alert]:
+def alert_list_for(
+    *, actor: Actor, open_only: bool = True, resolved_only: bool = False, agreement: str = ""
+) -> QuerySet[Alert]:
+    """Alerts on accepted people, newest first: open ones by default; `agreement` by code."""
     _working_file(actor)
-    qs = _working_scope(actor, Alert.objects.select_related("referral", "referral__person"))
+    qs = _working_scope(
+        actor,
+        Alert.objects.select_related(
+            "referral", "referral__person", "referral__agreement", "resolved_by"
+        ),
+    )
     if open_only:
         qs = qs.filter(resolved_at__isnull=True)
+    elif resolved_only:
+        qs = qs.filter(resolved_at__isnull=False)
+    if agreement:
+        qs = qs.filter(referral__agreement__code=agreement)
     return qs.order_by("-raised_at", "pk")
 
 
@@ -635,3 +647,29 @@ def accepted_referrals_under(*, agreement_id: Any) -> list[tuple[Any, Any]]:
         .order_by("created_at", "pk")
         .values_list("pk", "person_id")
     )
+
+
+def override_candidates_for(*, actor: Actor, referral: Referral) -> list[str]:
+    """The rules a senior officer may ask to override now: those blocking this person at the
+    decision (as `override_request` evaluates them), overridable, with no live request."""
+    from ikaze.vetting.models import OVERRIDE_LIVE_STATUSES
+    from ikaze.vetting.rules import Outcome, RuleKind, Stage
+    from ikaze.vetting.screening import screen  # the screening reads people through selectors
+
+    _working_file(actor)
+    ((_screened, ev, _row),) = screen(
+        Referral.objects.filter(pk=referral.pk), stage=Stage.DECISION, store=False
+    )
+    live = set(
+        Override.objects.filter(referral=referral, status__in=OVERRIDE_LIVE_STATUSES).values_list(
+            "rule_id", flat=True
+        )
+    )
+    return [
+        f.rule_id
+        for f in ev.findings
+        if f.outcome is Outcome.BLOCK
+        and f.kind is RuleKind.BLOCK
+        and f.overridable
+        and f.rule_id not in live
+    ]

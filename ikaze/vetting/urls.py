@@ -59,6 +59,7 @@ urlpatterns = [
         views.fact_removal_answer,
         name="fact_removal_answer",
     ),
+    path("alerts/", views.alert_list, name="alert_list"),
     path("alerts/<uuid:alert_id>/resolve/", views.alert_resolve, name="alert_resolve"),
     path("overrides/", views.override_list, name="override_list"),
     path("monitor-notices/", views.monitor_notice_list, name="monitor_notice_list"),

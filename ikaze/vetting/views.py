@@ -7,6 +7,7 @@ the override list for senior officers, and the decision as the sending liaison s
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django import forms
@@ -15,8 +16,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ikaze.accounts.access import Perm
@@ -30,8 +31,8 @@ from ikaze.agreements.selectors import (
 )
 from ikaze.audit.permissions import levels_for
 from ikaze.core import clock
-from ikaze.core.errors import IkazeError, PermissionDenied
-from ikaze.core.forms import add_service_errors
+from ikaze.core.errors import IkazeError, PermissionDenied, ValidationError
+from ikaze.core.forms import MessagePlace, add_service_errors
 from ikaze.core.pagination import paginate
 from ikaze.core.worklist import Column, csv_response, page_number, sorted_for_export, work_list
 from ikaze.documents.models import DocumentKind, TargetType
@@ -44,6 +45,7 @@ from ikaze.documents.selectors import (
 from ikaze.documents.services import document_prepare
 from ikaze.people.selectors import person_documents
 from ikaze.vetting import labels, selectors, services
+from ikaze.vetting.file_summary import approved_overrides, file_summary
 from ikaze.vetting.forms import (
     ERROR_FIELDS,
     FORM_FACT_KINDS,
@@ -65,7 +67,13 @@ from ikaze.vetting.forms import (
 )
 from ikaze.vetting.lateness import recorded_days_late
 from ikaze.vetting.legal_events import SERVICE_ONLY_KINDS, EventKind, is_protective, parse_payload
-from ikaze.vetting.models import Decision, FactRemoval, LegalEventRecord, Override, Referral
+from ikaze.vetting.models import (
+    Decision,
+    FactRemoval,
+    LegalEventRecord,
+    Override,
+    Referral,
+)
 from ikaze.vetting.rules import RULES, RULESET_VERSION
 from ikaze.vetting.rules.findings import Finding as RuleFinding
 
@@ -341,8 +349,13 @@ def _act(request: HttpRequest, referral_id: str, action: str) -> HttpResponseBas
     except PermissionDenied:
         raise
     except IkazeError as exc:
-        problems = [f"{k}: {', '.join(map(str, v))}" for k, v in exc.details.items()]
-        messages.error(request, " ".join([exc.message, *problems]))
+        # Shown in the page's error summary: the service's sentence, then each reason (never
+        # an internal key such as "reason: …").
+        if not (isinstance(exc, ValidationError) and exc.details):
+            messages.error(request, exc.message)  # a ValidationError's only sums up its reasons
+        for reasons in exc.details.values():
+            for reason in _as_list(reasons):
+                messages.error(request, str(reason))
     else:
         messages.success(request, _("Referral updated."))
     return redirect("vetting:referral_detail", referral_id=referral.pk)
@@ -382,7 +395,22 @@ def _attach(form: forms.Form, exc: IkazeError) -> None:
     if isinstance(exc, PermissionDenied) and not isinstance(exc, services.SeniorOfficerRequired):
         raise exc
     # The service's sentence first ("A safeguard blocks this acceptance."), then each reason.
-    add_service_errors(form, exc, prefix_aliases=FIELD_ALIASES, message="first", label_unknown=True)
+    # A reason no field shows goes on top named by its rule ("A8 — Court stay: …") or as it is,
+    # never by an internal key ("seconded_by: …", issue 11 item 8).
+    shown = copy.copy(exc)
+    shown.details = {
+        key: [f"{key} — {_(RULES[key].title)}: {r}" for r in _as_list(reasons)]
+        if key in RULES
+        else reasons
+        for key, reasons in exc.details.items()
+    }
+    # A ValidationError's sentence only sums up its reasons ("field: reason"): reasons only.
+    place: MessagePlace = "auto" if isinstance(exc, ValidationError) else "first"
+    add_service_errors(form, shown, prefix_aliases=FIELD_ALIASES, message=place)
+
+
+def _as_list(reasons: Any) -> list[Any]:
+    return reasons if isinstance(reasons, list) else [reasons]
 
 
 def _shown_finding(
@@ -546,9 +574,6 @@ def rescreen(request: HttpRequest) -> HttpResponseBase:
 
 def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> dict[str, Any]:
     actor = actor_of(request)
-    notices = _with_service_forms(
-        selectors.notices_for(actor=actor, referral=referral), forms_.get("service_form")
-    )
     ev = selectors.latest_evaluation_for(actor=actor, referral=referral)
     ordered = list(ev.ordered_findings) if ev is not None else []  # type: ignore[attr-defined]
     legal_facts = list(selectors.legal_facts_for(actor=actor, referral=referral))
@@ -556,10 +581,25 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
     persons = selectors.person_names(
         ids=labels.person_refs(*(x.facts_used for x in ordered), *(e.payload for e in legal_facts))
     )
-    findings = [_shown_finding(f, people, persons, referral.agreement) for f in ordered]
-    kind = request.GET.get("kind", "") or EventKind.LEGAL_ADVICE_GIVEN.value
-    if kind not in FORM_FACT_KINDS:
-        kind = EventKind.LEGAL_ADVICE_GIVEN.value
+    overrides = selectors.overrides_for(actor=actor, referral=referral)
+    approved = approved_overrides(overrides)
+    findings = [
+        {
+            **_shown_finding(f, people, persons, referral.agreement),
+            # An approved override of a block: the rule reads "Overridden", with its approvals.
+            "override": approved.get(f.rule_id) if f.outcome == "block" else None,
+        }
+        for f in ordered
+    ]
+    kind = _fact_kind(forms_.get("fact_kind") or request.GET.get("kind", ""))
+    decisions = list(selectors.decisions_for(actor=actor, referral=referral))
+    notices = _with_service_forms(
+        selectors.notices_for(actor=actor, referral=referral), forms_.get("service_form")
+    )
+    alerts = _with_alert_forms(
+        selectors.alert_list_for(actor=actor, open_only=False).filter(referral=referral),
+        forms_.get("alert_form"),
+    )
     removals = selectors.fact_removals_for(actor=actor, referral=referral)
     pending_targets = {r.target_id for r in removals if r.status == FactRemoval.Status.REQUESTED}
     superseded = {e.supersedes_id for e in legal_facts if e.supersedes_id}
@@ -567,7 +607,7 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
     fact_docs = documents_of(
         target_type=TargetType.LEGAL_EVENT, target_ids=[e.pk for e in legal_facts]
     )
-    ctx = {
+    ctx: dict[str, Any] = {
         "referral": referral,
         "person": referral.person,
         "evaluation": ev,
@@ -613,16 +653,13 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
         "removal_form": forms_.get("removal_form")
         or FactRemovalForm(facts=_removable(legal_facts, superseded | pending_targets)),
         "can_second_removal": actor.can(Perm.OVERRIDE_APPROVE),
-        "decisions": selectors.decisions_for(actor=actor, referral=referral),
-        "overrides": selectors.overrides_for(actor=actor, referral=referral),
+        "decisions": decisions,
+        "overrides": overrides,
         "notices": _with_documents(notices, actor=actor, next_url=here),
         "issued_notice": next(
             (n for n in notices if str(n.pk) == request.GET.get("issued", "")), None
         ),
-        "alerts": _with_alert_forms(
-            selectors.alert_list_for(actor=actor, open_only=False).filter(referral=referral),
-            forms_.get("alert_form"),
-        ),
+        "alerts": alerts,
         "can_resolve": actor.can(Perm.REFERRAL_DECIDE),
         "kind_form": FactKindForm(initial={"kind": kind}),
         "fact_form": forms_.get("fact_form")
@@ -638,13 +675,44 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
         ),
         "thread": _thread(actor, referral),
         "decide_form": forms_.get("decide_form") or DecideForm(),
-        "override_form": forms_.get("override_form") or OverrideRequestForm(),
+        "override_form": forms_.get("override_form")
+        or OverrideRequestForm(
+            rules=selectors.override_candidates_for(actor=actor, referral=referral)
+            if actor.can(Perm.OVERRIDE_APPROVE) and referral.status in services.DECIDABLE
+            else []
+        ),
         "notice_form": forms_.get("notice_form") or NoticeForm(),
         "can_record": actor.can(Perm.FACT_RECORD),
         "can_decide": actor.can(Perm.REFERRAL_DECIDE) and referral.status in services.DECIDABLE,
         "can_override": actor.can(Perm.OVERRIDE_APPROVE) and referral.status in services.DECIDABLE,
         "can_notice": actor.can(Perm.NOTICE_ISSUE),
     }
+    decidable = referral.status in services.DECIDABLE
+    ctx["summary"] = file_summary(
+        referral=referral,
+        findings=findings,
+        overrides=overrides,
+        decisions=decisions,
+        notices=notices,
+        alerts=alerts,
+        missing=[
+            (labels.code_label("missing", name), [_(r) for r in reasons])
+            for name, reasons in services.referral_missing_data(person=referral.person).items()
+        ]
+        if decidable
+        else [],
+        decidable=decidable,
+        can={
+            "resolve": ctx["can_resolve"],
+            "record": ctx["can_record"],
+            "decide": ctx["can_decide"],
+            "override": ctx["can_override"],
+            "notice": ctx["can_notice"],
+        },
+        user_id=actor.user.pk if actor.user else None,
+    )
+    # The panel a refused form belongs to opens, so its errors are in sight.
+    ctx["open_panel"] = next((key for key in _PANELS if forms_.get(key) is not None), "")
     return ctx
 
 
@@ -673,6 +741,22 @@ def _with_documents(notices: list[Any], *, actor: Any, next_url: str) -> list[An
     return notices
 
 
+_PANELS = (
+    "fact_form",
+    "decide_form",
+    "override_form",
+    "notice_form",
+    "service_form",
+    "alert_form",
+    "removal_form",
+    "answer_form",
+)
+
+
+def _fact_kind(kind: str) -> str:
+    return kind if kind in FORM_FACT_KINDS else EventKind.LEGAL_ADVICE_GIVEN.value
+
+
 def _removable(facts: list[LegalEventRecord], taken: set[Any]) -> list[tuple[str, str]]:
     """The protective facts still standing, as choices for a removal request (SAFEGUARDS F1)."""
     return [
@@ -690,6 +774,12 @@ def _removable(facts: list[LegalEventRecord], taken: set[Any]) -> list[tuple[str
 def vetting_file(request: HttpRequest, referral_id: str) -> HttpResponse:
     actor = actor_of(request)
     referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
+    if request.headers.get("HX-Request") and "fact_fields" in request.GET:
+        # The fact form's picker changed: only the fields of the chosen kind (htmx swaps them).
+        kind = _fact_kind(request.GET.get("kind", ""))
+        return render(
+            request, "vetting/vetting/_fact_fields.html", {"fact_form": FactForm(kind=kind)}
+        )
     return render(request, "vetting/vetting/file.html", _file_context(request, referral))
 
 
@@ -719,15 +809,17 @@ def fact_record(request: HttpRequest, referral_id: str) -> HttpResponseBase:
     referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
     kind = request.POST.get("kind", "")
     if kind not in FORM_FACT_KINDS:
-        form = FactForm(kind=EventKind.LEGAL_ADVICE_GIVEN.value)
-        form.cleaned_data = {}  # an unbound form: add_error needs it
-        form.add_error(
-            None,
-            _("A served notice is recorded only as proof of service of an issued notice.")
-            if kind in SERVICE_ONLY_KINDS
-            else _("Choose a kind of fact."),
+        return _file_with_errors(
+            request,
+            referral,
+            fact_form=_refused_fact_form(
+                EventKind.LEGAL_ADVICE_GIVEN.value,
+                request.POST,
+                _("A served notice is recorded only as proof of service of an issued notice.")
+                if kind in SERVICE_ONLY_KINDS
+                else _("Choose a kind of fact."),
+            ),
         )
-        return _file_with_errors(request, referral, fact_form=form)
     form = FactForm(request.POST, kind=kind, source_files=_source_files(actor, referral))
     if form.is_valid():
         try:
@@ -746,7 +838,22 @@ def fact_record(request: HttpRequest, referral_id: str) -> HttpResponseBase:
         else:
             messages.success(request, _("The fact is recorded and the rules ran again."))
             return redirect("vetting:vetting_file", referral.pk)
-    return _file_with_errors(request, referral, fact_form=form)
+    elif "fields_kind" in form.errors:
+        # The picker changed without the fields following (no JS): show the chosen kind's
+        # fields, keeping what is common, and record nothing.
+        form = _refused_fact_form(kind, request.POST, str(form.errors["fields_kind"][0]))
+    return _file_with_errors(request, referral, fact_form=form, fact_kind=kind)
+
+
+def _refused_fact_form(kind: str, data: Any, error: str) -> FactForm:
+    """A fresh fact form of `kind` (common fields kept from `data`) that says why."""
+    form = FactForm(
+        kind=kind,
+        initial={k: data.get(k, "") for k in ("effective_at", "source_document")},
+    )
+    form.cleaned_data = {}  # an unbound form: add_error needs it
+    form.add_error(None, error)
+    return form
 
 
 @requires(Perm.REFERRAL_DECIDE)
@@ -781,7 +888,9 @@ def decide(request: HttpRequest, referral_id: str) -> HttpResponseBase:
 def override_request(request: HttpRequest, referral_id: str) -> HttpResponseBase:
     actor = actor_of(request)
     referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
-    form = OverrideRequestForm(request.POST)
+    form = OverrideRequestForm(
+        request.POST, rules=selectors.override_candidates_for(actor=actor, referral=referral)
+    )
     if form.is_valid():
         try:
             services.override_request(
@@ -956,6 +1065,53 @@ def _with_alert_forms(alerts: Any, refused: AlertResolveForm | None) -> list[Any
     return out
 
 
+ALERT_FILTERS = (
+    ("open", gettext_lazy("Open")),
+    ("resolved", gettext_lazy("Resolved")),
+    ("all", gettext_lazy("All")),
+)
+
+
+def _alert_list_context(
+    request: HttpRequest, refused: AlertResolveForm | None = None
+) -> dict[str, Any]:
+    actor = actor_of(request)
+    source = request.POST if request.method == "POST" else request.GET
+    state = source.get("state", "open")
+    if state not in dict(ALERT_FILTERS):
+        state = "open"
+    agreement = source.get("agreement", "").strip()
+    qs = selectors.alert_list_for(
+        actor=actor,
+        open_only=state == "open",
+        resolved_only=state == "resolved",
+        agreement=agreement,
+    )
+    page = paginate(qs, page=page_number(request), size=50)
+    alerts = _with_alert_forms(page.items, refused)
+    for a in alerts:
+        a.rules = [f"{r} — {_(RULES[r].title)}" if r in RULES else r for r in a.rule_ids]
+    query = f"state={state}" + (f"&agreement={agreement}" if agreement else "")
+    more = f"&agreement={agreement}" if agreement else ""
+    return {
+        "page": page,
+        "alerts": alerts,
+        "state": state,
+        "agreement": agreement,
+        "filters": [(key, label, f"?state={key}{more}") for key, label in ALERT_FILTERS],
+        "agreements": agreement_list_for(actor=actor),
+        "querystring_base": query + "&",
+        "can_resolve": actor.can(Perm.REFERRAL_DECIDE),
+    }
+
+
+@requires(Perm.REFERRAL_DECIDE)
+@require_GET
+def alert_list(request: HttpRequest) -> HttpResponse:
+    """Alerts on accepted people (SAFEGUARDS F5), to read and close (issue 11 item 5)."""
+    return render(request, "vetting/vetting/alert_list.html", _alert_list_context(request))
+
+
 @requires(Perm.REFERRAL_DECIDE)
 @require_POST
 def alert_resolve(request: HttpRequest, alert_id: str) -> HttpResponseBase:
@@ -963,6 +1119,7 @@ def alert_resolve(request: HttpRequest, alert_id: str) -> HttpResponseBase:
     alert = selectors.alert_get_for(actor=actor, alert_id=alert_id)
     referral = selectors.referral_vetting_get_for(actor=actor, referral_id=alert.referral_id)
     form = AlertResolveForm(request.POST, alert_id=alert.pk)
+    from_list = request.POST.get("return_to") == "list"
     if form.is_valid():
         try:
             services.alert_resolve(
@@ -972,31 +1129,65 @@ def alert_resolve(request: HttpRequest, alert_id: str) -> HttpResponseBase:
             _attach(form, exc)
         else:
             messages.success(request, _("The alert is closed."))
+            if from_list:
+                return redirect("vetting:alert_list")
             return redirect("vetting:vetting_file", referral.pk)
+    if from_list:
+        return render(
+            request,
+            "vetting/vetting/alert_list.html",
+            _alert_list_context(request, refused=form),
+            status=400,
+        )
     return _file_with_errors(request, referral, alert_form=form)
 
 
 # --- overrides (senior officers) ------------------------------------------------------------
 
 
-@requires(Perm.OVERRIDE_VIEW)
-@require_http_methods(["GET"])
-def override_list(request: HttpRequest) -> HttpResponse:
+OVERRIDE_FILTERS = (
+    ("requested", gettext_lazy("Waiting")),
+    ("approved", gettext_lazy("Approved")),
+    ("declined", gettext_lazy("Declined")),
+    ("closed", gettext_lazy("Closed unanswered")),
+)
+
+
+def _override_list_page(
+    request: HttpRequest, status: str, refused: JustificationForm | None = None, failed: Any = None
+) -> dict[str, Any]:
     actor = actor_of(request)
-    status = request.GET.get("status", "requested")
+    if status not in dict(OVERRIDE_FILTERS):
+        status = "requested"
     page = paginate(
         selectors.override_list_for(actor=actor, status=status), page=page_number(request)
     )
+    me = actor.user.pk if actor.user else None
+    for o in page.items:
+        o.rule_title = _(RULES[o.rule_id].title) if o.rule_id in RULES else ""
+        # Four eyes: one's own request waits for another senior officer, with no buttons.
+        o.own = o.requested_by_id == me
+        o.answer_form = (
+            refused
+            if refused is not None and failed == o.pk
+            else JustificationForm(auto_id=f"id_o_{str(o.pk)[:8]}_%s")
+        )
+    return {
+        "page": page,
+        "status": status,
+        "filters": OVERRIDE_FILTERS,
+        "querystring_base": f"status={status}&",
+        # The monitor reads the list (SAFEGUARDS C1) but answers nothing.
+        "can_answer": actor.can(Perm.OVERRIDE_APPROVE),
+    }
+
+
+@requires(Perm.OVERRIDE_VIEW)
+@require_http_methods(["GET"])
+def override_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "requested")
     return render(
-        request,
-        "vetting/vetting/override_list.html",
-        {
-            "page": page,
-            "status": status,
-            "form": JustificationForm(),
-            "querystring_base": f"status={status}&",
-            "can_answer": actor.can(Perm.OVERRIDE_APPROVE),
-        },
+        request, "vetting/vetting/override_list.html", _override_list_page(request, status)
     )
 
 
@@ -1018,7 +1209,7 @@ def monitor_notice_list(request: HttpRequest) -> HttpResponse:
 def override_second(request: HttpRequest, override_id: str) -> HttpResponseBase:
     actor = actor_of(request)
     override = selectors.override_get_for(actor=actor, override_id=override_id)
-    form = JustificationForm(request.POST)
+    form = JustificationForm(request.POST, auto_id=f"id_o_{str(override.pk)[:8]}_%s")
     decline = request.POST.get("action") == "decline"
     if form.is_valid():
         try:
@@ -1035,19 +1226,14 @@ def override_second(request: HttpRequest, override_id: str) -> HttpResponseBase:
         else:
             messages.success(request, _("Your answer is recorded."))
             return redirect("vetting:override_list")
-    page = paginate(selectors.override_list_for(actor=actor), page=1)
-    return render(
-        request,
-        "vetting/vetting/override_list.html",
-        {
-            "page": page,
-            "status": "requested",
-            "form": form,
-            "failed": override.pk,
-            "can_answer": True,
-        },
-        status=400,
-    )
+    ctx = _override_list_page(request, "requested", refused=form, failed=override.pk)
+    if not any(o.pk == override.pk and not o.own for o in ctx["page"].items):
+        # Its form is not on the page (one's own request, or answered meanwhile): the refusal
+        # shows in the page's error summary all the same.
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, str(e))
+    return render(request, "vetting/vetting/override_list.html", ctx, status=400)
 
 
 # --- the sending liaison's view of the decision ---------------------------------------------

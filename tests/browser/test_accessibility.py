@@ -82,6 +82,7 @@ def test_the_vetting_officers_pages(page_as: Any, subtests: Any) -> None:
     )
     # A refused decision: the form's errors are announced and tied to their fields.
     page.goto(f"/vetting/referrals/{blocked}/vetting/")
+    page.locator("summary", has_text="Record the decision").click()
     decide = page.locator("form[action$='/decide/']")
     decide.get_by_label("Accept this person").check()
     decide.locator("button[type=submit]").click()

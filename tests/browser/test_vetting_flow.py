@@ -54,6 +54,8 @@ def test_block_seen_resolved_accepted_decision_seen_notice_in_spanish(
     _shot(officer, "1-blocked")
 
     # Accepting is refused, and the page says which safeguard stands in the way.
+    # The decision's panel is closed: the summary's next action is to record a fact.
+    officer.locator("summary", has_text="Record the decision").click()
     decide = officer.locator("form[action$='/decide/']")
     decide.get_by_label("Accept this person").check()
     decide.get_by_label("Reason", exact=True).fill("Eligible; every safeguard is met.")

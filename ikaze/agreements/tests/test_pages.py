@@ -228,9 +228,13 @@ def test_transition_page_action(client_for, in_force):
     vetting = client_for(Role.VETTING_OFFICER)
     url = "/agreements/US-RW-2025/transition/"
     before = state()
+    refused = "You cannot move this agreement to that status now: choose one of those offered."
     r = admin.post(url, {"transition-to": "draft", "transition-reason": "undo"})
-    assert r.status_code == 409
-    assert "An agreement cannot go from in_force to draft." in r.content.decode()
+    # Issue 11 item 8: a status the form does not offer is a form error, never a 403 page.
+    assert r.status_code == 400
+    assert refused in r.content.decode()
+    # After the error the form still offers only the allowed transitions.
+    assert [v for v, _ in r.context["forms"]["transition"].fields["to"].choices] == ["terminated"]
     r = admin.post(url, {"transition-to": "terminated", "transition-reason": ""})
     assert r.status_code == 400
     assert "This field is required." in r.content.decode()
@@ -239,7 +243,9 @@ def test_transition_page_action(client_for, in_force):
         == 403
     )
     r = admin.post(url, {"transition-to": "suspended", "transition-reason": "x"})
-    assert r.status_code == 403  # suspension is a senior officer's call
+    assert r.status_code == 400  # suspension is a senior officer's call: not offered
+    assert refused in r.content.decode()
+    assert 'class="error-summary"' in r.content.decode()
     assert state() == before
     r = admin.post(url, {"transition-to": "terminated", "transition-reason": "Ended."})
     assert r.status_code == 302
@@ -349,3 +355,13 @@ def test_history_names_statuses_in_french(client_for, in_force, senior):
     page = c.get("/agreements/US-RW-2025/").content.decode()
     assert "En vigueur → Suspendu" in page
     assert "in_force →" not in page and "→ suspended" not in page
+
+
+def test_the_states_are_shown_and_chosen_by_name(client_for, in_force):
+    # Issue 11 item 2: one picker for every code; a code shows as the name, a name is accepted.
+    admin = client_for(Role.ADMIN)
+    page = admin.get("/agreements/US-RW-2025/edit/").content.decode()
+    assert 'name="sending_state" list="id_sending_state_names"' in page
+    assert 'value="United States"' in page
+    form = admin.get("/agreements/US-RW-2025/edit/").context["form"]
+    assert form.fields["receiving_state"].clean("rwanda") == "RW"

@@ -52,6 +52,7 @@ def test_a_fact_dated_after_it_was_recorded_is_refused_in_spanish() -> None:
         f"/vetting/referrals/{r.pk}/facts/",
         {
             "kind": "legal_advice_given",
+            "fields_kind": "legal_advice_given",
             "effective_at": (clock.today_local() + dt.timedelta(days=2)).isoformat(),
             "source_document": "D",
             "p_provider": "Legal Aid Rwanda",

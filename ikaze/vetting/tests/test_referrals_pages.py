@@ -49,6 +49,27 @@ def test_liaison_refers_a_person_through_the_form() -> None:
     assert "Ana Lucía de la Cruz Mejía" in page.content.decode()
 
 
+def test_countries_and_languages_are_chosen_by_name_and_stored_as_codes() -> None:
+    # Issue 11 item 2: "Spanish" was refused; names in the reader's language are chosen.
+    agreement = factories.agreement_in_force()
+    c = _client_as(factories.liaison())
+    page = c.get(reverse("vetting:referral_create")).content.decode()
+    assert 'list="id_languages_names"' in page and '<option value="Spanish">' in page
+    data = {
+        **FORM,
+        "agreement": agreement.code,
+        "nationalities": "El Salvador; Honduras",
+        "languages": "Spanish, Haitian Creole",
+        "document_issuing_state": "el salvador",
+    }
+    r = c.post(reverse("vetting:referral_create"), data)
+    assert r.status_code == 302
+    person = Person.objects.get()
+    assert person.nationalities == ["SV", "HN"]
+    assert person.languages == ["es", "ht"]
+    assert person.documents.get().issuing_state == "SV"
+
+
 def test_form_errors_are_shown_and_nothing_is_stored() -> None:
     agreement = factories.agreement_in_force()
     c = _client_as(factories.liaison())
@@ -62,7 +83,7 @@ def test_form_errors_are_shown_and_nothing_is_stored() -> None:
     assert r.status_code == 400
     body = r.content.decode()
     assert "ambiguous" in body
-    assert "Not ISO 3166-1 alpha-2 country codes: XX." in body
+    assert "No country is called XX: choose one from the list." in body
     assert Person.objects.count() == 0
     assert Referral.objects.count() == 0
 

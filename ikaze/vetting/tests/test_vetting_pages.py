@@ -65,6 +65,7 @@ def test_fact_form_from_schema_records_and_shows_field_errors() -> None:
         f"/vetting/referrals/{r.pk}/facts/",
         {
             "kind": "court_stay_granted",
+            "fields_kind": "court_stay_granted",
             "effective_at": clock.today_local().isoformat(),
             "source_document": "D",
             "p_court": "C",
@@ -78,6 +79,7 @@ def test_fact_form_from_schema_records_and_shows_field_errors() -> None:
         f"/vetting/referrals/{r.pk}/facts/",
         {
             "kind": "court_stay_granted",
+            "fields_kind": "court_stay_granted",
             "effective_at": clock.today_local().isoformat(),
             "source_document": "D",
             "p_stay_ref": "S-1",
