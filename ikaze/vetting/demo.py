@@ -3,11 +3,12 @@ and the receiving state vets some of them (SAFEGUARDS A1–A13), through the ser
 
 Among the referrals, by case reference (see `SCENARIOS` below): an unaccompanied minor (A1,
 age disputed), an open fear claim (A10), a court stay (A8), a block only by a non-absolute rule
-(no legal advice, A12) with an override requested by `senior` and waiting for `senior2`, a
-request by `vetting` to retract the court stay waiting for a senior officer (SAFEGUARDS F1), one
-person accepted by `vetting` with every fact recorded and a decision and a transfer notice in
-Spanish served with proof, one refused as an incomplete referral (A4), and a second accepted
-person whose fear claim recorded after acceptance raised an alert and told the monitor.
+(no legal advice, A12) with an override asked for by `vetting`, requested by `senior` and
+waiting for `senior2`, a request by `vetting` to retract the court stay waiting for a senior
+officer (SAFEGUARDS F1), one person accepted by `vetting` with every fact recorded and a decision
+and a transfer notice in Spanish served with proof, one refused as an incomplete referral (A4),
+and a second accepted person whose fear claim recorded after acceptance raised an alert and
+told the monitor.
 
 The clock is frozen for the whole part at the minute it starts, and every date is a fixed
 number of days before that day, so the findings come out the same on every run.
@@ -215,8 +216,15 @@ def _vet(*, users: dict[str, User]) -> None:
         justification="The sending state says the stay was recorded on the wrong person.",
         source_document="DGIE/MEMO/STAY-CHECK",
     )
-    # A12 alone blocks (no legal advice yet): a senior asks to override; senior2 must second.
+    # A12 alone blocks (no legal advice yet): `vetting` asks a senior officer for an override
+    # (issue 11 item 6); `senior` takes it up by requesting it; senior2 must second.
     _assessment(officer, override)
+    services.override_ask(
+        actor=officer,
+        referral=override,
+        rule_id="A12",
+        justification="The legal aid provider says advice was given; the record is late.",
+    )
     services.override_request(
         actor=senior,
         referral=override,

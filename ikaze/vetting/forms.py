@@ -409,6 +409,14 @@ class OverrideRequestForm(forms.Form):
             field.choices = [(r, label) for r, label in OVERRIDABLE_RULES if r in wanted]
 
 
+class AskDeclineForm(forms.Form):
+    """A senior officer declines a vetting officer's ask for an override."""
+
+    note = forms.CharField(
+        label=_("Note for the vetting officer"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class JustificationForm(forms.Form):
     justification = forms.CharField(
         label=_("Justification"), widget=forms.Textarea(attrs={"rows": 3})

@@ -53,7 +53,8 @@ def referrals_waiting(actor: Actor) -> str:
 
 
 def overrides_waiting(actor: Actor) -> str:
-    """Override requests a second senior officer may answer: not the reader's own requests."""
+    """Override requests a second senior officer may answer (not the reader's own requests),
+    and the vetting officers' open asks for an override."""
     if not actor.can(Perm.OVERRIDE_APPROVE):
         return ""  # the monitor reads the list; nothing there waits for it
     n = (
@@ -61,13 +62,28 @@ def overrides_waiting(actor: Actor) -> str:
         .exclude(requested_by_id=actor.user.pk if actor.user else None)
         .count()
     )
-    if not n:
-        return ""
-    return ngettext(
-        "%(count)s request waiting for your second approval",
-        "%(count)s requests waiting for your second approval",
-        n,
-    ) % {"count": n}
+    # Issue 11 item 6: what vetting officers asked a senior officer for waits here too.
+    asks = selectors.override_ask_list_for(actor=actor).count()
+    parts = []
+    if n:
+        parts.append(
+            ngettext(
+                "%(count)s request waiting for your second approval",
+                "%(count)s requests waiting for your second approval",
+                n,
+            )
+            % {"count": n}
+        )
+    if asks:
+        parts.append(
+            ngettext(
+                "%(count)s override asked by a vetting officer",
+                "%(count)s overrides asked by vetting officers",
+                asks,
+            )
+            % {"count": asks}
+        )
+    return "; ".join(parts)
 
 
 def register() -> None:

@@ -29,6 +29,7 @@ from ikaze.vetting.models import (
     LegalEventRecord,
     Notice,
     Override,
+    OverrideAsk,
     Referral,
 )
 
@@ -81,6 +82,20 @@ def alerts_lock_open(referral_pk: Any) -> list[Alert]:
 def override_lock(pk: Any) -> Override:
     """One override request, locked."""
     return Override.objects.select_for_update().get(pk=pk)
+
+
+def override_ask_lock(pk: Any) -> OverrideAsk:
+    """One vetting officer's ask for an override, locked."""
+    return OverrideAsk.objects.select_for_update().get(pk=pk)
+
+
+def override_asks_lock_open(referral_pk: Any, rule_id: str) -> list[OverrideAsk]:
+    """The open asks for an override of one rule on the referral, locked."""
+    return list(
+        OverrideAsk.objects.select_for_update()
+        .filter(referral_id=referral_pk, rule_id=rule_id, status=OverrideAsk.Status.OPEN)
+        .order_by("pk")
+    )
 
 
 def overrides_lock_requested(referral_pk: Any) -> list[Override]:

@@ -452,6 +452,72 @@ OVERRIDE_CLOSED_BY: dict[str, str] = {
 }
 
 
+class OverrideAskStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for a senior officer")
+    TAKEN_UP = "taken_up", _("Taken up: a senior officer requested the override")
+    DECLINED = "declined", _("Declined by a senior officer")
+
+
+class OverrideAsk(BaseModel):
+    """A vetting officer's ask that a senior officer override a block (issue 11 item 6).
+
+    Not an override request: it lifts nothing. A senior officer either takes it up by
+    requesting the override themselves (`override` links the request) or declines it with a
+    note. One open ask per referral and rule.
+    """
+
+    Status = OverrideAskStatus
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="override_asks")
+    rule_id = models.CharField(max_length=8)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    asked_by_name = models.CharField(max_length=150)
+    justification = models.TextField()
+    asked_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_by_name = models.CharField(max_length=150, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer_note = models.TextField(blank=True)
+    override = models.ForeignKey(
+        Override, on_delete=models.PROTECT, null=True, blank=True, related_name="asks"
+    )
+
+    class Meta:
+        ordering = ["-asked_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=OverrideAskStatus.values),
+                name="override_ask_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=OverrideAskStatus.OPEN)
+                | models.Q(answered_at__isnull=False),
+                name="override_ask_answered_has_time",
+            ),
+            models.UniqueConstraint(
+                fields=["referral", "rule_id"],
+                condition=models.Q(status=OverrideAskStatus.OPEN),
+                name="override_ask_one_open_per_rule",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"override ask {self.rule_id} on {self.referral_id} ({self.status})"
+
+    @property
+    def asked_by_display(self) -> str:
+        return _shown_name(self.asked_by if self.asked_by_id else None, self.asked_by_name)
+
+    @property
+    def answered_by_display(self) -> str:
+        return _shown_name(self.answered_by if self.answered_by_id else None, self.answered_by_name)
+
+
 class FactRemovalStatus(models.TextChoices):
     REQUESTED = "requested", _("Waiting for a second senior officer")
     APPROVED = "approved", _("Seconded: the fact is removed")
@@ -571,6 +637,8 @@ class MonitorNotice(BaseModel):
         FACT_REMOVED = "fact_removed", _("Protective fact removed")
         # SAFEGUARDS F2: a fact (or a notice's service) recorded long after it took effect.
         FACT_LATE = "fact_late", _("Fact recorded late")
+        # Issue 11 item 6: a vetting officer asked a senior officer for an override.
+        OVERRIDE_ASKED = "override_asked", _("Override asked by a vetting officer")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="+")

@@ -27,6 +27,7 @@ from ikaze.audit.services import audit_read
 from ikaze.core.errors import NotFound
 from ikaze.people.selectors import person_names as people_names
 from ikaze.vetting.models import (
+    DECIDABLE_STATUSES,
     OPEN_STATUSES,
     OVERRIDE_CLOSED,
     Alert,
@@ -38,6 +39,7 @@ from ikaze.vetting.models import (
     MonitorNotice,
     Notice,
     Override,
+    OverrideAsk,
     Referral,
     ReferralMessage,
 )
@@ -453,6 +455,36 @@ def override_list_for(*, actor: Actor, status: str = "requested") -> QuerySet[Ov
     elif status:
         qs = qs.filter(status=status)
     return qs.order_by("-requested_at", "pk")
+
+
+def override_asks_for(*, actor: Actor, referral: Referral) -> list[OverrideAsk]:
+    """The vetting officers' asks for an override on this referral, newest first."""
+    _working_file(actor)
+    return list(
+        OverrideAsk.objects.filter(referral=referral)
+        .select_related("asked_by", "answered_by")
+        .order_by("-asked_at", "pk")
+    )
+
+
+def override_ask_list_for(*, actor: Actor) -> QuerySet[OverrideAsk]:
+    """Open asks for an override, of referrals still waiting for their decision."""
+    _working_file(actor)
+    return (
+        _working_scope(
+            actor,
+            OverrideAsk.objects.select_related(
+                "referral", "referral__person", "referral__agreement", "asked_by"
+            ),
+        )
+        .filter(status=OverrideAsk.Status.OPEN, referral__status__in=DECIDABLE_STATUSES)
+        .order_by("asked_at", "pk")
+    )
+
+
+def override_ask_get_for(*, actor: Actor, ask_id: uuid.UUID | str) -> OverrideAsk:
+    scope = _working_scope(actor, OverrideAsk.objects.select_related("referral"))
+    return scoped_get(scope, target_type="override_ask", message="No such ask.", pk=ask_id)
 
 
 def override_get_for(*, actor: Actor, override_id: uuid.UUID | str) -> Override:

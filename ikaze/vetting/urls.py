@@ -40,6 +40,17 @@ urlpatterns = [
         views.override_request,
         name="override_request",
     ),
+    # Issue 11 item 6: a vetting officer asks a senior officer for an override.
+    path(
+        "referrals/<uuid:referral_id>/override-asks/",
+        views.override_ask,
+        name="override_ask",
+    ),
+    path(
+        "override-asks/<uuid:override_ask_id>/decline/",
+        views.override_ask_decline,
+        name="override_ask_decline",
+    ),
     path("referrals/<uuid:referral_id>/notices/", views.notice_issue, name="notice_issue"),
     path("notices/<uuid:notice_id>/pdf/", views.notice_pdf, name="notice_pdf"),
     path("notices/<uuid:notice_id>/service/", views.notice_service, name="notice_service"),

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ikaze.accounts.access import Perm
+from ikaze.accounts.access import Perm, Role
 from ikaze.accounts.actor import actor_of
 from ikaze.accounts.decorators import requires
 from ikaze.agreements.forms import agreement_choices
@@ -51,6 +51,7 @@ from ikaze.vetting.forms import (
     FORM_FACT_KINDS,
     AlertResolveForm,
     AnswerForm,
+    AskDeclineForm,
     DecideForm,
     FactForm,
     FactKindForm,
@@ -72,6 +73,7 @@ from ikaze.vetting.models import (
     FactRemoval,
     LegalEventRecord,
     Override,
+    OverrideAsk,
     Referral,
 )
 from ikaze.vetting.rules import RULES, RULESET_VERSION
@@ -601,6 +603,22 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
         forms_.get("alert_form"),
     )
     removals = selectors.fact_removals_for(actor=actor, referral=referral)
+    # Issue 11 item 6: a vetting officer asks a senior officer for an override; a senior officer
+    # takes an open ask up from here (`?ask=<id>` fills in the request form's rule).
+    asks = selectors.override_asks_for(actor=actor, referral=referral)
+    can_ask = (
+        actor.can(Perm.OVERRIDE_REQUEST)
+        and not actor.has_role(Role.SENIOR_OFFICER)
+        and referral.status in services.DECIDABLE
+    )
+    prefill = next(
+        (
+            a
+            for a in asks
+            if str(a.pk) == request.GET.get("ask", "") and a.status == OverrideAsk.Status.OPEN
+        ),
+        None,
+    )
     pending_targets = {r.target_id for r in removals if r.status == FactRemoval.Status.REQUESTED}
     superseded = {e.supersedes_id for e in legal_facts if e.supersedes_id}
     here = reverse("vetting:vetting_file", args=[referral.pk])
@@ -679,7 +697,15 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
         or OverrideRequestForm(
             rules=selectors.override_candidates_for(actor=actor, referral=referral)
             if actor.can(Perm.OVERRIDE_APPROVE) and referral.status in services.DECIDABLE
-            else []
+            else [],
+            initial={"rule_id": prefill.rule_id} if prefill is not None else None,
+        ),
+        "asks": asks,
+        "prefill_ask": prefill,
+        "can_ask": can_ask,
+        "ask_form": forms_.get("ask_form")
+        or OverrideRequestForm(
+            rules=_askable(actor, referral, asks) if can_ask else [], auto_id="id_ask_%s"
         ),
         "notice_form": forms_.get("notice_form") or NoticeForm(),
         "can_record": actor.can(Perm.FACT_RECORD),
@@ -712,8 +738,21 @@ def _file_context(request: HttpRequest, referral: Referral, **forms_: Any) -> di
         user_id=actor.user.pk if actor.user else None,
     )
     # The panel a refused form belongs to opens, so its errors are in sight.
-    ctx["open_panel"] = next((key for key in _PANELS if forms_.get(key) is not None), "")
+    ctx["open_panel"] = next((key for key in _PANELS if forms_.get(key) is not None), "") or (
+        "override_form" if prefill is not None else ""
+    )
     return ctx
+
+
+def _askable(actor: Any, referral: Referral, asks: list[OverrideAsk]) -> list[str]:
+    """The rules a vetting officer may ask an override of: those blocking now, overridable,
+    with no live override request and no open ask."""
+    open_asks = {a.rule_id for a in asks if a.status == OverrideAsk.Status.OPEN}
+    return [
+        r
+        for r in selectors.override_candidates_for(actor=actor, referral=referral)
+        if r not in open_asks
+    ]
 
 
 def _source_files(actor: Any, referral: Referral) -> list[tuple[str, str]]:
@@ -745,6 +784,7 @@ _PANELS = (
     "fact_form",
     "decide_form",
     "override_form",
+    "ask_form",
     "notice_form",
     "service_form",
     "alert_form",
@@ -907,6 +947,32 @@ def override_request(request: HttpRequest, referral_id: str) -> HttpResponseBase
             )
             return redirect("vetting:vetting_file", referral.pk)
     return _file_with_errors(request, referral, override_form=form)
+
+
+@requires(Perm.OVERRIDE_REQUEST)
+@require_POST
+def override_ask(request: HttpRequest, referral_id: str) -> HttpResponseBase:
+    """A vetting officer asks a senior officer for an override (issue 11 item 6)."""
+    actor = actor_of(request)
+    referral = selectors.referral_vetting_get_for(actor=actor, referral_id=referral_id)
+    asks = selectors.override_asks_for(actor=actor, referral=referral)
+    form = OverrideRequestForm(
+        request.POST, rules=_askable(actor, referral, asks), auto_id="id_ask_%s"
+    )
+    if form.is_valid():
+        try:
+            services.override_ask(
+                actor=actor,
+                referral=referral,
+                rule_id=form.cleaned_data["rule_id"],
+                justification=form.cleaned_data["justification"],
+            )
+        except IkazeError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(request, _("A senior officer is asked for the override."))
+            return redirect("vetting:vetting_file", referral.pk)
+    return _file_with_errors(request, referral, ask_form=form)
 
 
 @requires(Perm.NOTICE_ISSUE)
@@ -1154,9 +1220,22 @@ OVERRIDE_FILTERS = (
 
 
 def _override_list_page(
-    request: HttpRequest, status: str, refused: JustificationForm | None = None, failed: Any = None
+    request: HttpRequest,
+    status: str,
+    refused: JustificationForm | AskDeclineForm | None = None,
+    failed: Any = None,
 ) -> dict[str, Any]:
     actor = actor_of(request)
+    can_answer = actor.can(Perm.OVERRIDE_APPROVE)
+    # Issue 11 item 6: what the vetting officers asked for, each with its decline form.
+    asks: list[Any] = list(selectors.override_ask_list_for(actor=actor)) if can_answer else []
+    for a in asks:
+        a.rule_title = _(RULES[a.rule_id].title) if a.rule_id in RULES else ""
+        a.decline_form = (
+            refused
+            if isinstance(refused, AskDeclineForm) and failed == a.pk
+            else AskDeclineForm(auto_id=f"id_a_{str(a.pk)[:8]}_%s")
+        )
     if status not in dict(OVERRIDE_FILTERS):
         status = "requested"
     page = paginate(
@@ -1169,7 +1248,7 @@ def _override_list_page(
         o.own = o.requested_by_id == me
         o.answer_form = (
             refused
-            if refused is not None and failed == o.pk
+            if isinstance(refused, JustificationForm) and failed == o.pk
             else JustificationForm(auto_id=f"id_o_{str(o.pk)[:8]}_%s")
         )
     return {
@@ -1178,7 +1257,8 @@ def _override_list_page(
         "filters": OVERRIDE_FILTERS,
         "querystring_base": f"status={status}&",
         # The monitor reads the list (SAFEGUARDS C1) but answers nothing.
-        "can_answer": actor.can(Perm.OVERRIDE_APPROVE),
+        "can_answer": can_answer,
+        "asks": asks,
     }
 
 
@@ -1230,6 +1310,29 @@ def override_second(request: HttpRequest, override_id: str) -> HttpResponseBase:
     if not any(o.pk == override.pk and not o.own for o in ctx["page"].items):
         # Its form is not on the page (one's own request, or answered meanwhile): the refusal
         # shows in the page's error summary all the same.
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, str(e))
+    return render(request, "vetting/vetting/override_list.html", ctx, status=400)
+
+
+@requires(Perm.OVERRIDE_APPROVE)
+@require_POST
+def override_ask_decline(request: HttpRequest, override_ask_id: str) -> HttpResponseBase:
+    actor = actor_of(request)
+    ask = selectors.override_ask_get_for(actor=actor, ask_id=override_ask_id)
+    form = AskDeclineForm(request.POST, auto_id=f"id_a_{str(ask.pk)[:8]}_%s")
+    if form.is_valid():
+        try:
+            services.override_ask_decline(actor=actor, ask=ask, note=form.cleaned_data["note"])
+        except IkazeError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(request, _("The ask is declined; the vetting officer can read why."))
+            return redirect("vetting:override_list")
+    ctx = _override_list_page(request, "requested", refused=form, failed=ask.pk)
+    if not any(a.pk == ask.pk for a in ctx["asks"]):
+        # Answered meanwhile: its form is not on the page; the refusal reads on top.
         for errors in form.errors.values():
             for e in errors:
                 messages.error(request, str(e))

@@ -6,7 +6,7 @@
 - facts: legal facts on a person's timeline, the re-screening they trigger, alerts.
 - fact_removals: two officers take a protective fact away (SAFEGUARDS F1).
 - decisions: a named officer accepts or refuses one person (SAFEGUARDS A5, A6).
-- overrides: two senior officers lift a non-absolute block.
+- overrides: two senior officers lift a non-absolute block; a vetting officer asks them to.
 - notices: decision and transfer notices and their proof of service (SAFEGUARDS A9).
 - acceptances: what follows every status change (the place under the cap, alerts, the
   household), the expiry of acceptances (A5, A6, F5); households: F4.
@@ -54,7 +54,13 @@ from ikaze.vetting.services.notices import (
     notice_issue,
     notice_record_service,
 )
-from ikaze.vetting.services.overrides import override_decline, override_request, override_second
+from ikaze.vetting.services.overrides import (
+    override_ask,
+    override_ask_decline,
+    override_decline,
+    override_request,
+    override_second,
+)
 from ikaze.vetting.services.referrals import (
     BulkReferralIn,
     HouseholdIn,
@@ -95,6 +101,8 @@ __all__ = [
     "notice_confirm_service",
     "notice_issue",
     "notice_record_service",
+    "override_ask",
+    "override_ask_decline",
     "override_decline",
     "override_request",
     "override_second",

@@ -80,6 +80,7 @@ def _refusal_recorded(action: str) -> Callable[[Callable[P, T]], Callable[P, T]]
                     or kwargs.get("override")
                     or kwargs.get("notice")
                     or kwargs.get("fact_removal")
+                    or kwargs.get("ask")
                 )
                 audit_security(
                     actor=kwargs.get("actor"),  # type: ignore[arg-type]

@@ -1,4 +1,5 @@
-"""Overrides of a non-absolute block: requested and seconded by two different senior officers."""
+"""Overrides of a non-absolute block: requested and seconded by two different senior officers;
+asked for by a vetting officer (issue 11 item 6), which a senior officer takes up or declines."""
 
 from __future__ import annotations
 
@@ -13,7 +14,14 @@ from ikaze.core import clock
 from ikaze.core.errors import Conflict, IllegalTransition, ValidationError
 from ikaze.vetting import locks
 from ikaze.vetting.errors import FourEyes, OverrideRefused, SeniorOfficerRequired
-from ikaze.vetting.models import Finding, MonitorNotice, Override, Referral
+from ikaze.vetting.models import (
+    OVERRIDE_LIVE_STATUSES,
+    Finding,
+    MonitorNotice,
+    Override,
+    OverrideAsk,
+    Referral,
+)
 from ikaze.vetting.rules import Stage
 from ikaze.vetting.rules.findings import Outcome, RuleKind
 from ikaze.vetting.services._common import (
@@ -37,6 +45,39 @@ def _senior(actor: Actor) -> None:
         )
 
 
+def _undecidable(referral: Referral, message: str) -> IllegalTransition:
+    return IllegalTransition(
+        message,
+        details={
+            "status": [
+                _("The referral is %(status)s.")
+                % {"status": str(referral.get_status_display()).lower()}
+            ]
+        },
+    )
+
+
+def _standing_block(actor: Actor, locked: Referral, rule_id: str) -> Finding:
+    """The finding of an overridable block of `rule_id` that stands today (evaluated now, so an
+    override or an ask names a block that stands, never a stale one); refused otherwise."""
+    ev, row = evaluation_run(actor=actor, referral=locked, stage=Stage.DECISION)
+    assert row is not None
+    found = [f for f in ev.findings if f.rule_id == rule_id and f.outcome is Outcome.BLOCK]
+    if not found:
+        raise ValidationError.for_field(
+            "rule_id", _("No block of rule %(rule)s stands.") % {"rule": rule_id or "?"}
+        )
+    if any(f.kind is not RuleKind.BLOCK or not f.overridable for f in found):
+        # SAFEGUARDS preamble: absolute rules can never be overridden, by anyone.
+        raise OverrideRefused(
+            _("Rule %(rule)s is absolute: it can never be overridden.") % {"rule": rule_id},
+            details={"rule_id": [_("%(rule)s is an absolute safeguard.") % {"rule": rule_id}]},
+        )
+    finding = Finding.objects.filter(evaluation=row, rule_id=rule_id, outcome="block").first()
+    assert finding is not None
+    return finding
+
+
 @_refusal_recorded("override.request")
 @transaction.atomic
 def override_request(
@@ -58,31 +99,8 @@ def override_request(
     )
     locked = _lock(referral, actor=actor)
     if locked.status not in DECIDABLE:
-        raise IllegalTransition(
-            _("Overrides are requested before the decision."),
-            details={
-                "status": [
-                    _("The referral is %(status)s.")
-                    % {"status": str(locked.get_status_display()).lower()}
-                ]
-            },
-        )
-    # Evaluate now: the override names a block that stands today, never a stale one.
-    ev, row = evaluation_run(actor=actor, referral=locked, stage=Stage.DECISION)
-    assert row is not None
-    found = [f for f in ev.findings if f.rule_id == rule_id and f.outcome is Outcome.BLOCK]
-    if not found:
-        raise ValidationError.for_field(
-            "rule_id", _("No block of rule %(rule)s stands.") % {"rule": rule_id or "?"}
-        )
-    if any(f.kind is not RuleKind.BLOCK or not f.overridable for f in found):
-        # SAFEGUARDS preamble: absolute rules can never be overridden, by anyone.
-        raise OverrideRefused(
-            _("Rule %(rule)s is absolute: it can never be overridden.") % {"rule": rule_id},
-            details={"rule_id": [_("%(rule)s is an absolute safeguard.") % {"rule": rule_id}]},
-        )
-    finding = Finding.objects.filter(evaluation=row, rule_id=rule_id, outcome="block").first()
-    assert finding is not None
+        raise _undecidable(locked, _("Overrides are requested before the decision."))
+    finding = _standing_block(actor, locked, rule_id)
     try:
         with transaction.atomic():
             override = Override.objects.create(
@@ -109,7 +127,37 @@ def override_request(
         after={"override": str(override.pk), "rule_id": rule_id, "finding": str(finding.pk)},
         reason=justification,
     )
+    _asks_take_up(actor=actor, override=override)
     return override
+
+
+def _asks_take_up(*, actor: Actor, override: Override) -> None:
+    """A senior officer's request answers the vetting officers' open asks for that rule."""
+    assert actor.user is not None
+    now = clock.now()
+    for ask in locks.override_asks_lock_open(override.referral_id, override.rule_id):
+        ask.status = OverrideAsk.Status.TAKEN_UP
+        ask.answered_by = actor.user
+        ask.answered_by_name = actor.label
+        ask.answered_at = now
+        ask.override = override
+        ask.save(
+            update_fields=[
+                "status",
+                "answered_by",
+                "answered_by_name",
+                "answered_at",
+                "override",
+                "updated_at",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="override.ask_take_up",
+            target_type="referral",
+            target_id=override.referral_id,
+            after={"ask": str(ask.pk), "override": str(override.pk), "rule_id": ask.rule_id},
+        )
 
 
 @_refusal_recorded("override.second")
@@ -191,5 +239,114 @@ def override_decline(*, actor: Actor, override: Override, justification: str) ->
         target_id=locked.referral_id,
         after={"override": str(locked.pk), "rule_id": locked.rule_id},
         reason=justification,
+    )
+    return locked
+
+
+@_refusal_recorded("override.ask")
+@transaction.atomic
+def override_ask(
+    *, actor: Actor, referral: Referral, rule_id: str, justification: str
+) -> OverrideAsk:
+    """A vetting officer asks a senior officer to override a non-absolute block that stands
+    now; the ask lifts nothing (a senior officer requests the override, or declines)."""
+    require(actor, Perm.OVERRIDE_REQUEST, target_type="referral", target_id=referral.pk)
+    _receiving(actor, referral)
+    if actor.has_role(Role.SENIOR_OFFICER):
+        raise IllegalTransition(
+            _("A senior officer requests the override directly; there is nothing to ask.")
+        )
+    assert actor.user is not None
+    justification = (justification or "").strip()
+    rule_id = (rule_id or "").strip().upper()
+    if not justification:
+        raise ValidationError.for_field("justification", _("A written justification is required."))
+    text_require(OverrideAsk, {"justification": justification})
+    locked = _lock(referral, actor=actor)
+    if locked.status not in DECIDABLE:
+        raise _undecidable(locked, _("Overrides are asked for before the decision."))
+    _standing_block(actor, locked, rule_id)
+    if Override.objects.filter(
+        referral=locked, rule_id=rule_id, status__in=OVERRIDE_LIVE_STATUSES
+    ).exists():
+        raise Conflict(
+            _("An override of %(rule)s is already requested or approved for this referral.")
+            % {"rule": rule_id},
+            details={"rule_id": [_("Already requested.")]},
+        )
+    try:
+        with transaction.atomic():
+            ask = OverrideAsk.objects.create(
+                referral=locked,
+                rule_id=rule_id,
+                asked_by=actor.user,
+                asked_by_name=actor.label,
+                justification=justification,
+                asked_at=clock.now(),
+            )
+    except IntegrityError:
+        raise Conflict(
+            _("A senior officer is already asked to override %(rule)s for this referral.")
+            % {"rule": rule_id},
+            details={"rule_id": [_("Already asked.")]},
+        ) from None
+    audit_record(
+        actor=actor,
+        action="override.ask",
+        target_type="referral",
+        target_id=locked.pk,
+        after={"ask": str(ask.pk), "rule_id": rule_id},
+        reason=justification,
+    )
+    _notify_monitor(
+        actor=actor,
+        kind=MonitorNotice.Kind.OVERRIDE_ASKED,
+        referral=locked,
+        message=_("%(officer)s asked a senior officer to override %(rule)s: %(why)s")
+        % {"officer": ask.asked_by_display, "rule": rule_id, "why": justification},
+    )
+    return ask
+
+
+@_refusal_recorded("override.ask_decline")
+@transaction.atomic
+def override_ask_decline(*, actor: Actor, ask: OverrideAsk, note: str) -> OverrideAsk:
+    """A senior officer declines a vetting officer's ask, with a note (the block stands)."""
+    require(actor, Perm.OVERRIDE_APPROVE, target_type="override_ask", target_id=ask.pk)
+    _receiving(actor, ask.referral)
+    _senior(actor)
+    assert actor.user is not None
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError.for_field("note", _("A note for the vetting officer is required."))
+    text_require(OverrideAsk, {"note": note}, fields={"note": "answer_note"})
+    locked = locks.override_ask_lock(ask.pk)
+    if locked.status != OverrideAsk.Status.OPEN:
+        raise IllegalTransition(
+            _("This ask is already answered."),
+            details={"status": [str(locked.get_status_display())]},
+        )
+    locked.status = OverrideAsk.Status.DECLINED
+    locked.answered_by = actor.user
+    locked.answered_by_name = actor.label
+    locked.answered_at = clock.now()
+    locked.answer_note = note
+    locked.save(
+        update_fields=[
+            "status",
+            "answered_by",
+            "answered_by_name",
+            "answered_at",
+            "answer_note",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="override.ask_decline",
+        target_type="referral",
+        target_id=locked.referral_id,
+        after={"ask": str(locked.pk), "rule_id": locked.rule_id},
+        reason=note,
     )
     return locked
