@@ -12,7 +12,7 @@ from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import actor_of
 from ikaze.accounts.api_routing import GuardedRouter
 from ikaze.documents import selectors, services
-from ikaze.documents.schemas import DocumentOut, document_out
+from ikaze.documents.schemas import UploadedDocumentOut, document_out
 from ikaze.documents.views import download_response
 
 router = GuardedRouter(tags=["documents"])
@@ -38,7 +38,7 @@ class ListQuery(Schema):
     target_id: uuid.UUID
 
 
-@router.post("", perm=Perm.DOCUMENT_UPLOAD, response={201: DocumentOut, **_WRITE})
+@router.post("", perm=Perm.DOCUMENT_UPLOAD, response={201: UploadedDocumentOut, **_WRITE})
 def upload(
     request: HttpRequest,
     target_type: Form[TargetTypeIn],
@@ -60,7 +60,7 @@ def upload(
     return 201, document_out(document)
 
 
-@router.get("", perm=Perm.DOCUMENT_VIEW, response={200: list[DocumentOut], **_READ})
+@router.get("", perm=Perm.DOCUMENT_VIEW, response={200: list[UploadedDocumentOut], **_READ})
 def list_documents(request: HttpRequest, query: Query[ListQuery]) -> Any:
     """The documents attached to a record the caller may read, oldest first."""
     documents = selectors.document_list_for(

@@ -8,7 +8,7 @@ from ninja import Schema
 from ikaze.documents.models import Document
 
 
-class DocumentOut(Schema):
+class UploadedDocumentOut(Schema):
     id: uuid.UUID
     target_type: str
     target_id: uuid.UUID
@@ -21,8 +21,8 @@ class DocumentOut(Schema):
     uploaded_at: dt.datetime
 
 
-def document_out(d: Document) -> DocumentOut:
-    return DocumentOut(
+def document_out(d: Document) -> UploadedDocumentOut:
+    return UploadedDocumentOut(
         id=d.pk,
         target_type=d.target_type,
         target_id=d.target_id,
