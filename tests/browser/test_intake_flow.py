@@ -116,9 +116,12 @@ def test_upload_watch_download_adjudicate(browser, live_server, tmp_path) -> Non
     ):
         page = _page_for(browser, live_server, liaison.user)
         page.goto("/intake/")
-        page.select_option("#id_agreement", agreement.code)
+        # Issue 11 item 7: the agreement is confirmed (its name and both states) before upload;
+        # with only one agreement the page opens on that confirmation.
+        confirm = page.locator("[data-testid=confirm-agreement]")
+        assert agreement.code in confirm.inner_text()
         page.set_input_files("#id_file", str(manifest))
-        page.click("button[type=submit]:has-text('Upload and import')")
+        page.click(f"button[type=submit]:has-text('Import into {agreement.code}')")
         page.wait_for_url("**/intake/*/")
         assert page.locator("progress#batch-progress-bar").count() == 1
         assert "Queued" in page.locator("#batch-status").inner_text()
