@@ -229,6 +229,7 @@ WIRE_CODES = {
         "invalid_token",
         "invalid_code",
         "self_lockout",
+        "self_grant",
         "last_administrator",
         "wrong_password",
     },

@@ -30,6 +30,10 @@ class ErrorCode(ErrorCodes):
         "self_lockout",
         "An administrator cannot deactivate their own account or drop their own administrator role.",
     )
+    SELF_GRANT = (
+        "self_grant",
+        "An administrator cannot give their own account a role: another administrator does it.",
+    )
     LAST_ADMINISTRATOR = (
         "last_administrator",
         "The change would leave an organisation with no active administrator.",

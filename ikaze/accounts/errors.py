@@ -31,6 +31,13 @@ class SelfLockout(Conflict):
     code = ErrorCode.SELF_LOCKOUT
 
 
+class SelfGrant(Conflict):
+    """An administrator does not give their own account a role (a senior officer's role, say):
+    the four-eyes rules would then rest on one person's say."""
+
+    code = ErrorCode.SELF_GRANT
+
+
 class LastAdministrator(Conflict):
     """An organisation keeps at least one active administrator (SAFEGUARDS F6: its
     credentials are made by that organisation, so someone there must be able to)."""

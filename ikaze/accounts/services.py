@@ -44,6 +44,7 @@ from ikaze.accounts.errors import (
     LastAdministrator,
     MonitorRevocationRefused,
     RoleNotAllowedForOrganisation,
+    SelfGrant,
     SelfLockout,
     WrongPassword,
 )
@@ -216,6 +217,11 @@ def membership_grant(
     _require_administers(
         actor, Perm.USER_MANAGE, [organisation], target_type="user", target_id=user.pk
     )
+    if actor.user is not None and actor.user.pk == user.pk and not actor.from_command_line:
+        raise SelfGrant(
+            gettext("You cannot give your own account a role: another administrator can."),
+            details={"role": [gettext("Not for your own account.")]},
+        )
     try:
         r = Role(role)
     except ValueError as exc:
@@ -897,8 +903,8 @@ def user_unlock(*, actor: Actor, user: User) -> int:
 def membership_role_change(
     *, actor: Actor, membership: Membership, role: str, reason: str
 ) -> Membership:
-    """Give a person another role in the same organisation, in place of `membership`: the new
-    role is granted and the old revoked (both told to the organisation). The role must fit the
+    """Give a person another role in the same organisation, in place of `membership`: the old
+    role is revoked and the new granted (both told to the organisation). The role must fit the
     organisation; its last administrator keeps the role, and no one drops their own."""
     if not reason.strip():
         raise ValidationError.for_field("reason", gettext("A reason is required."))
@@ -906,11 +912,12 @@ def membership_role_change(
         raise ValidationError.for_field("membership", gettext("This role was already revoked."))
     if membership.role == role:
         raise ValidationError.for_field("role", gettext("The person already holds this role here."))
-    new = membership_grant(
+    # Revoked first, so that dropping one's own administrator role reads as such (SelfLockout);
+    # a refused grant then undoes the revocation with the rest of the transaction.
+    membership_revoke(actor=actor, membership=membership, reason=reason)
+    return membership_grant(
         actor=actor, user=membership.user, organisation=membership.organisation, role=role
     )
-    membership_revoke(actor=actor, membership=membership, reason=reason)
-    return new
 
 
 @transaction.atomic

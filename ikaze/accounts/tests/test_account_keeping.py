@@ -15,7 +15,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ikaze.accounts import services
 from ikaze.accounts.access import OrgKind, Role
 from ikaze.accounts.actor import actor_for_user
-from ikaze.accounts.errors import CredentialOutsideOrganisation, LastAdministrator, SelfLockout
+from ikaze.accounts.errors import (
+    CredentialOutsideOrganisation,
+    LastAdministrator,
+    SelfGrant,
+    SelfLockout,
+)
 from ikaze.accounts.models import CredentialNotice, EnrolmentLink, Membership, User
 from ikaze.audit.models import AuditEvent
 from ikaze.core.errors import ValidationError
@@ -191,8 +196,8 @@ def test_change_role_grants_the_new_and_revokes_the_old(office):
         )
     ) == ["caseworker"]
     assert _notices(office["org"])[-2:] == [
-        ("membership_granted", "aline", "caseworker"),
         ("membership_revoked", "aline", "vetting_officer"),
+        ("membership_granted", "aline", "caseworker"),
     ]
 
 
@@ -436,3 +441,33 @@ def test_no_navigation_on_the_enrolment_pages(office):
     assert "Choose a new password" in page
     assert 'class="mainnav"' not in page
     assert 'class="mainnav"' not in client.get("/accounts/enrol/not-a-key/").content.decode()
+
+
+def test_an_administrator_cannot_give_their_own_account_a_role(office):
+    """Separation of duties: an administrator who made themselves a senior officer would put
+    the four-eyes rules on one person's say; another administrator does it."""
+    admin = office["admin"]
+    before = row_counts()
+    with pytest.raises(SelfGrant) as refused:
+        services.membership_grant(
+            actor=admin, user=admin.user, organisation=office["org"], role=Role.SENIOR_OFFICER
+        )
+    assert refused.value.code == "self_grant"
+    assert row_counts() == before
+    assert not Membership.objects.filter(user=admin.user, role=Role.SENIOR_OFFICER).exists()
+
+
+def test_an_administrator_cannot_change_their_own_other_role(office):
+    admin = office["admin"]
+    factories.org_admin(office["org"])
+    vetting = Membership.objects.create(
+        user=admin.user, organisation=office["org"], role=Role.VETTING_OFFICER
+    )
+    before = row_counts()
+    with pytest.raises(SelfGrant):
+        services.membership_role_change(
+            actor=admin, membership=vetting, role=Role.SENIOR_OFFICER, reason="promotion"
+        )
+    assert row_counts() == before
+    vetting.refresh_from_db()
+    assert vetting.revoked_at is None
