@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import re
 import signal
 import threading
 import time
@@ -35,6 +34,7 @@ from ikaze.core import clock
 from ikaze.core.bulk import in_chunks, insert_rows, new_uuids
 from ikaze.core.errors import IkazeError, NotFound, ValidationError
 from ikaze.core.on_commit import task_enqueue_on_commit
+from ikaze.core.text import shown
 from ikaze.intake import manifest
 from ikaze.intake.models import IntakeBatch, IntakeRowError
 from ikaze.intake.rows import CleanRow, Problem, validate_row, validate_rows
@@ -206,15 +206,11 @@ def _in_chunks(values: Sequence[Any]) -> Any:
     return in_chunks(values, IN_CHUNK)
 
 
-# Characters a report must not carry as they are: PostgreSQL refuses NUL in text and JSON, and
-# controls or lone surrogates would garble the page and the CSV. Shown escaped instead
-# (\u0000), as the row checks show a refused cell.
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
 def report_text(value: str, limit: int) -> str:
-    """`value` as the error report stores it: unprintable characters escaped, cut to `limit`."""
-    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)[:limit]
+    """`value` as the error report stores it: every control, format or lone surrogate character
+    written as its code (`\\u0000`, as the row checks show a refused cell; PostgreSQL refuses
+    NUL), cut to `limit` after escaping so it fits its column."""
+    return shown(value, limit=limit)[:limit]
 
 
 class ImportStopped(Exception):
