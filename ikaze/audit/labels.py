@@ -155,6 +155,8 @@ ACTIONS: dict[str, Label] = {
     "stay.check_in": _("Checked in"),
     "stay.check_out": _("Checked out"),
     "stay.transfer": _("Moved to another unit"),
+    "arrival_needs.record": _("Arrival needs recorded"),
+    "refused:arrival_needs.record": _("Refused: recording arrival needs"),
     "refused:facility.create": _("Refused: creating a facility"),
     "refused:incident.explain": _("Refused: explaining an incident"),
     "refused:manifest.add": _("Refused: adding people to a manifest"),

@@ -5,7 +5,7 @@ Rules (issue 13 item 3):
 - a unit shared by sex takes only single adults of that sex (several of them); any other unit
   takes one household, so children live only with their household;
 - accessibility needs get an accessible unit; a medical need gets a facility with a clinic
-  within `MEDICAL_MAX_KM`;
+  within the household's `medical_km` (`MEDICAL_MAX_KM` unless recorded otherwise);
 - minimise the units opened, then the distance from each household to the services it needs.
 
 Households and units of the same kind are interchangeable, so the model counts how many of each
@@ -22,8 +22,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 MEDICAL_MAX_KM = 2.0
 UNIT_WEIGHT = 1000  # one unit opened weighs as much as 100 km of distance (in 0.1 km)
+
+
+# Why a household has no placement (the codes of `Result.problems`), for people to read.
+REASONS = {
+    "beds": gettext_lazy("No unit has enough beds for the whole household."),
+    "shared_by_sex": gettext_lazy("Only rooms shared by the other sex are left."),
+    "accessibility": gettext_lazy("Needs an accessible unit: none is left for them."),
+    "medical": gettext_lazy("Needs a health service nearby: no unit left is close enough to one."),
+    "capacity": gettext_lazy("Not enough free beds or units for everyone waiting."),
+    "no_unit": gettext_lazy("No unit is available."),
+}
+
+
+def reason_labels(codes: Sequence[str]) -> list[str]:
+    return [str(REASONS.get(c, c)) for c in codes]
 
 
 @dataclass(frozen=True)
@@ -34,6 +51,7 @@ class Household:
     accessible: bool = False
     medical: bool = False
     services: tuple[str, ...] = ()  # the services it needs nearby (clinic, school, legal_aid)
+    medical_km: float = MEDICAL_MAX_KM  # a medical need: a clinic within this distance
 
     @property
     def single(self) -> bool:
@@ -47,6 +65,7 @@ class Household:
             self.accessible,
             self.medical,
             self.services,
+            self.medical_km if self.medical else 0.0,
         )
 
 
@@ -96,7 +115,7 @@ def fits(h: Household, u: Unit) -> list[str]:
         out.append("accessibility")
     if h.medical:
         clinic = u.km("clinic")
-        if clinic is None or clinic > MEDICAL_MAX_KM:
+        if clinic is None or clinic > h.medical_km:
             out.append("medical")
     return out
 
@@ -168,8 +187,6 @@ def solve(
     workers: int = 2,
 ) -> Result:
     """The placement that minimises units opened, then distance (CP-SAT)."""
-    from ortools.sat.python import cp_model
-
     started = time.perf_counter()
     alone = explain_infeasible(households, units)
     if alone:
@@ -177,6 +194,79 @@ def solve(
     h_kinds: dict[tuple[Any, ...], list[Household]] = defaultdict(list)
     for h in households:
         h_kinds[h.kind].append(h)
+    solved = _solve_counts(h_kinds, units, seconds=seconds, workers=workers, slack=False)
+    if solved is None:
+        # No placement for everyone: place as many people as can be, then name each one left
+        # out and the rule that stops every unit still free (accessibility, a clinic near
+        # enough, beds, sex) or, when no unit is free at all, capacity.
+        solved = _solve_counts(h_kinds, units, seconds=seconds, workers=workers, slack=True)
+        return Result(
+            {},
+            0,
+            0,
+            0,
+            False,
+            0.0,
+            time.perf_counter() - started,
+            _left_out(households, units, solved[0] if solved else {}),
+        )
+    placement, status_optimal, value, bound = solved
+    obj, opened, distance = objective_of(households, units, placement)
+    gap = 0.0 if value <= 0 else max(0.0, (value - bound) / value)
+    return Result(
+        placement,
+        obj,
+        opened,
+        distance,
+        status_optimal,
+        gap,
+        time.perf_counter() - started,
+    )
+
+
+_SHORT = 10**7  # a person left without a unit weighs more than any placement
+
+
+def _left_out(
+    households: Sequence[Household], units: Sequence[Unit], placement: dict[Any, Any]
+) -> dict[Any, list[str]]:
+    """Each household the best partial placement leaves out, with the rule that stops every
+    unit still free for it ("capacity" when none is free)."""
+    used: Counter[Any] = Counter()
+    by_h = {h.key: h for h in households}
+    for hk, uk in placement.items():
+        used[uk] += by_h[hk].size
+    still_free = [
+        u
+        for u in units
+        if (u.shared_by and used[u.key] < u.beds) or (not u.shared_by and not used[u.key])
+    ]
+    out: dict[Any, list[str]] = {}
+    for h in households:
+        if h.key in placement:
+            continue
+        counts = Counter(r for u in still_free for r in fits(h, u))
+        if not still_free or not counts:
+            out[h.key] = ["capacity"]
+        else:
+            out[h.key] = [counts.most_common(1)[0][0]]
+    return out
+
+
+def _solve_counts(
+    h_kinds: dict[tuple[Any, ...], list[Household]],
+    units: Sequence[Unit],
+    *,
+    seconds: float,
+    workers: int,
+    slack: bool,
+) -> tuple[dict[Any, Any], bool, float, float] | None:
+    """The CP-SAT model over kinds of households and units; the placement, whether proven
+    optimal, the objective and its bound; None when no placement exists. With `slack`,
+    households may be left out (at a price above any placement), so a placement always
+    exists and those left out are the ones that cannot all be housed."""
+    from ortools.sat.python import cp_model
+
     private: dict[tuple[Any, ...], list[Unit]] = defaultdict(list)
     for u in units:
         if not u.shared_by:
@@ -214,11 +304,15 @@ def solve(
             model.add(sum(load) <= u0.beds * rooms_open)
             terms.append(UNIT_WEIGHT * rooms_open)
     for hk, hs in h_kinds.items():
-        model.add(
-            sum(v for (k, _u), v in m.items() if k == hk)
-            + sum(v for (k, _u), v in n.items() if k == hk)
-            == len(hs)
+        placed = sum(v for (k, _u), v in m.items() if k == hk) + sum(
+            v for (k, _u), v in n.items() if k == hk
         )
+        if slack:
+            short = model.new_int_var(0, len(hs), "")
+            terms.append(_SHORT * hs[0].size * short)
+            model.add(placed + short == len(hs))
+        else:
+            model.add(placed == len(hs))
     model.minimize(sum(terms))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
@@ -226,10 +320,7 @@ def solve(
     solver.parameters.random_seed = 1
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        people = sum(h.size for h in households)
-        beds = sum(u.beds for u in units)
-        why = "capacity" if people > beds else "one_household_per_unit"
-        return Result({}, 0, 0, 0, False, 0.0, time.perf_counter() - started, {"*": [why]})
+        return None
     placement: dict[Any, Any] = {}
     pools = {hk: iter(hs) for hk, hs in h_kinds.items()}
     for uk, us in private.items():
@@ -248,16 +339,9 @@ def solve(
                 room = next(k for k, n_free in free_beds.items() if n_free > 0)
                 free_beds[room] -= 1
                 placement[next(pools[hk]).key] = room
-    obj, opened, distance = objective_of(households, units, placement)
-    bound = solver.best_objective_bound
-    value = solver.objective_value
-    gap = 0.0 if value <= 0 else max(0.0, (value - bound) / value)
-    return Result(
+    return (
         placement,
-        obj,
-        opened,
-        distance,
         status == cp_model.OPTIMAL,
-        gap,
-        time.perf_counter() - started,
+        solver.objective_value,
+        solver.best_objective_bound,
     )

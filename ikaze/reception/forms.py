@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ikaze.reception.models import SharedBy, UnitStatus
+from ikaze.reception.models import MEDICAL_MAX_KM_DEFAULT, Service, SharedBy, UnitStatus
 
 
 class FacilityForm(forms.Form):
@@ -70,3 +71,22 @@ class TransferForm(forms.Form):
     def __init__(self, *args: Any, units: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = units  # type: ignore[attr-defined]
+
+
+class NeedsForm(forms.Form):
+    accessible = forms.BooleanField(label=_("Needs an accessible (step-free) unit"), required=False)
+    medical = forms.BooleanField(label=_("Medical needs: a health service nearby"), required=False)
+    medical_max_km = forms.DecimalField(
+        label=_("Health service at most (km)"),
+        min_value=Decimal("0.1"),
+        max_value=Decimal("100"),
+        decimal_places=1,
+        initial=MEDICAL_MAX_KM_DEFAULT,
+        required=False,
+    )
+    services = forms.MultipleChoiceField(
+        label=_("Services the person needs nearby"),
+        choices=Service.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +21,26 @@ class SharedBy(models.TextChoices):
     NOT_SHARED = "", _("Not shared (one household)")
     FEMALE = "F", _("Shared, women only")
     MALE = "M", _("Shared, men only")
+
+
+class Service(models.TextChoices):
+    """The services a facility has on site or nearby, and a household may need (the codes
+    the allocation reads; a facility may name others, shown as written)."""
+
+    CLINIC = "clinic", _("Health service (clinic)")
+    HOSPITAL = "hospital", _("Hospital")
+    PHARMACY = "pharmacy", _("Pharmacy")
+    SCHOOL = "school", _("School")
+    LEGAL_AID = "legal_aid", _("Legal aid")
+    PSYCHOSOCIAL = "psychosocial", _("Psychosocial support")
+    LANGUAGE_CLASSES = "language_classes", _("Language classes")
+    MARKET = "market", _("Market")
+    TRANSPORT = "transport", _("Public transport")
+
+
+def service_label(code: str) -> str:
+    """The translated name of a service code; an unknown code as written."""
+    return str(Service(code).label) if code in Service.values else code
 
 
 class Facility(BaseModel):
@@ -42,6 +65,19 @@ class Facility(BaseModel):
             if s.get("service") == service
         ]
         return min(found) if found else None
+
+    @property
+    def services_display(self) -> list[dict[str, Any]]:
+        """The services with their translated names, for pages."""
+        return [
+            {
+                "service": s.get("service", ""),
+                "label": service_label(str(s.get("service", ""))),
+                "on_site": bool(s.get("on_site")),
+                "km": s.get("km", 0),
+            }
+            for s in self.services
+        ]
 
 
 class Unit(BaseModel):
@@ -114,3 +150,46 @@ class Stay(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.person_id} in {self.unit_id}"
+
+
+class NeedsSource(models.TextChoices):
+    RECEPTION = "reception", _("Recorded at reception")
+    REFERRAL = "referral", _("Taken from the referral")
+
+
+# SAFEGUARDS/issue 13: a medical need is met by a health service within this distance unless
+# the officer records another.
+MEDICAL_MAX_KM_DEFAULT = Decimal("2.0")
+
+
+class ArrivalNeeds(BaseModel):
+    """What an arriving person needs of a unit, for the allocation (issue 13 item 3): kept in
+    reception, not in the people registry. One row per person; recorded again, it changes."""
+
+    Source = NeedsSource
+
+    person = models.OneToOneField("people.Person", on_delete=models.PROTECT, related_name="+")
+    accessible = models.BooleanField(default=False)  # needs a step-free (accessible) unit
+    medical = models.BooleanField(default=False)  # needs a health service nearby
+    medical_max_km = models.DecimalField(
+        max_digits=4, decimal_places=1, default=MEDICAL_MAX_KM_DEFAULT
+    )
+    # Service codes (`Service`) the person needs near the unit; a household needs the union.
+    services = models.JSONField(default=list, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.RECEPTION)
+    recorded_by_label = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(medical_max_km__gt=0) & models.Q(medical_max_km__lte=100),
+                name="arrivalneeds_medical_km_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source__in=NeedsSource.values),
+                name="arrivalneeds_source_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"needs of {self.person_id}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
@@ -12,7 +13,7 @@ from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import scoped_get
 from ikaze.core import clock
-from ikaze.reception.models import Facility, Stay, Unit
+from ikaze.reception.models import ArrivalNeeds, Facility, Stay, Unit
 
 
 def facility_list_for(*, actor: Actor) -> QuerySet[Facility]:
@@ -139,3 +140,8 @@ def allocation_units(*, actor: Actor) -> list[Unit]:
     """Units that can take someone now: available, a free bed, and a private unit only when
     empty (one household per private unit)."""
     return [u for u in units_with_free_beds(actor=actor) if u.shared_by or u.occupied == 0]
+
+
+def arrival_needs_of(*, person_ids: list[Any]) -> dict[str, ArrivalNeeds]:
+    """The recorded needs of these people, by person id."""
+    return {str(n.person_id): n for n in ArrivalNeeds.objects.filter(person_id__in=person_ids)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any, ParamSpec, TypeVar
 
 from django.db import IntegrityError, transaction
@@ -33,7 +34,15 @@ from ikaze.reception.errors import (
     UnitUnavailable,
     UnitUnsuitable,
 )
-from ikaze.reception.models import Facility, Stay, Unit, UnitStatus
+from ikaze.reception.models import (
+    MEDICAL_MAX_KM_DEFAULT,
+    ArrivalNeeds,
+    Facility,
+    Service,
+    Stay,
+    Unit,
+    UnitStatus,
+)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -57,8 +66,10 @@ def _refusal_recorded(action: str) -> Callable[[Callable[P, T]], Callable[P, T]]
                 audit_security(
                     actor=kwargs.get("actor"),  # type: ignore[arg-type]
                     action=f"refused:{action}",
-                    target_type=type(target).__name__.lower() if target is not None else "",
-                    target_id=getattr(target, "pk", "") or "",
+                    target_type=type(target).__name__.lower()
+                    if target is not None
+                    else ("person" if kwargs.get("person_id") else ""),
+                    target_id=getattr(target, "pk", "") or str(kwargs.get("person_id") or ""),
                     reason=f"{exc.code}: {exc.message}",
                 )
                 raise
@@ -197,12 +208,29 @@ def unit_set_status(*, actor: Actor, unit: Unit, status: str) -> Unit:
 
 
 def unit_fit_problems(
-    unit: Unit, *, sexes: Sequence[str], household_ids: set[Any], occupants: set[Any]
+    unit: Unit,
+    *,
+    sexes: Sequence[str],
+    household_ids: set[Any],
+    occupants: set[Any],
+    needs: Sequence[ArrivalNeeds] = (),
 ) -> list[str]:
     """Why `unit` cannot take these people (empty when it can): a unit shared by sex takes
-    only people of that sex; any other unit takes one household (or one person without one).
-    The one home of the rules a check-in, a transfer and the allocation review check."""
+    only people of that sex; any other unit takes one household (or one person without one);
+    a recorded need of anyone among them (an accessible unit, a health service within some
+    km) must be met. The one home of the rules a check-in, a transfer and the allocation
+    review check."""
     out: list[str] = []
+    if any(n.accessible for n in needs) and not unit.accessible:
+        out.append(gettext("Someone in the household needs an accessible unit."))
+    medical = [n.medical_max_km for n in needs if n.medical]
+    if medical:
+        clinic = unit.facility.distance_to(Service.CLINIC)
+        if clinic is None or clinic > float(min(medical)):
+            out.append(
+                gettext("Someone in the household needs a health service within %(km)s km.")
+                % {"km": min(medical)}
+            )
     if unit.shared_by:
         if any(s != unit.shared_by for s in sexes):
             out.append(gettext("The unit is shared by people of one sex."))
@@ -282,6 +310,7 @@ def stays_check_in(
         sexes=list(sexes.values()),
         household_ids={household_of.get(p) for p in ids},
         occupants=occupants,
+        needs=list(ArrivalNeeds.objects.filter(person_id__in=ids)),
     )
     if problems:
         raise UnitUnsuitable(problems[0], details={"unit": problems})
@@ -365,7 +394,11 @@ def stay_transfer(*, actor: Actor, stay: Stay, unit: Unit, reason: str) -> Stay:
         target.stays.filter(checked_out_at__isnull=True).values_list("household_id", flat=True)
     )
     problems = unit_fit_problems(
-        target, sexes=list(sexes.values()), household_ids={stay.household_id}, occupants=occupants
+        target,
+        sexes=list(sexes.values()),
+        household_ids={stay.household_id},
+        occupants=occupants,
+        needs=list(ArrivalNeeds.objects.filter(person_id=stay.person_id)),
     )
     if problems:
         raise UnitUnsuitable(problems[0], details={"unit": problems})
@@ -398,3 +431,92 @@ def stay_transfer(*, actor: Actor, stay: Stay, unit: Unit, reason: str) -> Stay:
         reason=reason.strip(),
     )
     return new
+
+
+# --- arrival needs (for the allocation) ---------------------------------------------------
+
+
+@_refusal_recorded("arrival_needs.record")
+@transaction.atomic
+def arrival_needs_record(
+    *,
+    actor: Actor,
+    person_id: Any,
+    accessible: bool = False,
+    medical: bool = False,
+    medical_max_km: Decimal | float | str | None = None,
+    services: Sequence[str] = (),
+    source: str = ArrivalNeeds.Source.RECEPTION,
+) -> ArrivalNeeds:
+    """Record what an arrived person waiting for a bed needs of a unit: an accessible unit,
+    a health service within some km, services nearby. Recorded again, it replaces the last.
+    The allocation and every check-in honour it."""
+    from ikaze.movements import selectors as movement_selectors
+
+    require(actor, Perm.STAY_MANAGE, target_type="person", target_id=str(person_id))
+    waiting = movement_selectors.arrived_entries_for(actor=actor).filter(
+        person_id__in=[str(person_id)] if _is_uuid(person_id) else []
+    )
+    if not waiting.exists():
+        raise NotFound(gettext("No arrived person waiting for a bed by that id."))
+    errors: dict[str, list[str]] = {}
+    km = MEDICAL_MAX_KM_DEFAULT
+    if medical_max_km not in (None, ""):
+        try:
+            km = Decimal(str(medical_max_km)).quantize(Decimal("0.1"))
+        except (InvalidOperation, ValueError):
+            km = Decimal(-1)
+        if not Decimal("0.1") <= km <= Decimal(100):
+            errors["medical_max_km"] = [gettext("A distance from 0.1 to 100 km.")]
+    codes = [str(c).strip() for c in services]
+    unknown = [c for c in codes if c not in Service.values]
+    if unknown:
+        errors["services"] = [
+            gettext("Unknown service: %(codes)s. Choose among %(known)s.")
+            % {"codes": ", ".join(unknown), "known": ", ".join(Service.values)}
+        ]
+    if len(set(codes)) != len(codes) and "services" not in errors:
+        errors["services"] = [gettext("Name each service once.")]
+    if source not in ArrivalNeeds.Source.values:
+        errors["source"] = [gettext("Recorded at reception or taken from the referral.")]
+    if errors:
+        raise ValidationError(gettext("The needs are not valid."), details=errors)
+    before = ArrivalNeeds.objects.select_for_update().filter(person_id=person_id).first()
+    values = {
+        "accessible": bool(accessible),
+        "medical": bool(medical),
+        "medical_max_km": km,
+        "services": sorted(codes),
+        "source": source,
+        "recorded_by_label": actor.label,
+    }
+    needs, _created = ArrivalNeeds.objects.update_or_create(person_id=person_id, defaults=values)
+    audit_record(
+        actor=actor,
+        action="arrival_needs.record",
+        target_type="person",
+        target_id=str(person_id),
+        before=_needs_summary(before) if before else None,
+        after=_needs_summary(needs),
+    )
+    return needs
+
+
+def _needs_summary(n: ArrivalNeeds) -> dict[str, Any]:
+    return {
+        "accessible": n.accessible,
+        "medical": n.medical,
+        "medical_max_km": str(n.medical_max_km),
+        "services": list(n.services),
+        "source": n.source,
+    }
+
+
+def _is_uuid(value: Any) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

@@ -9,6 +9,7 @@ urlpatterns = [
     path("desk/", views.desk, name="desk"),
     path("allocation/", views.allocation_review, name="allocation"),
     path("desk/check-in/", views.desk_check_in, name="desk_check_in"),
+    path("needs/<uuid:person_id>/", views.arrival_needs, name="arrival_needs"),
     path("<uuid:facility_id>/", views.facility_detail, name="facility_detail"),
     path("<uuid:facility_id>/units/", views.unit_add, name="unit_add"),
     path("units/<uuid:pk>/status/", views.unit_status, name="unit_status"),

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -22,8 +22,17 @@ from ikaze.core.forms import add_service_errors
 from ikaze.movements import selectors as movements
 from ikaze.people import selectors as people
 from ikaze.reception import selectors, services
-from ikaze.reception.forms import CheckInForm, CheckOutForm, FacilityForm, UnitForm, UnitStatusForm
-from ikaze.reception.models import Facility
+from ikaze.reception.allocation import reason_labels
+from ikaze.reception.forms import (
+    CheckInForm,
+    CheckOutForm,
+    FacilityForm,
+    NeedsForm,
+    UnitForm,
+    UnitStatusForm,
+)
+from ikaze.reception.models import Facility, service_label
+from ikaze.reception.proposal import allocation_proposal
 
 
 @requires(Perm.FACILITY_VIEW)
@@ -286,96 +295,127 @@ def desk_check_in(request: HttpRequest) -> HttpResponse:
 # --- allocation review -----------------------------------------------------------------------
 
 
-def _proposal(actor: Actor) -> tuple[list[dict[str, Any]], Any, list[Any]]:
-    """The waiting households, the units, and CP-SAT's proposal (ADR 0022)."""
-    from ikaze.reception import allocation
-
-    entries = list(movements.arrived_entries_for(actor=actor)[:500])
-    ids = [e.person_id for e in entries]
-    facts = people.person_travel_facts(person_ids=ids)
-    names = people.person_names(ids=ids)
-    grouped: dict[Any, list[Any]] = defaultdict(list)
-    for e in entries:
-        grouped[e.household_id or e.person_id].append(e)
-    households = []
-    rows = []
-    for key, members in grouped.items():
-        sexes = {str(facts.get(m.person_id, {}).get("sex", "")) for m in members}
-        single = len(members) == 1
-        households.append(
-            allocation.Household(
-                key=str(key),
-                size=len(members),
-                sex=sexes.pop() if single and sexes else "",
-                services=("legal_aid",) + (("school",) if len(members) >= 3 else ()),
-            )
-        )
-        rows.append(
-            {
-                "key": str(key),
-                "names": ", ".join(names.get(str(m.person_id), "") for m in members),
-                "people": ",".join(str(m.person_id) for m in members),
-            }
-        )
-    units = selectors.allocation_units(actor=actor)
-    specs = [
-        allocation.Unit(
-            key=str(u.pk),
-            facility=u.facility.name,
-            beds=u.free,
-            accessible=u.accessible,
-            shared_by=u.shared_by,
-            distances=tuple(
-                sorted(
-                    (s["service"], 0.0 if s.get("on_site") else float(s.get("km", 0)))
-                    for s in u.facility.services
-                )
-            ),
-        )
-        for u in units
-    ]
-    result = allocation.solve(households, specs, seconds=5) if households else None
-    return rows, result, units
-
-
 @requires(Perm.STAY_MANAGE)
 @require_http_methods(["GET", "POST"])
 def allocation_review(request: HttpRequest) -> HttpResponse:
     """CP-SAT's proposal for the households waiting; change any unit by hand and confirm:
     every check-in goes through the same service, which checks every rule again."""
     actor = actor_of(request)
-    rows, result, units = _proposal(actor)
+    proposal = allocation_proposal(actor=actor)
+    result = proposal.result
     choices = [("", "—")] + [
-        (str(u.pk), f"{u.facility.name} · {u.label} ({u.free}/{u.beds})") for u in units
+        (str(u.pk), f"{u.facility.name} · {u.label} ({u.free}/{u.beds})") for u in proposal.units
     ]
     problems: dict[str, str] = {}
     if request.method == "POST":
         done = 0
-        for row in rows:
-            chosen = request.POST.get(f"unit-{row['key']}", "")
+        for w in proposal.households:
+            chosen = request.POST.get(f"unit-{w.key}", "")
             if not chosen:
                 continue
             try:
                 unit = selectors.unit_get_for(actor=actor, unit_id=chosen)
-                services.stays_check_in(actor=actor, unit=unit, person_ids=row["people"].split(","))
+                services.stays_check_in(actor=actor, unit=unit, person_ids=w.people)
             except IkazeError as exc:
                 if exc.status == 403:
                     raise
-                problems[row["key"]] = exc.message
+                problems[w.key] = exc.message
             else:
                 done += 1
         if done:
             messages.success(request, _("%(n)d households checked in.") % {"n": done})
         if not problems:
             return redirect("reception:allocation")
-    for row in rows:
-        proposed = result.placement.get(row["key"], "") if result else ""
-        row["unit"] = request.POST.get(f"unit-{row['key']}", proposed)
-        row["problem"] = problems.get(row["key"], "")
-        row["why"] = ", ".join(result.problems.get(row["key"], [])) if result else ""
+    rows = []
+    for w in proposal.households:
+        rows.append(
+            {
+                "key": w.key,
+                "names": w.names,
+                "people": ",".join(w.people),
+                "unit": request.POST.get(f"unit-{w.key}", w.unit),
+                "problem": problems.get(w.key, ""),
+                "why": reason_labels(w.why),
+                "needs": _needs_text(w),
+                "needs_recorded": w.needs_recorded,
+                "members": w.members,
+            }
+        )
     return render(
         request,
         "reception/allocation.html",
-        {"rows": rows, "result": result, "choices": choices},
+        {
+            "rows": rows,
+            "result": result,
+            "choices": choices,
+        },
         status=409 if problems else 200,
     )
+
+
+def _needs_text(w: Any) -> str:
+    parts = []
+    if w.accessible:
+        parts.append(_("accessible unit"))
+    if w.medical:
+        parts.append(_("health service within %(km)s km") % {"km": w.medical_km})
+    parts += [service_label(s) for s in w.services]
+    return ", ".join(str(p) for p in parts)
+
+
+# --- arrival needs ---------------------------------------------------------------------------
+
+
+def _needs_page(
+    request: HttpRequest, person_id: str, form: NeedsForm, *, status: int = 200
+) -> HttpResponse:
+    names = people.person_names(ids=[person_id])
+    return render(
+        request,
+        "reception/needs.html",
+        {"form": form, "name": names.get(str(person_id), ""), "person_id": person_id},
+        status=status,
+    )
+
+
+@requires(Perm.STAY_MANAGE)
+@require_http_methods(["GET", "POST"])
+def arrival_needs(request: HttpRequest, person_id: str) -> HttpResponse:
+    """Record what an arrived person needs of a unit; the allocation honours it."""
+    actor = actor_of(request)
+    entry = movements.arrived_entries_for(actor=actor).filter(person_id=person_id).first()
+    if entry is None:
+        raise Http404(_("No arrived person waiting for a bed by that id."))
+    if request.method == "GET":
+        current = selectors.arrival_needs_of(person_ids=[person_id]).get(str(person_id))
+        initial = (
+            {
+                "accessible": current.accessible,
+                "medical": current.medical,
+                "medical_max_km": current.medical_max_km,
+                "services": list(current.services),
+            }
+            if current
+            else {}
+        )
+        return _needs_page(request, person_id, NeedsForm(initial=initial))
+    form = NeedsForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.arrival_needs_record(
+                actor=actor,
+                person_id=person_id,
+                accessible=d["accessible"],
+                medical=d["medical"],
+                medical_max_km=d["medical_max_km"],
+                services=d["services"],
+            )
+        except IkazeError as exc:
+            if exc.status == 403:
+                raise
+            add_service_errors(form, exc)
+            return _needs_page(request, person_id, form, status=exc.status)
+        messages.success(request, _("Needs recorded."))
+        return redirect("reception:allocation")
+    return _needs_page(request, person_id, form, status=400)

@@ -50,6 +50,29 @@ def test_no_placement_says_which_rule_and_for_whom() -> None:
     assert r.placement == {}
 
 
+def test_when_accessible_units_run_out_the_one_left_is_named() -> None:
+    # Each household fits a unit on its own; together they do not: one accessible unit, two
+    # households that need one.
+    units = [
+        Unit("acc", "A", 4, accessible=True, distances=NEAR),
+        Unit("plain", "A", 4, distances=NEAR),
+    ]
+    households = [Household("w1", 2, accessible=True), Household("w2", 3, accessible=True)]
+    r = solve(households, units, seconds=5)
+    assert r.placement == {}
+    assert r.problems == {"w1": ["accessibility"]}  # the fewest people left without a bed
+
+
+def test_medical_distance_is_the_households_own_and_a_shortage_says_capacity() -> None:
+    units = [Unit("near", "A", 4, distances=NEAR), Unit("far", "B", 4, distances=FAR)]
+    within_10 = Household("m", 2, medical=True, medical_km=10.0)
+    within_half = Household("strict", 2, medical=True, medical_km=0.4)
+    assert fits(within_10, units[1]) == [] and fits(within_half, units[0]) == ["medical"]
+    assert solve([within_half], units, seconds=5).problems == {"strict": ["medical"]}
+    r = solve([Household("a", 2), Household("b", 2), Household("c", 2)], units, seconds=5)
+    assert len(r.problems) == 1 and next(iter(r.problems.values())) == ["capacity"]
+
+
 def test_generated_case_keeps_every_rule_and_beats_first_fit() -> None:
     households, units = generate(200, 60)
     best, base = solve(households, units, seconds=10), first_fit(households, units)
