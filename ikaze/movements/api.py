@@ -21,6 +21,8 @@ from ikaze.movements.schemas import (
     MovementIn,
     MovementOut,
     MovementPage,
+    PaxlstIn,
+    PaxlstOut,
     incident_out,
     movement_detail_out,
     movement_out,
@@ -146,4 +148,28 @@ def record_arrival(request: HttpRequest, movement_id: str, payload: ArrivalIn) -
     actor = actor_of(request)
     m = selectors.movement_get_for(actor=actor, movement_id=movement_id)
     services.movement_arrive(actor=actor, movement=m, arrived=[str(a) for a in payload.arrived])
+    return _detail(movement_id, request)
+
+
+@router.get("/{movement_id}/paxlst", perm=Perm.MOVEMENT_VIEW, response={200: PaxlstOut, **_READ})
+def export_paxlst(request: HttpRequest, movement_id: str) -> Any:
+    """The manifest as a UN/EDIFACT PAXLST message (the people still on it)."""
+    m = selectors.movement_get_for(actor=actor_of(request), movement_id=movement_id)
+    return {
+        "filename": f"paxlst-{m.flight_number}.edi",
+        "text": services.movement_paxlst(movement=m),
+    }
+
+
+@router.post(
+    "/{movement_id}/paxlst",
+    perm=Perm.MOVEMENT_BOARD,
+    response={200: MovementDetailOut, **_WRITE},
+)
+def import_paxlst(request: HttpRequest, movement_id: str, payload: PaxlstIn) -> Any:
+    """Record the departure from the carrier's PAXLST: whoever it lists boarded, the rest of
+    the manifest did not; a message naming someone not on the manifest is refused (422)."""
+    actor = actor_of(request)
+    m = selectors.movement_get_for(actor=actor, movement_id=movement_id)
+    services.movement_depart_from_paxlst(actor=actor, movement=m, text=payload.text)
     return _detail(movement_id, request)

@@ -46,6 +46,19 @@ class ArrivalIn(Schema):
     arrived: list[uuid.UUID] = Field(max_length=MAX_PEOPLE)
 
 
+# A carrier's PAXLST for a full flight is some tens of kilobytes.
+PAXLST_MAX = 1_000_000
+
+
+class PaxlstIn(Schema):
+    text: Annotated[str, Text(max_length=PAXLST_MAX, multiline=True, required=True)]
+
+
+class PaxlstOut(Schema):
+    filename: str
+    text: str
+
+
 class ExplainIn(Schema):
     explanation: Annotated[str, Text(max_length=2000, multiline=True, required=True)]
 

@@ -667,6 +667,19 @@ def movement_flight(*, movement: Movement) -> Any:
     )
 
 
+def movement_paxlst(*, movement: Movement) -> str:
+    """The manifest as the UN/EDIFACT PAXLST message a carrier sends (page and API)."""
+    from ikaze.movements.paxlst import paxlst_write
+
+    return paxlst_write(
+        flight=movement_flight(movement=movement),
+        sender="IKAZE",
+        recipient=movement.destination,
+        reference=str(movement.pk.int % 10**10),
+        now=clock.now(),
+    )
+
+
 @_refusal_recorded("movement.depart")
 def movement_depart_from_paxlst(*, actor: Actor, movement: Movement, text: str) -> Movement:
     """Record the departure from the carrier's PAXLST: whoever it lists boarded, anyone else on

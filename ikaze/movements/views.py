@@ -344,17 +344,8 @@ def manifest_pdf(request: HttpRequest, pk: str) -> HttpResponse:
 @require_GET
 def manifest_paxlst(request: HttpRequest, pk: str) -> HttpResponse:
     """The manifest as a UN/EDIFACT PAXLST message."""
-    from ikaze.core import clock
-    from ikaze.movements.paxlst import paxlst_write
-
     movement = selectors.movement_get_for(actor=actor_of(request), movement_id=pk)
-    text = paxlst_write(
-        flight=services.movement_flight(movement=movement),
-        sender="IKAZE",
-        recipient=movement.destination,
-        reference=str(movement.pk.int % 10**10),
-        now=clock.now(),
-    )
+    text = services.movement_paxlst(movement=movement)
     response = HttpResponse(text, content_type="application/edifact")
     response["Content-Disposition"] = f'attachment; filename="paxlst-{movement.flight_number}.edi"'
     return response

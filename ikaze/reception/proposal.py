@@ -88,7 +88,7 @@ def unit_spec(u: Unit) -> allocation.Unit:
     )
 
 
-def allocation_proposal(*, actor: Actor, seconds: float = 5.0) -> Proposal:
+def allocation_proposal(*, actor: Actor, seconds: float = 5.0, solve: bool = True) -> Proposal:
     """The households waiting (arrived, not checked in), the units free now, and the
     placement that keeps every rule with the fewest units and the shortest distances."""
     entries = list(movements.arrived_entries_for(actor=actor)[:WAITING_MAX])
@@ -119,7 +119,9 @@ def allocation_proposal(*, actor: Actor, seconds: float = 5.0) -> Proposal:
         )
     units = selectors.allocation_units(actor=actor)
     result = (
-        allocation.solve(specs, [unit_spec(u) for u in units], seconds=seconds) if specs else None
+        allocation.solve(specs, [unit_spec(u) for u in units], seconds=seconds)
+        if specs and solve
+        else None
     )
     if result is not None:
         for w in waiting:

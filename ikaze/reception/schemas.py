@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Annotated
 
 from ninja import Schema
 from pydantic import Field
 
 from ikaze.core.text import Text
-from ikaze.reception.models import Facility, Stay, Unit
+from ikaze.reception.models import Facility, Service, Stay, Unit
 
 
 class CheckInIn(Schema):
@@ -110,3 +111,107 @@ def facility_out(f: Facility) -> FacilityOut:
         services=list(f.services),
         units=[unit_out(u) for u in f.units.order_by("label")],
     )
+
+
+# --- the arrivals desk's search ---------------------------------------------------------------
+
+
+class ArrivingPersonOut(Schema):
+    id: uuid.UUID
+    name: str
+    document: str
+    arrived_at: dt.datetime | None
+
+
+class ArrivingGroupOut(Schema):
+    key: str
+    people: list[ArrivingPersonOut]
+
+
+class ArrivalsOut(Schema):
+    query: str
+    mrz_document: str
+    items: list[ArrivingGroupOut]
+
+
+# --- arrival needs ----------------------------------------------------------------------------
+
+
+class NeedsIn(Schema):
+    accessible: bool = False
+    medical: bool = False
+    medical_max_km: Decimal | None = Field(default=None, ge=Decimal("0.1"), le=100)
+    services: list[Service] = Field(default_factory=list, max_length=20)
+
+
+class NeedsOut(Schema):
+    person: uuid.UUID
+    accessible: bool
+    medical: bool
+    medical_max_km: Decimal
+    services: list[str]
+    source: str
+
+
+# --- allocation -------------------------------------------------------------------------------
+
+
+class ProblemOut(Schema):
+    code: str
+    message: str
+
+
+class WaitingOut(Schema):
+    household: str
+    people: list[uuid.UUID]
+    accessible: bool
+    medical: bool
+    medical_max_km: float
+    services: list[str]
+    needs_recorded: bool
+    unit: uuid.UUID | None
+    problems: list[ProblemOut]
+
+
+class ProposalOut(Schema):
+    households: list[WaitingOut]
+    feasible: bool
+    optimal: bool
+    units_opened: int
+    objective: int
+    seconds: float
+
+
+class PlacementIn(Schema):
+    household: Annotated[str, Text(max_length=40, required=True)]
+    unit: uuid.UUID
+
+
+class PlacementCheckOut(Schema):
+    household: str
+    unit: uuid.UUID
+    fits: bool
+    problems: list[str]
+
+
+class ConfirmIn(Schema):
+    placements: list[PlacementIn] = Field(min_length=1, max_length=200)
+    idempotency_key: Annotated[str, Text(max_length=40)] = ""
+
+
+class ConfirmedOut(Schema):
+    household: str
+    unit: uuid.UUID
+    stays: list[StayOut]
+
+
+class RefusedOut(Schema):
+    household: str
+    unit: uuid.UUID
+    code: str
+    message: str
+
+
+class ConfirmOut(Schema):
+    checked_in: list[ConfirmedOut]
+    refused: list[RefusedOut]

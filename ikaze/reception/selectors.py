@@ -145,3 +145,15 @@ def allocation_units(*, actor: Actor) -> list[Unit]:
 def arrival_needs_of(*, person_ids: list[Any]) -> dict[str, ArrivalNeeds]:
     """The recorded needs of these people, by person id."""
     return {str(n.person_id): n for n in ArrivalNeeds.objects.filter(person_id__in=person_ids)}
+
+
+def stays_with_key(*, actor: Actor, key: str) -> list[Stay]:
+    """The stays a check-in sent with this idempotency key made (in facilities the actor
+    may see), in the order made."""
+    if not key:
+        return []
+    return list(
+        Stay.objects.filter(
+            unit__facility__in=facility_list_for(actor=actor), idempotency_key__startswith=f"{key}:"
+        ).order_by("idempotency_key")
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +22,7 @@ from ikaze.movements import selectors as movements
 from ikaze.people import selectors as people
 from ikaze.reception import selectors, services
 from ikaze.reception.allocation import reason_labels
+from ikaze.reception.desk import arrivals_search
 from ikaze.reception.forms import (
     CheckInForm,
     CheckOutForm,
@@ -199,58 +199,18 @@ def _unit_choices(actor: Actor) -> list[tuple[str, str]]:
     ]
 
 
-def _groups(actor: Actor, q: str) -> list[dict[str, Any]]:
-    entries = list(movements.arrived_entries_for(actor=actor, q=q)[:200])
-    if q:
-        # A household arrives together: one member found brings the others.
-        households = {e.household_id for e in entries if e.household_id}
-        if households:
-            entries = list(
-                movements.arrived_entries_for(actor=actor).filter(household_id__in=households)
-            ) + [e for e in entries if not e.household_id]
-    names = people.person_names(ids=[e.person_id for e in entries])
-    docs = people.person_travel_documents(person_ids=[e.person_id for e in entries])
-    grouped: dict[Any, list[Any]] = defaultdict(list)
-    for e in entries:
-        grouped[e.household_id or e.person_id].append(e)
-    out = []
-    for key, members in grouped.items():
-        out.append(
-            {
-                "key": str(key),
-                "people": [
-                    {
-                        "id": str(e.person_id),
-                        "name": names.get(str(e.person_id), ""),
-                        "document": docs[e.person_id].number if e.person_id in docs else "",
-                        "arrived_at": e.arrived_at,
-                    }
-                    for e in members
-                ],
-                "ids": ",".join(str(e.person_id) for e in members),
-            }
-        )
-    return out
-
-
 @requires(Perm.STAY_MANAGE)
 @require_GET
 def desk(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     q = request.GET.get("q", "").strip()[:100]
-    mrz = ""
-    if q.count("<") >= 5:  # a machine-readable zone typed in by a document reader
-        from ikaze.movements.mrz import mrz_parse
-
-        try:
-            parsed = mrz_parse(q)
-        except IkazeError as exc:
-            messages.error(request, exc.message)
-            q = ""
-        else:
-            mrz, q = parsed.document_number, parsed.document_number
+    try:
+        found = arrivals_search(actor=actor, q=q)
+    except IkazeError as exc:  # an MRZ with a wrong check digit
+        messages.error(request, exc.message)
+        found = arrivals_search(actor=actor, q="")
+    q, mrz, groups = found.query, found.mrz, found.groups
     units = _unit_choices(actor)
-    groups = _groups(actor, q)
     for g in groups:
         g["form"] = CheckInForm(
             prefix=f"g{g['key'][:8]}",

@@ -95,3 +95,35 @@ def test_manifest_pdf_and_paxlst_pages(world, client) -> None:
     assert [p.document_number for p in paxlst_read(edi.content.decode()).passengers] == [
         p.document_number for p in services.movement_flight(movement=m).passengers
     ]
+
+
+def test_paxlst_api_export_then_import_marks_who_boarded(world) -> None:
+    import json
+
+    from tests import support
+
+    m = _locked(world)
+    c = support.session_client(world.senior.user)
+    out = c.get(f"/api/v1/movements/{m.pk}/paxlst")
+    assert out.status_code == 200
+    text = out.json()["text"]
+    assert paxlst_read(text) == services.movement_flight(movement=m)
+    before = state()
+    bad = c.post(
+        f"/api/v1/movements/{m.pk}/paxlst",
+        data=json.dumps({"text": "UNB+garbage"}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "paxlst_invalid"
+    assert state() == before
+    with departure_day():
+        done = c.post(
+            f"/api/v1/movements/{m.pk}/paxlst",
+            data=json.dumps({"text": text}),
+            content_type="application/json",
+        )
+    assert done.status_code == 200, done.content
+    assert done.json()["status"] == "departed"
+    assert set(ManifestEntry.objects.filter(movement=m).values_list("boarding", flat=True)) == {
+        "boarded"
+    }
