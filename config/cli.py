@@ -1,7 +1,7 @@
 """The `ikaze` console script: Ikaze's commands, and every Django management command.
 
 ikaze demo | serve | worker | audit verify | bench NAME | intake FILE ... | expire-acceptances
-| <django command>
+| reception check-late | <django command>
 """
 
 from __future__ import annotations
@@ -34,10 +34,12 @@ def _schedule_jobs() -> None:
     from django.db import DatabaseError
 
     django.setup()
+    from ikaze.reception.tasks import late_check_ins_schedule
     from ikaze.vetting.tasks import acceptances_expire_schedule
 
     try:
         acceptances_expire_schedule()
+        late_check_ins_schedule()
     except DatabaseError as exc:  # not migrated yet: the worker reports it on its own
         sys.stderr.write(f"Scheduled jobs not enqueued: {exc}\n")
 

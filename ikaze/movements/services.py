@@ -18,8 +18,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext
 
-from ikaze.accounts.access import Perm
-from ikaze.accounts.actor import Actor
+from ikaze.accounts.access import Perm, Role
+from ikaze.accounts.actor import Actor, command_line_actor
 from ikaze.accounts.guards import require
 from ikaze.agreements import services as agreements
 from ikaze.agreements.models import Agreement
@@ -52,7 +52,7 @@ from ikaze.movements.models import (
     Movement,
     MovementStatus,
 )
-from ikaze.movements.reconciliation import EntryFacts, reconcile
+from ikaze.movements.reconciliation import ACCOMMODATION_WITHIN, EntryFacts, reconcile
 from ikaze.people import selectors as people
 from ikaze.vetting import selectors as vetting_selectors
 from ikaze.vetting import services as vetting
@@ -565,6 +565,42 @@ def movement_incidents_refresh(*, actor: Actor, movement: Movement) -> list[Inci
     require(actor, Perm.INCIDENT_EXPLAIN, target_type="movement", target_id=movement.pk)
     movement = locks.movement_lock(movement.pk)
     return _incidents_sync(actor=actor, movement=movement, now=clock.now())
+
+
+# The scheduled job's actor (SAFEGUARDS B1: the 24-hour accommodation clock).
+SYSTEM_LATE_CHECK_IN = command_line_actor(
+    roles=frozenset({Role.RECEPTION_OFFICER}), label="system:late-check-in"
+)
+
+
+def late_check_ins_raise(*, actor: Actor, now: dt.datetime | None = None) -> dict[str, int]:
+    """Open a `late_check_in` incident for every arrived person not checked in within 24
+    hours (SAFEGUARDS B1) that has none yet; each movement in its own transaction under its
+    row lock. Running it again opens nothing new (one incident per entry and kind)."""
+    now = now or clock.now()
+    due = now - ACCOMMODATION_WITHIN
+    movement_ids = list(
+        ManifestEntry.objects.filter(
+            removed_at__isnull=True,
+            arrived_at__lt=due,
+            checked_in_at__isnull=True,
+            movement__status=MovementStatus.ARRIVED,
+        )
+        .exclude(incidents__kind=Incident.Kind.LATE_CHECK_IN)
+        .values_list("movement_id", flat=True)
+        .distinct()
+        .order_by("movement_id")
+    )
+    opened = 0
+    for movement_id in movement_ids:
+        with transaction.atomic():
+            movement = locks.movement_lock(movement_id)
+            opened += sum(
+                1
+                for i in _incidents_sync(actor=actor, movement=movement, now=now)
+                if i.kind == Incident.Kind.LATE_CHECK_IN
+            )
+    return {"movements": len(movement_ids), "incidents": opened}
 
 
 @transaction.atomic
