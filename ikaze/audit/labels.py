@@ -156,6 +156,7 @@ ACTIONS: dict[str, Label] = {
     "stay.check_out": _("Checked out"),
     "stay.transfer": _("Moved to another unit"),
     "arrival_needs.record": _("Arrival needs recorded"),
+    "referral.movement_notice": _("Sending state told of a removal from a manifest"),
     "refused:arrival_needs.record": _("Refused: recording arrival needs"),
     "refused:facility.create": _("Refused: creating a facility"),
     "refused:incident.explain": _("Refused: explaining an incident"),

@@ -354,6 +354,16 @@ def manifest_lock(*, actor: Actor, movement: Movement) -> list[ManifestEntry]:
         )
         entry.save(update_fields=["removed_at", "removed_reason", "updated_at"])
         removed.append(entry)
+    # Both sides told (issue 13): the sending state on the referral's thread; the monitor
+    # already has the alert the screening raised.
+    for entry in removed:
+        vetting.referral_movement_notice_write(
+            actor=actor,
+            referral=entry.referral,
+            body=_removal_notice(
+                movement, gettext("when its manifest was locked"), entry.removed_reason
+            ),
+        )
     movement.status = MovementStatus.LOCKED
     movement.locked_at = now
     movement.locked_by_label = actor.label
@@ -369,6 +379,19 @@ def manifest_lock(*, actor: Actor, movement: Movement) -> list[ManifestEntry]:
         },
     )
     return removed
+
+
+def _removal_notice(movement: Movement, when: str, reason: str) -> str:
+    """The thread message telling the sending state someone came off a manifest, and why."""
+    return gettext(
+        "Taken off the manifest of %(flight)s (%(route)s, %(date)s) %(when)s. Reason: %(reason)s"
+    ) % {
+        "flight": f"{movement.carrier} {movement.flight_number}".strip(),
+        "route": f"{movement.origin}-{movement.destination}",
+        "date": movement.departure_date.isoformat(),
+        "when": when,
+        "reason": reason or gettext("not given"),
+    }
 
 
 @_refusal_recorded("movement.depart")
@@ -416,6 +439,12 @@ def movement_depart(
         entry.boarding = outcome
         entry.boarding_reason = reason.strip()
         entry.save(update_fields=["boarding", "boarding_reason", "updated_at"])
+        if outcome == Boarding.REMOVED_AT_GATE:
+            vetting.referral_movement_notice_write(
+                actor=actor,
+                referral=entry.referral,
+                body=_removal_notice(movement, gettext("at the gate"), entry.boarding_reason),
+            )
     # The boarded have used their acceptance: it no longer expires (SAFEGUARDS A5, ADR 0021).
     vetting.acceptances_use(
         actor=actor,

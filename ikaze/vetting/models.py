@@ -738,6 +738,10 @@ class ReferralMessageKind(models.TextChoices):
     # the answer by `referral_information_answer`: one write path each.
     QUESTION = "question", _("Question from the vetting officer")
     ANSWER = "answer", _("Answer from the sending state")
+    # Issue 13: the receiving state tells the sending state that the person came off a
+    # movement's manifest (at lock or at the gate) and why; written by
+    # `referral_movement_notice_write`, inside the movement's transaction.
+    MOVEMENT = "movement", _("Notice about a movement")
 
 
 class ReferralMessage(BaseModel):

@@ -312,3 +312,42 @@ def test_an_acceptance_used_by_boarding_does_not_expire_before_arrival(world) ->
     after = Agreement.objects.get(pk=world.agreement.pk)
     assert (after.places_used, after.places_arrived) == (1, 1)
     assert AuditEvent.objects.filter(action="referral.acceptance_use").count() == 1
+
+
+def test_both_sides_are_told_of_a_removal_at_lock_and_at_the_gate(world) -> None:
+    """Issue 13: the sending liaison reads it on the referral's thread; the monitor has the
+    alert (and reads the thread too)."""
+    from ikaze.vetting import selectors as vetting_selectors
+    from ikaze.vetting.models import ReferralMessage
+    from tests import support
+
+    m = propose(world)
+    ok, at_lock, at_gate = accepted(world), accepted(world), accepted(world)
+    entries = services.manifest_add(
+        actor=world.liaison, movement=m, referral_ids=[ok.pk, at_lock.pk, at_gate.pk]
+    )
+    f.court_stay(by=world.officer, referral=at_lock)
+    notices = MonitorNotice.objects.count()
+    services.manifest_lock(actor=world.senior, movement=m)
+    assert MonitorNotice.objects.count() == notices + 1
+    (told,) = vetting_selectors.referral_thread_for(actor=world.liaison, referral=at_lock)
+    assert told.kind == ReferralMessage.Kind.MOVEMENT
+    assert "WB711" in told.body and "locked" in told.body and "A8" in told.body
+    with departure_day():
+        services.movement_depart(
+            actor=world.senior,
+            movement=m,
+            boarding={
+                str(entries[0].pk): ("boarded", ""),
+                str(entries[2].pk): ("removed_at_gate", "Refused to board without his son."),
+            },
+        )
+    (gate,) = vetting_selectors.referral_thread_for(actor=world.liaison, referral=at_gate)
+    assert "at the gate" in gate.body and "without his son" in gate.body
+    assert vetting_selectors.referral_thread_for(actor=world.liaison, referral=ok) == []
+    assert len(vetting_selectors.referral_thread_for(actor=world.monitor, referral=at_gate)) == 1
+    from ikaze.accounts.models import Membership
+
+    referring = Membership.objects.filter(organisation=at_gate.referring_organisation).first()
+    page = support.session_client(referring.user).get(f"/vetting/referrals/{at_gate.pk}/")
+    assert page.status_code == 200 and "Movement notice from" in page.content.decode()

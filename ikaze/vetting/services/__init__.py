@@ -48,7 +48,10 @@ from ikaze.vetting.services.fact_removals import (
     removal_summary,
 )
 from ikaze.vetting.services.facts import alert_resolve, legal_fact_record
-from ikaze.vetting.services.messages import referral_information_answer
+from ikaze.vetting.services.messages import (
+    referral_information_answer,
+    referral_movement_notice_write,
+)
 from ikaze.vetting.services.notices import (
     notice_confirm_service,
     notice_issue,
@@ -113,6 +116,7 @@ __all__ = [
     "referral_expire",
     "referral_information_answer",
     "referral_missing_data",
+    "referral_movement_notice_write",
     "referral_refer_person",
     "referral_refuse",
     "referral_request_information",

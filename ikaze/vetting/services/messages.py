@@ -55,6 +55,26 @@ def referral_question_write(*, actor: Actor, referral: Referral, question: str) 
     )
 
 
+def referral_movement_notice_write(
+    *, actor: Actor, referral: Referral, body: str
+) -> ReferralMessage:
+    """Tell both sides on the referral's thread that the person came off a movement's manifest
+    and why (issue 13: at manifest lock or at the gate). Called by the movement's service in
+    its transaction, which checked the permission; the sending liaison reads it on the
+    referral, the monitor too (and gets the alert the screening raised)."""
+    message = _message_write(
+        actor=actor, referral=referral, kind=ReferralMessage.Kind.MOVEMENT, body=body[:5000]
+    )
+    audit_record(
+        actor=actor,
+        action="referral.movement_notice",
+        target_type="referral",
+        target_id=referral.pk,
+        after={"message": str(message.pk)},
+    )
+    return message
+
+
 @_refusal_recorded("referral.answer_information")
 @transaction.atomic
 def referral_information_answer(
