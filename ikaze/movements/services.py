@@ -250,24 +250,51 @@ def manifest_add(
             % {"n": len(on_manifest)},
             details={"people": sorted(str(p) for p in on_manifest)},
         )
-    # SAFEGUARDS A7: a household moves together or not at all.
+    # SAFEGUARDS A7: a household moves together or not at all, unless a best-interests
+    # determination with consent, recorded for each member who travels, names the members who
+    # stay (read as the screening's rule A7 reads it).
     households = people.households_of_people(person_ids=person_ids)
     travelling = set(person_ids) | set(
         movement.entries.filter(removed_at__isnull=True).values_list("person_id", flat=True)
     )
+    adding = {str(p) for p in person_ids}
+    approved = vetting_selectors.split_determinations(person_ids=person_ids)
     household_of: dict[Any, Any] = {}
     missing: dict[str, list[str]] = {}
+    lacking: list[Any] = []
+    splits: list[tuple[Any, set[Any], list[Any]]] = []
     for household_id, members in households.items():
         for pid in members:
             household_of[pid] = household_id
         left_behind = members - travelling
-        if left_behind:
+        if not left_behind:
+            continue
+        staying = {str(p) for p in left_behind}
+        going = sorted((p for p in members if str(p) in adding), key=str)
+        without = [p for p in going if not any(staying <= s for s in approved.get(str(p), []))]
+        if without:
             names = people.person_names(ids=sorted(left_behind, key=str))
             missing[str(household_id)] = [names.get(str(p), str(p)) for p in sorted(names)]
+            lacking.extend(without)
+        else:
+            splits.append((household_id, left_behind, going))
     if missing:
+        names = people.person_names(ids=sorted(lacking, key=str))
         raise HouseholdSplit(
-            gettext("A household moves together or not at all (SAFEGUARDS A7)."),
-            details={"household": [n for names in missing.values() for n in names]},
+            gettext(
+                "A household moves together or not at all (SAFEGUARDS A7). Put %(staying)s on "
+                "the manifest too, or split the household: record for %(going)s a best-interests "
+                'determination with the outcome "split in the best interests of the child", '
+                "consent recorded, naming %(staying)s as the members who do not move."
+            )
+            % {
+                "staying": ", ".join(n for ns in missing.values() for n in ns),
+                "going": ", ".join(names.get(str(p), str(p)) for p in sorted(lacking, key=str)),
+            },
+            details={
+                "household": [n for ns in missing.values() for n in ns],
+                "best_interests_needed_for": [names.get(str(p), str(p)) for p in lacking],
+            },
         )
     taken = movement.entries.filter(removed_at__isnull=True).count()
     if taken + len(ids) > movement.seats:
@@ -292,12 +319,36 @@ def manifest_add(
             gettext("Someone put one of these people on a manifest meanwhile."),
             details={"people": []},
         ) from exc
+    by_person = {e.person_id: e for e in entries}
+    for _household, left_behind, going in splits:
+        names = people.person_names(ids=sorted(left_behind, key=str))
+        vetting.monitor_tell_household_split(
+            actor=actor,
+            referral=by_person[going[0]].referral,
+            message=gettext(
+                "A household travels split on %(flight)s (%(date)s) under a best-interests "
+                "determination with consent; staying behind: %(staying)s."
+            )
+            % {
+                "flight": f"{movement.carrier} {movement.flight_number}".strip(),
+                "date": movement.departure_date.isoformat(),
+                "staying": ", ".join(names.get(str(p), str(p)) for p in sorted(names)),
+            },
+        )
     audit_record(
         actor=actor,
         action="manifest.add",
         target_type="movement",
         target_id=movement.pk,
-        after={"referrals": ids, "people": [str(e.person_id) for e in entries]},
+        after={
+            "referrals": ids,
+            "people": [str(e.person_id) for e in entries],
+            **(
+                {"household_split": {str(h): sorted(map(str, left)) for h, left, _g in splits}}
+                if splits
+                else {}
+            ),
+        },
     )
     return entries
 

@@ -639,6 +639,9 @@ class MonitorNotice(BaseModel):
         FACT_LATE = "fact_late", _("Fact recorded late")
         # Issue 11 item 6: a vetting officer asked a senior officer for an override.
         OVERRIDE_ASKED = "override_asked", _("Override asked by a vetting officer")
+        # Issue 13 / SAFEGUARDS A7: a household split on a manifest under a best-interests
+        # determination with consent.
+        HOUSEHOLD_SPLIT = "household_split", _("Household split on a manifest (A7)")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="+")

@@ -705,3 +705,41 @@ def override_candidates_for(*, actor: Actor, referral: Referral) -> list[str]:
         and f.overridable
         and f.rule_id not in live
     ]
+
+
+def split_determinations(*, person_ids: Sequence[Any]) -> dict[str, list[frozenset[str]]]:
+    """For each person (by id text), the sets of household members a best-interests
+    determination with consent, in force now, lets them travel without (SAFEGUARDS A7):
+    the movement's manifest reads it as the screening's rule A7 does."""
+    from collections import defaultdict
+
+    from ikaze.core import clock
+    from ikaze.vetting.legal_events import PAYLOAD_SCHEMAS, EventKind, timeline_of_rows
+
+    rows: dict[str, list[Any]] = defaultdict(list)
+    for pid, pk, kind, payload, eff, rec, sup in LegalEventRecord.objects.filter(
+        person_id__in=list(person_ids)
+    ).values_list(
+        "person_id", "id", "kind", "payload", "effective_at", "recorded_at", "supersedes_id"
+    ):
+        k = EventKind(kind)
+        rows[str(pid)].append(
+            (
+                eff,
+                rec,
+                str(pk),
+                k,
+                PAYLOAD_SCHEMAS[k].model_validate(payload),
+                None if sup is None else str(sup),
+            )
+        )
+    now = clock.now()
+    out: dict[str, list[frozenset[str]]] = {}
+    for key, events in rows.items():
+        state = timeline_of_rows(events, now)
+        out[key] = [
+            frozenset(str(m) for m in b.payload.separated_members)
+            for b in state.best_interests
+            if b.payload.outcome == "split_in_best_interests" and b.payload.consent_recorded
+        ]
+    return out

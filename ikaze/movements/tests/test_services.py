@@ -13,6 +13,7 @@ from ikaze.core.errors import IllegalTransition, ValidationError
 from ikaze.movements import errors, services
 from ikaze.movements.models import Incident, ManifestEntry
 from ikaze.movements.tests.conftest import accepted, departure_day, propose, refusals, state
+from ikaze.people.selectors import person_names as people_names
 from ikaze.people.services import household_add_member
 from ikaze.vetting.models import Alert, MonitorNotice
 from tests import factories as f
@@ -122,6 +123,43 @@ def test_manifest_refuses_a_household_split(world) -> None:
         actor=world.liaison, movement=m, referral_ids=[head.pk, child.pk]
     )
     assert len({e.household_id for e in entries}) == 1 and entries[0].household_id is not None
+
+
+def test_a_household_splits_only_under_a_best_interests_determination_with_consent(world) -> None:
+    """SAFEGUARDS A7: the refusal says what is needed; once recorded for the one who travels
+    (naming who stays, consent given), the split is allowed and the monitor told."""
+    from ikaze.vetting.models import MonitorNotice
+
+    m = propose(world)
+    head, child = accepted(world, given_names="Jon"), accepted(world, given_names="Ana")
+    for r, role in ((head, "head"), (child, "child")):
+        household_add_member(actor=world.liaison, reference="H-2", person=r.person, role=role)
+    err = _refused(world, m, [head.pk], errors.HouseholdSplit)
+    assert "best-interests determination" in err.message and "Ana" in err.message
+    assert err.details["best_interests_needed_for"] == [
+        people_names(ids=[head.person_id])[str(head.person_id)]
+    ]
+    bid = {
+        "determined_by": "UNHCR BID panel",
+        "outcome": "split_in_best_interests",
+        "separated_members": [str(child.person_id)],
+        "consent_recorded": False,
+    }
+    f.fact(by=world.officer, referral=head, kind="best_interests_determination", payload=bid)
+    with pytest.raises(errors.HouseholdSplit):  # no consent yet
+        services.manifest_add(actor=world.liaison, movement=m, referral_ids=[head.pk])
+    assert refusals("manifest.add") == 2
+    f.fact(
+        by=world.officer,
+        referral=head,
+        kind="best_interests_determination",
+        payload={**bid, "consent_recorded": True, "consent_by": "Jon (father)"},
+    )
+    notices = MonitorNotice.objects.filter(kind="household_split").count()
+    (entry,) = services.manifest_add(actor=world.liaison, movement=m, referral_ids=[head.pk])
+    assert entry.person_id == head.person_id
+    told = MonitorNotice.objects.filter(kind="household_split")
+    assert told.count() == notices + 1 and "Ana" in told.first().message
 
 
 def test_manifest_refuses_more_people_than_seats(world) -> None:

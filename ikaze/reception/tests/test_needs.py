@@ -132,3 +132,17 @@ def test_needs_page_records_and_refuses(world) -> None:
     assert ArrivalNeeds.objects.get().services == ["legal_aid", "school"]
     page = client.get("/reception/allocation/").content.decode()
     assert "accessible unit" in page and "Legal aid" in page
+
+
+def test_facility_page_shows_service_names_not_codes(world) -> None:
+    facility = services.facility_create(
+        actor=world.reception,
+        name="Hope",
+        district="Gasabo",
+        address="Kigali",
+        services=[{"service": "legal_aid", "km": 3.5}, {"service": "laundry", "km": 0}],
+    )
+    page = support.session_client(world.reception.user).get(f"/reception/{facility.pk}/")
+    text = page.content.decode()
+    assert "Legal aid (3.5 km)" in text and "legal_aid" not in text
+    assert "laundry" in text  # a service Ikaze has no name for is shown as written

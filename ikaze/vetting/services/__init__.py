@@ -49,6 +49,7 @@ from ikaze.vetting.services.fact_removals import (
 )
 from ikaze.vetting.services.facts import alert_resolve, legal_fact_record
 from ikaze.vetting.services.messages import (
+    monitor_tell_household_split,
     referral_information_answer,
     referral_movement_notice_write,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "fact_removal_second",
     "latest_evaluation",
     "legal_fact_record",
+    "monitor_tell_household_split",
     "notice_confirm_service",
     "notice_issue",
     "notice_record_service",

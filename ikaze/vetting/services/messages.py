@@ -75,6 +75,17 @@ def referral_movement_notice_write(
     return message
 
 
+def monitor_tell_household_split(*, actor: Actor, referral: Referral, message: str) -> None:
+    """Tell the monitor a household travels split under a best-interests determination with
+    consent (SAFEGUARDS A7); called by the manifest's service in its transaction."""
+    from ikaze.vetting.models import MonitorNotice
+    from ikaze.vetting.services._common import _notify_monitor
+
+    _notify_monitor(
+        actor=actor, kind=MonitorNotice.Kind.HOUSEHOLD_SPLIT, referral=referral, message=message
+    )
+
+
 @_refusal_recorded("referral.answer_information")
 @transaction.atomic
 def referral_information_answer(
