@@ -185,6 +185,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/_sim/stats":
             self._send(200, state.stats())
             return
+        if self.path == "/_sim/transfers":
+            with state.lock:
+                out = {ref: t.status for ref, t in state.transfers.items()}
+            self._send(200, out)
+            return
         if self.path == "/disbursement/v1_0/account/balance":
             with state.lock:
                 self._send(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -11,11 +10,10 @@ import pytest
 from django.test import override_settings
 
 from ikaze.accounts.access import OrgKind, Role
-from ikaze.core import clock
-from ikaze.people.models import Person
 from ikaze.support import ledger
-from ikaze.support.models import Entitlement, LedgerEntry, Payment, Wallet
+from ikaze.support.models import LedgerEntry, Payment
 from ikaze.support.momo_simulator import MomoSimulator
+from ikaze.support.seeding import msisdn, seed_entitled
 from tests import factories as f
 
 
@@ -51,45 +49,9 @@ def fin(db) -> SimpleNamespace:
     )
 
 
-def msisdn(i: int) -> str:
-    return f"25078{i:07d}"
-
-
 def entitled(fin: SimpleNamespace, n: int, *, amount: int = 50_000, start: int = 0) -> list[Any]:
-    """n people with a checked wallet and one due entitlement each (test data, made directly)."""
-    now = clock.now() - dt.timedelta(days=1)
-    people = Person.objects.bulk_create(
-        [Person(given_names=f"P{i}", first_surname="Test") for i in range(start, start + n)]
-    )
-    Wallet.objects.bulk_create(
-        [
-            Wallet(person=p, msisdn=msisdn(start + i), active=True, checked_at=now)
-            for i, p in enumerate(people)
-        ]
-    )
-    ents = Entitlement.objects.bulk_create(
-        [
-            Entitlement(
-                person=p,
-                agreement=fin.agreement,
-                support_item=fin.item,
-                kind="stipend",
-                period="once",
-                due_date=now.date(),
-                source_amount_minor=amount,
-                source_currency="RWF",
-                amount_minor=amount,
-                arrived_at=now,
-                checked_in_at=now,
-            )
-            for p in people
-        ]
-    )
-    ledger.post_many(
-        ledger.entry("entitle", amount_minor=amount, currency="RWF", entitlement_id=e.pk)
-        for e in ents
-    )
-    return people
+    """n people with a checked wallet and one due entitlement each."""
+    return seed_entitled(agreement=fin.agreement, item=fin.item, n=n, amount=amount, start=start)
 
 
 def assert_ledger_consistent() -> None:
@@ -108,3 +70,6 @@ def assert_ledger_consistent() -> None:
         LedgerEntry.objects.filter(debit="paid").values("entitlement_id").distinct().count()
         == LedgerEntry.objects.filter(debit="paid").count()
     )
+
+
+__all__ = ["msisdn"]
