@@ -93,7 +93,7 @@ def main(argv: list[str]) -> None:
         smoke={"payments": 200, "baseline": 40, "workers": 8},
     )
     port = h.free_port()
-    sim = subprocess.Popen(  # noqa: S603
+    sim = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -158,7 +158,7 @@ def _run(args: Any, url: str) -> None:
         differ = 0
         for ref, state in ours.items():
             provider = theirs.get(ref)
-            expected = {"SUCCESSFUL": "successful", "FAILED": "failed"}.get(provider or "", None)
+            expected = {"SUCCESSFUL": "successful", "FAILED": "failed"}.get(provider or "")
             if provider is None and state in ("failed", "created"):
                 continue
             if expected != state and ref not in with_incident_s:

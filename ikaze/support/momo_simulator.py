@@ -187,8 +187,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if self.path == "/_sim/transfers":
             with state.lock:
-                out = {ref: t.status for ref, t in state.transfers.items()}
-            self._send(200, out)
+                refs = {ref: t.status for ref, t in state.transfers.items()}
+            self._send(200, refs)
             return
         if self.path == "/disbursement/v1_0/account/balance":
             with state.lock:
@@ -219,7 +219,7 @@ class _Handler(BaseHTTPRequestHandler):
                 amount = t.amount
                 if t.fault == "amount":
                     amount = str(int(amount.split(".")[0]) + 1)
-                out = {
+                out: dict[str, Any] = {
                     "amount": amount,
                     "currency": t.currency,
                     "financialTransactionId": t.financial_id,
