@@ -48,10 +48,6 @@ class BatchState(IllegalTransition):
     code = ErrorCode.BATCH_STATE
 
 
-class OverLimit(RuleBlocked):
-    code = ErrorCode.OVER_TRANSFER_LIMIT
-
-
 class ForbiddenReason(RuleBlocked):
     code = ErrorCode.FORBIDDEN_REASON
 
