@@ -30,6 +30,7 @@ def _flush_past_audit_triggers() -> Iterator[None]:
     from django.db import connection
 
     from ikaze.audit.triggers import statements
+    from ikaze.support.triggers import statements as ledger_statements
 
     ops_class = type(connection.ops)
     original = ops_class.sql_flush
@@ -38,7 +39,14 @@ def _flush_past_audit_triggers() -> Iterator[None]:
         sql = original(self, style, tables, **kwargs)
         if "audit_auditevent" in tables:
             vendor = self.connection.vendor
-            return [*statements(vendor, create=False), *sql, *statements(vendor, create=True)]
+            sql = [*statements(vendor, create=False), *sql, *statements(vendor, create=True)]
+        if "support_ledgerentry" in tables:
+            vendor = self.connection.vendor
+            return [
+                *ledger_statements(vendor, create=False),
+                *sql,
+                *ledger_statements(vendor, create=True),
+            ]
         return sql
 
     ops_class.sql_flush = sql_flush  # type: ignore[method-assign]

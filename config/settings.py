@@ -241,6 +241,26 @@ IKAZE_UPLOAD_MAX_BYTES = int(os.environ.get("IKAZE_UPLOAD_MAX_BYTES", str(50 * 1
 # The wall-clock limit of one manifest import (docs/intake-format.md, ADR 0015).
 IKAZE_INTAKE_MAX_SECONDS = int(os.environ.get("IKAZE_INTAKE_MAX_SECONDS", "1200"))
 
+# Support payments (issue 14). Providers by name (ikaze.support.providers.base.provider_for);
+# the demo points MoMo at its local simulator. eKash limits: 2,000,000 RWF per transfer and a
+# daily limit per payee; a sender holds a batch for a lease it renews while it works.
+IKAZE_PAYMENT_PROVIDERS: dict[str, dict[str, object]] = {
+    "momo": {
+        "base_url": os.environ.get("IKAZE_MOMO_URL", "http://127.0.0.1:8765"),
+        "api_user": os.environ.get("IKAZE_MOMO_API_USER", "ikaze"),
+        "api_key": os.environ.get("IKAZE_MOMO_API_KEY", "ikaze-local"),
+        "subscription_key": os.environ.get("IKAZE_MOMO_SUBSCRIPTION_KEY", "ikaze-local"),
+        "target_environment": os.environ.get("IKAZE_MOMO_ENVIRONMENT", "sandbox"),
+        "timeout": float(os.environ.get("IKAZE_MOMO_TIMEOUT", "10")),
+    },
+}
+IKAZE_SUPPORT_TRANSFER_LIMIT_MINOR = int(os.environ.get("IKAZE_SUPPORT_TRANSFER_LIMIT", "2000000"))
+IKAZE_SUPPORT_DAILY_PAYEE_LIMIT_MINOR = int(
+    os.environ.get("IKAZE_SUPPORT_DAILY_PAYEE_LIMIT", "4000000")
+)
+IKAZE_SUPPORT_LEASE_SECONDS = float(os.environ.get("IKAZE_SUPPORT_LEASE_SECONDS", "120"))
+IKAZE_SUPPORT_SEND_WORKERS = int(os.environ.get("IKAZE_SUPPORT_SEND_WORKERS", "16"))
+
 # --- jobs ----------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -96,6 +96,14 @@ class Perm(StrEnum):
     FACILITY_VIEW = "reception.facility.view"
     FACILITY_MANAGE = "reception.facility.manage"
     STAY_MANAGE = "reception.stay.manage"
+    # support payments (issue 14): maker (prepare, send) and checker (approve) are two roles.
+    SUPPORT_VIEW = "support.view"
+    SUPPORT_PREPARE = "support.batch.prepare"
+    SUPPORT_APPROVE = "support.batch.approve"
+    SUPPORT_SEND = "support.batch.send"
+    SUPPORT_RECONCILE = "support.reconcile"
+    SUPPORT_ADJUST_REQUEST = "support.adjustment.request"
+    SUPPORT_ADJUST_APPROVE = "support.adjustment.approve"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -186,8 +194,17 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.DOCUMENT_VIEW,
         Perm.DOCUMENT_UPLOAD,
     },
-    Role.FINANCE_OFFICER: _EVERYONE | {Perm.INTERSTATE_PAYMENT_RECORD},
-    Role.FINANCE_APPROVER: _EVERYONE,
+    Role.FINANCE_OFFICER: _EVERYONE
+    | {
+        Perm.INTERSTATE_PAYMENT_RECORD,
+        Perm.SUPPORT_VIEW,
+        Perm.SUPPORT_PREPARE,
+        Perm.SUPPORT_SEND,
+        Perm.SUPPORT_RECONCILE,
+        Perm.SUPPORT_ADJUST_REQUEST,
+    },
+    Role.FINANCE_APPROVER: _EVERYONE
+    | {Perm.SUPPORT_VIEW, Perm.SUPPORT_APPROVE, Perm.SUPPORT_ADJUST_APPROVE},
     Role.MONITOR: _EVERYONE
     | {
         Perm.AUDIT_VIEW,
@@ -205,6 +222,8 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.DOCUMENT_VIEW,
         Perm.MOVEMENT_VIEW,
         Perm.FACILITY_VIEW,
+        # SAFEGUARDS B8: reductions and stops of support are visible to the monitor.
+        Perm.SUPPORT_VIEW,
     },
     Role.AUDITOR: _EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT},
     # USER_MANAGE and TOKEN_MANAGE reach only the administrator's own organisation

@@ -510,3 +510,14 @@ def person_travel_facts(*, person_ids: Sequence[Any]) -> dict[uuid.UUID, dict[st
             "nationality": (nats or [""])[0],
         }
     return out
+
+
+def household_roles(*, person_ids: Sequence[Any]) -> dict[uuid.UUID, tuple[uuid.UUID, str]]:
+    """Person id → (household id, role in it), for the people who belong to a household
+    (support: a package pays the household head or each adult)."""
+    return {
+        person_id: (household_id, role)
+        for person_id, household_id, role in HouseholdMember.objects.filter(
+            person_id__in=list(person_ids)
+        ).values_list("person_id", "household_id", "role")
+    }

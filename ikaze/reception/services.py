@@ -40,6 +40,18 @@ T = TypeVar("T")
 
 KEY_MAX = 48  # an idempotency key; the stay stores "<key>:<n>"
 
+# Called with (actor, person ids, time) in the check-in's transaction, after the stays exist:
+# support registers the entitlements that start at check-in here (its AppConfig.ready), so
+# reception never imports support (pyproject: "reception imports no support").
+CheckInListener = Callable[[Actor, list[str], dt.datetime], None]
+_check_in_listeners: list[CheckInListener] = []
+
+
+def register_check_in_listener(listener: CheckInListener) -> None:
+    """Let another app act on a check-in, in the same transaction (support: entitlements)."""
+    if listener not in _check_in_listeners:
+        _check_in_listeners.append(listener)
+
 
 def _refusal_recorded(action: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
     """Record a refused call (not a permission or scope refusal, which the interface records)
@@ -315,6 +327,8 @@ def stays_check_in(
         target_id=unit.pk,
         after={"people": ids, "idempotency_key": key},
     )
+    for listener in _check_in_listeners:
+        listener(actor, ids, now)
     return stays
 
 

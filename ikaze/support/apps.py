@@ -5,3 +5,11 @@ class SupportConfig(AppConfig):
     name = "ikaze.support"
     label = "support"
     verbose_name = "Support payments"
+
+    def ready(self) -> None:
+        # Entitlements start at check-in: reception calls support's listener in its check-in
+        # transaction without importing support (pyproject: "reception imports no support").
+        from ikaze.reception.services import register_check_in_listener
+        from ikaze.support.services import entitlements_on_check_in
+
+        register_check_in_listener(entitlements_on_check_in)
