@@ -12,20 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from ikaze.accounts.decorators import public
-from ikaze.support.providers.mojaloop import CallbackError, inbox_from_settings
+from ikaze.support.providers.mojaloop import CallbackError, fsp_id, inbox_from_settings
 
 
 def receive(kind: str, ident: str, raw: bytes, *, error: bool, destination: str | None) -> int:
     """The HTTP status of one callback: 200 taken, 400 malformed, 404 nobody waits for it."""
-    ours = getattr(settings, "MOJALOOP_FSP_ID", None) or "ikaze"
-    if destination and destination != ours:
+    if destination and destination != fsp_id():
         return 404
     try:
         taken = inbox_from_settings().deliver(kind, ident, raw, error=error)

@@ -355,23 +355,10 @@ class MojaloopProvider:
         if callback.error:
             if callback.error_code in DUPLICATE_CODES:
                 return _submitted(reference_id)
-            if (callback.error_code or "").startswith(_UNAVAILABLE_PREFIXES):
-                raise ProviderUnavailable(callback.error_text)
-            return TransferStatus(
-                state=TransferState.FAILED,
-                provider_ref=str(reference_id),
-                amount_minor=None,
-                currency=None,
-                reason=callback.error_text,
-            )
+            # 4001 (payer's liquidity), 5xxx (payee refused)...: this transfer will not happen.
+            self._refuse_or_retry(callback)
         if callback.body.get("transferState") == "ABORTED":
-            return TransferStatus(
-                state=TransferState.FAILED,
-                provider_ref=str(reference_id),
-                amount_minor=None,
-                currency=None,
-                reason="ABORTED",
-            )
+            raise ProviderRefused("ABORTED", f"the switch aborted transfer {reference_id}")
         # E2: what the callback says (even COMMITTED) is confirmed by a status query only.
         return _submitted(reference_id)
 
@@ -451,30 +438,43 @@ def _expiration() -> str:
 
 
 def inbox_from_settings() -> CallbackInbox:
+    """The inbox folder: settings' IKAZE_PAYMENT_PROVIDERS["mojaloop"]["callback_dir"], else
+    IKAZE_MOJALOOP_CALLBACK_DIR, else ``fspiop/`` in Ikaze's var folder."""
     from django.conf import settings
 
-    folder = getattr(settings, "MOJALOOP_CALLBACK_DIR", None) or os.environ.get(
-        "IKAZE_MOJALOOP_CALLBACK_DIR"
-    )
+    config = getattr(settings, "IKAZE_PAYMENT_PROVIDERS", {}).get("mojaloop", {})
+    folder = config.get("callback_dir") or os.environ.get("IKAZE_MOJALOOP_CALLBACK_DIR")
     return CallbackInbox(Path(folder) if folder else Path(settings.VAR_DIR) / "fspiop")
 
 
 def from_settings() -> MojaloopProvider:
-    """The switch's URL and Ikaze's FSP id from settings, else from the environment.
+    """The provider as settings.IKAZE_PAYMENT_PROVIDERS["mojaloop"] configures it.
 
-    MOJALOOP_URL (IKAZE_MOJALOOP_URL; default the Testing Toolkit on 127.0.0.1:4040),
-    MOJALOOP_FSP_ID (IKAZE_MOJALOOP_FSP_ID; default "ikaze"), MOJALOOP_CALLBACK_TIMEOUT
-    (IKAZE_MOJALOOP_CALLBACK_TIMEOUT, seconds; default 10), MOJALOOP_PAYER_MSISDN.
+    Keys (each also from the environment when settings lack it): ``base_url``
+    (IKAZE_MOJALOOP_URL; default the Testing Toolkit on 127.0.0.1:4040), ``fsp_id``
+    (IKAZE_MOJALOOP_FSP_ID; default "ikaze"), ``callback_timeout`` in seconds
+    (IKAZE_MOJALOOP_CALLBACK_TIMEOUT; default 10), ``payer_msisdn`` (IKAZE_MOJALOOP_PAYER_MSISDN).
     """
     from django.conf import settings
 
-    def setting(name: str, default: str) -> str:
-        return str(getattr(settings, name, None) or os.environ.get(f"IKAZE_{name}") or default)
+    config = getattr(settings, "IKAZE_PAYMENT_PROVIDERS", {}).get("mojaloop", {})
+
+    def setting(key: str, default: str) -> str:
+        value = config.get(key) or os.environ.get(f"IKAZE_MOJALOOP_{key.upper()}") or default
+        return str(value)
 
     return MojaloopProvider(
-        base_url=setting("MOJALOOP_URL", "http://127.0.0.1:4040"),
-        fsp_id=setting("MOJALOOP_FSP_ID", "ikaze"),
+        base_url=setting("base_url", "http://127.0.0.1:4040"),
+        fsp_id=fsp_id(),
         inbox=inbox_from_settings(),
-        callback_timeout=float(setting("MOJALOOP_CALLBACK_TIMEOUT", "10")),
-        payer_msisdn=setting("MOJALOOP_PAYER_MSISDN", "") or None,
+        callback_timeout=float(setting("callback_timeout", "10")),
+        payer_msisdn=setting("payer_msisdn", "") or None,
     )
+
+
+def fsp_id() -> str:
+    """Ikaze's participant id at the switch (FSPIOP-Source of its requests)."""
+    from django.conf import settings
+
+    config = getattr(settings, "IKAZE_PAYMENT_PROVIDERS", {}).get("mojaloop", {})
+    return str(config.get("fsp_id") or os.environ.get("IKAZE_MOJALOOP_FSP_ID") or "ikaze")

@@ -225,6 +225,10 @@ def when_payee(msisdn_digits: str) -> dict[str, Any]:
     }
 
 
+def when_transfer(transfer_id: str) -> dict[str, Any]:
+    return {"fact": "body", "operator": "equal", "value": transfer_id, "path": "transferId"}
+
+
 def when_amount(amount: str) -> dict[str, Any]:
     return {"fact": "body", "operator": "equal", "value": amount, "path": "amount.amount"}
 
@@ -266,6 +270,15 @@ def _callback(
     return {"method": "put", "path": path, "params": params, "type": "FIXED_CALLBACK"}
 
 
+# The toolkit's script (its JavaScript sandbox) by which the switch remembers a transfer it got.
+REMEMBER = (
+    "var t = JSON.parse(request.body).transferId;"
+    "var known = environment.knownTransfers || [];"
+    "if (known.indexOf(t) < 0) { known.push(t); }"
+    "environment.knownTransfers = known;"
+)
+
+
 def switch_rules(payee_name: str = "Test Payee") -> dict[str, list[dict[str, Any]]]:
     """A switch that finds every payee, quotes without fees, commits every transfer and
     remembers it (its status query answers COMMITTED; an unknown transfer answers 3208)."""
@@ -299,12 +312,6 @@ def switch_rules(payee_name: str = "Test Payee") -> dict[str, list[dict[str, Any
             # ilpPacket and condition: the toolkit makes them from the quote (its ILP model).
         },
     )
-    remember = (
-        "var t = JSON.parse(request.body).transferId;"
-        "var known = environment.knownTransfers || [];"
-        "if (known.indexOf(t) < 0) { known.push(t); }"
-        "environment.knownTransfers = known;"
-    )
     committed = {"transferState": "COMMITTED", "completedTimestamp": "{$request.headers.date}"}
     return {
         "callback": [
@@ -314,7 +321,7 @@ def switch_rules(payee_name: str = "Test Payee") -> dict[str, list[dict[str, Any
                 "callback",
                 "post transfer, remembered",
                 _conditions("/transfers", "post"),
-                _callback("/transfers/{ID}", "transfers", committed, script=remember),
+                _callback("/transfers/{ID}", "transfers", committed, script=REMEMBER),
             ),
             _rule(
                 "callback",
@@ -360,25 +367,40 @@ def _error_event(code: str, text: str, delay_ms: int = 0) -> dict[str, Any]:
 
 
 def error_rule(
-    operation: str, method: str, code: str, text: str, *conditions: dict[str, Any]
+    operation: str,
+    method: str,
+    code: str,
+    text: str,
+    *conditions: dict[str, Any],
+    remember: bool = False,
 ) -> dict[str, Any]:
-    """A validation rule: answer this request with an FSPIOP error callback (.../error)."""
+    """A validation rule: answer this request with an FSPIOP error callback (.../error);
+    ``remember``: the switch keeps the refused transfer (its status query then finds it)."""
+    event = _error_event(code, text)
+    if remember:
+        event["params"]["scripts"] = {"exec": [REMEMBER], "scriptingEngine": "javascript"}
     return _rule(
         "validation",
         f"{method} {operation}: {code}",
         _conditions(operation, method, *conditions),
-        _error_event(code, text),
+        event,
         FAULT_PRIORITY,
     )
 
 
-def no_callback_rule(operation: str, method: str, *conditions: dict[str, Any]) -> dict[str, Any]:
-    """A callback rule: accept the request (202) and never answer it."""
+def no_callback_rule(
+    operation: str, method: str, *conditions: dict[str, Any], remember: bool = False
+) -> dict[str, Any]:
+    """A callback rule: accept the request (202) and never answer it (``remember``: a POST
+    /transfers the switch keeps all the same, as a real switch whose callback was lost)."""
+    params: dict[str, Any] = {}
+    if remember:
+        params["scripts"] = {"exec": [REMEMBER], "scriptingEngine": "javascript"}
     return _rule(
         "callback",
         f"{method} {operation}: no callback",
         _conditions(operation, method, *conditions),
-        {"method": None, "path": None, "params": {}, "type": "NO_CALLBACK"},
+        {"method": None, "path": None, "params": params, "type": "NO_CALLBACK"},
         FAULT_PRIORITY,
     )
 
