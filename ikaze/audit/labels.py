@@ -169,6 +169,27 @@ ACTIONS: dict[str, Label] = {
     "refused:stay.transfer": _("Refused: moving to another unit"),
     "refused:unit.add": _("Refused: adding a unit"),
     "refused:unit.set_status": _("Refused: changing a unit's status"),
+    # support payments (issue 14)
+    "support.rate_record": _("Exchange rate recorded"),
+    "support.wallet_register": _("Mobile-money number checked and recorded"),
+    "support.entitlements_generate": _("Support entitlements made"),
+    "support.batch_prepare": _("Payment batch prepared"),
+    "support.batch_approve": _("Payment batch approved"),
+    "support.batch_send": _("Payment batch sending started"),
+    "support.batch_sent": _("Payment batch sent"),
+    "support.batch_send_pass": _("Payment batch partly sent"),
+    "support.batch_cancel": _("Payment batch cancelled"),
+    "support.adjustment_request": _("Support reduction or stop asked for"),
+    "support.adjustment_approve": _("Support reduction or stop approved"),
+    "support.incident_explain": _("Payment incident explained"),
+    "support.reconcile": _("Payments reconciled with the provider"),
+    "refused:support.wallet_register": _("Refused: recording a mobile-money number"),
+    "refused:support.batch_prepare": _("Refused: preparing a payment batch"),
+    "refused:support.batch_approve": _("Refused: approving a payment batch"),
+    "refused:support.batch_send": _("Refused: sending a payment batch"),
+    "refused:support.batch_cancel": _("Refused: cancelling a payment batch"),
+    "refused:support.adjustment_request": _("Refused: reducing or stopping support"),
+    "refused:support.adjustment_approve": _("Refused: approving a reduction or stop"),
 }
 
 PERMISSIONS: dict[str, Label] = {
@@ -211,6 +232,13 @@ PERMISSIONS: dict[str, Label] = {
     Perm.FACILITY_VIEW: _("read facilities"),
     Perm.FACILITY_MANAGE: _("manage facilities"),
     Perm.STAY_MANAGE: _("check people in and out"),
+    Perm.SUPPORT_VIEW: _("read support payments"),
+    Perm.SUPPORT_PREPARE: _("prepare payment batches"),
+    Perm.SUPPORT_APPROVE: _("approve payment batches"),
+    Perm.SUPPORT_SEND: _("send payment batches"),
+    Perm.SUPPORT_RECONCILE: _("reconcile payments"),
+    Perm.SUPPORT_ADJUST_REQUEST: _("ask to reduce or stop support"),
+    Perm.SUPPORT_ADJUST_APPROVE: _("approve reductions and stops of support"),
 }
 
 

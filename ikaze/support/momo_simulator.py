@@ -185,6 +185,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/_sim/stats":
             self._send(200, state.stats())
             return
+        if self.path == "/_sim/transfers":
+            with state.lock:
+                refs = {ref: t.status for ref, t in state.transfers.items()}
+            self._send(200, refs)
+            return
         if self.path == "/disbursement/v1_0/account/balance":
             with state.lock:
                 self._send(
@@ -214,7 +219,7 @@ class _Handler(BaseHTTPRequestHandler):
                 amount = t.amount
                 if t.fault == "amount":
                     amount = str(int(amount.split(".")[0]) + 1)
-                out = {
+                out: dict[str, Any] = {
                     "amount": amount,
                     "currency": t.currency,
                     "financialTransactionId": t.financial_id,
