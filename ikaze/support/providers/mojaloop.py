@@ -414,8 +414,10 @@ class MojaloopProvider:
         return body
 
     def balance(self) -> tuple[int, str]:
-        """FSPIOP gives a DFSP no balance query (the hub's settlement API does, to the hub)."""
-        raise ProviderUnavailable("the FSPIOP API has no balance query for a participant")
+        """FSPIOP gives a participant no balance query: the hub reports positions and
+        liquidity through its own settlement reports, outside this API. Reconciliation lists
+        the balance as unchecked for this provider (docs/adr, h14b)."""
+        raise ProviderRefused("unsupported", "the FSPIOP API has no balance query")
 
 
 class _AlreadySubmitted(Exception):

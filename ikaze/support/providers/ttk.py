@@ -517,3 +517,28 @@ def running_toolkit(run_dir: Path, inbox: CallbackInbox) -> Iterator[TestingTool
     finally:
         toolkit.stop()
         receiver.stop()
+
+
+# --- the demo ----------------------------------------------------------------------------------
+
+DEMO_PROVIDER_ENV = "IKAZE_DEMO_PAYMENT_PROVIDER"
+
+
+def demo_switch(bind: str, var_dir: Path) -> TestingToolkit | None:
+    """For ``ikaze demo`` configured to pay through Mojaloop (IKAZE_DEMO_PAYMENT_PROVIDER=
+    mojaloop): the toolkit as eKash on the adapter's URL (default 127.0.0.1:4040, admin API
+    on 5050), calling back the demo's own /fspiop/ routes. None for any other provider."""
+    if os.environ.get(DEMO_PROVIDER_ENV, "momo").strip().lower() != "mojaloop":
+        return None
+    from ikaze.support.providers.mojaloop import from_settings
+
+    url = httpx.URL(from_settings().base_url)
+    toolkit = TestingToolkit(
+        var_dir / "ttk",
+        callback_url=f"http://{bind}/fspiop",
+        api_port=url.port or 4040,
+        admin_port=int(os.environ.get("IKAZE_DEMO_TTK_ADMIN_PORT", "5050")),
+    )
+    toolkit.start()
+    toolkit.behave()
+    return toolkit

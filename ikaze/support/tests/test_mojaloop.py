@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -278,3 +279,32 @@ def test_503_from_the_switch_is_unavailable_and_a_retry_pays_once(
     assert provider.status(ref).state == TransferState.SUCCESSFUL
     posted = switch.transfers_posted(str(ref))
     assert len(posted) == 2 and {p["body"]["transferId"] for p in posted} == {str(ref)}
+
+
+# --- a batch sent through the switch -------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_batch_sent_through_the_switch_pays_each_once_despite_a_lost_answer(
+    fin: Any, provider: MojaloopProvider, switch: ttk.TestingToolkit
+) -> None:
+    """The sender with this adapter: one transfer's callback never comes; the sender retries
+    with the same reference id, the adapter asks the switch, and nothing is posted twice."""
+    from ikaze.support.models import Payment
+    from ikaze.support.sender import batch_send_run
+    from ikaze.support.tests.conftest import assert_ledger_consistent, entitled
+    from ikaze.support.tests.test_payments import sending
+
+    entitled(fin, 3)
+    batch = sending(fin)
+    payments = Payment.objects.filter(batch=batch)
+    refs = [str(r) for r in payments.values_list("reference_id", flat=True)]
+    lost = ttk.no_callback_rule("/transfers", "post", ttk.when_transfer(refs[0]), remember=True)
+    switch.behave(callback=[lost])
+
+    result = batch_send_run(batch_id=batch.pk, provider=provider, workers=3)
+
+    assert result.done
+    assert set(payments.values_list("state", flat=True)) == {"successful"}
+    assert {ref: len(switch.transfers_posted(ref)) for ref in refs} == dict.fromkeys(refs, 1)
+    assert_ledger_consistent()
