@@ -24,11 +24,12 @@ import json
 import os
 import re
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -161,8 +162,11 @@ def wire_amount(amount_minor: int, currency: str) -> str:
 
 def minor_units(amount: str, currency: str) -> int:
     """FSPIOP's amount string as integer minor units (exact; a finer amount is refused)."""
-    scaled = Decimal(amount).scaleb(get_currency_precision(currency))
-    if scaled != scaled.to_integral_value():
+    try:
+        scaled = Decimal(amount).scaleb(get_currency_precision(currency))
+    except InvalidOperation:
+        raise ProviderRefused("invalid_amount", f"{amount!r} is not an amount") from None
+    if not scaled.is_finite() or scaled != scaled.to_integral_value():
         raise ProviderRefused("invalid_amount", f"{amount} {currency} has too many decimals")
     return int(scaled)
 
@@ -200,6 +204,14 @@ class MojaloopProvider:
         self.payer_msisdn = payer_msisdn
         self.limits = EKASH_MAX_TRANSFER_MINOR if limits is None else limits
         self._http = httpx.Client(timeout=http_timeout, transport=transport)
+        # FSPIOP names a callback by the resource only (PUT /parties/MSISDN/{id}): two threads
+        # asking about one payee (two entitlements of one household head) take turns.
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def _turn(self, kind: str, ident: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault((kind, ident.lower()), threading.Lock())
 
     # --- the wire ----------------------------------------------------------------------------
 
@@ -226,6 +238,21 @@ class MojaloopProvider:
         body: dict[str, Any] | None = None,
     ) -> Callback | None:
         """Send one FSPIOP request and wait for its callback (None: it did not come in time)."""
+        with self._turn(kind, ident):
+            return self._ask_now(
+                method, path, kind=kind, ident=ident, destination=destination, body=body
+            )
+
+    def _ask_now(
+        self,
+        method: str,
+        path: str,
+        *,
+        kind: str,
+        ident: str,
+        destination: str | None,
+        body: dict[str, Any] | None,
+    ) -> Callback | None:
         self.inbox.expect(kind, ident)
         try:
             response = self._http.request(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +88,9 @@ def test_amounts_cross_the_wire_as_strings_and_come_back_exact() -> None:
     for minor in (0, 1, 7, 10, 99_999, 2_000_000):
         assert minor_units(wire_amount(minor, "USD"), "USD") == minor
         assert minor_units(wire_amount(minor, "RWF"), "RWF") == minor
-    with pytest.raises(ProviderRefused):
-        minor_units("1.5", "RWF")  # a franc has no cents
+    for bad in ("1.5", "None", "NaN", "Infinity"):  # a franc has no cents; the rest no amount
+        with pytest.raises(ProviderRefused):
+            minor_units(bad, "RWF")
 
 
 def test_a_number_that_is_not_a_phone_number_is_refused() -> None:
@@ -172,6 +174,14 @@ def test_lookup_quote_transfer_and_status_speak_fspiop(
     assert transfer["body"]["transferId"] == str(ref)  # E1: our reference id
     assert transfer["body"]["amount"] == {"amount": "15000", "currency": "RWF"}
     assert transfer["body"]["condition"] and transfer["body"]["ilpPacket"]
+
+
+def test_one_payee_looked_up_by_many_threads_at_once(provider: MojaloopProvider) -> None:
+    """Two entitlements of one household head in a batch: their lookups share one callback
+    route (PUT /parties/MSISDN/{id}) and must not take each other's answer."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        checks = list(pool.map(lambda _: provider.check_payee(PAYEE), range(4)))
+    assert [c.active for c in checks] == [True] * 4
 
 
 def test_party_not_found_3204(provider: MojaloopProvider, switch: ttk.TestingToolkit) -> None:
