@@ -53,6 +53,9 @@ EKASH_MAX_TRANSFER_MINOR = {"RWF": 2_000_000}
 # FSPIOP error codes Ikaze tells apart (Mojaloop API definition, section 7.6).
 PARTY_NOT_FOUND = "3204"
 TRANSFER_NOT_FOUND = "3208"
+# How every adapter tells "the provider does not know this reference id" (MoMo's code; the
+# reconciliation reads it as "unknown at the provider").
+NOT_FOUND = "RESOURCE_NOT_FOUND"
 MODIFIED_REQUEST = "3106"  # same id, different content: the switch already has this transfer
 DUPLICATE_CODES = frozenset({MODIFIED_REQUEST})
 # 1xxx communication, 2xxx server errors: the state is unknown, try again later.
@@ -318,7 +321,7 @@ class MojaloopProvider:
     def status(self, reference_id: uuid.UUID) -> TransferStatus:
         found = self._query(reference_id)
         if found is None:
-            raise ProviderRefused(TRANSFER_NOT_FOUND, f"the switch has no transfer {reference_id}")
+            raise ProviderRefused(NOT_FOUND, f"3208: the switch has no transfer {reference_id}")
         return found
 
     def _query(self, reference_id: uuid.UUID) -> TransferStatus | None:

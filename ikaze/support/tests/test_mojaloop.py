@@ -282,7 +282,7 @@ def test_503_from_the_switch_is_unavailable_and_a_retry_pays_once(
     # A 503 means the switch did not take it: it does not know the transfer...
     with pytest.raises(ProviderRefused) as exc:
         provider.status(ref)
-    assert exc.value.code == "3208"
+    assert exc.value.code == "RESOURCE_NOT_FOUND" and exc.value.message.startswith("3208")
     # ...so the retry, once the switch is back, posts the same transferId, and it is paid once.
     switch.behave()
     assert _submit(provider, ref).state == TransferState.SUBMITTED
@@ -301,6 +301,7 @@ def test_a_batch_sent_through_the_switch_pays_each_once_despite_a_lost_answer(
     """The sender with this adapter: one transfer's callback never comes; the sender retries
     with the same reference id, the adapter asks the switch, and nothing is posted twice."""
     from ikaze.support.models import Payment
+    from ikaze.support.reconciliation import reconciliation_run
     from ikaze.support.sender import batch_send_run
     from ikaze.support.tests.conftest import assert_ledger_consistent, entitled
     from ikaze.support.tests.test_payments import sending
@@ -318,3 +319,8 @@ def test_a_batch_sent_through_the_switch_pays_each_once_despite_a_lost_answer(
     assert set(payments.values_list("state", flat=True)) == {"successful"}
     assert {ref: len(switch.transfers_posted(ref)) for ref in refs} == dict.fromkeys(refs, 1)
     assert_ledger_consistent()
+
+    # The reconciliation asks the switch about each: all agree; FSPIOP has no balance to check.
+    run = reconciliation_run(actor=fin.officer, batch=batch, provider=provider)
+    assert (run.checked, run.incidents, run.unreconciled) == (3, 0, 0)
+    assert [d["kind"] for d in run.differences] == ["balance_unchecked"]
