@@ -339,6 +339,7 @@ def _mount_app_routers() -> None:
         "movements",
         "reception",
         "documents",
+        "support",
     ):
         try:
             module = import_module(f"ikaze.{app}.api")

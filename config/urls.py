@@ -26,7 +26,16 @@ def _optional(app: str) -> None:
     urlpatterns.append(path(f"{app}/", include(f"ikaze.{app}.urls")))
 
 
-for _app in ("agreements", "people", "intake", "vetting", "documents", "movements", "reception"):
+for _app in (
+    "agreements",
+    "people",
+    "intake",
+    "vetting",
+    "documents",
+    "movements",
+    "reception",
+    "support",
+):
     _optional(_app)
 
 handler403 = "ikaze.core.views.permission_denied"

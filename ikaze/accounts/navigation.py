@@ -101,6 +101,12 @@ NAV: list[NavItem] = [
         _("Reception facilities, their units and nightly occupancy."),
     ),
     NavItem(
+        _("Support payments"),
+        "support:batch_list",
+        Perm.SUPPORT_VIEW,
+        _("Payment batches: prepare, approve, send, reconcile with the provider."),
+    ),
+    NavItem(
         _("Audit log"),
         "audit:event_list",
         Perm.AUDIT_VIEW,

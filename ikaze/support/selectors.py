@@ -102,6 +102,16 @@ def person_payments_for(*, actor: Actor, person_id: Any) -> dict[str, Any]:
     }
 
 
+def entitlement_get_for(*, actor: Actor, entitlement_id: uuid.UUID | str) -> Entitlement:
+    """One entitlement, or NotFound."""
+    require(actor, Perm.SUPPORT_VIEW)
+    pk = valid_uuid(entitlement_id)
+    ent = Entitlement.objects.filter(pk=pk).first() if pk else None
+    if ent is None:
+        raise NotFound("No such entitlement.")
+    return ent
+
+
 def reconciliation_list_for(*, actor: Actor) -> QuerySet[Reconciliation]:
     """Reconciliation runs, newest first."""
     require(actor, Perm.SUPPORT_VIEW)

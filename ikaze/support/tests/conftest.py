@@ -72,4 +72,6 @@ def assert_ledger_consistent() -> None:
     )
 
 
-__all__ = ["msisdn"]
+from ikaze.movements.tests.conftest import world  # noqa: E402
+
+__all__ = ["msisdn", "world"]
