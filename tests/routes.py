@@ -38,6 +38,9 @@ PARAM_VALUES: dict[str, Callable[[], str]] = {
     # Documents attach to records of several apps (issue 11 item 3): a referral's, say.
     "target_type": lambda: "referral",
     "target_id": lambda: str(_first("vetting.Referral")),
+    # The id an FSPIOP callback answers (a party's number, a quote or transfer id): any value
+    # reaches the route, which answers 404 to a callback nobody waits for.
+    "callback_id": lambda: "00000000-0000-4000-8000-000000000000",
     # An inter-state payment (agreements.InterstatePayment; no model is called "payment").
     "payment_id": lambda: str(
         apps.get_model("agreements", "InterstatePayment").objects.order_by("created_at")[0].pk

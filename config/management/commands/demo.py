@@ -76,6 +76,13 @@ class Command(BaseCommand):
                 momo.terminate()
 
         atexit.register(stop_worker)
+        # The Mojaloop Testing Toolkit as eKash, when the demo pays through Mojaloop (h14b).
+        from ikaze.support.providers import ttk
+
+        switch = ttk.demo_switch(opts["bind"], settings.VAR_DIR)
+        if switch is not None:
+            atexit.register(switch.stop)
+            self.stdout.write(f"Mojaloop switch (Testing Toolkit) at {switch.fspiop_url}")
 
         def ready() -> None:
             self.stdout.write(f"\nIkaze is at http://{opts['bind']}/  (Ctrl-C to stop)\n")
