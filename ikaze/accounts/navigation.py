@@ -101,6 +101,36 @@ NAV: list[NavItem] = [
         _("Reception facilities, their units and nightly occupancy."),
     ),
     NavItem(
+        _("Protection cases"),
+        "protection:case_list",
+        Perm.CASE_VIEW,
+        _("Each person's case after arrival: rights, status claim, services, outcome."),
+    ),
+    NavItem(
+        _("Monitor's inbox"),
+        "protection:inbox",
+        Perm.MONITOR_INBOX_VIEW,
+        _("Alerts from the whole system, complaints and their deadlines."),
+    ),
+    NavItem(
+        _("Complaints"),
+        "protection:complaint_list",
+        Perm.COMPLAINT_VIEW,
+        _("Complaints to the monitor, confidential, with their acknowledgement deadlines."),
+    ),
+    NavItem(
+        _("Monitor access"),
+        "protection:access_requests",
+        Perm.MONITOR_ACCESS_REQUEST,
+        _("Ask the monitoring body to remove a monitor's access (it must confirm)."),
+    ),
+    NavItem(
+        _("Monitor access requests"),
+        "protection:access_review",
+        Perm.MONITOR_ACCESS_DECIDE,
+        _("Confirm or decline a request to remove a monitor's access."),
+    ),
+    NavItem(
         _("Audit log"),
         "audit:event_list",
         Perm.AUDIT_VIEW,

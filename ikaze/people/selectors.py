@@ -510,3 +510,15 @@ def person_travel_facts(*, person_ids: Sequence[Any]) -> dict[uuid.UUID, dict[st
             "nationality": (nats or [""])[0],
         }
     return out
+
+
+def person_protection_facts(*, person_ids: Sequence[Any]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Person id → the languages they understand and their nationalities (protection: the
+    language a decision is served in, the country of origin the non-refoulement lock knows)."""
+    rows = Person.objects.filter(pk__in=list(person_ids)).values_list(
+        "pk", "languages", "nationalities"
+    )
+    return {
+        pk: {"languages": list(langs or []), "nationalities": list(nats or [])}
+        for pk, langs, nats in rows
+    }
