@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 
 from ikaze.core import clock
 from ikaze.people import selectors as people
+from ikaze.privacy.vault import open_field
 from ikaze.protection.models import Case, StatusDecision
 from ikaze.vetting.notices import (
     LocalOnlyFetcher,
@@ -43,6 +44,7 @@ def render_decision_html(
         {
             "lang": t,
             "d": decision,
+            "reasons": open_field(decision, "reasons"),
             "case": case,
             "name": name,
             "granted": decision.result == StatusDecision.Result.GRANTED,

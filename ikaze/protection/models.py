@@ -4,7 +4,8 @@ A case opens when a person arrives (`services.case_open_on_arrival`, called by m
 Its claim moves claim → interview → decision → appeal → court; every step is a record, the
 case's stage is derived from them (`rules.py`). Sensitive values (claim details, interview
 notes, decision reasons, complaint content) are declared through `sensitive_text` only, so
-the encryption at rest of `ikaze.privacy` replaces them in one place (ADR 00NN-h15a).
+they are sealed by the encryption at rest of `ikaze.privacy` (writes seal through
+`vault.seal_fields`, reads open through `vault.open_field`; ADR 00NN-h15a).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ikaze.core.models import BaseModel
+from ikaze.privacy.fields import EncryptedTextField, sealed_check
 
 
-def sensitive_text() -> models.TextField:
-    """The one declaration of a sensitive value (SAFEGUARDS D1): swapped for the encrypted
-    field of `ikaze.privacy` when it lands."""
-    return models.TextField(blank=True)
+def sensitive_text(subject: str = "person_id") -> EncryptedTextField:
+    """The one declaration of a sensitive value (SAFEGUARDS D1): sealed at rest by
+    `ikaze.privacy` under the person's key (`subject` names the attribute holding their id)."""
+    return EncryptedTextField(subject=subject)
 
 
 class CaseOutcome(models.TextChoices):
@@ -72,6 +74,7 @@ class Case(BaseModel):
                 condition=models.Q(closed_at__isnull=True) | ~models.Q(outcome=""),
                 name="case_closed_with_outcome",
             ),
+            *sealed_check("protection_case", "claim_details"),
         ]
 
     def __str__(self) -> str:
@@ -91,7 +94,7 @@ class Interview(BaseModel):
     interpreter_language = models.CharField(max_length=3)
     legal_representative = models.CharField(max_length=200, blank=True)
     waiver_reference = models.CharField(max_length=100, blank=True)
-    notes = sensitive_text()
+    notes = sensitive_text(subject="subject_id")
     recorded_by_label = models.CharField(max_length=200)
 
     class Meta:
@@ -104,10 +107,16 @@ class Interview(BaseModel):
             models.CheckConstraint(
                 condition=~models.Q(interpreter_language=""), name="interview_interpreter_named"
             ),
+            *sealed_check("protection_interview", "notes"),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.held_at:%Y-%m-%d}"
+
+    @property
+    def subject_id(self) -> object:
+        """The person whose key seals the notes."""
+        return self.case.person_id
 
 
 class DecisionLevel(models.TextChoices):
@@ -130,7 +139,7 @@ class StatusDecision(BaseModel):
     result = models.CharField(max_length=8, choices=Result.choices)
     decided_on = models.DateField()
     decided_by_label = models.CharField(max_length=200)
-    reasons = sensitive_text()
+    reasons = sensitive_text(subject="subject_id")
     served_at = models.DateTimeField(null=True, blank=True)
     served_language = models.CharField(max_length=3, blank=True)
     interpreter_language = models.CharField(max_length=3, blank=True)
@@ -143,10 +152,16 @@ class StatusDecision(BaseModel):
             models.CheckConstraint(
                 condition=models.Q(level__in=DecisionLevel.values), name="decision_level_valid"
             ),
+            *sealed_check("protection_statusdecision", "reasons"),
         ]
 
     def __str__(self) -> str:
         return f"{self.level} {self.result}"
+
+    @property
+    def subject_id(self) -> object:
+        """The person whose key seals the reasons."""
+        return self.case.person_id
 
 
 class ServiceReferral(BaseModel):
@@ -247,6 +262,7 @@ class Complaint(BaseModel):
 
     class Meta:
         ordering = ["-filed_at", "pk"]
+        constraints = [*sealed_check("protection_complaint", "content")]
 
     def __str__(self) -> str:
         return self.reference

@@ -20,7 +20,9 @@ from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import scoped_get
 from ikaze.agreements.parties import acts_from_command_line
 from ikaze.core import clock
+from ikaze.core.errors import NotFound
 from ikaze.people import selectors as people
+from ikaze.privacy.vault import open_field
 from ikaze.protection import rules
 from ikaze.protection.models import (
     AdverseAction,
@@ -72,6 +74,18 @@ def case_list_for(*, actor: Actor, stage: str = "", q: str = "") -> QuerySet[Cas
 def case_get_for(*, actor: Actor, case_id: uuid.UUID | str) -> Case:
     """One case the actor may see, else not found."""
     return scoped_get(case_scope(actor), target_type="case", message="No such case.", pk=case_id)
+
+
+def decision_get_for(*, actor: Actor, decision_id: uuid.UUID | str) -> StatusDecision:
+    """One decision of a case the actor may see, else not found."""
+    return scoped_get(
+        StatusDecision.objects.filter(case__in=case_scope(actor)).select_related(
+            "case", "case__agreement"
+        ),
+        target_type="decision",
+        message="No such decision.",
+        pk=decision_id,
+    )
 
 
 def cases_under_monitoring(*, at: dt.datetime | None = None) -> QuerySet[Case]:
@@ -166,6 +180,14 @@ def complaint_get_for(*, actor: Actor, complaint_id: uuid.UUID | str) -> Complai
         message="No such complaint.",
         pk=complaint_id,
     )
+
+
+def complaint_content_for(*, actor: Actor, complaint: Complaint) -> str:
+    """The complaint's content, opened for the monitor alone (C2); the read is audited as
+    every monitor read is (ReadAuditMiddleware), and never copied into the audit log."""
+    if not actor.can(Perm.COMPLAINT_VIEW):
+        raise NotFound("No such complaint.")
+    return open_field(complaint, "content")
 
 
 def adverse_actions_for(*, actor: Actor, person_id: Any) -> QuerySet[AdverseAction]:

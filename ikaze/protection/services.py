@@ -32,6 +32,7 @@ from ikaze.audit.services import audit_record, audit_security
 from ikaze.core import clock
 from ikaze.core.errors import IkazeError, NotFound, PermissionDenied, ValidationError
 from ikaze.people import selectors as people
+from ikaze.privacy.vault import seal_fields
 from ikaze.protection import locks, rules
 from ikaze.protection.errors import (
     CaseClosed,
@@ -250,7 +251,7 @@ def case_claim_lodge(*, actor: Actor, case: Case, details: str = "") -> Case:
             gettext("The claim is already lodged."), details={"claim": [case.reference]}
         )
     case.claim_lodged_at = clock.now()
-    case.claim_details = details
+    seal_fields(case, claim_details=details)
     case.save(update_fields=["claim_lodged_at", "claim_details", "updated_at"])
     audit_record(actor=actor, action="case.claim_lodge", target_type="case", target_id=case.pk)
     return case
@@ -297,16 +298,17 @@ def interview_record(
         raise StageOrder(
             gettext("Record the claim first."), details={"claim": [gettext("not lodged")]}
         )
-    interview = Interview.objects.create(
+    interview = Interview(
         case=case,
         kind=kind,
         held_at=held_at,
         interpreter_language=interpreter_language,
         legal_representative=legal_representative,
         waiver_reference=waiver_reference,
-        notes=notes,
         recorded_by_label=actor.label[:200],
     )
+    seal_fields(interview, notes=notes)
+    interview.save(force_insert=True)
     audit_record(
         actor=actor,
         action="case.interview",
@@ -360,14 +362,15 @@ def decision_record(
         )
     if case.decisions.filter(level=level).exists():
         raise StageOrder(gettext("This level is already decided."), details={"level": [level]})
-    decision = StatusDecision.objects.create(
+    decision = StatusDecision(
         case=case,
         level=level,
         result=result,
-        reasons=reasons,
         decided_on=decided_on,
         decided_by_label=actor.label[:200],
     )
+    seal_fields(decision, reasons=reasons)
+    decision.save(force_insert=True)
     audit_record(
         actor=actor,
         action="case.decide",
@@ -791,16 +794,17 @@ def _complaint_create(
     content = _text(content, "content")
     language = _language(language, "language", required=False) or case.language
     now = clock.now()
-    complaint = Complaint.objects.create(
+    complaint = Complaint(
         person_id=case.person_id,
         case=case,
         reference=_reference("CP"),
         channel=channel,
         language=language,
-        content=content,
         filed_at=now,
         ack_due_at=now + dt.timedelta(days=case.agreement.complaint_ack_days),
     )
+    seal_fields(complaint, content=content)
+    complaint.save(force_insert=True)
     # C2: the content never enters the audit log, only that a complaint was filed.
     audit_record(
         actor=actor,
@@ -871,17 +875,22 @@ def _dummy_hash() -> str:
 
 @_refusal_recorded("personal_code.issue")
 @transaction.atomic
-def personal_code_issue(*, actor: Actor, case: Case) -> tuple[PersonalCode, str]:
+def personal_code_issue(
+    *, actor: Actor, case: Case, code: str = "", pin: str = ""
+) -> tuple[PersonalCode, str]:
     """Give the person a personal code and PIN for the self-service complaint page; the PIN is
-    shown once (stored hashed). An earlier code stops working."""
+    shown once (stored hashed). An earlier code stops working. `code` and `pin` given: the
+    demo's printed pair only (random otherwise)."""
     require(actor, Perm.CASE_MANAGE, target_type="case", target_id=case.pk)
     case = locks.case_lock(case.pk)
     now = clock.now()
     PersonalCode.objects.filter(person_id=case.person_id, revoked_at__isnull=True).update(
         revoked_at=now
     )
-    pin = "".join(secrets.choice("0123456789") for _ in range(PIN_LENGTH))
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    pin = pin or "".join(secrets.choice("0123456789") for _ in range(PIN_LENGTH))
+    code = _normalise_code(code) or "".join(
+        secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)
+    )
     row = PersonalCode.objects.create(
         person_id=case.person_id, code=code, pin_hash=make_password(pin)
     )
@@ -891,6 +900,11 @@ def personal_code_issue(*, actor: Actor, case: Case) -> tuple[PersonalCode, str]
 
 def _normalise_code(code: str) -> str:
     return "".join(c for c in (code or "").upper() if c.isalnum())[:32]
+
+
+def personal_code_exists(*, code: str) -> bool:
+    """Whether this personal code is in use (the demo's printed pair; never a page's answer)."""
+    return PersonalCode.objects.filter(code=_normalise_code(code), revoked_at__isnull=True).exists()
 
 
 def self_service_sign_in(*, code: str, pin: str, client: str) -> PersonalCode:

@@ -18,8 +18,8 @@ urlpatterns = [
     path("cases/<uuid:pk>/close/", views.case_close, name="case_close"),
     path("cases/<uuid:pk>/code/", views.case_code, name="case_code"),
     path("cases/<uuid:pk>/complain/", views.case_complain, name="case_complain"),
-    path("decisions/<uuid:pk>/serve/", views.decision_serve, name="decision_serve"),
-    path("decisions/<uuid:pk>/pdf/", views.decision_pdf, name="decision_pdf"),
+    path("status-decisions/<uuid:pk>/serve/", views.decision_serve, name="decision_serve"),
+    path("status-decisions/<uuid:pk>/pdf/", views.decision_pdf, name="decision_pdf"),
     path("complaints/", views.complaint_list, name="complaint_list"),
     path("complaints/<uuid:pk>/", views.complaint_detail, name="complaint_detail"),
     path(
@@ -32,7 +32,7 @@ urlpatterns = [
     path("upcoming/", views.upcoming, name="upcoming"),
     path("monitor-access/", views.access_requests, name="access_requests"),
     path("monitor-access/review/", views.access_review, name="access_review"),
-    path("monitor-access/<uuid:pk>/decide/", views.access_decide, name="access_decide"),
+    path("monitor-access-requests/<uuid:pk>/decide/", views.access_decide, name="access_decide"),
     # SAFEGUARDS C2 / F6: the self-service complaint page, no account (ADR 00NN-h15a).
     path("self/", views.self_service, name="self_service"),
     path("self/complaint/", views.self_service_complaint, name="self_service_complaint"),

@@ -23,7 +23,7 @@ from ikaze.accounts.decorators import public, requires
 from ikaze.accounts.lockout import client_address
 from ikaze.agreements import selectors as agreements
 from ikaze.core import clock, monitor_inbox
-from ikaze.core.errors import IkazeError, NotFound
+from ikaze.core.errors import IkazeError
 from ikaze.core.forms import add_service_errors
 from ikaze.core.pagination import Page, paginate
 from ikaze.core.worklist import page_number, querystring
@@ -356,14 +356,7 @@ def decision_serve(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 def _decision_for(actor: Actor, pk: str) -> StatusDecision:
-    decision = (
-        StatusDecision.objects.filter(pk=pk, case__in=selectors.case_scope(actor))
-        .select_related("case", "case__agreement")
-        .first()
-    )
-    if decision is None:
-        raise NotFound(_("No such decision."))
-    return decision
+    return selectors.decision_get_for(actor=actor, decision_id=pk)
 
 
 @requires(Perm.CASE_VIEW)
@@ -414,6 +407,7 @@ def complaint_detail(request: HttpRequest, pk: str) -> HttpResponse:
         "protection/complaint_detail.html",
         {
             "c": complaint,
+            "content": selectors.complaint_content_for(actor=actor, complaint=complaint),
             "name": selectors.case_names([complaint.case]).get(str(complaint.person_id), ""),
             "adverse": list(
                 selectors.adverse_actions_for(actor=actor, person_id=complaint.person_id)
