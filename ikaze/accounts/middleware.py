@@ -25,7 +25,7 @@ BEFORE_SECOND_FACTOR: tuple[str, ...] = (
     "accounts:enrol",
     "set_language",
     "api:health",
-    # SAFEGUARDS C2, a deliberate exception (ADR 00NN-h15a): the self-service complaint page
+    # SAFEGUARDS C2, a deliberate exception (ADR 0023-h15a): the self-service complaint page
     # serves people without an account, through a personal code and PIN; it shows nothing
     # of the signed-in person and answers the same to anyone, signed in or not.
     "protection:self_service",
