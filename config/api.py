@@ -340,6 +340,7 @@ def _mount_app_routers() -> None:
         "reception",
         "documents",
         "support",
+        "protection",
     ):
         try:
             module = import_module(f"ikaze.{app}.api")

@@ -146,12 +146,37 @@ def demo_accounts() -> list[DemoAccount]:
     return out
 
 
+def self_service_lines() -> list[str]:
+    """The demo person's personal code and PIN for the self-service complaint page (issue 15),
+    when the protection app is installed and its demo loaded."""
+    try:
+        from ikaze.protection import demo as protection
+    except ModuleNotFoundError:
+        return []
+    if not protection.demo_loaded():
+        return []
+    return [
+        f"\nSelf-service complaint page (no account; phone-first): /protection/self/?lang=es — "
+        f"{protection.SELF_SERVICE_PERSON}: personal code {protection.SELF_SERVICE_CODE}, "
+        f"PIN {protection.SELF_SERVICE_PIN}"
+    ]
+
+
 def _app_parts() -> list:
     """Each installed app's `demo.load(admin=, orgs=, users=)`, in flow order."""
     from importlib import import_module
 
     parts = []
-    for app in ("agreements", "people", "intake", "vetting", "movements", "reception", "support"):
+    for app in (
+        "agreements",
+        "people",
+        "intake",
+        "vetting",
+        "movements",
+        "reception",
+        "support",
+        "protection",
+    ):
         try:
             module = import_module(f"ikaze.{app}.demo")
         except ModuleNotFoundError as exc:

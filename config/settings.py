@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "ikaze.movements",
     "ikaze.reception",
     "ikaze.support",
+    "ikaze.privacy",
+    "ikaze.protection",
     "config",  # the composition root: `ikaze demo` wires every app (config/management)
 ]
 
@@ -235,6 +237,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The audit checkpoints' Ed25519 key (ikaze.audit.signing, ADR 0007): IKAZE_AUDIT_SIGNING_KEY,
 # or this file (default var/audit-signing.key, created on first use outside production).
 IKAZE_AUDIT_KEY_FILE = os.environ.get("IKAZE_AUDIT_KEY_FILE", "")
+# The master keys of sensitive values (ikaze.privacy.keyring, ADR 00NN-h15b): IKAZE_DATA_KEYS
+# (with IKAZE_DATA_KEY_ACTIVE), or this file (default var/data-keys.json, created on first use
+# outside production).
+IKAZE_DATA_KEY_FILE = os.environ.get("IKAZE_DATA_KEY_FILE", "")
 # A signed checkpoint every this many events (0: only `ikaze audit checkpoint` and exports).
 IKAZE_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("IKAZE_AUDIT_CHECKPOINT_EVERY", "1000"))
 IKAZE_UPLOAD_MAX_BYTES = int(os.environ.get("IKAZE_UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))

@@ -35,6 +35,7 @@ for _app in (
     "movements",
     "reception",
     "support",
+    "protection",
 ):
     _optional(_app)
 

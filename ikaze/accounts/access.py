@@ -104,6 +104,21 @@ class Perm(StrEnum):
     SUPPORT_RECONCILE = "support.reconcile"
     SUPPORT_ADJUST_REQUEST = "support.adjustment.request"
     SUPPORT_ADJUST_APPROVE = "support.adjustment.approve"
+    # protection (issue 15): the case after arrival, complaints, the monitor's workspace
+    CASE_VIEW = "protection.case.view"
+    CASE_MANAGE = "protection.case.manage"
+    # Record a departure through the non-refoulement lock (SAFEGUARDS B6).
+    DEPARTURE_RECORD = "protection.departure.record"
+    # File a complaint for a person (a caseworker or a monitor; people file their own on the
+    # self-service page). Reading complaints is COMPLAINT_VIEW: the monitor's alone (C2).
+    COMPLAINT_FILE = "protection.complaint.file"
+    COMPLAINT_VIEW = "protection.complaint.view"
+    MONITOR_INBOX_VIEW = "protection.inbox.view"
+    OBSERVATION_WRITE = "protection.observation.write"
+    # Ask for (receiving state's admin) or answer (monitoring body's administrator) the
+    # removal of a monitor's access (C1: the receiving state alone cannot revoke a monitor).
+    MONITOR_ACCESS_REQUEST = "protection.monitor_access.request"
+    MONITOR_ACCESS_DECIDE = "protection.monitor_access.decide"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -193,6 +208,10 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.FACILITY_VIEW,
         Perm.DOCUMENT_VIEW,
         Perm.DOCUMENT_UPLOAD,
+        Perm.CASE_VIEW,
+        Perm.CASE_MANAGE,
+        Perm.DEPARTURE_RECORD,
+        Perm.COMPLAINT_FILE,
     },
     Role.FINANCE_OFFICER: _EVERYONE
     | {
@@ -224,6 +243,12 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.FACILITY_VIEW,
         # SAFEGUARDS B8: reductions and stops of support are visible to the monitor.
         Perm.SUPPORT_VIEW,
+        # issue 15: the case after arrival (read), complaints, the inbox, observations.
+        Perm.CASE_VIEW,
+        Perm.COMPLAINT_FILE,
+        Perm.COMPLAINT_VIEW,
+        Perm.MONITOR_INBOX_VIEW,
+        Perm.OBSERVATION_WRITE,
     },
     Role.AUDITOR: _EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT},
     # USER_MANAGE and TOKEN_MANAGE reach only the administrator's own organisation
@@ -234,8 +259,17 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.USER_MANAGE,
         Perm.TOKEN_MANAGE,
         Perm.CREDENTIAL_NOTICE_VIEW,
+        Perm.MONITOR_ACCESS_REQUEST,
     },
-    Role.ORG_ADMIN: _EVERYONE | {Perm.USER_MANAGE, Perm.TOKEN_MANAGE, Perm.CREDENTIAL_NOTICE_VIEW},
+    # MONITOR_ACCESS_DECIDE reaches only a monitoring body's own administrator
+    # (protection.services: `monitor_access_decide`).
+    Role.ORG_ADMIN: _EVERYONE
+    | {
+        Perm.USER_MANAGE,
+        Perm.TOKEN_MANAGE,
+        Perm.CREDENTIAL_NOTICE_VIEW,
+        Perm.MONITOR_ACCESS_DECIDE,
+    },
 }
 
 # Whoever may take some status step may call the transition routes (the step is checked next).

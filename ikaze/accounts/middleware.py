@@ -25,6 +25,11 @@ BEFORE_SECOND_FACTOR: tuple[str, ...] = (
     "accounts:enrol",
     "set_language",
     "api:health",
+    # SAFEGUARDS C2, a deliberate exception (ADR 0023-h15a): the self-service complaint page
+    # serves people without an account, through a personal code and PIN; it shows nothing
+    # of the signed-in person and answers the same to anyone, signed in or not.
+    "protection:self_service",
+    "protection:self_service_complaint",
 )
 
 

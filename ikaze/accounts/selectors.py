@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from axes.models import AccessAttempt
 from django.conf import settings
@@ -226,3 +227,27 @@ def user_ids_named(*, name: str, limit: int = 200) -> list[str]:
 def user_audit_names(actor: object, ids: list[str]) -> dict[str, tuple[str, str]]:
     """User id → (the name a page shows, no link) for the audit log."""
     return {k: (v, "") for k, v in user_display_names(ids=ids).items() if k in set(ids)}
+
+
+def monitor_membership_of(*, user_id: Any) -> Membership | None:
+    """The active monitor membership of a user in a monitoring body, if any (protection:
+    removing a monitor's access needs the monitoring body's confirmation, SAFEGUARDS C1)."""
+    return (
+        Membership.objects.select_related("organisation", "user")
+        .filter(
+            user_id=user_id,
+            role=Role.MONITOR,
+            revoked_at__isnull=True,
+            organisation__kind=OrgKind.MONITORING_BODY,
+        )
+        .first()
+    )
+
+
+def monitor_memberships() -> QuerySet[Membership]:
+    """Every active monitor membership (the receiving state's administrator picks one)."""
+    return (
+        Membership.objects.select_related("organisation", "user")
+        .filter(role=Role.MONITOR, revoked_at__isnull=True, user__is_active=True)
+        .order_by("organisation__name", "user__username")
+    )

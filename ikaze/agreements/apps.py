@@ -12,3 +12,8 @@ class AgreementsConfig(AppConfig):
         from ikaze.audit.targets import TargetKind, register_target_kind
 
         register_target_kind("agreement", TargetKind(agreement_audit_names))
+        # Issue 15: what the monitor's inbox lists from this app (SAFEGUARDS C1).
+        from ikaze.agreements import inbox
+        from ikaze.core import monitor_inbox
+
+        monitor_inbox.register("agreements", inbox.items)

@@ -54,6 +54,7 @@ from ikaze.movements.models import (
 )
 from ikaze.movements.reconciliation import ACCOMMODATION_WITHIN, EntryFacts, reconcile
 from ikaze.people import selectors as people
+from ikaze.protection import services as protection
 from ikaze.vetting import selectors as vetting_selectors
 from ikaze.vetting import services as vetting
 from ikaze.vetting.rules import Stage
@@ -546,6 +547,14 @@ def movement_arrive(*, actor: Actor, movement: Movement, arrived: Sequence[str])
         entry.arrived_at = now
         entry.save(update_fields=["arrived_at", "updated_at"])
     agreements.agreement_consume_place(agreement=movement.agreement, count=len(wanted))
+    # SAFEGUARDS B1: arrival opens each person's protection case (ADR 0023-h15a).
+    for key in wanted:
+        protection.case_open_on_arrival(
+            actor=actor,
+            person_id=by_id[key].person_id,
+            agreement=movement.agreement,
+            arrived_at=now,
+        )
     movement.status = MovementStatus.ARRIVED
     movement.arrived_at = now
     movement.save(update_fields=["status", "arrived_at", "updated_at"])

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ikaze.core.models import BaseModel
 from ikaze.core.text import length_checks
+from ikaze.privacy.fields import EncryptedTextField, sealed_check
 
 
 class Sex(models.TextChoices):
@@ -109,15 +110,16 @@ class Person(BaseModel):
 class SensitiveData(BaseModel):
     """Health and vulnerabilities of one person, kept in this one table on purpose.
 
-    Marked for encryption: the protection capability will encrypt these columns (AES-GCM
-    with key rotation, DESIGN.md). Until then, and after, every read goes through
-    `people.selectors.sensitive_data_for`, which writes an `audit_read` event (SAFEGUARDS C1/D1).
-    No other module may read these fields.
+    Both are sealed at rest (AES-GCM, a per-person key: ikaze.privacy.vault, SAFEGUARDS D1):
+    the columns hold envelopes, written only by `people.services.sensitive_data_write` (pages,
+    API and the bulk intake alike) and opened only by `people.selectors.sensitive_data_for`,
+    which writes an `audit_read` event (SAFEGUARDS C1/D1). No other module may read them.
     """
 
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="sensitive")
-    health = models.TextField(blank=True)
-    vulnerabilities = models.TextField(blank=True)
+    # Bound to the person (one row each): a value copied to another person's row does not open.
+    health = EncryptedTextField(subject="person_id", row="person_id")
+    vulnerabilities = EncryptedTextField(subject="person_id", row="person_id")
     # SAFEGUARDS A4: health data travels with a referral only with the person's consent.
     health_consent = models.BooleanField(default=False)
 
@@ -126,7 +128,8 @@ class SensitiveData(BaseModel):
             models.CheckConstraint(
                 condition=models.Q(health="") | models.Q(health_consent=True),
                 name="sensitive_health_needs_consent",
-            )
+            ),
+            *sealed_check("sensitivedata", "health", "vulnerabilities"),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -22,6 +23,7 @@ from ikaze.people.models import (
     Person,
     SensitiveData,
 )
+from ikaze.privacy import vault
 
 if TYPE_CHECKING:
     import polars as pl
@@ -189,8 +191,33 @@ def person_cluster(*, actor: Actor, person: Person) -> list[Person]:
     )
 
 
-def sensitive_data_for(*, actor: Actor, person: Person, purpose: str = "") -> SensitiveData | None:
-    """Health and vulnerabilities of a person; every read is audited (SAFEGUARDS C1, D1)."""
+@dataclass(frozen=True)
+class SensitiveView:
+    """A person's sensitive values, opened for one audited read (never the stored envelopes)."""
+
+    health: str
+    vulnerabilities: str
+    health_consent: bool
+    # The person's data key was destroyed (a purge, D4): the values are gone for good.
+    erased: bool = False
+
+
+def sensitive_open(data: SensitiveData) -> SensitiveView:
+    """The plaintext of one row, for a caller that audited the read (sensitive_data_for, the
+    subject-access export)."""
+    try:
+        return SensitiveView(
+            health=vault.open_field(data, "health"),
+            vulnerabilities=vault.open_field(data, "vulnerabilities"),
+            health_consent=data.health_consent,
+        )
+    except vault.Erased:
+        return SensitiveView("", "", data.health_consent, erased=True)
+
+
+def sensitive_data_for(*, actor: Actor, person: Person, purpose: str = "") -> SensitiveView | None:
+    """Health and vulnerabilities of a person, opened; every read is audited (SAFEGUARDS C1,
+    D1)."""
     require(actor, Perm.SENSITIVE_VIEW, target_type="person", target_id=person.pk)
     data = SensitiveData.objects.filter(person=person).first()
     with transaction.atomic():
@@ -201,7 +228,7 @@ def sensitive_data_for(*, actor: Actor, person: Person, purpose: str = "") -> Se
             fields=["health", "vulnerabilities"],
             purpose=purpose or "view sensitive data",
         )
-    return data
+    return sensitive_open(data) if data is not None else None
 
 
 def match_candidate_list_for(*, actor: Actor, status: str = "open") -> QuerySet[MatchCandidate]:
@@ -520,4 +547,16 @@ def household_roles(*, person_ids: Sequence[Any]) -> dict[uuid.UUID, tuple[uuid.
         for person_id, household_id, role in HouseholdMember.objects.filter(
             person_id__in=list(person_ids)
         ).values_list("person_id", "household_id", "role")
+    }
+
+
+def person_protection_facts(*, person_ids: Sequence[Any]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Person id → the languages they understand and their nationalities (protection: the
+    language a decision is served in, the country of origin the non-refoulement lock knows)."""
+    rows = Person.objects.filter(pk__in=list(person_ids)).values_list(
+        "pk", "languages", "nationalities"
+    )
+    return {
+        pk: {"languages": list(langs or []), "nationalities": list(nats or [])}
+        for pk, langs, nats in rows
     }

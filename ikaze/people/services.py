@@ -33,6 +33,7 @@ from ikaze.people.models import (
     SensitiveData,
     Sex,
 )
+from ikaze.privacy import vault
 
 # Changing any of these may make the record match (or stop matching) someone else.
 IDENTITY_FIELDS = (
@@ -183,6 +184,51 @@ def _normalise(data: PersonIn) -> None:
     ]
 
 
+@dataclass(frozen=True)
+class SensitiveIn:
+    """A person's sensitive values in plaintext, on their way to the sealed columns."""
+
+    person_id: uuid.UUID
+    health: str
+    vulnerabilities: str
+    health_consent: bool
+
+
+SENSITIVE_COLUMNS = ("health", "vulnerabilities")
+
+
+def sensitive_data_store(entries: Sequence[SensitiveIn]) -> None:
+    """THE write path of sensitive data (SAFEGUARDS D1): the one function that puts health and
+    vulnerabilities into the database, for a page, the API and the bulk intake alike. Each
+    value is sealed (ikaze.privacy.vault) before it leaves this function; a person's existing
+    row is replaced, a person with nothing sensitive gets no row. Runs in the caller's
+    transaction; the caller checked permission, text and consent, and audits the change."""
+    if not entries:
+        return
+    kept = [e for e in entries if e.health or e.vulnerabilities]
+    sealed = vault.seal_rows(
+        SensitiveData,
+        [
+            {
+                "person_id": e.person_id,
+                "health": e.health,
+                "vulnerabilities": e.vulnerabilities,
+                "health_consent": e.health_consent,
+            }
+            for e in kept
+        ],
+        SENSITIVE_COLUMNS,
+    )
+    ids = [e.person_id for e in entries]
+    for chunk in in_chunks(ids):
+        SensitiveData.objects.filter(person_id__in=chunk).delete()
+    insert_rows(
+        SensitiveData,
+        ("person_id", "health", "vulnerabilities", "health_consent"),
+        [(r["person_id"], r["health"], r["vulnerabilities"], r["health_consent"]) for r in sealed],
+    )
+
+
 def _text_errors(data: PersonIn) -> dict[str, list[str]]:
     errors = text_problems(
         Person,
@@ -278,13 +324,16 @@ def person_create(*, actor: Actor, data: PersonIn, rescore: bool = True) -> Pers
             for d in data.documents
         ]
     )
-    if data.health.strip() or data.vulnerabilities.strip():
-        SensitiveData.objects.create(
-            person=person,
-            health=data.health.strip(),
-            vulnerabilities=data.vulnerabilities.strip(),
-            health_consent=data.health_consent,
-        )
+    sensitive_data_store(
+        [
+            SensitiveIn(
+                person_id=person.pk,
+                health=data.health.strip(),
+                vulnerabilities=data.vulnerabilities.strip(),
+                health_consent=data.health_consent,
+            )
+        ]
+    )
     audit_record(
         actor=actor,
         action="person.create",
@@ -744,14 +793,16 @@ def people_register_bulk(
             for pid, r in rows
         ],
     )
-    insert_rows(
-        SensitiveData,
-        ("person_id", "health", "vulnerabilities", "health_consent"),
+    sensitive_data_store(
         [
-            (pid, r.health, r.vulnerabilities, r.health_consent)
+            SensitiveIn(
+                person_id=pid,
+                health=r.health,
+                vulnerabilities=r.vulnerabilities,
+                health_consent=r.health_consent,
+            )
             for pid, r in rows
-            if r.health or r.vulnerabilities
-        ],
+        ]
     )
 
 

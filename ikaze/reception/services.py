@@ -25,6 +25,7 @@ from ikaze.core import clock
 from ikaze.core.errors import IkazeError, NotFound, PermissionDenied, ValidationError
 from ikaze.movements import services as movements
 from ikaze.people import selectors as people
+from ikaze.protection import services as protection
 from ikaze.reception import locks
 from ikaze.reception.errors import (
     AlreadyCheckedIn,
@@ -382,6 +383,10 @@ def stay_check_out(*, actor: Actor, stay: Stay, reason: str) -> Stay:
         target_id=stay.pk,
         reason=reason.strip(),
     )
+    # SAFEGUARDS C2: leaving accommodation is flagged to the monitor after a complaint.
+    protection.note_adverse_action(
+        stay.person_id, "check_out", actor=actor, reason_code="reception.check_out", detail=reason
+    )
     return stay
 
 
@@ -443,6 +448,14 @@ def stay_transfer(*, actor: Actor, stay: Stay, unit: Unit, reason: str) -> Stay:
         before={"unit": str(stay.unit_id)},
         after={"unit": str(target.pk)},
         reason=reason.strip(),
+    )
+    # SAFEGUARDS C2: a move to another unit is flagged to the monitor after a complaint.
+    protection.note_adverse_action(
+        stay.person_id,
+        "unit_transfer",
+        actor=actor,
+        reason_code="reception.transfer",
+        detail=reason,
     )
     return new
 

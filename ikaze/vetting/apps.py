@@ -37,3 +37,8 @@ class VettingConfig(AppConfig):
         from ikaze.vetting import attachments
 
         attachments.register()
+        # Issue 15: what the monitor's inbox lists from this app (SAFEGUARDS C1).
+        from ikaze.core import monitor_inbox
+        from ikaze.vetting import inbox
+
+        monitor_inbox.register("vetting", inbox.items)

@@ -94,7 +94,9 @@ class Command(BaseCommand):
             stop_worker()
 
     def _print_accounts(self, accounts: list[Any]) -> None:
-        for line in account_table(accounts):
+        from config.demo import self_service_lines
+
+        for line in [*account_table(accounts), *self_service_lines()]:
             self.stdout.write(line)
 
 
