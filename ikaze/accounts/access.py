@@ -96,6 +96,10 @@ class Perm(StrEnum):
     FACILITY_VIEW = "reception.facility.view"
     FACILITY_MANAGE = "reception.facility.manage"
     STAY_MANAGE = "reception.stay.manage"
+    # personal data (issue 15, SAFEGUARDS D2-D5): the administrator acts as the data-protection
+    # officer; the monitor reads the registers.
+    PRIVACY_VIEW = "privacy.view"
+    PRIVACY_MANAGE = "privacy.manage"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -205,6 +209,7 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.DOCUMENT_VIEW,
         Perm.MOVEMENT_VIEW,
         Perm.FACILITY_VIEW,
+        Perm.PRIVACY_VIEW,
     },
     Role.AUDITOR: _EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT},
     # USER_MANAGE and TOKEN_MANAGE reach only the administrator's own organisation
@@ -215,6 +220,8 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.USER_MANAGE,
         Perm.TOKEN_MANAGE,
         Perm.CREDENTIAL_NOTICE_VIEW,
+        Perm.PRIVACY_VIEW,
+        Perm.PRIVACY_MANAGE,
     },
     Role.ORG_ADMIN: _EVERYONE | {Perm.USER_MANAGE, Perm.TOKEN_MANAGE, Perm.CREDENTIAL_NOTICE_VIEW},
 }
