@@ -100,25 +100,51 @@ def rotate(
                         updates[f.column].append(
                             (new, pk_field.get_db_prep_value(r[0], connection), old)
                         )
-                with connection.cursor() as cur:
-                    qn = connection.ops.quote_name
-                    for column, params in updates.items():
-                        if not params:
-                            continue
-                        sql = (
-                            f"UPDATE {qn(table)} SET {qn(column)} = %s "  # noqa: S608
-                            f"WHERE {qn(pk_field.column)} = %s AND {qn(column)} = %s"
-                        )
-                        cur.executemany(sql, params)
-                        # Both drivers sum the rows an executemany changed.
-                        done = max(cur.rowcount, 0)
-                        result.values_rotated += done
-                        rotated_here += done
-                        result.skipped_changed += len(params) - done
+                for column, params in updates.items():
+                    done = _swap(table, pk_field.column, column, params)
+                    result.values_rotated += done
+                    rotated_here += done
+                    result.skipped_changed += len(params) - done
             if progress:
                 progress(f"{table}: {rotated_here} values re-sealed")
         result.per_table[table] = rotated_here
     return result
+
+
+# Rows per UPDATE statement (3 parameters each; well under SQLite's and PostgreSQL's limits).
+_SWAP_ROWS = 300
+
+
+def _swap(table: str, pk: str, column: str, params: list[tuple[str, Any, str]]) -> int:
+    """Compare-and-swap `column` of these rows (new, pk, old) in statements of `_SWAP_ROWS`
+    rows each (`WITH v AS (VALUES ..) UPDATE .. FROM v`: one round trip per statement, not per row).
+    Returns how many rows still held the value read, and so were changed."""
+    qn = connection.ops.quote_name
+    done = 0
+    with connection.cursor() as cur:
+        for i in range(0, len(params), _SWAP_ROWS):
+            part = params[i : i + _SWAP_ROWS]
+            if connection.vendor == "postgresql":
+                values = ", ".join(["(%s::uuid, %s, %s)"] * len(part))
+            else:
+                values = ", ".join(["(%s, %s, %s)"] * len(part))
+            sql = (
+                f"WITH v(pk, new, old) AS (VALUES {values}) "  # noqa: S608
+                f"UPDATE {qn(table)} SET {qn(column)} = v.new FROM v "
+                f"WHERE {qn(table)}.{qn(pk)} = v.pk AND {qn(table)}.{qn(column)} = v.old"
+            )
+            flat: list[Any] = []
+            for new, row_pk, old in part:
+                flat.extend((row_pk, new, old))
+            if connection.vendor == "sqlite":
+                # Python's sqlite3 reports no rowcount for a statement opening with WITH.
+                before = connection.connection.total_changes
+                cur.execute(sql, flat)
+                done += connection.connection.total_changes - before
+            else:
+                cur.execute(sql, flat)
+                done += max(cur.rowcount, 0)
+    return done
 
 
 @dataclass
