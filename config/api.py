@@ -131,6 +131,7 @@ ERROR_CODE_APPS = (
     "documents",
     "movements",
     "reception",
+    "privacy",
 )
 
 
@@ -338,6 +339,7 @@ def _mount_app_routers() -> None:
         "movements",
         "reception",
         "documents",
+        "privacy",
     ):
         try:
             module = import_module(f"ikaze.{app}.api")

@@ -20,7 +20,7 @@ SECRETS = ("DIABETES-7731", "TRAFFICKED-9921", "CORRECTED-4410", "REQUEST-5582")
 
 def _raw_text() -> str:
     """Every sealed column's raw content, read with SQL past the ORM."""
-    out = []
+    out: list[str] = []
     with connection.cursor() as cur:
         for model, fields in vault.encrypted_models():
             cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
