@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import actor_of
 from ikaze.accounts.decorators import requires
+from ikaze.accounts.guards import require
 from ikaze.core.errors import IkazeError
 from ikaze.core.forms import add_service_errors
 from ikaze.privacy import selectors, services
@@ -198,6 +199,7 @@ def purge(request: HttpRequest, person_id: Any) -> HttpResponse:
     actor = actor_of(request)
     person = selectors.person_for(actor=actor, person_id=person_id)
     form = PurgeForm(request.POST, prefix="purge")
+    status = 422
     if form.is_valid():
         try:
             services.purge_person(actor=actor, person=person, reason=form.cleaned_data["reason"])
@@ -205,11 +207,12 @@ def purge(request: HttpRequest, person_id: Any) -> HttpResponse:
             if exc.status == 403:
                 raise
             add_service_errors(form, exc)
+            status = exc.status
         else:
             messages.success(request, _("The person's sensitive data was destroyed."))
             return redirect("privacy:person", person_id=person.pk)
     context = _person_context(request, person.pk, purge_form=form)
-    return render(request, "privacy/person.html", context, status=409 if form.is_valid() else 422)
+    return render(request, "privacy/person.html", context, status=status)
 
 
 @requires(Perm.PRIVACY_MANAGE)
@@ -252,6 +255,7 @@ def breach_list(request: HttpRequest) -> HttpResponse:
     form = BreachForm(prefix="breach")
     status = 200
     if request.method == "POST":
+        require(actor, Perm.PRIVACY_MANAGE, target_type="breach")  # the monitor reads only
         form = BreachForm(request.POST, prefix="breach")
         if form.is_valid():
             d = form.cleaned_data
