@@ -132,6 +132,7 @@ ERROR_CODE_APPS = (
     "movements",
     "reception",
     "support",
+    "privacy",
 )
 
 
@@ -341,6 +342,7 @@ def _mount_app_routers() -> None:
         "documents",
         "support",
         "protection",
+        "privacy",
     ):
         try:
             module = import_module(f"ikaze.{app}.api")

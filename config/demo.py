@@ -176,6 +176,7 @@ def _app_parts() -> list:
         "reception",
         "support",
         "protection",
+        "privacy",
     ):
         try:
             module = import_module(f"ikaze.{app}.demo")

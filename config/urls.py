@@ -36,6 +36,7 @@ for _app in (
     "reception",
     "support",
     "protection",
+    "privacy",
 ):
     _optional(_app)
 
