@@ -133,6 +133,7 @@ ERROR_CODE_APPS = (
     "reception",
     "support",
     "privacy",
+    "reports",
 )
 
 
@@ -343,6 +344,7 @@ def _mount_app_routers() -> None:
         "support",
         "protection",
         "privacy",
+        "reports",
     ):
         try:
             module = import_module(f"ikaze.{app}.api")

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "ikaze.support",
     "ikaze.privacy",
     "ikaze.protection",
+    "ikaze.reports",
     "config",  # the composition root: `ikaze demo` wires every app (config/management)
 ]
 

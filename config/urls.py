@@ -37,6 +37,7 @@ for _app in (
     "support",
     "protection",
     "privacy",
+    "reports",
 ):
     _optional(_app)
 

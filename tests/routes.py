@@ -41,6 +41,8 @@ PARAM_VALUES: dict[str, Callable[[], str]] = {
     # The id an FSPIOP callback answers (a party's number, a quote or transfer id): any value
     # reaches the route, which answers 404 to a callback nobody waits for.
     "callback_id": lambda: "00000000-0000-4000-8000-000000000000",
+    # A monthly report kept (reports.MonthlyReport): the demo makes none, so one is queued.
+    "report_id": lambda: str(_monthly_report()),
     # An inter-state payment (agreements.InterstatePayment; no model is called "payment").
     "payment_id": lambda: str(
         apps.get_model("agreements", "InterstatePayment").objects.order_by("created_at")[0].pk
@@ -52,6 +54,17 @@ def _demo_user_pk(username: str) -> Any:
     from ikaze.accounts.models import User
 
     return User.objects.get(username=username).pk
+
+
+def _monthly_report() -> object:
+    from ikaze.reports.models import MonthlyReport
+
+    report = MonthlyReport.objects.order_by("created_at").first()
+    if report is None:
+        report = MonthlyReport.objects.create(
+            month="2026-01-01", language="en", requested_by_label="route table"
+        )
+    return report.pk
 
 
 def _first(label: str) -> object:

@@ -296,6 +296,8 @@ WIRE_CODES = {
         "forbidden_reason",
         "adjustment_state",
     },
+    # Issue 16: a dashboard's filters, a monthly report's month or language.
+    "reports": {"filter_invalid", "month_invalid"},
 }
 
 

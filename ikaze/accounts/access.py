@@ -123,6 +123,17 @@ class Perm(StrEnum):
     # officer; the monitor reads the registers.
     PRIVACY_VIEW = "privacy.view"
     PRIVACY_MANAGE = "privacy.manage"
+    # reports (issue 16): one permission per dashboard (ikaze/reports/dashboards.py), and the
+    # monthly report for the monitoring body and the joint committee.
+    # Open the reports page at all: held by whoever holds a dashboard or the monthly report
+    # (derived below).
+    REPORT_VIEW = "reports.view"
+    REPORT_VETTING_VIEW = "reports.vetting.view"
+    REPORT_MOVEMENTS_VIEW = "reports.movements.view"
+    REPORT_AGREEMENTS_VIEW = "reports.agreements.view"
+    REPORT_MONITOR_VIEW = "reports.monitor.view"
+    MONTHLY_REPORT_VIEW = "reports.monthly.view"
+    MONTHLY_REPORT_MAKE = "reports.monthly.make"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -144,6 +155,7 @@ _EVERYONE = frozenset({Perm.AGREEMENT_VIEW})
 MATRIX: dict[Role, frozenset[Perm]] = {
     Role.SENDING_LIAISON: _EVERYONE
     | {
+        Perm.REPORT_AGREEMENTS_VIEW,
         Perm.REFERRAL_VIEW,
         Perm.REFERRAL_CREATE,
         Perm.INTAKE_UPLOAD,
@@ -156,6 +168,7 @@ MATRIX: dict[Role, frozenset[Perm]] = {
     },
     Role.VETTING_OFFICER: _EVERYONE
     | {
+        Perm.REPORT_VETTING_VIEW,
         Perm.PERSON_VIEW,
         Perm.SENSITIVE_VIEW,
         Perm.MATCH_ADJUDICATE,
@@ -173,6 +186,11 @@ MATRIX: dict[Role, frozenset[Perm]] = {
     },
     Role.SENIOR_OFFICER: _EVERYONE
     | {
+        Perm.REPORT_VETTING_VIEW,
+        Perm.REPORT_MOVEMENTS_VIEW,
+        Perm.REPORT_AGREEMENTS_VIEW,
+        Perm.MONTHLY_REPORT_VIEW,
+        Perm.MONTHLY_REPORT_MAKE,
         Perm.AGREEMENT_SUSPEND,
         Perm.PERSON_VIEW,
         Perm.SENSITIVE_VIEW,
@@ -195,6 +213,7 @@ MATRIX: dict[Role, frozenset[Perm]] = {
     },
     Role.RECEPTION_OFFICER: _EVERYONE
     | {
+        Perm.REPORT_MOVEMENTS_VIEW,
         Perm.PERSON_VIEW,
         Perm.MOVEMENT_VIEW,
         Perm.MOVEMENT_BOARD,
@@ -225,11 +244,23 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.SUPPORT_SEND,
         Perm.SUPPORT_RECONCILE,
         Perm.SUPPORT_ADJUST_REQUEST,
+        Perm.REPORT_AGREEMENTS_VIEW,
     },
     Role.FINANCE_APPROVER: _EVERYONE
-    | {Perm.SUPPORT_VIEW, Perm.SUPPORT_APPROVE, Perm.SUPPORT_ADJUST_APPROVE},
+    | {
+        Perm.SUPPORT_VIEW,
+        Perm.SUPPORT_APPROVE,
+        Perm.SUPPORT_ADJUST_APPROVE,
+        Perm.REPORT_AGREEMENTS_VIEW,
+    },
     Role.MONITOR: _EVERYONE
     | {
+        Perm.REPORT_MONITOR_VIEW,
+        Perm.REPORT_VETTING_VIEW,
+        Perm.REPORT_MOVEMENTS_VIEW,
+        Perm.REPORT_AGREEMENTS_VIEW,
+        Perm.MONTHLY_REPORT_VIEW,
+        Perm.MONTHLY_REPORT_MAKE,
         Perm.AUDIT_VIEW,
         Perm.AUDIT_EXPORT,
         Perm.PERSON_VIEW,
@@ -261,6 +292,8 @@ MATRIX: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: _EVERYONE
     | {
         Perm.AGREEMENT_MANAGE,
+        Perm.REPORT_AGREEMENTS_VIEW,
+        Perm.MONTHLY_REPORT_VIEW,
         Perm.USER_MANAGE,
         Perm.TOKEN_MANAGE,
         Perm.CREDENTIAL_NOTICE_VIEW,
@@ -284,6 +317,21 @@ MATRIX = {
     role: perms | {Perm.AGREEMENT_TRANSITION}
     if perms & {Perm.AGREEMENT_MANAGE, Perm.AGREEMENT_SUSPEND}
     else perms
+    for role, perms in MATRIX.items()
+}
+
+# Whoever may open a dashboard or the monthly reports may open the reports page.
+_REPORT_PERMS = frozenset(
+    {
+        Perm.REPORT_VETTING_VIEW,
+        Perm.REPORT_MOVEMENTS_VIEW,
+        Perm.REPORT_AGREEMENTS_VIEW,
+        Perm.REPORT_MONITOR_VIEW,
+        Perm.MONTHLY_REPORT_VIEW,
+    }
+)
+MATRIX = {
+    role: perms | {Perm.REPORT_VIEW} if perms & _REPORT_PERMS else perms
     for role, perms in MATRIX.items()
 }
 

@@ -111,6 +111,8 @@ NAV: list[NavItem] = [
         "support:batch_list",
         Perm.SUPPORT_VIEW,
         _("Payment batches: prepare, approve, send, reconcile with the provider."),
+    ),
+    NavItem(
         _("Protection cases"),
         "protection:case_list",
         Perm.CASE_VIEW,
@@ -151,6 +153,12 @@ NAV: list[NavItem] = [
         "accounts:user_list",
         Perm.USER_MANAGE,
         _("Your organisation's accounts and roles."),
+    ),
+    NavItem(
+        _("Reports"),
+        "reports:index",
+        Perm.REPORT_VIEW,
+        _("Dashboards with charts and their tables, and the monthly report."),
     ),
     NavItem(
         _("API tokens"),

@@ -143,6 +143,8 @@ ACTIONS: dict[str, Label] = {
     "refused:observation.write": _("Refused: recording an observation"),
     "refused:monitor_access.request": _("Refused: asking to remove a monitor's access"),
     "refused:monitor_access.decide": _("Refused: answering a request about a monitor's access"),
+    "refused:monthly_report.request": _("Refused: asking for a monthly report"),
+    "refused:monthly_report.make": _("Refused: making a monthly report"),
     "refused:referral.accept": _("Refused: accepting the referral"),
     "refused:referral.refuse": _("Refused: refusing the referral"),
     "refused:referral.rescreen": _("Refused: screening referrals again"),
@@ -187,6 +189,9 @@ ACTIONS: dict[str, Label] = {
     "manifest.add": _("People added to a manifest"),
     "manifest.lock": _("Manifest locked"),
     "manifest_entry.check_in": _("Arrival checked in"),
+    "monthly_report.request": _("Monthly report asked for"),
+    "monthly_report.make": _("Monthly report made"),
+    "monthly_report.read": _("Monthly report downloaded"),
     "movement.propose": _("Movement proposed"),
     "movement.depart": _("Movement departed"),
     "movement.arrive": _("Movement arrived"),
@@ -313,6 +318,13 @@ PERMISSIONS: dict[str, Label] = {
     Perm.MONITOR_ACCESS_DECIDE: _("answer requests about a monitor's access"),
     Perm.PRIVACY_VIEW: _("read the personal-data registers"),
     Perm.PRIVACY_MANAGE: _("act as data-protection officer"),
+    Perm.REPORT_VIEW: _("open the reports"),
+    Perm.REPORT_VETTING_VIEW: _("read the vetting dashboard"),
+    Perm.REPORT_MOVEMENTS_VIEW: _("read the movements dashboard"),
+    Perm.REPORT_AGREEMENTS_VIEW: _("read the agreements dashboard"),
+    Perm.REPORT_MONITOR_VIEW: _("read the monitoring dashboard"),
+    Perm.MONTHLY_REPORT_VIEW: _("read the monthly reports"),
+    Perm.MONTHLY_REPORT_MAKE: _("make a monthly report"),
 }
 
 

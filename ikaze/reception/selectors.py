@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Sum
 
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
@@ -156,4 +156,17 @@ def stays_with_key(*, actor: Actor, key: str) -> list[Stay]:
         Stay.objects.filter(
             unit__facility__in=facility_list_for(actor=actor), idempotency_key__startswith=f"{key}:"
         ).order_by("idempotency_key")
+    )
+
+
+# --- counts for the reports app (issue 16: ikaze/reports/figures.py) ---------------------------
+
+
+def occupancy_now() -> list[dict[str, Any]]:
+    """Each facility's beds in usable units and the people housed in them now."""
+    return list(
+        Unit.objects.filter(status=Unit.Status.AVAILABLE)
+        .values("facility__name")
+        .annotate(beds=Sum("beds"), occupied=Sum("occupied"))
+        .order_by("facility__name")
     )
