@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "ikaze.documents",
     "ikaze.movements",
     "ikaze.reception",
+    "ikaze.reports",
     "config",  # the composition root: `ikaze demo` wires every app (config/management)
 ]
 

@@ -24,7 +24,16 @@ def _optional(app: str) -> None:
     urlpatterns.append(path(f"{app}/", include(f"ikaze.{app}.urls")))
 
 
-for _app in ("agreements", "people", "intake", "vetting", "documents", "movements", "reception"):
+for _app in (
+    "agreements",
+    "people",
+    "intake",
+    "vetting",
+    "documents",
+    "movements",
+    "reception",
+    "reports",
+):
     _optional(_app)
 
 handler403 = "ikaze.core.views.permission_denied"
