@@ -338,6 +338,7 @@ def _mount_app_routers() -> None:
         "movements",
         "reception",
         "documents",
+        "reports",
     ):
         try:
             module = import_module(f"ikaze.{app}.api")

@@ -169,6 +169,8 @@ ACTIONS: dict[str, Label] = {
     "refused:stay.transfer": _("Refused: moving to another unit"),
     "refused:unit.add": _("Refused: adding a unit"),
     "refused:unit.set_status": _("Refused: changing a unit's status"),
+    # reports
+    "public_release.publish": _("Public statistics published"),
 }
 
 PERMISSIONS: dict[str, Label] = {

@@ -38,13 +38,14 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 THRESHOLD_MIN = 5  # SAFEGUARDS C3: a setting may raise it, never lower it
 
 TOTAL = "total"  # the key of the totals row and the totals column
 
 Key = Hashable
-Entry = tuple[Key, Key]  # (row key, column key); either may be TOTAL
+Entry = tuple[Any, Any]  # (row key, column key); either may be TOTAL
 
 
 class Reason(StrEnum):
