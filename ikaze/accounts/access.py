@@ -96,6 +96,17 @@ class Perm(StrEnum):
     FACILITY_VIEW = "reception.facility.view"
     FACILITY_MANAGE = "reception.facility.manage"
     STAY_MANAGE = "reception.stay.manage"
+    # reports (issue 16): one permission per dashboard (ikaze/reports/dashboards.py), and the
+    # monthly report for the monitoring body and the joint committee.
+    # Open the reports page at all: held by whoever holds a dashboard or the monthly report
+    # (derived below).
+    REPORT_VIEW = "reports.view"
+    REPORT_VETTING_VIEW = "reports.vetting.view"
+    REPORT_MOVEMENTS_VIEW = "reports.movements.view"
+    REPORT_AGREEMENTS_VIEW = "reports.agreements.view"
+    REPORT_MONITOR_VIEW = "reports.monitor.view"
+    MONTHLY_REPORT_VIEW = "reports.monthly.view"
+    MONTHLY_REPORT_MAKE = "reports.monthly.make"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -117,6 +128,7 @@ _EVERYONE = frozenset({Perm.AGREEMENT_VIEW})
 MATRIX: dict[Role, frozenset[Perm]] = {
     Role.SENDING_LIAISON: _EVERYONE
     | {
+        Perm.REPORT_AGREEMENTS_VIEW,
         Perm.REFERRAL_VIEW,
         Perm.REFERRAL_CREATE,
         Perm.INTAKE_UPLOAD,
@@ -129,6 +141,7 @@ MATRIX: dict[Role, frozenset[Perm]] = {
     },
     Role.VETTING_OFFICER: _EVERYONE
     | {
+        Perm.REPORT_VETTING_VIEW,
         Perm.PERSON_VIEW,
         Perm.SENSITIVE_VIEW,
         Perm.MATCH_ADJUDICATE,
@@ -146,6 +159,11 @@ MATRIX: dict[Role, frozenset[Perm]] = {
     },
     Role.SENIOR_OFFICER: _EVERYONE
     | {
+        Perm.REPORT_VETTING_VIEW,
+        Perm.REPORT_MOVEMENTS_VIEW,
+        Perm.REPORT_AGREEMENTS_VIEW,
+        Perm.MONTHLY_REPORT_VIEW,
+        Perm.MONTHLY_REPORT_MAKE,
         Perm.AGREEMENT_SUSPEND,
         Perm.PERSON_VIEW,
         Perm.SENSITIVE_VIEW,
@@ -168,6 +186,7 @@ MATRIX: dict[Role, frozenset[Perm]] = {
     },
     Role.RECEPTION_OFFICER: _EVERYONE
     | {
+        Perm.REPORT_MOVEMENTS_VIEW,
         Perm.PERSON_VIEW,
         Perm.MOVEMENT_VIEW,
         Perm.MOVEMENT_BOARD,
@@ -186,10 +205,16 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.DOCUMENT_VIEW,
         Perm.DOCUMENT_UPLOAD,
     },
-    Role.FINANCE_OFFICER: _EVERYONE | {Perm.INTERSTATE_PAYMENT_RECORD},
-    Role.FINANCE_APPROVER: _EVERYONE,
+    Role.FINANCE_OFFICER: _EVERYONE | {Perm.INTERSTATE_PAYMENT_RECORD, Perm.REPORT_AGREEMENTS_VIEW},
+    Role.FINANCE_APPROVER: _EVERYONE | {Perm.REPORT_AGREEMENTS_VIEW},
     Role.MONITOR: _EVERYONE
     | {
+        Perm.REPORT_MONITOR_VIEW,
+        Perm.REPORT_VETTING_VIEW,
+        Perm.REPORT_MOVEMENTS_VIEW,
+        Perm.REPORT_AGREEMENTS_VIEW,
+        Perm.MONTHLY_REPORT_VIEW,
+        Perm.MONTHLY_REPORT_MAKE,
         Perm.AUDIT_VIEW,
         Perm.AUDIT_EXPORT,
         Perm.PERSON_VIEW,
@@ -212,6 +237,8 @@ MATRIX: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: _EVERYONE
     | {
         Perm.AGREEMENT_MANAGE,
+        Perm.REPORT_AGREEMENTS_VIEW,
+        Perm.MONTHLY_REPORT_VIEW,
         Perm.USER_MANAGE,
         Perm.TOKEN_MANAGE,
         Perm.CREDENTIAL_NOTICE_VIEW,
@@ -224,6 +251,21 @@ MATRIX = {
     role: perms | {Perm.AGREEMENT_TRANSITION}
     if perms & {Perm.AGREEMENT_MANAGE, Perm.AGREEMENT_SUSPEND}
     else perms
+    for role, perms in MATRIX.items()
+}
+
+# Whoever may open a dashboard or the monthly reports may open the reports page.
+_REPORT_PERMS = frozenset(
+    {
+        Perm.REPORT_VETTING_VIEW,
+        Perm.REPORT_MOVEMENTS_VIEW,
+        Perm.REPORT_AGREEMENTS_VIEW,
+        Perm.REPORT_MONITOR_VIEW,
+        Perm.MONTHLY_REPORT_VIEW,
+    }
+)
+MATRIX = {
+    role: perms | {Perm.REPORT_VIEW} if perms & _REPORT_PERMS else perms
     for role, perms in MATRIX.items()
 }
 

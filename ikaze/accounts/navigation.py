@@ -113,6 +113,12 @@ NAV: list[NavItem] = [
         _("Your organisation's accounts and roles."),
     ),
     NavItem(
+        _("Reports"),
+        "reports:index",
+        Perm.REPORT_VIEW,
+        _("Dashboards with charts and their tables, and the monthly report."),
+    ),
+    NavItem(
         _("API tokens"),
         "accounts:token_list",
         Perm.TOKEN_MANAGE,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from ikaze.agreements.models import (
 )
 from ikaze.agreements.money import Money
 from ikaze.agreements.notice_settings import NoticeSettings, notice_settings_parse
-from ikaze.agreements.standards import SAFEGUARD_SETTINGS
+from ikaze.agreements.standards import SAFEGUARD_SETTINGS, below_standard
 from ikaze.audit.selectors import audit_event_list
 from ikaze.core.errors import NotFound
 from ikaze.core.hot import hot_cursor
@@ -385,3 +386,25 @@ def agreement_audit_names(actor: Actor, ids: list[str]) -> dict[str, tuple[str, 
         str(a.pk): (f"{a.code} — {a.title}", reverse("agreements:detail", args=[a.code]))
         for a in rows
     }
+
+
+# --- counts for the reports app (issue 16: ikaze/reports/figures.py) ---------------------------
+
+
+def agreement_cap_rows(*, agreement_ids: tuple[uuid.UUID, ...] | None) -> list[dict[str, Any]]:
+    """Each agreement's cap and places used and arrived (all agreements when ids is None)."""
+    qs = Agreement.objects.all()
+    if agreement_ids is not None:
+        qs = qs.filter(pk__in=agreement_ids)
+    rows = qs.values("code", "title", "cap_total", "places_used", "places_arrived")
+    return [dict(r) for r in rows.order_by("code")]
+
+
+def agreements_below_standard(
+    *, agreement_ids: tuple[uuid.UUID, ...] | None
+) -> list[tuple[Agreement, list[Any]]]:
+    """The agreements (in force or suspended) with a setting weaker than the standard."""
+    qs = Agreement.objects.filter(status__in=["in_force", "suspended"]).order_by("code")
+    if agreement_ids is not None:
+        qs = qs.filter(pk__in=agreement_ids)
+    return [(a, devs) for a in qs if (devs := below_standard(a))]

@@ -104,6 +104,8 @@ ACTIONS: dict[str, Label] = {
     "document.read": _("Document downloaded"),
     "route.read": _("Page or API read by a monitor"),
     # refused attempts (vetting services record what they refuse)
+    "refused:monthly_report.request": _("Refused: asking for a monthly report"),
+    "refused:monthly_report.make": _("Refused: making a monthly report"),
     "refused:referral.accept": _("Refused: accepting the referral"),
     "refused:referral.refuse": _("Refused: refusing the referral"),
     "refused:referral.rescreen": _("Refused: screening referrals again"),
@@ -148,6 +150,9 @@ ACTIONS: dict[str, Label] = {
     "manifest.add": _("People added to a manifest"),
     "manifest.lock": _("Manifest locked"),
     "manifest_entry.check_in": _("Arrival checked in"),
+    "monthly_report.request": _("Monthly report asked for"),
+    "monthly_report.make": _("Monthly report made"),
+    "monthly_report.read": _("Monthly report downloaded"),
     "movement.propose": _("Movement proposed"),
     "movement.depart": _("Movement departed"),
     "movement.arrive": _("Movement arrived"),

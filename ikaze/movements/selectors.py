@@ -7,13 +7,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.fields.json import KT
 
 from ikaze.accounts.access import OrgKind, Perm, Role
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import scoped_get
 from ikaze.agreements.parties import acts_from_command_line
 from ikaze.core import clock
+from ikaze.core.aggregates import Scope, duration_bucket, month_of, narrowed
 from ikaze.movements.models import Incident, ManifestEntry, Movement, MovementStatus
 from ikaze.movements.reconciliation import (
     ACCOMMODATION_WITHIN,
@@ -165,3 +167,74 @@ def arrived_entry_of(*, person_id: Any) -> ManifestEntry | None:
         arrived_at__isnull=False,
         movement__status=MovementStatus.ARRIVED,
     ).first()
+
+
+# --- counts for the reports app (issue 16: ikaze/reports/figures.py) ---------------------------
+
+
+def arrival_counts(*, scope: Scope) -> list[dict[str, Any]]:
+    """Count arrived people by month of arrival, agreement and (first) nationality."""
+    qs = narrowed(
+        ManifestEntry.objects.filter(arrived_at__isnull=False, removed_at__isnull=True),
+        scope,
+        when="arrived_at",
+        agreement="movement__agreement_id",
+        person="person",
+    )
+    return list(
+        qs.annotate(month=month_of("arrived_at"), nationality=KT("person__nationalities__0"))
+        .values("month", "movement__agreement__code", "nationality")
+        .annotate(n=Count("id"))
+        .order_by("month", "movement__agreement__code", "nationality")
+    )
+
+
+def incident_counts(*, scope: Scope) -> list[dict[str, Any]]:
+    """Count incidents by month opened, agreement, kind, and whether explained yet."""
+    qs = narrowed(
+        Incident.objects.all(),
+        scope,
+        when="opened_at",
+        agreement="movement__agreement_id",
+        person="entry__person",
+    )
+    return list(
+        qs.annotate(month=month_of("opened_at"), explained=Q(explained_at__isnull=False))
+        .values("month", "movement__agreement__code", "kind", "explained")
+        .annotate(n=Count("id"))
+        .order_by("month", "movement__agreement__code", "kind")
+    )
+
+
+def travel_time_buckets(*, scope: Scope, start: str) -> list[dict[str, Any]]:
+    """Count arrived people by how long their arrival came after `start` (day buckets):
+    "decision" (the referral's acceptance), "departure" or "referral" (its submission)."""
+    starts = {
+        "decision": "referral__decisions__decided_at",
+        "departure": "movement__departed_at",
+        "referral": "referral__submitted_at",
+    }
+    qs = ManifestEntry.objects.filter(arrived_at__isnull=False, removed_at__isnull=True)
+    end = "arrived_at"
+    if start == "decision":
+        # From the acceptance to the departure: the wait for a seat.
+        qs = qs.filter(referral__decisions__outcome="accepted")
+        end = "movement__departed_at"
+    qs = narrowed(
+        qs.exclude(**{f"{starts[start]}__isnull": True}),
+        scope,
+        when="arrived_at",
+        agreement="movement__agreement_id",
+        person="person",
+    )
+    return list(
+        qs.annotate(bucket=duration_bucket(starts[start], end))
+        .values("bucket")
+        .annotate(n=Count("id"))
+        .order_by("bucket")
+    )
+
+
+def report_labels() -> dict[str, dict[str, str]]:
+    """Names, in the active language, of the incident kinds counted above."""
+    return {"incident_kind": {k: str(v) for k, v in Incident.Kind.choices}}

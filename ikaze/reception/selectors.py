@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Sum
 
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
@@ -139,3 +140,16 @@ def allocation_units(*, actor: Actor) -> list[Unit]:
     """Units that can take someone now: available, a free bed, and a private unit only when
     empty (one household per private unit)."""
     return [u for u in units_with_free_beds(actor=actor) if u.shared_by or u.occupied == 0]
+
+
+# --- counts for the reports app (issue 16: ikaze/reports/figures.py) ---------------------------
+
+
+def occupancy_now() -> list[dict[str, Any]]:
+    """Each facility's beds in usable units and the people housed in them now."""
+    return list(
+        Unit.objects.filter(status=Unit.Status.AVAILABLE)
+        .values("facility__name")
+        .annotate(beds=Sum("beds"), occupied=Sum("occupied"))
+        .order_by("facility__name")
+    )

@@ -1,10 +1,53 @@
-"""The reports app's own records: it reads every other app and writes only these."""
+"""The reports app's own records: the monthly reports kept (issue 16 item 3) and the public
+statistics' releases (item 2). It reads every other app and writes only these."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from ikaze.core.models import BaseModel
+
+
+class MonthlyReportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be made")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class MonthlyReport(BaseModel):
+    """The monthly report for the monitoring body and the joint committee, as made once.
+
+    Kept as made: a later correction of the records makes a new report, it never rewrites
+    this one (the committee read what was sent)."""
+
+    Status = MonthlyReportStatus
+
+    month = models.DateField(help_text="The first day of the month reported")
+    language = models.CharField(max_length=8)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_by_label = models.CharField(max_length=200)
+    pdf = models.BinaryField(blank=True, default=b"")
+    size_bytes = models.PositiveIntegerField(default=0)
+    made_at = models.DateTimeField(null=True, blank=True)
+    failure = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-month", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=MonthlyReportStatus.values),
+                name="monthlyreport_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} ({self.language})"
+
 
 Entry = tuple[str, str]
 

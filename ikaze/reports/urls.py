@@ -3,8 +3,11 @@ from django.urls import path
 from ikaze.reports import public_views, views
 
 app_name = "reports"
-urlpatterns: list = [
+urlpatterns = [
     path("", views.index, name="index"),
+    path("monthly/", views.monthly_list, name="monthly"),
+    path("monthly/new/", views.monthly_make, name="monthly_make"),
+    path("monthly/<uuid:report_id>/pdf/", views.monthly_pdf, name="monthly_pdf"),
     # Public statistics: no sign-in (ADR 00NN-h16b; accounts.middleware.BEFORE_SECOND_FACTOR).
     path("public/", public_views.public_index, name="public_index"),
     path("public/<str:code>/", public_views.public_statistics, name="public_statistics"),
@@ -19,3 +22,8 @@ urlpatterns: list = [
         name="public_statistics_json",
     ),
 ]
+for _name, (_page, _csv) in views.DASHBOARD_VIEWS.items():
+    urlpatterns += [
+        path(f"{_name}/", _page, name=_name),
+        path(f"{_name}/csv/", _csv, name=f"{_name}_csv"),
+    ]

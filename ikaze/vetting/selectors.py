@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor
@@ -24,6 +24,7 @@ from ikaze.accounts.selectors import user_display_names
 from ikaze.agreements.parties import acts_from_command_line
 from ikaze.audit.selectors import audit_target_changes, events_revealed
 from ikaze.audit.services import audit_read
+from ikaze.core.aggregates import Scope, duration_bucket, month_of, narrowed
 from ikaze.core.errors import NotFound
 from ikaze.people.selectors import person_names as people_names
 from ikaze.vetting.models import (
@@ -705,3 +706,124 @@ def override_candidates_for(*, actor: Actor, referral: Referral) -> list[str]:
         and f.overridable
         and f.rule_id not in live
     ]
+
+
+# --- counts for the reports app (issue 16: ikaze/reports/figures.py draws every chart from
+# these; each returns plain dicts, grouped in the database) -------------------------------------
+
+
+def referral_counts(*, scope: Scope) -> list[dict[str, Any]]:
+    """Count submitted referrals by month of submission, agreement and current status."""
+    qs = narrowed(
+        Referral.objects.filter(submitted_at__isnull=False),
+        scope,
+        when="submitted_at",
+        agreement="agreement_id",
+        person="person",
+    )
+    return list(
+        qs.annotate(month=month_of("submitted_at"))
+        .values("month", "agreement__code", "status")
+        .annotate(n=Count("id"))
+        .order_by("month", "agreement__code", "status")
+    )
+
+
+def decision_counts(*, scope: Scope) -> list[dict[str, Any]]:
+    """Count decisions by month decided, agreement, outcome and refusal reasons (as recorded)."""
+    qs = narrowed(
+        Decision.objects.all(),
+        scope,
+        when="decided_at",
+        agreement="referral__agreement_id",
+        person="referral__person",
+    )
+    return list(
+        qs.annotate(month=month_of("decided_at"))
+        .values("month", "referral__agreement__code", "outcome", "reason_codes")
+        .annotate(n=Count("id"))
+        .order_by("month", "referral__agreement__code", "outcome")
+    )
+
+
+def block_counts(*, scope: Scope) -> list[dict[str, Any]]:
+    """Count the referrals a safeguard rule blocked, by month of the evaluation and rule."""
+    qs = narrowed(
+        Finding.objects.filter(outcome="block"),
+        scope,
+        when="evaluation__evaluated_at",
+        agreement="evaluation__referral__agreement_id",
+        person="evaluation__referral__person",
+    )
+    return list(
+        qs.annotate(month=month_of("evaluation__evaluated_at"))
+        .values("month", "rule_id")
+        .annotate(n=Count("evaluation__referral_id", distinct=True))
+        .order_by("month", "rule_id")
+    )
+
+
+def decision_time_buckets(*, scope: Scope) -> list[dict[str, Any]]:
+    """Count decisions by how long after the referral's submission they came (day buckets)."""
+    qs = narrowed(
+        Decision.objects.filter(referral__submitted_at__isnull=False),
+        scope,
+        when="decided_at",
+        agreement="referral__agreement_id",
+        person="referral__person",
+    )
+    return list(
+        qs.annotate(bucket=duration_bucket("referral__submitted_at", "decided_at"))
+        .values("bucket")
+        .annotate(n=Count("id"))
+        .order_by("bucket")
+    )
+
+
+def late_notice_counts(*, scope: Scope) -> list[dict[str, Any]]:
+    """Count notices served late (SAFEGUARDS A9/F3) by month issued, agreement and kind."""
+    qs = narrowed(
+        Notice.objects.filter(service_late=True),
+        scope,
+        when="issued_at",
+        agreement="referral__agreement_id",
+        person="referral__person",
+    )
+    return list(
+        qs.annotate(month=month_of("issued_at"))
+        .values("month", "referral__agreement__code", "kind")
+        .annotate(n=Count("id"))
+        .order_by("month", "referral__agreement__code", "kind")
+    )
+
+
+def override_counts(*, scope: Scope) -> list[dict[str, Any]]:
+    """Count override requests by month asked, rule and where they stand."""
+    qs = narrowed(
+        Override.objects.all(),
+        scope,
+        when="requested_at",
+        agreement="referral__agreement_id",
+        person="referral__person",
+    )
+    return list(
+        qs.annotate(month=month_of("requested_at"))
+        .values("month", "rule_id", "status")
+        .annotate(n=Count("id"))
+        .order_by("month", "rule_id", "status")
+    )
+
+
+def report_labels() -> dict[str, dict[str, str]]:
+    """Names, in the active language, of the codes the counts above group by."""
+    from ikaze.vetting.labels import NOTICE_KINDS, REFUSAL_REASONS
+    from ikaze.vetting.rules import RULES
+
+    return {
+        "status": {k: str(v) for k, v in Referral.Status.choices},
+        "outcome": {k: str(v) for k, v in Decision.Outcome.choices},
+        "reason": {str(k): str(v) for k, v in REFUSAL_REASONS.items()},
+        "notice_kind": {str(k): str(v) for k, v in NOTICE_KINDS.items()},
+        "override_status": {k: str(v) for k, v in Override.Status.choices},
+        "rule": {k: f"{k} — {r.title}" for k, r in RULES.items()},
+    }

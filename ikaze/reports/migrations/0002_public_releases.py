@@ -6,10 +6,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
+    initial = False
 
-    dependencies = [
-    ]
+    dependencies = [("reports", "0001_monthly_report")]
 
     operations = [
         migrations.CreateModel(
