@@ -14,7 +14,7 @@ cost per person relocated, shown only when the people relocated are shown: with 
 only "at least" paid / 4 (which says no more than "fewer than 5").
 
 The whole result is cached (Django's cache) under a key made of a fingerprint of what the
-figures depend on: one cheap query (counts and latest times of referrals, decisions,
+figures depend on: six small aggregates (counts and latest times of referrals, decisions,
 arrivals, payments and the agreement itself). A write changes the fingerprint, so the next
 request computes afresh; nothing has to remember to invalidate (ADR 00NN-h16b).
 """
@@ -25,17 +25,16 @@ import datetime as dt
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from ikaze.agreements.models import Agreement, CompensationLine, InterstatePayment
+from ikaze.agreements import selectors as agreements
 from ikaze.agreements.selectors import money_summary
 from ikaze.core.clock import local_zone, now
-from ikaze.movements.models import ManifestEntry
+from ikaze.movements.selectors import arrival_change_marks, arrivals_by_nationality
 from ikaze.reports.disclosure import (
     TOTAL,
     Protected,
@@ -45,14 +44,11 @@ from ikaze.reports.disclosure import (
     table_from_counts,
 )
 from ikaze.reports.releases import public_release_record, releases_published
-from ikaze.vetting.models import Decision, Referral, ReferralStatus
+from ikaze.vetting.selectors import referral_change_marks, referral_status_by_nationality
 
-PUBLIC_STATUSES = (
-    Agreement.Status.SIGNED,
-    Agreement.Status.IN_FORCE,
-    Agreement.Status.SUSPENDED,
-    Agreement.Status.TERMINATED,
-)
+if TYPE_CHECKING:
+    from ikaze.agreements.models import Agreement
+
 UNKNOWN = "unknown"  # nationality not recorded
 BEFORE = "before"  # relocated before Ikaze kept records (month unknown)
 OUTCOMES = ("accepted", "refused", "undecided")
@@ -118,58 +114,23 @@ class PublicStatistics:
 
 def public_agreements() -> list[Agreement]:
     """The agreements whose statistics are public, by code."""
-    return list(Agreement.objects.filter(status__in=PUBLIC_STATUSES).order_by("code"))
+    return agreements.agreements_public()
 
 
 def public_agreement(code: str) -> Agreement:
-    agreement = Agreement.objects.filter(status__in=PUBLIC_STATUSES, code=code).first()
+    agreement = agreements.agreement_public(code=code)
     if agreement is None:
         raise UnknownAgreement(code)
     return agreement
 
 
 def fingerprint(agreement: Agreement) -> str:
-    """What the figures of `agreement` depend on, in one query: a write changes it."""
-    referrals = Referral.objects.filter(agreement=OuterRef("pk")).order_by()
-    decisions = Decision.objects.filter(referral__agreement=OuterRef("pk")).order_by()
-    arrivals = ManifestEntry.objects.filter(
-        movement__agreement=OuterRef("pk"), arrived_at__isnull=False
-    ).order_by()
-    payments = InterstatePayment.objects.filter(agreement=OuterRef("pk")).order_by()
-    lines = CompensationLine.objects.filter(agreement=OuterRef("pk")).order_by()
-
-    def one(qs: Any, by: str, expr: Any) -> Subquery:
-        return Subquery(qs.values(by).annotate(v=expr).values("v")[:1])
-
-    row = (
-        Agreement.objects.filter(pk=agreement.pk)
-        .annotate(
-            r_n=one(referrals, "agreement", Count("pk")),
-            r_at=one(referrals, "agreement", Max("status_changed_at")),
-            r_new=one(referrals, "agreement", Max("created_at")),
-            d_n=one(decisions, "referral__agreement", Count("pk")),
-            d_at=one(decisions, "referral__agreement", Max("created_at")),
-            a_n=one(arrivals, "movement__agreement", Count("pk")),
-            a_at=one(arrivals, "movement__agreement", Max("updated_at")),
-            p_n=one(payments, "agreement", Count("pk")),
-            p_at=one(payments, "agreement", Max("created_at")),
-            l_at=one(lines, "agreement", Max("updated_at")),
-        )
-        .values(
-            "updated_at",
-            "r_n",
-            "r_at",
-            "r_new",
-            "d_n",
-            "d_at",
-            "a_n",
-            "a_at",
-            "p_n",
-            "p_at",
-            "l_at",
-        )
-        .get()
-    )
+    """What the figures of `agreement` depend on, in six small aggregates: a write changes
+    it (a new referral, a status, a decision, an arrival, a payment, the schedule)."""
+    row: dict[str, Any] = {}
+    row |= referral_change_marks(agreement_id=agreement.pk)
+    row |= arrival_change_marks(agreement_id=agreement.pk)
+    row |= agreements.money_change_marks(agreement_id=agreement.pk)
     text = "|".join(f"{k}={row[k]}" for k in sorted(row)) + f"|t={threshold()}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -190,12 +151,6 @@ def public_statistics(agreement: Agreement) -> PublicStatistics:
     return stats
 
 
-def _nationality(nationalities: Any) -> str:
-    if isinstance(nationalities, list) and nationalities and isinstance(nationalities[0], str):
-        return nationalities[0].upper()
-    return UNKNOWN
-
-
 def _publish(
     agreement: Agreement, key: str, counts: dict[tuple[str, str], int], cols: list[str], limit: int
 ) -> PublicTable:
@@ -214,30 +169,21 @@ def _publish(
 def _compute(agreement: Agreement) -> PublicStatistics:
     limit = threshold()
     outcome_counts: Counter[tuple[str, str]] = Counter()
-    referred = (
-        Referral.objects.filter(agreement=agreement)
-        .exclude(status=ReferralStatus.DRAFT)
-        .values_list("status", "person__nationalities")
-    )
-    for status, nationalities in referred.iterator(chunk_size=5000):
+    for status, nationality, n in referral_status_by_nationality(agreement_id=agreement.pk):
         outcome = status if status in ("accepted", "refused") else "undecided"
-        outcome_counts[(_nationality(nationalities), outcome)] += 1
+        outcome_counts[(nationality or UNKNOWN, outcome)] += n
     outcomes = _publish(agreement, "outcomes", dict(outcome_counts), list(OUTCOMES), limit)
 
     zone = local_zone()
-    arrival_counts: Counter[tuple[str, str]] = Counter()
-    arrived = ManifestEntry.objects.filter(
-        movement__agreement=agreement, arrived_at__isnull=False, removed_at__isnull=True
-    ).values_list("arrived_at", "person__nationalities")
-    for at, nationalities in arrived.iterator(chunk_size=5000):
-        if at is None:  # excluded by the filter; keeps the type checker told
-            continue
-        arrival_counts[(_nationality(nationalities), at.astimezone(zone).strftime("%Y-%m"))] += 1
+    arrival_counts_: Counter[tuple[str, str]] = Counter()
+    for at, nationality, n in arrivals_by_nationality(agreement_id=agreement.pk):
+        month = at.astimezone(zone).strftime("%Y-%m")
+        arrival_counts_[(nationality or UNKNOWN, month)] += n
     if agreement.relocated_before_system:
-        arrival_counts[(UNKNOWN, BEFORE)] += agreement.relocated_before_system
-    months = sorted({c for _, c in arrival_counts} - {BEFORE})
+        arrival_counts_[(UNKNOWN, BEFORE)] += agreement.relocated_before_system
+    months = sorted({c for _, c in arrival_counts_} - {BEFORE})
     cols = ([BEFORE] if agreement.relocated_before_system else []) + months
-    arrivals = _publish(agreement, "arrivals", dict(arrival_counts), cols, limit)
+    arrivals = _publish(agreement, "arrivals", dict(arrival_counts_), cols, limit)
 
     relocated = arrivals.protected.published((TOTAL, TOTAL))
     relocated_hidden_small = arrivals.protected.hidden.get((TOTAL, TOTAL)) == Reason.SMALL
