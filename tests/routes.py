@@ -39,6 +39,8 @@ PARAM_VALUES: dict[str, Callable[[], str]] = {
     "target_type": lambda: "referral",
     "target_id": lambda: str(_first("vetting.Referral")),
     # An inter-state payment (agreements.InterstatePayment; no model is called "payment").
+    # The public statistics name an agreement by its code: one that publishes them (issue 16).
+    "agreement_code": lambda: _first_public_agreement_code(),
     "payment_id": lambda: str(
         apps.get_model("agreements", "InterstatePayment").objects.order_by("created_at")[0].pk
     ),
@@ -49,6 +51,12 @@ def _demo_user_pk(username: str) -> Any:
     from ikaze.accounts.models import User
 
     return User.objects.get(username=username).pk
+
+
+def _first_public_agreement_code() -> str:
+    from ikaze.agreements.selectors import agreements_public
+
+    return agreements_public()[0].code
 
 
 def _first(label: str) -> object:

@@ -25,11 +25,13 @@ def list_public(request: HttpRequest) -> Any:
     ]
 
 
-@router.get("/public/{code}", perm=PUBLIC, response={200: PublicStatisticsOut, 404: ErrorOut})
-def get_public(request: HttpRequest, code: str) -> Any:
+@router.get(
+    "/public/{agreement_code}", perm=PUBLIC, response={200: PublicStatisticsOut, 404: ErrorOut}
+)
+def get_public(request: HttpRequest, agreement_code: str) -> Any:
     """One agreement's public statistics: hidden figures are null (SAFEGUARDS C3)."""
     try:
-        agreement = stats_public.public_agreement(code)
+        agreement = stats_public.public_agreement(agreement_code)
     except stats_public.UnknownAgreement as exc:
         raise NotFound("No agreement publishes statistics under this code.") from exc
     stats = stats_public.public_statistics(agreement)

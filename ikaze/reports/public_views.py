@@ -56,9 +56,9 @@ def _table_context(
 
 @public
 @require_GET
-def public_statistics(request: HttpRequest, code: str) -> HttpResponse:
+def public_statistics(request: HttpRequest, agreement_code: str) -> HttpResponse:
     """One agreement's public statistics, small groups hidden (SAFEGUARDS C3)."""
-    stats = _stats(code)
+    stats = _stats(agreement_code)
     context = {
         "stats": stats,
         "hide_nav": True,
@@ -87,9 +87,9 @@ def public_statistics(request: HttpRequest, code: str) -> HttpResponse:
 
 @public
 @require_GET
-def public_statistics_csv(request: HttpRequest, code: str) -> HttpResponse:
+def public_statistics_csv(request: HttpRequest, agreement_code: str) -> HttpResponse:
     """The public statistics as HXL-tagged CSV (headers in the reader's language)."""
-    stats = _stats(code)
+    stats = _stats(agreement_code)
     buf = io.StringIO()
     writer = csv_writer(buf)
     writer.writerow(fmt.headers())
@@ -102,9 +102,9 @@ def public_statistics_csv(request: HttpRequest, code: str) -> HttpResponse:
 
 @public
 @require_GET
-def public_statistics_json(request: HttpRequest, code: str) -> HttpResponse:
+def public_statistics_json(request: HttpRequest, agreement_code: str) -> HttpResponse:
     """The public statistics as HXL JSON (a list of rows, the hashtag row second)."""
-    stats = _stats(code)
+    stats = _stats(agreement_code)
     response = HttpResponse(fmt.hxl_json(stats), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ikaze-{stats.code}-statistics.json"'
     return response
