@@ -76,3 +76,29 @@ def test_xlsx_bytes_keeps_numbers_and_names_the_sheet() -> None:
     ws = wb.active
     assert ws.title == "abc"
     assert [[c.value for c in r] for r in ws.iter_rows()] == [["A", "B"], ["'+1", 3], ["x", None]]
+
+
+def test_people_agreements_and_facilities_export_as_their_pages_list() -> None:
+    from ikaze.accounts.access import Role
+
+    officer = f.vetting_officer()
+    ag = f.agreement_in_force(code="T-EXPORT-1")
+    f.vetting_referral(agreement=ag, officer=officer, given_names="=cmd|' /C calc'!A0")
+    c = signed_in(officer)
+    people = c.get("/people/export.xlsx")
+    assert people.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(people.content)).active
+    names = [row[0].value for row in ws.iter_rows(min_row=2)]
+    assert any(str(n).startswith("'=cmd|") for n in names)
+
+    agreements = c.get("/agreements/export.csv?status=in_force")
+    body = b"".join(agreements.streaming_content).decode()
+    assert body.splitlines()[0].startswith("Code,Title,Sending state")
+    assert "T-EXPORT-1" in body
+
+    reception = signed_in(f.actor(Role.RECEPTION_OFFICER))
+    facilities = reception.get("/reception/export.xlsx")
+    assert facilities.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(facilities.content)).active
+    assert [c.value for c in ws[1]] == ["Facility", "District", "Units", "Beds", "Beds taken"]
+    assert signed_in(f.liaison()).get("/reception/export.csv").status_code == 403
