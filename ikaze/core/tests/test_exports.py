@@ -92,7 +92,7 @@ def test_people_agreements_and_facilities_export_as_their_pages_list() -> None:
     assert any(str(n).startswith("'=cmd|") for n in names)
 
     agreements = c.get("/agreements/export.csv?status=in_force")
-    body = b"".join(agreements.streaming_content).decode()
+    body = b"".join(agreements.streaming_content).decode()  # type: ignore[attr-defined]
     assert body.splitlines()[0].startswith("Code,Title,Sending state")
     assert "T-EXPORT-1" in body
 
