@@ -131,6 +131,7 @@ ERROR_CODE_APPS = (
     "documents",
     "movements",
     "reception",
+    "reports",
 )
 
 

@@ -38,6 +38,8 @@ PARAM_VALUES: dict[str, Callable[[], str]] = {
     # Documents attach to records of several apps (issue 11 item 3): a referral's, say.
     "target_type": lambda: "referral",
     "target_id": lambda: str(_first("vetting.Referral")),
+    # A monthly report kept (reports.MonthlyReport): the demo makes none, so one is queued.
+    "report_id": lambda: str(_monthly_report()),
     # An inter-state payment (agreements.InterstatePayment; no model is called "payment").
     # The public statistics name an agreement by its code: one that publishes them (issue 16).
     "agreement_code": lambda: _first_public_agreement_code(),
@@ -57,6 +59,17 @@ def _first_public_agreement_code() -> str:
     from ikaze.agreements.selectors import agreements_public
 
     return agreements_public()[0].code
+
+
+def _monthly_report() -> object:
+    from ikaze.reports.models import MonthlyReport
+
+    report = MonthlyReport.objects.order_by("created_at").first()
+    if report is None:
+        report = MonthlyReport.objects.create(
+            month="2026-01-01", language="en", requested_by_label="route table"
+        )
+    return report.pk
 
 
 def _first(label: str) -> object:

@@ -283,6 +283,8 @@ WIRE_CODES = {
         "stay_closed",
         "no_placement",
     },
+    # Issue 16: a dashboard's filters, a monthly report's month or language.
+    "reports": {"filter_invalid", "month_invalid"},
 }
 
 

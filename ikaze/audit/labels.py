@@ -218,6 +218,13 @@ PERMISSIONS: dict[str, Label] = {
     Perm.FACILITY_VIEW: _("read facilities"),
     Perm.FACILITY_MANAGE: _("manage facilities"),
     Perm.STAY_MANAGE: _("check people in and out"),
+    Perm.REPORT_VIEW: _("open the reports"),
+    Perm.REPORT_VETTING_VIEW: _("read the vetting dashboard"),
+    Perm.REPORT_MOVEMENTS_VIEW: _("read the movements dashboard"),
+    Perm.REPORT_AGREEMENTS_VIEW: _("read the agreements dashboard"),
+    Perm.REPORT_MONITOR_VIEW: _("read the monitoring dashboard"),
+    Perm.MONTHLY_REPORT_VIEW: _("read the monthly reports"),
+    Perm.MONTHLY_REPORT_MAKE: _("make a monthly report"),
 }
 
 

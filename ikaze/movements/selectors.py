@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
-from django.db.models.fields.json import KT
 
 from ikaze.accounts.access import OrgKind, Perm, Role
 from ikaze.accounts.actor import Actor
@@ -182,10 +181,10 @@ def arrival_counts(*, scope: Scope) -> list[dict[str, Any]]:
         person="person",
     )
     return list(
-        qs.annotate(month=month_of("arrived_at"), nationality=KT("person__nationalities__0"))
-        .values("month", "movement__agreement__code", "nationality")
+        qs.annotate(month=month_of("arrived_at"))
+        .values("month", "movement__agreement__code", "person__nationalities__0")
         .annotate(n=Count("id"))
-        .order_by("month", "movement__agreement__code", "nationality")
+        .order_by("month", "movement__agreement__code")
     )
 
 

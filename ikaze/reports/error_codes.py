@@ -10,5 +10,4 @@ class ErrorCode(ErrorCodes):
         "filter_invalid",
         "A filter is impossible: an unknown agreement, a date range that ends before it starts or lies outside the years reported, or a nationality that is not a country code.",
     )
-    UNKNOWN_DASHBOARD = "unknown_dashboard", "No such dashboard."
     MONTH_INVALID = "month_invalid", "The month of a monthly report is not a past or current month."

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from ikaze.core.errors import NotFound, ValidationError
+from ikaze.core.errors import ValidationError
 from ikaze.reports.error_codes import ErrorCode
 
 
 class FilterInvalid(ValidationError):
     code = ErrorCode.FILTER_INVALID
-
-
-class UnknownDashboard(NotFound):
-    code = ErrorCode.UNKNOWN_DASHBOARD
 
 
 class MonthInvalid(ValidationError):

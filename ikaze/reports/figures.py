@@ -220,7 +220,7 @@ def arrivals_by_nationality(filters: Filters) -> list[CountRow]:
     return _rows(
         movements.arrival_counts(scope=filters.scope()),
         agreement="movement__agreement__code",
-        key="nationality",
+        key="person__nationalities__0",
     )
 
 

@@ -11,8 +11,9 @@ from django.db import transaction
 from ikaze.accounts.access import Perm, Role
 from ikaze.accounts.actor import Actor, command_line_actor
 from ikaze.accounts.guards import require
-from ikaze.audit.services import audit_record
+from ikaze.audit.services import audit_record, audit_security
 from ikaze.core import clock
+from ikaze.core.errors import ValidationError
 from ikaze.core.on_commit import task_enqueue_on_commit
 from ikaze.reports.errors import MonthInvalid
 from ikaze.reports.forms import EARLIEST
@@ -29,19 +30,23 @@ def monthly_report_request(
     caller, with `run_now`). A month not yet begun is refused and the refusal recorded."""
     require(actor, Perm.MONTHLY_REPORT_MAKE, target_type="monthly_report")
     languages = {code for code, _name in settings.LANGUAGES}
-    if language not in languages:
-        raise MonthInvalid.for_field(
-            "language", f"Unknown language {language!r}: one of {', '.join(sorted(languages))}."
-        )
     first = month.replace(day=1)
-    if first < EARLIEST or first > clock.today_local():
-        audit_record(
+    refusal: ValidationError | None = None
+    if language not in languages:
+        refusal = MonthInvalid.for_field(
+            "language",
+            f"Unknown language {language[:20]!r}: one of {', '.join(sorted(languages))}.",
+        )
+    elif first < EARLIEST or first > clock.today_local():
+        refusal = MonthInvalid.for_field("month", "Choose a month that has begun, from 2000 on.")
+    if refusal is not None:
+        audit_security(
             actor=actor,
             action="refused:monthly_report.request",
             target_type="monthly_report",
-            reason=f"month {first:%Y-%m} has not begun or is before 2000",
+            reason=f"{refusal.code}: {refusal.message}",
         )
-        raise MonthInvalid.for_field("month", "Choose a month that has begun, from 2000 on.")
+        raise refusal
     with transaction.atomic():
         report = MonthlyReport.objects.create(
             month=first,
@@ -77,7 +82,7 @@ def monthly_report_make(*, report_id: uuid.UUID | str) -> MonthlyReport:
             MonthlyReport.objects.filter(pk=report.pk).update(
                 status=MonthlyReport.Status.FAILED, failure=str(exc)[:2000]
             )
-            audit_record(
+            audit_security(
                 actor=REPORT_JOB,
                 action="refused:monthly_report.make",
                 target_type="monthly_report",
