@@ -44,6 +44,8 @@ PARAM_VALUES: dict[str, Callable[[], str]] = {
     # A monthly report kept (reports.MonthlyReport): the demo makes none, so one is queued.
     "report_id": lambda: str(_monthly_report()),
     # An inter-state payment (agreements.InterstatePayment; no model is called "payment").
+    # The public statistics name an agreement by its code: one that publishes them (issue 16).
+    "agreement_code": lambda: _first_public_agreement_code(),
     "payment_id": lambda: str(
         apps.get_model("agreements", "InterstatePayment").objects.order_by("created_at")[0].pk
     ),
@@ -54,6 +56,12 @@ def _demo_user_pk(username: str) -> Any:
     from ikaze.accounts.models import User
 
     return User.objects.get(username=username).pk
+
+
+def _first_public_agreement_code() -> str:
+    from ikaze.agreements.selectors import agreements_public
+
+    return agreements_public()[0].code
 
 
 def _monthly_report() -> object:

@@ -17,7 +17,9 @@ from ikaze.accounts.fast_request import forget_user_read_with_session, take_memb
 # SAFEGUARDS F6: what a privileged person may reach before the second factor, by URL name:
 # signing in and out, the second factor itself, the one-time enrolment link, switching the
 # language and the health check. Nothing else, however it is mounted (issue 9 item 7: a
-# prefix once let the users and token pages through).
+# prefix once let the users and token pages through). The public statistics carry no
+# personal data and are open to anyone (issue 16, ADR 00NN-h16b), so a half-signed-in person
+# may read them too.
 BEFORE_SECOND_FACTOR: tuple[str, ...] = (
     "accounts:login",
     "accounts:logout",
@@ -31,6 +33,10 @@ BEFORE_SECOND_FACTOR: tuple[str, ...] = (
     "protection:self_service",
     "protection:self_service_complaint",
 )
+
+# Whole trees open before the second factor: every page and API operation under them is
+# public (the public statistics: issue 16, ADR 00NN-h16b). URL names, resolved once.
+PUBLIC_TREES: tuple[str, ...] = ("reports:public_index",)
 
 
 @functools.cache
@@ -48,7 +54,16 @@ def _allowed_paths() -> frozenset[str]:
 def _allowed_prefixes() -> tuple[str, ...]:
     # Static files carry no data and no decision; the enrolment link carries its key.
     enrol = reverse("accounts:enrol", kwargs={"key": "k"}).removesuffix("k/")
-    return (str(settings.STATIC_URL), enrol)
+    trees = []
+    for name in PUBLIC_TREES:
+        try:
+            trees.append(reverse(name))
+        except NoReverseMatch:  # the app is not installed
+            continue
+    # The API's counterpart of each tree (`/api/v1/reports/public` for `/reports/public/`).
+    api_root = reverse("api:health").removesuffix("health")
+    api_trees = [api_root + tree.strip("/") for tree in trees]
+    return (str(settings.STATIC_URL), enrol, *trees, *api_trees)
 
 
 def reachable_before_second_factor(path: str) -> bool:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pycountry
 from django.db import connections, models, router
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.utils.functional import Promise
 
 from ikaze.accounts.access import OrgKind, Perm, Role
@@ -19,6 +19,7 @@ from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import scoped_get
 from ikaze.agreements.models import (
     Agreement,
+    AgreementStatus,
     CompensationCategory,
     CompensationLine,
     InterstatePayment,
@@ -408,3 +409,37 @@ def agreements_below_standard(
     if agreement_ids is not None:
         qs = qs.filter(pk__in=agreement_ids)
     return [(a, devs) for a in qs if (devs := below_standard(a))]
+
+
+# --- public statistics (issue 16 item 2: ikaze/reports/public.py) -----------------------------
+
+# The statuses whose agreements publish statistics: signed or past it, not declined.
+PUBLIC_STATUSES = (
+    AgreementStatus.SIGNED,
+    AgreementStatus.IN_FORCE,
+    AgreementStatus.SUSPENDED,
+    AgreementStatus.TERMINATED,
+)
+
+
+def agreements_public() -> list[Agreement]:
+    """The agreements whose statistics anyone may read, by code."""
+    return list(Agreement.objects.filter(status__in=PUBLIC_STATUSES).order_by("code"))
+
+
+def agreement_public(*, code: str) -> Agreement | None:
+    return Agreement.objects.filter(status__in=PUBLIC_STATUSES, code=code).first()
+
+
+def money_change_marks(*, agreement_id: uuid.UUID) -> dict[str, Any]:
+    """What changes when the agreement's money does (the public statistics' cache)."""
+    marks = InterstatePayment.objects.filter(agreement_id=agreement_id).aggregate(
+        p_n=Count("id"), p_at=Max("created_at")
+    )
+    marks |= CompensationLine.objects.filter(agreement_id=agreement_id).aggregate(
+        l_n=Count("id"), l_at=Max("updated_at")
+    )
+    marks |= Agreement.objects.filter(pk=agreement_id).values(
+        "updated_at", "relocated_before_system"
+    )[0]
+    return marks

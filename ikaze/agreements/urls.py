@@ -5,6 +5,8 @@ from ikaze.agreements import views
 app_name = "agreements"
 urlpatterns = [
     path("", views.agreement_list, name="list"),
+    path("export.csv", views.agreement_list_export, name="list_csv"),
+    path("export.xlsx", views.agreement_list_export, {"fmt": "xlsx"}, name="list_xlsx"),
     path("new/", views.agreement_create, name="create"),
     path("<str:code>/", views.agreement_detail, name="detail"),
     path("<str:code>/edit/", views.agreement_edit, name="edit"),

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,6 +31,7 @@ from ikaze.agreements.standards import PROTECTIVE_DEFAULTS, below_standard, is_w
 from ikaze.core import clock
 from ikaze.core.errors import IkazeError, ValidationError
 from ikaze.core.forms import add_service_errors
+from ikaze.core.worklist import export_response
 
 # Service fields that a form shows under another name (amounts are typed in major units).
 _FORM_FIELD = {"amount_minor": "amount"}
@@ -383,4 +384,43 @@ def compensation_line_add(request: HttpRequest, code: str) -> HttpResponse:
             per_person=True if d["per_person"] else None,
         ),
         _("Compensation line added."),
+    )
+
+
+@requires(Perm.AGREEMENT_VIEW)
+@require_GET
+def agreement_list_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
+    """The agreements the page lists (its status filter kept), as CSV or XLSX."""
+    actor = _actor(request)
+    status = request.GET.get("status", "")
+    qs = selectors.agreement_list_for(actor=actor)
+    if status in Agreement.Status.values:
+        qs = qs.filter(status=status)
+    return export_response(
+        request,
+        fmt=fmt,
+        filename="agreements",
+        header=[
+            _("Code"),
+            _("Title"),
+            _("Sending state"),
+            _("Receiving state"),
+            _("Status"),
+            _("Cap"),
+            _("Places used"),
+            _("Below standard"),
+        ],
+        rows=(
+            [
+                a.code,
+                a.title,
+                a.sending_state,
+                a.receiving_state,
+                a.get_status_display(),
+                a.cap_total,
+                a.places_used,
+                ", ".join(str(b.label) for b in below_standard(a)),
+            ]
+            for a in qs
+        ),
     )

@@ -258,6 +258,8 @@ ACTIONS: dict[str, Label] = {
     "refused:privacy.purge": _("Refused: destroying personal data"),
     "refused:privacy.request.decide": _("Refused: answering a data-subject request"),
     "refused:privacy.breach": _("Refused: recording a breach's notice or report"),
+    # reports
+    "public_release.publish": _("Public statistics published"),
 }
 
 PERMISSIONS: dict[str, Label] = {

@@ -29,7 +29,7 @@ from ikaze.audit.services import audit_export_begin
 from ikaze.audit.targets import target_names, targets_named
 from ikaze.core import clock
 from ikaze.core.pagination import paginate
-from ikaze.core.worklist import CSV_ROWS_MAX, csv_response, page_number, querystring
+from ikaze.core.worklist import CSV_ROWS_MAX, export_response, page_number, querystring
 from ikaze.privacy.guard import export_refused_page
 
 
@@ -91,8 +91,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.AUDIT_EXPORT)
 @require_GET
-def event_list_csv(request: HttpRequest) -> HttpResponseBase:
-    """The events the filters keep, as CSV (the export itself is recorded in the chain)."""
+def event_list_csv(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
+    """The events the filters keep, as CSV or XLSX (the export is recorded in the chain)."""
     actor = actor_of(request)
     form, qs = _filtered(request)
     if qs is None:
@@ -105,8 +105,10 @@ def event_list_csv(request: HttpRequest) -> HttpResponseBase:
     audit_export_begin(actor=actor, reason=f"CSV export: {querystring(form.params())}"[:500])
     events = list(qs[:CSV_ROWS_MAX])
     actors = user_display_names(ids=[e.actor_id for e in events if e.actor_id])
-    return csv_response(
-        filename="ikaze-audit.csv",
+    return export_response(
+        request,
+        fmt=fmt,
+        filename="ikaze-audit",
         header=[
             "seq",
             _("When (UTC)"),

@@ -70,3 +70,26 @@ def xlsx_append(ws: Any, values: Iterable[Any]) -> None:
     for cell in ws[ws.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"
+
+
+def xlsx_bytes(*, header: Iterable[Any], rows: Iterable[Iterable[Any]], title: str = "") -> bytes:
+    """An XLSX workbook of one sheet, `header` in bold then `rows`, every cell formula-safe."""
+    import io
+
+    import openpyxl
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    if title:
+        # A sheet name holds at most 31 characters and none of []:*?/\ .
+        ws.title = "".join(ch for ch in title if ch not in "[]:*?/\\")[:31] or "Sheet"
+    xlsx_append(ws, header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    for row in rows:
+        xlsx_append(ws, row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -3,8 +3,9 @@
 A list page declares its columns (which ones sort, by which fields), validates its filters
 with a form (a refused filter shows its reason, never an empty list that looks like an
 answer), then calls `work_list`: the sorted page, the column headers with their sort links
-and `aria-sort`, the query string that pagination and the CSV link carry. `csv_response`
-writes the filtered view as CSV, every cell through `core.spreadsheet` (formula-safe). Later apps copy
+and `aria-sort`, the query string that pagination and the CSV link carry. `export_response`
+writes the filtered view as CSV or XLSX (issue 16 item 4), every cell through
+`core.spreadsheet` (formula-safe), after `export_allowed` agreed. Later apps copy
 this pattern: `core/_worklist_head.html` renders the header row, `core/_pagination.html` the
 pages.
 """
@@ -12,18 +13,18 @@ pages.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.db.models import F, QuerySet
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils.functional import Promise
 from django.utils.http import urlencode
 
 from ikaze.core.pagination import Page, paginate
-from ikaze.core.spreadsheet import csv_writer
+from ikaze.core.spreadsheet import csv_writer, xlsx_bytes
 
 SORT_PARAM = "sort"
 CSV_ROWS_MAX = 50_000  # an export is the filtered view, bounded like any other answer
@@ -144,6 +145,68 @@ def csv_response(
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+EXPORT_FORMATS = ("csv", "xlsx")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# Who may take a list out of Ikaze: (request, what) -> None to allow, or the refusal to send.
+# The privacy rules (SAFEGUARDS D2: an export leaving the receiving state records its legal
+# basis, or is refused) register theirs here at start-up; core imports no app.
+ExportGuard = Callable[[HttpRequest, str], HttpResponseBase | None]
+_export_guards: list[ExportGuard] = []
+
+
+def register_export_guard(guard: ExportGuard) -> None:
+    """Let an app (privacy: `require_export_basis`) refuse an export; call from ready()."""
+    if guard not in _export_guards:
+        _export_guards.append(guard)
+
+
+def export_allowed(request: HttpRequest, *, what: str) -> HttpResponseBase | None:
+    """None when `request` may export the list `what`, else the refusal to answer with.
+    Every list export asks this first, after its page's own permission."""
+    for guard in _export_guards:
+        refusal = guard(request, what)
+        if refusal is not None:
+            return refusal
+    return None
+
+
+def export_response(
+    request: HttpRequest,
+    *,
+    fmt: str,
+    filename: str,
+    header: Sequence[str | Promise],
+    rows: Iterable[Sequence[object]],
+) -> HttpResponseBase:
+    """The list as `fmt` ("csv" or "xlsx"; `filename` without its extension), once
+    `export_allowed` agreed; headers in the reader's language, cells formula-safe."""
+    refusal = export_allowed(request, what=filename)
+    if refusal is not None:
+        return refusal
+    if fmt == "xlsx":
+        body = xlsx_bytes(
+            header=[str(h) for h in header],
+            rows=([_cell(v) for v in row] for row in rows),
+            title=filename,
+        )
+        response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+        return response
+    return csv_response(filename=f"{filename}.csv", header=header, rows=rows)
+
+
+def _cell(value: object) -> object:
+    # Numbers stay numbers in a spreadsheet; everything else (dates, lazy text) is text.
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return value
+    return str(value)
 
 
 def _chain(

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from ikaze.accounts.access import OrgKind, Perm, Role
 from ikaze.accounts.actor import Actor
@@ -237,3 +237,36 @@ def travel_time_buckets(*, scope: Scope, start: str) -> list[dict[str, Any]]:
 def report_labels() -> dict[str, dict[str, str]]:
     """Names, in the active language, of the incident kinds counted above."""
     return {"incident_kind": {k: str(v) for k, v in Incident.Kind.choices}}
+
+
+def arrivals_by_nationality(*, agreement_id: uuid.UUID) -> list[tuple[dt.datetime, str, int]]:
+    """(month of arrival, first nationality or "", count) of the agreement's people arrived,
+    for the public statistics (issue 16), grouped in the database."""
+    rows = (
+        ManifestEntry.objects.filter(
+            movement__agreement_id=agreement_id, arrived_at__isnull=False, removed_at__isnull=True
+        )
+        .annotate(month=month_of("arrived_at"))
+        .values_list("month", "person__nationalities")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    out = []
+    for at, nationalities, n in rows:
+        first = (
+            nationalities[0].upper()
+            if isinstance(nationalities, list)
+            and nationalities
+            and isinstance(nationalities[0], str)
+            else ""
+        )
+        out.append((at, first, int(n)))
+    return out
+
+
+def arrival_change_marks(*, agreement_id: uuid.UUID) -> dict[str, Any]:
+    """Count and latest change of the agreement's arrivals (the public statistics' cache
+    fingerprint, issue 16)."""
+    return ManifestEntry.objects.filter(
+        movement__agreement_id=agreement_id, arrived_at__isnull=False
+    ).aggregate(a_n=Count("id"), a_at=Max("updated_at"), a_out=Max("removed_at"))

@@ -18,6 +18,7 @@ from ikaze.accounts.guards import require
 from ikaze.core.errors import IkazeError, PermissionDenied
 from ikaze.core.names import country_name, country_names
 from ikaze.core.pagination import paginate
+from ikaze.core.worklist import CSV_ROWS_MAX, export_response
 from ikaze.documents.models import TargetType
 from ikaze.documents.selectors import document_panel_for
 from ikaze.people import selectors, services
@@ -232,3 +233,29 @@ def _difference(a: str, b: str) -> str:
     if _without_accents(a).casefold() == _without_accents(b).casefold():
         return "accents"
     return "differs"
+
+
+@requires(Perm.PERSON_VIEW)
+@require_GET
+def person_list_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
+    """The people the search keeps (bounded), as CSV or XLSX; each one's read recorded."""
+    actor = actor_of(request)
+    q = request.GET.get("q", "").strip()
+    people = list(selectors.person_list_for(actor=actor, q=q)[:CSV_ROWS_MAX])
+    selectors.person_list_audited(actor=actor, people=people)
+    return export_response(
+        request,
+        fmt=fmt,
+        filename="people",
+        header=[_("Name"), _("Sex"), _("Born"), _("Nationality"), _("Reference")],
+        rows=(
+            [
+                p.full_name,
+                p.get_sex_display(),
+                p.date_of_birth_display,
+                " ".join(p.nationalities or []),
+                p.external_reference,
+            ]
+            for p in people
+        ),
+    )

@@ -5,6 +5,8 @@ from ikaze.reception import views
 app_name = "reception"
 urlpatterns = [
     path("", views.facility_list, name="facility_list"),
+    path("export.csv", views.facility_list_export, name="facility_list_csv"),
+    path("export.xlsx", views.facility_list_export, {"fmt": "xlsx"}, name="facility_list_xlsx"),
     path("new/", views.facility_create, name="facility_create"),
     path("desk/", views.desk, name="desk"),
     path("allocation/", views.allocation_review, name="allocation"),

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from ikaze.accounts.actor import Actor, actor_of
 from ikaze.accounts.decorators import requires
 from ikaze.core.errors import IkazeError
 from ikaze.core.forms import add_service_errors
+from ikaze.core.worklist import export_response
 from ikaze.movements import selectors as movements
 from ikaze.people import selectors as people
 from ikaze.reception import selectors, services
@@ -62,6 +63,32 @@ def _list(
         "reception/facility_list.html",
         {"rows": rows, "form": (form or FacilityForm(prefix="facility")) if can_manage else None},
         status=status,
+    )
+
+
+@requires(Perm.FACILITY_VIEW)
+@require_GET
+def facility_list_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
+    """The facilities with their beds taken tonight, as CSV or XLSX."""
+    actor = actor_of(request)
+    rows = []
+    for f in selectors.facility_list_for(actor=actor).prefetch_related("units"):
+        units = list(f.units.all())
+        rows.append(
+            [
+                f.name,
+                f.district,
+                len(units),
+                sum(u.beds for u in units),
+                sum(u.occupied for u in units),
+            ]
+        )
+    return export_response(
+        request,
+        fmt=fmt,
+        filename="facilities",
+        header=[_("Facility"), _("District"), _("Units"), _("Beds"), _("Beds taken")],
+        rows=rows,
     )
 
 

@@ -80,3 +80,13 @@ def _operation(dash: Dashboard) -> Callable[..., Any]:
 
 for _dash in DASHBOARDS.values():
     _operation(_dash)
+
+
+def _mount_public() -> None:
+    # The public statistics (no sign-in) live in their own module; see public_api.py.
+    from ikaze.reports.public_api import public_router
+
+    router.add_router("", public_router)
+
+
+_mount_public()

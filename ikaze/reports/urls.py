@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ikaze.reports import views
+from ikaze.reports import public_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -8,6 +8,19 @@ urlpatterns = [
     path("monthly/", views.monthly_list, name="monthly"),
     path("monthly/new/", views.monthly_make, name="monthly_make"),
     path("monthly/<uuid:report_id>/pdf/", views.monthly_pdf, name="monthly_pdf"),
+    # Public statistics: no sign-in (ADR 00NN-h16b; accounts.middleware.BEFORE_SECOND_FACTOR).
+    path("public/", public_views.public_index, name="public_index"),
+    path("public/<str:agreement_code>/", public_views.public_statistics, name="public_statistics"),
+    path(
+        "public/<str:agreement_code>/statistics.csv",
+        public_views.public_statistics_csv,
+        name="public_statistics_csv",
+    ),
+    path(
+        "public/<str:agreement_code>/statistics.json",
+        public_views.public_statistics_json,
+        name="public_statistics_json",
+    ),
 ]
 for _name, (_page, _csv) in views.DASHBOARD_VIEWS.items():
     urlpatterns += [

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 
 from ikaze.accounts.access import OrgKind, Perm
 from ikaze.accounts.actor import Actor
@@ -43,6 +43,7 @@ from ikaze.vetting.models import (
     OverrideAsk,
     Referral,
     ReferralMessage,
+    ReferralStatus,
 )
 from ikaze.vetting.rules import RULESET_VERSION
 
@@ -865,3 +866,37 @@ def report_labels() -> dict[str, dict[str, str]]:
         "override_status": {k: str(v) for k, v in Override.Status.choices},
         "rule": {k: f"{k} — {r.title}" for k, r in RULES.items()},
     }
+
+
+# --- public statistics (issue 16 item 2: ikaze/reports/public.py) -----------------------------
+
+
+def referral_status_by_nationality(*, agreement_id: uuid.UUID) -> list[tuple[str, str, int]]:
+    """(status, first nationality or "", count) of the agreement's referrals past draft."""
+    rows = (
+        Referral.objects.filter(agreement_id=agreement_id)
+        .exclude(status=ReferralStatus.DRAFT)
+        .values_list("status", "person__nationalities")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    # Grouped by the whole list (KT cannot follow a relation); the first one is the one shown.
+    return [(str(s), _first_nationality(nat), int(n)) for s, nat, n in rows]
+
+
+def _first_nationality(nationalities: Any) -> str:
+    if isinstance(nationalities, list) and nationalities and isinstance(nationalities[0], str):
+        return nationalities[0].upper()
+    return ""
+
+
+def referral_change_marks(*, agreement_id: uuid.UUID) -> dict[str, Any]:
+    """Counts and latest times that change whenever a referral or a decision of the
+    agreement does (the public statistics' cache fingerprint)."""
+    marks = Referral.objects.filter(agreement_id=agreement_id).aggregate(
+        r_n=Count("id"), r_at=Max("status_changed_at"), r_new=Max("created_at")
+    )
+    marks |= Decision.objects.filter(referral__agreement_id=agreement_id).aggregate(
+        d_n=Count("id"), d_at=Max("created_at")
+    )
+    return marks

@@ -6,6 +6,12 @@ app_name = "vetting"
 urlpatterns = [
     path("referrals/", views.referral_list, name="referral_list"),
     path("referrals/export.csv", views.referral_list_csv, name="referral_list_csv"),
+    path(
+        "referrals/export.xlsx",
+        views.referral_list_csv,
+        {"fmt": "xlsx"},
+        name="referral_list_xlsx",
+    ),
     path("referrals/new/", views.referral_create, name="referral_create"),
     path("referrals/<uuid:referral_id>/", views.referral_detail, name="referral_detail"),
     path("referrals/<uuid:referral_id>/submit/", views.referral_submit, name="referral_submit"),
@@ -26,6 +32,7 @@ urlpatterns = [
     # Vetting (issue 4): the queue, the vetting file, decisions, overrides, notices.
     path("queue/", views.queue, name="queue"),
     path("queue/export.csv", views.queue_csv, name="queue_csv"),
+    path("queue/export.xlsx", views.queue_csv, {"fmt": "xlsx"}, name="queue_xlsx"),
     path("rescreen/", views.rescreen, name="rescreen"),
     path("referrals/<uuid:referral_id>/vetting/", views.vetting_file, name="vetting_file"),
     path(

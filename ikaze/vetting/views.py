@@ -34,7 +34,13 @@ from ikaze.core import clock
 from ikaze.core.errors import IkazeError, PermissionDenied, ValidationError
 from ikaze.core.forms import MessagePlace, add_service_errors
 from ikaze.core.pagination import paginate
-from ikaze.core.worklist import Column, csv_response, page_number, sorted_for_export, work_list
+from ikaze.core.worklist import (
+    Column,
+    export_response,
+    page_number,
+    sorted_for_export,
+    work_list,
+)
 from ikaze.documents.models import DocumentKind, TargetType
 from ikaze.documents.selectors import (
     document_get_for,
@@ -131,8 +137,8 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.REFERRAL_VIEW)
 @require_GET
-def referral_list_csv(request: HttpRequest) -> HttpResponseBase:
-    """The referral list as filtered and sorted on the page, as CSV."""
+def referral_list_csv(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
+    """The referral list as filtered and sorted on the page, as CSV or XLSX."""
     actor = actor_of(request)
     form, qs = _referral_filters(request)
     if qs is None:
@@ -141,8 +147,10 @@ def referral_list_csv(request: HttpRequest) -> HttpResponseBase:
         return refused
     rows = list(sorted_for_export(request, qs=qs, columns=REFERRAL_COLUMNS, default_sort="-since"))
     selectors.referral_list_audited(actor=actor, referrals=rows)
-    return csv_response(
-        filename="referrals.csv",
+    return export_response(
+        request,
+        fmt=fmt,
+        filename="referrals",
         header=[
             _("Person"),
             _("Born"),
@@ -509,8 +517,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @requires(Perm.QUEUE_VIEW)
 @require_GET
-def queue_csv(request: HttpRequest) -> HttpResponseBase:
-    """The queue as filtered and sorted on the page, as CSV."""
+def queue_csv(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
+    """The queue as filtered and sorted on the page, as CSV or XLSX."""
     form, qs = _queue_filters(request)
     if qs is None:
         return _refused_filters(request, form)
@@ -519,8 +527,10 @@ def queue_csv(request: HttpRequest) -> HttpResponseBase:
     rows = _queue_rows(
         list(sorted_for_export(request, qs=qs, columns=QUEUE_COLUMNS, default_sort="submitted"))
     )
-    return csv_response(
-        filename="vetting-queue.csv",
+    return export_response(
+        request,
+        fmt=fmt,
+        filename="vetting-queue",
         header=[
             _("Person"),
             _("Reference"),
