@@ -141,6 +141,16 @@ def test_the_inbox_takes_only_answers_someone_waits_for(tmp_path: Path) -> None:
     assert inbox.deliver("parties", PAYEE_DIGITS, b"{}", error=False) is False
 
 
+def test_the_demo_starts_no_switch_unless_it_pays_through_mojaloop(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv(ttk.DEMO_PROVIDER_ENV, raising=False)
+    assert ttk.demo_switch("127.0.0.1:8000", tmp_path) is None
+    monkeypatch.setenv(ttk.DEMO_PROVIDER_ENV, "momo")
+    assert ttk.demo_switch("127.0.0.1:8000", tmp_path) is None
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- against the toolkit -----------------------------------------------------------------------
 
 
