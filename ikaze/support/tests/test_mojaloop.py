@@ -125,6 +125,45 @@ def test_over_the_switch_limit_is_refused_before_any_call(tmp_path: Path) -> Non
     assert calls == []
 
 
+@pytest.mark.parametrize(
+    ("answer", "raised", "code"),
+    [
+        (
+            httpx.Response(400, json={"errorInformation": {"errorCode": "3101"}}),
+            ProviderRefused,
+            "3101",
+        ),
+        (httpx.Response(500), ProviderUnavailable, None),
+        (
+            httpx.Response(503, json={"errorInformation": {"errorCode": "2003"}}),
+            ProviderUnavailable,
+            None,
+        ),
+        (httpx.ConnectError("refused"), ProviderUnavailable, None),
+    ],
+)
+def test_what_the_switch_answers_at_once_decides_refused_or_retry(
+    tmp_path: Path, answer: httpx.Response | Exception, raised: type[Exception], code: str | None
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    inbox = CallbackInbox(tmp_path)
+    provider = MojaloopProvider(
+        base_url="http://switch.invalid",
+        fsp_id="ikaze",
+        inbox=inbox,
+        transport=httpx.MockTransport(handler),
+    )
+    with pytest.raises(raised) as exc:
+        provider.check_payee(PAYEE)
+    if code is not None:
+        assert getattr(exc.value, "code", None) == code
+    assert [p.name for p in tmp_path.iterdir()] == []  # nobody waits for a callback any more
+
+
 def test_the_inbox_takes_only_answers_someone_waits_for(tmp_path: Path) -> None:
     inbox = CallbackInbox(tmp_path)
     assert inbox.deliver("parties", PAYEE_DIGITS, b'{"party": {}}', error=False) is False
