@@ -151,7 +151,7 @@ def _app_parts() -> list:
     from importlib import import_module
 
     parts = []
-    for app in ("agreements", "people", "intake", "vetting", "movements", "reception"):
+    for app in ("agreements", "people", "intake", "vetting", "movements", "reception", "support"):
         try:
             module = import_module(f"ikaze.{app}.demo")
         except ModuleNotFoundError as exc:

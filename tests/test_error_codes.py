@@ -283,6 +283,19 @@ WIRE_CODES = {
         "stay_closed",
         "no_placement",
     },
+    "support": {
+        "phone_invalid",
+        "payee_inactive",
+        "provider_unavailable",
+        "no_arrival",
+        "no_rate",
+        "nothing_to_pay",
+        "maker_is_checker",
+        "second_factor",
+        "batch_state",
+        "forbidden_reason",
+        "adjustment_state",
+    },
 }
 
 

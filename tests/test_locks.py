@@ -48,6 +48,7 @@ def test_every_app_that_locks_rows_has_a_locks_module() -> None:
         "movements",
         "people",
         "reception",
+        "support",
         "vetting",
     ]
 

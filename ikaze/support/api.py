@@ -14,14 +14,14 @@ from ikaze.support import reconciliation, selectors, services
 from ikaze.support.schemas import (
     AdjustmentIn,
     AdjustmentOut,
-    BatchDetailOut,
-    BatchIn,
-    BatchOut,
-    BatchPage,
+    PaymentBatchDetailOut,
+    PaymentBatchIn,
+    PaymentBatchOut,
+    PaymentBatchPage,
+    PaymentReconciliationOut,
+    PaymentReconciliationPage,
     PersonPaymentsOut,
     ReconcileIn,
-    ReconciliationOut,
-    ReconciliationPage,
     batch_out,
     incident_out,
     payment_out,
@@ -41,7 +41,9 @@ def _detail(batch: Any) -> dict[str, Any]:
 
 
 @router.get(
-    "/batches", perm=Perm.SUPPORT_VIEW, response={200: BatchPage, 401: ErrorOut, 403: ErrorOut}
+    "/batches",
+    perm=Perm.SUPPORT_VIEW,
+    response={200: PaymentBatchPage, 401: ErrorOut, 403: ErrorOut},
 )
 def list_batches(request: HttpRequest) -> Any:
     """Payment batches, newest first, with each one's progress."""
@@ -54,8 +56,8 @@ def list_batches(request: HttpRequest) -> Any:
     }
 
 
-@router.post("/batches", perm=Perm.SUPPORT_PREPARE, response={201: BatchOut, **_WRITE})
-def prepare_batch(request: HttpRequest, payload: BatchIn) -> Any:
+@router.post("/batches", perm=Perm.SUPPORT_PREPARE, response={201: PaymentBatchOut, **_WRITE})
+def prepare_batch(request: HttpRequest, payload: PaymentBatchIn) -> Any:
     """Prepare a batch of an agreement's due entitlements (of a kind, for a period)."""
     actor = actor_of(request)
     agreement = agreements.agreement_get_for(actor=actor, code=payload.agreement)
@@ -65,14 +67,18 @@ def prepare_batch(request: HttpRequest, payload: BatchIn) -> Any:
     return 201, batch_out(batch, selectors.batch_progress(batch=batch))
 
 
-@router.get("/batches/{batch_id}", perm=Perm.SUPPORT_VIEW, response={200: BatchDetailOut, **_READ})
+@router.get(
+    "/batches/{batch_id}", perm=Perm.SUPPORT_VIEW, response={200: PaymentBatchDetailOut, **_READ}
+)
 def get_batch(request: HttpRequest, batch_id: str) -> Any:
     """One batch: every payment with its state, and the progress of sending."""
     return _detail(selectors.batch_get_for(actor=actor_of(request), batch_id=batch_id))
 
 
 @router.post(
-    "/batches/{batch_id}/approve", perm=Perm.SUPPORT_APPROVE, response={200: BatchOut, **_WRITE}
+    "/batches/{batch_id}/approve",
+    perm=Perm.SUPPORT_APPROVE,
+    response={200: PaymentBatchOut, **_WRITE},
 )
 def approve_batch(request: HttpRequest, batch_id: str) -> Any:
     """Approve a prepared batch (not its maker; a person signed in with a second factor)."""
@@ -83,7 +89,9 @@ def approve_batch(request: HttpRequest, batch_id: str) -> Any:
     return batch_out(batch, selectors.batch_progress(batch=batch))
 
 
-@router.post("/batches/{batch_id}/send", perm=Perm.SUPPORT_SEND, response={202: BatchOut, **_WRITE})
+@router.post(
+    "/batches/{batch_id}/send", perm=Perm.SUPPORT_SEND, response={202: PaymentBatchOut, **_WRITE}
+)
 def send_batch(request: HttpRequest, batch_id: str) -> Any:
     """Start sending an approved batch in the background; poll the batch for progress."""
     actor = actor_of(request)
@@ -96,7 +104,7 @@ def send_batch(request: HttpRequest, batch_id: str) -> Any:
 @router.get(
     "/reconciliations",
     perm=Perm.SUPPORT_VIEW,
-    response={200: ReconciliationPage, 401: ErrorOut, 403: ErrorOut},
+    response={200: PaymentReconciliationPage, 401: ErrorOut, 403: ErrorOut},
 )
 def list_reconciliations(request: HttpRequest) -> Any:
     """Reconciliation runs (newest first) and the incidents not yet explained."""
@@ -112,7 +120,9 @@ def list_reconciliations(request: HttpRequest) -> Any:
 
 
 @router.post(
-    "/reconciliations", perm=Perm.SUPPORT_RECONCILE, response={201: ReconciliationOut, **_WRITE}
+    "/reconciliations",
+    perm=Perm.SUPPORT_RECONCILE,
+    response={201: PaymentReconciliationOut, **_WRITE},
 )
 def reconcile(request: HttpRequest, payload: ReconcileIn) -> Any:
     """Compare the ledger with the provider (one batch, or everything still open)."""

@@ -15,7 +15,5 @@ class ErrorCode(ErrorCodes):
     MAKER_IS_CHECKER = "maker_is_checker", "The batch's maker cannot approve it."
     SECOND_FACTOR = "second_factor", "Approval needs a person signed in with a second factor."
     BATCH_STATE = "batch_state", "The batch is not in the state this needs."
-    OVER_TRANSFER_LIMIT = "over_transfer_limit", "Over the switch's limit for one transfer."
-    OVER_DAILY_LIMIT = "over_daily_limit", "Over the daily limit for one payee."
     FORBIDDEN_REASON = "forbidden_reason", "Never a reason to reduce or stop support (B8)."
     ADJUSTMENT_STATE = "adjustment_state", "The adjustment is not awaiting approval."

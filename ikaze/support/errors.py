@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ikaze.core.errors import Conflict, IllegalTransition, PermissionDenied, RuleBlocked
+from ikaze.core.errors import Conflict, IllegalTransition, RuleBlocked
 from ikaze.core.errors import ValidationError as _ValidationError
 from ikaze.support.error_codes import ErrorCode
 
@@ -32,20 +32,20 @@ class NothingToPay(_ValidationError):
     code = ErrorCode.NOTHING_TO_PAY
 
 
-class MakerIsChecker(PermissionDenied):
+# Maker-checker is a rule of the batch, not a permission of the role (the approver holds it):
+# 409, recorded as a refusal like every broken rule.
+class MakerIsChecker(RuleBlocked):
     code = ErrorCode.MAKER_IS_CHECKER
 
 
-class SecondFactorMissing(PermissionDenied):
+class SecondFactorMissing(RuleBlocked):
+    """Approval by a named person signed in with a second factor (never a token)."""
+
     code = ErrorCode.SECOND_FACTOR
 
 
 class BatchState(IllegalTransition):
     code = ErrorCode.BATCH_STATE
-
-
-class OverLimit(RuleBlocked):
-    code = ErrorCode.OVER_TRANSFER_LIMIT
 
 
 class ForbiddenReason(RuleBlocked):

@@ -238,7 +238,7 @@ class PaymentBatch(BaseModel):
                 name="batch_maker_is_not_checker",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["prepared", "cancelled"])
+                condition=models.Q(status__in=[BatchStatus.PREPARED, BatchStatus.CANCELLED])
                 | models.Q(approved_by__isnull=False),
                 name="batch_sent_only_if_approved",
             ),

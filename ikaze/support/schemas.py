@@ -14,7 +14,7 @@ from ikaze.support.models import Incident, Payment, PaymentBatch, Reconciliation
 from ikaze.support.selectors import Progress
 
 
-class BatchIn(Schema):
+class PaymentBatchIn(Schema):
     agreement: Annotated[str, Text(max_length=40, required=True)]
     kind: Annotated[str, Text(max_length=16)] = ""
     period: Annotated[str, Text(max_length=7)] = ""
@@ -29,7 +29,7 @@ class ProgressOut(Schema):
     pending: int
 
 
-class PaymentOut(Schema):
+class SupportPaymentOut(Schema):
     id: uuid.UUID
     reference_id: uuid.UUID
     person: uuid.UUID
@@ -43,7 +43,7 @@ class PaymentOut(Schema):
     settled_at: dt.datetime | None
 
 
-class BatchOut(Schema):
+class PaymentBatchOut(Schema):
     id: uuid.UUID
     agreement: str
     kind: str
@@ -58,15 +58,15 @@ class BatchOut(Schema):
     progress: ProgressOut
 
 
-class BatchDetailOut(BatchOut):
-    payments: list[PaymentOut]
+class PaymentBatchDetailOut(PaymentBatchOut):
+    payments: list[SupportPaymentOut]
 
 
-class BatchPage(Schema):
-    items: list[BatchOut]
+class PaymentBatchPage(Schema):
+    items: list[PaymentBatchOut]
 
 
-class IncidentOut(Schema):
+class PaymentIncidentOut(Schema):
     id: uuid.UUID
     kind: str
     payment: uuid.UUID | None
@@ -80,7 +80,7 @@ class ReconcileIn(Schema):
     batch: uuid.UUID | None = None
 
 
-class ReconciliationOut(Schema):
+class PaymentReconciliationOut(Schema):
     id: uuid.UUID
     batch: uuid.UUID | None
     started_at: dt.datetime
@@ -93,9 +93,9 @@ class ReconciliationOut(Schema):
     differences: list[dict[str, Any]]
 
 
-class ReconciliationPage(Schema):
-    items: list[ReconciliationOut]
-    incidents: list[IncidentOut]
+class PaymentReconciliationPage(Schema):
+    items: list[PaymentReconciliationOut]
+    incidents: list[PaymentIncidentOut]
 
 
 class EntitlementOut(Schema):
@@ -112,7 +112,7 @@ class EntitlementOut(Schema):
 
 class PersonPaymentsOut(Schema):
     entitlements: list[EntitlementOut]
-    payments: list[PaymentOut]
+    payments: list[SupportPaymentOut]
 
 
 class AdjustmentIn(Schema):
@@ -144,8 +144,8 @@ def progress_out(p: Progress) -> ProgressOut:
     )
 
 
-def payment_out(p: Payment) -> PaymentOut:
-    return PaymentOut(
+def payment_out(p: Payment) -> SupportPaymentOut:
+    return SupportPaymentOut(
         id=p.pk,
         reference_id=p.reference_id,
         person=p.person_id,
@@ -177,8 +177,8 @@ def batch_out(b: PaymentBatch, progress: Progress) -> dict[str, Any]:
     }
 
 
-def incident_out(i: Incident) -> IncidentOut:
-    return IncidentOut(
+def incident_out(i: Incident) -> PaymentIncidentOut:
+    return PaymentIncidentOut(
         id=i.pk,
         kind=i.kind,
         payment=i.payment_id,
@@ -189,8 +189,8 @@ def incident_out(i: Incident) -> IncidentOut:
     )
 
 
-def reconciliation_out(r: Reconciliation) -> ReconciliationOut:
-    return ReconciliationOut(
+def reconciliation_out(r: Reconciliation) -> PaymentReconciliationOut:
+    return PaymentReconciliationOut(
         id=r.pk,
         batch=r.batch_id,
         started_at=r.started_at,

@@ -18,19 +18,32 @@ def msisdn(i: int) -> str:
 
 
 def seed_entitled(
-    *, agreement: Any, item: Any, n: int, amount: int = 50_000, start: int = 0
+    *,
+    agreement: Any,
+    item: Any,
+    n: int,
+    amount: int = 50_000,
+    start: int = 0,
+    period: str = "once",
+    names: list[tuple[str, str]] | None = None,
 ) -> list[Any]:
     """n people entitled to `amount` RWF under `item`, each with a checked wallet."""
     from ikaze.people.models import Person
 
     now = clock.now() - dt.timedelta(days=1)
+    named = names or [(f"Payee {i}", "Bench") for i in range(start, start + n)]
     people = Person.objects.bulk_create(
-        [Person(given_names=f"Payee {i}", first_surname="Bench") for i in range(start, start + n)],
-        batch_size=1000,
+        [Person(given_names=g, first_surname=s) for g, s in named[:n]], batch_size=1000
     )
     Wallet.objects.bulk_create(
         [
-            Wallet(person=p, msisdn=msisdn(start + i), active=True, checked_at=now)
+            Wallet(
+                person=p,
+                msisdn=msisdn(start + i),
+                holder_name=f"{p.given_names} {p.first_surname}",
+                active=True,
+                checked_at=now,
+            )
             for i, p in enumerate(people)
         ],
         batch_size=1000,
@@ -42,7 +55,7 @@ def seed_entitled(
                 agreement=agreement,
                 support_item=item,
                 kind=item.kind,
-                period="once",
+                period=period,
                 due_date=now.date(),
                 source_amount_minor=amount,
                 source_currency="RWF",

@@ -86,10 +86,7 @@ def _refusal_recorded(action: str) -> Callable[[Callable[P, T]], Callable[P, T]]
             try:
                 return fn(*args, **kwargs)
             except IkazeError as exc:
-                if isinstance(exc, NotFound) or (
-                    isinstance(exc, PermissionDenied)
-                    and not isinstance(exc, MakerIsChecker | SecondFactorMissing)
-                ):
+                if isinstance(exc, NotFound | PermissionDenied):
                     raise
                 target = kwargs.get("batch") or kwargs.get("entitlement") or kwargs.get("person")
                 audit_security(

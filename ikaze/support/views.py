@@ -17,7 +17,6 @@ from ikaze.core.errors import IkazeError, NotFound
 from ikaze.core.forms import add_service_errors
 from ikaze.people import selectors as people
 from ikaze.support import reconciliation, selectors, services
-from ikaze.support.errors import MakerIsChecker, SecondFactorMissing
 from ikaze.support.forms import ConfirmForm, PrepareForm
 from ikaze.support.models import BatchStatus, PaymentBatch
 
@@ -144,7 +143,7 @@ def _act(request: HttpRequest, paymentbatch_id: str, what: str) -> HttpResponse:
                 % {"checked": run.checked, "resolved": run.resolved, "incidents": run.incidents},
             )
     except IkazeError as exc:
-        if exc.status == 403 and not isinstance(exc, MakerIsChecker | SecondFactorMissing):
+        if exc.status == 403:
             raise
         batch.refresh_from_db()
         return _detail(request, batch, error=str(exc.message), status=exc.status)

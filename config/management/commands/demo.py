@@ -62,10 +62,18 @@ class Command(BaseCommand):
         worker = subprocess.Popen(
             [sys.executable, "-m", "config.cli", "worker"], env=os.environ.copy()
         )
+        # The demo's support payments go to the local MTN MoMo simulator (issue 14).
+        momo = subprocess.Popen(
+            [sys.executable, "-m", "ikaze.support.momo_simulator", "--port", "8765"],
+            stdout=subprocess.DEVNULL,
+            env=os.environ.copy(),
+        )
 
         def stop_worker() -> None:
             if worker.poll() is None:
                 worker.send_signal(signal.SIGTERM)
+            if momo.poll() is None:
+                momo.terminate()
 
         atexit.register(stop_worker)
         # The Mojaloop Testing Toolkit as eKash, when the demo pays through Mojaloop (h14b).
