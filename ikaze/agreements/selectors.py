@@ -195,6 +195,27 @@ def register_relocated_counter(counter: RelocatedCounter) -> None:
         _relocated_counters.append(counter)
 
 
+# Support delivered under an agreement, told by the support app (its AppConfig.ready): agreements
+# never imports support (pyproject), yet the agreement page sets it against the money received.
+SupportMoney = Callable[[Agreement], dict[str, Any] | None]
+_support_money: list[SupportMoney] = []
+
+
+def register_support_money(reader: SupportMoney) -> None:
+    """Let the support app report what it paid under an agreement (issue 14 item 5)."""
+    if reader not in _support_money:
+        _support_money.append(reader)
+
+
+def support_money(agreement: Agreement) -> dict[str, Any] | None:
+    """Support paid under the agreement (minor units, currency, people supported), if known."""
+    for reader in _support_money:
+        found = reader(agreement)
+        if found is not None:
+            return found
+    return None
+
+
 def relocated_count(agreement: Agreement) -> int:
     """People actually relocated under the agreement (before Ikaze plus those it moved)."""
     return agreement.relocated_before_system + sum(c(agreement) for c in _relocated_counters)

@@ -155,6 +155,7 @@ def _render_detail(
                 for p in payments
             ],
             "money": summary,
+            "support_money": selectors.support_money(agreement),
             "cap_left": cap_left,
             "below_standard": below_standard(agreement),
             "settings_rows": settings_rows,

@@ -9,7 +9,10 @@ class SupportConfig(AppConfig):
     def ready(self) -> None:
         # Entitlements start at check-in: reception calls support's listener in its check-in
         # transaction without importing support (pyproject: "reception imports no support").
+        from ikaze.agreements.selectors import register_support_money
         from ikaze.reception.services import register_check_in_listener
+        from ikaze.support.selectors import agreement_support_money_row
         from ikaze.support.services import entitlements_on_check_in
 
         register_check_in_listener(entitlements_on_check_in)
+        register_support_money(agreement_support_money_row)

@@ -160,3 +160,18 @@ def agreement_support_money(*, agreement: Any) -> AgreementSupportMoney:
 
 def ledger_balances() -> dict[str, int]:
     return ledger.balances()
+
+
+def agreement_support_money_row(agreement: Any) -> dict[str, Any] | None:
+    """The agreement page's "support delivered" figures (registered with agreements)."""
+    from ikaze.agreements.selectors import relocated_count
+
+    m = agreement_support_money(agreement=agreement)
+    relocated = relocated_count(agreement)
+    return {
+        "paid_minor": m.paid_minor,
+        "currency": m.currency,
+        "people_supported": m.people_supported,
+        "per_person_minor": m.cost_per_person_supported_minor,
+        "per_relocated_minor": m.paid_minor // relocated if relocated else None,
+    }

@@ -79,7 +79,11 @@ class Command(BaseCommand):
         # The Mojaloop Testing Toolkit as eKash, when the demo pays through Mojaloop (h14b).
         from ikaze.support.providers import ttk
 
-        switch = ttk.demo_switch(opts["bind"], settings.VAR_DIR)
+        try:
+            switch = ttk.demo_switch(opts["bind"], settings.VAR_DIR)
+        except ttk.ToolkitError as exc:
+            self.stderr.write(f"Mojaloop payments are off: {exc}")
+            switch = None
         if switch is not None:
             atexit.register(switch.stop)
             self.stdout.write(f"Mojaloop switch (Testing Toolkit) at {switch.fspiop_url}")

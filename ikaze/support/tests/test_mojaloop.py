@@ -125,6 +125,45 @@ def test_over_the_switch_limit_is_refused_before_any_call(tmp_path: Path) -> Non
     assert calls == []
 
 
+@pytest.mark.parametrize(
+    ("answer", "raised", "code"),
+    [
+        (
+            httpx.Response(400, json={"errorInformation": {"errorCode": "3101"}}),
+            ProviderRefused,
+            "3101",
+        ),
+        (httpx.Response(500), ProviderUnavailable, None),
+        (
+            httpx.Response(503, json={"errorInformation": {"errorCode": "2003"}}),
+            ProviderUnavailable,
+            None,
+        ),
+        (httpx.ConnectError("refused"), ProviderUnavailable, None),
+    ],
+)
+def test_what_the_switch_answers_at_once_decides_refused_or_retry(
+    tmp_path: Path, answer: httpx.Response | Exception, raised: type[Exception], code: str | None
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    inbox = CallbackInbox(tmp_path)
+    provider = MojaloopProvider(
+        base_url="http://switch.invalid",
+        fsp_id="ikaze",
+        inbox=inbox,
+        transport=httpx.MockTransport(handler),
+    )
+    with pytest.raises(raised) as exc:
+        provider.check_payee(PAYEE)
+    if code is not None:
+        assert getattr(exc.value, "code", None) == code
+    assert [p.name for p in tmp_path.iterdir()] == []  # nobody waits for a callback any more
+
+
 def test_the_inbox_takes_only_answers_someone_waits_for(tmp_path: Path) -> None:
     inbox = CallbackInbox(tmp_path)
     assert inbox.deliver("parties", PAYEE_DIGITS, b'{"party": {}}', error=False) is False
@@ -139,6 +178,16 @@ def test_the_inbox_takes_only_answers_someone_waits_for(tmp_path: Path) -> None:
     # Taken once: a second wait finds nothing, and nobody waits any more.
     assert inbox.wait("parties", PAYEE_DIGITS, 0.05) is None
     assert inbox.deliver("parties", PAYEE_DIGITS, b"{}", error=False) is False
+
+
+def test_the_demo_starts_no_switch_unless_it_pays_through_mojaloop(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv(ttk.DEMO_PROVIDER_ENV, raising=False)
+    assert ttk.demo_switch("127.0.0.1:8000", tmp_path) is None
+    monkeypatch.setenv(ttk.DEMO_PROVIDER_ENV, "momo")
+    assert ttk.demo_switch("127.0.0.1:8000", tmp_path) is None
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- against the toolkit -----------------------------------------------------------------------

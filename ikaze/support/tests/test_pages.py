@@ -107,3 +107,20 @@ def test_the_api_prepares_approves_and_lists(fin, sim) -> None:
     assert r.status_code == 409
     assert r.json()["error"]["code"] == "forbidden_reason"
     assert AuditEvent.objects.filter(action="refused:support.adjustment_request").count() == 1
+
+
+def test_the_agreement_page_sets_support_paid_against_compensation(fin, sim) -> None:
+    entitled(fin, 2)
+    from ikaze.support import services
+
+    batch = services.batch_prepare(actor=fin.officer, agreement=fin.agreement)
+    services.batch_approve(actor=fin.approver, batch=batch)
+    services.batch_send(actor=fin.officer, batch=batch)
+    batch_send_run(batch_id=batch.pk)
+    page = _client(fin.officer).get(f"/agreements/{fin.agreement.code}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    block = text[text.index('data-testid="support-money"') :][:1500]
+    assert "100,000" in block  # two payments of 50,000 RWF
+    assert "People supported</dt><dd>2</dd>" in block
+    assert "50,000" in block  # per person supported
