@@ -140,7 +140,7 @@ class ArrivalsOut(Schema):
 class NeedsIn(Schema):
     accessible: bool = False
     medical: bool = False
-    medical_max_km: Decimal | None = Field(default=None, ge=Decimal("0.1"), le=100)
+    medical_max_km: float | None = Field(default=None, ge=0.1, le=100)
     services: list[Service] = Field(default_factory=list, max_length=20)
 
 

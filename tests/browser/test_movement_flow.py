@@ -106,6 +106,17 @@ def test_lock_depart_arrive_and_check_a_family_in_offline(page_as: Any) -> None:
         assert reception.locator("[data-count=arrived]").inner_text() == "2"
         _shot(reception, "3-arrived")
 
+        # The allocation review and a person's needs, on the phone, pass axe too; needs
+        # recorded there show on the proposal.
+        reception.goto("/reception/allocation/")
+        assert _violations(reception) == []
+        reception.locator("a:has-text('Record needs of')").first.click()
+        assert _violations(reception) == []
+        reception.get_by_label("Psychosocial support").check()
+        reception.click("button:has-text('Record needs')")
+        reception.wait_for_url("**/reception/allocation/")
+        assert "Psychosocial support" in reception.locator("table").inner_text()
+
         unit = Unit.objects.get(facility__name="Hope Hostel", label="A2")
         reception.goto("/reception/desk/?q=Rosa")
         assert reception.locator(".desk-group").count() == 1
