@@ -21,6 +21,7 @@ from ikaze.agreements.models import (
     CompensationCategory,
     CompensationLine,
     InterstatePayment,
+    SupportItem,
 )
 from ikaze.agreements.money import Money
 from ikaze.agreements.notice_settings import NoticeSettings, notice_settings_parse
@@ -406,3 +407,12 @@ def agreement_audit_names(actor: Actor, ids: list[str]) -> dict[str, tuple[str, 
         str(a.pk): (f"{a.code} — {a.title}", reverse("agreements:detail", args=[a.code]))
         for a in rows
     }
+
+
+def paid_support_items(*, agreement_id: Any) -> list[SupportItem]:
+    """The support items of an agreement paid in money (an amount and a currency)."""
+    return list(
+        SupportItem.objects.filter(agreement_id=agreement_id, amount_minor__gt=0)
+        .exclude(currency="")
+        .order_by("created_at")
+    )

@@ -521,3 +521,8 @@ def household_roles(*, person_ids: Sequence[Any]) -> dict[uuid.UUID, tuple[uuid.
             person_id__in=list(person_ids)
         ).values_list("person_id", "household_id", "role")
     }
+
+
+def person_birth_dates(*, person_ids: Sequence[Any]) -> dict[uuid.UUID, dt.date | None]:
+    """Person id → date of birth (None if unknown): support pays adults only."""
+    return dict(Person.objects.filter(pk__in=list(person_ids)).values_list("pk", "date_of_birth"))
