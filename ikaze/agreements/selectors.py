@@ -23,6 +23,7 @@ from ikaze.agreements.models import (
     CompensationCategory,
     CompensationLine,
     InterstatePayment,
+    SupportItem,
 )
 from ikaze.agreements.money import Money
 from ikaze.agreements.notice_settings import NoticeSettings, notice_settings_parse
@@ -464,3 +465,12 @@ def money_change_marks(*, agreement_id: uuid.UUID) -> dict[str, Any]:
         "updated_at", "relocated_before_system"
     )[0]
     return marks
+
+
+def paid_support_items(*, agreement_id: Any) -> list[SupportItem]:
+    """The support items of an agreement paid in money (an amount and a currency)."""
+    return list(
+        SupportItem.objects.filter(agreement_id=agreement_id, amount_minor__gt=0)
+        .exclude(currency="")
+        .order_by("created_at")
+    )

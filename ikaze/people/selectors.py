@@ -568,3 +568,8 @@ def person_protection_facts(*, person_ids: Sequence[Any]) -> dict[uuid.UUID, dic
         pk: {"languages": list(langs or []), "nationalities": list(nats or [])}
         for pk, langs, nats in rows
     }
+
+
+def person_birth_dates(*, person_ids: Sequence[Any]) -> dict[uuid.UUID, dt.date | None]:
+    """Person id → date of birth (None if unknown): support pays adults only."""
+    return dict(Person.objects.filter(pk__in=list(person_ids)).values_list("pk", "date_of_birth"))

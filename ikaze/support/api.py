@@ -1,15 +1,18 @@
 """The support API: payment batches (prepare, approve, send), reconciliation, a person's
 payment history, reductions and stops."""
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from config.api import ErrorOut
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import actor_of
 from ikaze.accounts.api_routing import GuardedRouter
 from ikaze.agreements import selectors as agreements
+from ikaze.core.errors import ValidationError
 from ikaze.support import reconciliation, selectors, services
 from ikaze.support.schemas import (
     AdjustmentIn,
@@ -21,7 +24,11 @@ from ikaze.support.schemas import (
     PaymentReconciliationOut,
     PaymentReconciliationPage,
     PersonPaymentsOut,
+    RateIn,
+    RateOut,
     ReconcileIn,
+    WalletIn,
+    WalletOut,
     batch_out,
     incident_out,
     payment_out,
@@ -182,4 +189,70 @@ def request_adjustment(request: HttpRequest, payload: AdjustmentIn) -> Any:
         "explanation": adj.explanation,
         "new_amount_minor": adj.new_amount_minor,
         "status": adj.status,
+    }
+
+
+@router.post(
+    "/adjustments/{adjustment_id}/approve",
+    perm=Perm.SUPPORT_ADJUST_APPROVE,
+    response={200: AdjustmentOut, **_WRITE},
+)
+def approve_adjustment(request: HttpRequest, adjustment_id: str) -> Any:
+    """Approve a reduction or stop (another person than who asked, with a second factor)."""
+    actor = actor_of(request)
+    adj = services.adjustment_approve(
+        actor=actor,
+        adjustment=selectors.adjustment_get_for(actor=actor, adjustment_id=adjustment_id),
+    )
+    return {
+        "id": adj.pk,
+        "entitlement": adj.entitlement_id,
+        "kind": adj.kind,
+        "reason_code": adj.reason_code,
+        "explanation": adj.explanation,
+        "new_amount_minor": adj.new_amount_minor,
+        "status": adj.status,
+    }
+
+
+@router.post("/rates", perm=Perm.SUPPORT_PREPARE, response={201: RateOut, **_WRITE})
+def record_rate(request: HttpRequest, payload: RateIn) -> Any:
+    """Record how many Rwandan francs one unit of a currency buys on a date, and the source."""
+    try:
+        value = Decimal(payload.rwf_per_unit.strip())
+    except InvalidOperation:
+        raise ValidationError.for_field("rwf_per_unit", _("Give a decimal number.")) from None
+    if not value.is_finite():
+        raise ValidationError.for_field("rwf_per_unit", _("Give a decimal number."))
+    rate = services.exchange_rate_record(
+        actor=actor_of(request),
+        currency=payload.currency,
+        rwf_per_unit=value,
+        rate_date=payload.rate_date,
+        source=payload.source,
+    )
+    return 201, {
+        "id": rate.pk,
+        "currency": rate.currency,
+        "rwf_per_unit": str(rate.rwf_per_unit),
+        "rate_date": rate.rate_date,
+        "source": rate.source,
+    }
+
+
+@router.put(
+    "/people/{person_id}/wallet", perm=Perm.SUPPORT_PREPARE, response={200: WalletOut, **_WRITE}
+)
+def register_wallet(request: HttpRequest, person_id: str, payload: WalletIn) -> Any:
+    """Record a person's MTN mobile-money number once valid (+250 78/79) and its account is
+    confirmed active by the provider (SAFEGUARDS E3)."""
+    actor = actor_of(request)
+    person = selectors.payee_get_for(actor=actor, person_id=person_id)
+    w = services.wallet_register(actor=actor, person=person, msisdn=payload.msisdn)
+    return {
+        "person": w.person_id,
+        "msisdn": w.msisdn,
+        "holder_name": w.holder_name,
+        "active": w.active,
+        "checked_at": w.checked_at,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import phonenumbers
 from django.utils.translation import gettext
 
+from ikaze.support.error_codes import ErrorCode
 from ikaze.support.errors import PhoneInvalid
 
 # MTN Rwanda (78, 79) are the numbers MoMo pays; other prefixes are other networks.
@@ -17,7 +18,9 @@ def msisdn_normalise(text: str, *, field: str = "msisdn") -> str:
         number = phonenumbers.parse(text.strip(), "RW")
     except phonenumbers.NumberParseException:
         raise PhoneInvalid.for_field(
-            field, gettext("Not a phone number: %(text)s") % {"text": text[:40]}
+            field,
+            gettext("Not a phone number: %(text)s") % {"text": text[:40]},
+            code=ErrorCode.PHONE_INVALID,
         ) from None
     national = str(number.national_number)
     if (
@@ -29,5 +32,6 @@ def msisdn_normalise(text: str, *, field: str = "msisdn") -> str:
             field,
             gettext("Give a Rwandan MTN mobile number, +250 78… or +250 79… (%(text)s).")
             % {"text": text[:40]},
+            code=ErrorCode.PHONE_INVALID,
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")

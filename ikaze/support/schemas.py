@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field, StrictInt
 
-from ikaze.core.text import Text
+from ikaze.core.text import IsoDate, Text
 from ikaze.support.models import Incident, Payment, PaymentBatch, Reconciliation
 from ikaze.support.selectors import Progress
 
@@ -131,6 +131,33 @@ class AdjustmentOut(Schema):
     explanation: str
     new_amount_minor: int | None
     status: str
+
+
+class RateIn(Schema):
+    currency: Annotated[str, Text(max_length=3, required=True)]
+    rwf_per_unit: Annotated[str, Text(max_length=20, required=True)]  # a decimal, as text
+    rate_date: IsoDate
+    source: Annotated[str, Text(max_length=200, required=True)]
+
+
+class RateOut(Schema):
+    id: uuid.UUID
+    currency: str
+    rwf_per_unit: str
+    rate_date: dt.date
+    source: str
+
+
+class WalletIn(Schema):
+    msisdn: Annotated[str, Text(max_length=32, required=True)]
+
+
+class WalletOut(Schema):
+    person: uuid.UUID
+    msisdn: str
+    holder_name: str
+    active: bool
+    checked_at: dt.datetime | None
 
 
 def progress_out(p: Progress) -> ProgressOut:

@@ -112,6 +112,27 @@ def entitlement_get_for(*, actor: Actor, entitlement_id: uuid.UUID | str) -> Ent
     return ent
 
 
+def adjustment_get_for(*, actor: Actor, adjustment_id: uuid.UUID | str) -> Adjustment:
+    """One adjustment, or NotFound."""
+    require(actor, Perm.SUPPORT_VIEW)
+    pk = valid_uuid(adjustment_id)
+    adj = Adjustment.objects.filter(pk=pk).first() if pk else None
+    if adj is None:
+        raise NotFound("No such adjustment.")
+    return adj
+
+
+def payee_get_for(*, actor: Actor, person_id: uuid.UUID | str) -> Any:
+    """A person who has entitlements (a payee), or NotFound."""
+    from ikaze.people.models import Person
+
+    require(actor, Perm.SUPPORT_VIEW)
+    pk = valid_uuid(person_id)
+    if pk is None or not Entitlement.objects.filter(person_id=pk).exists():
+        raise NotFound("No such payee.")
+    return Person.objects.get(pk=pk)
+
+
 def reconciliation_list_for(*, actor: Actor) -> QuerySet[Reconciliation]:
     """Reconciliation runs, newest first."""
     require(actor, Perm.SUPPORT_VIEW)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from ikaze.accounts.access import Perm
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import require
+from ikaze.agreements import selectors as agreement_selectors
 from ikaze.audit.services import audit_record, audit_security
 from ikaze.core import clock
 from ikaze.core.errors import IkazeError, NotFound, PermissionDenied, ValidationError
@@ -237,8 +238,7 @@ def _periods(frequency: str, months: int | None, start: dt.date) -> list[tuple[s
     return out
 
 
-def _is_adult(person: Any, on: dt.date) -> bool:
-    born = person.date_of_birth
+def _is_adult(born: dt.date | None, on: dt.date) -> bool:
     if born is None:
         return True
     return (on.year - born.year - ((on.month, on.day) < (born.month, born.day))) >= ADULT_AGE
@@ -246,21 +246,19 @@ def _is_adult(person: Any, on: dt.date) -> bool:
 
 def _entitlements_for(*, person_ids: Sequence[Any], on: dt.date) -> tuple[list[Entitlement], list]:
     """The entitlements these checked-in people are due (unsaved), and what was deferred."""
-    from ikaze.people.models import Person
-
     roles = people.household_roles(person_ids=person_ids)
-    persons = {p.pk: p for p in Person.objects.filter(pk__in=list(person_ids))}
+    births = people.person_birth_dates(person_ids=person_ids)
     made: list[Entitlement] = []
     deferred: list[dict[str, str]] = []
     for pid in person_ids:
         entry = movements.arrived_entry_of(person_id=pid)
-        person = persons.get(entry.person_id) if entry else None
-        if entry is None or person is None or entry.arrived_at is None:
+        if entry is None or entry.arrived_at is None:
             continue
+        person_id = entry.person_id
         checked_in = entry.checked_in_at or clock.now()
-        agreement = entry.movement.agreement
-        role = roles.get(person.pk)
-        for item in agreement.support_items.filter(amount_minor__gt=0).exclude(currency=""):
+        agreement_id = entry.movement.agreement_id
+        role = roles.get(person_id)
+        for item in agreement_selectors.paid_support_items(agreement_id=agreement_id):
             terms = PackageTerms.objects.filter(support_item=item).first()
             rule = terms.payee if terms else PayeeRule.EACH_ADULT
             if role is not None:
@@ -273,7 +271,7 @@ def _entitlements_for(*, person_ids: Sequence[Any], on: dt.date) -> tuple[list[E
                     "other_adult",
                 }:
                     continue
-            elif not _is_adult(person, on):
+            elif not _is_adult(births.get(person_id), on):
                 continue
             rate = None
             if item.currency != PAY_CURRENCY:
@@ -286,8 +284,8 @@ def _entitlements_for(*, person_ids: Sequence[Any], on: dt.date) -> tuple[list[E
             for period, due in _periods(item.frequency, item.duration_months, on):
                 made.append(
                     Entitlement(
-                        person_id=person.pk,
-                        agreement_id=agreement.pk,
+                        person_id=person_id,
+                        agreement_id=agreement_id,
                         support_item_id=item.pk,
                         kind=item.kind,
                         period=period,

@@ -94,3 +94,27 @@ def test_no_entitlement_before_a_verified_arrival(world) -> None:
             actor=f.actor(Role.FINANCE_OFFICER), person_ids=[r.person_id]
         )
     assert not Entitlement.objects.exists()
+
+
+@pytest.mark.parametrize(("rule", "paid"), [("each_adult", 2), ("head", 1)])
+def test_a_household_is_paid_to_its_head_or_each_adult(world, rule, paid) -> None:
+    from ikaze.people.models import HouseholdMember
+    from ikaze.support.models import PackageTerms
+
+    item = support_item_add(
+        actor=f.OPERATOR,
+        agreement=world.agreement,
+        kind="other",
+        description="Relief grant",
+        amount_minor=100_000,
+        currency="RWF",
+    )
+    PackageTerms.objects.create(support_item=item, payee=rule)
+    head, child, spouse = arrived(world, n=3, household="H-PAY")
+    HouseholdMember.objects.filter(person_id=spouse).update(role="spouse")  # test data
+    reception.stays_check_in(
+        actor=world.reception, unit=_unit(world), person_ids=[head, child, spouse]
+    )
+    payees = set(Entitlement.objects.values_list("person_id", flat=True))
+    assert len(payees) == paid
+    assert head in payees and child not in payees
