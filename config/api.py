@@ -131,6 +131,8 @@ ERROR_CODE_APPS = (
     "documents",
     "movements",
     "reception",
+    "privacy",
+    "protection",
 )
 
 
@@ -339,6 +341,7 @@ def _mount_app_routers() -> None:
         "reception",
         "documents",
         "protection",
+        "privacy",
     ):
         try:
             module = import_module(f"ikaze.{app}.api")

@@ -175,6 +175,7 @@ def _app_parts() -> list:
         "movements",
         "reception",
         "protection",
+        "privacy",
     ):
         try:
             module = import_module(f"ikaze.{app}.demo")

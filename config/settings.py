@@ -236,6 +236,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The audit checkpoints' Ed25519 key (ikaze.audit.signing, ADR 0007): IKAZE_AUDIT_SIGNING_KEY,
 # or this file (default var/audit-signing.key, created on first use outside production).
 IKAZE_AUDIT_KEY_FILE = os.environ.get("IKAZE_AUDIT_KEY_FILE", "")
+# The state Ikaze runs in: an export to anyone elsewhere needs a legal basis (SAFEGUARDS D2).
+IKAZE_RECEIVING_STATE = os.environ.get("IKAZE_RECEIVING_STATE", "RW").upper()
+# Retention per data category, in days (SAFEGUARDS D4; ikaze.privacy.retention, `ikaze privacy
+# purge`). The defaults keep B7's five years of monitoring after a final decision and more.
+IKAZE_RETENTION_DAYS = {
+    "sensitive_data": int(os.environ.get("IKAZE_RETENTION_SENSITIVE_DAYS", str(10 * 365))),
+    "request_detail": int(os.environ.get("IKAZE_RETENTION_REQUEST_DAYS", str(3 * 365))),
+}
 # The master keys of sensitive values (ikaze.privacy.keyring, ADR 00NN-h15b): IKAZE_DATA_KEYS
 # (with IKAZE_DATA_KEY_ACTIVE), or this file (default var/data-keys.json, created on first use
 # outside production).

@@ -33,6 +33,7 @@ for _app in (
     "movements",
     "reception",
     "protection",
+    "privacy",
 ):
     _optional(_app)
 

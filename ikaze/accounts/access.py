@@ -111,6 +111,10 @@ class Perm(StrEnum):
     # removal of a monitor's access (C1: the receiving state alone cannot revoke a monitor).
     MONITOR_ACCESS_REQUEST = "protection.monitor_access.request"
     MONITOR_ACCESS_DECIDE = "protection.monitor_access.decide"
+    # personal data (issue 15, SAFEGUARDS D2-D5): the administrator acts as the data-protection
+    # officer; the monitor reads the registers.
+    PRIVACY_VIEW = "privacy.view"
+    PRIVACY_MANAGE = "privacy.manage"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -230,6 +234,7 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.COMPLAINT_VIEW,
         Perm.MONITOR_INBOX_VIEW,
         Perm.OBSERVATION_WRITE,
+        Perm.PRIVACY_VIEW,
     },
     Role.AUDITOR: _EVERYONE | {Perm.AUDIT_VIEW, Perm.AUDIT_EXPORT},
     # USER_MANAGE and TOKEN_MANAGE reach only the administrator's own organisation
@@ -241,6 +246,8 @@ MATRIX: dict[Role, frozenset[Perm]] = {
         Perm.TOKEN_MANAGE,
         Perm.CREDENTIAL_NOTICE_VIEW,
         Perm.MONITOR_ACCESS_REQUEST,
+        Perm.PRIVACY_VIEW,
+        Perm.PRIVACY_MANAGE,
     },
     # MONITOR_ACCESS_DECIDE reaches only a monitoring body's own administrator
     # (protection.services: `monitor_access_decide`).

@@ -95,6 +95,12 @@ NAV: list[NavItem] = [
         _("The proposed housing of the households waiting, to change and confirm."),
     ),
     NavItem(
+        _("Personal data"),
+        "privacy:overview",
+        Perm.PRIVACY_VIEW,
+        _("Data-subject requests, legal holds, breaches and exports abroad."),
+    ),
+    NavItem(
         _("Facilities"),
         "reception:facility_list",
         Perm.FACILITY_VIEW,

@@ -11,6 +11,7 @@ from ikaze.audit import selectors, signing
 from ikaze.audit.permissions import levels_for
 from ikaze.audit.services import audit_export_begin
 from ikaze.core.pagination import paginate
+from ikaze.privacy.exports import require_export_basis
 
 router = GuardedRouter(tags=["audit"])
 
@@ -121,6 +122,7 @@ def export(request: HttpRequest) -> Any:
     """Download the chain as JSON lines, ending with a checkpoint signed at its head
     (verifiable with docs/verify_audit_export.py)."""
     actor = actor_of(request)
+    require_export_basis(actor, "audit_jsonl")  # SAFEGUARDS D2
     upto = audit_export_begin(actor=actor, reason="JSON lines export (API)")
     response = StreamingHttpResponse(
         selectors.audit_export_lines(levels=levels_for(actor), upto_seq=upto),

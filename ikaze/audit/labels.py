@@ -208,6 +208,27 @@ ACTIONS: dict[str, Label] = {
     "refused:stay.transfer": _("Refused: moving to another unit"),
     "refused:unit.add": _("Refused: adding a unit"),
     "refused:unit.set_status": _("Refused: changing a unit's status"),
+    # personal data (issue 15, SAFEGUARDS D1-D5)
+    "privacy.key.add": _("Data key added"),
+    "privacy.key.rotate": _("Sensitive values re-sealed under the active key"),
+    "privacy.key.retire": _("Data key retired"),
+    "privacy.export": _("Data exported out of the receiving state"),
+    "privacy.request.open": _("Data-subject request recorded"),
+    "privacy.request.decide": _("Data-subject request answered"),
+    "privacy.restriction.lift": _("Restriction of processing lifted"),
+    "privacy.access_export": _("Subject-access export produced"),
+    "privacy.hold.place": _("Legal hold placed"),
+    "privacy.hold.release": _("Legal hold released"),
+    "privacy.purge": _("Personal data destroyed"),
+    "privacy.purge.held": _("Purge suspended by a legal hold"),
+    "privacy.breach.record": _("Data breach recorded"),
+    "privacy.breach.notify": _("Data breach notified to the regulator"),
+    "privacy.breach.report": _("Data breach reported to the regulator"),
+    "person.sensitive.rectify": _("Sensitive data rectified"),
+    "refused:privacy.export": _("Refused: exporting data out of the receiving state"),
+    "refused:privacy.purge": _("Refused: destroying personal data"),
+    "refused:privacy.request.decide": _("Refused: answering a data-subject request"),
+    "refused:privacy.breach": _("Refused: recording a breach's notice or report"),
 }
 
 PERMISSIONS: dict[str, Label] = {
@@ -259,6 +280,8 @@ PERMISSIONS: dict[str, Label] = {
     Perm.OBSERVATION_WRITE: _("write observations"),
     Perm.MONITOR_ACCESS_REQUEST: _("ask to remove a monitor's access"),
     Perm.MONITOR_ACCESS_DECIDE: _("answer requests about a monitor's access"),
+    Perm.PRIVACY_VIEW: _("read the personal-data registers"),
+    Perm.PRIVACY_MANAGE: _("act as data-protection officer"),
 }
 
 

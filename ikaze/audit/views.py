@@ -30,6 +30,7 @@ from ikaze.audit.targets import target_names, targets_named
 from ikaze.core import clock
 from ikaze.core.pagination import paginate
 from ikaze.core.worklist import CSV_ROWS_MAX, csv_response, page_number, querystring
+from ikaze.privacy.guard import export_refused_page
 
 
 def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEvent] | None]:
@@ -99,6 +100,8 @@ def event_list_csv(request: HttpRequest) -> HttpResponseBase:
         return HttpResponse(
             "\n".join(reasons) + "\n", status=400, content_type="text/plain; charset=utf-8"
         )
+    if refused := export_refused_page(request, "audit_csv"):
+        return refused
     audit_export_begin(actor=actor, reason=f"CSV export: {querystring(form.params())}"[:500])
     events = list(qs[:CSV_ROWS_MAX])
     actors = user_display_names(ids=[e.actor_id for e in events if e.actor_id])
@@ -170,6 +173,8 @@ def checkpoint_download(request: HttpRequest) -> HttpResponse:
 @require_GET
 def export(request: HttpRequest) -> HttpResponseBase:
     actor = actor_of(request)
+    if refused := export_refused_page(request, "audit_jsonl"):
+        return refused
     upto = audit_export_begin(actor=actor, reason="JSON lines export")
     response = StreamingHttpResponse(
         selectors.audit_export_lines(levels=levels_for(actor), upto_seq=upto),

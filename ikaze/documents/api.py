@@ -14,6 +14,7 @@ from ikaze.accounts.api_routing import GuardedRouter
 from ikaze.documents import selectors, services
 from ikaze.documents.schemas import UploadedDocumentOut, document_out
 from ikaze.documents.views import download_response
+from ikaze.privacy.exports import require_export_basis
 
 router = GuardedRouter(tags=["documents"])
 
@@ -90,5 +91,8 @@ def list_documents(request: HttpRequest, query: Query[ListQuery]) -> Any:
 )
 def download(request: HttpRequest, document_id: uuid.UUID) -> Any:
     """The file's bytes, if the caller may read the record it is attached to (audited)."""
-    document, handle = selectors.document_read_for(actor=actor_of(request), document_id=document_id)
+    actor = actor_of(request)
+    selectors.document_get_for(actor=actor, document_id=document_id)  # out of reach: 404
+    require_export_basis(actor, "document", detail=str(document_id))  # SAFEGUARDS D2
+    document, handle = selectors.document_read_for(actor=actor, document_id=document_id)
     return download_response(document.original_name, document.content_type, handle)

@@ -20,6 +20,7 @@ from ikaze.accounts.decorators import requires
 from ikaze.core.errors import IkazeError, NotFound, PermissionDenied
 from ikaze.documents import selectors, services
 from ikaze.documents.forms import DocumentForm
+from ikaze.privacy.guard import export_refused_page
 
 
 def download_response(document_name: str, content_type: str, handle: object) -> FileResponse:
@@ -35,6 +36,11 @@ def download_response(document_name: str, content_type: str, handle: object) -> 
 @requires(Perm.DOCUMENT_VIEW)
 @require_GET
 def document_download(request: HttpRequest, document_id: str) -> HttpResponseBase:
+    # SAFEGUARDS D2: a download leaving the receiving state records its basis, or is refused
+    # (after the scope check: a document out of reach stays a 404).
+    selectors.document_get_for(actor=actor_of(request), document_id=document_id)
+    if refused := export_refused_page(request, "document", detail=str(document_id)):
+        return refused
     document, handle = selectors.document_read_for(actor=actor_of(request), document_id=document_id)
     return download_response(document.original_name, document.content_type, handle)
 

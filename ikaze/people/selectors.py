@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from ikaze.accounts.access import OrgKind, Perm
+from ikaze.accounts.access import OrgKind, Perm, Role
 from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import require, scoped_get
 from ikaze.agreements.parties import acts_from_command_line
@@ -23,7 +23,7 @@ from ikaze.people.models import (
     Person,
     SensitiveData,
 )
-from ikaze.privacy import vault
+from ikaze.privacy import restrictions, vault
 
 if TYPE_CHECKING:
     import polars as pl
@@ -200,6 +200,8 @@ class SensitiveView:
     health_consent: bool
     # The person's data key was destroyed (a purge, D4): the values are gone for good.
     erased: bool = False
+    # Processing restricted at the person's request (D3): only the monitor reads the values.
+    restricted: bool = False
 
 
 def sensitive_open(data: SensitiveData) -> SensitiveView:
@@ -220,6 +222,12 @@ def sensitive_data_for(*, actor: Actor, person: Person, purpose: str = "") -> Se
     D1)."""
     require(actor, Perm.SENSITIVE_VIEW, target_type="person", target_id=person.pk)
     data = SensitiveData.objects.filter(person=person).first()
+    if (
+        data is not None
+        and Role.MONITOR not in actor.roles
+        and restrictions.is_restricted(person.pk)
+    ):
+        return SensitiveView("", "", data.health_consent, restricted=True)
     with transaction.atomic():
         audit_read(
             actor=actor,

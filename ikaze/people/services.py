@@ -863,3 +863,54 @@ def households_join_bulk(
         for household_id, people in joined.items()
         if household_id in existed or not registered.isdisjoint(people)
     }
+
+
+def sensitive_data_rectify(*, actor: Actor, person_id: uuid.UUID, field: str, value: str) -> None:
+    """Correct one sensitive value (a rectification the data-protection officer accepted, D3),
+    through the one write path; audited without the values (the audit log holds none)."""
+    require(actor, Perm.PRIVACY_MANAGE, target_type="person", target_id=person_id)
+    if field not in SENSITIVE_COLUMNS:
+        raise ValidationError.for_field("field", gettext("Only health or vulnerabilities."))
+    value = normalise_text(value.strip())
+    if problem := text_problems(SensitiveData, {field: value}).get(field):
+        raise ValidationError(problem[0], details={"proposed_value": problem})
+    row = SensitiveData.objects.select_for_update().filter(person_id=person_id).first()
+    current = {"health": "", "vulnerabilities": "", "health_consent": False}
+    if row is not None:
+        current |= vault.open_many([row], SENSITIVE_COLUMNS)[0]
+        current["health_consent"] = row.health_consent
+    current[field] = value
+    if current["health"] and not current["health_consent"]:
+        raise ValidationError.for_field(
+            "proposed_value",
+            gettext("Health information may only be shared with the person's consent."),
+        )
+    sensitive_data_store(
+        [
+            SensitiveIn(
+                person_id=person_id,
+                health=str(current["health"]),
+                vulnerabilities=str(current["vulnerabilities"]),
+                health_consent=bool(current["health_consent"]),
+            )
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="person.sensitive.rectify",
+        target_type="person",
+        target_id=person_id,
+        after={"field": field},
+    )
+
+
+def sensitive_data_destroy(person_ids: Sequence[uuid.UUID]) -> int:
+    """Destroy these people's sensitive data for good (the purge, D4): their data keys are
+    shredded, then the sealed rows deleted. The caller checked holds and audits. Returns the
+    rows deleted."""
+    for pid in person_ids:
+        vault.destroy_subject_key(pid)
+    deleted = 0
+    for chunk in in_chunks(list(person_ids)):
+        deleted += SensitiveData.objects.filter(person_id__in=chunk).delete()[0]
+    return deleted

@@ -44,6 +44,7 @@ from ikaze.documents.selectors import (
 )
 from ikaze.documents.services import document_prepare
 from ikaze.people.selectors import person_documents
+from ikaze.privacy.guard import export_refused_page
 from ikaze.vetting import labels, selectors, services
 from ikaze.vetting.file_summary import approved_overrides, file_summary
 from ikaze.vetting.forms import (
@@ -136,6 +137,8 @@ def referral_list_csv(request: HttpRequest) -> HttpResponseBase:
     form, qs = _referral_filters(request)
     if qs is None:
         return _refused_filters(request, form)
+    if refused := export_refused_page(request, "referral_list_csv"):
+        return refused
     rows = list(sorted_for_export(request, qs=qs, columns=REFERRAL_COLUMNS, default_sort="-since"))
     selectors.referral_list_audited(actor=actor, referrals=rows)
     return csv_response(
@@ -511,6 +514,8 @@ def queue_csv(request: HttpRequest) -> HttpResponseBase:
     form, qs = _queue_filters(request)
     if qs is None:
         return _refused_filters(request, form)
+    if refused := export_refused_page(request, "vetting_queue_csv"):
+        return refused
     rows = _queue_rows(
         list(sorted_for_export(request, qs=qs, columns=QUEUE_COLUMNS, default_sort="submitted"))
     )
