@@ -283,6 +283,22 @@ WIRE_CODES = {
         "stay_closed",
         "no_placement",
     },
+    # Issue 15: the case after arrival, departures, complaints, monitors' access.
+    "protection": {
+        "case_closed",
+        "not_final",
+        "no_briefing",
+        "no_representation",
+        "not_reasoned",
+        "not_understood",
+        "stage_order",
+        "removal_blocked",
+        "refoulement",
+        "reason_forbidden",
+        "self_service_refused",
+        "monitor_revocation",
+        "request_decided",
+    },
 }
 
 
