@@ -134,6 +134,7 @@ ERROR_CODE_APPS = (
     "support",
     "privacy",
     "reports",
+    "protection",
 )
 
 

@@ -44,3 +44,7 @@ def test_bench_runs_at_smoke_size(name: str, tmp_path: Path) -> None:
         "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
     )
     assert figures["db"] == expected_db
+    if name == "rotate":  # issue 15: the figures it names, every value rotated
+        assert {"persons", "seconds", "values_rotated"} <= figures.keys()
+        assert figures["values_rotated"] == 2 * figures["persons"]
+        assert figures["old_key_values_left"] == 0

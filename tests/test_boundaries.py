@@ -28,6 +28,8 @@ def test_migrations_import_no_application_code():
                 f"{path.relative_to(ROOT)}: {n}"
                 for n in names
                 if n.split(".")[0] in ("ikaze", "config")
+                # The sealed column's field class is schema, as a Django field is (issue 15).
+                and n != "ikaze.privacy.fields"
             ]
     assert offenders == []
 

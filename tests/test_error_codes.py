@@ -298,6 +298,22 @@ WIRE_CODES = {
     },
     # Issue 16: a dashboard's filters, a monthly report's month or language.
     "reports": {"filter_invalid", "month_invalid"},
+    # Issue 15: the case after arrival, departures, complaints, monitors' access.
+    "protection": {
+        "case_closed",
+        "not_final",
+        "no_briefing",
+        "no_representation",
+        "not_reasoned",
+        "not_understood",
+        "stage_order",
+        "removal_blocked",
+        "refoulement",
+        "reason_forbidden",
+        "self_service_refused",
+        "monitor_revocation",
+        "request_decided",
+    },
 }
 
 

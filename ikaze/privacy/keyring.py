@@ -1,4 +1,4 @@
-"""The master keys that encrypt personal data at rest (SAFEGUARDS D1, ADR 00NN-h15b).
+"""The master keys that encrypt personal data at rest (SAFEGUARDS D1, ADR 0023-h15b).
 
 Where the keyring comes from, first match wins:
 

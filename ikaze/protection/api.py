@@ -20,6 +20,7 @@ from ikaze.protection.schemas import (
     AccessRequestOut,
     AccessRequestPage,
     BriefIn,
+    CaseDepartureIn,
     CaseDetailOut,
     CasePage,
     ClaimIn,
@@ -31,7 +32,6 @@ from ikaze.protection.schemas import (
     ComplaintReceiptOut,
     CourtIn,
     DecisionIn,
-    DepartureIn,
     InboxPage,
     InterviewIn,
     MilestoneIn,
@@ -222,7 +222,7 @@ def milestone(request: HttpRequest, case_id: str, payload: MilestoneIn) -> Any:
     perm=Perm.DEPARTURE_RECORD,
     response={200: CaseDetailOut, **_WRITE},
 )
-def depart(request: HttpRequest, case_id: str, payload: DepartureIn) -> Any:
+def depart(request: HttpRequest, case_id: str, payload: CaseDepartureIn) -> Any:
     """Record a departure through the non-refoulement lock (B6); a refusal alerts the monitor."""
     return _act(
         request,

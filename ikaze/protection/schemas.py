@@ -38,7 +38,7 @@ class CaseOut(Schema):
     outcome: str
 
 
-class DecisionOut(Schema):
+class StatusDecisionOut(Schema):
     id: uuid.UUID
     level: str
     result: str
@@ -51,7 +51,7 @@ class DecisionOut(Schema):
 class CaseDetailOut(CaseOut):
     stage: str
     removal_blocked: str
-    decisions: list[DecisionOut]
+    decisions: list[StatusDecisionOut]
 
 
 class CasePage(Schema):
@@ -144,7 +144,7 @@ class MilestoneIn(Schema):
     reached_on: IsoDate
 
 
-class DepartureIn(Schema):
+class CaseDepartureIn(Schema):
     destination: Annotated[str, Text(max_length=2, required=True)]
     departs_on: IsoDate
     voluntary_request_reference: Annotated[str, Text(max_length=100)] = ""

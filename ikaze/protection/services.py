@@ -300,6 +300,7 @@ def interview_record(
         )
     interview = Interview(
         case=case,
+        person_id=case.person_id,
         kind=kind,
         held_at=held_at,
         interpreter_language=interpreter_language,
@@ -364,6 +365,7 @@ def decision_record(
         raise StageOrder(gettext("This level is already decided."), details={"level": [level]})
     decision = StatusDecision(
         case=case,
+        person_id=case.person_id,
         level=level,
         result=result,
         decided_on=decided_on,
