@@ -78,6 +78,8 @@ urlpatterns = [
         name="fact_removal_answer",
     ),
     path("alerts/", views.alert_list, name="alert_list"),
+    path("alerts/export.csv", views.alert_list_export, name="alert_list_csv"),
+    path("alerts/export.xlsx", views.alert_list_export, {"fmt": "xlsx"}, name="alert_list_xlsx"),
     path("alerts/<uuid:alert_id>/resolve/", views.alert_resolve, name="alert_resolve"),
     path("overrides/", views.override_list, name="override_list"),
     path("monitor-notices/", views.monitor_notice_list, name="monitor_notice_list"),

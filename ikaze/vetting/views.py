@@ -35,6 +35,7 @@ from ikaze.core.errors import IkazeError, PermissionDenied, ValidationError
 from ikaze.core.forms import MessagePlace, add_service_errors
 from ikaze.core.pagination import paginate
 from ikaze.core.worklist import (
+    CSV_ROWS_MAX,
     Column,
     export_response,
     page_number,
@@ -1186,6 +1187,48 @@ def _alert_list_context(
 def alert_list(request: HttpRequest) -> HttpResponse:
     """Alerts on accepted people (SAFEGUARDS F5), to read and close (issue 11 item 5)."""
     return render(request, "vetting/vetting/alert_list.html", _alert_list_context(request))
+
+
+@requires(Perm.REFERRAL_DECIDE)
+@require_GET
+def alert_list_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
+    """The alerts the page's filters keep (bounded), as CSV or XLSX."""
+    actor = actor_of(request)
+    state = request.GET.get("state", "open")
+    if state not in dict(ALERT_FILTERS):
+        state = "open"
+    qs = selectors.alert_list_for(
+        actor=actor,
+        open_only=state == "open",
+        resolved_only=state == "resolved",
+        agreement=request.GET.get("agreement", "").strip(),
+    )
+    return export_response(
+        request,
+        fmt=fmt,
+        filename="alerts",
+        header=[
+            _("Person"),
+            _("Agreement"),
+            _("Raised"),
+            _("Rules"),
+            _("Reason"),
+            _("Closed"),
+            _("Resolution"),
+        ],
+        rows=(
+            [
+                a.referral.person.full_name,
+                a.referral.agreement.code,
+                f"{a.raised_at:%Y-%m-%d %H:%M}",
+                " ".join(a.rule_ids),
+                a.reason,
+                f"{a.resolved_at:%Y-%m-%d}" if a.resolved_at else "",
+                a.resolution,
+            ]
+            for a in qs[:CSV_ROWS_MAX]
+        ),
+    )
 
 
 @requires(Perm.REFERRAL_DECIDE)

@@ -102,3 +102,23 @@ def test_people_agreements_and_facilities_export_as_their_pages_list() -> None:
     ws = openpyxl.load_workbook(io.BytesIO(facilities.content)).active
     assert [c.value for c in ws[1]] == ["Facility", "District", "Units", "Beds", "Beds taken"]
     assert signed_in(f.liaison()).get("/reception/export.csv").status_code == 403
+
+
+def test_alerts_and_incidents_export_under_their_pages_permissions() -> None:
+    from ikaze.accounts.access import Role
+
+    officer = signed_in(f.vetting_officer())
+    alerts = officer.get("/vetting/alerts/export.xlsx?state=all")
+    assert alerts.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(alerts.content)).active
+    assert [c.value for c in ws[1]][:3] == ["Person", "Agreement", "Raised"]
+    assert (
+        "/vetting/alerts/export.xlsx?state=open" in officer.get("/vetting/alerts/").content.decode()
+    )
+    # The monitor reads incidents; the sending liaison reads no alert.
+    assert signed_in(f.liaison()).get("/vetting/alerts/export.csv").status_code == 403
+    reception = signed_in(f.actor(Role.RECEPTION_OFFICER))
+    incidents = reception.get("/movements/incidents/export.csv?open=1")
+    assert incidents.status_code == 200
+    body = b"".join(incidents.streaming_content).decode()  # type: ignore[attr-defined]
+    assert body == "Opened,Movement,Kind,Detail,Explanation\r\n"
