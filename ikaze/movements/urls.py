@@ -5,6 +5,8 @@ from ikaze.movements import views
 app_name = "movements"
 urlpatterns = [
     path("", views.movement_board, name="board"),
+    path("export.csv", views.movement_board_export, name="board_csv"),
+    path("export.xlsx", views.movement_board_export, {"fmt": "xlsx"}, name="board_xlsx"),
     path("new/", views.movement_propose, name="propose"),
     path("incidents/", views.incident_list, name="incidents"),
     path("incidents/export.csv", views.incident_list_export, name="incidents_csv"),

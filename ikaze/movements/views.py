@@ -71,6 +71,49 @@ def movement_board(request: HttpRequest) -> HttpResponse:
     return _board(request)
 
 
+@requires(Perm.MOVEMENT_VIEW)
+@require_GET
+def movement_board_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
+    """The movements the board lists (its status filter kept), as CSV or XLSX."""
+    actor = actor_of(request)
+    movements = selectors.movement_list_for(actor=actor, status=request.GET.get("status", ""))
+    rows = []
+    for m in movements[:CSV_ROWS_MAX]:
+        rec = selectors.movement_reconciliation(movement=m)
+        rows.append(
+            [
+                m.departure_date.isoformat() if m.departure_date else "",
+                f"{m.carrier} {m.flight_number}",
+                f"{m.origin} → {m.destination}",
+                m.agreement.code,
+                m.get_status_display(),
+                rec.manifest,
+                m.seats,
+                rec.boarded,
+                rec.arrived,
+                rec.checked_in,
+            ]
+        )
+    return export_response(
+        request,
+        fmt=fmt,
+        filename="movements",
+        header=[
+            _("Date"),
+            _("Flight"),
+            _("Route"),
+            _("Agreement"),
+            _("Status"),
+            _("Manifest"),
+            _("Seats"),
+            _("Boarded"),
+            _("Arrived"),
+            _("Checked in"),
+        ],
+        rows=rows,
+    )
+
+
 @requires(Perm.MOVEMENT_PROPOSE)
 @require_POST
 def movement_propose(request: HttpRequest) -> HttpResponse:

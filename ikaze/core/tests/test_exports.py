@@ -122,3 +122,18 @@ def test_alerts_and_incidents_export_under_their_pages_permissions() -> None:
     assert incidents.status_code == 200
     body = b"".join(incidents.streaming_content).decode()  # type: ignore[attr-defined]
     assert body == "Opened,Movement,Kind,Detail,Explanation\r\n"
+
+
+def test_the_movement_board_exports_its_movements() -> None:
+    from ikaze.accounts.access import Role
+
+    reception = signed_in(f.actor(Role.RECEPTION_OFFICER))
+    board = reception.get("/movements/export.xlsx?status=locked")
+    assert board.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(board.content)).active
+    assert [c.value for c in ws[1]][:4] == ["Date", "Flight", "Route", "Agreement"]
+    assert (
+        "/movements/export.xlsx?status=locked"
+        in reception.get("/movements/?status=locked").content.decode()
+    )
+    assert Client().get("/movements/export.csv").status_code == 302
