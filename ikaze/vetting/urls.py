@@ -84,6 +84,17 @@ urlpatterns = [
     path("overrides/", views.override_list, name="override_list"),
     path("monitor-notices/", views.monitor_notice_list, name="monitor_notice_list"),
     path(
+        "monitor-notices/export.csv",
+        views.monitor_notice_list_export,
+        name="monitor_notice_list_csv",
+    ),
+    path(
+        "monitor-notices/export.xlsx",
+        views.monitor_notice_list_export,
+        {"fmt": "xlsx"},
+        name="monitor_notice_list_xlsx",
+    ),
+    path(
         "overrides/<uuid:override_id>/second/",
         views.override_second,
         name="override_second",

@@ -1337,6 +1337,30 @@ def monitor_notice_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@requires(Perm.MONITOR_NOTICE_VIEW)
+@require_GET
+def monitor_notice_list_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
+    """What the monitor was told, as CSV or XLSX."""
+    actor = actor_of(request)
+    notices = selectors.monitor_notice_list_for(actor=actor)[:CSV_ROWS_MAX]
+    return export_response(
+        request,
+        fmt=fmt,
+        filename="monitor-notices",
+        header=[_("When"), _("What"), _("Rule"), _("Person"), _("Details")],
+        rows=(
+            [
+                f"{n.created_at:%Y-%m-%d %H:%M}",
+                n.get_kind_display(),
+                n.override.rule_id if n.override is not None else "",
+                n.referral.person.full_name,
+                n.message,
+            ]
+            for n in notices
+        ),
+    )
+
+
 @requires(Perm.OVERRIDE_APPROVE)
 @require_POST
 def override_second(request: HttpRequest, override_id: str) -> HttpResponseBase:

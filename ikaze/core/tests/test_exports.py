@@ -137,3 +137,19 @@ def test_the_movement_board_exports_its_movements() -> None:
         in reception.get("/movements/?status=locked").content.decode()
     )
     assert Client().get("/movements/export.csv").status_code == 302
+
+
+def test_manifest_imports_and_monitor_notices_export() -> None:
+    from ikaze.accounts.access import Role
+
+    liaison = signed_in(f.liaison())
+    imports = liaison.get("/intake/export.csv")
+    assert imports.status_code == 200
+    body = b"".join(imports.streaming_content).decode()  # type: ignore[attr-defined]
+    assert body.startswith("File,Agreement,Uploaded,Status,Rows")
+    monitor = signed_in(f.actor(Role.MONITOR))
+    notices = monitor.get("/vetting/monitor-notices/export.xlsx")
+    assert notices.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(notices.content)).active
+    assert [c.value for c in ws[1]] == ["When", "What", "Rule", "Person", "Details"]
+    assert liaison.get("/vetting/monitor-notices/export.csv").status_code == 403
