@@ -20,6 +20,7 @@ from ikaze.reports.forms import EARLIEST
 from ikaze.reports.models import MonthlyReport
 
 # The job makes the report in its own name (the request names who asked).
+# The command line asks as the job too (`ikaze monthly_report`).
 REPORT_JOB = command_line_actor(roles=frozenset({Role.MONITOR}), label="system:monthly report")
 
 

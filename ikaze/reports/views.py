@@ -176,7 +176,7 @@ def monthly_make(request: HttpRequest) -> HttpResponse:
     form = MonthlyReportForm(request.POST)
     if not form.is_valid():
         return _monthly_page(request, form=form, status=400)
-    language = request.POST.get("language") or translation.get_language() or "en"
+    language = request.POST.get("report_language") or translation.get_language() or "en"
     try:
         services.monthly_report_request(
             actor=actor, month=form.cleaned_data["month"], language=language

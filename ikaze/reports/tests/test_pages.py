@@ -144,13 +144,13 @@ def test_the_make_button_queues_the_job_and_refuses_bad_months(
     client_for, db, django_capture_on_commit_callbacks
 ):
     c = client_for(Role.MONITOR)
-    bad = c.post("/reports/monthly/new/", {"month": "2026-13", "language": "en"})
+    bad = c.post("/reports/monthly/new/", {"month": "2026-13", "report_language": "en"})
     assert bad.status_code == 400
     assert "Enter the month as YYYY-MM." in bad.content.decode()
     assert MonthlyReport.objects.count() == 0
     month = clock.today_local().replace(day=1).strftime("%Y-%m")
     with django_capture_on_commit_callbacks(execute=True):
-        ok = c.post("/reports/monthly/new/", {"month": month, "language": "rw"})
+        ok = c.post("/reports/monthly/new/", {"month": month, "report_language": "rw"})
     assert ok.status_code == 302
     report = MonthlyReport.objects.get()
     assert (report.status, report.language) == ("queued", "rw")
