@@ -158,3 +158,13 @@ def test_the_make_button_queues_the_job_and_refuses_bad_months(
 
     assert DBTaskResult.objects.filter(args_kwargs__args=[str(report.pk)]).count() == 1
     translation.deactivate()
+
+
+def test_the_command_makes_and_keeps_the_report(crafted, capsys):
+    from django.core.management import call_command
+
+    call_command("monthly_report", "--month", "2026-02", "--language", "es")
+    report = MonthlyReport.objects.get()
+    assert (report.month, report.language, report.status) == (dt.date(2026, 2, 1), "es", "done")
+    assert bytes(report.pdf).startswith(b"%PDF")
+    assert '"status": "done"' in capsys.readouterr().out
