@@ -119,7 +119,9 @@ def counted_at(f: Filters) -> dt.datetime | None:
     return refresh.refreshed_at if refresh is not None else None
 
 
-def _summary(figure: str, f: Filters, by: tuple[str, ...]) -> list[dict[str, Any]] | None:
+def _summary(
+    figure: str, f: Filters, by: tuple[str, ...], *, key: str = ""
+) -> list[dict[str, Any]] | None:
     """The figure from the pre-aggregated counts (ADR 0023), or None to count live."""
     months = _whole_months(f)
     if f.live or months is None or reports.counts_refreshed() is None:
@@ -132,14 +134,15 @@ def _summary(figure: str, f: Filters, by: tuple[str, ...]) -> list[dict[str, Any
         agreement_ids=scope.agreement_ids,
         nationality=scope.nationality,
         by=by,
+        key=key,
     )
 
 
 def _summary_rows(
-    figure: str, f: Filters, *, agreement: bool, key2: bool = False
+    figure: str, f: Filters, *, agreement: bool, key2: bool = False, key: str = ""
 ) -> list[CountRow] | None:
     by = ("month", *(["agreement_code"] if agreement else []), "key", *(["key2"] if key2 else []))
-    raw = _summary(figure, f, by)
+    raw = _summary(figure, f, by, key=key)
     if raw is None:
         return None
     return [
@@ -188,17 +191,19 @@ def referrals_by_month(filters: Filters) -> list[CountRow]:
     )
 
 
-def decisions_by_month(filters: Filters) -> list[CountRow]:
+def decisions_by_month(filters: Filters, *, outcome: str = "") -> list[CountRow]:
     """Decisions by month, agreement, outcome (key) and refusal reason (key2).
 
     A refusal with several reasons counts once under each; one without a recorded reason code
     counts under "" (so the outcomes' totals are the rows with key2 "" or the first reason).
     """
-    summary = _summary_rows("decisions", filters, agreement=True, key2=True)
+    summary = _summary_rows("decisions", filters, agreement=True, key2=True, key=outcome)
     if summary is not None:
         return summary
     merged: dict[tuple[str, str, str, str], int] = defaultdict(int)
     for r in vetting.decision_counts(scope=filters.scope()):
+        if outcome and r["outcome"] != outcome:
+            continue
         codes = r["reason_codes"] or [""]
         for code in codes if isinstance(codes, list) else [codes]:
             merged[(_month(r["month"]), r["referral__agreement__code"], r["outcome"], code)] += r[
@@ -268,13 +273,15 @@ PROCESSING_STEPS = (
 def processing_times(filters: Filters) -> list[DurationRow]:
     """Days from referral to decision, acceptance to departure, departure to arrival, and
     referral to arrival, as distributions (day buckets, median and 90th percentile)."""
-    if _whole_months(filters) is not None and not filters.live and reports.counts_refreshed():
+    buckets = _summary("time:", filters, ("figure", "key"))
+    if buckets is not None:  # one query for the four steps
         return [
             _distribution(
                 step,
                 [
                     {"bucket": int(r["key"]), "n": r["n"]}
-                    for r in _summary(f"time:{step}", filters, ("key",)) or []
+                    for r in buckets
+                    if r["figure"] == f"time:{step}"
                 ],
             )
             for step in PROCESSING_STEPS

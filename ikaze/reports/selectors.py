@@ -44,10 +44,16 @@ def month_counts(
     agreement_ids: tuple[uuid.UUID, ...] | None,
     nationality: str,
     by: tuple[str, ...],
+    key: str = "",
 ) -> list[dict[str, Any]]:
     """Sum a figure's pre-aggregated counts over whole months, grouped by `by` (of month,
     agreement_code, key, key2), narrowed as the live selectors narrow."""
-    qs = MonthCount.objects.filter(figure=figure)
+    # A figure ending in ":" reads every figure of that family ("time:" for the four steps).
+    qs = (
+        MonthCount.objects.filter(figure__startswith=figure)
+        if figure.endswith(":")
+        else MonthCount.objects.filter(figure=figure)
+    )
     if first is not None:
         qs = qs.filter(month__gte=first)
     if last is not None:
@@ -56,4 +62,6 @@ def month_counts(
         qs = qs.filter(agreement_id__in=agreement_ids)
     if nationality:
         qs = qs.filter(nationality=nationality)
+    if key:
+        qs = qs.filter(key=key)
     return list(qs.values(*by).annotate(n=Sum("n")).order_by(*by))
