@@ -82,6 +82,13 @@ urlpatterns = [
     path("alerts/export.xlsx", views.alert_list_export, {"fmt": "xlsx"}, name="alert_list_xlsx"),
     path("alerts/<uuid:alert_id>/resolve/", views.alert_resolve, name="alert_resolve"),
     path("overrides/", views.override_list, name="override_list"),
+    path("overrides/export.csv", views.override_list_export, name="override_list_csv"),
+    path(
+        "overrides/export.xlsx",
+        views.override_list_export,
+        {"fmt": "xlsx"},
+        name="override_list_xlsx",
+    ),
     path("monitor-notices/", views.monitor_notice_list, name="monitor_notice_list"),
     path(
         "monitor-notices/export.csv",

@@ -1337,6 +1337,45 @@ def monitor_notice_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@requires(Perm.OVERRIDE_VIEW)
+@require_GET
+def override_list_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
+    """The overrides of the status the page shows, as CSV or XLSX."""
+    actor = actor_of(request)
+    status = request.GET.get("status", "requested")
+    if status not in dict(OVERRIDE_FILTERS):
+        status = "requested"
+    overrides = selectors.override_list_for(actor=actor, status=status)[:CSV_ROWS_MAX]
+    return export_response(
+        request,
+        fmt=fmt,
+        filename="overrides",
+        header=[
+            _("Person"),
+            _("Rule"),
+            _("Requested by"),
+            _("Requested"),
+            _("Justification"),
+            _("Status"),
+            _("Second officer"),
+            _("Answer"),
+        ],
+        rows=(
+            [
+                o.referral.person.full_name,
+                o.rule_id,
+                o.requested_by_name,
+                f"{o.requested_at:%Y-%m-%d}",
+                o.request_justification,
+                o.get_status_display(),
+                o.seconded_by_name,
+                o.second_justification,
+            ]
+            for o in overrides
+        ),
+    )
+
+
 @requires(Perm.MONITOR_NOTICE_VIEW)
 @require_GET
 def monitor_notice_list_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:

@@ -153,3 +153,18 @@ def test_manifest_imports_and_monitor_notices_export() -> None:
     ws = openpyxl.load_workbook(io.BytesIO(notices.content)).active
     assert [c.value for c in ws[1]] == ["When", "What", "Rule", "Person", "Details"]
     assert liaison.get("/vetting/monitor-notices/export.csv").status_code == 403
+
+
+def test_the_override_list_exports_the_status_shown() -> None:
+    from ikaze.accounts.access import Role
+
+    monitor = signed_in(f.actor(Role.MONITOR))
+    res = monitor.get("/vetting/overrides/export.csv?status=approved")
+    assert res.status_code == 200
+    body = b"".join(res.streaming_content).decode()  # type: ignore[attr-defined]
+    assert body.startswith("Person,Rule,Requested by,Requested,Justification,Status")
+    assert (
+        "/vetting/overrides/export.xlsx?status=approved"
+        in monitor.get("/vetting/overrides/?status=approved").content.decode()
+    )
+    assert signed_in(f.liaison()).get("/vetting/overrides/export.xlsx").status_code == 403
