@@ -160,8 +160,14 @@ class BenchDatabase:
 
 
 @contextmanager
-def bench_database(*, migrate: bool = True, keep: bool = False) -> Iterator[BenchDatabase]:
+def bench_database(
+    *, migrate: bool = True, keep: bool = False, reuse: bool = False
+) -> Iterator[BenchDatabase]:
     """Point Django at a fresh database for the benchmark, migrate it, drop it afterwards.
+
+    With `reuse` on PostgreSQL, an existing database of that name is kept as it is (migrated
+    forward) and kept afterwards: a benchmark whose data set takes minutes to make checks its
+    own completion marker and makes it only once.
 
     Without DATABASE_URL: a new SQLite file under a temporary IKAZE_HOME (your own
     var/ikaze.sqlite3 is never touched). With a PostgreSQL DATABASE_URL: a database named
@@ -183,7 +189,11 @@ def bench_database(*, migrate: bool = True, keep: bool = False) -> Iterator[Benc
         env["IKAZE_HOME"] = home
     elif conn.vendor == "postgresql":
         name = os.environ.get("IKAZE_BENCH_DB", "ikaze_bench")
-        _pg_recreate(original, name)
+        if reuse:
+            _pg_ensure(original, name)
+            keep = True
+        else:
+            _pg_recreate(original, name)
         env["DATABASE_URL"] = _with_db_name(os.environ["DATABASE_URL"], name)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise SystemExit(f"unsupported database vendor {conn.vendor}")
@@ -232,6 +242,15 @@ def _pg_recreate(settings_dict: Mapping[str, Any], name: str) -> None:
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def _pg_ensure(settings_dict: Mapping[str, Any], name: str) -> None:
+    from psycopg import sql
+
+    with _pg_admin(settings_dict) as admin:
+        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not found:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def _pg_drop(settings_dict: Mapping[str, Any], name: str) -> None:

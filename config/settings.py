@@ -214,6 +214,9 @@ IKAZE_RECEIVING_TIME_ZONE = os.environ.get("IKAZE_RECEIVING_TIME_ZONE", "Africa/
 # hours after it happened needs a second officer's confirmation before it counts.
 IKAZE_LATE_FACT_DAYS = int(os.environ.get("IKAZE_LATE_FACT_DAYS", "7"))
 IKAZE_LATE_SERVICE_HOURS = int(os.environ.get("IKAZE_LATE_SERVICE_HOURS", "48"))
+# SAFEGUARDS C3: the public statistics hide any group smaller than this (at least 5; a check
+# refuses less). ikaze/reports/disclosure.py, ADR 00NN-h16b.
+IKAZE_DISCLOSURE_THRESHOLD = int(os.environ.get("IKAZE_DISCLOSURE_THRESHOLD", "5"))
 
 # --- static and files ----------------------------------------------------------------------
 STATIC_URL = "/static/"

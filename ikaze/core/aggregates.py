@@ -49,6 +49,14 @@ def narrowed(
     return qs
 
 
+def detail_fields(detail: bool, agreement: str, person: str | None) -> list[str]:
+    """The extra group-by fields of the pre-aggregated counts: the agreement's id and the
+    person's first nationality (none without `detail`)."""
+    if not detail:
+        return []
+    return [agreement, *([f"{person}__nationalities__0"] if person else [])]
+
+
 def month_of(field: str) -> TruncMonth:
     """The month (in the receiving state's time zone) a datetime field falls in."""
     return TruncMonth(field, tzinfo=clock.local_zone())

@@ -20,6 +20,14 @@ def check_ikaze_settings(app_configs: Any, **kwargs: Any) -> list[Error | Warnin
                 id="ikaze.E001",
             )
         )
+    # SAFEGUARDS C3: a public figure never shows a group under 5 (ikaze/reports/disclosure.py).
+    if int(getattr(settings, "IKAZE_DISCLOSURE_THRESHOLD", 5)) < 5:
+        problems.append(
+            Error(
+                "IKAZE_DISCLOSURE_THRESHOLD must be at least 5 (SAFEGUARDS C3).",
+                id="ikaze.E010",
+            )
+        )
     if getattr(settings, "IKAZE_PRODUCTION", False) and settings.SECRET_KEY.startswith("insecure-"):
         problems.append(Error("IKAZE_SECRET_KEY must be set in production.", id="ikaze.E002"))
     return problems

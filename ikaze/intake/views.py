@@ -22,7 +22,7 @@ from ikaze.agreements.selectors import (
 from ikaze.core.errors import IkazeError, PermissionDenied
 from ikaze.core.forms import add_service_errors
 from ikaze.core.pagination import paginate
-from ikaze.core.worklist import page_number
+from ikaze.core.worklist import CSV_ROWS_MAX, export_response, page_number
 from ikaze.intake import manifest, selectors, services
 from ikaze.intake.forms import AgreementChoiceForm, UploadForm
 
@@ -164,3 +164,39 @@ def template_xlsx(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="ikaze-manifest-template.xlsx"'
     return response
+
+
+@requires(Perm.INTAKE_VIEW)
+@require_GET
+def batch_list_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
+    """The manifest imports the page lists, as CSV or XLSX."""
+    actor = actor_of(request)
+    batches = selectors.batch_list_for(actor=actor)[:CSV_ROWS_MAX]
+    return export_response(
+        request,
+        fmt=fmt,
+        filename="manifest-imports",
+        header=[
+            _("File"),
+            _("Agreement"),
+            _("Uploaded"),
+            _("Status"),
+            _("Rows"),
+            _("Imported"),
+            _("Rejected"),
+            _("Possible duplicates"),
+        ],
+        rows=(
+            [
+                b.file_name,
+                b.agreement.code,
+                f"{b.created_at:%Y-%m-%d %H:%M}",
+                b.get_status_display(),
+                b.rows_total,
+                b.imported,
+                b.rejected,
+                b.possible_duplicates,
+            ]
+            for b in batches
+        ),
+    )

@@ -14,7 +14,7 @@ from ikaze.accounts.actor import Actor
 from ikaze.accounts.guards import scoped_get
 from ikaze.agreements.parties import acts_from_command_line
 from ikaze.core import clock
-from ikaze.core.aggregates import Scope, duration_bucket, month_of, narrowed
+from ikaze.core.aggregates import Scope, detail_fields, duration_bucket, month_of, narrowed
 from ikaze.movements.models import Incident, ManifestEntry, Movement, MovementStatus
 from ikaze.movements.reconciliation import (
     ACCOMMODATION_WITHIN,
@@ -171,7 +171,7 @@ def arrived_entry_of(*, person_id: Any) -> ManifestEntry | None:
 # --- counts for the reports app (issue 16: ikaze/reports/figures.py) ---------------------------
 
 
-def arrival_counts(*, scope: Scope) -> list[dict[str, Any]]:
+def arrival_counts(*, scope: Scope, detail: bool = False) -> list[dict[str, Any]]:
     """Count arrived people by month of arrival, agreement and (first) nationality."""
     qs = narrowed(
         ManifestEntry.objects.filter(arrived_at__isnull=False, removed_at__isnull=True),
@@ -182,7 +182,12 @@ def arrival_counts(*, scope: Scope) -> list[dict[str, Any]]:
     )
     return list(
         qs.annotate(month=month_of("arrived_at"))
-        .values("month", "movement__agreement__code", "person__nationalities__0")
+        .values(
+            "month",
+            "movement__agreement__code",
+            "person__nationalities__0",
+            *detail_fields(detail, "movement__agreement_id", None),
+        )
         .annotate(n=Count("id"))
         .order_by("month", "movement__agreement__code")
     )
@@ -205,7 +210,7 @@ def incident_counts(*, scope: Scope) -> list[dict[str, Any]]:
     )
 
 
-def travel_time_buckets(*, scope: Scope, start: str) -> list[dict[str, Any]]:
+def travel_time_buckets(*, scope: Scope, start: str, detail: bool = False) -> list[dict[str, Any]]:
     """Count arrived people by how long their arrival came after `start` (day buckets):
     "decision" (the referral's acceptance), "departure" or "referral" (its submission)."""
     starts = {
@@ -227,8 +232,12 @@ def travel_time_buckets(*, scope: Scope, start: str) -> list[dict[str, Any]]:
         person="person",
     )
     return list(
-        qs.annotate(bucket=duration_bucket(starts[start], end))
-        .values("bucket")
+        qs.annotate(bucket=duration_bucket(starts[start], end), month=month_of("arrived_at"))
+        .values(
+            "bucket",
+            *(["month"] if detail else []),
+            *detail_fields(detail, "movement__agreement_id", "person"),
+        )
         .annotate(n=Count("id"))
         .order_by("bucket")
     )

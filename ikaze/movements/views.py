@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -18,6 +18,7 @@ from ikaze.accounts.decorators import requires
 from ikaze.agreements import selectors as agreements
 from ikaze.core.errors import IkazeError
 from ikaze.core.forms import add_service_errors
+from ikaze.core.worklist import CSV_ROWS_MAX, export_response
 from ikaze.movements import selectors, services
 from ikaze.movements.forms import (
     ArriveForm,
@@ -68,6 +69,49 @@ def _board(
 @require_GET
 def movement_board(request: HttpRequest) -> HttpResponse:
     return _board(request)
+
+
+@requires(Perm.MOVEMENT_VIEW)
+@require_GET
+def movement_board_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
+    """The movements the board lists (its status filter kept), as CSV or XLSX."""
+    actor = actor_of(request)
+    movements = selectors.movement_list_for(actor=actor, status=request.GET.get("status", ""))
+    rows = []
+    for m in movements[:CSV_ROWS_MAX]:
+        rec = selectors.movement_reconciliation(movement=m)
+        rows.append(
+            [
+                m.departure_date.isoformat() if m.departure_date else "",
+                f"{m.carrier} {m.flight_number}",
+                f"{m.origin} → {m.destination}",
+                m.agreement.code,
+                m.get_status_display(),
+                rec.manifest,
+                m.seats,
+                rec.boarded,
+                rec.arrived,
+                rec.checked_in,
+            ]
+        )
+    return export_response(
+        request,
+        fmt=fmt,
+        filename="movements",
+        header=[
+            _("Date"),
+            _("Flight"),
+            _("Route"),
+            _("Agreement"),
+            _("Status"),
+            _("Manifest"),
+            _("Seats"),
+            _("Boarded"),
+            _("Arrived"),
+            _("Checked in"),
+        ],
+        rows=rows,
+    )
 
 
 @requires(Perm.MOVEMENT_PROPOSE)
@@ -291,6 +335,31 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             "open_only": open_only,
             "can_explain": actor.can(Perm.INCIDENT_EXPLAIN),
         },
+    )
+
+
+@requires(Perm.MOVEMENT_VIEW)
+@require_GET
+def incident_list_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
+    """The incidents the page lists (bounded as it is), as CSV or XLSX."""
+    actor = actor_of(request)
+    open_only = request.GET.get("open") == "1"
+    incidents = selectors.incident_list_for(actor=actor, open_only=open_only)[:CSV_ROWS_MAX]
+    return export_response(
+        request,
+        fmt=fmt,
+        filename="incidents",
+        header=[_("Opened"), _("Movement"), _("Kind"), _("Detail"), _("Explanation")],
+        rows=(
+            [
+                f"{i.opened_at:%Y-%m-%d %H:%M}",
+                f"{i.movement.carrier} {i.movement.flight_number}",
+                i.get_kind_display(),
+                i.detail,
+                i.explanation,
+            ]
+            for i in incidents
+        ),
     )
 
 

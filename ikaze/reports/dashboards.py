@@ -86,7 +86,7 @@ def decisions(f: Filters) -> ChartData:
 
 
 def refusal_reasons(f: Filters) -> ChartData:
-    rows = [r for r in figures.decisions_by_month(f) if r.key == "refused"]
+    rows = figures.decisions_by_month(f, outcome="refused")
     names = vetting.report_labels()["reason"]
     keyed = [
         figures.CountRow(period=r.period, agreement=r.agreement, key=r.key2, count=r.count)

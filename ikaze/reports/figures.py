@@ -23,6 +23,7 @@ from ikaze.core import clock
 from ikaze.core.aggregates import BUCKET_EDGES_DAYS, Scope, bucket_label
 from ikaze.movements import selectors as movements
 from ikaze.reception import selectors as reception
+from ikaze.reports import selectors as reports
 from ikaze.vetting import selectors as vetting
 
 
@@ -36,6 +37,9 @@ class Filters:
     nationality: str | None = None  # ISO 3166-1 alpha-2
     # The agreements the reader may see (None: all); the chosen agreement must be one of them.
     within: tuple[uuid.UUID, ...] | None = None
+    # Count from the live tables even when pre-aggregated counts could answer (the monthly
+    # report, and the tests that pin the two paths together).
+    live: bool = False
 
     def scope(self) -> Scope:
         """The selectors' scope: dates become the receiving state's local midnights."""
@@ -98,6 +102,61 @@ class OccupancyRow:
     occupied: int
 
 
+def _whole_months(f: Filters) -> tuple[dt.date | None, dt.date | None] | None:
+    """The first and last month of a period of whole months; None for any other period."""
+    if f.start is not None and f.start.day != 1:
+        return None
+    if f.end is not None and (f.end + dt.timedelta(days=1)).day != 1:
+        return None
+    return (f.start, f.end.replace(day=1) if f.end else None)
+
+
+def counted_at(f: Filters) -> dt.datetime | None:
+    """When the pre-aggregated counts these filters read were made (None: live figures)."""
+    if f.live or _whole_months(f) is None:
+        return None
+    refresh = reports.counts_refreshed()
+    return refresh.refreshed_at if refresh is not None else None
+
+
+def _summary(
+    figure: str, f: Filters, by: tuple[str, ...], *, key: str = ""
+) -> list[dict[str, Any]] | None:
+    """The figure from the pre-aggregated counts (ADR 0023), or None to count live."""
+    months = _whole_months(f)
+    if f.live or months is None or reports.counts_refreshed() is None:
+        return None
+    scope = f.scope()
+    return reports.month_counts(
+        figure=figure,
+        first=months[0],
+        last=months[1],
+        agreement_ids=scope.agreement_ids,
+        nationality=scope.nationality,
+        by=by,
+        key=key,
+    )
+
+
+def _summary_rows(
+    figure: str, f: Filters, *, agreement: bool, key2: bool = False, key: str = ""
+) -> list[CountRow] | None:
+    by = ("month", *(["agreement_code"] if agreement else []), "key", *(["key2"] if key2 else []))
+    raw = _summary(figure, f, by, key=key)
+    if raw is None:
+        return None
+    return [
+        CountRow(
+            period=_month(r["month"]),
+            agreement=r.get("agreement_code", ""),
+            key=r["key"],
+            key2=r.get("key2", ""),
+            count=int(r["n"]),
+        )
+        for r in raw
+    ]
+
+
 def _month(value: Any) -> str:
     if value is None:
         return ""
@@ -124,19 +183,27 @@ def _rows(
 
 def referrals_by_month(filters: Filters) -> list[CountRow]:
     """Submitted referrals by month, agreement and status now (key)."""
+    summary = _summary_rows("referrals", filters, agreement=True)
+    if summary is not None:
+        return summary
     return _rows(
         vetting.referral_counts(scope=filters.scope()), agreement="agreement__code", key="status"
     )
 
 
-def decisions_by_month(filters: Filters) -> list[CountRow]:
+def decisions_by_month(filters: Filters, *, outcome: str = "") -> list[CountRow]:
     """Decisions by month, agreement, outcome (key) and refusal reason (key2).
 
     A refusal with several reasons counts once under each; one without a recorded reason code
     counts under "" (so the outcomes' totals are the rows with key2 "" or the first reason).
     """
+    summary = _summary_rows("decisions", filters, agreement=True, key2=True, key=outcome)
+    if summary is not None:
+        return summary
     merged: dict[tuple[str, str, str, str], int] = defaultdict(int)
     for r in vetting.decision_counts(scope=filters.scope()):
+        if outcome and r["outcome"] != outcome:
+            continue
         codes = r["reason_codes"] or [""]
         for code in codes if isinstance(codes, list) else [codes]:
             merged[(_month(r["month"]), r["referral__agreement__code"], r["outcome"], code)] += r[
@@ -150,6 +217,9 @@ def decisions_by_month(filters: Filters) -> list[CountRow]:
 
 def decision_outcomes(filters: Filters) -> list[CountRow]:
     """Decisions by month and outcome only (each decision once)."""
+    summary = _summary_rows("decision_outcomes", filters, agreement=False)
+    if summary is not None:
+        return summary
     merged: dict[tuple[str, str], int] = defaultdict(int)
     for r in vetting.decision_counts(scope=filters.scope()):
         merged[(_month(r["month"]), r["outcome"])] += r["n"]
@@ -160,6 +230,9 @@ def decision_outcomes(filters: Filters) -> list[CountRow]:
 
 def blocks_by_rule(filters: Filters) -> list[CountRow]:
     """Referrals a safeguard rule blocked, by month evaluated and rule (key)."""
+    summary = _summary_rows("blocks", filters, agreement=False)
+    if summary is not None:
+        return summary
     return _rows(vetting.block_counts(scope=filters.scope()), agreement=None, key="rule_id")
 
 
@@ -200,6 +273,19 @@ PROCESSING_STEPS = (
 def processing_times(filters: Filters) -> list[DurationRow]:
     """Days from referral to decision, acceptance to departure, departure to arrival, and
     referral to arrival, as distributions (day buckets, median and 90th percentile)."""
+    buckets = _summary("time:", filters, ("figure", "key"))
+    if buckets is not None:  # one query for the four steps
+        return [
+            _distribution(
+                step,
+                [
+                    {"bucket": int(r["key"]), "n": r["n"]}
+                    for r in buckets
+                    if r["figure"] == f"time:{step}"
+                ],
+            )
+            for step in PROCESSING_STEPS
+        ]
     scope = filters.scope()
     return [
         _distribution("referral_decision", vetting.decision_time_buckets(scope=scope)),
@@ -217,6 +303,9 @@ def processing_times(filters: Filters) -> list[DurationRow]:
 
 def arrivals_by_nationality(filters: Filters) -> list[CountRow]:
     """People arrived by month, agreement and first nationality (key)."""
+    summary = _summary_rows("arrivals", filters, agreement=True)
+    if summary is not None:
+        return summary
     return _rows(
         movements.arrival_counts(scope=filters.scope()),
         agreement="movement__agreement__code",
@@ -248,6 +337,9 @@ def occupancy(filters: Filters) -> list[OccupancyRow]:
 
 def late_notices(filters: Filters) -> list[CountRow]:
     """Notices served late by month issued, agreement and notice kind (key)."""
+    summary = _summary_rows("late_notices", filters, agreement=True)
+    if summary is not None:
+        return summary
     return _rows(
         vetting.late_notice_counts(scope=filters.scope()),
         agreement="referral__agreement__code",

@@ -49,6 +49,32 @@ class MonthlyReport(BaseModel):
         return f"{self.month:%Y-%m} ({self.language})"
 
 
+class MonthCount(BaseModel):
+    """A pre-aggregated count (ADR 0023): one figure's count for a month, an agreement, a
+    first nationality and its breakdown keys. `counts_refresh` rewrites them all at once; the
+    dashboards read them when the period is whole months, the live tables otherwise."""
+
+    figure = models.CharField(max_length=40)
+    month = models.DateField()
+    agreement_id = models.UUIDField(null=True, blank=True)
+    agreement_code = models.CharField(max_length=40, blank=True)
+    nationality = models.CharField(max_length=2, blank=True)
+    key = models.CharField(max_length=64, blank=True)
+    key2 = models.CharField(max_length=64, blank=True)
+    n = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["figure", "month"], name="monthcount_figure_month")]
+
+
+class CountsRefresh(BaseModel):
+    """When the pre-aggregated counts were last rewritten, and how long it took."""
+
+    refreshed_at = models.DateTimeField()
+    seconds = models.FloatField()
+    rows = models.PositiveIntegerField()
+
+
 Entry = tuple[str, str]
 
 

@@ -37,7 +37,7 @@ MONTHLY_CHARTS = (
 def month_filters(month: dt.date) -> Filters:
     """Every agreement, from the first to the last day of `month`."""
     last = calendar.monthrange(month.year, month.month)[1]
-    return Filters(start=month.replace(day=1), end=month.replace(day=last))
+    return Filters(start=month.replace(day=1), end=month.replace(day=last), live=True)
 
 
 def _table(data: Any) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from ikaze.core.worklist import csv_response, querystring
 from ikaze.reports import selectors, services
 from ikaze.reports.charts import ChartData, data_uri, describe, number, render_svg
 from ikaze.reports.dashboards import CHARTS, DASHBOARDS, Dashboard, dashboards_for
+from ikaze.reports.figures import counted_at
 from ikaze.reports.forms import MonthlyReportForm, ReportFilterForm
 
 
@@ -67,8 +68,10 @@ def _dashboard(request: HttpRequest, dash: Dashboard) -> HttpResponse:
     form = filter_form(actor, request.GET)
     charts: list[dict[str, Any]] = []
     query = querystring(form.params())
+    counted = None
     if form.is_valid():
         f = form.filters()
+        counted = counted_at(f)
         language = translation.get_language()
         for key in dash.charts:
             chart = CHARTS[key]
@@ -96,6 +99,7 @@ def _dashboard(request: HttpRequest, dash: Dashboard) -> HttpResponse:
             "form": form,
             "charts": charts,
             "query": query,
+            "counted_at": counted,
             "others": [d for d in dashboards_for(actor.perms) if d.name != dash.name],
         },
         status=200 if form.is_valid() else 400,
@@ -176,7 +180,7 @@ def monthly_make(request: HttpRequest) -> HttpResponse:
     form = MonthlyReportForm(request.POST)
     if not form.is_valid():
         return _monthly_page(request, form=form, status=400)
-    language = request.POST.get("language") or translation.get_language() or "en"
+    language = request.POST.get("report_language") or translation.get_language() or "en"
     try:
         services.monthly_report_request(
             actor=actor, month=form.cleaned_data["month"], language=language

@@ -24,7 +24,7 @@ from ikaze.accounts.selectors import user_display_names
 from ikaze.agreements.parties import acts_from_command_line
 from ikaze.audit.selectors import audit_target_changes, events_revealed
 from ikaze.audit.services import audit_read
-from ikaze.core.aggregates import Scope, duration_bucket, month_of, narrowed
+from ikaze.core.aggregates import Scope, detail_fields, duration_bucket, month_of, narrowed
 from ikaze.core.errors import NotFound
 from ikaze.people.selectors import person_names as people_names
 from ikaze.vetting.models import (
@@ -751,8 +751,9 @@ def split_determinations(*, person_ids: Sequence[Any]) -> dict[str, list[frozens
 # these; each returns plain dicts, grouped in the database) -------------------------------------
 
 
-def referral_counts(*, scope: Scope) -> list[dict[str, Any]]:
-    """Count submitted referrals by month of submission, agreement and current status."""
+def referral_counts(*, scope: Scope, detail: bool = False) -> list[dict[str, Any]]:
+    """Count submitted referrals by month of submission, agreement and current status (with
+    `detail`, also by agreement id and first nationality: the pre-aggregated counts)."""
     qs = narrowed(
         Referral.objects.filter(submitted_at__isnull=False),
         scope,
@@ -762,13 +763,15 @@ def referral_counts(*, scope: Scope) -> list[dict[str, Any]]:
     )
     return list(
         qs.annotate(month=month_of("submitted_at"))
-        .values("month", "agreement__code", "status")
+        .values(
+            "month", "agreement__code", "status", *detail_fields(detail, "agreement_id", "person")
+        )
         .annotate(n=Count("id"))
         .order_by("month", "agreement__code", "status")
     )
 
 
-def decision_counts(*, scope: Scope) -> list[dict[str, Any]]:
+def decision_counts(*, scope: Scope, detail: bool = False) -> list[dict[str, Any]]:
     """Count decisions by month decided, agreement, outcome and refusal reasons (as recorded)."""
     qs = narrowed(
         Decision.objects.all(),
@@ -779,13 +782,19 @@ def decision_counts(*, scope: Scope) -> list[dict[str, Any]]:
     )
     return list(
         qs.annotate(month=month_of("decided_at"))
-        .values("month", "referral__agreement__code", "outcome", "reason_codes")
+        .values(
+            "month",
+            "referral__agreement__code",
+            "outcome",
+            "reason_codes",
+            *detail_fields(detail, "referral__agreement_id", "referral__person"),
+        )
         .annotate(n=Count("id"))
         .order_by("month", "referral__agreement__code", "outcome")
     )
 
 
-def block_counts(*, scope: Scope) -> list[dict[str, Any]]:
+def block_counts(*, scope: Scope, detail: bool = False) -> list[dict[str, Any]]:
     """Count the referrals a safeguard rule blocked, by month of the evaluation and rule."""
     qs = narrowed(
         Finding.objects.filter(outcome="block"),
@@ -796,13 +805,19 @@ def block_counts(*, scope: Scope) -> list[dict[str, Any]]:
     )
     return list(
         qs.annotate(month=month_of("evaluation__evaluated_at"))
-        .values("month", "rule_id")
+        .values(
+            "month",
+            "rule_id",
+            *detail_fields(
+                detail, "evaluation__referral__agreement_id", "evaluation__referral__person"
+            ),
+        )
         .annotate(n=Count("evaluation__referral_id", distinct=True))
         .order_by("month", "rule_id")
     )
 
 
-def decision_time_buckets(*, scope: Scope) -> list[dict[str, Any]]:
+def decision_time_buckets(*, scope: Scope, detail: bool = False) -> list[dict[str, Any]]:
     """Count decisions by how long after the referral's submission they came (day buckets)."""
     qs = narrowed(
         Decision.objects.filter(referral__submitted_at__isnull=False),
@@ -812,14 +827,21 @@ def decision_time_buckets(*, scope: Scope) -> list[dict[str, Any]]:
         person="referral__person",
     )
     return list(
-        qs.annotate(bucket=duration_bucket("referral__submitted_at", "decided_at"))
-        .values("bucket")
+        qs.annotate(
+            bucket=duration_bucket("referral__submitted_at", "decided_at"),
+            month=month_of("decided_at"),
+        )
+        .values(
+            "bucket",
+            *(["month"] if detail else []),
+            *detail_fields(detail, "referral__agreement_id", "referral__person"),
+        )
         .annotate(n=Count("id"))
         .order_by("bucket")
     )
 
 
-def late_notice_counts(*, scope: Scope) -> list[dict[str, Any]]:
+def late_notice_counts(*, scope: Scope, detail: bool = False) -> list[dict[str, Any]]:
     """Count notices served late (SAFEGUARDS A9/F3) by month issued, agreement and kind."""
     qs = narrowed(
         Notice.objects.filter(service_late=True),
@@ -830,7 +852,12 @@ def late_notice_counts(*, scope: Scope) -> list[dict[str, Any]]:
     )
     return list(
         qs.annotate(month=month_of("issued_at"))
-        .values("month", "referral__agreement__code", "kind")
+        .values(
+            "month",
+            "referral__agreement__code",
+            "kind",
+            *detail_fields(detail, "referral__agreement_id", "referral__person"),
+        )
         .annotate(n=Count("id"))
         .order_by("month", "referral__agreement__code", "kind")
     )

@@ -35,6 +35,7 @@ from ikaze.core.errors import IkazeError, PermissionDenied, ValidationError
 from ikaze.core.forms import MessagePlace, add_service_errors
 from ikaze.core.pagination import paginate
 from ikaze.core.worklist import (
+    CSV_ROWS_MAX,
     Column,
     export_response,
     page_number,
@@ -1194,6 +1195,48 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Perm.REFERRAL_DECIDE)
+@require_GET
+def alert_list_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
+    """The alerts the page's filters keep (bounded), as CSV or XLSX."""
+    actor = actor_of(request)
+    state = request.GET.get("state", "open")
+    if state not in dict(ALERT_FILTERS):
+        state = "open"
+    qs = selectors.alert_list_for(
+        actor=actor,
+        open_only=state == "open",
+        resolved_only=state == "resolved",
+        agreement=request.GET.get("agreement", "").strip(),
+    )
+    return export_response(
+        request,
+        fmt=fmt,
+        filename="alerts",
+        header=[
+            _("Person"),
+            _("Agreement"),
+            _("Raised"),
+            _("Rules"),
+            _("Reason"),
+            _("Closed"),
+            _("Resolution"),
+        ],
+        rows=(
+            [
+                a.referral.person.full_name,
+                a.referral.agreement.code,
+                f"{a.raised_at:%Y-%m-%d %H:%M}",
+                " ".join(a.rule_ids),
+                a.reason,
+                f"{a.resolved_at:%Y-%m-%d}" if a.resolved_at else "",
+                a.resolution,
+            ]
+            for a in qs[:CSV_ROWS_MAX]
+        ),
+    )
+
+
+@requires(Perm.REFERRAL_DECIDE)
 @require_POST
 def alert_resolve(request: HttpRequest, alert_id: str) -> HttpResponseBase:
     actor = actor_of(request)
@@ -1296,6 +1339,69 @@ def monitor_notice_list(request: HttpRequest) -> HttpResponse:
         request,
         "vetting/vetting/monitor_notice_list.html",
         {"page": page, "querystring_base": ""},
+    )
+
+
+@requires(Perm.OVERRIDE_VIEW)
+@require_GET
+def override_list_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
+    """The overrides of the status the page shows, as CSV or XLSX."""
+    actor = actor_of(request)
+    status = request.GET.get("status", "requested")
+    if status not in dict(OVERRIDE_FILTERS):
+        status = "requested"
+    overrides = selectors.override_list_for(actor=actor, status=status)[:CSV_ROWS_MAX]
+    return export_response(
+        request,
+        fmt=fmt,
+        filename="overrides",
+        header=[
+            _("Person"),
+            _("Rule"),
+            _("Requested by"),
+            _("Requested"),
+            _("Justification"),
+            _("Status"),
+            _("Second officer"),
+            _("Answer"),
+        ],
+        rows=(
+            [
+                o.referral.person.full_name,
+                o.rule_id,
+                o.requested_by_name,
+                f"{o.requested_at:%Y-%m-%d}",
+                o.request_justification,
+                o.get_status_display(),
+                o.seconded_by_name,
+                o.second_justification,
+            ]
+            for o in overrides
+        ),
+    )
+
+
+@requires(Perm.MONITOR_NOTICE_VIEW)
+@require_GET
+def monitor_notice_list_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
+    """What the monitor was told, as CSV or XLSX."""
+    actor = actor_of(request)
+    notices = selectors.monitor_notice_list_for(actor=actor)[:CSV_ROWS_MAX]
+    return export_response(
+        request,
+        fmt=fmt,
+        filename="monitor-notices",
+        header=[_("When"), _("What"), _("Rule"), _("Person"), _("Details")],
+        rows=(
+            [
+                f"{n.created_at:%Y-%m-%d %H:%M}",
+                n.get_kind_display(),
+                n.override.rule_id if n.override is not None else "",
+                n.referral.person.full_name,
+                n.message,
+            ]
+            for n in notices
+        ),
     )
 
 

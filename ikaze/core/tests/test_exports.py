@@ -102,3 +102,69 @@ def test_people_agreements_and_facilities_export_as_their_pages_list() -> None:
     ws = openpyxl.load_workbook(io.BytesIO(facilities.content)).active
     assert [c.value for c in ws[1]] == ["Facility", "District", "Units", "Beds", "Beds taken"]
     assert signed_in(f.liaison()).get("/reception/export.csv").status_code == 403
+
+
+def test_alerts_and_incidents_export_under_their_pages_permissions() -> None:
+    from ikaze.accounts.access import Role
+
+    officer = signed_in(f.vetting_officer())
+    alerts = officer.get("/vetting/alerts/export.xlsx?state=all")
+    assert alerts.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(alerts.content)).active
+    assert [c.value for c in ws[1]][:3] == ["Person", "Agreement", "Raised"]
+    assert (
+        "/vetting/alerts/export.xlsx?state=open" in officer.get("/vetting/alerts/").content.decode()
+    )
+    # The monitor reads incidents; the sending liaison reads no alert.
+    assert signed_in(f.liaison()).get("/vetting/alerts/export.csv").status_code == 403
+    reception = signed_in(f.actor(Role.RECEPTION_OFFICER))
+    incidents = reception.get("/movements/incidents/export.csv?open=1")
+    assert incidents.status_code == 200
+    body = b"".join(incidents.streaming_content).decode()  # type: ignore[attr-defined]
+    assert body == "Opened,Movement,Kind,Detail,Explanation\r\n"
+
+
+def test_the_movement_board_exports_its_movements() -> None:
+    from ikaze.accounts.access import Role
+
+    reception = signed_in(f.actor(Role.RECEPTION_OFFICER))
+    board = reception.get("/movements/export.xlsx?status=locked")
+    assert board.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(board.content)).active
+    assert [c.value for c in ws[1]][:4] == ["Date", "Flight", "Route", "Agreement"]
+    assert (
+        "/movements/export.xlsx?status=locked"
+        in reception.get("/movements/?status=locked").content.decode()
+    )
+    assert Client().get("/movements/export.csv").status_code == 302
+
+
+def test_manifest_imports_and_monitor_notices_export() -> None:
+    from ikaze.accounts.access import Role
+
+    liaison = signed_in(f.liaison())
+    imports = liaison.get("/intake/export.csv")
+    assert imports.status_code == 200
+    body = b"".join(imports.streaming_content).decode()  # type: ignore[attr-defined]
+    assert body.startswith("File,Agreement,Uploaded,Status,Rows")
+    monitor = signed_in(f.actor(Role.MONITOR))
+    notices = monitor.get("/vetting/monitor-notices/export.xlsx")
+    assert notices.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(notices.content)).active
+    assert [c.value for c in ws[1]] == ["When", "What", "Rule", "Person", "Details"]
+    assert liaison.get("/vetting/monitor-notices/export.csv").status_code == 403
+
+
+def test_the_override_list_exports_the_status_shown() -> None:
+    from ikaze.accounts.access import Role
+
+    monitor = signed_in(f.actor(Role.MONITOR))
+    res = monitor.get("/vetting/overrides/export.csv?status=approved")
+    assert res.status_code == 200
+    body = b"".join(res.streaming_content).decode()  # type: ignore[attr-defined]
+    assert body.startswith("Person,Rule,Requested by,Requested,Justification,Status")
+    assert (
+        "/vetting/overrides/export.xlsx?status=approved"
+        in monitor.get("/vetting/overrides/?status=approved").content.decode()
+    )
+    assert signed_in(f.liaison()).get("/vetting/overrides/export.xlsx").status_code == 403

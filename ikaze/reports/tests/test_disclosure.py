@@ -207,3 +207,12 @@ def test_two_releases_never_differ_by_a_small_group(table: Table, data: st.DataO
     for entry, value in after.published_cells().items():
         if entry in old:
             assert value == old[entry] or abs(value - old[entry]) >= 5, entry
+
+
+def test_a_threshold_under_five_fails_the_system_check(settings) -> None:
+    from django.core.checks import run_checks
+
+    settings.IKAZE_DISCLOSURE_THRESHOLD = 3
+    assert "ikaze.E010" in [m.id for m in run_checks()]
+    settings.IKAZE_DISCLOSURE_THRESHOLD = 5
+    assert "ikaze.E010" not in [m.id for m in run_checks()]

@@ -144,13 +144,13 @@ def test_the_make_button_queues_the_job_and_refuses_bad_months(
     client_for, db, django_capture_on_commit_callbacks
 ):
     c = client_for(Role.MONITOR)
-    bad = c.post("/reports/monthly/new/", {"month": "2026-13", "language": "en"})
+    bad = c.post("/reports/monthly/new/", {"month": "2026-13", "report_language": "en"})
     assert bad.status_code == 400
     assert "Enter the month as YYYY-MM." in bad.content.decode()
     assert MonthlyReport.objects.count() == 0
     month = clock.today_local().replace(day=1).strftime("%Y-%m")
     with django_capture_on_commit_callbacks(execute=True):
-        ok = c.post("/reports/monthly/new/", {"month": month, "language": "rw"})
+        ok = c.post("/reports/monthly/new/", {"month": month, "report_language": "rw"})
     assert ok.status_code == 302
     report = MonthlyReport.objects.get()
     assert (report.status, report.language) == ("queued", "rw")
@@ -158,3 +158,13 @@ def test_the_make_button_queues_the_job_and_refuses_bad_months(
 
     assert DBTaskResult.objects.filter(args_kwargs__args=[str(report.pk)]).count() == 1
     translation.deactivate()
+
+
+def test_the_command_makes_and_keeps_the_report(crafted, capsys):
+    from django.core.management import call_command
+
+    call_command("monthly_report", "--month", "2026-02", "--language", "es")
+    report = MonthlyReport.objects.get()
+    assert (report.month, report.language, report.status) == (dt.date(2026, 2, 1), "es", "done")
+    assert bytes(report.pdf).startswith(b"%PDF")
+    assert '"status": "done"' in capsys.readouterr().out

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     initial = False
 
-    dependencies = [("reports", "0001_monthly_report")]
+    dependencies = [("reports", "0002_month_counts")]
 
     operations = [
         migrations.CreateModel(
