@@ -35,11 +35,13 @@ def _schedule_jobs() -> None:
 
     django.setup()
     from ikaze.reception.tasks import late_check_ins_schedule
+    from ikaze.reports.tasks import counts_refresh_schedule
     from ikaze.vetting.tasks import acceptances_expire_schedule
 
     try:
         acceptances_expire_schedule()
         late_check_ins_schedule()
+        counts_refresh_schedule()
     except DatabaseError as exc:  # not migrated yet: the worker reports it on its own
         sys.stderr.write(f"Scheduled jobs not enqueued: {exc}\n")
 

@@ -29,7 +29,13 @@ from ikaze.audit.services import audit_export_begin
 from ikaze.audit.targets import target_names, targets_named
 from ikaze.core import clock
 from ikaze.core.pagination import paginate
-from ikaze.core.worklist import CSV_ROWS_MAX, export_response, page_number, querystring
+from ikaze.core.worklist import (
+    CSV_ROWS_MAX,
+    export_allowed,
+    export_response,
+    page_number,
+    querystring,
+)
 from ikaze.privacy.guard import export_refused_page
 
 
@@ -100,7 +106,7 @@ def event_list_csv(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
         return HttpResponse(
             "\n".join(reasons) + "\n", status=400, content_type="text/plain; charset=utf-8"
         )
-    if refused := export_refused_page(request, "audit_csv"):
+    if refused := export_allowed(request, what="ikaze-audit"):
         return refused
     audit_export_begin(actor=actor, reason=f"CSV export: {querystring(form.params())}"[:500])
     events = list(qs[:CSV_ROWS_MAX])

@@ -165,11 +165,17 @@ def register_export_guard(guard: ExportGuard) -> None:
 
 def export_allowed(request: HttpRequest, *, what: str) -> HttpResponseBase | None:
     """None when `request` may export the list `what`, else the refusal to answer with.
-    Every list export asks this first, after its page's own permission."""
+    Every list export asks this first, after its page's own permission. A view that asked
+    before its own side effects (an audited read) is not asked again by `export_response`:
+    the answer is kept on the request, so one export records one legal basis."""
+    allowed: set[str] = getattr(request, "_ikaze_exports_allowed", set())
+    if what in allowed:
+        return None
     for guard in _export_guards:
         refusal = guard(request, what)
         if refusal is not None:
             return refusal
+    request._ikaze_exports_allowed = allowed | {what}  # type: ignore[attr-defined]
     return None
 
 

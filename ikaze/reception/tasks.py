@@ -12,10 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
 from django_tasks import task
 
-from ikaze.core.on_commit import task_enqueue_in_transaction
+from ikaze.core.on_commit import task_schedule_once
 
 # A late check-in is raised within this long of the 24 hours running out.
 LATE_EVERY = dt.timedelta(minutes=15)
@@ -33,16 +32,5 @@ def late_check_ins_task() -> dict[str, Any]:
 
 
 def late_check_ins_schedule(*, delay: dt.timedelta = dt.timedelta(0)) -> bool:
-    """Enqueue a run `delay` from now unless one is already waiting (only on a backend that
-    can hold a run for later). Returns whether a run was enqueued."""
-    backend = late_check_ins_task.get_backend()
-    if not backend.supports_defer:
-        return False
-    from django_tasks_db.models import DBTaskResult
-
-    if DBTaskResult.objects.filter(
-        task_path=late_check_ins_task.module_path, status="READY"
-    ).exists():
-        return False
-    task_enqueue_in_transaction(late_check_ins_task.using(run_after=timezone.now() + delay))
-    return True
+    """Enqueue a run `delay` from now unless one is already waiting."""
+    return task_schedule_once(late_check_ins_task, delay=delay)

@@ -16,3 +16,8 @@ class SupportConfig(AppConfig):
 
         register_check_in_listener(entitlements_on_check_in)
         register_support_money(agreement_support_money_row)
+
+        from ikaze.core import monitor_inbox
+        from ikaze.support import inbox
+
+        monitor_inbox.register("support", inbox.items)

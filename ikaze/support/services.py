@@ -28,6 +28,7 @@ from ikaze.core.errors import IkazeError, NotFound, PermissionDenied, Validation
 from ikaze.core.on_commit import task_enqueue_on_commit
 from ikaze.movements import selectors as movements
 from ikaze.people import selectors as people
+from ikaze.protection import services as protection
 from ikaze.support import ledger, locks
 from ikaze.support.errors import (
     AdjustmentState,
@@ -699,6 +700,15 @@ def adjustment_approve(*, actor: Actor, adjustment: Adjustment) -> Adjustment:
         status=Adjustment.Status.APPROVED, approved_by=actor.user, approved_at=clock.now()
     )
     adj.refresh_from_db()
+    # SAFEGUARDS B8 and C2: the monitor sees every reduction and stop with its reason code,
+    # flagged when the person complained within the last 90 days.
+    protection.note_adverse_action(
+        ent.person_id,
+        "support_stopped" if adj.kind == AdjustmentKind.STOP else "support_reduced",
+        actor=actor,
+        reason_code=adj.reason_code,
+        detail=f"{ent.kind} {ent.period}: {ent.amount_minor} → {new_amount} {ent.currency}",
+    )
     audit_record(
         actor=actor,
         action="support.adjustment_approve",

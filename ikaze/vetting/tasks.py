@@ -13,10 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
 from django_tasks import task
 
-from ikaze.core.on_commit import task_enqueue_in_transaction
+from ikaze.core.on_commit import task_schedule_once
 
 # How often acceptances past their validity are expired (SAFEGUARDS A5: "expires after
 # acceptance_valid_days"): within an hour of the moment, which is also the time a place
@@ -36,20 +35,5 @@ def acceptances_expire_task() -> dict[str, Any]:
 
 
 def acceptances_expire_schedule(*, delay: dt.timedelta = dt.timedelta(0)) -> bool:
-    """Enqueue a run of the expiry job `delay` from now unless one is already waiting.
-
-    Only on a backend that can hold a run for later (the database queue); elsewhere (the
-    immediate backend of tests) it does nothing. Returns whether a run was enqueued.
-    """
-    backend = acceptances_expire_task.get_backend()
-    if not backend.supports_defer:
-        return False
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(
-        task_path=acceptances_expire_task.module_path, status="READY"
-    ).exists()
-    if waiting:
-        return False
-    task_enqueue_in_transaction(acceptances_expire_task.using(run_after=timezone.now() + delay))
-    return True
+    """Enqueue a run of the expiry job `delay` from now unless one is already waiting."""
+    return task_schedule_once(acceptances_expire_task, delay=delay)

@@ -37,6 +37,7 @@ from ikaze.core.pagination import paginate
 from ikaze.core.worklist import (
     CSV_ROWS_MAX,
     Column,
+    export_allowed,
     export_response,
     page_number,
     sorted_for_export,
@@ -51,7 +52,6 @@ from ikaze.documents.selectors import (
 )
 from ikaze.documents.services import document_prepare
 from ikaze.people.selectors import person_documents
-from ikaze.privacy.guard import export_refused_page
 from ikaze.vetting import labels, selectors, services
 from ikaze.vetting.file_summary import approved_overrides, file_summary
 from ikaze.vetting.forms import (
@@ -144,7 +144,7 @@ def referral_list_csv(request: HttpRequest, fmt: str = "csv") -> HttpResponseBas
     form, qs = _referral_filters(request)
     if qs is None:
         return _refused_filters(request, form)
-    if refused := export_refused_page(request, "referral_list_csv"):
+    if refused := export_allowed(request, what="referrals"):
         return refused
     rows = list(sorted_for_export(request, qs=qs, columns=REFERRAL_COLUMNS, default_sort="-since"))
     selectors.referral_list_audited(actor=actor, referrals=rows)
@@ -523,7 +523,7 @@ def queue_csv(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
     form, qs = _queue_filters(request)
     if qs is None:
         return _refused_filters(request, form)
-    if refused := export_refused_page(request, "vetting_queue_csv"):
+    if refused := export_allowed(request, what="vetting-queue"):
         return refused
     rows = _queue_rows(
         list(sorted_for_export(request, qs=qs, columns=QUEUE_COLUMNS, default_sort="submitted"))

@@ -143,6 +143,9 @@ def test_manifest_imports_and_monitor_notices_export() -> None:
     from ikaze.accounts.access import Role
 
     liaison = signed_in(f.liaison())
+    # SAFEGUARDS D2: a list leaves for the sending state only on a recorded legal basis.
+    assert liaison.get("/intake/export.csv").status_code == 409
+    f.agreement_in_force()  # its data-sharing clause is the basis
     imports = liaison.get("/intake/export.csv")
     assert imports.status_code == 200
     body = b"".join(imports.streaming_content).decode()  # type: ignore[attr-defined]

@@ -81,7 +81,7 @@ def test_the_csv_export_of_a_sending_state_without_agreement_is_refused(client_f
     assert AuditEvent.objects.filter(action="refused:privacy.export").count() == 1
     factories.agreement_in_force()
     assert c.get("/vetting/referrals/export.csv").status_code == 200
-    assert ExportRecord.objects.filter(kind="referral_list_csv", destination_country="US").exists()
+    assert ExportRecord.objects.filter(kind="referrals", destination_country="US").exists()
 
 
 # --- D3 ---------------------------------------------------------------------------------------

@@ -319,3 +319,51 @@ def test_a_reduction_needs_a_second_approver_and_returns_the_difference(fin) -> 
 
     assert balances()["returned"] == 30_000
     assert list(selectors.adjustment_list_for(actor=fin.monitor)) == [adj]
+
+
+def test_an_approved_reduction_reaches_the_monitor_as_an_adverse_action(fin) -> None:
+    """B8 and C2: the reduction is kept as an adverse action with its reason code (flagged
+    within 90 days of a complaint), and the monitor's inbox lists it from support."""
+    from ikaze.core import monitor_inbox
+    from ikaze.protection.models import AdverseAction
+
+    entitled(fin, 1)
+    e = Entitlement.objects.get()
+    adj = services.adjustment_request(
+        actor=fin.officer,
+        entitlement=e,
+        kind="stop",
+        reason_code="left_country",
+        explanation="Left for Uganda on 3 March.",
+    )
+    assert not AdverseAction.objects.exists()
+    assert [i.kind for i in monitor_inbox.items(source="support")] == ["adjustment_stop"]
+    assert monitor_inbox.items(source="support")[0].is_open
+    services.adjustment_approve(actor=fin.approver, adjustment=adj)
+    action = AdverseAction.objects.get()
+    assert (action.person_id, action.kind, action.reason_code) == (
+        e.person_id,
+        "support_stopped",
+        "left_country",
+    )
+    assert not monitor_inbox.items(source="support")[0].is_open
+
+
+def test_an_unexplained_payment_difference_is_in_the_monitors_inbox(fin) -> None:
+    entitled(fin, 1)
+    batch = approved(fin)
+    Incident.objects.create(
+        kind=Incident.Kind.BALANCE_MISMATCH,
+        batch=batch,
+        detail="The provider's balance is 1,000 RWF lower than the ledger says.",
+        opened_at=batch.created_at,
+    )
+    (item,) = monitor_inbox_items()
+    assert (item.source, item.kind, item.is_open) == ("support", "balance_mismatch", True)
+    assert item.agreement_id == str(batch.agreement_id)
+
+
+def monitor_inbox_items() -> list[Any]:
+    from ikaze.core import monitor_inbox
+
+    return monitor_inbox.items(source="support")
