@@ -283,6 +283,14 @@ WIRE_CODES = {
         "stay_closed",
         "no_placement",
     },
+    # Issue 15: personal data (exports abroad, holds, requests, breaches).
+    "privacy": {
+        "no_export_basis",
+        "under_legal_hold",
+        "request_closed",
+        "already_erased",
+        "breach_clock",
+    },
 }
 
 
