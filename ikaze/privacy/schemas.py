@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from ikaze.core.text import Text
+from ikaze.core.text import IsoDateTime, Text
 from ikaze.privacy.models import Breach, DataRequest, ExportRecord, LegalHold
 from ikaze.privacy.selectors import BreachClock
 
@@ -19,7 +19,7 @@ class RequestIn(Schema):
     detail: Annotated[str, Text(max_length=2000, multiline=True)] = ""
     field: Literal["", "health", "vulnerabilities"] = ""
     proposed_value: Annotated[str, Text(max_length=2000, multiline=True)] = ""
-    received_at: dt.datetime | None = None
+    received_at: IsoDateTime | None = None
 
 
 class DecideIn(Schema):
@@ -75,7 +75,7 @@ class PurgeOut(Schema):
 class BreachIn(Schema):
     title: Annotated[str, Text(max_length=200, required=True)]
     description: Annotated[str, Text(max_length=4000, multiline=True, required=True)]
-    discovered_at: dt.datetime
+    discovered_at: IsoDateTime
     people_affected: int = Field(default=0, ge=0, le=10_000_000)
     categories: list[
         Literal["identity", "health", "protection_claim", "criminal_record", "family", "location"]
@@ -89,7 +89,7 @@ class BreachStepIn(Schema):
 class BreachOut(Schema):
     id: uuid.UUID
     title: str
-    discovered_at: dt.datetime
+    discovered_at: IsoDateTime
     people_affected: int
     notice_due_at: dt.datetime
     report_due_at: dt.datetime
