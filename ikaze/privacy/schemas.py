@@ -23,7 +23,7 @@ class RequestIn(Schema):
 
 
 class DecideIn(Schema):
-    accept: bool
+    accept: bool = Field(strict=True)
     note: Annotated[str, Text(max_length=2000, multiline=True)] = ""
 
 
@@ -76,7 +76,7 @@ class BreachIn(Schema):
     title: Annotated[str, Text(max_length=200, required=True)]
     description: Annotated[str, Text(max_length=4000, multiline=True, required=True)]
     discovered_at: IsoDateTime
-    people_affected: int = Field(default=0, ge=0, le=10_000_000)
+    people_affected: int = Field(default=0, ge=0, le=10_000_000, strict=True)
     categories: list[
         Literal["identity", "health", "protection_claim", "criminal_record", "family", "location"]
     ] = Field(default_factory=list, max_length=6)
