@@ -249,7 +249,7 @@ IKAZE_RETENTION_DAYS = {
     "sensitive_data": int(os.environ.get("IKAZE_RETENTION_SENSITIVE_DAYS", str(10 * 365))),
     "request_detail": int(os.environ.get("IKAZE_RETENTION_REQUEST_DAYS", str(3 * 365))),
 }
-# The master keys of sensitive values (ikaze.privacy.keyring, ADR 00NN-h15b): IKAZE_DATA_KEYS
+# The master keys of sensitive values (ikaze.privacy.keyring, ADR 0023-h15b): IKAZE_DATA_KEYS
 # (with IKAZE_DATA_KEY_ACTIVE), or this file (default var/data-keys.json, created on first use
 # outside production).
 IKAZE_DATA_KEY_FILE = os.environ.get("IKAZE_DATA_KEY_FILE", "")

@@ -314,6 +314,14 @@ WIRE_CODES = {
         "monitor_revocation",
         "request_decided",
     },
+    # Issue 15: personal data (exports abroad, holds, requests, breaches).
+    "privacy": {
+        "no_export_basis",
+        "under_legal_hold",
+        "request_closed",
+        "already_erased",
+        "breach_clock",
+    },
 }
 
 

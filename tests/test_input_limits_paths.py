@@ -21,6 +21,7 @@ from ikaze.intake.tests.helpers import csv_bytes, row
 from ikaze.people import services as people
 from ikaze.people.models import IdentityDocument, Person, SensitiveData
 from ikaze.people.services import DocumentIn
+from ikaze.privacy import vault
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +91,10 @@ def test_free_text_keeps_line_breaks_and_names_keep_their_letters() -> None:
     )
     p.refresh_from_db()
     assert (p.given_names, len(p.first_surname)) == ("Nguyễn Thị", 200)
-    assert p.sensitive.vulnerabilities == "Walks with a cane.\r\n\tNeeds a ground floor."
+    # Sealed at rest (issue 15): opened through the vault, the line breaks are intact.
+    assert vault.open_field(p.sensitive, "vulnerabilities") == (
+        "Walks with a cane.\r\n\tNeeds a ground floor."
+    )
 
 
 def test_the_referral_page_refuses_a_name_over_the_limit(client_for) -> None:

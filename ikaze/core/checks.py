@@ -25,7 +25,7 @@ def check_ikaze_settings(app_configs: Any, **kwargs: Any) -> list[Error | Warnin
         problems.append(
             Error(
                 "IKAZE_DISCLOSURE_THRESHOLD must be at least 5 (SAFEGUARDS C3).",
-                id="ikaze.E010",
+                id="ikaze.E012",
             )
         )
     if getattr(settings, "IKAZE_PRODUCTION", False) and settings.SECRET_KEY.startswith("insecure-"):

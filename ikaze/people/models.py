@@ -111,7 +111,7 @@ class SensitiveData(BaseModel):
     """Health and vulnerabilities of one person, kept in this one table on purpose.
 
     Both are sealed at rest (AES-GCM, a per-person key: ikaze.privacy.vault, SAFEGUARDS D1):
-    the columns hold envelopes, written only by `people.services.sensitive_data_write` (pages,
+    the columns hold envelopes, written only by `people.services.sensitive_data_store` (pages,
     API and the bulk intake alike) and opened only by `people.selectors.sensitive_data_for`,
     which writes an `audit_read` event (SAFEGUARDS C1/D1). No other module may read them.
     """

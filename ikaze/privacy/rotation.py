@@ -59,6 +59,12 @@ def rotate(
         assert pk_field is not None
         extra = sorted({f.subject for f in fields} | {_attr(f, f.row) for f in fields} - {"pk"})
         names = ["pk", *extra, *(f.attname for f in fields)]
+        if connection.vendor == "postgresql":
+            # Fresh planner statistics before rewriting the table: right after a bulk load
+            # (an intake, a restore) PostgreSQL may not know its size yet and plans each
+            # compare-and-swap as a scan of the whole table.
+            with connection.cursor() as cur:
+                cur.execute(f"ANALYZE {connection.ops.quote_name(table)}")
         last: Any = None
         rotated_here = 0
         while True:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from ikaze.core.text import Text
+from ikaze.core.text import IsoDateTime, Text
 from ikaze.privacy.models import Breach, DataRequest, ExportRecord, LegalHold
 from ikaze.privacy.selectors import BreachClock
 
@@ -19,11 +19,11 @@ class RequestIn(Schema):
     detail: Annotated[str, Text(max_length=2000, multiline=True)] = ""
     field: Literal["", "health", "vulnerabilities"] = ""
     proposed_value: Annotated[str, Text(max_length=2000, multiline=True)] = ""
-    received_at: dt.datetime | None = None
+    received_at: IsoDateTime | None = None
 
 
 class DecideIn(Schema):
-    accept: bool
+    accept: bool = Field(strict=True)
     note: Annotated[str, Text(max_length=2000, multiline=True)] = ""
 
 
@@ -75,8 +75,8 @@ class PurgeOut(Schema):
 class BreachIn(Schema):
     title: Annotated[str, Text(max_length=200, required=True)]
     description: Annotated[str, Text(max_length=4000, multiline=True, required=True)]
-    discovered_at: dt.datetime
-    people_affected: int = Field(default=0, ge=0, le=10_000_000)
+    discovered_at: IsoDateTime
+    people_affected: int = Field(default=0, ge=0, le=10_000_000, strict=True)
     categories: list[
         Literal["identity", "health", "protection_claim", "criminal_record", "family", "location"]
     ] = Field(default_factory=list, max_length=6)
@@ -89,7 +89,7 @@ class BreachStepIn(Schema):
 class BreachOut(Schema):
     id: uuid.UUID
     title: str
-    discovered_at: dt.datetime
+    discovered_at: IsoDateTime
     people_affected: int
     notice_due_at: dt.datetime
     report_due_at: dt.datetime

@@ -171,10 +171,19 @@ def request_decide(
         raise RequestClosed(gettext("This request was already answered."))
     note = _text("note", note, limit=2000, required=not accept)
     if accept and request.kind == RequestKind.RECTIFICATION:
-        value = vault.open_field(request, "proposed_value")
-        people.sensitive_data_rectify(
-            actor=actor, person_id=request.person_id, field=request.field, value=value
-        )
+        if vault.subject_erased(request.person_id):
+            raise AlreadyErased(
+                gettext("This person's sensitive data was destroyed: nothing can be corrected.")
+            )
+        try:
+            value = vault.open_field(request, "proposed_value")
+            people.sensitive_data_rectify(
+                actor=actor, person_id=request.person_id, field=request.field, value=value
+            )
+        except vault.Erased:
+            raise AlreadyErased(
+                gettext("This person's sensitive data was destroyed: nothing can be corrected.")
+            ) from None
     request.status = RequestStatus.DONE if accept else RequestStatus.REFUSED
     request.decided_by = actor.user
     request.decided_at = clock.now()

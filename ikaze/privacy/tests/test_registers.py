@@ -14,7 +14,13 @@ from ikaze.core.errors import PermissionDenied, ValidationError
 from ikaze.people import selectors
 from ikaze.people.models import Person, SensitiveData
 from ikaze.privacy import exports, services, vault
-from ikaze.privacy.errors import BreachClock, NoExportBasis, RequestClosed, UnderLegalHold
+from ikaze.privacy.errors import (
+    AlreadyErased,
+    BreachClock,
+    NoExportBasis,
+    RequestClosed,
+    UnderLegalHold,
+)
 from ikaze.privacy.models import Breach, DataRequest, ExportRecord, LegalHold, Purge
 from tests import factories
 
@@ -223,3 +229,14 @@ def test_a_breach_discovered_in_the_future_is_refused(admin) -> None:
             discovered_at=clock.now() + dt.timedelta(days=1),
         )
     assert not Breach.objects.exists()
+
+
+def test_a_rectification_after_a_purge_is_refused(admin, person) -> None:
+    request = services.request_open(
+        actor=admin, person=person, kind="rectification", field="health", proposed_value="flu"
+    )
+    services.purge_person(actor=admin, person=person, reason="erasure")
+    with pytest.raises(AlreadyErased):
+        services.request_decide(actor=admin, request=request, accept=True)
+    assert DataRequest.objects.get(pk=request.pk).status == "open"
+    assert not SensitiveData.objects.filter(person=person).exists()

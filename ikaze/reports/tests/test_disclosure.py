@@ -213,6 +213,6 @@ def test_a_threshold_under_five_fails_the_system_check(settings) -> None:
     from django.core.checks import run_checks
 
     settings.IKAZE_DISCLOSURE_THRESHOLD = 3
-    assert "ikaze.E010" in [m.id for m in run_checks()]
+    assert "ikaze.E012" in [m.id for m in run_checks()]
     settings.IKAZE_DISCLOSURE_THRESHOLD = 5
-    assert "ikaze.E010" not in [m.id for m in run_checks()]
+    assert "ikaze.E012" not in [m.id for m in run_checks()]
