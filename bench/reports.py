@@ -9,7 +9,7 @@ runs in the database IKAZE_BENCH_DB: a marker row says when it is complete for t
 and a later run reuses it. `--drop-db` drops it at the end. On SQLite (the smoke run) the
 same rows go in with executemany.
 
-The dashboards read the pre-aggregated month counts (ADR 0023), rewritten once before the
+The dashboards read the pre-aggregated month counts (ADR 0028), rewritten once before the
 timing (`refresh_s`); one load of each dashboard from the live tables is timed too (`live_ms`).
 
 Last line: {"bench", "db", "persons", "dashboards": {name: {"p50_ms", "p95_ms"}},

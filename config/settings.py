@@ -215,7 +215,7 @@ IKAZE_RECEIVING_TIME_ZONE = os.environ.get("IKAZE_RECEIVING_TIME_ZONE", "Africa/
 IKAZE_LATE_FACT_DAYS = int(os.environ.get("IKAZE_LATE_FACT_DAYS", "7"))
 IKAZE_LATE_SERVICE_HOURS = int(os.environ.get("IKAZE_LATE_SERVICE_HOURS", "48"))
 # SAFEGUARDS C3: the public statistics hide any group smaller than this (at least 5; a check
-# refuses less). ikaze/reports/disclosure.py, ADR 00NN-h16b.
+# refuses less). ikaze/reports/disclosure.py, ADR 0029.
 IKAZE_DISCLOSURE_THRESHOLD = int(os.environ.get("IKAZE_DISCLOSURE_THRESHOLD", "5"))
 
 # --- static and files ----------------------------------------------------------------------
@@ -249,7 +249,7 @@ IKAZE_RETENTION_DAYS = {
     "sensitive_data": int(os.environ.get("IKAZE_RETENTION_SENSITIVE_DAYS", str(10 * 365))),
     "request_detail": int(os.environ.get("IKAZE_RETENTION_REQUEST_DAYS", str(3 * 365))),
 }
-# The master keys of sensitive values (ikaze.privacy.keyring, ADR 0023-h15b): IKAZE_DATA_KEYS
+# The master keys of sensitive values (ikaze.privacy.keyring, ADR 0027): IKAZE_DATA_KEYS
 # (with IKAZE_DATA_KEY_ACTIVE), or this file (default var/data-keys.json, created on first use
 # outside production).
 IKAZE_DATA_KEY_FILE = os.environ.get("IKAZE_DATA_KEY_FILE", "")

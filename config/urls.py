@@ -9,7 +9,7 @@ urlpatterns = [
     path("audit/", include("ikaze.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
-    # The Mojaloop switch's callbacks (FSPIOP), outside /api/v1 (ADR 0024).
+    # The Mojaloop switch's callbacks (FSPIOP), outside /api/v1 (ADR 0025).
     path("fspiop/", include("ikaze.support.providers.fspiop_callbacks")),
 ]
 

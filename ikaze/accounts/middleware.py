@@ -18,7 +18,7 @@ from ikaze.accounts.fast_request import forget_user_read_with_session, take_memb
 # signing in and out, the second factor itself, the one-time enrolment link, switching the
 # language and the health check. Nothing else, however it is mounted (issue 9 item 7: a
 # prefix once let the users and token pages through). The public statistics carry no
-# personal data and are open to anyone (issue 16, ADR 00NN-h16b), so a half-signed-in person
+# personal data and are open to anyone (issue 16, ADR 0029), so a half-signed-in person
 # may read them too.
 BEFORE_SECOND_FACTOR: tuple[str, ...] = (
     "accounts:login",
@@ -27,7 +27,7 @@ BEFORE_SECOND_FACTOR: tuple[str, ...] = (
     "accounts:enrol",
     "set_language",
     "api:health",
-    # SAFEGUARDS C2, a deliberate exception (ADR 0023-h15a): the self-service complaint page
+    # SAFEGUARDS C2, a deliberate exception (ADR 0026): the self-service complaint page
     # serves people without an account, through a personal code and PIN; it shows nothing
     # of the signed-in person and answers the same to anyone, signed in or not.
     "protection:self_service",
@@ -35,7 +35,7 @@ BEFORE_SECOND_FACTOR: tuple[str, ...] = (
 )
 
 # Whole trees open before the second factor: every page and API operation under them is
-# public (the public statistics: issue 16, ADR 00NN-h16b). URL names, resolved once.
+# public (the public statistics: issue 16, ADR 0029). URL names, resolved once.
 PUBLIC_TREES: tuple[str, ...] = ("reports:public_index",)
 
 

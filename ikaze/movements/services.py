@@ -547,7 +547,7 @@ def movement_arrive(*, actor: Actor, movement: Movement, arrived: Sequence[str])
         entry.arrived_at = now
         entry.save(update_fields=["arrived_at", "updated_at"])
     agreements.agreement_consume_place(agreement=movement.agreement, count=len(wanted))
-    # SAFEGUARDS B1: arrival opens each person's protection case (ADR 0023-h15a).
+    # SAFEGUARDS B1: arrival opens each person's protection case (ADR 0026).
     for key in wanted:
         protection.case_open_on_arrival(
             actor=actor,

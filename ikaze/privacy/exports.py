@@ -1,7 +1,7 @@
 """Exports out of the receiving state: each records its legal basis, or is refused (D2).
 
 `require_export_basis(actor, export_kind, destination_country, basis)` is called by every
-export that can leave the receiving state before a byte is sent (scope: ADR 0023-h15b and
+export that can leave the receiving state before a byte is sent (scope: ADR 0027 and
 docs/guide/admin.md): the CSV lists and the audit log exports, a document download, the
 subject-access export. An export to the receiving state itself needs nothing. Otherwise the
 basis must hold:

@@ -1,4 +1,4 @@
-"""The master keys that encrypt personal data at rest (SAFEGUARDS D1, ADR 0023-h15b).
+"""The master keys that encrypt personal data at rest (SAFEGUARDS D1, ADR 0027).
 
 Where the keyring comes from, first match wins:
 

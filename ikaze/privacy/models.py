@@ -16,7 +16,7 @@ class SubjectKey(BaseModel):
 
     Destroying it (`secret` set to NULL, `destroyed_at` set) makes every value sealed for the
     person unrecoverable, whatever master key one holds: the purge's crypto-shredding (D4).
-    Alone it opens nothing: the master keys are kept outside the database (ADR 0023-h15b).
+    Alone it opens nothing: the master keys are kept outside the database (ADR 0027).
     """
 
     subject_id = models.UUIDField(unique=True)

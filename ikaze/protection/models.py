@@ -5,7 +5,7 @@ Its claim moves claim → interview → decision → appeal → court; every ste
 case's stage is derived from them (`rules.py`). Sensitive values (claim details, interview
 notes, decision reasons, complaint content) are declared through `sensitive_text` only, so
 they are sealed by the encryption at rest of `ikaze.privacy` (writes seal through
-`vault.seal_fields`, reads open through `vault.open_field`; ADR 0023-h15a).
+`vault.seal_fields`, reads open through `vault.open_field`; ADR 0026).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ urlpatterns = [
     path("monitor-access/", views.access_requests, name="access_requests"),
     path("monitor-access/review/", views.access_review, name="access_review"),
     path("monitor-access-requests/<uuid:pk>/decide/", views.access_decide, name="access_decide"),
-    # SAFEGUARDS C2 / F6: the self-service complaint page, no account (ADR 0023-h15a).
+    # SAFEGUARDS C2 / F6: the self-service complaint page, no account (ADR 0026).
     path("self/", views.self_service, name="self_service"),
     path("self/complaint/", views.self_service_complaint, name="self_service_complaint"),
 ]

@@ -434,7 +434,7 @@ def complaint_acknowledge(request: HttpRequest, pk: str) -> HttpResponse:
     return redirect("protection:complaint_detail", pk=complaint.pk)
 
 
-# --- self-service (C2; outside the second-factor gate by design, ADR 0023-h15a) -------------
+# --- self-service (C2; outside the second-factor gate by design, ADR 0026) -------------
 
 SESSION_KEY = "protection_self_service"
 SESSION_TTL = dt.timedelta(minutes=20)

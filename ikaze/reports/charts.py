@@ -1,4 +1,4 @@
-"""Charts drawn on the server as SVG with pygal (ADR 00NN-h16a-server-side-svg-charts).
+"""Charts drawn on the server as SVG with pygal (ADR 0028-server-side-svg-charts).
 
 A chart is built from a `ChartData` (labels on the x axis, one series per group, and the
 table the chart draws) so that the page, the CSV download, the API and the monthly PDF

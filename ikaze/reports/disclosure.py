@@ -1,4 +1,4 @@
-"""Statistical disclosure control for public tables (SAFEGUARDS C3; ADR 00NN-h16b).
+"""Statistical disclosure control for public tables (SAFEGUARDS C3; ADR 0029).
 
 A public table counts people in a grid (say nationality × month) with its row totals, column
 totals and grand total. It must never let a reader learn the size of a group of 1 to 4

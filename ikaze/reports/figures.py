@@ -122,7 +122,7 @@ def counted_at(f: Filters) -> dt.datetime | None:
 def _summary(
     figure: str, f: Filters, by: tuple[str, ...], *, key: str = ""
 ) -> list[dict[str, Any]] | None:
-    """The figure from the pre-aggregated counts (ADR 0023), or None to count live."""
+    """The figure from the pre-aggregated counts (ADR 0028), or None to count live."""
     months = _whole_months(f)
     if f.live or months is None or reports.counts_refreshed() is None:
         return None

@@ -50,7 +50,7 @@ class MonthlyReport(BaseModel):
 
 
 class MonthCount(BaseModel):
-    """A pre-aggregated count (ADR 0023): one figure's count for a month, an agreement, a
+    """A pre-aggregated count (ADR 0028): one figure's count for a month, an agreement, a
     first nationality and its breakdown keys. `counts_refresh` rewrites them all at once; the
     dashboards read them when the period is whole months, the live tables otherwise."""
 

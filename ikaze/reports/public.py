@@ -16,7 +16,7 @@ only "at least" paid / 4 (which says no more than "fewer than 5").
 The whole result is cached (Django's cache) under a key made of a fingerprint of what the
 figures depend on: six small aggregates (counts and latest times of referrals, decisions,
 arrivals, payments and the agreement itself). A write changes the fingerprint, so the next
-request computes afresh; nothing has to remember to invalidate (ADR 00NN-h16b).
+request computes afresh; nothing has to remember to invalidate (ADR 0029).
 """
 
 from __future__ import annotations

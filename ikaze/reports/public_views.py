@@ -1,4 +1,4 @@
-"""The public statistics pages and downloads: no sign-in (issue 16 item 2; ADR 00NN-h16b)."""
+"""The public statistics pages and downloads: no sign-in (issue 16 item 2; ADR 0029)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Public releases: what the public statistics published, table by table (SAFEGUARDS C3).
 
-A reader may keep every version of the public page. To stop differencing (ADR 00NN-h16b),
+A reader may keep every version of the public page. To stop differencing (ADR 0029),
 each version the page serves is recorded as a release with the cells it published, and a new
 version is protected against every earlier release of the same table
 (`disclosure.protect(..., earlier=...)`). A release is written only when the published cells

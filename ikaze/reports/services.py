@@ -121,7 +121,7 @@ def _month(value: object) -> dt.date:
 
 
 def counts_refresh() -> CountsRefresh:
-    """Rewrite every pre-aggregated count from the live tables (ADR 0023), in one transaction:
+    """Rewrite every pre-aggregated count from the live tables (ADR 0028), in one transaction:
     a reader sees the old counts or the new ones, never half. Bulk path: a job and the bench."""
     from ikaze.core.aggregates import Scope
     from ikaze.movements import selectors as movements

@@ -8,7 +8,7 @@ urlpatterns = [
     path("monthly/", views.monthly_list, name="monthly"),
     path("monthly/new/", views.monthly_make, name="monthly_make"),
     path("monthly/<uuid:report_id>/pdf/", views.monthly_pdf, name="monthly_pdf"),
-    # Public statistics: no sign-in (ADR 00NN-h16b; accounts.middleware.BEFORE_SECOND_FACTOR).
+    # Public statistics: no sign-in (ADR 0029; accounts.middleware.BEFORE_SECOND_FACTOR).
     path("public/", public_views.public_index, name="public_index"),
     path("public/<str:agreement_code>/", public_views.public_statistics, name="public_statistics"),
     path(

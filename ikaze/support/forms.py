@@ -21,7 +21,7 @@ class PrepareForm(forms.Form):
         label=_("Period"),
         required=False,
         max_length=7,
-        help_text=_("A month as 2026-03, or \u201conce\u201d; empty for everything due."),
+        help_text=_("A month as 2026-03, or “once”; empty for everything due."),
     )
 
     def __init__(self, *args: Any, agreements: list[tuple[str, str]], **kwargs: Any) -> None:

@@ -76,7 +76,7 @@ class Command(BaseCommand):
                 momo.terminate()
 
         atexit.register(stop_worker)
-        # The Mojaloop Testing Toolkit as eKash, when the demo pays through Mojaloop (h14b).
+        # The Mojaloop Testing Toolkit as eKash, when the demo pays through Mojaloop.
         from ikaze.support.providers import ttk
 
         try:

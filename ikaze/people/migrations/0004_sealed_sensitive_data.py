@@ -1,4 +1,4 @@
-"""Seal health and vulnerabilities at rest (issue 15, SAFEGUARDS D1, ADR 0023-h15b).
+"""Seal health and vulnerabilities at rest (issue 15, SAFEGUARDS D1, ADR 0027).
 
 Existing plaintext rows are sealed in place before the checks that refuse plaintext are
 added. The sealing below is a frozen copy of envelope format v1 (ikaze.privacy.vault): a

@@ -1,4 +1,4 @@
-"""The pre-aggregated counts (ADR 0023) give exactly the live figures for whole months."""
+"""The pre-aggregated counts (ADR 0028) give exactly the live figures for whole months."""
 
 from __future__ import annotations
 

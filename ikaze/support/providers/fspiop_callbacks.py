@@ -5,7 +5,7 @@ Ikaze's API (schemathesis does not fuzz them). They only hand the callback to th
 waiting for it (``mojaloop.CallbackInbox``): they change no record, and a callback nobody waits
 for is refused with 404. What a callback says about a transfer never marks a payment paid on its
 own (SAFEGUARDS E2): the adapter's status query does. In production the reverse proxy lets only
-the switch reach /fspiop/ (mutual TLS, ADR 0024).
+the switch reach /fspiop/ (mutual TLS, ADR 0025).
 """
 
 from __future__ import annotations

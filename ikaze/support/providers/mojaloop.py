@@ -1,6 +1,6 @@
 """Mojaloop (FSPIOP 1.1) adapter: Rwanda's national switch eKash, as a payer DFSP.
 
-Ikaze speaks the FSPIOP API itself (docs/adr/0024-h14b-mojaloop-fspiop-callbacks.md): party
+Ikaze speaks the FSPIOP API itself (docs/adr/0025-mojaloop-fspiop-callbacks.md): party
 lookup (GET /parties/MSISDN/{id}), quote (POST /quotes), transfer (POST /transfers) and status
 query (GET /transfers/{id}). The switch answers each with 202 Accepted and the result arrives
 later as a PUT callback to Ikaze's /fspiop/ routes (``fspiop_callbacks``), which drop it in the
@@ -446,7 +446,7 @@ class MojaloopProvider:
     def balance(self) -> tuple[int, str]:
         """FSPIOP gives a participant no balance query: the hub reports positions and
         liquidity through its own settlement reports, outside this API. Reconciliation lists
-        the balance as unchecked for this provider (ADR 0024, h14b)."""
+        the balance as unchecked for this provider (ADR 0025)."""
         raise ProviderRefused("unsupported", "the FSPIOP API has no balance query")
 
 

@@ -1,5 +1,5 @@
 """`ikaze reports_refresh`: rewrite the pre-aggregated month counts the dashboards read
-(ADR 0023) from the live tables; print a JSON summary. Run it regularly (the worker's
+(ADR 0028) from the live tables; print a JSON summary. Run it regularly (the worker's
 `counts_refresh_task` does the same): until the next run, a dashboard over whole months shows
 the counts as of this run, and says so."""
 
