@@ -47,6 +47,7 @@ def test_every_app_that_locks_rows_has_a_locks_module() -> None:
         "agreements",
         "movements",
         "people",
+        "privacy",
         "protection",
         "reception",
         "support",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ikaze.people.models import Household, MatchCandidate, Person
+from ikaze.people.models import Household, MatchCandidate, Person, SensitiveData
 
 
 def households_lock(pks: Iterable[Any]) -> list[Any]:
@@ -37,3 +37,8 @@ def persons_lock(pks: Iterable[Any]) -> list[Person]:
 def match_candidate_lock(pk: Any) -> MatchCandidate:
     """One match candidate, locked (MatchCandidate.DoesNotExist if there is none)."""
     return MatchCandidate.objects.select_for_update().get(pk=pk)
+
+
+def sensitive_data_lock(person_id: Any) -> SensitiveData | None:
+    """A person's sensitive data row, locked (None when the person has none)."""
+    return SensitiveData.objects.select_for_update().filter(person_id=person_id).first()

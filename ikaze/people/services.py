@@ -874,7 +874,7 @@ def sensitive_data_rectify(*, actor: Actor, person_id: uuid.UUID, field: str, va
     value = normalise_text(value.strip())
     if problem := text_problems(SensitiveData, {field: value}).get(field):
         raise ValidationError(problem[0], details={"proposed_value": problem})
-    row = SensitiveData.objects.select_for_update().filter(person_id=person_id).first()
+    row = locks.sensitive_data_lock(person_id)
     current = {"health": "", "vulnerabilities": "", "health_consent": False}
     if row is not None:
         current |= vault.open_many([row], SENSITIVE_COLUMNS)[0]

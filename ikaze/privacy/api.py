@@ -17,13 +17,13 @@ from ikaze.privacy.schemas import (
     BreachOut,
     BreachPage,
     BreachStepIn,
-    DecideIn,
+    DataRequestDecideIn,
     ExportPage,
     HoldIn,
     HoldOut,
     NoteIn,
     PurgeOut,
-    ReasonIn,
+    PurgeReasonIn,
     RequestIn,
     RequestOut,
     RequestPage,
@@ -63,7 +63,9 @@ def create_request(request: HttpRequest, person_id: uuid.UUID, payload: RequestI
     perm=Perm.PRIVACY_MANAGE,
     response={200: RequestOut, **_WRITE},
 )
-def decide_request(request: HttpRequest, datarequest_id: uuid.UUID, payload: DecideIn) -> Any:
+def decide_request(
+    request: HttpRequest, datarequest_id: uuid.UUID, payload: DataRequestDecideIn
+) -> Any:
     """Accept (a rectification is applied, a restriction takes effect) or refuse (with a note)."""
     actor = actor_of(request)
     r = selectors.request_get_for(actor=actor, request_id=datarequest_id)
@@ -115,7 +117,7 @@ def release_hold(request: HttpRequest, legalhold_id: uuid.UUID, payload: NoteIn)
 @router.post(
     "/people/{person_id}/purge", perm=Perm.PRIVACY_MANAGE, response={201: PurgeOut, **_WRITE}
 )
-def purge_person(request: HttpRequest, person_id: uuid.UUID, payload: ReasonIn) -> Any:
+def purge_person(request: HttpRequest, person_id: uuid.UUID, payload: PurgeReasonIn) -> Any:
     """Destroy the person's sensitive data irrecoverably; refused under a legal hold."""
     actor = actor_of(request)
     person = selectors.person_for(actor=actor, person_id=person_id)

@@ -22,7 +22,7 @@ class RequestIn(Schema):
     received_at: IsoDateTime | None = None
 
 
-class DecideIn(Schema):
+class DataRequestDecideIn(Schema):
     accept: bool = Field(strict=True)
     note: Annotated[str, Text(max_length=2000, multiline=True)] = ""
 
@@ -49,7 +49,7 @@ class HoldIn(Schema):
     reason: Annotated[str, Text(max_length=2000, multiline=True, required=True)]
 
 
-class ReasonIn(Schema):
+class PurgeReasonIn(Schema):
     reason: Annotated[str, Text(max_length=200, required=True)]
 
 

@@ -29,7 +29,7 @@ from ikaze.core.errors import IkazeError, NotFound, PermissionDenied, Validation
 from ikaze.core.text import normalise_text, text_problem
 from ikaze.people import services as people
 from ikaze.people.models import Person
-from ikaze.privacy import vault
+from ikaze.privacy import locks, vault
 from ikaze.privacy.errors import AlreadyErased, BreachClock, RequestClosed, UnderLegalHold
 from ikaze.privacy.exports import require_export_basis
 from ikaze.privacy.models import (
@@ -166,7 +166,7 @@ def request_decide(
     restriction accepted takes effect (sensitive reads limited to the monitor), an access
     request is answered by the subject-access export."""
     require(actor, Perm.PRIVACY_MANAGE, target_type="person", target_id=request.person_id)
-    request = DataRequest.objects.select_for_update().get(pk=request.pk)
+    request = locks.data_request_lock(request.pk)
     if request.status != RequestStatus.OPEN:
         raise RequestClosed(gettext("This request was already answered."))
     note = _text("note", note, limit=2000, required=not accept)
@@ -209,7 +209,7 @@ def request_decide(
 @transaction.atomic
 def restriction_lift(*, actor: Actor, request: DataRequest, note: str) -> DataRequest:
     require(actor, Perm.PRIVACY_MANAGE, target_type="person", target_id=request.person_id)
-    request = DataRequest.objects.select_for_update().get(pk=request.pk)
+    request = locks.data_request_lock(request.pk)
     if (
         request.kind != RequestKind.RESTRICTION
         or request.status != RequestStatus.DONE
@@ -256,7 +256,7 @@ def hold_place(*, actor: Actor, person: Person, reason: str, reference: str) -> 
 def hold_release(*, actor: Actor, hold: LegalHold, reason: str) -> LegalHold:
     require(actor, Perm.PRIVACY_MANAGE, target_type="person", target_id=hold.person_id)
     reason = _text("reason", reason, limit=2000)
-    hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
+    hold = locks.legal_hold_lock(hold.pk)
     if hold.released_at is not None:
         raise RequestClosed(gettext("This hold was already released."))
     hold.released_at = clock.now()
@@ -431,7 +431,7 @@ def _clock_step(
     actor: Actor, breach: Breach, *, step: str, at: dt.datetime | None, reference: str
 ) -> Breach:
     require(actor, Perm.PRIVACY_MANAGE, target_type="breach", target_id=breach.pk)
-    breach = Breach.objects.select_for_update().get(pk=breach.pk)
+    breach = locks.breach_lock(breach.pk)
     reference = _text("reference", reference, limit=200, multiline=False)
     when = _when("at", at, default=clock.now())
     if when < breach.discovered_at:

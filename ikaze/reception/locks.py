@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ikaze.reception.models import Stay, Unit
+from ikaze.reception.models import ArrivalNeeds, Stay, Unit
 
 
 def units_lock(pks: list[Any]) -> list[Unit]:
@@ -19,3 +19,8 @@ def units_lock(pks: list[Any]) -> list[Unit]:
 def stay_lock(pk: Any) -> Stay:
     """One stay, locked."""
     return Stay.objects.select_for_update().get(pk=pk)
+
+
+def arrival_needs_lock(person_id: Any) -> ArrivalNeeds | None:
+    """A person's recorded needs, locked (None when none are recorded yet)."""
+    return ArrivalNeeds.objects.select_for_update().filter(person_id=person_id).first()

@@ -508,7 +508,7 @@ def arrival_needs_record(
         errors["source"] = [gettext("Recorded at reception or taken from the referral.")]
     if errors:
         raise ValidationError(gettext("The needs are not valid."), details=errors)
-    before = ArrivalNeeds.objects.select_for_update().filter(person_id=person_id).first()
+    before = locks.arrival_needs_lock(person_id)
     values = {
         "accessible": bool(accessible),
         "medical": bool(medical),
