@@ -51,7 +51,7 @@ def test_a_monitor_reads_the_queue_an_override_and_its_notices(page_as: Any) -> 
     page.wait_for_url("**/vetting/queue/")
     assert page.get_by_role("heading", name="Vetting queue").is_visible()
     assert page.locator("table tbody tr").count() > 0
-    page.get_by_role("link", name="Person").first.click()  # sort by the person's name
+    page.get_by_role("link", name="Person", exact=True).first.click()  # sort by the person's name
     page.wait_for_url("**/vetting/queue/?sort=person")
     assert page.locator("th[aria-sort=ascending]").inner_text().startswith("Person")
     _shot(page, "monitor-queue")
