@@ -285,10 +285,21 @@ def _iso_datetime_only(value: Any) -> Any:
     return value
 
 
+# No time zone in use is further than this from UTC (Kiribati is +14:00); PostgreSQL refuses
+# offsets beyond ±15:59, so a moment is kept in UTC once its offset is known to be real.
+_MAX_UTC_OFFSET = dt.timedelta(hours=14)
+
+
 def _aware(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is None:
+    offset = value.utcoffset()
+    if offset is None:
         raise _invalid(gettext("Give the time zone (Z or an offset such as +02:00)."))
-    return value
+    if abs(offset) > _MAX_UTC_OFFSET:
+        raise _invalid(gettext("No time zone is more than 14 hours from UTC."))
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise _invalid(gettext("This date and time is out of range.")) from None
 
 
 # A date is YYYY-MM-DD: not a number (seconds since 1970), not a date and time.

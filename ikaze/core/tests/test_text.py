@@ -157,3 +157,25 @@ def test_every_format_character_is_refused_in_a_name() -> None:
 
 def test_accepted_text_is_stored_in_nfc() -> None:
     assert _In.model_validate({"name": "Jose\u0301"}).name == "Jos\u00e9"
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        # No real time zone is this far from UTC, and PostgreSQL would refuse to store it.
+        ("0795-07-04T23:11:41-18:00", "No time zone is more than 14 hours from UTC."),
+        ("2026-03-01T10:00:00+14:30", "No time zone is more than 14 hours from UTC."),
+        ("0001-01-01T00:30:00+01:00", "This date and time is out of range."),
+        ("2026-03-01T10:00:00", "Give the time zone (Z or an offset such as +02:00)."),
+    ],
+)
+def test_a_moment_with_an_impossible_offset_is_refused(value: str, reason: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _In.model_validate({"name": "a", "at": value})
+    assert [e["msg"] for e in caught.value.errors()] == [reason]
+
+
+def test_a_moment_is_kept_in_utc() -> None:
+    at = _In.model_validate({"name": "a", "at": "2026-03-01T23:30:00-10:00"}).at
+    assert at is not None and at.utcoffset() == dt.timedelta(0)
+    assert at.isoformat() == "2026-03-02T09:30:00+00:00"
