@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ikaze.accounts import selectors as accounts_selectors
@@ -169,12 +170,12 @@ ACTIONS: dict[str, tuple[type[Form], Call, str]] = {
     "brief": (
         BriefForm,
         lambda a, c, d: services.case_rights_brief(actor=a, case=c, language=d["language"]),
-        "Rights briefing recorded.",
+        gettext_noop("Rights briefing recorded."),
     ),
     "claim": (
         ClaimForm,
         lambda a, c, d: services.case_claim_lodge(actor=a, case=c, details=d["details"]),
-        "Claim recorded.",
+        gettext_noop("Claim recorded."),
     ),
     "interview": (
         InterviewForm,
@@ -188,7 +189,7 @@ ACTIONS: dict[str, tuple[type[Form], Call, str]] = {
             waiver_reference=d["waiver_reference"],
             notes=d["notes"],
         ),
-        "Interview recorded.",
+        gettext_noop("Interview recorded."),
     ),
     "decide": (
         DecisionForm,
@@ -200,33 +201,33 @@ ACTIONS: dict[str, tuple[type[Form], Call, str]] = {
             reasons=d["reasons"],
             decided_on=d["decided_on"],
         ),
-        "Decision recorded: serve it in the person's language.",
+        gettext_noop("Decision recorded: serve it in the person's language."),
     ),
     "appeal": (
         ConfirmForm,
         lambda a, c, d: services.case_appeal_lodge(actor=a, case=c),
-        "Appeal recorded.",
+        gettext_noop("Appeal recorded."),
     ),
     "court": (
         CourtForm,
         lambda a, c, d: services.case_court_file(
             actor=a, case=c, court_reference=d["court_reference"]
         ),
-        "Court case recorded.",
+        gettext_noop("Court case recorded."),
     ),
     "refer": (
         ReferralForm,
         lambda a, c, d: services.service_referral_add(
             actor=a, case=c, kind=d["kind"], provider=d["provider"], referred_on=d["referred_on"]
         ),
-        "Referral recorded.",
+        gettext_noop("Referral recorded."),
     ),
     "milestone": (
         MilestoneForm,
         lambda a, c, d: services.milestone_add(
             actor=a, case=c, kind=d["kind"], reached_on=d["reached_on"]
         ),
-        "Milestone recorded.",
+        gettext_noop("Milestone recorded."),
     ),
     "depart": (
         DepartureForm,
@@ -238,14 +239,14 @@ ACTIONS: dict[str, tuple[type[Form], Call, str]] = {
             voluntary_request_reference=d["voluntary_request_reference"],
             fear_screening_on=d["fear_screening_on"],
         ),
-        "Departure recorded.",
+        gettext_noop("Departure recorded."),
     ),
     "close": (
         CloseForm,
         lambda a, c, d: services.case_close(
             actor=a, case=c, outcome=d["outcome"], reason=d["reason"]
         ),
-        "Case closed.",
+        gettext_noop("Case closed."),
     ),
 }
 
